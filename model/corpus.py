@@ -1,0 +1,320 @@
+"""Phrase pairs for the models: a synthetic English→French grammar, or the user's own TSV.
+
+The grammar is small but has what makes translation need attention: French determiners agree
+with a noun that comes *later* in English, most adjectives move after the noun and stack in
+mirrored order ("european economic area" → "zone économique européenne"), and conjunctions
+chain phrases so sources run from 3 to 40 tokens. Everything is deterministic from a seed.
+"""
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+EXAMPLE_SOURCE = "the european economic area"
+EXAMPLE_TARGET = "la zone économique européenne"
+MAX_SOURCE_LEN = 40
+LENGTH_BUCKETS = ((1, 10), (11, 20), (21, 30), (31, 40))
+
+# English noun → (French singular, gender, French plural)
+NOUNS = {
+    "area": ("zone", "f", "zones"), "agreement": ("accord", "m", "accords"),
+    "market": ("marché", "m", "marchés"), "country": ("pays", "m", "pays"),
+    "city": ("ville", "f", "villes"), "bank": ("banque", "f", "banques"),
+    "policy": ("politique", "f", "politiques"), "union": ("union", "f", "unions"),
+    "council": ("conseil", "m", "conseils"), "law": ("loi", "f", "lois"),
+    "report": ("rapport", "m", "rapports"), "system": ("système", "m", "systèmes"),
+    "company": ("entreprise", "f", "entreprises"), "border": ("frontière", "f", "frontières"),
+    "house": ("maison", "f", "maisons"), "car": ("voiture", "f", "voitures"),
+    "cat": ("chat", "m", "chats"), "dog": ("chien", "m", "chiens"),
+    "tree": ("arbre", "m", "arbres"), "book": ("livre", "m", "livres"),
+    "friend": ("ami", "m", "amis"), "school": ("école", "f", "écoles"),
+    "child": ("enfant", "m", "enfants"), "student": ("étudiant", "m", "étudiants"),
+    "river": ("fleuve", "m", "fleuves"), "road": ("route", "f", "routes"),
+    "garden": ("jardin", "m", "jardins"), "idea": ("idée", "f", "idées"),
+}
+ENGLISH_PLURALS = {"country": "countries", "city": "cities", "policy": "policies",
+                   "company": "companies", "child": "children"}
+
+# English adjective → (m. sg, f. sg, m. pl, f. pl, placement in French)
+ADJECTIVES = {
+    "european": ("européen", "européenne", "européens", "européennes", "after"),
+    "economic": ("économique", "économique", "économiques", "économiques", "after"),
+    "political": ("politique", "politique", "politiques", "politiques", "after"),
+    "green": ("vert", "verte", "verts", "vertes", "after"),
+    "red": ("rouge", "rouge", "rouges", "rouges", "after"),
+    "black": ("noir", "noire", "noirs", "noires", "after"),
+    "white": ("blanc", "blanche", "blancs", "blanches", "after"),
+    "french": ("français", "française", "français", "françaises", "after"),
+    "german": ("allemand", "allemande", "allemands", "allemandes", "after"),
+    "free": ("libre", "libre", "libres", "libres", "after"),
+    "public": ("public", "publique", "publics", "publiques", "after"),
+    "social": ("social", "sociale", "sociaux", "sociales", "after"),
+    "national": ("national", "nationale", "nationaux", "nationales", "after"),
+    "big": ("grand", "grande", "grands", "grandes", "before"),
+    "small": ("petit", "petite", "petits", "petites", "before"),
+    "good": ("bon", "bonne", "bons", "bonnes", "before"),
+    "pretty": ("joli", "jolie", "jolis", "jolies", "before"),
+    "young": ("jeune", "jeune", "jeunes", "jeunes", "before"),
+    "bad": ("mauvais", "mauvaise", "mauvais", "mauvaises", "before"),
+    "long": ("long", "longue", "longs", "longues", "before"),
+}
+
+# English verb (3rd sg, 3rd pl) → French (3rd sg, 3rd pl)
+VERBS = {
+    ("sees", "see"): ("voit", "voient"), ("likes", "like"): ("aime", "aiment"),
+    ("finds", "find"): ("trouve", "trouvent"), ("follows", "follow"): ("suit", "suivent"),
+    ("watches", "watch"): ("regarde", "regardent"),
+    ("supports", "support"): ("soutient", "soutiennent"),
+    ("changes", "change"): ("change", "changent"),
+}
+NP_JOINERS = {"and": "et", "or": "ou", "with": "avec"}
+CLAUSE_JOINERS = {"and": "et", "but": "mais", "or": "ou"}
+VOWELS = set("aeiouyéèêàâîôûh")
+
+_TOKEN = re.compile(r"[^\W\d_]+'|[\w]+(?:[-'][\w]+)*")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, unify apostrophes and drop punctuation, so 'The European  area.' is accepted."""
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'").lower()
+    return " ".join(tokenise(text))
+
+
+def tokenise(text: str) -> list[str]:
+    """Words, with French elisions split off ("l'arbre" → "l'", "arbre")."""
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'").lower()
+    tokens: list[str] = []
+    for tok in _TOKEN.findall(text):
+        # split elided articles/pronouns glued to the next word: l'arbre, qu'il, d'une
+        m = re.fullmatch(r"([^\W\d_]{1,2}')(\w.*)", tok)
+        tokens.extend([m.group(1), m.group(2)] if m else [tok])
+    return tokens
+
+
+def detokenise(tokens: list[str]) -> str:
+    """Join tokens for display: no space after an elided article."""
+    out = ""
+    for tok in tokens:
+        out += tok if (not out or out.endswith("'")) else " " + tok
+    return out
+
+
+@dataclass(frozen=True)
+class Pair:
+    source: tuple[str, ...]
+    target: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: list[Pair]
+    valid: list[Pair]
+    test: list[Pair]
+
+
+class Grammar:
+    """Samples aligned English/French phrases from the tables above."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.nouns = sorted(NOUNS)
+        self.adjs = sorted(ADJECTIVES)
+        self.verbs = sorted(VERBS)
+
+    def noun_phrase(self, plural: bool | None = None) -> tuple[list[str], list[str], bool]:
+        r = self.rng
+        noun = r.choice(self.nouns)
+        plural = r.random() < 0.35 if plural is None else plural
+        n_adj = r.choices((0, 1, 2), weights=(4, 4, 3))[0]
+        adjs = r.sample(self.adjs, n_adj)
+        before = [a for a in adjs if ADJECTIVES[a][4] == "before"]
+        after = [a for a in adjs if ADJECTIVES[a][4] == "after"]
+        if plural:
+            en_det = r.choice(("the", "some"))
+        else:
+            en_det = r.choice(("the", "the", "a"))
+        en_noun = ENGLISH_PLURALS.get(noun, noun + "s") if plural else noun
+        en = [en_det, *before, *after, en_noun]
+        if en_det == "a" and en[1][0] in "aeiou":
+            en[0] = "an"
+        return en, _translate_noun_phrase(en_det, before + after, noun, plural), plural
+
+    def noun_phrase_list(self, n: int) -> tuple[list[str], list[str]]:
+        en, fr, _ = self.noun_phrase()
+        for _ in range(n - 1):
+            joiner = self.rng.choice(sorted(NP_JOINERS))
+            e, f, _ = self.noun_phrase()
+            en += [joiner, *e]
+            fr += [NP_JOINERS[joiner], *f]
+        return en, fr
+
+    def clause(self) -> tuple[list[str], list[str]]:
+        se, sf, plural = self.noun_phrase()
+        verb = self.rng.choice(self.verbs)
+        oe, of, _ = self.noun_phrase()
+        return [*se, verb[plural], *oe], [*sf, VERBS[verb][plural], *of]
+
+    def sentence(self, target_len: int) -> tuple[list[str], list[str]]:
+        """A phrase list or chained clauses of roughly `target_len` source tokens."""
+        if target_len <= 8 and self.rng.random() < 0.5 or self.rng.random() < 0.25:
+            return self.noun_phrase_list(max(1, round(target_len / 3.6)))
+        en, fr = self.clause()
+        for _ in range(max(0, round(target_len / 7.3) - 1)):
+            joiner = self.rng.choice(sorted(CLAUSE_JOINERS))
+            e, f = self.clause()
+            en += [joiner, *e]
+            fr += [CLAUSE_JOINERS[joiner], *f]
+        return en, fr
+
+
+def bucket_of(length: int) -> str:
+    for lo, hi in LENGTH_BUCKETS:
+        if lo <= length <= hi:
+            return f"{lo}-{hi}"
+    raise ValueError(f"length {length} is outside every bucket")
+
+
+def generate_pairs(seed: int = 0, n_pairs: int = 30000) -> list[Pair]:
+    """Distinct pairs with source lengths spread evenly over 3..MAX_SOURCE_LEN."""
+    rng = random.Random(seed)
+    grammar = Grammar(rng)
+    seen: set[tuple[str, ...]] = set()
+    pairs: list[Pair] = []
+    lengths = list(range(2, MAX_SOURCE_LEN + 1))
+    quota = dict.fromkeys(lengths, -(-n_pairs // len(lengths)))
+    misses = 0
+    while quota and misses < 20000:  # the shortest lengths run out of distinct phrases
+        en, fr = grammar.sentence(rng.choice(sorted(quota)))
+        if quota.get(len(en), 0) == 0 or tuple(en) in seen:
+            misses += 1
+            continue
+        misses = 0
+        seen.add(tuple(en))
+        pairs.append(Pair(tuple(en), tuple(fr)))
+        quota[len(en)] -= 1
+        if quota[len(en)] == 0:
+            del quota[len(en)]
+    return pairs
+
+
+def split_pairs(pairs: list[Pair], seed: int, test_per_bucket: int = 250,
+                valid_per_bucket: int = 100, pinned: tuple[Pair, ...] = ()) -> Splits:
+    """Test and validation sets balanced over length buckets; no source sentence in two splits.
+
+    `pinned` pairs (the article's example) always go to training so the demo is learned.
+    """
+    rng = random.Random(seed + 1)
+    pinned_sources = {p.source for p in pinned}
+    unique: dict[tuple[str, ...], Pair] = {}
+    for p in pairs:
+        unique.setdefault(p.source, p)
+    candidates = [p for s, p in unique.items() if s not in pinned_sources]
+    rng.shuffle(candidates)
+    by_bucket: dict[str, list[Pair]] = {}
+    for p in candidates:
+        by_bucket.setdefault(bucket_of(min(len(p.source), MAX_SOURCE_LEN)), []).append(p)
+    test, valid, train = [], [], list(pinned)
+    for bucket in sorted(by_bucket):
+        items = by_bucket[bucket]
+        n_test = min(test_per_bucket, len(items) // 5)
+        n_valid = min(valid_per_bucket, len(items) // 10)
+        test += items[:n_test]
+        valid += items[n_test:n_test + n_valid]
+        train += items[n_test + n_valid:]
+    rng.shuffle(train)
+    return Splits(train, valid, test)
+
+
+def grammar_splits(seed: int = 0, n_pairs: int = 30000) -> Splits:
+    example = Pair(tuple(tokenise(EXAMPLE_SOURCE)), tuple(tokenise(EXAMPLE_TARGET)))
+    return split_pairs(generate_pairs(seed, n_pairs), seed, pinned=(example,))
+
+
+class PairsFileError(ValueError):
+    pass
+
+
+def read_tsv(path: str | Path) -> list[Pair]:
+    """The user's own `source<TAB>target` lines; blank lines and '#' comments are skipped."""
+    pairs = []
+    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2:
+            raise PairsFileError(f"{path}:{lineno}: expected 'source<TAB>target', got {len(parts)} field(s)")
+        src, tgt = tokenise(parts[0]), tokenise(parts[1])
+        if not src or not tgt:
+            raise PairsFileError(f"{path}:{lineno}: an empty side after normalisation")
+        if len(src) > MAX_SOURCE_LEN:
+            raise PairsFileError(f"{path}:{lineno}: source has {len(src)} tokens (max {MAX_SOURCE_LEN})")
+        pairs.append(Pair(tuple(src), tuple(tgt)))
+    if len(pairs) < 20:
+        raise PairsFileError(f"{path}: only {len(pairs)} pairs; at least 20 are needed to train and test")
+    return pairs
+
+
+def tsv_splits(path: str | Path, seed: int = 0) -> Splits:
+    """Splits for a user file: 10 % test and 5 % validation per length bucket, the rest training."""
+    pairs = read_tsv(path)
+    counts: dict[str, int] = {}
+    for p in pairs:
+        counts[bucket_of(len(p.source))] = counts.get(bucket_of(len(p.source)), 0) + 1
+    biggest = max(counts.values())
+    return split_pairs(pairs, seed, test_per_bucket=max(1, biggest // 10),
+                       valid_per_bucket=max(1, biggest // 20))
+
+
+_EN_NOUN = {**{n: (n, False) for n in NOUNS},
+            **{ENGLISH_PLURALS.get(n, n + "s"): (n, True) for n in NOUNS}}
+_EN_VERB = {form: VERBS[key][plural] for key in VERBS for plural, form in enumerate(key)}
+_EN_JOINER = {**NP_JOINERS, **CLAUSE_JOINERS}
+
+
+def reference_translation(source: list[str]) -> list[str] | None:
+    """The grammar's own French for an English sentence it can parse, else None.
+
+    The grammar is compositional, so its translation is rule-based: each noun phrase is
+    translated on its own (agreement, elision, adjective placement) and every other word
+    maps one to one. This gives a reference for sentences the user makes up.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(source):
+        word = source[i]
+        if word in _EN_VERB or word in _EN_JOINER:
+            out.append(_EN_VERB.get(word) or _EN_JOINER[word])
+            i += 1
+            continue
+        if word not in ("the", "a", "an", "some"):
+            return None
+        j = i + 1
+        while j < len(source) and source[j] in ADJECTIVES:
+            j += 1
+        if j >= len(source) or source[j] not in _EN_NOUN:
+            return None
+        noun, plural = _EN_NOUN[source[j]]
+        word = "a" if word == "an" else word
+        if (word == "a" and plural) or (word == "some" and not plural):
+            return None
+        out += _translate_noun_phrase(word, source[i + 1:j], noun, plural)
+        i = j + 1
+    return out
+
+
+def _translate_noun_phrase(det: str, adjs: list[str], noun: str, plural: bool) -> list[str]:
+    fr_sg, gender, fr_pl = NOUNS[noun]
+    form = (2 if plural else 0) + (1 if gender == "f" else 0)
+    before = [ADJECTIVES[a][form] for a in adjs if ADJECTIVES[a][4] == "before"]
+    after = [ADJECTIVES[a][form] for a in reversed(adjs) if ADJECTIVES[a][4] == "after"]
+    words = before + [fr_pl if plural else fr_sg] + after
+    if plural:
+        fr_det = "les" if det == "the" else "des"
+    elif det == "a":
+        fr_det = "un" if gender == "m" else "une"
+    else:
+        fr_det = "l'" if words[0][0] in VOWELS else ("le" if gender == "m" else "la")
+    return [fr_det, *words]

@@ -1,0 +1,233 @@
+"""The only door from model to scenes: `trace(sentence, model)` → a `Trace` of numpy arrays.
+
+A Trace is everything a scene may draw about one sentence passing through one trained model.
+Traces are cached on disk under (weights sha256, normalised sentence), so a scene that finds its
+trace cached never imports torch.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.corpus import detokenise, normalise, reference_translation, tokenise
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = ROOT / "assets" / "models"
+MODEL_NAMES = ("plain", "attention", "lstm")
+DEFAULT_MODEL = "attention"
+DEFAULT_SENTENCE = "the european economic area"
+TOP_K = 5
+TRACE_VERSION = 1  # bump when the fields or their meaning change: old cache entries are ignored
+GATE_NAMES = ("input", "forget", "candidate", "output")
+
+
+class TraceInputError(ValueError):
+    """A sentence or model the trace cannot take; the message is meant for the user as is."""
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """One sentence through one model. Rows of per-step arrays follow `target_tokens`.
+
+    Shapes (S source tokens, T output tokens including a final "<eos>" when the model emitted
+    one, H hidden size, k = TOP_K):
+    source_embeddings [S,E]; encoder_states [S,H_enc] (forward‖backward halves for `attention`);
+    encoder_cells [S,H] and encoder_gates [S,4,H] (order GATE_NAMES) for `lstm` only;
+    context [H_dec]: the vector the decoder starts from — for `plain`/`lstm` the encoder's last
+    state, the bottleneck; influence [S]: ‖∂context/∂embedding_j‖, how much word j can still
+    move that vector; decoder_states [T,H_dec]; attention [T,S], attention_scores [T,S] (e_ij)
+    and step_contexts [T,H_enc] (c_i) for `attention` only; top_tokens [T][k], top_probs [T,k].
+    """
+
+    model: str
+    sha256: str
+    sentence: str
+    source_tokens: tuple[str, ...]
+    target_tokens: tuple[str, ...]
+    reference_tokens: tuple[str, ...] | None
+    source_embeddings: np.ndarray
+    encoder_states: np.ndarray
+    encoder_cells: np.ndarray | None
+    encoder_gates: np.ndarray | None
+    context: np.ndarray
+    influence: np.ndarray
+    decoder_states: np.ndarray
+    attention: np.ndarray | None
+    attention_scores: np.ndarray | None
+    step_contexts: np.ndarray | None
+    top_tokens: tuple[tuple[str, ...], ...]
+    top_probs: np.ndarray
+
+    @property
+    def output_words(self) -> tuple[str, ...]:
+        return tuple(t for t in self.target_tokens if t != "<eos>")
+
+    @property
+    def translation(self) -> str:
+        return detokenise(list(self.output_words))
+
+    @property
+    def exact(self) -> bool | None:
+        """Whether the output equals the reference (None when no reference is known)."""
+        return None if self.reference_tokens is None else self.output_words == self.reference_tokens
+
+    @property
+    def state_range(self) -> float:
+        """One colour scale per trace: the largest |value| of any hidden state or context."""
+        arrays = [self.encoder_states, self.decoder_states, self.context]
+        arrays += [a for a in (self.encoder_cells, self.step_contexts) if a is not None]
+        return float(max(np.abs(a).max() for a in arrays))
+
+    def to_dict(self) -> dict:
+        out: dict = {"version": TRACE_VERSION, "model": {"name": self.model, "sha256": self.sha256}}
+        for f in dataclasses.fields(self):
+            if f.name in ("model", "sha256"):
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value = value.tolist()
+            elif isinstance(value, tuple):
+                value = [list(v) if isinstance(v, tuple) else v for v in value]
+            out[f.name] = value
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Trace":
+        kwargs: dict = {"model": data["model"]["name"], "sha256": data["model"]["sha256"]}
+        for f in dataclasses.fields(cls):
+            if f.name in kwargs:
+                continue
+            value = data[f.name]
+            if f.name in ("sentence",):
+                kwargs[f.name] = value
+            elif f.name.endswith("_tokens"):
+                kwargs[f.name] = None if value is None else tuple(
+                    tuple(v) if isinstance(v, list) else v for v in value)
+            else:
+                kwargs[f.name] = None if value is None else np.asarray(value, dtype=np.float32)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Trace":
+        return cls.from_dict(json.loads(text))
+
+
+@functools.lru_cache(maxsize=None)
+def model_info(name: str) -> dict:
+    """The JSON written beside the weights (architecture, vocabularies, sha256, evaluation)."""
+    if name not in MODEL_NAMES:
+        raise TraceInputError(f"unknown model '{name}'; choose one of: {', '.join(MODEL_NAMES)}")
+    path = MODELS_DIR / f"{name}.json"
+    if not path.exists():
+        raise TraceInputError(f"model '{name}' is not trained yet ({path.relative_to(ROOT)} is missing); "
+                              f"run: python -m model.train --model {name}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
+    """Normalise and validate a sentence; returns its tokens or raises TraceInputError."""
+    if not sentence or not sentence.strip():
+        raise TraceInputError("the sentence is empty; give a few English words, e.g. "
+                              f"\"{DEFAULT_SENTENCE}\"")
+    tokens = tokenise(sentence)
+    if not tokens:
+        raise TraceInputError(f"\"{sentence.strip()}\" has no words once punctuation is removed")
+    info = model_info(model)
+    known = info["vocab"]["source"][4:]
+    unknown = list(dict.fromkeys(t for t in tokens if t not in known))
+    if unknown:
+        parts = []
+        for word in unknown:
+            close = difflib.get_close_matches(word, known, n=3, cutoff=0.0)
+            parts.append(f"'{word}' (closest known: {', '.join(close)})")
+        noun = "word" if len(unknown) == 1 else "words"
+        raise TraceInputError(f"the {model} model does not know the {noun} {'; '.join(parts)}. "
+                              "See every known word with: python render.py vocab")
+    limit = info["max_source_len"]
+    if len(tokens) > limit:
+        raise TraceInputError(f"the sentence has {len(tokens)} words; the model reads at most {limit}")
+    return tokens
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ATTENTION_TRACE_CACHE", ROOT / ".cache" / "traces"))
+
+
+def _cache_path(sha256: str, sentence: str) -> Path:
+    key = hashlib.sha256(f"{TRACE_VERSION}\n{sha256}\n{sentence}".encode()).hexdigest()[:24]
+    return cache_dir() / f"{sha256[:12]}-{key}.json"
+
+
+def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cache: bool = True) -> Trace:
+    """Run `sentence` through the trained `model` and keep every intermediate quantity."""
+    tokens = check_sentence(sentence, model)
+    info = model_info(model)
+    normalised = " ".join(tokens)
+    path = _cache_path(info["sha256"], normalised)
+    if use_cache and path.exists():
+        try:
+            return Trace.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, KeyError):
+            pass  # a corrupt or stale entry: recompute and overwrite
+    result = _compute(tokens, model, info)
+    if use_cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(result.to_json(), encoding="utf-8")
+        tmp.replace(path)
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def load_model(name: str):
+    """The torch module with its shipped weights, checked against the sha256 in its JSON."""
+    import torch
+    from safetensors.torch import load_file
+
+    from model.networks import Architecture, build
+
+    info = model_info(name)
+    weights = MODELS_DIR / f"{name}.safetensors"
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    if digest != info["sha256"]:
+        raise TraceInputError(f"{weights.relative_to(ROOT)} does not match the sha256 in {name}.json; "
+                              f"retrain with: python -m model.train --model {name}")
+    net = build(Architecture(**info["architecture"]))
+    net.load_state_dict(load_file(str(weights)))
+    net.eval()
+    torch.set_num_threads(1)
+    return net
+
+
+def _compute(tokens: list[str], model: str, info: dict) -> Trace:
+    from model.networks import run_trace
+
+    net = load_model(model)
+    src_vocab, tgt_vocab = info["vocab"]["source"], info["vocab"]["target"]
+    index = {t: i for i, t in enumerate(src_vocab)}
+    rec = run_trace(net, [index[t] for t in tokens], info["max_target_len"], TOP_K)
+    reference = reference_translation(tokens) if info["corpus"]["kind"] == "grammar" else None
+    return Trace(
+        model=model, sha256=info["sha256"], sentence=" ".join(tokens),
+        source_tokens=tuple(tokens),
+        target_tokens=tuple(tgt_vocab[i] for i in rec["output_ids"]),
+        reference_tokens=None if reference is None else tuple(reference),
+        source_embeddings=rec["source_embeddings"], encoder_states=rec["encoder_states"],
+        encoder_cells=rec.get("encoder_cells"), encoder_gates=rec.get("encoder_gates"),
+        context=rec["context"], influence=rec["influence"], decoder_states=rec["decoder_states"],
+        attention=rec.get("attention"), attention_scores=rec.get("attention_scores"),
+        step_contexts=rec.get("step_contexts"),
+        top_tokens=tuple(tuple(tgt_vocab[i] for i in row) for row in rec["top_ids"]),
+        top_probs=rec["top_probs"],
+    )

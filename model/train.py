@@ -1,0 +1,225 @@
+"""Train the three variants deterministically and write `assets/models/<name>.{safetensors,json}`.
+
+    python -m model.train [--model plain|attention|lstm|all] [--pairs FILE.tsv] [--seed N]
+
+The JSON beside the weights holds everything needed to use them without this script: the
+architecture, both vocabularies, the seed and recipe, the training time, the weights' sha256,
+and the evaluation by source length (the shape of Bahdanau et al. 2014, Figure 2).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from model import corpus
+from model.corpus import LENGTH_BUCKETS, MAX_SOURCE_LEN, Pair, Splits
+from model.networks import EOS, PAD, SOS, SPECIALS, Architecture, Seq2Seq, build
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
+MODEL_NAMES = ("plain", "attention", "lstm")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one variant is trained: sizes and the optimiser schedule."""
+    hidden: int
+    enc_hidden: int
+    epochs: int
+    batch_size: int = 64
+    max_lr: float = 3e-3
+    clip: float = 0.5
+
+
+RECIPES = {
+    "plain": Recipe(hidden=64, enc_hidden=64, epochs=8),
+    "lstm": Recipe(hidden=64, enc_hidden=64, epochs=8),
+    "attention": Recipe(hidden=64, enc_hidden=32, epochs=12),
+}
+
+
+def build_vocab(pairs: list[Pair]) -> tuple[list[str], list[str]]:
+    src = sorted({t for p in pairs for t in p.source})
+    tgt = sorted({t for p in pairs for t in p.target})
+    return list(SPECIALS) + src, list(SPECIALS) + tgt
+
+
+def encode_batch(pairs: list[Pair], src_index: dict, tgt_index: dict):
+    """Pad a batch: source ids, lengths, decoder inputs (SOS + target) and outputs (target + EOS)."""
+    unk = src_index["<unk>"]
+    width = max(len(p.source) for p in pairs)
+    twidth = max(len(p.target) for p in pairs) + 1
+    src = torch.full((len(pairs), width), PAD, dtype=torch.long)
+    tgt_in = torch.full((len(pairs), twidth), PAD, dtype=torch.long)
+    tgt_out = torch.full((len(pairs), twidth), PAD, dtype=torch.long)
+    for i, p in enumerate(pairs):
+        src[i, :len(p.source)] = torch.tensor([src_index.get(t, unk) for t in p.source])
+        ids = [tgt_index.get(t, unk) for t in p.target]
+        tgt_in[i, :len(ids) + 1] = torch.tensor([SOS] + ids)
+        tgt_out[i, :len(ids) + 1] = torch.tensor(ids + [EOS])
+    return src, torch.tensor([len(p.source) for p in pairs]), tgt_in, tgt_out
+
+
+def prepare_batches(pairs: list[Pair], size: int, src_index: dict, tgt_index: dict, rng: random.Random) -> list:
+    """Tensorise the training set once: batches of similar source length (little padding)."""
+    order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i].source), rng.random()))
+    return [encode_batch([pairs[i] for i in order[k:k + size]], src_index, tgt_index)
+            for k in range(0, len(order), size)]
+
+
+def decode_ids(ids: list[int], vocab: list[str]) -> list[str]:
+    words = []
+    for i in ids:
+        if i == EOS or i == PAD:
+            break
+        words.append(vocab[i])
+    return words
+
+
+def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab: list[str]) -> dict:
+    """Exact match and token accuracy per source-length bucket.
+
+    Token accuracy: the share of reference positions (the final end-of-sentence included) where
+    the output has the same token; a missing or extra word shifts and so costs what follows.
+    """
+    src_index = {t: i for i, t in enumerate(src_vocab)}
+    tgt_index = {t: i for i, t in enumerate(tgt_vocab)}
+    model.eval()
+    stats = {f"{lo}-{hi}": [0, 0, 0, 0] for lo, hi in LENGTH_BUCKETS}  # n, exact, correct, total
+    for k in range(0, len(pairs), 256):
+        chunk = pairs[k:k + 256]
+        src, src_len, _, _ = encode_batch(chunk, src_index, tgt_index)
+        out = model.greedy(src, src_len, max_len=max(len(p.target) for p in chunk) + 10)
+        for p, row in zip(chunk, out.tolist()):
+            hyp = decode_ids(row, tgt_vocab) + ["<eos>"]
+            ref = list(p.target) + ["<eos>"]
+            s = stats[corpus.bucket_of(len(p.source))]
+            s[0] += 1
+            s[1] += hyp == ref
+            s[2] += sum(h == r for h, r in zip(hyp, ref))
+            s[3] += len(ref)
+    return {b: {"exact_match": round(e / n, 4) if n else None, "token_accuracy": round(c / t, 4) if t else None, "n": n}
+            for b, (n, e, c, t) in stats.items()}
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: dict,
+              recipe: Recipe | None = None, progress=None) -> dict:
+    """Train one variant from scratch; write weights + JSON; return the JSON dict."""
+    recipe = recipe or RECIPES[name]
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    rng = random.Random(seed)
+    src_vocab, tgt_vocab = build_vocab(splits.train)
+    src_index = {t: i for i, t in enumerate(src_vocab)}
+    tgt_index = {t: i for i, t in enumerate(tgt_vocab)}
+    arch = Architecture(name=name, src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab),
+                        hidden=recipe.hidden, enc_hidden=recipe.enc_hidden)
+    model = build(arch)
+    opt = torch.optim.Adam(model.parameters(), lr=recipe.max_lr)
+    n_batches = -(-len(splits.train) // recipe.batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.max_lr, epochs=recipe.epochs,
+                                                steps_per_epoch=n_batches)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD)
+    task = progress.add_task(f"{name:9s}", total=recipe.epochs * n_batches, loss=float("nan")) if progress else None
+    start = time.perf_counter()
+    batches = prepare_batches(splits.train, recipe.batch_size, src_index, tgt_index, rng)
+    history = []
+    for epoch in range(recipe.epochs):
+        model.train()
+        total = 0.0
+        rng.shuffle(batches)
+        for src, src_len, tgt_in, tgt_out in batches:
+            logits = model(src, src_len, tgt_in)
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), recipe.clip)
+            opt.step()
+            sched.step()
+            total += loss.item()
+            if progress:
+                progress.update(task, advance=1, loss=loss.item())
+        history.append(round(total / n_batches, 4))
+    seconds = time.perf_counter() - start
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = out_dir / f"{name}.safetensors"
+    tmp = weights.with_suffix(".safetensors.tmp")
+    save_file({k: v.contiguous() for k, v in sorted(model.state_dict().items())}, str(tmp))
+    tmp.replace(weights)
+    evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab)
+    info = {
+        "name": name,
+        "architecture": arch.to_dict(),
+        "vocab": {"source": src_vocab, "target": tgt_vocab},
+        "max_source_len": MAX_SOURCE_LEN,
+        "max_target_len": max(len(p.target) for p in splits.train) + 10,
+        "seed": seed,
+        "corpus": corpus_info,
+        "recipe": {**recipe.__dict__, "optimizer": "adam", "schedule": "one-cycle"},
+        "training": {"seconds": round(seconds, 1), "epoch_loss": history, "torch": torch.__version__,
+                     "threads": torch.get_num_threads(), "machine": platform.machine(),
+                     "train_pairs": len(splits.train), "test_pairs": len(splits.test)},
+        "sha256": sha256_of(weights),
+        "evaluation": evaluation,
+    }
+    meta = out_dir / f"{name}.json"
+    tmp = meta.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(meta)
+    return info
+
+
+def load_splits(pairs_file: str | None, seed: int) -> tuple[Splits, dict]:
+    if pairs_file:
+        path = Path(pairs_file)
+        return corpus.tsv_splits(path, seed), {"kind": "tsv", "file": path.name, "sha256": sha256_of(path)}
+    return corpus.grammar_splits(seed), {"kind": "grammar", "seed": seed}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="all", choices=(*MODEL_NAMES, "all"))
+    parser.add_argument("--pairs", help="your own source<TAB>target phrase pairs (default: the built-in grammar)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(ASSETS), help="output folder (default: assets/models)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these tiny models)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    try:
+        splits, corpus_info = load_splits(args.pairs, args.seed)
+    except (OSError, corpus.PairsFileError) as err:
+        console.print(f"[red]error:[/red] {err}")
+        return 2
+    console.print(f"corpus: {len(splits.train)} train / {len(splits.valid)} valid / {len(splits.test)} test pairs")
+    names = MODEL_NAMES if args.model == "all" else (args.model,)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("loss {task.fields[loss]:.3f}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        for name in names:
+            info = train_one(name, splits, args.seed, Path(args.out), corpus_info, progress=progress)
+            ev = " ".join(f"{b}:{v['exact_match']:.1%}/{v['token_accuracy']:.1%}" for b, v in info["evaluation"].items())
+            progress.console.print(f"{name}: {info['training']['seconds']:.0f} s, exact/token by length {ev}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
