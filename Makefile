@@ -20,13 +20,14 @@ $(STAMPS)/system:
 	@bash tools/install_system_packages.sh $(SYSTEM_PACKAGES)
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/venv: requirements.txt $(STAMPS)/system
+$(STAMPS)/venv: requirements.txt pyproject.toml $(STAMPS)/system
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_LOCAL) -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@mkdir -p $(STAMPS) && touch $@
 
 video: setup
-	$(PY) render.py video
+	$(PY) render.py render all --quality high --out media
 
 test: setup
 	$(PY) -m pytest -q

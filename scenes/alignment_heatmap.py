@@ -1,0 +1,89 @@
+"""Alignment heatmap (article figs. 14–15): the α matrix fills row by row as each French word is
+written; words that change order leave the diagonal; then a longer sentence's matrix."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup)
+
+from scenes.kit import LONG_EXAMPLE, ExplainerScene, Heatmap, fit_width, label
+
+LONG_MIN_WORDS = 10  # a user sentence at least this long becomes the "longer sentence" itself
+
+
+def reordered_rows(attention: np.ndarray, n_words: int) -> list[int]:
+    """Output rows whose strongest source word breaks the left-to-right order (an inversion)."""
+    best = attention[:n_words].argmax(axis=1)
+    return [i for i in range(len(best))
+            if any(best[k] > best[i] for k in range(i)) or any(best[k] < best[i] for k in range(i + 1, len(best)))]
+
+
+def fit_heatmap(tr, height: float, width: float) -> Heatmap:
+    rows, cols = tr.attention.shape
+    cell = min(0.62, height / (rows + 2.5), width / (cols + 3))
+    return Heatmap(tr.attention, tr.target_tokens, tr.source_tokens, cell=cell)
+
+
+class AlignmentHeatmap(ExplainerScene):
+    title = "Who looks at whom: the alignment heatmap"
+    model_name = "attention"
+    models_allowed = ("attention",)
+    max_tokens = 40
+
+    def construct(self) -> None:
+        self.fill_rows()
+        self.pick_out_reordering()
+        self.longer_sentence()
+
+    def place(self, heatmap: Heatmap) -> Heatmap:
+        top = self.title_mob.get_bottom()[1] - 0.3
+        heatmap.move_to([0, 0, 0])
+        heatmap.shift((top - heatmap.get_top()[1]) * UP)
+        heatmap.shift(-heatmap.cells.get_center()[0] * RIGHT)
+        return heatmap
+
+    def fill_rows(self) -> None:
+        tr = self.tr
+        self.beat("fill", "Stack the weights of every decoding step and you get a picture of the alignment: one row "
+                          "per French word, one column per English word, brighter where the model looked.")
+        self.title_mob = self.heading()
+        self.note = self.footnote(self.provenance(extra="cell = α in %, row = one output word"))
+        self.add(self.title_mob, self.note)
+        self.map = self.place(fit_heatmap(tr, 6.0, 12.0))
+        self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
+        per_row = 0.6 if len(tr.target_tokens) <= 8 else max(0.12, 5.0 / len(tr.target_tokens))
+        for i in range(len(tr.target_tokens)):
+            self.play(FadeIn(self.map.row(i), lag_ratio=0.02), run_time=per_row)
+        self.wait(1.0)
+
+    def pick_out_reordering(self) -> None:
+        tr = self.tr
+        rows = reordered_rows(tr.attention, len(tr.output_words))
+        if rows:
+            words = ", ".join(f"'{tr.target_tokens[i]}'" for i in rows[:4])
+            text = (f"Most bright cells follow the diagonal, word for word. The marked ones leave it: {words} "
+                    "come in a different order in French, and the model looks back or ahead to find them.")
+        else:
+            text = ("Here every bright cell sits on the diagonal: this sentence keeps its word order in French. "
+                    "Adjectives after nouns would leave it.")
+        self.beat("reorder", text)
+        boxes = VGroup(*[SurroundingRectangle(self.map.cell(i, int(tr.attention[i].argmax())), buff=0.02,
+                                              color=self.theme.text, stroke_width=3) for i in rows])
+        if rows:
+            self.play(Create(boxes, lag_ratio=0.2), run_time=1.5)
+        self.wait(3.0)
+        self.play(FadeOut(VGroup(self.map, boxes)), run_time=0.8)
+
+    def longer_sentence(self) -> None:
+        own = len(self.tr.source_tokens) >= LONG_MIN_WORDS
+        tr = self.tr if own else self.trace_of(LONG_EXAMPLE, self.tr.model)
+        self.beat("long", "On a long sentence the same picture holds: a bright path down the diagonal, with local "
+                          "swaps wherever French puts the adjective after its noun.")
+        big = self.place(fit_heatmap(tr, 6.4, 12.6))
+        rows = reordered_rows(tr.attention, len(tr.output_words))
+        boxes = VGroup(*[SurroundingRectangle(big.cell(i, int(tr.attention[i].argmax())), buff=0.01,
+                                              color=self.theme.text, stroke_width=2) for i in rows])
+        self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
+        self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
+        if rows:
+            self.play(Create(boxes, lag_ratio=0.05), run_time=1.2)
+        self.wait(3.0)

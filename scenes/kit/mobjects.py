@@ -1,0 +1,240 @@
+"""Mobjects that take arrays from a Trace and show them honestly.
+
+Every colour, width and number here is computed from the values passed in; nothing is invented.
+Numbers are plain `Text` made once (never live `DecimalNumber`s): cheap to render.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, RoundedRectangle, Square, Text,
+                   VGroup, VMobject)
+
+from scenes.kit.layout import slot_xs
+from scenes.kit.theme import current, value_to_color, weight_to_color
+
+FONT = "DejaVu Sans"
+
+
+def label(text: str, size: float = 24, color: str | None = None, weight: str = "NORMAL") -> Text:
+    """Text in the kit's font and the theme's text colour."""
+    return Text(text, font=FONT, font_size=size, color=color or current().text, weight=weight)
+
+
+def fit_width(mob: VMobject, width: float) -> VMobject:
+    if mob.width > width:
+        mob.scale_to_fit_width(width)
+    return mob
+
+
+def percent(p: float) -> str:
+    """α or a probability as a short percentage ("<1%" rather than a misleading "0%")."""
+    if 0 < p < 0.005:
+        return "<1%"
+    return f"{p * 100:.0f}%"
+
+
+class TokenRow(VGroup):
+    """Words in evenly spaced slots (shared with columns above them); shrunk to fit their slot."""
+
+    def __init__(self, tokens: Sequence[str], color: str | None = None, width: float | None = None,
+                 max_step: float = 1.6, font_size: float = 26, center: float = 0.0):
+        super().__init__()
+        self.tokens = list(tokens)
+        self.xs = slot_xs(len(tokens), width, max_step, center)
+        step = self.xs[1] - self.xs[0] if len(self.xs) > 1 else max_step
+        for tok, x in zip(self.tokens, self.xs):
+            word = fit_width(label(tok, font_size, color), 0.86 * step)
+            word.move_to([x, 0, 0])
+            self.add(word)
+        # align baselines-ish: centre every word on the same y
+        for word in self:
+            word.set_y(0)
+
+
+class StateColumn(VGroup):
+    """A hidden state as a column of cells coloured by value (one fixed scale per trace).
+
+    When only some dimensions fit, `dims` picks them; a "⋮" cell and a caption say how many are
+    hidden. With `numbers`, each cell also prints its value.
+    """
+
+    def __init__(self, values: np.ndarray, vmax: float, dims: np.ndarray | None = None,
+                 cell: float = 0.26, numbers: bool = False, cell_width: float | None = None,
+                 outline: str | None = None, show_hidden_count: bool = True):
+        super().__init__()
+        values = np.asarray(values, dtype=float)
+        dims = np.arange(len(values)) if dims is None else np.asarray(dims)
+        self.values, self.dims, self.vmax = values, dims, vmax
+        width = cell_width or (0.78 if numbers else cell)
+        th = current()
+        self.cells = VGroup()
+        for k, d in enumerate(dims):
+            rect = Rectangle(width=width, height=cell, stroke_width=1, stroke_color=th.background,
+                             fill_color=value_to_color(values[d], vmax), fill_opacity=1)
+            rect.move_to([0, -k * cell, 0])
+            self.cells.add(rect)
+        self.add(self.cells)
+        self.numbers = VGroup()
+        if numbers:
+            for rect, d in zip(self.cells, dims):
+                num = fit_width(Text(f"{values[d]:+.2f}", font=FONT, font_size=int(cell * 52),
+                                     color=th.text), width * 0.9)
+                num.move_to(rect)
+                self.numbers.add(num)
+            self.add(self.numbers)
+        self.hidden = len(values) - len(dims)
+        self.note = VGroup()
+        if self.hidden > 0:
+            dots = label("⋮", cell * 70, th.muted).next_to(self.cells, DOWN, buff=0.04)
+            self.note.add(dots)
+            if show_hidden_count:
+                self.note.add(label(f"+{self.hidden} dims", cell * 44, th.muted).next_to(dots, DOWN, buff=0.03))
+            self.add(self.note)
+        if outline:
+            self.frame = RoundedRectangle(corner_radius=0.06, width=width + 0.1, height=self.cells.height + 0.1,
+                                          stroke_color=outline, stroke_width=2.5).move_to(self.cells)
+            self.add(self.frame)
+
+    def cell_colors(self) -> list[str]:
+        return [c.get_fill_color().to_hex() for c in self.cells]
+
+
+class RNNCell(VGroup):
+    """The recurrent unit as a box; `kind` names it (GRU, LSTM)."""
+
+    def __init__(self, kind: str = "GRU", width: float = 0.9, height: float = 0.55, color: str | None = None):
+        super().__init__()
+        th = current()
+        self.box = RoundedRectangle(corner_radius=0.1, width=width, height=height,
+                                    stroke_color=color or th.encoder, stroke_width=2.5,
+                                    fill_color=th.panel, fill_opacity=1)
+        self.text = fit_width(label(kind, 20, th.text), width * 0.85).move_to(self.box)
+        self.add(self.box, self.text)
+
+
+class AlphaFan(VGroup):
+    """Lines from one decoder state to every encoder state: width and opacity grow with α."""
+
+    MAX_WIDTH = 14.0
+
+    def __init__(self, origin: np.ndarray, targets: Sequence[np.ndarray], alphas: np.ndarray,
+                 labels: bool = True, label_size: float = 20, min_label: float = 0.0,
+                 label_points: Sequence[np.ndarray] | None = None):
+        """Percent labels sit at `label_points` (default: just above each target); those under
+        `min_label` are left out."""
+        super().__init__()
+        th = current()
+        self.alphas = np.asarray(alphas, dtype=float)
+        self.lines = VGroup()
+        self.labels = VGroup()
+        label_points = label_points if label_points is not None else [t + 0.2 * UP for t in targets]
+        for target, a, spot in zip(targets, self.alphas, label_points):
+            line = Line(origin, target, stroke_color=th.alpha,
+                        stroke_width=0.6 + self.MAX_WIDTH * a, stroke_opacity=0.18 + 0.82 * a)
+            self.lines.add(line)
+            if labels and a >= min_label:
+                tag = label(percent(a), label_size, th.alpha if a >= 0.1 else th.muted)
+                self.labels.add(tag.move_to(spot))
+        self.add(self.lines, self.labels)
+
+
+class Heatmap(VGroup):
+    """α as a grid: a row per output word, a column per source word; strongest cells labelled."""
+
+    def __init__(self, matrix: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
+                 cell: float = 0.5, values: bool | None = None, font_size: float = 22):
+        super().__init__()
+        th = current()
+        self.matrix = np.asarray(matrix, dtype=float)
+        rows, cols = self.matrix.shape
+        values = cell >= 0.42 if values is None else values
+        self.cells = VGroup()
+        self.values = VGroup()
+        for i in range(rows):
+            for j in range(cols):
+                sq = Square(side_length=cell, stroke_width=1, stroke_color=th.background,
+                            fill_color=weight_to_color(self.matrix[i, j]), fill_opacity=1)
+                sq.move_to([j * cell, -i * cell, 0])
+                self.cells.add(sq)
+                if values and self.matrix[i, j] >= 0.01:
+                    num = fit_width(label(f"{self.matrix[i, j] * 100:.0f}", cell * 30,
+                                          th.background if self.matrix[i, j] > 0.5 else th.text), cell * 0.9)
+                    self.values.add(num.move_to(sq))
+        size = min(font_size, cell * 48)
+        self.col_labels = VGroup(*[
+            fit_width(label(t, size, th.source), 2.6).rotate(np.pi / 2.6 if cols > 6 else 0)
+            for t in col_labels])
+        for j, lab in enumerate(self.col_labels):
+            lab.next_to(self.cells[j], UP, buff=0.1)
+            if cols > 6:
+                lab.align_to(self.cells[j], LEFT).shift(0.1 * cell * RIGHT)
+        self.row_labels = VGroup(*[fit_width(label(t, size, th.target), 2.6) for t in row_labels])
+        for i, lab in enumerate(self.row_labels):
+            lab.next_to(self.cells[i * cols], LEFT, buff=0.12)
+        self.add(self.cells, self.values, self.col_labels, self.row_labels)
+
+    def cell(self, i: int, j: int) -> Square:
+        return self.cells[i * self.matrix.shape[1] + j]
+
+    def row(self, i: int) -> VGroup:
+        cols = self.matrix.shape[1]
+        group = VGroup(*self.cells[i * cols:(i + 1) * cols], self.row_labels[i])
+        group.add(*[v for v in self.values if self.cells[i * cols].get_y() - 1e-6 <= v.get_y() <= self.cells[i * cols].get_y() + 1e-6])
+        return group
+
+
+class ProbabilityBars(VGroup):
+    """The top-k next-word probabilities as horizontal bars, the chosen word first."""
+
+    def __init__(self, tokens: Sequence[str], probs: np.ndarray, width: float = 3.0, bar_height: float = 0.3,
+                 font_size: float = 22):
+        super().__init__()
+        th = current()
+        self.probs = np.asarray(probs, dtype=float)
+        for k, (tok, p) in enumerate(zip(tokens, self.probs)):
+            name = fit_width(label(tok, font_size, th.target), 1.6)
+            bar = Rectangle(width=max(width * p, 0.02), height=bar_height, stroke_width=0,
+                            fill_color=th.target if k == 0 else th.muted, fill_opacity=1)
+            value = label(percent(p), font_size * 0.9, th.text)
+            y = -k * (bar_height + 0.12)
+            bar.move_to([bar.width / 2, y, 0])
+            name.move_to([-0.15 - name.width / 2, y, 0])
+            value.next_to(bar, RIGHT, buff=0.1)
+            self.add(VGroup(name, bar, value))
+
+    @property
+    def bars(self) -> list[Rectangle]:
+        return [row[1] for row in self]
+
+
+class WordFlow(VGroup):
+    """Words laid out like text, wrapping at `width`; each word can have its own colour."""
+
+    def __init__(self, words: Sequence[str], colors: Sequence[str] | None = None, width: float = 11.0,
+                 font_size: float = 26, line_gap: float = 0.16):
+        super().__init__()
+        th = current()
+        colors = list(colors) if colors is not None else [th.text] * len(words)
+        x, y, line_h = 0.0, 0.0, None
+        space = 0.14 * font_size / 26
+        for word, color in zip(words, colors):
+            mob = label(word, font_size, color)
+            line_h = line_h or label("Ag", font_size).height
+            if x > 0 and x + mob.width > width:
+                x, y = 0.0, y - line_h - line_gap
+            mob.move_to([x + mob.width / 2, y, 0])
+            x += mob.width + (0 if word.endswith("'") else space)
+            self.add(mob)
+
+
+def mark_differences(reference: Sequence[str], output: Sequence[str]) -> list[bool]:
+    """For each output word: does it sit in a stretch that matches the reference?"""
+    import difflib
+
+    ok = [False] * len(output)
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, list(reference), list(output), autojunk=False).get_opcodes():
+        if tag == "equal":
+            ok[j1:j2] = [True] * (j2 - j1)
+    return ok
