@@ -318,3 +318,13 @@ def _translate_noun_phrase(det: str, adjs: list[str], noun: str, plural: bool) -
     else:
         fr_det = "l'" if words[0][0] in VOWELS else ("le" if gender == "m" else "la")
     return [fr_det, *words]
+
+
+def sentence_of_length(n: int, seed: int = 1) -> str:
+    """A grammar sentence of exactly n words (for trying layouts at their limits)."""
+    grammar = Grammar(random.Random(seed))
+    for _ in range(100000):
+        en, _ = grammar.sentence(n)
+        if len(en) == n:
+            return " ".join(en)
+    raise ValueError(f"no sentence of {n} words found")

@@ -18,9 +18,15 @@ def reordered_rows(attention: np.ndarray, n_words: int) -> list[int]:
 
 
 def fit_heatmap(tr, height: float, width: float) -> Heatmap:
+    """The biggest heatmap (labels included) that fits in width × height."""
     rows, cols = tr.attention.shape
-    cell = min(0.62, height / (rows + 2.5), width / (cols + 3))
-    return Heatmap(tr.attention, tr.target_tokens, tr.source_tokens, cell=cell)
+    cell = min(0.9, height / (rows + 2), width / (cols + 3))
+    heatmap = Heatmap(tr.attention, tr.target_tokens, tr.source_tokens, cell=cell)
+    if heatmap.height > height:
+        heatmap.scale_to_fit_height(height)
+    if heatmap.width > width:
+        heatmap.scale_to_fit_width(width)
+    return heatmap
 
 
 class AlignmentHeatmap(ExplainerScene):
@@ -34,11 +40,15 @@ class AlignmentHeatmap(ExplainerScene):
         self.pick_out_reordering()
         self.longer_sentence()
 
+    def available_height(self) -> float:
+        return self.title_mob.get_bottom()[1] - self.note.get_top()[1] - 0.5
+
     def place(self, heatmap: Heatmap) -> Heatmap:
-        top = self.title_mob.get_bottom()[1] - 0.3
-        heatmap.move_to([0, 0, 0])
-        heatmap.shift((top - heatmap.get_top()[1]) * UP)
+        """Under the title, its grid centred (falling back to fit the labels in the frame)."""
+        heatmap.shift((self.title_mob.get_bottom()[1] - 0.25 - heatmap.get_top()[1]) * UP)
         heatmap.shift(-heatmap.cells.get_center()[0] * RIGHT)
+        if heatmap.get_left()[0] < -6.9:
+            heatmap.shift((-6.9 - heatmap.get_left()[0]) * RIGHT)
         return heatmap
 
     def fill_rows(self) -> None:
@@ -48,7 +58,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.title_mob = self.heading()
         self.note = self.footnote(self.provenance(extra="cell = α in %, row = one output word"))
         self.add(self.title_mob, self.note)
-        self.map = self.place(fit_heatmap(tr, 6.0, 12.0))
+        self.map = self.place(fit_heatmap(tr, self.available_height(), 12.0))
         self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
         per_row = 0.6 if len(tr.target_tokens) <= 8 else max(0.12, 5.0 / len(tr.target_tokens))
         for i in range(len(tr.target_tokens)):
@@ -71,14 +81,15 @@ class AlignmentHeatmap(ExplainerScene):
         if rows:
             self.play(Create(boxes, lag_ratio=0.2), run_time=1.5)
         self.wait(3.0)
-        self.play(FadeOut(VGroup(self.map, boxes)), run_time=0.8)
+        self.previous = VGroup(self.map, boxes)
 
     def longer_sentence(self) -> None:
         own = len(self.tr.source_tokens) >= LONG_MIN_WORDS
         tr = self.tr if own else self.trace_of(LONG_EXAMPLE, self.tr.model)
         self.beat("long", "On a long sentence the same picture holds: a bright path down the diagonal, with local "
                           "swaps wherever French puts the adjective after its noun.")
-        big = self.place(fit_heatmap(tr, 6.4, 12.6))
+        self.play(FadeOut(self.previous), run_time=0.8)
+        big = self.place(fit_heatmap(tr, self.available_height(), 13.0))
         rows = reordered_rows(tr.attention, len(tr.output_words))
         boxes = VGroup(*[SurroundingRectangle(big.cell(i, int(tr.attention[i].argmax())), buff=0.01,
                                               color=self.theme.text, stroke_width=2) for i in rows])

@@ -42,27 +42,27 @@ class AttentionWeights(ExplainerScene):
         self.add(self.heading())
         extra = f"{len(self.dims)} of {tr.encoder_states.shape[1]} dimensions shown per state"
         self.add(self.footnote(self.provenance(extra=extra)))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=10.0, center=-1.6).to_edge(DOWN, buff=1.05)
+        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.0, center=-1.3, stagger=True)
+        self.words.to_edge(DOWN, buff=1.05)
         self.columns = VGroup(*[StateColumn(s, tr.state_range, self.dims, cell=0.2, show_hidden_count=False)
-                                .next_to(w, UP, buff=0.3).set_x(x)
-                                for s, w, x in zip(tr.encoder_states, self.words, self.words.xs)])
+                                .next_to(self.words, UP, buff=0.3).set_x(x)
+                                for s, x in zip(tr.encoder_states, self.words.xs)])
         for c in self.columns:
             c.align_to(self.columns[0], DOWN)
         h_label = MathTex(r"h_1 \dots h_{" + str(len(tr.source_tokens)) + "}", font_size=34,
-                          color=self.theme.encoder).next_to(self.columns, LEFT, buff=0.3)
+                          color=self.theme.encoder).next_to(self.columns, RIGHT, buff=0.3)
         # what has been written so far, and the decoder state about to write word i
         written = list(tr.target_tokens[:i]) + ["?"]
         self.output = TokenRow(written, self.theme.target, width=min(10.0, 1.5 * len(written)), center=-1.6)
         self.output.next_to(self.heading(), DOWN, buff=0.35).set_x(-1.6)
         self.output[-1].set_color(self.theme.muted)
         out_label = label("French so far", 18, self.theme.muted).next_to(self.output, LEFT, buff=0.35)
-        prev_state = tr.decoder_states[i - 1] if i > 0 else None
-        self.decoder = (StateColumn(prev_state, tr.state_range, pick_dims(tr.decoder_states, 6), cell=0.2,
-                                    show_hidden_count=False, outline=self.theme.decoder)
-                        if prev_state is not None else
-                        label("start", 20, self.theme.decoder))
+        # s_{i-1}: the state after the previous word; before the first word, s_0 (from the encoder)
+        prev_state = tr.decoder_states[i - 1] if i > 0 else tr.context
+        self.decoder = StateColumn(prev_state, tr.state_range, pick_dims(tr.decoder_states, 6), cell=0.2,
+                                   show_hidden_count=False, outline=self.theme.decoder)
         self.decoder.next_to(self.output, DOWN, buff=0.35).set_x(-1.6)
-        dec_label = MathTex(r"s_{" + str(i) + "}" if i > 0 else "s_0", font_size=34, color=self.theme.decoder)
+        dec_label = MathTex(r"s_{" + str(i) + "}", font_size=34, color=self.theme.decoder)
         dec_label.next_to(self.decoder, LEFT, buff=0.2)
         self.play(FadeIn(self.words, lag_ratio=0.05), FadeIn(self.columns, lag_ratio=0.05), FadeIn(h_label),
                   run_time=1.5)
@@ -92,7 +92,7 @@ class AttentionWeights(ExplainerScene):
         self.beat("sum", "Each state is scaled by its weight and the results are added up. The sum is the "
                          "context vector for this word alone; the next word will get a new one.")
         self.context = StateColumn(tr.step_contexts[i], tr.state_range, self.dims, cell=0.3, numbers=True,
-                                   outline=self.theme.context).move_to([5.3, -0.9, 0])
+                                   outline=self.theme.context).move_to([5.6, -1.75, 0])
         formula = MathTex(r"c_{" + str(i + 1) + r"} = \sum_j \alpha_{" + str(i + 1) + r"j}\, h_j", font_size=36,
                           color=self.theme.context).next_to(self.context, UP, buff=0.25)
         scaled = [c.cells.copy() for c in self.columns]
@@ -107,13 +107,10 @@ class AttentionWeights(ExplainerScene):
         word = tr.target_tokens[i]
         self.beat("word", f"From this context and its own state the decoder picks the next word. The model's real "
                           f"top {len(tr.top_tokens[i])} candidates are shown; it writes '{word}'.")
-        bars = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.2, bar_height=0.26, font_size=20)
-        bars.next_to(self.context, LEFT, buff=1.9).align_to(self.context, UP)
-        bars.set_x(min(bars.get_x(), 2.0))
-        title = label("next word", 18, self.theme.muted).next_to(bars, UP, buff=0.15, aligned_edge=LEFT)
-        if bars.get_left()[0] < self.columns.get_right()[0] + 0.2:
-            bars.next_to(self.context, DOWN, buff=0.4)
-            title.next_to(bars, UP, buff=0.1, aligned_edge=LEFT)
+        bars = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.2, bar_height=0.24, font_size=19)
+        bars.next_to(self.decoder, RIGHT, buff=0.6).align_to(self.decoder, UP)
+        bars.shift((max(bars.get_left()[0], 2.2) - bars.get_left()[0]) * RIGHT)
+        title = label("next word", 18, self.theme.muted).next_to(bars, UP, buff=0.12, aligned_edge=LEFT)
         self.play(FadeIn(bars, lag_ratio=0.1), FadeIn(title), run_time=1.2)
         chosen = label(word, self.output[-1].font_size if hasattr(self.output[-1], "font_size") else 26,
                        self.theme.target)

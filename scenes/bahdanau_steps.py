@@ -12,6 +12,7 @@ from scenes.kit import (ExplainerScene, ProbabilityBars, StateColumn, TokenRow, 
 
 ROW_LABEL_X = -6.2
 WORDS_Y, SCORES_Y, ALPHAS_Y, BARS_Y = 1.75, 1.2, 0.65, -0.6
+MAX_STEP = 1.9
 
 
 class BahdanauSteps(ExplainerScene):
@@ -29,12 +30,12 @@ class BahdanauSteps(ExplainerScene):
 
     # -- layout helpers ------------------------------------------------------------------------
     def number_row(self, values, fmt, y: float, color: str) -> VGroup:
-        step = slot_step(len(self.tr.source_tokens), 10.8, 1.3)
+        step = slot_step(len(self.tr.source_tokens), 10.8, MAX_STEP)
         return VGroup(*[fit_width(label(fmt(v), 20, color), 0.9 * step).move_to([x, y, 0])
                         for v, x in zip(values, self.words.xs)])
 
     def alpha_bars(self, alphas: np.ndarray, y: float) -> VGroup:
-        step = slot_step(len(self.tr.source_tokens), 10.8, 1.3)
+        step = slot_step(len(self.tr.source_tokens), 10.8, MAX_STEP)
         bars = VGroup()
         for a, x in zip(alphas, self.words.xs):
             bar = Rectangle(width=0.5 * step, height=max(0.015, 0.95 * a), stroke_width=0,
@@ -59,7 +60,7 @@ class BahdanauSteps(ExplainerScene):
         self.eqs = eqs
         self.add(self.footnote(self.provenance(extra=f"{len(pick_dims(tr.step_contexts, self.shown_dims))} of "
                                                      f"{tr.step_contexts.shape[1]} context dimensions shown")))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=10.8, max_step=1.3, center=0.4)
+        self.words = TokenRow(tr.source_tokens, self.theme.source, width=10.8, max_step=MAX_STEP, center=0.4)
         self.words.set_y(WORDS_Y)
         self.row_names = VGroup(label("source", 20, self.theme.muted).move_to([ROW_LABEL_X, WORDS_Y, 0]),
                                 MathTex(r"e_{ij}", font_size=32, color=self.theme.text).move_to([ROW_LABEL_X, SCORES_Y, 0]),

@@ -1,9 +1,7 @@
 """Context bottleneck (article fig. 6): every state is squeezed into one vector; early words fade."""
 from __future__ import annotations
 
-import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Line, Rectangle, ReplacementTransform,
-                   SurroundingRectangle, Transform, VGroup, Write)
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, Transform, VGroup
 
 from scenes.kit import LONG_EXAMPLE, ExplainerScene, StateColumn, TokenRow, label, pick_dims
 from scenes.kit.mobjects import WordFlow, mark_differences
@@ -32,23 +30,20 @@ class ContextBottleneck(ExplainerScene):
         simplification = (f"{len(self.dims)} of {tr.encoder_states.shape[1]} dimensions shown"
                           if len(self.dims) < tr.encoder_states.shape[1] else "")
         self.note = self.footnote(self.provenance(extra=simplification))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.6, center=-1.9).shift(1.6 * DOWN)
+        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.6, center=-1.9, stagger=True)
+        self.words.shift(0.9 * DOWN)
         self.columns = VGroup(*[
-            StateColumn(s, tr.state_range, self.dims, cell=0.24).next_to(w, UP, buff=0.35).set_x(x)
-            for s, w, x in zip(tr.encoder_states, self.words, self.words.xs)])
+            StateColumn(s, tr.state_range, self.dims, cell=0.24).next_to(self.words, UP, buff=0.35).set_x(x)
+            for s, x in zip(tr.encoder_states, self.words.xs)])
         self.context = StateColumn(tr.context, tr.state_range, self.dims, cell=0.3, numbers=True,
-                                   outline=self.theme.context).move_to([5.4, 0.4, 0])
+                                   outline=self.theme.context).move_to([5.4, 0.8, 0])
         ctx_label = label("context vector", 24, self.theme.context).next_to(self.context, UP, buff=0.15)
         self.add(self.title_mob, self.note)
         self.play(FadeIn(self.words, lag_ratio=0.1), FadeIn(self.columns, lag_ratio=0.1), run_time=1.5)
-        funnel = VGroup(*[Line(c.cells.get_right(), self.context.cells.get_left(), color=self.theme.context,
-                               stroke_width=1.5, stroke_opacity=0.5) for c in self.columns])
-        self.play(Create(funnel, lag_ratio=0.05), run_time=1.0)
         squeezed = [c.cells.copy() for c in self.columns]
-        self.play(*[Transform(s, self.context.cells.copy(), path_arc=0.3) for s in squeezed],
+        self.play(*[Transform(s, self.context.cells.copy(), path_arc=-0.6) for s in squeezed],
                   FadeIn(self.context), FadeIn(ctx_label), run_time=2.0)
         self.remove(*squeezed)
-        self.play(FadeOut(funnel), run_time=0.5)
         self.context_group = VGroup(self.context, ctx_label)
         self.wait(1.0)
 
@@ -73,7 +68,7 @@ class ContextBottleneck(ExplainerScene):
         self.play(*[w.animate.set_opacity(0.25 + 0.75 * s) for w, s in zip(self.words, share)],
                   *[c.animate.set_opacity(0.25 + 0.75 * s) for c, s in zip(self.columns, share)], run_time=1.5)
         self.wait(2.5)
-        self.play(FadeOut(VGroup(bars, values, caption, self.words, self.columns, self.context_group)), run_time=0.8)
+        self.fading = VGroup(bars, values, caption, self.words, self.columns, self.context_group)
 
     def long_sentence(self) -> None:
         sentence = self.example.sentence if len(self.tr.source_tokens) >= LONG_MIN_WORDS else LONG_EXAMPLE
@@ -82,6 +77,7 @@ class ContextBottleneck(ExplainerScene):
         self.beat("long", "On a long sentence the squeeze shows. Here is the real output of this model beside "
                           "the correct translation; its mistakes are in red. The attention model, which "
                           "can look back at every word, gets the same sentence right.")
+        self.play(FadeOut(self.fading), run_time=0.8)
         width = 12.4
         blocks = VGroup()
         source = WordFlow(plain.source_tokens, [self.theme.source] * len(plain.source_tokens), width, 22)

@@ -26,7 +26,7 @@ class RNNRelay(ExplainerScene):
                           "keeping a running summary called the hidden state.")
         n = len(tr.source_tokens)
         step = slot_step(n, max_step=2.0)
-        self.words = TokenRow(tr.source_tokens, self.theme.source, max_step=2.0).shift(2.75 * DOWN)
+        self.words = TokenRow(tr.source_tokens, self.theme.source, max_step=2.0, stagger=True).shift(2.6 * DOWN)
         self.cells = VGroup(*[RNNCell(kind, width=min(0.95, 0.8 * step)).move_to([x, -1.65, 0])
                               for x in self.words.xs])
         self.rule = MathTex(r"h_t = \mathrm{" + kind + r"}(x_t,\ h_{t-1})", color=self.theme.text,

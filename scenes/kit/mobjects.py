@@ -22,6 +22,25 @@ def label(text: str, size: float = 24, color: str | None = None, weight: str = "
     return Text(text, font=FONT, font_size=size, color=color or current().text, weight=weight)
 
 
+class Word(Text):
+    """Text that knows its baseline, so a row of words lines up like printed text
+    (centring each word would make "the" and "european" jump up and down)."""
+
+    def __init__(self, text: str, font_size: float = 26, color: str | None = None):
+        super().__init__(text + "x", font=FONT, font_size=font_size, color=color or current().text)
+        marker = self.submobjects[-1]  # an 'x' sits exactly on the baseline
+        self.remove(marker)
+        self._below = (marker.get_bottom()[1] - self.get_bottom()[1]) / max(self.height, 1e-6)
+
+    def baseline(self) -> float:
+        return self.get_bottom()[1] + self._below * self.height
+
+    def put_on_baseline(self, x: float, y: float) -> "Word":
+        self.set_x(x)
+        self.shift((y - self.baseline()) * UP)
+        return self
+
+
 def fit_width(mob: VMobject, width: float) -> VMobject:
     if mob.width > width:
         mob.scale_to_fit_width(width)
@@ -36,21 +55,25 @@ def percent(p: float) -> str:
 
 
 class TokenRow(VGroup):
-    """Words in evenly spaced slots (shared with columns above them); shrunk to fit their slot."""
+    """Words in evenly spaced slots (shared with columns above them), on one baseline.
+
+    When words are too wide for their slots and `stagger` is on, every other word drops to a
+    second line so each can use two slots of width; otherwise a word shrinks to fit its slot.
+    """
 
     def __init__(self, tokens: Sequence[str], color: str | None = None, width: float | None = None,
-                 max_step: float = 1.6, font_size: float = 26, center: float = 0.0):
+                 max_step: float = 1.6, font_size: float = 26, center: float = 0.0, stagger: bool = False,
+                 stagger_gap: float = 0.4):
         super().__init__()
         self.tokens = list(tokens)
         self.xs = slot_xs(len(tokens), width, max_step, center)
         step = self.xs[1] - self.xs[0] if len(self.xs) > 1 else max_step
-        for tok, x in zip(self.tokens, self.xs):
-            word = fit_width(label(tok, font_size, color), 0.86 * step)
-            word.move_to([x, 0, 0])
-            self.add(word)
-        # align baselines-ish: centre every word on the same y
-        for word in self:
-            word.set_y(0)
+        words = [Word(tok, font_size, color) for tok in self.tokens]
+        self.staggered = stagger and max(w.width for w in words) > 0.86 * step
+        room = (1.8 if self.staggered else 0.86) * step
+        for k, (word, x) in enumerate(zip(words, self.xs)):
+            y = -stagger_gap if self.staggered and k % 2 else 0.0
+            self.add(fit_width(word, room).put_on_baseline(x, y))
 
 
 class StateColumn(VGroup):
@@ -163,13 +186,14 @@ class Heatmap(VGroup):
                                           th.background if self.matrix[i, j] > 0.5 else th.text), cell * 0.9)
                     self.values.add(num.move_to(sq))
         size = min(font_size, cell * 48)
-        self.col_labels = VGroup(*[
-            fit_width(label(t, size, th.source), 2.6).rotate(np.pi / 2.6 if cols > 6 else 0)
-            for t in col_labels])
+        self.col_labels = VGroup(*[fit_width(label(t, size, th.source), 2.6) for t in col_labels])
+        slanted = max(lab.width for lab in self.col_labels) > 0.95 * cell
         for j, lab in enumerate(self.col_labels):
-            lab.next_to(self.cells[j], UP, buff=0.1)
-            if cols > 6:
-                lab.align_to(self.cells[j], LEFT).shift(0.1 * cell * RIGHT)
+            if slanted:  # too wide to stand side by side: stand them up, as in Bahdanau et al.'s figures
+                lab.rotate(np.pi / 2)
+                lab.next_to(self.cells[j], UP, buff=0.08)
+            else:
+                lab.next_to(self.cells[j], UP, buff=0.1)
         self.row_labels = VGroup(*[fit_width(label(t, size, th.target), 2.6) for t in row_labels])
         for i, lab in enumerate(self.row_labels):
             lab.next_to(self.cells[i * cols], LEFT, buff=0.12)
@@ -217,16 +241,15 @@ class WordFlow(VGroup):
         super().__init__()
         th = current()
         colors = list(colors) if colors is not None else [th.text] * len(words)
-        x, y, line_h = 0.0, 0.0, None
-        space = 0.14 * font_size / 26
+        x, y = 0.0, 0.0
+        line_h = Word("Ag", font_size).height
+        space = 0.16 * font_size / 26
         for word, color in zip(words, colors):
-            mob = label(word, font_size, color)
-            line_h = line_h or label("Ag", font_size).height
+            mob = Word(word, font_size, color)
             if x > 0 and x + mob.width > width:
                 x, y = 0.0, y - line_h - line_gap
-            mob.move_to([x + mob.width / 2, y, 0])
-            x += mob.width + (0 if word.endswith("'") else space)
-            self.add(mob)
+            self.add(mob.put_on_baseline(x + mob.width / 2, y))
+            x += mob.width + (0.02 if word.endswith("'") else space)
 
 
 def mark_differences(reference: Sequence[str], output: Sequence[str]) -> list[bool]:

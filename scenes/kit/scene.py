@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 
 import srt
-from manim import DOWN, UP, Scene, VGroup, config
+from manim import DL, DOWN, UP, UR, MathTex, Scene, Text, VGroup, config
 
 from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, Trace, TraceInputError, check_sentence, trace
 from scenes.kit.mobjects import fit_width, label
 from scenes.kit.theme import current
 
 SENTENCE_ENV = "ATTENTION_SENTENCE"
+CHECK_ENV = "ATTENTION_CHECK_LAYOUT"  # set to 1: fail the render on text off frame or overlapping
 READING_RATE = 17.0  # characters per second a viewer comfortably reads in subtitles
 MODEL_ENV = "ATTENTION_MODEL"
 # A long sentence from the grammar, used where a scene needs one and the user's is short.
@@ -66,6 +67,18 @@ class ExplainerScene(Scene):
     def trace_of(self, sentence: str, model: str) -> Trace:
         return trace(sentence, model)
 
+    # --- layout checks (tests turn them on) -------------------------------------------------
+    def play(self, *args, **kwargs) -> None:
+        super().play(*args, **kwargs)
+        if os.environ.get(CHECK_ENV) == "1":
+            self.layout_problems.extend(p for p in layout_problems(self.mobjects) if p not in self.layout_problems)
+
+    @property
+    def layout_problems(self) -> list[str]:
+        if not hasattr(self, "_layout_problems"):
+            self._layout_problems = []
+        return self._layout_problems
+
     # --- beats and narration ---------------------------------------------------------------
     def beat(self, name: str, narration: str) -> None:
         """Start a beat: a new section (clip/slide) and its narration, shown until the next beat."""
@@ -94,6 +107,8 @@ class ExplainerScene(Scene):
     def tear_down(self) -> None:
         self._flush_narration()
         super().tear_down()
+        if self.layout_problems:
+            raise AssertionError(f"{type(self).__name__}: layout problems:\n" + "\n".join(self.layout_problems))
 
     # --- shared furniture ------------------------------------------------------------------
     def heading(self, text: str | None = None) -> VGroup:
@@ -111,6 +126,37 @@ class ExplainerScene(Scene):
         tr = tr or self.tr
         text = f"real values from the trained '{tr.model}' model (weights {tr.sha256[:8]})"
         return text + (f"; {extra}" if extra else "")
+
+
+def _visible(mob) -> bool:
+    return mob.has_points() and max(mob.get_fill_opacity(), mob.get_stroke_opacity()) > 0.05
+
+
+def layout_problems(mobjects, tolerance: float = 0.03) -> list[str]:
+    """What a viewer would see as a bug: anything outside the frame, text overlapping text."""
+    half_w, half_h = config.frame_width / 2 + tolerance, config.frame_height / 2 + tolerance
+    problems = []
+    texts = []
+    for top in mobjects:
+        for mob in top.get_family():
+            if isinstance(mob, (Text, MathTex)) and any(_visible(m) for m in mob.get_family()):
+                texts.append(mob)
+            if not _visible(mob):
+                continue
+            (x0, y0, _), (x1, y1, _) = mob.get_corner(DL), mob.get_corner(UR)
+            if x0 < -half_w or x1 > half_w or y0 < -half_h or y1 > half_h:
+                name = getattr(mob, "text", None) or getattr(top, "text", None) or type(top).__name__
+                problems.append(f"off frame: {name!r} at x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}")
+                break
+    boxes = [(t, t.get_corner(DL), t.get_corner(UR)) for t in texts]
+    for k, (a, a0, a1) in enumerate(boxes):
+        for b, b0, b1 in boxes[k + 1:]:
+            w = min(a1[0], b1[0]) - max(a0[0], b0[0])
+            h = min(a1[1], b1[1]) - max(a0[1], b0[1])
+            if w > 0 and h > 0 and w * h > 0.15 * min(a.width * a.height, b.width * b.height):
+                problems.append(f"overlap: {getattr(a, 'text', type(a).__name__)!r} and "
+                                f"{getattr(b, 'text', type(b).__name__)!r}")
+    return problems
 
 
 def _split_caption(text: str, start: float, end: float, max_chars: int = 90):
