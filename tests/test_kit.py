@@ -1,0 +1,110 @@
+"""The kit's mobjects show what they are given: change a value, see the picture change."""
+import numpy as np
+import pytest
+from manim import ManimColor, Square, Text
+
+from scenes.kit import (AlphaFan, Heatmap, ProbabilityBars, StateColumn, TokenRow, current, use_theme,
+                        value_to_color, weight_to_color)
+from scenes.kit.scene import _split_caption, layout_problems
+
+
+def distance(a, b) -> float:
+    return float(np.abs(ManimColor(a).to_rgb() - ManimColor(b).to_rgb()).sum())
+
+
+def test_theme_is_resolved_when_used(monkeypatch):
+    monkeypatch.delenv("ATTENTION_THEME", raising=False)
+    assert current().name == "dark"
+    with use_theme("light"):
+        assert current().name == "light"
+        light_zero = value_to_color(0.0, 1.0)
+    assert current().name == "dark"
+    assert distance(light_zero, value_to_color(0.0, 1.0)) > 0.5
+    monkeypatch.setenv("ATTENTION_THEME", "light")
+    assert current().name == "light"
+    with pytest.raises(ValueError, match="unknown theme"):
+        with use_theme("neon"):
+            pass
+
+
+def test_value_to_color_diverges_around_zero_with_a_fixed_range():
+    th = current()
+    assert distance(value_to_color(0.0, 1.0), th.panel) < 1e-6
+    assert distance(value_to_color(1.0, 1.0), th.positive) < 1e-6
+    assert distance(value_to_color(-1.0, 1.0), th.negative) < 1e-6
+    assert distance(value_to_color(5.0, 1.0), th.positive) < 1e-6  # clipped to the range
+    weak, strong = value_to_color(0.2, 1.0), value_to_color(0.8, 1.0)
+    assert distance(weak, th.panel) < distance(strong, th.panel)
+    assert distance(weight_to_color(0.9), th.alpha) < distance(weight_to_color(0.1), th.alpha)
+
+
+def test_state_column_colours_follow_its_values():
+    values = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    col = StateColumn(values, 1.0)
+    assert col.cell_colors() == [value_to_color(v, 1.0).to_hex() for v in values]
+    changed = values.copy()
+    changed[1] = 0.9
+    col2 = StateColumn(changed, 1.0)
+    assert col2.cell_colors()[1] != col.cell_colors()[1] and col2.cell_colors()[0] == col.cell_colors()[0]
+    assert col.hidden == 0 and len(col.note) == 0
+
+
+def test_state_column_says_how_many_dimensions_it_hides():
+    col = StateColumn(np.linspace(-1, 1, 64), 1.0, dims=np.arange(8), numbers=True)
+    assert len(col.cells) == 8 and col.hidden == 56
+    assert any(isinstance(m, Text) and "56" in m.text for m in col.note)
+    assert [n.text for n in col.numbers][:2] == [f"{v:+.2f}" for v in np.linspace(-1, 1, 64)[:2]]
+
+
+def test_alpha_fan_width_and_opacity_grow_with_alpha():
+    targets = [np.array([x, -2.0, 0.0]) for x in (-1.0, 0.0, 1.0)]
+    fan = AlphaFan(np.array([0.0, 2.0, 0.0]), targets, np.array([0.1, 0.2, 0.7]))
+    widths = [line.get_stroke_width() for line in fan.lines]
+    opacities = [line.get_stroke_opacity() for line in fan.lines]
+    assert widths[0] < widths[1] < widths[2] and opacities[0] < opacities[1] < opacities[2]
+    assert [t.text for t in fan.labels] == ["10%", "20%", "70%"]
+    fan2 = AlphaFan(np.array([0.0, 2.0, 0.0]), targets, np.array([0.7, 0.2, 0.1]))
+    assert fan2.lines[0].get_stroke_width() == pytest.approx(widths[2])
+
+
+def test_heatmap_cell_colour_tracks_alpha():
+    m = np.array([[0.9, 0.1], [0.2, 0.8]])
+    h1 = Heatmap(m, ["a", "b"], ["x", "y"])
+    m2 = m.copy()
+    m2[0] = [0.1, 0.9]
+    h2 = Heatmap(m2, ["a", "b"], ["x", "y"])
+    c = lambda h, i, j: h.cell(i, j).get_fill_color().to_hex()
+    assert c(h1, 0, 0) != c(h2, 0, 0) and c(h1, 1, 1) == c(h2, 1, 1)
+    assert c(h1, 0, 0) == c(h2, 0, 1)  # same α, same colour
+    assert "90" in [v.text for v in h1.values]
+
+
+def test_probability_bars_are_proportional():
+    bars = ProbabilityBars(["la", "le"], np.array([0.75, 0.25]), width=4.0)
+    assert bars.bars[0].width == pytest.approx(3.0) and bars.bars[1].width == pytest.approx(1.0)
+
+
+def test_token_row_staggers_words_that_do_not_fit():
+    narrow = TokenRow(["european", "economic", "area", "the"], width=3.0, stagger=True)
+    assert narrow.staggered and narrow[1].get_y() < narrow[0].get_y()
+    wide = TokenRow(["the", "cat"], width=6.0, stagger=True)
+    assert not wide.staggered
+    assert wide[0].baseline() == pytest.approx(wide[1].baseline())
+
+
+def test_narration_is_split_and_timed_over_the_beat():
+    text = ("First sentence is short. The second one is quite a lot longer, and it goes on, and on, "
+            "with commas in it, so that it has to be split somewhere near the middle.")
+    pieces = list(_split_caption(text, 2.0, 12.0))
+    assert pieces[0][0] == pytest.approx(2.0) and pieces[-1][1] == pytest.approx(12.0)
+    assert all(len(p) <= 90 for _, _, p in pieces) and " ".join(p for _, _, p in pieces) == text
+
+
+def test_layout_checker_catches_off_frame_and_overlapping_text():
+    inside = Square(side_length=1)
+    assert layout_problems([inside]) == []
+    outside = Square(side_length=1).shift(8 * np.array([1.0, 0, 0]))
+    assert any("off frame" in p for p in layout_problems([outside]))
+    a, b = Text("hello"), Text("hello")
+    assert any("overlap" in p for p in layout_problems([a, b]))
+    assert layout_problems([Text("left").shift(3 * np.array([-1.0, 0, 0])), Text("right").shift(3 * np.array([1.0, 0, 0]))]) == []

@@ -1,0 +1,113 @@
+"""Every scene renders (tiny resolution, low frame rate) for the article's example, a 2-word
+sentence and the longest sentence its layout allows, in both themes, with no text off frame or
+overlapping (the scenes' own layout check), and its last frame matches a control image."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.corpus import sentence_of_length
+from scenes.catalog import SCENES
+from scenes.rendering import extract_frames
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTROL = Path(__file__).resolve().parent / "control_frames"
+SIZE = (320, 180)
+SHORT = "the cat"
+UPDATE = os.environ.get("UPDATE_CONTROL_FRAMES") == "1"
+
+
+def _max_tokens(entry) -> int:
+    module = __import__(f"scenes.{entry.module}", fromlist=[entry.cls])
+    return getattr(module, entry.cls).max_tokens
+
+
+def _manim(entry, media: Path, sentence: str | None, theme: str, last_frame_only: bool):
+    env = {**os.environ, "ATTENTION_THEME": theme, "ATTENTION_CHECK_LAYOUT": "1"}
+    env.pop("ATTENTION_SENTENCE", None)
+    if sentence:
+        env["ATTENTION_SENTENCE"] = sentence
+    cmd = [sys.executable, "-m", "manim", "render", "--disable_caching", "-r", f"{SIZE[0]},{SIZE[1]}",
+           "--frame_rate", "5", "--media_dir", str(media), str(entry.path), entry.cls]
+    if last_frame_only:
+        cmd.insert(4, "-s")
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def renders(tmp_path_factory):
+    """All scene renders of the suite, two at a time, each in its own media dir."""
+    base = tmp_path_factory.mktemp("scenes")
+    jobs = []
+    for entry in SCENES:
+        jobs.append((entry.key, "video", entry, None, "dark", False))
+        jobs.append((entry.key, "short-light", entry, SHORT, "light", True))
+        jobs.append((entry.key, "longest-dark", entry, sentence_of_length(_max_tokens(entry)), "dark", True))
+        jobs.append((entry.key, "longest-light", entry, sentence_of_length(_max_tokens(entry)), "light", True))
+        jobs.append((entry.key, "short-dark", entry, SHORT, "dark", True))
+
+    def run(job):
+        key, variant, entry, sentence, theme, last = job
+        media = base / f"{key}-{variant}"
+        return (key, variant), (media, _manim(entry, media, sentence, theme, last))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(run, jobs))
+
+
+def _ok(result):
+    media, proc = result
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return media
+
+
+@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+def test_scene_renders_a_video_with_subtitles(entry, renders):
+    import av
+
+    media = _ok(renders[(entry.key, "video")])
+    videos = list(media.rglob(f"{entry.cls}.mp4"))
+    assert len(videos) == 1
+    with av.open(str(videos[0])) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == SIZE
+        duration = float(stream.duration * stream.time_base)
+    assert 15 <= duration <= 75, f"{entry.key} lasts {duration:.1f} s"
+    srt = videos[0].with_suffix(".srt").read_text(encoding="utf-8")
+    assert srt.count("-->") >= 3
+
+
+@pytest.mark.parametrize("variant", ["short-light", "short-dark", "longest-dark", "longest-light"])
+@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+def test_scene_lays_out_short_and_longest_sentences_in_both_themes(entry, variant, renders):
+    media = _ok(renders[(entry.key, variant)])
+    assert list(media.rglob("*.png")), "no last frame written"
+
+
+@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+def test_last_frame_matches_control_image(entry, renders, tmp_path):
+    from PIL import Image
+
+    media = _ok(renders[(entry.key, "video")])
+    video = next(media.rglob(f"{entry.cls}.mp4"))
+    frame = extract_frames(video, (0.999,), tmp_path)[0]
+    control = CONTROL / f"{entry.key}.png"
+    if UPDATE or not control.exists():
+        CONTROL.mkdir(exist_ok=True)
+        Image.open(frame).save(control)
+        if not UPDATE:
+            pytest.fail(f"no control frame for {entry.key}; wrote {control}, check it and commit it")
+    got = np.asarray(Image.open(frame).convert("RGB"), dtype=np.int16)
+    want = np.asarray(Image.open(control).convert("RGB"), dtype=np.int16)
+    assert got.shape == want.shape
+    diff = np.abs(got - want)
+    # tolerance: video compression and font hinting move a few pixels a little; a changed
+    # number, colour or layout moves many pixels a lot
+    assert diff.mean() < 1.0, f"mean difference {diff.mean():.2f}"
+    assert (diff.max(axis=2) > 64).mean() < 0.001, f"{(diff.max(axis=2) > 64).mean():.3%} of pixels changed a lot"
