@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup)
 
-from scenes.kit import LONG_EXAMPLE, ExplainerScene, Heatmap, fit_width, label
+from scenes.kit import ExplainerScene, Heatmap
 
 LONG_MIN_WORDS = 10  # a user sentence at least this long becomes the "longer sentence" itself
 
@@ -38,7 +38,8 @@ class AlignmentHeatmap(ExplainerScene):
     def construct(self) -> None:
         self.fill_rows()
         self.pick_out_reordering()
-        self.longer_sentence()
+        if len(self.tr.source_tokens) < LONG_MIN_WORDS:
+            self.longer_sentence()
 
     def available_height(self) -> float:
         return self.title_mob.get_bottom()[1] - self.note.get_top()[1] - 0.5
@@ -82,10 +83,8 @@ class AlignmentHeatmap(ExplainerScene):
             self.play(Create(boxes, lag_ratio=0.2), run_time=1.5)
         self.wait(3.0)
         self.previous = VGroup(self.map, boxes)
-
     def longer_sentence(self) -> None:
-        own = len(self.tr.source_tokens) >= LONG_MIN_WORDS
-        tr = self.tr if own else self.trace_of(LONG_EXAMPLE, self.tr.model)
+        tr = self.trace_of(self.long_example(LONG_MIN_WORDS), self.tr.model)
         self.beat("long", "On a long sentence the same picture holds: a bright path down the diagonal, with local "
                           "swaps wherever French puts the adjective after its noun.")
         self.play(FadeOut(self.previous), run_time=0.8)

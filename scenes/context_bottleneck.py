@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, Transform, VGroup
 
-from scenes.kit import LONG_EXAMPLE, ExplainerScene, StateColumn, TokenRow, label, pick_dims
+from scenes.kit import ExplainerScene, StateColumn, TokenRow, label, pick_dims
 from scenes.kit.mobjects import WordFlow, mark_differences
 
 LONG_MIN_WORDS = 15  # a user sentence at least this long is used for the last beat
@@ -30,7 +30,8 @@ class ContextBottleneck(ExplainerScene):
         simplification = (f"{len(self.dims)} of {tr.encoder_states.shape[1]} dimensions shown"
                           if len(self.dims) < tr.encoder_states.shape[1] else "")
         self.note = self.footnote(self.provenance(extra=simplification))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.6, center=-1.9, stagger=True)
+        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.6, max_step=2.0, center=-1.9,
+                              stagger=True)
         self.words.shift(0.9 * DOWN)
         self.columns = VGroup(*[
             StateColumn(s, tr.state_range, self.dims, cell=0.24).next_to(self.words, UP, buff=0.35).set_x(x)
@@ -49,9 +50,12 @@ class ContextBottleneck(ExplainerScene):
 
     def measure_fading(self) -> None:
         tr = self.tr
-        self.beat("fade", "How much can each word still move that vector? We measure it with the gradient of "
-                          "the context vector with respect to each word. The early words barely move it.")
         share = tr.influence / tr.influence.max()
+        first, last = tr.source_tokens[0], tr.source_tokens[-1]
+        self.beat("fade", "How much can each word still move that vector? We measure it with the gradient of the "
+                          f"context vector with respect to each word. The last word, '{last}', pulls with "
+                          f"{share[-1]:.0%} of the strongest pull; the first, '{first}', with {share[0]:.0%}. "
+                          "Whatever the early words said has to survive every later update.")
         base_y = self.words.get_bottom()[1] - 0.25
         bars = VGroup()
         values = VGroup()
@@ -59,7 +63,7 @@ class ContextBottleneck(ExplainerScene):
         for x, s in zip(self.words.xs, share):
             bar = Rectangle(width=0.55 * step, height=max(0.02, 1.1 * s), stroke_width=0,
                             fill_color=self.theme.context, fill_opacity=1)
-            bar.move_to([x, base_y - bar.height / 2, 0])
+            bar.move_to([x, base_y - 1.1 + bar.height / 2, 0])  # bars stand on a common base
             bars.add(bar)
             values.add(label(f"{s:.0%}", 17, self.theme.muted).move_to([x, base_y - 1.3, 0]))
         caption = label("influence on the context vector (largest = 100%)", 20, self.theme.muted)
@@ -71,7 +75,7 @@ class ContextBottleneck(ExplainerScene):
         self.fading = VGroup(bars, values, caption, self.words, self.columns, self.context_group)
 
     def long_sentence(self) -> None:
-        sentence = self.example.sentence if len(self.tr.source_tokens) >= LONG_MIN_WORDS else LONG_EXAMPLE
+        sentence = self.long_example(LONG_MIN_WORDS)
         plain = self.trace_of(sentence, self.tr.model)
         attention = self.trace_of(sentence, "attention")
         self.beat("long", "On a long sentence the squeeze shows. Here is the real output of this model beside "

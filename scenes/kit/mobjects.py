@@ -69,7 +69,7 @@ class TokenRow(VGroup):
         self.xs = slot_xs(len(tokens), width, max_step, center)
         step = self.xs[1] - self.xs[0] if len(self.xs) > 1 else max_step
         words = [Word(tok, font_size, color) for tok in self.tokens]
-        self.staggered = stagger and max(w.width for w in words) > 0.86 * step
+        self.staggered = stagger and max(w.width for w in words) > 1.15 * 0.86 * step  # shrink a little first
         room = (1.8 if self.staggered else 0.86) * step
         for k, (word, x) in enumerate(zip(words, self.xs)):
             y = -stagger_gap if self.staggered and k % 2 else 0.0

@@ -67,6 +67,17 @@ class ExplainerScene(Scene):
     def trace_of(self, sentence: str, model: str) -> Trace:
         return trace(sentence, model)
 
+    def long_example(self, min_words: int) -> str:
+        """The user's sentence if it has at least `min_words`, else the built-in long example
+        (or, for a model trained on other phrases that lacks its words, the user's sentence)."""
+        if len(self.tr.source_tokens) >= min_words:
+            return self.example.sentence
+        try:
+            check_sentence(LONG_EXAMPLE, self.tr.model)
+        except TraceInputError:
+            return self.example.sentence
+        return LONG_EXAMPLE
+
     # --- layout checks (tests turn them on) -------------------------------------------------
     def play(self, *args, **kwargs) -> None:
         super().play(*args, **kwargs)
