@@ -74,6 +74,17 @@ def _mask(src_len: torch.Tensor, width: int) -> torch.Tensor:
     return torch.arange(width)[None, :] < src_len[:, None]
 
 
+def _run_rnn(rnn: nn.RNNBase, emb: torch.Tensor, src_len: torch.Tensor):
+    """Run an RNN over padded inputs; packing (needed so padding never enters a state) is
+    skipped outside training when no row is padded (one sentence: much faster). Training always
+    packs, so retraining follows exactly the arithmetic that produced the shipped weights."""
+    if not rnn.training and bool((src_len == emb.shape[1]).all()):
+        return rnn(emb)
+    packed = pack_padded_sequence(emb, src_len, batch_first=True, enforce_sorted=False)
+    out, hidden = rnn(packed)
+    return pad_packed_sequence(out, batch_first=True, total_length=emb.shape[1])[0], hidden
+
+
 def _last_state(states: torch.Tensor, src_len: torch.Tensor) -> torch.Tensor:
     return states[torch.arange(states.shape[0]), src_len - 1]
 
@@ -104,8 +115,7 @@ class PlainSeq2Seq(Seq2Seq):
         self.out = nn.Linear(2 * arch.hidden + arch.embed, arch.tgt_vocab)
 
     def encode_embedded(self, emb, src_len):
-        packed = pack_padded_sequence(emb, src_len, batch_first=True, enforce_sorted=False)
-        states, _ = pad_packed_sequence(self.encoder(packed)[0], batch_first=True, total_length=emb.shape[1])
+        states, _ = _run_rnn(self.encoder, emb, src_len)
         return states, _last_state(states, src_len)
 
     def encode(self, src, src_len):
@@ -137,9 +147,7 @@ class LSTMSeq2Seq(Seq2Seq):
         self.out = nn.Linear(2 * arch.hidden + arch.embed, arch.tgt_vocab)
 
     def encode(self, src, src_len):
-        packed = pack_padded_sequence(self.src_emb(src), src_len, batch_first=True, enforce_sorted=False)
-        out, (h, c) = self.encoder(packed)
-        states, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
+        states, (h, c) = _run_rnn(self.encoder, self.src_emb(src), src_len)
         return (states, h[0]), (h, c)
 
     def forward(self, src, src_len, tgt_in):
@@ -169,8 +177,7 @@ class LSTMSeq2Seq(Seq2Seq):
         return torch.stack(hs), torch.stack(cs), torch.stack(gs)
 
     def context_of(self, emb, src_len):
-        packed = pack_padded_sequence(emb, src_len, batch_first=True, enforce_sorted=False)
-        return self.encoder(packed)[1][0][0]
+        return _run_rnn(self.encoder, emb, src_len)[1][0][0]
 
 
 class AttentionSeq2Seq(Seq2Seq):
@@ -191,8 +198,7 @@ class AttentionSeq2Seq(Seq2Seq):
         self.out = nn.Linear(arch.hidden + annot + arch.embed, arch.tgt_vocab)
 
     def encode_embedded(self, emb, src_len):
-        packed = pack_padded_sequence(emb, src_len, batch_first=True, enforce_sorted=False)
-        states, _ = pad_packed_sequence(self.encoder(packed)[0], batch_first=True, total_length=emb.shape[1])
+        states, _ = _run_rnn(self.encoder, emb, src_len)
         # s_0 from the backward state of the first word, as in the paper
         s0 = torch.tanh(self.init(states[:, 0, self.arch.enc_hidden:]))
         return states, s0
@@ -228,7 +234,7 @@ class AttentionSeq2Seq(Seq2Seq):
         return self.out(torch.cat([torch.stack(features, 1), embs], -1))
 
     def context_of(self, emb, src_len):
-        return self.encode_embedded(emb, src_len)[1][0]
+        return self.encode_embedded(emb, src_len)[1]
 
 
 @torch.no_grad()
@@ -280,9 +286,13 @@ def _influence(model: Seq2Seq, src_ids: list[int]) -> np.ndarray:
     """‖∂(decoder's starting vector)/∂(embedding of word j)‖ for each source word j.
 
     This measures how much each word can still move the one vector the decoder starts from.
+    The Jacobian is computed in one batched pass: the sentence is repeated once per output
+    dimension k, and backpropagating Σ_k c_k of copy k gives row k of the Jacobian in copy k.
     """
     emb = model.src_emb(torch.tensor([src_ids]))[0].detach()
-    src_len = torch.tensor([len(src_ids)])
+    size = model.context_of(emb[None], torch.tensor([len(src_ids)])).shape[-1]
     with torch.enable_grad():
-        jac = torch.autograd.functional.jacobian(lambda e: model.context_of(e[None], src_len).reshape(-1), emb)
-    return _np(jac.pow(2).sum(dim=(0, 2)).sqrt())
+        copies = emb.expand(size, *emb.shape).clone().requires_grad_(True)
+        context = model.context_of(copies, torch.tensor([len(src_ids)] * size))
+        context.diagonal().sum().backward()
+    return _np(copies.grad.pow(2).sum(dim=(0, 2)).sqrt())

@@ -31,9 +31,6 @@ def fit_heatmap(tr, height: float, width: float) -> Heatmap:
 
 class AlignmentHeatmap(ExplainerScene):
     title = "Who looks at whom: the alignment heatmap"
-    model_name = "attention"
-    models_allowed = ("attention",)
-    max_tokens = 40
 
     def construct(self) -> None:
         self.fill_rows()

@@ -20,9 +20,6 @@ def most_reordered_step(attention: np.ndarray, n_words: int) -> int:
 
 class AttentionWeights(ExplainerScene):
     title = "Attention: look back at every word, with weights"
-    model_name = "attention"
-    models_allowed = ("attention",)
-    max_tokens = 14
     shown_dims = 8
 
     def construct(self) -> None:

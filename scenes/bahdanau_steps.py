@@ -17,9 +17,6 @@ MAX_STEP = 1.9
 
 class BahdanauSteps(ExplainerScene):
     title = "Bahdanau attention, one decoding step at a time"
-    model_name = "attention"
-    models_allowed = ("attention",)
-    max_tokens = 10
     shown_dims = 6
 
     def construct(self) -> None:

@@ -1,35 +1,64 @@
-"""The scenes in story order: the one list that the CLI, `make video` and the tests read."""
+"""The scenes in story order: the one list that the CLI, `make video`, the film and the tests read.
+
+Each entry also holds what the CLI must know without importing Manim (fast start, fast cache
+checks): the model the scene's story needs, the models it can show instead, and the longest
+sentence its layout holds. Scene classes pick these up from here (ExplainerScene does it).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from model.trace import TraceInputError, check_sentence
 
 SCENES_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class SceneEntry:
-    key: str          # what users type: render.py render rnn-relay
-    module: str       # file in scenes/, without .py
-    cls: str          # Scene class inside it
-    figure: str       # the article figure it replaces
+    key: str                 # what users type: render.py render rnn-relay
+    module: str              # file in scenes/, without .py
+    cls: str                 # Scene class inside it
+    title: str               # chapter title in the film
+    figure: str              # the article figure it replaces
     summary: str
+    model: str               # the variant its story needs
+    models: tuple[str, ...]  # variants it can show instead (--model)
+    max_tokens: int          # the longest sentence its layout holds
+    typical_seconds: int     # duration with the article's example
 
     @property
     def path(self) -> Path:
         return SCENES_DIR / f"{self.module}.py"
 
+    def model_for(self, requested: str | None) -> str:
+        return requested if requested in self.models else self.model
+
+    def check(self, sentence: str, requested_model: str | None = None) -> list[str]:
+        """The sentence's tokens, or TraceInputError if the model or this scene's layout cannot take it."""
+        tokens = check_sentence(sentence, self.model_for(requested_model))
+        if len(tokens) > self.max_tokens:
+            raise TraceInputError(f"the scene '{self.key}' shows sentences of at most {self.max_tokens} words; "
+                                  f"this one has {len(tokens)}")
+        return tokens
+
 
 SCENES = (
-    SceneEntry("rnn-relay", "rnn_relay", "RNNRelay", "5",
-               "the encoder reads one word at a time and hands its hidden state forward"),
-    SceneEntry("context-bottleneck", "context_bottleneck", "ContextBottleneck", "6",
-               "every state squeezed into one context vector; early words fade; a long sentence fails"),
-    SceneEntry("attention-weights", "attention_weights", "AttentionWeights", "9-11",
-               "the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i"),
-    SceneEntry("bahdanau-steps", "bahdanau_steps", "BahdanauSteps", "13",
-               "the three equations with the real numbers of each decoding step"),
-    SceneEntry("alignment-heatmap", "alignment_heatmap", "AlignmentHeatmap", "14-15",
-               "the alpha matrix built row by row; reordered words leave the diagonal"),
+    SceneEntry("rnn-relay", "rnn_relay", "RNNRelay", "Reading one word at a time", "5",
+               "the encoder reads one word at a time and hands its hidden state forward",
+               "plain", ("plain", "lstm"), 12, 28),
+    SceneEntry("context-bottleneck", "context_bottleneck", "ContextBottleneck", "The context bottleneck", "6",
+               "every state squeezed into one context vector; early words' pull measured; a long sentence fails",
+               "plain", ("plain", "lstm"), 16, 39),
+    SceneEntry("attention-weights", "attention_weights", "AttentionWeights", "Attention weights", "9-11",
+               "the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i",
+               "attention", ("attention",), 14, 34),
+    SceneEntry("bahdanau-steps", "bahdanau_steps", "BahdanauSteps", "Bahdanau attention step by step", "13",
+               "the three equations with the real numbers of each decoding step",
+               "attention", ("attention",), 10, 37),
+    SceneEntry("alignment-heatmap", "alignment_heatmap", "AlignmentHeatmap", "The alignment heatmap", "14-15",
+               "the alpha matrix built row by row; reordered words leave the diagonal",
+               "attention", ("attention",), 40, 31),
 )
 BY_KEY = {s.key: s for s in SCENES}
+BY_CLASS = {s.cls: s for s in SCENES}

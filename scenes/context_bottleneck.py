@@ -11,9 +11,6 @@ LONG_MIN_WORDS = 15  # a user sentence at least this long is used for the last b
 
 class ContextBottleneck(ExplainerScene):
     title = "The bottleneck: one vector for the whole sentence"
-    model_name = "plain"
-    models_allowed = ("plain", "lstm")
-    max_tokens = 16
     shown_dims = 10
 
     def construct(self) -> None:

@@ -9,9 +9,6 @@ from scenes.kit import ExplainerScene, RNNCell, StateColumn, TokenRow, label, pi
 
 class RNNRelay(ExplainerScene):
     title = "A recurrent network reads one word at a time"
-    model_name = "plain"
-    models_allowed = ("plain", "lstm")
-    max_tokens = 12
     shown_dims = 10
 
     def construct(self) -> None:

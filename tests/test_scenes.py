@@ -23,11 +23,6 @@ SHORT = "the cat"
 UPDATE = os.environ.get("UPDATE_CONTROL_FRAMES") == "1"
 
 
-def _max_tokens(entry) -> int:
-    module = __import__(f"scenes.{entry.module}", fromlist=[entry.cls])
-    return getattr(module, entry.cls).max_tokens
-
-
 def _manim(entry, media: Path, sentence: str | None, theme: str, last_frame_only: bool):
     env = {**os.environ, "ATTENTION_THEME": theme, "ATTENTION_CHECK_LAYOUT": "1"}
     env.pop("ATTENTION_SENTENCE", None)
@@ -48,8 +43,8 @@ def renders(tmp_path_factory):
     for entry in SCENES:
         jobs.append((entry.key, "video", entry, None, "dark", False))
         jobs.append((entry.key, "short-light", entry, SHORT, "light", True))
-        jobs.append((entry.key, "longest-dark", entry, sentence_of_length(_max_tokens(entry)), "dark", True))
-        jobs.append((entry.key, "longest-light", entry, sentence_of_length(_max_tokens(entry)), "light", True))
+        jobs.append((entry.key, "longest-dark", entry, sentence_of_length(entry.max_tokens), "dark", True))
+        jobs.append((entry.key, "longest-light", entry, sentence_of_length(entry.max_tokens), "light", True))
         jobs.append((entry.key, "short-dark", entry, SHORT, "dark", True))
 
     def run(job):

@@ -16,6 +16,7 @@ import srt
 from manim import DL, DOWN, UP, UR, MathTex, Scene, Text, VGroup, config
 
 from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, Trace, TraceInputError, check_sentence, trace
+from scenes.catalog import BY_CLASS, SceneEntry
 from scenes.kit.mobjects import fit_width, label
 from scenes.kit.theme import current
 
@@ -39,30 +40,24 @@ class Example:
 
 
 class ExplainerScene(Scene):
-    """Subclasses set `title`, `model_name` (the variant their story needs) and `max_tokens`
-    (the longest sentence their layout holds), and write `construct` as a list of named steps."""
+    """Subclasses set `title` and write `construct` as a list of named steps. The model their
+    story needs and the longest sentence their layout holds come from their entry in
+    `scenes.catalog` (a scene outside the catalog gets the defaults below)."""
 
     title = ""
-    model_name = DEFAULT_MODEL
-    max_tokens = 40
-    models_allowed: tuple[str, ...] | None = None  # None: any model with the fields the scene needs
+    story = SceneEntry("", "", "", "", "", "", DEFAULT_MODEL, (DEFAULT_MODEL,), 40, 0)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.story = BY_CLASS.get(cls.__name__, cls.story)
 
     def setup(self) -> None:
         self.theme = current()
         self.camera.background_color = self.theme.background
         self.example = Example.from_env()
-        model = self.model_name
-        if self.example.model and (self.models_allowed is None or self.example.model in self.models_allowed):
-            model = self.example.model
-        self.check_length(self.example.sentence)
-        self.tr: Trace = trace(self.example.sentence, model)
+        self.story.check(self.example.sentence, self.example.model)
+        self.tr: Trace = trace(self.example.sentence, self.story.model_for(self.example.model))
         self._beat: tuple[float, str] | None = None
-
-    @classmethod
-    def check_length(cls, sentence: str) -> None:
-        n = len(check_sentence(sentence, cls.model_name))
-        if n > cls.max_tokens:
-            raise TraceInputError(f"{cls.__name__} shows at most {cls.max_tokens} words; the sentence has {n}")
 
     def trace_of(self, sentence: str, model: str) -> Trace:
         return trace(sentence, model)
@@ -94,7 +89,11 @@ class ExplainerScene(Scene):
     def beat(self, name: str, narration: str) -> None:
         """Start a beat: a new section (clip/slide) and its narration, shown until the next beat."""
         self._flush_narration()
-        self.next_section(name)
+        if hasattr(self, "next_slide"):  # rendered through manim-slides (render.py slides)
+            if self.time > 0:
+                self.next_slide()
+        else:
+            self.next_section(name)
         self._beat = (self.time, narration)
 
     def _flush_narration(self) -> None:
