@@ -30,7 +30,7 @@ $(STAMP): requirements.txt pyproject.toml | system
 	@touch $@
 
 video: setup
-	$(PY) render.py render all --quality high --out media
+	$(PY) render.py film --quality high --out media
 
 test: setup
 	$(PY) -m pytest -q

@@ -117,16 +117,16 @@ def cached_manifest(job: RenderJob) -> dict | None:
     return manifest
 
 
-def manim_command(job: RenderJob, work: Path) -> list[str]:
+def manim_command(job: RenderJob, work: Path, last_frame_only: bool = False) -> list[str]:
     flag, _ = QUALITIES[job.quality]
     cmd = [sys.executable, "-m", "manim", "render", f"-q{flag}", "--disable_caching", "--media_dir", str(work)]
-    if job.fmt == "png":
+    if job.fmt == "png" or last_frame_only:
         cmd.append("-s")  # the last frame only: the poster
     else:
         cmd += ["--format", job.fmt]
     if job.transparent:
         cmd.append("-t")
-    if job.sections:
+    if job.sections and not last_frame_only:
         cmd.append("--save_sections")
     return cmd + [str(job.scene.path), job.scene.cls]
 
@@ -148,12 +148,10 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False) -> dict:
     work.mkdir(parents=True)
     started = time.perf_counter()
     try:
-        proc = subprocess.run(manim_command(job, work), cwd=ROOT, env=scene_env(job),
-                              stdout=None if verbose else subprocess.PIPE,
-                              stderr=None if verbose else subprocess.STDOUT, text=True)
-        if proc.returncode != 0:
-            detail = "" if verbose else "\n" + _error_summary(proc.stdout or "")
-            raise RenderError(f"{job.scene.key}: manim exited with code {proc.returncode}{detail}")
+        _run_manim(job, manim_command(job, work), verbose)
+        if job.transparent and job.fmt != "png":
+            # decoders drop a webm's alpha; a still render keeps it for the poster
+            _run_manim(job, manim_command(job, work / "poster", last_frame_only=True), verbose)
         produced = _collect(job, work)
         manifest = _manifest(job, produced, time.perf_counter() - started)
         _publish(job, produced, manifest)
@@ -166,6 +164,14 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False) -> dict:
             pass
 
 
+def _run_manim(job: RenderJob, cmd: list[str], verbose: bool) -> None:
+    proc = subprocess.run(cmd, cwd=ROOT, env=scene_env(job), stdout=None if verbose else subprocess.PIPE,
+                          stderr=None if verbose else subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        detail = "" if verbose else "\n" + _error_summary(proc.stdout or "")
+        raise RenderError(f"{job.scene.key}: manim exited with code {proc.returncode}{detail}")
+
+
 def _error_summary(log: str, lines: int = 12) -> str:
     tail = [line for line in log.splitlines() if line.strip()]
     return "\n".join(tail[-lines:])
@@ -175,26 +181,31 @@ def _collect(job: RenderJob, work: Path) -> dict[str, Path]:
     """Find what Manim wrote in the work dir; make the poster frame."""
     produced: dict[str, Path] = {}
     if job.fmt == "png":
-        images = sorted((work / "images").rglob("*.png"))
-        if not images:
-            raise RenderError(f"{job.scene.key}: manim wrote no image")
-        produced["poster"] = images[-1]
+        produced["poster"] = _still(job, work)
         return produced
     _, folder = QUALITIES[job.quality]
-    videos = [p for p in (work / "videos" / job.scene.module / folder).glob(f"{job.scene.cls}.*")
-              if p.suffix.lstrip(".") == job.fmt]
+    videos = sorted((work / "videos" / job.scene.module / folder).glob(f"{job.scene.cls}*.{job.fmt}"))
     if not videos:
         raise RenderError(f"{job.scene.key}: manim wrote no {job.fmt} video")
     produced["video"] = videos[0]
-    srt = videos[0].with_suffix(".srt")
-    if srt.exists():
-        produced["subtitles"] = srt
-    poster = work / "poster.png"
-    last_frame(videos[0], poster)
-    produced["poster"] = poster
+    srts = sorted(videos[0].parent.glob(f"{job.scene.cls}*.srt"))
+    if srts:
+        produced["subtitles"] = srts[0]
+    if job.transparent:
+        produced["poster"] = _still(job, work / "poster")
+    else:
+        produced["poster"] = work / "poster.png"
+        last_frame(videos[0], produced["poster"])
     if job.sections:
         produced["sections"] = videos[0].parent / "sections"
     return produced
+
+
+def _still(job: RenderJob, media: Path) -> Path:
+    images = sorted((media / "images").rglob("*.png"))
+    if not images:
+        raise RenderError(f"{job.scene.key}: manim wrote no image")
+    return images[-1]
 
 
 def last_frame(video: Path, target: Path) -> None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 import srt
-from manim import DL, DOWN, UP, UR, MathTex, Scene, Text, VGroup, config
+from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
 from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, Trace, TraceInputError, check_sentence, trace
 from scenes.catalog import BY_CLASS, SceneEntry
@@ -53,7 +53,8 @@ class ExplainerScene(Scene):
 
     def setup(self) -> None:
         self.theme = current()
-        self.camera.background_color = self.theme.background
+        if not config.transparent:  # a transparent clip keeps its alpha for compositing
+            self.camera.background_color = ManimColor(self.theme.background)
         self.example = Example.from_env()
         self.story.check(self.example.sentence, self.example.model)
         self.tr: Trace = trace(self.example.sentence, self.story.model_for(self.example.model))
@@ -91,7 +92,7 @@ class ExplainerScene(Scene):
         self._flush_narration()
         if hasattr(self, "next_slide"):  # rendered through manim-slides (render.py slides)
             if self.time > 0:
-                self.next_slide()
+                self.next_slide(notes=narration)  # the narration becomes the presenter's notes
         else:
             self.next_section(name)
         self._beat = (self.time, narration)
