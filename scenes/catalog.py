@@ -26,10 +26,11 @@ class SceneEntry:
     models: tuple[str, ...]  # variants it can show instead (--model)
     max_tokens: int          # the longest sentence its layout holds
     typical_seconds: int     # duration with the article's example
+    file: Path | None = None  # where the module lives, if not in scenes/ (a user's or a test's scene)
 
     @property
     def path(self) -> Path:
-        return SCENES_DIR / f"{self.module}.py"
+        return self.file or SCENES_DIR / f"{self.module}.py"
 
     def model_for(self, requested: str | None) -> str:
         return requested if requested in self.models else self.model
