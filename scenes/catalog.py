@@ -45,12 +45,18 @@ class SceneEntry:
 
 
 SCENES = (
+    SceneEntry("no-order", "no_order", "NoOrder", "No sense of order", "3-4",
+               "pooled word vectors are the same for a sentence and its shuffle; a recurrent state is not",
+               "plain", ("plain", "lstm"), 10, 25),
     SceneEntry("rnn-relay", "rnn_relay", "RNNRelay", "Reading one word at a time", "5",
                "the encoder reads one word at a time and hands its hidden state forward",
                "plain", ("plain", "lstm"), 12, 28),
     SceneEntry("context-bottleneck", "context_bottleneck", "ContextBottleneck", "The context bottleneck", "6",
                "every state squeezed into one context vector; early words' pull measured; a long sentence fails",
                "plain", ("plain", "lstm"), 16, 39),
+    SceneEntry("lstm-cell-state", "lstm_cell_state", "LSTMCellState", "LSTMs: a second memory", "7",
+               "the cell-state highway and the forget/input/output gates of the real lstm model; long sentences dilute",
+               "lstm", ("lstm",), 10, 35),
     SceneEntry("attention-weights", "attention_weights", "AttentionWeights", "Attention weights", "9-11",
                "the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i",
                "attention", ("attention",), 14, 34),
@@ -60,6 +66,9 @@ SCENES = (
     SceneEntry("alignment-heatmap", "alignment_heatmap", "AlignmentHeatmap", "The alignment heatmap", "14-15",
                "the alpha matrix built row by row; reordered words leave the diagonal",
                "attention", ("attention",), 40, 31),
+    SceneEntry("length-curve", "length_curve", "LengthCurve", "Accuracy by sentence length", "paper 2",
+               "exact match by source length for plain, lstm and attention, from the stored evaluation",
+               "attention", ("attention", "plain", "lstm"), 40, 30),
 )
 BY_KEY = {s.key: s for s in SCENES}
 BY_CLASS = {s.cls: s for s in SCENES}

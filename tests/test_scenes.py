@@ -14,7 +14,6 @@ import pytest
 
 from model.corpus import sentence_of_length
 from scenes.catalog import SCENES
-from scenes.rendering import extract_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROL = Path(__file__).resolve().parent / "control_frames"
@@ -42,6 +41,7 @@ def renders(tmp_path_factory):
     jobs = []
     for entry in SCENES:
         jobs.append((entry.key, "video", entry, None, "dark", False))
+        jobs.append((entry.key, "still", entry, None, "dark", True))
         jobs.append((entry.key, "short-light", entry, SHORT, "light", True))
         jobs.append((entry.key, "longest-dark", entry, sentence_of_length(entry.max_tokens), "dark", True))
         jobs.append((entry.key, "longest-light", entry, sentence_of_length(entry.max_tokens), "light", True))
@@ -89,9 +89,8 @@ def test_scene_lays_out_short_and_longest_sentences_in_both_themes(entry, varian
 def test_last_frame_matches_control_image(entry, renders, tmp_path):
     from PIL import Image
 
-    media = _ok(renders[(entry.key, "video")])
-    video = next(media.rglob(f"{entry.cls}.mp4"))
-    frame = extract_frames(video, (0.999,), tmp_path)[0]
+    media = _ok(renders[(entry.key, "still")])
+    frame = next(media.rglob("*.png"))  # Manim's own last frame: no video codec in between
     control = CONTROL / f"{entry.key}.png"
     if UPDATE or not control.exists():
         CONTROL.mkdir(exist_ok=True)
@@ -102,7 +101,7 @@ def test_last_frame_matches_control_image(entry, renders, tmp_path):
     want = np.asarray(Image.open(control).convert("RGB"), dtype=np.int16)
     assert got.shape == want.shape
     diff = np.abs(got - want)
-    # tolerance: video compression and font hinting move a few pixels a little; a changed
-    # number, colour or layout moves many pixels a lot
-    assert diff.mean() < 1.0, f"mean difference {diff.mean():.2f}"
+    # tolerance: anti-aliasing and font hinting may move a few pixels a little on another
+    # machine; a changed number, colour or layout moves many pixels a lot
+    assert diff.mean() < 0.5, f"mean difference {diff.mean():.2f}"
     assert (diff.max(axis=2) > 64).mean() < 0.001, f"{(diff.max(axis=2) > 64).mean():.3%} of pixels changed a lot"

@@ -261,3 +261,23 @@ def mark_differences(reference: Sequence[str], output: Sequence[str]) -> list[bo
         if tag == "equal":
             ok[j1:j2] = [True] * (j2 - j1)
     return ok
+
+
+class WeightColumn(VGroup):
+    """Values in [0, 1] (gate activations) as a column of cells, bright where open, with an
+    optional one-letter caption beneath. `dims` picks which entries to show, as in StateColumn."""
+
+    def __init__(self, values: np.ndarray, dims: np.ndarray | None = None, cell: float = 0.2,
+                 width: float = 0.22, color: str | None = None, caption: str = ""):
+        super().__init__()
+        values = np.asarray(values, dtype=float)
+        dims = np.arange(len(values)) if dims is None else np.asarray(dims)
+        th = current()
+        self.values = values[dims]
+        self.cells = VGroup(*[
+            Rectangle(width=width, height=cell, stroke_width=1, stroke_color=th.background,
+                      fill_color=weight_to_color(v, color or th.text), fill_opacity=1).move_to([0, -k * cell, 0])
+            for k, v in enumerate(self.values)])
+        self.add(self.cells)
+        if caption:
+            self.add(fit_width(label(caption, 16, th.muted), width * 1.2).next_to(self.cells, DOWN, buff=0.06))
