@@ -20,7 +20,7 @@ import numpy as np
 from model.corpus import detokenise, normalise, reference_translation, tokenise
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = ROOT / "assets" / "models"
+MODELS_DIR = Path(os.environ.get("ATTENTION_MODELS_DIR") or ROOT / "assets" / "models").resolve()
 MODEL_NAMES = ("plain", "attention", "lstm")
 DEFAULT_MODEL = "attention"
 DEFAULT_SENTENCE = "the european economic area"
@@ -130,9 +130,15 @@ def model_info(name: str) -> dict:
         raise TraceInputError(f"unknown model '{name}'; choose one of: {', '.join(MODEL_NAMES)}")
     path = MODELS_DIR / f"{name}.json"
     if not path.exists():
-        raise TraceInputError(f"model '{name}' is not trained yet ({path.relative_to(ROOT)} is missing); "
+        raise TraceInputError(f"model '{name}' is not trained yet ({path} is missing); "
                               f"run: python -m model.train --model {name}")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def languages(model: str) -> tuple[str, str]:
+    """The names of the model's source and target languages, for labels on screen."""
+    names = model_info(model).get("languages", {})
+    return names.get("source", "source"), names.get("target", "target")
 
 
 def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
@@ -201,7 +207,7 @@ def load_model(name: str):
     weights = MODELS_DIR / f"{name}.safetensors"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()
     if digest != info["sha256"]:
-        raise TraceInputError(f"{weights.relative_to(ROOT)} does not match the sha256 in {name}.json; "
+        raise TraceInputError(f"{weights} does not match the sha256 in {name}.json; "
                               f"retrain with: python -m model.train --model {name}")
     net = build(Architecture(**info["architecture"]))
     net.load_state_dict(load_file(str(weights)))

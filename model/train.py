@@ -169,6 +169,8 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
         "max_target_len": max(len(p.target) for p in splits.train) + 10,
         "seed": seed,
         "corpus": corpus_info,
+        "languages": {"source": corpus_info.get("languages", ["source", "target"])[0],
+                      "target": corpus_info.get("languages", ["source", "target"])[1]},
         "recipe": {**recipe.__dict__, "optimizer": "adam", "schedule": "one-cycle"},
         "training": {"seconds": round(seconds, 1), "epoch_loss": history, "torch": torch.__version__,
                      "threads": torch.get_num_threads(), "machine": platform.machine(),
@@ -187,7 +189,7 @@ def load_splits(pairs_file: str | None, seed: int) -> tuple[Splits, dict]:
     if pairs_file:
         path = Path(pairs_file)
         return corpus.tsv_splits(path, seed), {"kind": "tsv", "file": path.name, "sha256": sha256_of(path)}
-    return corpus.grammar_splits(seed), {"kind": "grammar", "seed": seed}
+    return corpus.grammar_splits(seed), {"kind": "grammar", "seed": seed, "languages": ["English", "French"]}
 
 
 def _train_in_worker(name, splits, seed, out_dir, corpus_info, threads, queue) -> dict:
@@ -232,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="all", choices=(*MODEL_NAMES, "all"))
     parser.add_argument("--pairs", help="your own source<TAB>target phrase pairs (default: the built-in grammar)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--languages", nargs=2, metavar=("SOURCE", "TARGET"),
+                        help="names shown on screen for your pairs' languages, e.g. --languages English German")
     parser.add_argument("--out", default=str(ASSETS), help="output folder (default: assets/models)")
     parser.add_argument("--jobs", type=int, default=2, help="models trained in parallel processes (default 2)")
     parser.add_argument("--threads", type=int, default=1,
@@ -242,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
         splits, corpus_info = load_splits(args.pairs, args.seed)
+        if args.languages:
+            corpus_info["languages"] = list(args.languages)
     except (OSError, corpus.PairsFileError) as err:
         console.print(f"[red]error:[/red] {err}")
         return 2

@@ -52,7 +52,8 @@ class AlignmentHeatmap(ExplainerScene):
     def fill_rows(self) -> None:
         tr = self.tr
         self.beat("fill", "Stack the weights of every decoding step and you get a picture of the alignment: one row "
-                          "per French word, one column per English word, brighter where the model looked.")
+                          f"per {self.tgt_lang} word, one column per {self.src_lang} word, brighter where the model "
+                          "looked.")
         self.title_mob = self.heading()
         self.note = self.footnote(self.provenance(extra="cell = α in %, row = one output word"))
         self.add(self.title_mob, self.note)
@@ -69,10 +70,10 @@ class AlignmentHeatmap(ExplainerScene):
         if rows:
             words = ", ".join(f"'{tr.target_tokens[i]}'" for i in rows[:4])
             text = (f"Most bright cells follow the diagonal, word for word. The marked ones leave it: {words} "
-                    "come in a different order in French, and the model looks back or ahead to find them.")
+                    f"come in a different order in {self.tgt_lang}, and the model looks back or ahead to find them.")
         else:
-            text = ("Here every bright cell sits on the diagonal: this sentence keeps its word order in French. "
-                    "Adjectives after nouns would leave it.")
+            text = ("Here every bright cell sits on the diagonal: this sentence keeps its word order in "
+                    f"{self.tgt_lang}.")
         self.beat("reorder", text)
         boxes = VGroup(*[SurroundingRectangle(self.map.cell(i, int(tr.attention[i].argmax())), buff=0.02,
                                               color=self.theme.text, stroke_width=3) for i in rows])
@@ -83,7 +84,7 @@ class AlignmentHeatmap(ExplainerScene):
     def longer_sentence(self) -> None:
         tr = self.trace_of(self.long_example(LONG_MIN_WORDS), self.tr.model)
         self.beat("long", "On a long sentence the same picture holds: a bright path down the diagonal, with local "
-                          "swaps wherever French puts the adjective after its noun.")
+                          f"swaps wherever {self.tgt_lang} orders the words differently.")
         self.play(FadeOut(self.previous), run_time=0.8)
         big = self.place(fit_heatmap(tr, self.available_height(), 13.0))
         rows = reordered_rows(tr.attention, len(tr.output_words))

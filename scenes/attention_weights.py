@@ -53,7 +53,7 @@ class AttentionWeights(ExplainerScene):
         self.output = TokenRow(written, self.theme.target, width=min(10.0, 1.5 * len(written)), center=-1.6)
         self.output.next_to(self.heading(), DOWN, buff=0.35).set_x(-1.6)
         self.output[-1].set_color(self.theme.muted)
-        out_label = label("French so far", 18, self.theme.muted).next_to(self.output, LEFT, buff=0.35)
+        out_label = label(f"{self.tgt_lang} so far", 18, self.theme.muted).next_to(self.output, LEFT, buff=0.35)
         # s_{i-1}: the state after the previous word; before the first word, s_0 (from the encoder)
         prev_state = tr.decoder_states[i - 1] if i > 0 else tr.context
         self.decoder = StateColumn(prev_state, tr.state_range, pick_dims(tr.decoder_states, 6), cell=0.2,

@@ -67,7 +67,7 @@ class BahdanauSteps(ExplainerScene):
         self.french = WordFlow(tr.target_tokens, [self.theme.target] * len(tr.target_tokens), width=4.3,
                                font_size=22)
         self.french.next_to([2.5, -1.45, 0], DOWN + RIGHT, buff=0)
-        self.add(label("French so far", 18, self.theme.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
+        self.add(label(f"{self.tgt_lang} so far", 18, self.theme.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
                  .set_x(2.5, direction=LEFT))
 
     def scores_and_weights(self, i: int) -> None:

@@ -45,6 +45,12 @@ class SceneEntry:
 
 
 SCENES = (
+    SceneEntry("where-attention-lives", "story", "WhereAttentionLives", "Where attention lives", "1",
+               "a language-model stack with its attention blocks lit (a diagram)",
+               "attention", ("attention", "plain", "lstm"), 40, 15),
+    SceneEntry("timeline", "story", "Timeline", "From plain networks to GPT", "2",
+               "ANN, RNN, LSTM, seq2seq, Bahdanau attention, Transformer, GPT: what each fixed",
+               "attention", ("attention", "plain", "lstm"), 40, 20),
     SceneEntry("no-order", "no_order", "NoOrder", "No sense of order", "3-4",
                "pooled word vectors are the same for a sentence and its shuffle; a recurrent state is not",
                "plain", ("plain", "lstm"), 10, 25),
@@ -57,6 +63,9 @@ SCENES = (
     SceneEntry("lstm-cell-state", "lstm_cell_state", "LSTMCellState", "LSTMs: a second memory", "7",
                "the cell-state highway and the forget/input/output gates of the real lstm model; long sentences dilute",
                "lstm", ("lstm",), 10, 35),
+    SceneEntry("context-window", "context_window", "ContextWindow", "The context window", "8",
+               "a window of 5 words slides over the sentence; attention follows the content instead",
+               "attention", ("attention",), 24, 25),
     SceneEntry("attention-weights", "attention_weights", "AttentionWeights", "Attention weights", "9-11",
                "the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i",
                "attention", ("attention",), 14, 34),
@@ -69,6 +78,12 @@ SCENES = (
     SceneEntry("length-curve", "length_curve", "LengthCurve", "Accuracy by sentence length", "paper 2",
                "exact match by source length for plain, lstm and attention, from the stored evaluation",
                "attention", ("attention", "plain", "lstm"), 40, 30),
+    SceneEntry("evolution", "story", "Evolution", "From Bahdanau to Transformers and GPT", "16",
+               "attention + RNN (2014), attention without RNN (2017), decoder only (2018)",
+               "attention", ("attention", "plain", "lstm"), 40, 15),
+    SceneEntry("self-attention-teaser", "story", "SelfAttentionTeaser", "Next: self-attention", "17",
+               "every word of the sentence linked to every other word: what comes next",
+               "attention", ("attention", "plain", "lstm"), 12, 15),
 )
 BY_KEY = {s.key: s for s in SCENES}
 BY_CLASS = {s.cls: s for s in SCENES}

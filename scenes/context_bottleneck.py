@@ -82,10 +82,10 @@ class ContextBottleneck(ExplainerScene):
         width = 12.4
         blocks = VGroup()
         source = WordFlow(plain.source_tokens, [self.theme.source] * len(plain.source_tokens), width, 22)
-        blocks.add(VGroup(label("English", 20, self.theme.muted), source))
+        blocks.add(VGroup(label(self.src_lang, 20, self.theme.muted), source))
         reference = list(plain.reference_tokens or ())
         if reference:
-            blocks.add(VGroup(label("correct French", 20, self.theme.muted),
+            blocks.add(VGroup(label(f"correct {self.tgt_lang}", 20, self.theme.muted),
                               WordFlow(reference, [self.theme.target] * len(reference), width, 22)))
         for tr, name in ((plain, f"'{plain.model}' model (no attention)"), (attention, "'attention' model")):
             words = list(tr.output_words)
@@ -101,7 +101,7 @@ class ContextBottleneck(ExplainerScene):
         if blocks.height > 6.3:
             blocks.scale_to_fit_height(6.3).next_to(self.title_mob, DOWN, buff=0.3)
         new_note = self.footnote(f"real outputs of the trained '{plain.model}' ({plain.sha256[:8]}) and "
-                                 f"'attention' ({attention.sha256[:8]}) models; red = differs from the correct French")
+                                 f"'attention' ({attention.sha256[:8]}) models; red = differs from the correct {self.tgt_lang}")
         self.play(FadeIn(blocks[0]), Transform(self.note, new_note), run_time=1.0)
         for block in blocks[1:]:
             self.play(FadeIn(block, lag_ratio=0.02), run_time=1.2)

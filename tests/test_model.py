@@ -1,4 +1,5 @@
 import hashlib
+from pathlib import Path
 import json
 
 import pytest
@@ -80,3 +81,27 @@ def test_lstm_gates_replayed_by_hand_match_torch():
     index = {t: i for i, t in enumerate(info["vocab"]["source"])}
     rec = run_trace(load_model("lstm"), [index[t] for t in "the big dog sees a cat".split()], 20, 3)
     assert rec["lstm_check"] < 1e-5
+
+
+def test_a_model_trained_on_your_own_pairs_is_traced_from_its_folder(tmp_path):
+    """The new-language-pair path: TSV → train → ATTENTION_MODELS_DIR → trace, with its language names."""
+    import os
+    import subprocess
+    import sys
+
+    pairs = corpus.generate_pairs(5, 300)
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("\n".join(f"{' '.join(p.source)}\t{corpus.detokenise(list(p.target))}" for p in pairs),
+                   encoding="utf-8")
+    splits = corpus.tsv_splits(tsv)
+    info = {"kind": "tsv", "file": tsv.name, "languages": ["Anglais", "Français"]}
+    recipe = Recipe(hidden=8, enc_hidden=4, epochs=1, batch_size=32)
+    for name in ("attention", "plain"):
+        train_one(name, splits, 5, tmp_path / "models", info, recipe=recipe)
+    sentence = " ".join(splits.train[0].source)
+    code = ("import json, sys; from model.trace import trace, languages; t = trace(sys.argv[1]); "
+            "print(json.dumps([t.model, t.reference_tokens, languages('attention')]))")
+    env = {**os.environ, "ATTENTION_MODELS_DIR": str(tmp_path / "models")}
+    out = subprocess.run([sys.executable, "-c", code, sentence], cwd=Path(__file__).resolve().parent.parent,
+                         env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == ["attention", None, ["Anglais", "Français"]]

@@ -73,9 +73,9 @@ def test_scene_renders_a_video_with_subtitles(entry, renders):
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == SIZE
         duration = float(stream.duration * stream.time_base)
-    assert 15 <= duration <= 75, f"{entry.key} lasts {duration:.1f} s"
+    assert 12 <= duration <= 75, f"{entry.key} lasts {duration:.1f} s"
     srt = videos[0].with_suffix(".srt").read_text(encoding="utf-8")
-    assert srt.count("-->") >= 3
+    assert srt.count("-->") >= 2
 
 
 @pytest.mark.parametrize("variant", ["short-light", "short-dark", "longest-dark", "longest-light"])

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
-from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, Trace, TraceInputError, check_sentence, trace
+from model.trace import (DEFAULT_MODEL, DEFAULT_SENTENCE, Trace, TraceInputError, check_sentence, languages,
+                         trace)
 from scenes.catalog import BY_CLASS, SceneEntry
 from scenes.kit.mobjects import fit_width, label
 from scenes.kit.theme import current
@@ -58,6 +59,7 @@ class ExplainerScene(Scene):
         self.example = Example.from_env()
         self.story.check(self.example.sentence, self.example.model)
         self.tr: Trace = trace(self.example.sentence, self.story.model_for(self.example.model))
+        self.src_lang, self.tgt_lang = languages(self.tr.model)  # "English", "French" for the grammar
         self._beat: tuple[float, str] | None = None
 
     def trace_of(self, sentence: str, model: str) -> Trace:
