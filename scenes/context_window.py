@@ -24,8 +24,8 @@ class ContextWindow(ExplainerScene):
         self.beat("window", f"A context window lets a model see a fixed stretch of the input, here {WINDOW} "
                             "words, and masks everything else. Then it moves on.")
         self.add(self.heading())
-        self.note = self.footnote(f"the window is an illustration (no model here uses one); the highlighted word "
-                                  f"below is the real strongest α of the 'attention' model ({self.source.sha256[:8]})")
+        self.note = self.footnote(f"the window is an illustration (no model here uses one); afterwards the box "
+                                  f"follows the real strongest α of the 'attention' model ({self.source.sha256[:8]})")
         self.add(self.note)
         self.words = TokenRow(tokens, self.theme.source, width=13.0, max_step=1.4, stagger=True).shift(0.6 * UP)
         self.play(FadeIn(self.words, lag_ratio=0.03), run_time=1.0)

@@ -7,6 +7,7 @@ source, trace and options are unchanged since its last render is not rendered ag
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -155,11 +156,8 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, cache_dir
     `cache_dir`: a folder for Manim's LaTeX/text caches that no concurrent render uses."""
     if not force and (manifest := cached_manifest(job)):
         return {**manifest, "cached": True}
-    job.out.mkdir(parents=True, exist_ok=True)
-    work = job.out / WORK_DIR / f"{job.stem}-{os.getpid()}-{time.monotonic_ns()}"
-    work.mkdir(parents=True)
     started = time.perf_counter()
-    try:
+    with work_dir(job, "render") as work:
         _run_manim(job, manim_command(job, work, cache_dir=cache_dir), verbose)
         if job.transparent and job.fmt != "png":
             # decoders drop a webm's alpha; a still render keeps it for the poster
@@ -168,6 +166,17 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, cache_dir
         manifest = _manifest(job, produced, time.perf_counter() - started)
         _publish(job, produced, manifest)
         return {**manifest, "cached": False}
+
+
+@contextlib.contextmanager
+def work_dir(job: RenderJob, tag: str):
+    """A private folder under <out>/.work for one render, removed afterwards whatever happens
+    (and .work itself once empty), so nothing half-made is left in the output folder."""
+    job.out.mkdir(parents=True, exist_ok=True)
+    work = job.out / WORK_DIR / f"{job.stem}-{tag}-{os.getpid()}-{time.monotonic_ns()}"
+    work.mkdir(parents=True)
+    try:
+        yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
         try:

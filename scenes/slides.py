@@ -9,10 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from scenes.rendering import QUALITIES, WORK_DIR, RenderError, RenderJob, scene_env
+from scenes.rendering import QUALITIES, RenderError, RenderJob, scene_env, work_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SLIDE_FORMATS = ("html", "pptx", "pdf")
@@ -27,45 +26,39 @@ def make_slides(job: RenderJob, to: str = "html", verbose: bool = False) -> Path
     """Render `job.scene` as slides and convert them; returns the written file."""
     if to not in SLIDE_FORMATS:
         raise ValueError(f"unknown slide format '{to}'; choose one of: {', '.join(SLIDE_FORMATS)}")
-    job.out.mkdir(parents=True, exist_ok=True)
-    work = job.out / WORK_DIR / f"{job.stem}-slides-{os.getpid()}-{time.monotonic_ns()}"
-    work.mkdir(parents=True)
+    with work_dir(job, "slides") as work:
+        return _make_slides(job, to, verbose, work)
+
+
+def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> Path:
     cls = f"{job.scene.cls}Slides"
     (work / "slides_scene.py").write_text(
         f"from manim_slides import Slide\nfrom scenes.{job.scene.module} import {job.scene.cls}\n\n\n"
         f"class {cls}({job.scene.cls}, Slide):\n    pass\n", encoding="utf-8")
     env = {**scene_env(job), "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     flag, _ = QUALITIES[job.quality]
+    steps = [
+        [_tool("manim-slides"), "render", f"-q{flag}", "--disable_caching", "--media_dir", str(work / "media"),
+         "slides_scene.py", cls],
+        [_tool("manim-slides"), "convert", "--folder", "slides", "--to", to, cls, f"out.{to}"],
+    ]
+    for cmd in steps:
+        proc = subprocess.run(cmd, cwd=work, env=env, text=True, stdout=None if verbose else subprocess.PIPE,
+                              stderr=None if verbose else subprocess.STDOUT)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout or "").strip().splitlines()[-12:])
+            raise RenderError(f"{job.scene.key}: manim-slides {cmd[1]} failed (code {proc.returncode})\n{tail}")
+    produced = work / f"out.{to}"
+    if to == "html":
+        # the page plays videos from a folder beside it: keep both under predictable names
+        assets = work / "out_assets"
+        final_assets = job.out / f"{job.stem}.slides_assets"
+        if final_assets.exists():
+            shutil.rmtree(final_assets)
+        if assets.exists():
+            os.replace(assets, final_assets)
+        text = produced.read_text(encoding="utf-8").replace("out_assets/", f"{final_assets.name}/")
+        produced.write_text(text, encoding="utf-8")
     target = job.out / f"{job.stem}.slides.{to}"
-    try:
-        steps = [
-            [_tool("manim-slides"), "render", f"-q{flag}", "--disable_caching", "--media_dir", str(work / "media"),
-             "slides_scene.py", cls],
-            [_tool("manim-slides"), "convert", "--folder", "slides", "--to", to, cls, f"out.{to}"],
-        ]
-        for cmd in steps:
-            proc = subprocess.run(cmd, cwd=work, env=env, text=True,
-                                  stdout=None if verbose else subprocess.PIPE,
-                                  stderr=None if verbose else subprocess.STDOUT)
-            if proc.returncode != 0:
-                tail = "\n".join((proc.stdout or "").strip().splitlines()[-12:])
-                raise RenderError(f"{job.scene.key}: manim-slides {cmd[1]} failed (code {proc.returncode})\n{tail}")
-        produced = work / f"out.{to}"
-        if to == "html":
-            # the page plays videos from a folder beside it: keep both under predictable names
-            assets = work / "out_assets"
-            final_assets = job.out / f"{job.stem}.slides_assets"
-            if final_assets.exists():
-                shutil.rmtree(final_assets)
-            if assets.exists():
-                os.replace(assets, final_assets)
-            text = produced.read_text(encoding="utf-8").replace("out_assets/", f"{final_assets.name}/")
-            produced.write_text(text, encoding="utf-8")
-        os.replace(produced, target)
-        return target
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        try:
-            (job.out / WORK_DIR).rmdir()
-        except OSError:
-            pass
+    os.replace(produced, target)
+    return target
