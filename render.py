@@ -249,7 +249,7 @@ def render(scenes, quality, theme, sentence, model, out, jobs, force, verbose, f
     from scenes.rendering import TRANSPARENT_FORMATS, RenderJob
 
     if transparent and fmt not in TRANSPARENT_FORMATS:
-        raise BadInput(f"--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
+        raise BadInput("--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
     entries = resolve_scenes(scenes)
     check_out_dir(out)
     prepare(entries, sentence, model)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.corpus import detokenise, normalise, reference_translation, tokenise
+from model.corpus import detokenise, reference_translation, tokenise
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(os.environ.get("ATTENTION_MODELS_DIR") or ROOT / "assets" / "models").resolve()

@@ -3,7 +3,7 @@ written; words that change order leave the diagonal; then a longer sentence's ma
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup)
+from manim import (RIGHT, UP, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup)
 
 from scenes.kit import ExplainerScene, Heatmap
 

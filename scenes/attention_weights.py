@@ -3,10 +3,9 @@ all of them, the states are weighted and summed into c_i, and the next word come
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, MathTex, SurroundingRectangle,
-                   Transform, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, Indicate, MathTex, Transform, VGroup)
 
-from scenes.kit import (AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, TokenRow, fit_width, label,
+from scenes.kit import (AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, TokenRow, label,
                         percent, pick_dims)
 
 

@@ -3,8 +3,7 @@ decoding step, then every remaining step faster while the French sentence builds
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Indicate, MathTex, Rectangle, SurroundingRectangle,
-                   Transform, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, MathTex, Rectangle, Transform, VGroup)
 
 from scenes.kit.mobjects import WordFlow
 from scenes.kit import (ExplainerScene, ProbabilityBars, StateColumn, TokenRow, fit_width, label, percent,

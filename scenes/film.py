@@ -31,7 +31,6 @@ def stitch(clips: list[tuple[str, Path, Path | None]], target: Path) -> dict:
                 if out_stream is None:
                     out_stream = out.add_stream_from_template(in_stream)
                 tb_in = in_stream.time_base
-                tb_out = out_stream.time_base or tb_in
                 shift = int(offset / tb_in)
                 last_end = 0
                 for packet in src.demux(in_stream):

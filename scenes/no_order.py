@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, VGroup
 
 from scenes.kit import ExplainerScene, StateColumn, label, pick_dims
 from scenes.kit.mobjects import WordFlow

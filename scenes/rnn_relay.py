@@ -1,8 +1,8 @@
 """RNN relay (article fig. 5): the encoder reads one word at a time and hands its state on."""
 from __future__ import annotations
 
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, GrowFromEdge, Indicate, MathTex,
-                   ReplacementTransform, SurroundingRectangle, VGroup)
+from manim import (DOWN, RIGHT, UP, Arrow, Create, FadeIn, GrowFromEdge, Indicate, MathTex,
+                   SurroundingRectangle, VGroup)
 
 from scenes.kit import ExplainerScene, RNNCell, StateColumn, TokenRow, label, pick_dims, slot_step
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from model import corpus
-from model.networks import EOS, PAD, SOS
+from model.networks import SOS
 from model.trace import MODELS_DIR, load_model, model_info
 from model.train import MODEL_NAMES, Recipe, encode_batch, evaluate, train_one
 
