@@ -38,7 +38,7 @@ class AttentionWeights(ExplainerScene):
         self.add(self.heading())
         extra = f"{len(self.dims)} of {tr.encoder_states.shape[1]} dimensions shown per state"
         self.add(self.footnote(self.provenance(extra=extra)))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.0, center=-1.3, stagger=True)
+        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.0, max_step=2.0, center=-1.3, stagger=True)
         self.words.to_edge(DOWN, buff=1.05)
         self.columns = VGroup(*[StateColumn(s, tr.state_range, self.dims, cell=0.2, show_hidden_count=False)
                                 .next_to(self.words, UP, buff=0.3).set_x(x)

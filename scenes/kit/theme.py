@@ -27,7 +27,7 @@ class Theme:
     encoder: str        # encoder hidden states
     decoder: str        # decoder states
     context: str        # the context vector
-    alpha: str          # attention weights
+    alpha: str          # attention weights (a hue of its own: orange already means "value > 0")
     positive: str       # values > 0
     negative: str       # values < 0
     wrong: str          # a mistake in the output
@@ -37,11 +37,11 @@ class Theme:
 THEMES = {
     "dark": Theme("dark", background="#111418", text="#ECEFF4", muted="#8A93A3", panel="#2A2F38",
                   source="#88C0D0", target="#EBCB8B", encoder="#81A1C1", decoder="#B48EAD",
-                  context="#A3BE8C", alpha="#F5A35C", positive="#F08A4B", negative="#4FA3E0",
+                  context="#A3BE8C", alpha="#E879F9", positive="#F08A4B", negative="#4FA3E0",
                   wrong="#E5606A", right="#8FD694"),
     "light": Theme("light", background="#FBFAF7", text="#1F2328", muted="#6B7280", panel="#E6E3DC",
                    source="#1F6F8B", target="#9A6700", encoder="#3B5BA5", decoder="#7B3F98",
-                   context="#3F7D20", alpha="#C2410C", positive="#D9480F", negative="#1971C2",
+                   context="#3F7D20", alpha="#A21CAF", positive="#D9480F", negative="#1971C2",
                    wrong="#C92A2A", right="#2B8A3E"),
 }
 THEME_ENV = "ATTENTION_THEME"
