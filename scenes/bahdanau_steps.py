@@ -3,10 +3,10 @@ decoding step, then every remaining step faster while the French sentence builds
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, MathTex, Rectangle, Transform, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, MathTex, Transform, VGroup)
 
 from scenes.kit.mobjects import WordFlow
-from scenes.kit import (ExplainerScene, ProbabilityBars, StateColumn, TokenRow, fit_width, label, percent,
+from scenes.kit import (ExplainerScene, SlotBars, ProbabilityBars, StateColumn, TokenRow, fit_width, label, percent,
                         pick_dims, slot_step)
 
 ROW_LABEL_X = -6.2
@@ -32,12 +32,7 @@ class BahdanauSteps(ExplainerScene):
 
     def alpha_bars(self, alphas: np.ndarray, y: float) -> VGroup:
         step = slot_step(len(self.tr.source_tokens), 10.8, MAX_STEP)
-        bars = VGroup()
-        for a, x in zip(alphas, self.words.xs):
-            bar = Rectangle(width=0.5 * step, height=max(0.015, 0.95 * a), stroke_width=0,
-                            fill_color=self.theme.alpha, fill_opacity=1)
-            bars.add(bar.move_to([x, y + bar.height / 2, 0]))
-        return bars
+        return SlotBars(alphas, self.words.xs, step, y, 0.95, self.theme.alpha, width_ratio=0.5, min_height=0.015)
 
     # -- beats -----------------------------------------------------------------------------------
     def show_equations(self) -> None:

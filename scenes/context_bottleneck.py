@@ -1,9 +1,9 @@
 """Context bottleneck (article fig. 6): every state is squeezed into one vector; early words fade."""
 from __future__ import annotations
 
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, Transform, VGroup
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Transform, VGroup
 
-from scenes.kit import ExplainerScene, StateColumn, TokenRow, label, pick_dims
+from scenes.kit import ExplainerScene, SlotBars, StateColumn, TokenRow, label, pick_dims
 from scenes.kit.mobjects import WordFlow, mark_differences
 
 LONG_MIN_WORDS = 15  # a user sentence at least this long is used for the last beat
@@ -54,15 +54,10 @@ class ContextBottleneck(ExplainerScene):
                           f"{share[-1]:.0%} of the strongest pull; the first, '{first}', with {share[0]:.0%}. "
                           "Whatever the early words said has to survive every later update.")
         base_y = self.words.get_bottom()[1] - 0.25
-        bars = VGroup()
-        values = VGroup()
         step = self.words.xs[1] - self.words.xs[0] if len(self.words.xs) > 1 else 1.0
-        for x, s in zip(self.words.xs, share):
-            bar = Rectangle(width=0.55 * step, height=max(0.02, 1.1 * s), stroke_width=0,
-                            fill_color=self.theme.context, fill_opacity=1)
-            bar.move_to([x, base_y - 1.1 + bar.height / 2, 0])  # bars stand on a common base
-            bars.add(bar)
-            values.add(label(f"{s:.0%}", 17, self.theme.muted).move_to([x, base_y - 1.3, 0]))
+        bars = SlotBars(share, self.words.xs, step, base_y - 1.1, 1.1, self.theme.context)
+        values = VGroup(*[label(f"{s:.0%}", 17, self.theme.muted).move_to([x, base_y - 1.3, 0])
+                          for x, s in zip(self.words.xs, share)])
         caption = label("influence on the context vector (largest = 100%)", 20, self.theme.muted)
         caption.next_to(values, DOWN, buff=0.12).set_x(self.words.get_x())
         self.play(FadeIn(bars, shift=0.2 * DOWN, lag_ratio=0.1), FadeIn(values), FadeIn(caption), run_time=1.5)

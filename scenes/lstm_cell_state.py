@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, GrowFromEdge, Line, MathTex,
-                   Rectangle, VGroup)
+                   VGroup)
 
-from scenes.kit import ExplainerScene, StateColumn, TokenRow, label, percent, pick_dims, slot_step
+from scenes.kit import ExplainerScene, SlotBars, StateColumn, TokenRow, label, percent, pick_dims, slot_step
 from scenes.kit.mobjects import WeightColumn
 
 LONG_MIN_WORDS = 12
@@ -91,13 +91,10 @@ class LSTMCellState(ExplainerScene):
         words = TokenRow(tr.source_tokens, self.theme.source, width=12.6, max_step=1.5, center=0.0,
                          stagger=True).shift(2.3 * DOWN)
         base = words.get_top()[1] + 0.25
-        bars = VGroup()
-        values = VGroup()
-        for x, k in zip(words.xs, keep):
-            bar = Rectangle(width=0.6 * slot_step(len(words.xs), 12.6, 1.5), height=max(0.02, 3.6 * k), stroke_width=0,
-                            fill_color=self.theme.context, fill_opacity=1)
-            bars.add(bar.move_to([x, base + bar.height / 2, 0]))
-            values.add(label(percent(k), 14, self.theme.muted).next_to(bar, UP, buff=0.05))
+        bars = SlotBars(keep, words.xs, slot_step(len(words.xs), 12.6, 1.5), base, 3.6, self.theme.context,
+                        width_ratio=0.6)
+        values = VGroup(*[label(percent(k), 14, self.theme.muted).next_to(bar, UP, buff=0.05)
+                          for bar, k in zip(bars, keep)])
         caption = label("share of each word's cell-state content that reaches the last word untouched "
                         "(product of forget gates, mean over dimensions)", 18, self.theme.muted)
         caption.next_to(self.heading(), DOWN, buff=0.3)

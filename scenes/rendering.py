@@ -106,13 +106,13 @@ def tool_versions() -> dict:
     return versions
 
 
-def cached_manifest(job: RenderJob) -> dict | None:
-    """The manifest of a previous identical render whose files are all still there, else None."""
+def cached_manifest(job: RenderJob, key: str) -> dict | None:
+    """The manifest of a previous identical render (same cache `key`) whose files all still exist."""
     try:
         manifest = json.loads(job.outputs["manifest"].read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if manifest.get("cache_key") != job.cache_key():
+    if manifest.get("cache_key") != key:
         return None
     if not all(path.exists() for key, path in job.outputs.items() if key != "subtitles"):
         return None
@@ -154,7 +154,8 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, cache_dir
     """Render one scene (or reuse an identical earlier render); returns its manifest.
 
     `cache_dir`: a folder for Manim's LaTeX/text caches that no concurrent render uses."""
-    if not force and (manifest := cached_manifest(job)):
+    key = job.cache_key()  # hashes the scene, kit and model sources: once per render
+    if not force and (manifest := cached_manifest(job, key)):
         return {**manifest, "cached": True}
     started = time.perf_counter()
     with work_dir(job, "render") as work:
@@ -163,7 +164,7 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, cache_dir
             # decoders drop a webm's alpha; a still render keeps it for the poster
             _run_manim(job, manim_command(job, work / "poster", last_frame_only=True, cache_dir=cache_dir), verbose)
         produced = _collect(job, work)
-        manifest = _manifest(job, produced, time.perf_counter() - started)
+        manifest = _manifest(job, produced, time.perf_counter() - started, key)
         _publish(job, produced, manifest)
         return {**manifest, "cached": False}
 
@@ -259,14 +260,14 @@ def video_facts(path: Path) -> dict:
                 "duration": round(duration, 3)}
 
 
-def _manifest(job: RenderJob, produced: dict[str, Path], seconds: float) -> dict:
+def _manifest(job: RenderJob, produced: dict[str, Path], seconds: float, key: str) -> dict:
     model = job.scene.model_for(job.model)
     manifest = {
         "scene": job.scene.key, "figure": job.scene.figure, "sentence": job.sentence,
         "model": {"name": model, "sha256": model_info(model)["sha256"]},
         "models": {name: model_info(name)["sha256"] for name in MODEL_NAMES},
         "theme": job.theme, "quality": job.quality, "format": job.fmt, "transparent": job.transparent,
-        "render_seconds": round(seconds, 2), "tools": tool_versions(), "cache_key": job.cache_key(),
+        "render_seconds": round(seconds, 2), "tools": tool_versions(), "cache_key": key,
         "files": {key: path.name for key, path in job.outputs.items()
                   if key in produced or key == "manifest"},
     }
@@ -308,19 +309,3 @@ def _publish(job: RenderJob, produced: dict[str, Path], manifest: dict) -> None:
     tmp = job.outputs["manifest"].with_suffix(".json.tmp")
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, job.outputs["manifest"])
-
-
-def extract_frames(video: Path, fractions=(0.02, 0.5, 0.999), out_dir: Path | None = None) -> list[Path]:
-    """Save frames at the given fractions of a video as PNG (for looking at renders)."""
-    import av
-
-    out_dir = out_dir or video.parent
-    with av.open(str(video)) as container:
-        frames = [f.to_image() for f in container.decode(video=0)]
-    paths = []
-    for frac in fractions:
-        idx = min(len(frames) - 1, int(frac * len(frames)))
-        path = out_dir / f"{video.stem}-{int(frac * 100):03d}.png"
-        frames[idx].save(path)
-        paths.append(path)
-    return paths

@@ -1,7 +1,7 @@
 """The shared visual vocabulary of the explainer: theme, layout, mobjects, the scene base."""
 from scenes.kit import encoding
 from scenes.kit.layout import pick_dims, slot_step, slot_xs
-from scenes.kit.mobjects import (AlphaFan, Heatmap, ProbabilityBars, RNNCell, StateColumn, TokenRow, WeightColumn,
+from scenes.kit.mobjects import (AlphaFan, Heatmap, ProbabilityBars, RNNCell, SlotBars, StateColumn, TokenRow, WeightColumn,
                                  Word, WordFlow,
                                  mark_differences,
                                  fit_width, label, percent)
@@ -13,4 +13,4 @@ encoding.install()
 __all__ = ["AlphaFan", "ExplainerScene", "Heatmap", "LONG_EXAMPLE", "ProbabilityBars", "RNNCell",
            "StateColumn", "THEMES", "TokenRow", "current", "fit_width", "label", "percent", "pick_dims",
            "slot_step", "slot_xs", "use_theme", "value_to_color", "weight_to_color", "Word", "WordFlow",
-           "mark_differences", "WeightColumn"]
+           "mark_differences", "WeightColumn", "SlotBars"]

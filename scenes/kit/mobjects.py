@@ -175,6 +175,7 @@ class Heatmap(VGroup):
         values = cell >= 0.42 if values is None else values
         self.cells = VGroup()
         self.values = VGroup()
+        self._row_values = [VGroup() for _ in range(rows)]
         for i in range(rows):
             for j in range(cols):
                 sq = Square(side_length=cell, stroke_width=1, stroke_color=th.background,
@@ -185,6 +186,7 @@ class Heatmap(VGroup):
                     num = fit_width(label(f"{self.matrix[i, j] * 100:.0f}", cell * 30,
                                           th.background if self.matrix[i, j] > 0.5 else th.text), cell * 0.9)
                     self.values.add(num.move_to(sq))
+                    self._row_values[i].add(num)
         size = min(font_size, cell * 48)
         self.col_labels = VGroup(*[fit_width(label(t, size, th.source), 2.6) for t in col_labels])
         slanted = max(lab.width for lab in self.col_labels) > 0.95 * cell
@@ -204,9 +206,20 @@ class Heatmap(VGroup):
 
     def row(self, i: int) -> VGroup:
         cols = self.matrix.shape[1]
-        group = VGroup(*self.cells[i * cols:(i + 1) * cols], self.row_labels[i])
-        group.add(*[v for v in self.values if self.cells[i * cols].get_y() - 1e-6 <= v.get_y() <= self.cells[i * cols].get_y() + 1e-6])
-        return group
+        return VGroup(*self.cells[i * cols:(i + 1) * cols], self.row_labels[i], *self._row_values[i])
+
+
+class SlotBars(VGroup):
+    """One bar per slot (word), standing on a common base: height ∝ value (≥ 0), width a share of
+    the slot spacing `step`. Used for α, a word's pull on the context, a forget-gate product."""
+
+    def __init__(self, values: Sequence[float], xs: Sequence[float], step: float, base_y: float, scale: float,
+                 color: str, width_ratio: float = 0.55, min_height: float = 0.02):
+        super().__init__()
+        for value, x in zip(values, xs):
+            bar = Rectangle(width=width_ratio * step, height=max(min_height, scale * float(value)), stroke_width=0,
+                            fill_color=color, fill_opacity=1)
+            self.add(bar.move_to([x, base_y + bar.height / 2, 0]))
 
 
 class ProbabilityBars(VGroup):
