@@ -102,13 +102,15 @@ def list_scenes(as_json: bool) -> None:
 @cli.command()
 @cloup.argument("sentence", default=DEFAULT_SENTENCE)
 @model_option
+@cloup.option("--checkpoint", type=click.IntRange(min=0), default=None,
+              help="Use the weights kept at training checkpoint K (0 = untrained; see the model card).")
 @cloup.option("--json", "as_json", is_flag=True, help="Print the whole Trace as JSON.")
-def trace(sentence: str, model: str, as_json: bool) -> None:
+def trace(sentence: str, model: str, checkpoint: int | None, as_json: bool) -> None:
     """Run SENTENCE through a model and show its output and attention weights."""
     from model.trace import trace as run
 
     try:
-        result = run(sentence, model)
+        result = run(sentence, model, checkpoint=checkpoint)
     except TraceInputError as err:
         fail(str(err))
     if as_json:

@@ -5,12 +5,14 @@ from rich.console import Console
 from rich.table import Table
 
 from model import corpus
+from model.names import words_of
 from model.trace import Trace, model_info
 
 
 def print_trace(tr: Trace, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(f"[bold]model[/bold]      {tr.model} (weights sha256 {tr.sha256[:12]}…)")
+    when = "" if tr.checkpoint is None else f", checkpoint {tr.checkpoint} at training step {tr.training_step}"
+    console.print(f"[bold]model[/bold]      {tr.model} (weights sha256 {tr.sha256[:12]}…{when})")
     console.print(f"[bold]source[/bold]     {' '.join(tr.source_tokens)}")
     console.print(f"[bold]output[/bold]     {tr.translation}")
     if tr.reference_tokens is not None:
@@ -33,7 +35,7 @@ def print_trace(tr: Trace, console: Console | None = None) -> None:
 def print_vocab(model: str, console: Console | None = None) -> None:
     console = console or Console()
     info = model_info(model)
-    words = info["vocab"]["source"][4:]
+    words = words_of(info["vocab"]["source"])
     console.print(f"The {model} model knows {len(words)} English words; sentences may have up to "
                   f"{info['max_source_len']} of them.")
     if info["corpus"]["kind"] != "grammar":

@@ -1,8 +1,10 @@
 """The only door from model to scenes: `trace(sentence, model)` → a `Trace` of numpy arrays.
 
 A Trace is everything a scene may draw about one sentence passing through one trained model.
-Traces are cached on disk under (weights sha256, normalised sentence), so a scene that finds its
-trace cached never imports torch.
+Traces are cached on disk under the weights' sha256, the normalised sentence and a hash of the model
+code that computes them, so editing that code can never leave a stale trace, and a scene that finds
+its trace cached never imports torch. The attention model also keeps checkpoints from along its
+training: `trace(sentence, "attention", checkpoint=K)` runs the K-th of them.
 """
 from __future__ import annotations
 
@@ -18,14 +20,15 @@ from pathlib import Path
 import numpy as np
 
 from model.corpus import detokenise, reference_translation, tokenise
+from model.names import DEFAULT_MODEL, MODEL_NAMES, words_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(os.environ.get("ATTENTION_MODELS_DIR") or ROOT / "assets" / "models").resolve()
-MODEL_NAMES = ("plain", "attention", "lstm")
-DEFAULT_MODEL = "attention"
 DEFAULT_SENTENCE = "the european economic area"
 TOP_K = 5
-TRACE_VERSION = 1  # bump when the fields or their meaning change: old cache entries are ignored
+TRACE_VERSION = 2  # bump when the fields or their meaning change: old cache entries are ignored
+# The code that computes a trace: its hash is part of every cache key.
+TRACE_SOURCES = ("names.py", "corpus.py", "networks.py", "trace.py")
 GATE_NAMES = ("input", "forget", "candidate", "output")
 
 
@@ -39,12 +42,15 @@ class Trace:
 
     Shapes (S source tokens, T output tokens including a final "<eos>" when the model emitted
     one, H hidden size, k = TOP_K):
-    source_embeddings [S,E]; encoder_states [S,H_enc] (forward‖backward halves for `attention`);
+    source_embeddings [S,E]; encoder_states [S,H]: h_1..h_S of the (unidirectional) encoder;
     encoder_cells [S,H] and encoder_gates [S,4,H] (order GATE_NAMES) for `lstm` only;
-    context [H_dec]: the vector the decoder starts from — for `plain`/`lstm` the encoder's last
-    state, the bottleneck; influence [S]: ‖∂context/∂embedding_j‖, how much word j can still
-    move that vector; decoder_states [T,H_dec]; attention [T,S], attention_scores [T,S] (e_ij)
-    and step_contexts [T,H_enc] (c_i) for `attention` only; top_tokens [T][k], top_probs [T,k].
+    context [H]: h_T, the encoder's last state, which every decoder starts from — for
+    `plain`/`lstm` also the one vector each decoder step reads (the bottleneck); influence [S]:
+    ‖∂h_T/∂embedding_j‖, how much word j can still move that vector; decoder_states [T,H];
+    attention [T,S], attention_scores [T,S] (e_ij) and step_contexts [T,H] (c_i, read by each
+    step instead of h_T) for `attention` only; top_tokens [T][k], top_probs [T,k].
+    checkpoint: the index of the training checkpoint whose weights made it (None: the final
+    weights), training_step: the optimiser step of those weights (None: the final weights).
     """
 
     model: str
@@ -65,10 +71,17 @@ class Trace:
     step_contexts: np.ndarray | None
     top_tokens: tuple[tuple[str, ...], ...]
     top_probs: np.ndarray
+    checkpoint: int | None = None
+    training_step: int | None = None
 
     @property
     def output_words(self) -> tuple[str, ...]:
         return tuple(t for t in self.target_tokens if t != "<eos>")
+
+    @property
+    def finished(self) -> bool:
+        """Whether the model ended its output itself (False: decoding stopped at its length cap)."""
+        return bool(self.target_tokens) and self.target_tokens[-1] == "<eos>"
 
     @property
     def translation(self) -> str:
@@ -108,8 +121,8 @@ class Trace:
         for f in dataclasses.fields(cls):
             if f.name in kwargs:
                 continue
-            value = data[f.name]
-            if f.name in ("sentence",):
+            value = data.get(f.name) if f.default is None else data[f.name]
+            if f.name in ("sentence", "checkpoint", "training_step"):
                 kwargs[f.name] = value
             elif f.name.endswith("_tokens"):
                 kwargs[f.name] = None if value is None else tuple(
@@ -150,7 +163,7 @@ def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
     if not tokens:
         raise TraceInputError(f"\"{sentence.strip()}\" has no words once punctuation is removed")
     info = model_info(model)
-    known = info["vocab"]["source"][4:]
+    known = words_of(info["vocab"]["source"])
     unknown = list(dict.fromkeys(t for t in tokens if t not in known))
     if unknown:
         parts = []
@@ -170,23 +183,60 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ATTENTION_TRACE_CACHE", ROOT / ".cache" / "traces"))
 
 
+@functools.lru_cache(maxsize=None)
+def code_hash() -> str:
+    """sha256 of the source files that compute a trace."""
+    digest = hashlib.sha256()
+    for name in TRACE_SOURCES:
+        digest.update(name.encode() + b"\0" + (Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
 def _cache_path(sha256: str, sentence: str) -> Path:
-    key = hashlib.sha256(f"{TRACE_VERSION}\n{sha256}\n{sentence}".encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{TRACE_VERSION}\n{code_hash()}\n{sha256}\n{sentence}".encode()).hexdigest()[:24]
     return cache_dir() / f"{sha256[:12]}-{key}.json"
 
 
-def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cache: bool = True) -> Trace:
-    """Run `sentence` through the trained `model` and keep every intermediate quantity."""
+def checkpoints(model: str) -> list[dict]:
+    """The model's training checkpoints (step, file, sha256, evaluation), oldest first; the last
+    one holds the final weights. Empty for a model trained without them."""
+    return model_info(model).get("checkpoints", [])
+
+
+def checkpoint_info(model: str, checkpoint: int | None) -> dict | None:
+    """The card entry of checkpoint K, or TraceInputError naming the ones that exist."""
+    if checkpoint is None:
+        return None
+    kept = checkpoints(model)
+    if not kept:
+        with_ckpt = [m for m in MODEL_NAMES if (MODELS_DIR / f"{m}.json").exists() and checkpoints(m)]
+        hint = f"; use --model {with_ckpt[0]}" if with_ckpt else ""
+        raise TraceInputError(f"the {model} model was trained without checkpoints{hint}")
+    if not 0 <= checkpoint < len(kept):
+        steps = ", ".join(f"{k}: step {c['step']}" for k, c in enumerate(kept))
+        raise TraceInputError(f"checkpoint {checkpoint} does not exist; the {model} model keeps "
+                              f"{len(kept)} checkpoints ({steps})")
+    return kept[checkpoint]
+
+
+def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cache: bool = True,
+          checkpoint: int | None = None) -> Trace:
+    """Run `sentence` through the trained `model` (or its training checkpoint number `checkpoint`)
+    and keep every intermediate quantity."""
     tokens = check_sentence(sentence, model)
     info = model_info(model)
+    ckpt = checkpoint_info(model, checkpoint)
+    sha256 = ckpt["sha256"] if ckpt else info["sha256"]
     normalised = " ".join(tokens)
-    path = _cache_path(info["sha256"], normalised)
+    path = _cache_path(sha256, normalised)
     if use_cache and path.exists():
         try:
-            return Trace.from_json(path.read_text(encoding="utf-8"))
-        except (ValueError, KeyError):
+            cached = Trace.from_json(path.read_text(encoding="utf-8"))
+            if cached.checkpoint == checkpoint:
+                return cached
+        except (ValueError, KeyError, TypeError, AttributeError):
             pass  # a corrupt or stale entry: recompute and overwrite
-    result = _compute(tokens, model, info)
+    result = _compute(tokens, model, info, checkpoint, ckpt)
     if use_cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -196,36 +246,51 @@ def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cach
 
 
 @functools.lru_cache(maxsize=None)
-def load_model(name: str):
-    """The torch module with its shipped weights, checked against the sha256 in its JSON."""
+def load_model(name: str, checkpoint: int | None = None):
+    """The torch module with its shipped weights (or checkpoint K's), checked against the sha256
+    recorded in its card."""
     import torch
     from safetensors.torch import load_file
 
     from model.networks import Architecture, build
 
     info = model_info(name)
-    weights = MODELS_DIR / f"{name}.safetensors"
+    ckpt = checkpoint_info(name, checkpoint)
+    weights = MODELS_DIR / (ckpt["file"] if ckpt else f"{name}.safetensors")
+    expected = ckpt["sha256"] if ckpt else info["sha256"]
+    if not weights.exists():
+        raise TraceInputError(f"{weights} is missing; retrain with: python -m model.train --model {name}")
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()
-    if digest != info["sha256"]:
+    if digest != expected:
         raise TraceInputError(f"{weights} does not match the sha256 in {name}.json; "
                               f"retrain with: python -m model.train --model {name}")
-    net = build(Architecture(**info["architecture"]))
-    net.load_state_dict(load_file(str(weights)))
+    try:
+        net = build(Architecture(**info["architecture"]))
+        net.load_state_dict(load_file(str(weights)))
+    except (TypeError, KeyError, RuntimeError) as err:
+        raise TraceInputError(f"{weights} was trained by another version of this project ({err.__class__.__name__}); "
+                              f"retrain with: python -m model.train --model {name}") from None
     net.eval()
     torch.set_num_threads(1)
     return net
 
 
-def _compute(tokens: list[str], model: str, info: dict) -> Trace:
+def decode_limit(source_len: int, info: dict) -> int:
+    """The most output words decoding may produce before it stops without an end token: enough
+    for any translation of this length (2× + 5), never more than the longest training target allows."""
+    return min(info["max_target_len"], 2 * source_len + 5)
+
+
+def _compute(tokens: list[str], model: str, info: dict, checkpoint: int | None, ckpt: dict | None) -> Trace:
     from model.networks import run_trace
 
-    net = load_model(model)
+    net = load_model(model, checkpoint)
     src_vocab, tgt_vocab = info["vocab"]["source"], info["vocab"]["target"]
     index = {t: i for i, t in enumerate(src_vocab)}
-    rec = run_trace(net, [index[t] for t in tokens], info["max_target_len"], TOP_K)
+    rec = run_trace(net, [index[t] for t in tokens], decode_limit(len(tokens), info), TOP_K)
     reference = reference_translation(tokens) if info["corpus"]["kind"] == "grammar" else None
     return Trace(
-        model=model, sha256=info["sha256"], sentence=" ".join(tokens),
+        model=model, sha256=ckpt["sha256"] if ckpt else info["sha256"], sentence=" ".join(tokens),
         source_tokens=tuple(tokens),
         target_tokens=tuple(tgt_vocab[i] for i in rec["output_ids"]),
         reference_tokens=None if reference is None else tuple(reference),
@@ -236,4 +301,5 @@ def _compute(tokens: list[str], model: str, info: dict) -> Trace:
         step_contexts=rec.get("step_contexts"),
         top_tokens=tuple(tuple(tgt_vocab[i] for i in row) for row in rec["top_ids"]),
         top_probs=rec["top_probs"],
+        checkpoint=checkpoint, training_step=ckpt["step"] if ckpt else None,
     )

@@ -9,43 +9,58 @@ and the evaluation by source length (the shape of Bahdanau et al. 2014, Figure 2
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import platform
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors.torch import save_file
 from torch import nn
 
 from model import corpus
 from model.corpus import LENGTH_BUCKETS, MAX_SOURCE_LEN, Pair, Splits
-from model.networks import EOS, PAD, SOS, SPECIALS, Architecture, Seq2Seq, build
+from model.names import DIFFERS_FROM_PLAIN, EOS, MODEL_NAMES, PAD, SOS, SPECIALS
+from model.networks import Architecture, Seq2Seq, build
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
-MODEL_NAMES = ("plain", "attention", "lstm")
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How one variant is trained: sizes and the optimiser schedule."""
-    hidden: int
-    enc_hidden: int
-    epochs: int
+    """How every variant is trained: one recipe for all three, so the experiment compares the
+    architectures alone (same sizes, optimiser, schedule, batches, epochs and seed)."""
+    embed: int = 32
+    hidden: int = 64
+    attn: int = 32
+    epochs: int = 10
     batch_size: int = 64
     max_lr: float = 3e-3
     clip: float = 0.5
+    encoder: str = "unidirectional"
+    optimizer: str = "adam"
+    schedule: str = "one-cycle"
+    checkpoints: int = 9   # weights kept along training (attention only), step 0 and the end included
 
 
-RECIPES = {
-    "plain": Recipe(hidden=64, enc_hidden=64, epochs=8),
-    "lstm": Recipe(hidden=64, enc_hidden=64, epochs=8),
-    "attention": Recipe(hidden=64, enc_hidden=32, epochs=10),
-}
+RECIPE = Recipe()
+CHECKPOINTED = ("attention",)  # the variant whose learning the film shows
+
+
+def checkpoint_steps(total: int, count: int) -> list[int]:
+    """`count` optimiser steps from 0 (the untrained initialisation) to `total`, log-spaced in
+    between, so the early steps where the alignment forms are sampled densely."""
+    if count < 2 or total < 1:
+        return [total]
+    inner = np.geomspace(max(1, total / 30), total, count - 1)
+    steps = [0] + [int(round(s)) for s in inner]
+    return sorted(set(steps))
 
 
 def build_vocab(pairs: list[Pair]) -> tuple[list[str], list[str]]:
@@ -116,10 +131,16 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _save_weights(model: Seq2Seq, path: Path) -> str:
+    tmp = path.with_suffix(".safetensors.tmp")
+    save_file({k: v.contiguous() for k, v in sorted(model.state_dict().items())}, str(tmp))
+    tmp.replace(path)
+    return sha256_of(path)
+
+
 def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: dict,
-              recipe: Recipe | None = None, on_batch=None) -> dict:
-    """Train one variant from scratch; write weights + JSON; return the JSON dict."""
-    recipe = recipe or RECIPES[name]
+              recipe: Recipe = RECIPE, on_batch=None) -> dict:
+    """Train one variant from scratch; write weights (+ checkpoints) and the JSON card; return the card."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     rng = random.Random(seed)
@@ -127,16 +148,38 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
     src_index = {t: i for i, t in enumerate(src_vocab)}
     tgt_index = {t: i for i, t in enumerate(tgt_vocab)}
     arch = Architecture(name=name, src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab),
-                        hidden=recipe.hidden, enc_hidden=recipe.enc_hidden)
+                        embed=recipe.embed, hidden=recipe.hidden, attn=recipe.attn)
     model = build(arch)
     opt = torch.optim.Adam(model.parameters(), lr=recipe.max_lr)
     n_batches = -(-len(splits.train) // recipe.batch_size)
+    total_steps = recipe.epochs * n_batches
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.max_lr, epochs=recipe.epochs,
                                                 steps_per_epoch=n_batches)
     loss_fn = nn.CrossEntropyLoss(ignore_index=PAD)
-    start = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keep = checkpoint_steps(total_steps, recipe.checkpoints) if name in CHECKPOINTED else []
+    for stale in out_dir.glob(f"{name}.step-*.safetensors"):  # from an earlier run with other steps
+        stale.unlink()
+    checkpoints: list[dict] = []
+
+    def checkpoint(step: int) -> None:
+        """Keep the weights at this step (the last one is the final model) and their evaluation."""
+        final = step == total_steps
+        path = out_dir / (f"{name}.safetensors" if final else f"{name}.step-{step}.safetensors")
+        sha = _save_weights(model, path)
+        evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab)
+        model.train()
+        checkpoints.append({"step": step, "epoch": round(step / n_batches, 3), "file": path.name,
+                            "sha256": sha, "evaluation": evaluation})
+
+    start, cpu_start = time.perf_counter(), time.process_time()
     batches = prepare_batches(splits.train, recipe.batch_size, src_index, tgt_index, rng)
-    history = []
+    history, step = [], 0
+    eval_seconds = 0.0
+    if 0 in keep:
+        t0 = time.perf_counter()
+        checkpoint(0)
+        eval_seconds += time.perf_counter() - t0
     for epoch in range(recipe.epochs):
         model.train()
         total = 0.0
@@ -149,18 +192,25 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
             nn.utils.clip_grad_norm_(model.parameters(), recipe.clip)
             opt.step()
             sched.step()
+            step += 1
             total += loss.item()
             if on_batch:
                 on_batch(name, loss.item())
+            if step in keep and step != total_steps:
+                t0 = time.perf_counter()
+                checkpoint(step)
+                eval_seconds += time.perf_counter() - t0
         history.append(round(total / n_batches, 4))
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     weights = out_dir / f"{name}.safetensors"
-    tmp = weights.with_suffix(".safetensors.tmp")
-    save_file({k: v.contiguous() for k, v in sorted(model.state_dict().items())}, str(tmp))
-    tmp.replace(weights)
-    evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab)
+    if keep:
+        checkpoint(total_steps)
+        sha, evaluation = checkpoints[-1]["sha256"], checkpoints[-1]["evaluation"]
+    else:
+        sha = _save_weights(model, weights)
+        evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab)
+    languages = corpus_info.get("languages", ["source", "target"])
     info = {
         "name": name,
         "architecture": arch.to_dict(),
@@ -169,14 +219,19 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
         "max_target_len": max(len(p.target) for p in splits.train) + 10,
         "seed": seed,
         "corpus": corpus_info,
-        "languages": {"source": corpus_info.get("languages", ["source", "target"])[0],
-                      "target": corpus_info.get("languages", ["source", "target"])[1]},
-        "recipe": {**recipe.__dict__, "optimizer": "adam", "schedule": "one-cycle"},
-        "training": {"seconds": round(seconds, 1), "epoch_loss": history, "torch": torch.__version__,
+        "languages": {"source": languages[0], "target": languages[1]},
+        "recipe": asdict(recipe),
+        "experiment": {"baseline": "plain", "differs_by": DIFFERS_FROM_PLAIN.get(name)},
+        # cpu_seconds is what one idle core takes (one torch thread); seconds is the wall time of this
+        # run, longer when other work shared the machine
+        "training": {"seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1),
+                     "checkpoint_eval_seconds": round(eval_seconds, 1),
+                     "steps": total_steps, "epoch_loss": history, "torch": torch.__version__,
                      "threads": torch.get_num_threads(), "machine": platform.machine(),
                      "train_pairs": len(splits.train), "test_pairs": len(splits.test)},
-        "sha256": sha256_of(weights),
+        "sha256": sha,
         "evaluation": evaluation,
+        "checkpoints": checkpoints,
     }
     meta = out_dir / f"{name}.json"
     tmp = meta.with_suffix(".json.tmp")
@@ -192,13 +247,13 @@ def load_splits(pairs_file: str | None, seed: int) -> tuple[Splits, dict]:
     return corpus.grammar_splits(seed), {"kind": "grammar", "seed": seed, "languages": ["English", "French"]}
 
 
-def _train_in_worker(name, splits, seed, out_dir, corpus_info, threads, queue) -> dict:
+def _train_in_worker(name, splits, seed, out_dir, corpus_info, threads, recipe, queue) -> dict:
     torch.set_num_threads(threads)
-    return train_one(name, splits, seed, out_dir, corpus_info,
+    return train_one(name, splits, seed, out_dir, corpus_info, recipe,
                      on_batch=lambda n, loss: queue.put((n, loss)))
 
 
-def train_models(names, splits, seed, out_dir, corpus_info, jobs, threads, console) -> list[dict]:
+def train_models(names, splits, seed, out_dir, corpus_info, jobs, threads, console, recipe=RECIPE) -> list[dict]:
     """Train `names` in `jobs` processes (longest first), with one progress bar per model."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
@@ -206,15 +261,16 @@ def train_models(names, splits, seed, out_dir, corpus_info, jobs, threads, conso
 
     columns = (TextColumn("{task.description:9s}"), BarColumn(), TextColumn("loss {task.fields[loss]:.3f}"),
                TimeElapsedColumn(), TimeRemainingColumn())
-    order = sorted(names, key=lambda n: -RECIPES[n].epochs * (3 if n == "attention" else 1))
+    order = sorted(names, key=lambda n: n != "attention")  # the slowest (a Python loop per step) first
     results = []
     ctx = mp.get_context("spawn")
     with Progress(*columns, console=console) as progress, ctx.Manager() as manager, \
             ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         queue = manager.Queue()
-        tasks = {n: progress.add_task(n, total=RECIPES[n].epochs * -(-len(splits.train) // RECIPES[n].batch_size),
-                                      loss=float("nan")) for n in order}
-        pending = {pool.submit(_train_in_worker, n, splits, seed, out_dir, corpus_info, threads, queue) for n in order}
+        steps = recipe.epochs * -(-len(splits.train) // recipe.batch_size)
+        tasks = {n: progress.add_task(n, total=steps, loss=float("nan")) for n in order}
+        pending = {pool.submit(_train_in_worker, n, splits, seed, out_dir, corpus_info, threads, recipe, queue)
+                   for n in order}
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             while not queue.empty():
@@ -236,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--languages", nargs=2, metavar=("SOURCE", "TARGET"),
                         help="names shown on screen for your pairs' languages, e.g. --languages English German")
+    parser.add_argument("--epochs", type=int, default=RECIPE.epochs,
+                        help=f"passes over the training pairs, the same for every model (default {RECIPE.epochs})")
     parser.add_argument("--out", default=str(ASSETS), help="output folder (default: assets/models)")
     parser.add_argument("--jobs", type=int, default=2, help="models trained in parallel processes (default 2)")
     parser.add_argument("--threads", type=int, default=1,
@@ -254,7 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"corpus: {len(splits.train)} train / {len(splits.valid)} valid / {len(splits.test)} test pairs")
     names = MODEL_NAMES if args.model == "all" else (args.model,)
     start = time.perf_counter()
-    train_models(names, splits, args.seed, Path(args.out), corpus_info, max(1, args.jobs), args.threads, console)
+    if args.epochs < 1:
+        console.print("[red]error:[/red] --epochs must be at least 1")
+        return 2
+    recipe = dataclasses.replace(RECIPE, epochs=args.epochs)
+    train_models(names, splits, args.seed, Path(args.out), corpus_info, max(1, args.jobs), args.threads, console,
+                 recipe)
     console.print(f"done in {time.perf_counter() - start:.0f} s; weights and metrics in {args.out}")
     return 0
 

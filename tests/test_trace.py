@@ -115,3 +115,53 @@ def test_bad_input_gets_one_clear_message(sentence, message):
 def test_unknown_model_is_refused():
     with pytest.raises(TraceInputError, match="unknown model 'gpt'"):
         trace(EXAMPLE, "gpt")
+
+
+def test_checkpoints_show_alpha_being_learned():
+    """Untrained weights spread α over the sentence; the final weights align it."""
+    first = trace(EXAMPLE, "attention", checkpoint=0)
+    last_k = len(trace_mod.checkpoints("attention")) - 1
+    last = trace(EXAMPLE, "attention", checkpoint=last_k)
+    assert first.checkpoint == 0 and first.training_step == 0
+    assert last.training_step == trace_mod.checkpoints("attention")[-1]["step"]
+    assert not np.array_equal(first.attention[:1], last.attention[:1])
+    assert np.mean(first.attention.max(axis=1) < 0.9) > 0.5          # spread on most rows
+    final = trace(EXAMPLE, "attention")
+    assert final.checkpoint is None and final.sha256 == last.sha256
+    np.testing.assert_array_equal(final.attention, last.attention)  # the last checkpoint is the final model
+    assert last.translation == "la zone économique européenne"
+
+
+@pytest.mark.parametrize("model, checkpoint, message", [
+    ("attention", 99, "checkpoint 99 does not exist"),
+    ("plain", 0, "trained without checkpoints; use --model attention"),
+])
+def test_a_missing_checkpoint_is_refused_clearly(model, checkpoint, message):
+    with pytest.raises(TraceInputError) as err:
+        trace(EXAMPLE, model, checkpoint=checkpoint)
+    assert message in str(err.value)
+
+
+def test_editing_the_code_that_computes_a_trace_misses_the_cache(tmp_path):
+    """Traces are keyed on the model code: an edited copy of model/ computes a fresh trace."""
+    import shutil
+
+    for tag, edit in (("same", False), ("edited", True)):
+        shutil.copytree(ROOT / "model", tmp_path / tag / "model", ignore=shutil.ignore_patterns("__pycache__"))
+        if edit:
+            with open(tmp_path / tag / "model" / "networks.py", "a", encoding="utf-8") as f:
+                f.write("\n# an edit\n")
+    env = {**__import__("os").environ, "ATTENTION_MODELS_DIR": str(trace_mod.MODELS_DIR),
+           "ATTENTION_TRACE_CACHE": str(tmp_path / "cache")}
+    code = "from model.trace import trace; trace('the european economic area')"
+    for tag in ("same", "same", "edited"):
+        subprocess.run([sys.executable, "-c", code], cwd=tmp_path / tag, env={**env, "PYTHONPATH": str(tmp_path / tag)},
+                       check=True, capture_output=True)
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2   # one per version of the code
+
+
+def test_decoding_stops_at_a_length_that_fits_the_source():
+    """An untrained checkpoint never writes the end token: it stops at 2 × 4 + 5 words."""
+    tr = trace(EXAMPLE, "attention", checkpoint=0)
+    assert not tr.finished and len(tr.target_tokens) == 2 * 4 + 5
+    assert trace(EXAMPLE, "attention").finished

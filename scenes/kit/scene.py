@@ -62,8 +62,8 @@ class ExplainerScene(Scene):
         self.src_lang, self.tgt_lang = languages(self.tr.model)  # "English", "French" for the grammar
         self._beat: tuple[float, str] | None = None
 
-    def trace_of(self, sentence: str, model: str) -> Trace:
-        return trace(sentence, model)
+    def trace_of(self, sentence: str, model: str, checkpoint: int | None = None) -> Trace:
+        return trace(sentence, model, checkpoint=checkpoint)
 
     def long_example(self, min_words: int) -> str:
         """The user's sentence if it has at least `min_words`, else the built-in long example
