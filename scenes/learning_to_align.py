@@ -1,0 +1,251 @@
+"""Learning to align: the example's α heatmap and one decoding step's fan, checkpoint by checkpoint,
+from the untrained weights (α spread over the sentence) to the final ones (α on the aligned word),
+with each checkpoint's output words and its measured exact match. Every value is a real trace of a
+real checkpoint; every sentence is computed from them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, FadeTransform, SurroundingRectangle, Transform, VGroup
+
+from model.trace import Trace, checkpoints
+from scenes.kit import AlphaFan, ExplainerScene, Heatmap, WordFlow, label, mark_differences, percent
+
+SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
+SHARPENED = 0.2    # the mean largest α must grow at least this much to say "the weights sharpen"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One checkpoint's trace of the example and its measured figures."""
+    trace: Trace
+    step: int
+    exact_match: float      # share of all test sentences translated exactly
+    test_sentences: int
+    longest_bucket: str
+    longest_exact: float    # share of the longest test sentences translated exactly
+
+
+def mean_peak(tr: Trace) -> float:
+    """The largest α of each output step, averaged over the steps that wrote a word."""
+    rows = tr.attention[:max(len(tr.output_words), 1)]
+    return float(rows.max(axis=1).mean())
+
+
+def wrong_words(tr: Trace) -> int | None:
+    """Output words outside the longest stretch-by-stretch match with the reference (None: no reference)."""
+    if tr.reference_tokens is None:
+        return None
+    return sum(not ok for ok in mark_differences(tr.reference_tokens, tr.output_words)) + \
+        max(0, len(tr.reference_tokens) - len(tr.output_words))
+
+
+def first_exact(story: list[Checkpoint]) -> Checkpoint | None:
+    """The first checkpoint from which on the example comes out right (and stays right)."""
+    for k in range(len(story)):
+        if all(c.trace.exact for c in story[k:]):
+            return story[k]
+    return None
+
+
+def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
+    tr = first.trace
+    peak, even = mean_peak(tr), 1 / len(tr.source_tokens)
+    if peak < SPREAD:
+        text = (f"Untrained, each {tgt_lang} word spreads its weight over the whole sentence: its largest weight "
+                f"is {percent(peak)} on average, close to the {percent(even)} of an even split.")
+    else:
+        text = (f"Even untrained, the weights are not even: the largest weight of each step is {percent(peak)} "
+                f"on average, where an even split would give {percent(even)}.")
+    wrong = wrong_words(tr)
+    if tr.exact:
+        return text + " And the untrained model already writes the right translation."
+    if wrong is None:
+        return text + " Its output is not a translation yet."
+    return text + f" Its output is {len(tr.output_words)} words, {wrong} of them wrong (in the wrong colour)."
+
+
+def learning_narration(story: list[Checkpoint]) -> str:
+    """What happens to the weights over training (said while the checkpoints go by)."""
+    start, end = mean_peak(story[0].trace), mean_peak(story[-1].trace)
+    if end - start >= SHARPENED:
+        return "As training goes on, the weights gather on fewer and fewer words."
+    if start - end >= SHARPENED:
+        return "As training goes on, the weights spread out rather than sharpen."
+    return "As training goes on, the weights change little in sharpness."
+
+
+def right_narration(story: list[Checkpoint]) -> str:
+    """When the example first comes out right (and stays right), and how the test set fares then."""
+    right = first_exact(story)
+    if right is None:
+        return "None of the kept checkpoints translates this sentence right."
+    if right is story[0]:
+        return "This sentence comes out right at every checkpoint."
+    return (f"From step {right.step} on, this sentence comes out right; by then "
+            f"{percent(right.exact_match)} of all {right.test_sentences} test sentences do.")
+
+
+def end_narration(story: list[Checkpoint], src_lang: str, tgt_lang: str) -> str:
+    first, last = story[0], story[-1]
+    text = (f"After {last.step} steps, each {tgt_lang} word puts {percent(mean_peak(last.trace))} of its weight, "
+            f"on average, on one {src_lang} word.")
+    if last.longest_exact > first.longest_exact:
+        text += (f" On test sentences of {last.longest_bucket} words, exact translations rose from "
+                 f"{percent(first.longest_exact)} to {percent(last.longest_exact)}.")
+    return text
+
+
+def fan_step(tr: Trace) -> int:
+    """The final model's step whose strongest α sits furthest from the diagonal (the first on ties):
+    where looking back by position alone would go wrong."""
+    n = max(len(tr.output_words), 1)
+    rows = tr.attention[:n]
+    diag = np.arange(n) * (tr.attention.shape[1] - 1) / max(n - 1, 1)
+    return int(np.argmax(np.abs(rows.argmax(axis=1) - diag) - 1e-6 * np.arange(n)))
+
+
+class LearningToAlign(ExplainerScene):
+    title = "Attention is learned"
+
+    def construct(self) -> None:
+        self.story = self.load_story()
+        self.rows = len(self.tr.target_tokens)          # the final model's output, end token included
+        self.step_i = fan_step(self.tr)
+        self.show_untrained()
+        self.train()
+        self.show_final()
+
+    # --- data ---------------------------------------------------------------------------------
+    def load_story(self) -> list[Checkpoint]:
+        kept = checkpoints(self.tr.model)
+        story = []
+        for k, info in enumerate(kept):
+            ev = info["evaluation"]
+            n = sum(v["n"] for v in ev.values())
+            longest = list(ev)[-1]
+            story.append(Checkpoint(
+                trace=self.trace_of(self.example.sentence, self.tr.model, checkpoint=k), step=info["step"],
+                exact_match=sum(v["exact_match"] * v["n"] for v in ev.values()) / n, test_sentences=n,
+                longest_bucket=longest, longest_exact=ev[longest]["exact_match"]))
+        return story
+
+    def rows_of(self, tr: Trace) -> tuple[np.ndarray, list[str]]:
+        """α and labels of the first `self.rows` output steps; steps the checkpoint never took are empty."""
+        matrix = np.zeros((self.rows, len(tr.source_tokens)))
+        labels = ["·"] * self.rows
+        n = min(self.rows, len(tr.target_tokens))
+        matrix[:n] = tr.attention[:n]
+        labels[:n] = tr.target_tokens[:n]
+        return matrix, labels
+
+    # --- pieces -------------------------------------------------------------------------------
+    def heatmap(self, tr: Trace) -> Heatmap:
+        """The left half: rows are output steps, columns source words; its grid stays put across
+        checkpoints (the column labels, the source words, are the same for all of them)."""
+        matrix, labels = self.rows_of(tr)
+        cell = min(0.75, 4.2 / (self.rows + 1.0), 5.2 / (len(tr.source_tokens) + 2.5))
+        heat = Heatmap(matrix, labels, tr.source_tokens, cell=cell, values=False)
+        top = self.status_mob.get_bottom()[1] - 0.2 - (heat.col_labels.get_top()[1] - heat.cells.get_top()[1])
+        heat.shift([-3.4 - heat.cells.get_center()[0], top - heat.cells.get_top()[1], 0])
+        return heat
+
+    def source_column(self) -> VGroup:
+        """The right half: the source words one under another, so a fan line and its % meet each word."""
+        n = len(self.tr.source_tokens)
+        gap = min(0.5, 3.6 / max(n - 1, 1))
+        words = VGroup(*[label(w, 22, self.theme.source) for w in self.tr.source_tokens])
+        for k, w in enumerate(words):
+            w.move_to([0, -k * gap, 0]).align_to([4.55, 0, 0], LEFT)
+        return words.shift((1.95 - words.get_top()[1]) * UP)
+
+    def fan(self, tr: Trace) -> AlphaFan:
+        alphas = tr.attention[self.step_i] if self.step_i < len(tr.target_tokens) else np.zeros(len(tr.source_tokens))
+        targets = [np.array([4.45, w.get_center()[1], 0]) for w in self.words]
+        spots = [np.array([6.65, w.get_center()[1], 0]) for w in self.words]
+        return AlphaFan(self.node.get_right(), targets, alphas, labels=True, label_size=18, label_points=spots)
+
+    def output_line(self, tr: Trace) -> VGroup:
+        shown = list(tr.output_words[:self.rows + 2])
+        more = len(tr.output_words) - len(shown)
+        if tr.reference_tokens is not None:
+            ok = mark_differences(tr.reference_tokens, shown)
+            colors = [self.theme.target if good else self.theme.wrong for good in ok]
+        else:
+            colors = [self.theme.target] * len(shown)
+        words = shown + ([f"… +{more} words"] if more > 0 else [])
+        colors = colors + ([self.theme.muted] if more > 0 else [])
+        line = WordFlow(words or ["(nothing)"], colors or [self.theme.muted], width=6.4, font_size=22)
+        return line.next_to(self.says, DOWN, buff=0.15, aligned_edge=LEFT)
+
+    def status(self, c: Checkpoint) -> VGroup:
+        text = (f"training step {c.step} of {self.story[-1].step}  ·  exact on {c.test_sentences} test sentences: "
+                f"{percent(c.exact_match)}")
+        return label(text, 20, self.theme.text).next_to(self.title_mob, DOWN, buff=0.2)
+
+    # --- beats --------------------------------------------------------------------------------
+    def show_untrained(self) -> None:
+        first = self.story[0]
+        self.beat("kept", f"Attention is not built in: it is learned. While the model trained we kept its weights "
+                          f"{len(self.story)} times, from the untrained start to the end, and ran this sentence "
+                          f"through each of them.")
+        self.title_mob = self.heading()
+        extra = f"{len(self.story)} checkpoints of '{self.tr.model}'; brighter cell = more weight"
+        self.note = self.footnote(self.provenance(extra=extra))
+        self.add(self.title_mob, self.note)
+        self.status_mob = self.status(first)
+        self.heat = self.heatmap(first.trace)
+        self.words = self.source_column()
+        self.node = Dot([1.0, self.words.get_center()[1], 0], radius=0.09, color=self.theme.decoder)
+        final_word = self.tr.target_tokens[self.step_i]
+        self.writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
+                             label(f"(trained: writes '{final_word}')", 16, self.theme.muted)).arrange(DOWN, buff=0.08)
+        self.writer.next_to(self.node, DOWN, buff=0.15)
+        self.fan_mob = self.fan(first.trace)
+        self.says = label(f"{self.tgt_lang} output at this checkpoint", 18, self.theme.muted)
+        self.says.move_to([0, -1.95, 0]).align_to([0.35, 0, 0], LEFT)
+        self.out = self.output_line(first.trace)
+        self.row_box = self.row_highlight(self.heat)
+        self.play(FadeIn(self.status_mob), FadeIn(self.heat.col_labels, lag_ratio=0.05),
+                  FadeIn(self.words, lag_ratio=0.05), run_time=1.2)
+        self.play(FadeIn(self.heat.cells, lag_ratio=0.01), FadeIn(self.heat.row_labels, lag_ratio=0.05),
+                  FadeIn(self.node), FadeIn(self.writer), run_time=1.5)
+        self.play(Create(self.fan_mob.lines, lag_ratio=0.05), FadeIn(self.fan_mob.labels), Create(self.row_box),
+                  run_time=1.5)
+        self.beat("untrained", start_narration(first, self.src_lang, self.tgt_lang))
+        self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.05), run_time=1.2)
+
+    def row_highlight(self, heat: Heatmap) -> SurroundingRectangle:
+        return SurroundingRectangle(heat.row(self.step_i)[:len(self.tr.source_tokens)], buff=0.03,
+                                    color=self.theme.decoder, stroke_width=2.5)
+
+    def move_to_checkpoint(self, c: Checkpoint, run_time: float) -> None:
+        """Colours and line widths morph; words cross-fade (a morph between two words is unreadable)."""
+        heat, fan, out, status = self.heatmap(c.trace), self.fan(c.trace), self.output_line(c.trace), self.status(c)
+        self.play(Transform(self.heat.cells, heat.cells), FadeTransform(self.heat.row_labels, heat.row_labels),
+                  Transform(self.fan_mob.lines, fan.lines), FadeTransform(self.fan_mob.labels, fan.labels),
+                  FadeTransform(self.out, out), FadeTransform(self.status_mob, status), run_time=run_time)
+        self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob = heat.row_labels, fan.labels, out, status
+
+    def train(self) -> None:
+        """The checkpoints between the first and the last, pausing where the sentence first comes out right."""
+        self.beat("learning", learning_narration(self.story))
+        right = first_exact(self.story)
+        middle = self.story[1:-1]
+        for c in middle:
+            if c is right:
+                self.beat("right", right_narration(self.story))
+            self.move_to_checkpoint(c, run_time=2.2)
+            self.wait(0.6)
+        if right is None or right is self.story[0] or right is self.story[-1]:
+            self.beat("right", right_narration(self.story))
+
+    def show_final(self) -> None:
+        last = self.story[-1]
+        self.beat("aligned", end_narration(self.story, self.src_lang, self.tgt_lang))
+        self.move_to_checkpoint(last, run_time=2.0)
+        best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
+        self.play(self.words[best].animate.set_color(self.theme.alpha), run_time=0.8)
+        self.wait(1.0)
+        self.play(FadeOut(self.row_box), run_time=0.5)

@@ -1,0 +1,101 @@
+"""The learning-to-align narration is computed from the checkpoints' traces: each claim is tested
+against traces where it holds and where it does not."""
+from __future__ import annotations
+
+import numpy as np
+
+from model.trace import Trace
+from scenes.learning_to_align import (Checkpoint, end_narration, fan_step, first_exact, learning_narration,
+                                      mean_peak, right_narration, start_narration, wrong_words)
+
+SOURCE = ("the", "european", "economic", "area")
+REFERENCE = ("la", "zone", "économique", "européenne")
+
+
+def fake_trace(attention: np.ndarray, output: tuple[str, ...], reference=REFERENCE) -> Trace:
+    t, s = attention.shape
+    z = np.zeros((1, 1), dtype=np.float32)
+    return Trace(model="attention", sha256="0" * 64, sentence=" ".join(SOURCE), source_tokens=SOURCE,
+                 target_tokens=output + ("<eos>",), reference_tokens=reference, source_embeddings=z,
+                 encoder_states=np.zeros((s, 2), np.float32), encoder_cells=None, encoder_gates=None,
+                 context=np.zeros(2, np.float32), influence=np.ones(s, np.float32),
+                 decoder_states=np.zeros((t, 2), np.float32), attention=attention.astype(np.float32),
+                 attention_scores=attention.astype(np.float32), step_contexts=np.zeros((t, 2), np.float32),
+                 top_tokens=tuple(("x",) * 5 for _ in range(t)), top_probs=np.ones((t, 5), np.float32))
+
+
+def uniform(rows: int = 5) -> np.ndarray:
+    return np.full((rows, 4), 0.25)
+
+
+def aligned(order=(0, 3, 2, 1, 3)) -> np.ndarray:
+    m = np.full((len(order), 4), 0.01)
+    for i, j in enumerate(order):
+        m[i, j] = 0.97
+    return m
+
+
+def ckpt(tr: Trace, step: int, exact: float = 0.5, longest: float = 0.1) -> Checkpoint:
+    return Checkpoint(trace=tr, step=step, exact_match=exact, test_sentences=1000, longest_bucket="31-40",
+                      longest_exact=longest)
+
+
+def test_an_even_start_is_called_spread_and_a_peaked_one_is_not():
+    spread = ckpt(fake_trace(uniform(), ("la", "la", "la", "la")), 0)
+    text = start_narration(spread, "English", "French")
+    assert "spreads its weight" in text and "25%" in text
+    assert "3 of them wrong" in text
+    peaked = ckpt(fake_trace(aligned(), ("la", "la", "la", "la")), 0)
+    text = start_narration(peaked, "English", "French")
+    assert "spreads" not in text and "not even" in text
+
+
+def test_a_start_that_is_already_right_says_so():
+    right = ckpt(fake_trace(uniform(), REFERENCE), 0)
+    text = start_narration(right, "English", "French")
+    assert "already writes the right translation" in text and "wrong" not in text
+
+
+def test_without_a_reference_no_words_are_counted_wrong():
+    tr = fake_trace(uniform(), ("die", "zone"), reference=None)
+    assert wrong_words(tr) is None
+    assert "wrong" not in start_narration(ckpt(tr, 0), "English", "German")
+
+
+def test_sharpening_and_the_first_right_step_are_computed():
+    story = [ckpt(fake_trace(uniform(), ("la",) * 4), 0), ckpt(fake_trace(aligned(), REFERENCE), 40, exact=0.6),
+             ckpt(fake_trace(aligned(), REFERENCE), 400, exact=0.99)]
+    assert "gather on fewer" in learning_narration(story)
+    text = right_narration(story)
+    assert "From step 40 on" in text and "60%" in text
+    assert first_exact(story).step == 40
+
+
+def test_no_sharpening_and_never_right_are_said_as_they_are():
+    story = [ckpt(fake_trace(uniform(), ("la",) * 4), 0), ckpt(fake_trace(uniform(), ("le",) * 4), 40)]
+    assert "change little" in learning_narration(story) and "gather" not in learning_narration(story)
+    assert "None of the kept checkpoints" in right_narration(story)
+    spreading = [story[1], ckpt(fake_trace(aligned(), REFERENCE), 0)][::-1]
+    assert "spread out rather than sharpen" in learning_narration(spreading)
+
+
+def test_a_sentence_right_then_wrong_then_right_counts_from_the_last_time_it_became_right():
+    story = [ckpt(fake_trace(aligned(), REFERENCE), 0), ckpt(fake_trace(aligned(), ("la",) * 4), 10),
+             ckpt(fake_trace(aligned(), REFERENCE), 20)]
+    assert first_exact(story).step == 20
+
+
+def test_end_narration_reports_the_rise_only_when_there_is_one():
+    first, last = ckpt(fake_trace(uniform(), ("la",) * 4), 0, longest=0.0), ckpt(fake_trace(aligned(), REFERENCE), 99, longest=0.97)
+    text = end_narration([first, last], "English", "French")
+    assert "After 99 steps" in text and "97%" in text and "rose from 0% to 97%" in text
+    flat = end_narration([ckpt(first.trace, 0, longest=0.5), ckpt(last.trace, 99, longest=0.5)], "English", "French")
+    assert "rose" not in flat
+
+
+def test_mean_peak_and_fan_step():
+    assert abs(mean_peak(fake_trace(uniform(), ("la",) * 4)) - 0.25) < 1e-6
+    # the example: 'zone' (step 1) looks at 'area' (3), furthest from the diagonal
+    assert fan_step(fake_trace(aligned(), REFERENCE)) == 1
+    # a monotone alignment: every step is on the diagonal, the first is picked
+    assert fan_step(fake_trace(aligned((0, 1, 2, 3, 3)), REFERENCE)) == 0
