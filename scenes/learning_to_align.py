@@ -53,17 +53,19 @@ def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
     tr = first.trace
     peak, even = mean_peak(tr), 1 / len(tr.source_tokens)
     if peak < SPREAD:
-        text = (f"Untrained, each {tgt_lang} word spreads its weight over the whole sentence: its largest weight "
-                f"is {percent(peak)} on average, close to the {percent(even)} of an even split.")
+        text = (f"Untrained, every step spreads its weight over the whole sentence: {percent(peak)} at most on "
+                f"average, near the {percent(even)} of an even split.")
     else:
-        text = (f"Even untrained, the weights are not even: the largest weight of each step is {percent(peak)} "
-                f"on average, where an even split would give {percent(even)}.")
+        text = (f"Even untrained, the weights are uneven: {percent(peak)} at most on average, where an even split "
+                f"gives {percent(even)}.")
     wrong = wrong_words(tr)
     if tr.exact:
-        return text + " And the untrained model already writes the right translation."
+        return text + " And it already writes the right translation."
     if wrong is None:
         return text + " Its output is not a translation yet."
-    return text + f" Its output is {len(tr.output_words)} words, {wrong} of them wrong (in the wrong colour)."
+    if wrong >= len(tr.output_words):
+        return text + f" Its output: {len(tr.output_words)} words, all wrong."
+    return text + f" Its output: {len(tr.output_words)} words, {wrong} of them wrong."
 
 
 def learning_narration(story: list[Checkpoint]) -> str:
@@ -187,12 +189,11 @@ class LearningToAlign(ExplainerScene):
     # --- beats --------------------------------------------------------------------------------
     def show_untrained(self) -> None:
         first = self.story[0]
-        self.beat("kept", f"Attention is not built in: it is learned. While the model trained we kept its weights "
-                          f"{len(self.story)} times, from the untrained start to the end, and ran this sentence "
-                          f"through each of them.")
+        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.story)} times during "
+                          "training, from the untrained start to the end, and ran this sentence through each.")
         self.title_mob = self.heading()
-        extra = f"{len(self.story)} checkpoints of '{self.tr.model}'; brighter cell = more weight"
-        self.note = self.footnote(self.provenance(extra=extra))
+        self.note = self.footnote(f"real values from {len(self.story)} training checkpoints of the '{self.tr.model}' "
+                                  f"model (final weights {self.tr.sha256[:8]}); brighter cell = more weight")
         self.add(self.title_mob, self.note)
         self.status_mob = self.status(first)
         self.heat = self.heatmap(first.trace)
@@ -210,11 +211,12 @@ class LearningToAlign(ExplainerScene):
         self.play(FadeIn(self.status_mob), FadeIn(self.heat.col_labels, lag_ratio=0.05),
                   FadeIn(self.words, lag_ratio=0.05), run_time=1.2)
         self.play(FadeIn(self.heat.cells, lag_ratio=0.01), FadeIn(self.heat.row_labels, lag_ratio=0.05),
-                  FadeIn(self.node), FadeIn(self.writer), run_time=1.5)
-        self.play(Create(self.fan_mob.lines, lag_ratio=0.05), FadeIn(self.fan_mob.labels), Create(self.row_box),
-                  run_time=1.5)
+                  run_time=2.0)
         self.beat("untrained", start_narration(first, self.src_lang, self.tgt_lang))
-        self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.05), run_time=1.2)
+        self.play(FadeIn(self.node), FadeIn(self.writer), Create(self.row_box), run_time=1.0)
+        self.play(Create(self.fan_mob.lines, lag_ratio=0.1), run_time=2.0)
+        self.play(FadeIn(self.fan_mob.labels, lag_ratio=0.2), run_time=1.5)
+        self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.15), run_time=2.5)
 
     def row_highlight(self, heat: Heatmap) -> SurroundingRectangle:
         return SurroundingRectangle(heat.row(self.step_i)[:len(self.tr.source_tokens)], buff=0.03,
@@ -246,6 +248,12 @@ class LearningToAlign(ExplainerScene):
         self.beat("aligned", end_narration(self.story, self.src_lang, self.tgt_lang))
         self.move_to_checkpoint(last, run_time=2.0)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
-        self.play(self.words[best].animate.set_color(self.theme.alpha), run_time=0.8)
-        self.wait(1.0)
-        self.play(FadeOut(self.row_box), run_time=0.5)
+        self.play(self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box), run_time=0.8)
+        # walk the alignment: each output step's strongest source word, row by row
+        path = [self.heat.cells[i * len(self.tr.source_tokens) + int(row.argmax())]
+                for i, row in enumerate(last.trace.attention[:self.rows])]
+        box = SurroundingRectangle(path[0], buff=0.02, color=self.theme.text, stroke_width=3)
+        self.play(Create(box), run_time=0.5)
+        for cell in path[1:]:
+            self.play(box.animate.move_to(cell), run_time=min(0.6, 4.0 / len(path)))
+        self.play(FadeOut(box), run_time=0.5)

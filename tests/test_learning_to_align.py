@@ -45,9 +45,11 @@ def test_an_even_start_is_called_spread_and_a_peaked_one_is_not():
     text = start_narration(spread, "English", "French")
     assert "spreads its weight" in text and "25%" in text
     assert "3 of them wrong" in text
+    all_wrong = ckpt(fake_trace(uniform(), ("le", "le", "le", "le")), 0)
+    assert "all wrong" in start_narration(all_wrong, "English", "French")
     peaked = ckpt(fake_trace(aligned(), ("la", "la", "la", "la")), 0)
     text = start_narration(peaked, "English", "French")
-    assert "spreads" not in text and "not even" in text
+    assert "spreads" not in text and "uneven" in text
 
 
 def test_a_start_that_is_already_right_says_so():
