@@ -14,12 +14,13 @@ import click
 import cloup
 
 from model.report import print_trace, print_vocab
-from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInputError, trace as run_trace
+from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInputError
+from model.trace import trace as run_trace
 from output.film import Film
 from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderJob, check, check_out_dir
-from output.terminal import describe_clip, print_scenes, run_shown
 from output.rendering import render as render_job
 from output.slides import SLIDE_FORMATS, make_slides
+from output.terminal import describe_clip, print_scenes, run_shown
 from scenes.catalog import SCENES, THEME_NAMES, Example, UnknownScene, select
 
 EXIT_BAD_INPUT = 2

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+
 import pytest
 
 from model.files import atomic_path, atomic_write_text
