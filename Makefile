@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := build-essential pkg-config libcairo2-dev libpango1.0-dev \
 # A local wheel directory (if present) supplies the CPU build of torch.
 PIP_LOCAL := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: all setup system video test clean-setup
+.PHONY: all setup system video test lint clean-setup
 all: video
 
 setup: system $(STAMP)
@@ -32,8 +32,12 @@ $(STAMP): requirements.txt pyproject.toml | system
 video: setup
 	$(PY) render.py film --quality high --out media
 
-test: setup
+# CI runs `make test`, so the linter is enforced there too
+test: lint
 	$(PY) -m pytest -q
+
+lint: setup
+	$(PY) -m ruff check .
 
 clean-setup:
 	rm -rf $(VENV)

@@ -41,7 +41,7 @@ def encode_floor(video: Path) -> tuple[float, int]:
     our preset, yuv420p), the way Manim receives frames; decoding is not counted."""
     import av
 
-    from scenes.kit.encoding import preset
+    from output.encoding import preset
 
     total, frames = 0.0, 0
     with av.open(str(video)) as src, tempfile.TemporaryDirectory() as tmp:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from model.corpus import detokenise, reference_translation, tokenise
+from model.files import atomic_write_text
 from model.names import DEFAULT_MODEL, MODEL_NAMES, words_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,9 +240,7 @@ def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cach
     result = _compute(tokens, model, info, checkpoint, ckpt)
     if use_cache:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(result.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_text(path, result.to_json())
     return result
 
 

@@ -26,6 +26,7 @@ from torch import nn
 
 from model import corpus
 from model.corpus import LENGTH_BUCKETS, MAX_SOURCE_LEN, Pair, Splits
+from model.files import atomic_path, atomic_write_text
 from model.names import DIFFERS_FROM_PLAIN, EOS, MODEL_NAMES, PAD, SOS, SPECIALS
 from model.networks import Architecture, Seq2Seq, build
 
@@ -132,9 +133,8 @@ def sha256_of(path: Path) -> str:
 
 
 def _save_weights(model: Seq2Seq, path: Path) -> str:
-    tmp = path.with_suffix(".safetensors.tmp")
-    save_file({k: v.contiguous() for k, v in sorted(model.state_dict().items())}, str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        save_file({k: v.contiguous() for k, v in sorted(model.state_dict().items())}, str(tmp))
     return sha256_of(path)
 
 
@@ -233,10 +233,7 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
         "evaluation": evaluation,
         "checkpoints": checkpoints,
     }
-    meta = out_dir / f"{name}.json"
-    tmp = meta.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(meta)
+    atomic_write_text(out_dir / f"{name}.json", json.dumps(info, indent=1, ensure_ascii=False) + "\n")
     return info
 
 

@@ -1,20 +1,79 @@
-"""The scenes in story order: the one list that the CLI, `make video`, the film and the tests read.
+"""The scenes in story order, and the one value that says what they draw.
 
-Each entry also holds what the CLI must know without importing Manim (fast start, fast cache
-checks): the model the scene's story needs, the models it can show instead, and the longest
-sentence its layout holds. Scene classes pick these up from here (ExplainerScene does it).
+`SCENES` is the one list that the CLI, `make video`, the film and the tests read. Each entry also
+holds what the CLI must know without importing Manim (fast start, fast cache checks): the model the
+scene's story needs, the models it can show instead, and the longest sentence its layout holds.
+Scene classes pick these up from here (ExplainerScene does it).
+
+`Example` is "what to draw": sentence, model set, model, checkpoint and theme. The CLI builds it
+once; the output package hands it to a Manim worker as environment variables (`to_env`), and the
+scene base reads it back (`from_env`). The variables' names are spelled here and nowhere else, so
+`ATTENTION_SENTENCE=... manim scenes/x.py X` works as well as `render.py`.
 """
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.trace import TraceInputError, check_sentence
+from model.trace import DEFAULT_SENTENCE, MODELS_DIR, Trace, TraceInputError, check_sentence, checkpoints, trace
 
 SCENES_DIR = Path(__file__).resolve().parent
+THEME_NAMES = ("dark", "light")  # the themes of scenes.kit.theme, named here for the CLI (no Manim import)
+
+# The environment variables that carry an Example into a Manim process. The models folder is also
+# read by model.trace itself (the same name), so every trace in the worker comes from that folder.
+SENTENCE_ENV = "ATTENTION_SENTENCE"
+MODELS_DIR_ENV = "ATTENTION_MODELS_DIR"
+MODEL_ENV = "ATTENTION_MODEL"
+CHECKPOINT_ENV = "ATTENTION_CHECKPOINT"
+THEME_ENV = "ATTENTION_THEME"
+CHECK_LAYOUT_ENV = "ATTENTION_CHECK_LAYOUT"  # 1: fail a render on text off frame or overlapping (tests)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Example:
+    """What to draw: the same for every scene of one command."""
+
+    sentence: str = DEFAULT_SENTENCE
+    models_dir: Path = MODELS_DIR   # the model set (weights and cards); model.trace reads the same folder
+    model: str | None = None        # None: each scene shows the model its story needs
+    checkpoint: int | None = None   # None: the final weights; K: the attention model's K-th training checkpoint
+    theme: str = "dark"
+
+    def trace(self, model: str, sentence: str | None = None) -> Trace:
+        """The trace of this example's sentence (or another one) through `model`, at the example's
+        checkpoint where that model keeps checkpoints (the others have only their final weights)."""
+        checkpoint = self.checkpoint if checkpoints(model) else None
+        return trace(sentence or self.sentence, model, checkpoint=checkpoint)
+
+    def to_env(self) -> dict[str, str]:
+        env = {SENTENCE_ENV: self.sentence, MODELS_DIR_ENV: str(self.models_dir), THEME_ENV: self.theme}
+        if self.model:
+            env[MODEL_ENV] = self.model
+        if self.checkpoint is not None:
+            env[CHECKPOINT_ENV] = str(self.checkpoint)
+        return env
+
+    def environment(self, base: Mapping[str, str] = os.environ) -> dict[str, str]:
+        """`base` with this example in place of any example it held: a worker's whole environment."""
+        ours = (SENTENCE_ENV, MODELS_DIR_ENV, MODEL_ENV, CHECKPOINT_ENV, THEME_ENV)
+        return {**{k: v for k, v in base.items() if k not in ours}, **self.to_env()}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Example:
+        """The example a worker was given; the article's example in the dark theme when nothing was."""
+        checkpoint = env.get(CHECKPOINT_ENV)
+        return cls(sentence=env.get(SENTENCE_ENV) or DEFAULT_SENTENCE,
+                   models_dir=Path(env.get(MODELS_DIR_ENV) or MODELS_DIR),
+                   model=env.get(MODEL_ENV) or None,
+                   checkpoint=int(checkpoint) if checkpoint else None,
+                   theme=env.get(THEME_ENV) or "dark")
+
+
+@dataclass(frozen=True, kw_only=True)
 class SceneEntry:
     key: str                 # what users type: render.py render rnn-relay
     module: str              # file in scenes/, without .py
@@ -45,48 +104,79 @@ class SceneEntry:
 
 
 SCENES = (
-    SceneEntry("where-attention-lives", "story", "WhereAttentionLives", "Where attention lives", "1",
-               "a language-model stack with its attention blocks lit (a diagram)",
-               "attention", ("attention", "plain", "lstm"), 40, 15),
-    SceneEntry("timeline", "story", "Timeline", "From plain networks to GPT", "2",
-               "ANN, RNN, LSTM, seq2seq, Bahdanau attention, Transformer, GPT: what each fixed",
-               "attention", ("attention", "plain", "lstm"), 40, 20),
-    SceneEntry("no-order", "no_order", "NoOrder", "No sense of order", "3-4",
-               "pooled word vectors are the same for a sentence and its shuffle; a recurrent state is not",
-               "plain", ("plain", "lstm"), 10, 25),
-    SceneEntry("rnn-relay", "rnn_relay", "RNNRelay", "Reading one word at a time", "5",
-               "the encoder reads one word at a time and hands its hidden state forward",
-               "plain", ("plain", "lstm"), 12, 28),
-    SceneEntry("context-bottleneck", "context_bottleneck", "ContextBottleneck", "The context bottleneck", "6",
-               "every state squeezed into one context vector; early words' pull measured; a long sentence fails",
-               "plain", ("plain", "lstm"), 16, 39),
-    SceneEntry("lstm-cell-state", "lstm_cell_state", "LSTMCellState", "LSTMs: a second memory", "7",
-               "the cell-state highway and the forget/input/output gates of the real lstm model; long sentences dilute",
-               "lstm", ("lstm",), 10, 35),
-    SceneEntry("context-window", "context_window", "ContextWindow", "The context window", "8",
-               "a window of 5 words slides over the sentence; attention follows the content instead",
-               "attention", ("attention",), 24, 25),
-    SceneEntry("attention-weights", "attention_weights", "AttentionWeights", "Attention weights", "9-11",
-               "the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i",
-               "attention", ("attention",), 14, 34),
-    SceneEntry("bahdanau-steps", "bahdanau_steps", "BahdanauSteps", "Bahdanau attention step by step", "13",
-               "the three equations with the real numbers of each decoding step",
-               "attention", ("attention",), 10, 37),
-    SceneEntry("alignment-heatmap", "alignment_heatmap", "AlignmentHeatmap", "The alignment heatmap", "14-15",
-               "the alpha matrix built row by row; reordered words leave the diagonal",
-               "attention", ("attention",), 40, 31),
-    SceneEntry("learning-to-align", "learning_to_align", "LearningToAlign", "Learning to align", "-",
-               "the example's alpha over training checkpoints: spread at the start, aligned at the end",
-               "attention", ("attention",), 10, 40),
-    SceneEntry("length-curve", "length_curve", "LengthCurve", "Accuracy by sentence length", "paper 2",
-               "exact match by source length for plain, lstm and attention, from the stored evaluation",
-               "attention", ("attention", "plain", "lstm"), 40, 30),
-    SceneEntry("evolution", "story", "Evolution", "From Bahdanau to Transformers and GPT", "16",
-               "attention + RNN (2014), attention without RNN (2017), decoder only (2018)",
-               "attention", ("attention", "plain", "lstm"), 40, 15),
-    SceneEntry("self-attention-teaser", "story", "SelfAttentionTeaser", "Next: self-attention", "17",
-               "every word of the sentence linked to every other word: what comes next",
-               "attention", ("attention", "plain", "lstm"), 12, 15),
+    SceneEntry(key="where-attention-lives", module="story", cls="WhereAttentionLives",
+               title="Where attention lives", figure="1",
+               summary="a language-model stack with its attention blocks lit (a diagram)",
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=15),
+    SceneEntry(key="timeline", module="story", cls="Timeline",
+               title="From plain networks to GPT", figure="2",
+               summary="ANN, RNN, LSTM, seq2seq, Bahdanau attention, Transformer, GPT: what each fixed",
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=20),
+    SceneEntry(key="no-order", module="no_order", cls="NoOrder",
+               title="No sense of order", figure="3-4",
+               summary="pooled word vectors are the same for a sentence and its shuffle; a recurrent state is not",
+               model="plain", models=("plain", "lstm"), max_tokens=10, typical_seconds=25),
+    SceneEntry(key="rnn-relay", module="rnn_relay", cls="RNNRelay",
+               title="Reading one word at a time", figure="5",
+               summary="the encoder reads one word at a time and hands its hidden state forward",
+               model="plain", models=("plain", "lstm"), max_tokens=12, typical_seconds=28),
+    SceneEntry(key="context-bottleneck", module="context_bottleneck", cls="ContextBottleneck",
+               title="The context bottleneck", figure="6",
+               summary="every state squeezed into one context vector; early words' pull measured; a long sentence fails",
+               model="plain", models=("plain", "lstm"), max_tokens=16, typical_seconds=39),
+    SceneEntry(key="lstm-cell-state", module="lstm_cell_state", cls="LSTMCellState",
+               title="LSTMs: a second memory", figure="7",
+               summary="the cell-state highway and the forget/input/output gates of the real lstm model; long sentences dilute",
+               model="lstm", models=("lstm",), max_tokens=10, typical_seconds=35),
+    SceneEntry(key="context-window", module="context_window", cls="ContextWindow",
+               title="The context window", figure="8",
+               summary="a window of 5 words slides over the sentence; attention follows the content instead",
+               model="attention", models=("attention",), max_tokens=24, typical_seconds=25),
+    SceneEntry(key="attention-weights", module="attention_weights", cls="AttentionWeights",
+               title="Attention weights", figure="9-11",
+               summary="the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i",
+               model="attention", models=("attention",), max_tokens=14, typical_seconds=34),
+    SceneEntry(key="bahdanau-steps", module="bahdanau_steps", cls="BahdanauSteps",
+               title="Bahdanau attention step by step", figure="13",
+               summary="the three equations with the real numbers of each decoding step",
+               model="attention", models=("attention",), max_tokens=10, typical_seconds=37),
+    SceneEntry(key="alignment-heatmap", module="alignment_heatmap", cls="AlignmentHeatmap",
+               title="The alignment heatmap", figure="14-15",
+               summary="the alpha matrix built row by row; reordered words leave the diagonal",
+               model="attention", models=("attention",), max_tokens=40, typical_seconds=31),
+    SceneEntry(key="learning-to-align", module="learning_to_align", cls="LearningToAlign",
+               title="Learning to align", figure="-",
+               summary="the example's alpha over training checkpoints: spread at the start, aligned at the end",
+               model="attention", models=("attention",), max_tokens=10, typical_seconds=40),
+    SceneEntry(key="length-curve", module="length_curve", cls="LengthCurve",
+               title="Accuracy by sentence length", figure="paper 2",
+               summary="exact match by source length for plain, lstm and attention, from the stored evaluation",
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=30),
+    SceneEntry(key="evolution", module="story", cls="Evolution",
+               title="From Bahdanau to Transformers and GPT", figure="16",
+               summary="attention + RNN (2014), attention without RNN (2017), decoder only (2018)",
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=15),
+    SceneEntry(key="self-attention-teaser", module="story", cls="SelfAttentionTeaser",
+               title="Next: self-attention", figure="17",
+               summary="every word of the sentence linked to every other word: what comes next",
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=12, typical_seconds=15),
 )
 BY_KEY = {s.key: s for s in SCENES}
 BY_CLASS = {s.cls: s for s in SCENES}
+
+
+class UnknownScene(ValueError):
+    """A scene key not in the catalog; the message suggests the closest one."""
+
+
+def select(keys: tuple[str, ...] | list[str]) -> list[SceneEntry]:
+    """The entries for `keys` (in the order given, each once), or every scene for `all`."""
+    if not keys:
+        raise UnknownScene("name at least one scene, or `all` (see `render.py list`)")
+    if "all" in keys:
+        return list(SCENES)
+    for key in keys:
+        if key not in BY_KEY:
+            close = difflib.get_close_matches(key, list(BY_KEY), n=1, cutoff=0.0)
+            raise UnknownScene(f"unknown scene '{key}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+    return [BY_KEY[key] for key in dict.fromkeys(keys)]

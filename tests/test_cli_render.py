@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import srt
 
+from output.film import read_chapters
+from output.jobs import RenderError, RenderJob
+from output.rendering import render, video_facts
 from scenes.catalog import SCENES, SceneEntry
-from scenes.film import read_chapters
-from scenes.rendering import RenderError, RenderJob, render, video_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = "the cat"
@@ -119,9 +120,10 @@ def test_a_failed_render_leaves_no_file_behind(tmp_path):
     broken = tmp_path / "broken_scene.py"
     broken.write_text("from manim import Scene\n\nclass Broken(Scene):\n    def construct(self):\n"
                       "        raise RuntimeError('boom')\n", encoding="utf-8")
-    entry = SceneEntry("broken", "broken_scene", "Broken", "Broken", "-", "fails on purpose", "attention",
-                       ("attention",), 40, 1, file=broken)
-    job = RenderJob(entry, quality="low", out=tmp_path / "out")
+    entry = SceneEntry(key="broken", module="broken_scene", cls="Broken", title="Broken", figure="-",
+                       summary="fails on purpose", model="attention", models=("attention",), max_tokens=40,
+                       typical_seconds=1, file=broken)
+    job = RenderJob(scene=entry, quality="low", out=tmp_path / "out")
     with pytest.raises(RenderError, match="broken: manim exited"):
         render(job)
     assert list((tmp_path / "out").iterdir()) == []

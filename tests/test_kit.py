@@ -12,16 +12,13 @@ def distance(a, b) -> float:
     return float(np.abs(ManimColor(a).to_rgb() - ManimColor(b).to_rgb()).sum())
 
 
-def test_theme_is_resolved_when_used(monkeypatch):
-    monkeypatch.delenv("ATTENTION_THEME", raising=False)
+def test_theme_is_resolved_when_used():
     assert current().name == "dark"
     with use_theme("light"):
         assert current().name == "light"
         light_zero = value_to_color(0.0, 1.0)
     assert current().name == "dark"
     assert distance(light_zero, value_to_color(0.0, 1.0)) > 0.5
-    monkeypatch.setenv("ATTENTION_THEME", "light")
-    assert current().name == "light"
     with pytest.raises(ValueError, match="unknown theme"):
         with use_theme("neon"):
             pass

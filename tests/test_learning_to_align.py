@@ -88,7 +88,8 @@ def test_a_sentence_right_then_wrong_then_right_counts_from_the_last_time_it_bec
 
 
 def test_end_narration_reports_the_rise_only_when_there_is_one():
-    first, last = ckpt(fake_trace(uniform(), ("la",) * 4), 0, longest=0.0), ckpt(fake_trace(aligned(), REFERENCE), 99, longest=0.97)
+    first = ckpt(fake_trace(uniform(), ("la",) * 4), 0, longest=0.0)
+    last = ckpt(fake_trace(aligned(), REFERENCE), 99, longest=0.97)
     text = end_narration([first, last], "English", "French")
     assert "After 99 steps" in text and "97%" in text and "rose from 0% to 97%" in text
     flat = end_narration([ckpt(first.trace, 0, longest=0.5), ckpt(last.trace, 99, longest=0.5)], "English", "French")

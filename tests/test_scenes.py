@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from model.corpus import sentence_of_length
-from scenes.catalog import SCENES
+from model.trace import DEFAULT_SENTENCE
+from scenes.catalog import CHECK_LAYOUT_ENV, SCENES, Example
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROL = Path(__file__).resolve().parent / "control_frames"
@@ -22,11 +23,9 @@ SHORT = "the cat"
 UPDATE = os.environ.get("UPDATE_CONTROL_FRAMES") == "1"
 
 
-def _manim(entry, media: Path, sentence: str | None, theme: str, last_frame_only: bool):
-    env = {**os.environ, "ATTENTION_THEME": theme, "ATTENTION_CHECK_LAYOUT": "1"}
-    env.pop("ATTENTION_SENTENCE", None)
-    if sentence:
-        env["ATTENTION_SENTENCE"] = sentence
+def _manim(entry, media: Path, sentence: str, theme: str, last_frame_only: bool):
+    """Plain Manim, as a user runs it, with the example in its environment."""
+    env = {**Example(sentence=sentence, theme=theme).environment(os.environ), CHECK_LAYOUT_ENV: "1"}
     cmd = [sys.executable, "-m", "manim", "render", "--disable_caching", "-r", f"{SIZE[0]},{SIZE[1]}",
            "--frame_rate", "5", "--media_dir", str(media), str(entry.path), entry.cls]
     if last_frame_only:
@@ -40,8 +39,8 @@ def renders(tmp_path_factory):
     base = tmp_path_factory.mktemp("scenes")
     jobs = []
     for entry in SCENES:
-        jobs.append((entry.key, "video", entry, None, "dark", False))
-        jobs.append((entry.key, "still", entry, None, "dark", True))
+        jobs.append((entry.key, "video", entry, DEFAULT_SENTENCE, "dark", False))
+        jobs.append((entry.key, "still", entry, DEFAULT_SENTENCE, "dark", True))
         jobs.append((entry.key, "short-light", entry, SHORT, "light", True))
         jobs.append((entry.key, "longest-dark", entry, sentence_of_length(entry.max_tokens), "dark", True))
         jobs.append((entry.key, "longest-light", entry, sentence_of_length(entry.max_tokens), "light", True))

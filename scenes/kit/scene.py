@@ -1,43 +1,30 @@
 """The base of every explainer scene: its example, its theme, its beats and its narration.
 
-A scene's example (sentence, model) comes from the render command through environment
-variables, or defaults to the article's example, so `manim scenes/<file>.py <Scene>` just works.
+A scene's example (sentence, model set, model, checkpoint, theme) is read here, once, in `setup`:
+the render command hands it over as an `Example` (scenes.catalog), which defaults to the article's
+example in the dark theme, so `manim scenes/<file>.py <Scene>` just works.
 `beat(name, narration)` marks one beat: a Manim section (one clip per beat, hence one slide per
 beat later) and a narration subtitle that lasts until the next beat (.srt beside the video).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
-from dataclasses import dataclass
 
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
-from model.trace import (DEFAULT_MODEL, DEFAULT_SENTENCE, Trace, TraceInputError, check_sentence, languages,
-                         trace)
-from scenes.catalog import BY_CLASS, SceneEntry
+from model.trace import DEFAULT_MODEL, Trace, TraceInputError, check_sentence, languages, trace
+from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, Example, SceneEntry
 from scenes.kit.mobjects import fit_width, label
-from scenes.kit.theme import current
+from scenes.kit.theme import use_theme
 
-SENTENCE_ENV = "ATTENTION_SENTENCE"
-CHECK_ENV = "ATTENTION_CHECK_LAYOUT"  # set to 1: fail the render on text off frame or overlapping
 READING_RATE = 17.0  # characters per second a viewer comfortably reads in subtitles
-MODEL_ENV = "ATTENTION_MODEL"
 # A long sentence from the grammar, used where a scene needs one and the user's is short.
 LONG_EXAMPLE = ("the big dog sees the european economic area and some small cats like the green garden "
                 "but the young student finds a red car")
-
-
-@dataclass(frozen=True)
-class Example:
-    sentence: str
-    model: str | None  # None: each scene uses the model its story needs
-
-    @classmethod
-    def from_env(cls) -> "Example":
-        return cls(os.environ.get(SENTENCE_ENV) or DEFAULT_SENTENCE, os.environ.get(MODEL_ENV) or None)
 
 
 class ExplainerScene(Scene):
@@ -46,23 +33,28 @@ class ExplainerScene(Scene):
     `scenes.catalog` (a scene outside the catalog gets the defaults below)."""
 
     title = ""
-    story = SceneEntry("", "", "", "", "", "", DEFAULT_MODEL, (DEFAULT_MODEL,), 40, 0)
+    story = SceneEntry(key="", module="", cls="", title="", figure="", summary="", model=DEFAULT_MODEL,
+                       models=(DEFAULT_MODEL,), max_tokens=40, typical_seconds=0)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.story = BY_CLASS.get(cls.__name__, cls.story)
 
     def setup(self) -> None:
-        self.theme = current()
+        self.example = Example.from_env()  # the one place a scene learns what to draw
+        self._theme_scope = contextlib.ExitStack()  # the example's theme, for every mobject until tear_down
+        self.theme = self._theme_scope.enter_context(use_theme(self.example.theme))
         if not config.transparent:  # a transparent clip keeps its alpha for compositing
             self.camera.background_color = ManimColor(self.theme.background)
-        self.example = Example.from_env()
         self.story.check(self.example.sentence, self.example.model)
-        self.tr: Trace = trace(self.example.sentence, self.story.model_for(self.example.model))
+        self.tr: Trace = self.example.trace(self.story.model_for(self.example.model))
         self.src_lang, self.tgt_lang = languages(self.tr.model)  # "English", "French" for the grammar
         self._beat: tuple[float, str] | None = None
 
     def trace_of(self, sentence: str, model: str, checkpoint: int | None = None) -> Trace:
+        """Another trace for this scene: the example's settings, or an explicit training checkpoint."""
+        if checkpoint is None:
+            return self.example.trace(model, sentence)
         return trace(sentence, model, checkpoint=checkpoint)
 
     def long_example(self, min_words: int) -> str:
@@ -79,7 +71,7 @@ class ExplainerScene(Scene):
     # --- layout checks (tests turn them on) -------------------------------------------------
     def play(self, *args, **kwargs) -> None:
         super().play(*args, **kwargs)
-        if os.environ.get(CHECK_ENV) == "1":
+        if os.environ.get(CHECK_LAYOUT_ENV) == "1":
             self.layout_problems.extend(p for p in layout_problems(self.mobjects) if p not in self.layout_problems)
 
     @property
@@ -120,6 +112,7 @@ class ExplainerScene(Scene):
     def tear_down(self) -> None:
         self._flush_narration()
         super().tear_down()
+        self._theme_scope.close()
         if self.layout_problems:
             raise AssertionError(f"{type(self).__name__}: layout problems:\n" + "\n".join(self.layout_problems))
 

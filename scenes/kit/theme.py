@@ -1,14 +1,13 @@
 """Colours by role, looked up when a scene renders (never frozen at import), in two themes.
 
-`use_theme("light")` switches for a block; `current()` is what mobjects call. The render command
-passes the theme through the ATTENTION_THEME environment variable, so plain `manim` runs get the
-dark default.
+`use_theme("light")` switches for a block; `current()` is what mobjects call. A scene's theme
+comes with its example (scenes.catalog.Example): the scene base enters `use_theme` for the whole
+render, so outside a scene (and by default) the theme is dark.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,15 +43,11 @@ THEMES = {
                    context="#3F7D20", alpha="#A21CAF", positive="#D9480F", negative="#1971C2",
                    wrong="#C92A2A", right="#2B8A3E"),
 }
-THEME_ENV = "ATTENTION_THEME"
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("attention_theme", default=None)
 
 
 def current() -> Theme:
-    name = _current.get() or os.environ.get(THEME_ENV, "dark")
-    if name not in THEMES:
-        raise ValueError(f"unknown theme '{name}'; choose one of: {', '.join(THEMES)}")
-    return THEMES[name]
+    return THEMES[_current.get() or "dark"]
 
 
 @contextlib.contextmanager

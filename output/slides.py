@@ -1,19 +1,20 @@
 """A scene's beats as slides, through manim-slides: present them, or convert to HTML, PPTX or PDF.
 
-The scene itself is not touched: a small module made on the fly mixes manim-slides' `Slide`
-into the scene class, and `ExplainerScene.beat` calls `next_slide()` whenever it is a Slide.
+The scene itself is not touched: a small module made on the fly mixes manim-slides' `Slide` into
+the scene class, and `ExplainerScene.beat` calls `next_slide()` whenever it is a Slide. The worker
+renders it (what `manim-slides render` would do: run Manim), then manim-slides converts.
 """
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from scenes.rendering import QUALITIES, RenderError, RenderJob, scene_env, work_dir
+from output import worker
+from output.jobs import QUALITIES, RenderJob
+from output.rendering import work_dir
 
-ROOT = Path(__file__).resolve().parent.parent
 SLIDE_FORMATS = ("html", "pptx", "pdf")
 
 
@@ -35,19 +36,11 @@ def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> Path:
     (work / "slides_scene.py").write_text(
         f"from manim_slides import Slide\nfrom scenes.{job.scene.module} import {job.scene.cls}\n\n\n"
         f"class {cls}({job.scene.cls}, Slide):\n    pass\n", encoding="utf-8")
-    env = {**scene_env(job), "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     flag, _ = QUALITIES[job.quality]
-    steps = [
-        [_tool("manim-slides"), "render", f"-q{flag}", "--disable_caching", "--media_dir", str(work / "media"),
-         "slides_scene.py", cls],
-        [_tool("manim-slides"), "convert", "--folder", "slides", "--to", to, cls, f"out.{to}"],
-    ]
-    for cmd in steps:
-        proc = subprocess.run(cmd, cwd=work, env=env, text=True, stdout=None if verbose else subprocess.PIPE,
-                              stderr=None if verbose else subprocess.STDOUT)
-        if proc.returncode != 0:
-            tail = "\n".join((proc.stdout or "").strip().splitlines()[-12:])
-            raise RenderError(f"{job.scene.key}: manim-slides {cmd[1]} failed (code {proc.returncode})\n{tail}")
+    worker.run(job.example, ["render", f"-q{flag}", "--disable_caching", "--media_dir", str(work / "media"),
+                             "slides_scene.py", cls], what=job.scene.key, cwd=work, verbose=verbose)
+    worker.run_tool([_tool("manim-slides"), "convert", "--folder", "slides", "--to", to, cls, f"out.{to}"],
+                    job.example, what=job.scene.key, tool="manim-slides convert", cwd=work, verbose=verbose)
     produced = work / f"out.{to}"
     if to == "html":
         # the page plays videos from a folder beside it: keep both under predictable names

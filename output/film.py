@@ -1,0 +1,104 @@
+"""The whole story: every scene's clip in order, stitched into one film with chapters and one .srt.
+
+`Film` owns the film's name (`film[--...]`, named like a scene's clip), the render jobs of its
+scenes and its manifest. The clips share codec and size (one quality, one format), so their packets
+are copied into the film without re-encoding: stitching takes a second, not minutes.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import srt
+
+from model.files import atomic_path, atomic_write_text
+from model.trace import DEFAULT_MODEL, MODEL_NAMES
+from output.jobs import RenderJob, stem
+from scenes.catalog import SCENES, Example, SceneEntry
+
+
+@dataclass(frozen=True, kw_only=True)
+class Film:
+    example: Example
+    quality: str = "high"
+    out: Path = Path("media")
+    scenes: tuple[SceneEntry, ...] = SCENES
+
+    @property
+    def path(self) -> Path:
+        """<out>/film[--<sentence>][--<model>][--light].mp4: a film tells the attention model's story
+        and can show any model, so it is named like a scene that does."""
+        return self.out / (stem("film", self.example, story_model=DEFAULT_MODEL, models=MODEL_NAMES) + ".mp4")
+
+    @property
+    def jobs(self) -> list[RenderJob]:
+        """The scenes' clips, in story order (rendered, or reused, before stitching)."""
+        return [RenderJob(scene=s, example=self.example, quality=self.quality, out=self.out) for s in self.scenes]
+
+    def assemble(self, manifests: list[dict]) -> dict:
+        """Stitch the rendered clips (their `manifests`, in story order) and write the film's manifest."""
+        clips = [(job.scene.title, job.outputs["video"], job.outputs["subtitles"]) for job in self.jobs]
+        result = stitch(clips, self.path)
+        manifest = {"film": self.path.name, "subtitles": self.path.with_suffix(".srt").name,
+                    "sentence": self.example.sentence, "theme": self.example.theme, "quality": self.quality,
+                    "duration": result["duration"], "chapters": result["chapters"],
+                    "scenes": [m["files"]["manifest"] for m in manifests]}
+        if self.example.checkpoint is not None:
+            manifest["checkpoint"] = self.example.checkpoint
+        atomic_write_text(self.path.with_suffix(".json"), json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+        return manifest
+
+
+def stitch(clips: list[tuple[str, Path, Path | None]], target: Path) -> dict:
+    """clips: (chapter title, video, subtitles or None) in order. Writes target video and .srt.
+
+    Returns {"duration": seconds, "chapters": [{"title", "start", "end"}]}.
+    """
+    import av  # PyAV is imported where it is used: a cache hit needs none of it
+
+    chapters, subtitles = [], []
+    offset = Fraction(0)
+    with atomic_path(target) as tmp_video, av.open(str(tmp_video), "w") as out:
+        out_stream = None
+        for title, video, subs in clips:
+            with av.open(str(video)) as src:
+                in_stream = src.streams.video[0]
+                if out_stream is None:
+                    out_stream = out.add_stream_from_template(in_stream)
+                tb_in = in_stream.time_base
+                shift = int(offset / tb_in)
+                last_end = 0
+                for packet in src.demux(in_stream):
+                    if packet.dts is None:
+                        continue
+                    packet.pts = (packet.pts or 0) + shift
+                    packet.dts = packet.dts + shift
+                    last_end = max(last_end, packet.pts + (packet.duration or 0))
+                    packet.stream = out_stream
+                    out.mux(packet)
+                length = Fraction(last_end - shift) * tb_in
+            chapters.append({"title": title, "start": float(offset), "end": float(offset + length)})
+            if subs and subs.exists():
+                shift_td = datetime.timedelta(seconds=float(offset))
+                for sub in srt.parse(subs.read_text(encoding="utf-8")):
+                    subtitles.append(srt.Subtitle(index=0, start=sub.start + shift_td, end=sub.end + shift_td,
+                                                  content=sub.content))
+            offset += length
+        out.set_chapters([
+            {"id": i, "start": int(c["start"] * 1000), "end": int(c["end"] * 1000),
+             "time_base": Fraction(1, 1000), "metadata": {"title": c["title"]}}
+            for i, c in enumerate(chapters)])
+    atomic_write_text(target.with_suffix(".srt"), srt.compose(subtitles, reindex=True))
+    return {"duration": round(float(offset), 3), "chapters": chapters}
+
+
+def read_chapters(video: Path) -> list[dict]:
+    """The chapters of a video, as written by `stitch` (used by tests)."""
+    import av
+
+    with av.open(str(video)) as container:
+        return [{"title": c["metadata"].get("title"), "start": float(c["start"] * c["time_base"]),
+                 "end": float(c["end"] * c["time_base"])} for c in container.chapters()]
