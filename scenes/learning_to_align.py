@@ -113,8 +113,9 @@ class LearningToAlign(ExplainerScene):
 
     def construct(self) -> None:
         self.story = self.load_story()
-        self.rows = len(self.tr.target_tokens)          # the final model's output, end token included
-        self.step_i = fan_step(self.tr)
+        self.final = self.story[-1].trace               # the scene shows every checkpoint, whatever --checkpoint says
+        self.rows = len(self.final.target_tokens)       # the final model's output, end token included
+        self.step_i = fan_step(self.final)
         self.show_untrained()
         self.train()
         self.show_final()
@@ -193,13 +194,13 @@ class LearningToAlign(ExplainerScene):
                           "training, from the untrained start to the end, and ran this sentence through each.")
         self.title_mob = self.heading()
         self.note = self.footnote(f"real values from {len(self.story)} training checkpoints of the '{self.tr.model}' "
-                                  f"model (final weights {self.tr.sha256[:8]}); brighter cell = more weight")
+                                  f"model (final weights {self.final.sha256[:8]}); brighter cell = more weight")
         self.add(self.title_mob, self.note)
         self.status_mob = self.status(first)
         self.heat = self.heatmap(first.trace)
         self.words = self.source_column()
         self.node = Dot([1.0, self.words.get_center()[1], 0], radius=0.09, color=self.theme.decoder)
-        final_word = self.tr.target_tokens[self.step_i]
+        final_word = self.final.target_tokens[self.step_i]
         self.writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
                              label(f"(trained: writes '{final_word}')", 16, self.theme.muted)).arrange(DOWN, buff=0.08)
         self.writer.next_to(self.node, DOWN, buff=0.15)
