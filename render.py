@@ -6,6 +6,7 @@ prints. Bad input exits 2 with one line on stderr; a failed render exits 1 and n
 """
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,8 +17,10 @@ import cloup
 from model.report import print_trace, print_vocab
 from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInputError
 from model.trace import trace as run_trace
+from output import worker
 from output.film import Film
-from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderJob, check, check_out_dir
+from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderError, RenderJob, check, trace_warnings
+from output.rendering import describe_os_error, prepare_out
 from output.rendering import render as render_job
 from output.slides import SLIDE_FORMATS, make_slides
 from output.terminal import describe_clip, print_scenes, run_shown
@@ -47,6 +50,19 @@ checkpoint_option = cloup.option("--checkpoint", type=click.IntRange(min=0), def
                                  help="The attention model's weights at training checkpoint K (0 = untrained).")
 
 
+class OutDir(click.ParamType):
+    """A folder path; an empty string is refused (a Path would quietly make it the current folder)."""
+
+    name = "directory"
+
+    def convert(self, value, param, ctx) -> Path:
+        if isinstance(value, Path):
+            return value
+        if not str(value).strip():
+            self.fail("is empty; name an output folder", param, ctx)
+        return Path(value)
+
+
 def example_options(f):
     """Options shared by render, slides and film: what to explain and how it looks."""
     options = [
@@ -60,8 +76,7 @@ def example_options(f):
                      help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
                           "default: the model each scene's story needs."),
         checkpoint_option,
-        cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=Path("media"),
-                     show_default=True, help="Output folder."),
+        cloup.option("--out", type=OutDir(), default=Path("media"), show_default=True, help="Output folder."),
         cloup.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="Scenes rendered in parallel processes (default: the number of cores)."),
         cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),
@@ -87,6 +102,8 @@ def list_scenes(as_json: bool) -> None:
 def trace(sentence: str, model: str, checkpoint: int | None, as_json: bool) -> None:
     """Run SENTENCE through a model and show its output and attention weights."""
     result = run_trace(sentence, model, checkpoint=checkpoint)
+    for note in trace_warnings(result):
+        click.echo(f"warning: {note}", err=True)
     if as_json:
         click.echo(result.to_json())
     else:
@@ -101,14 +118,22 @@ def vocab(model: str) -> None:
 
 
 def prepare(out: Path, entries, sentence: str, model: str | None, theme: str, checkpoint: int | None) -> Example:
-    """The one Example of this command, refused up front if any scene cannot draw it."""
-    try:
-        check_out_dir(out)
-    except OSError as err:
-        raise click.UsageError(f"cannot write to the output folder '{out}': {err.strerror or err}")
+    """The one Example of this command, refused up front if any scene cannot draw it or `out` is not
+    writable; what dead runs left in `out` is removed."""
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
     check(entries, example)  # a TraceInputError is bad input
+    try:
+        prepare_out(out)
+    except OSError as err:
+        raise click.UsageError(f"cannot write to the output folder '{out}': {err.strerror or err}")
     return example
+
+
+def scene_entries(keys) -> list:
+    """The scenes named (case ignored); a typo next to `all` is an error too."""
+    keys = tuple(key.lower() for key in keys)
+    select([key for key in keys if key != "all"]) if set(keys) - {"all"} else None
+    return select(keys)
 
 
 def run(jobs: list[RenderJob], work, workers: int | None, verbose: bool, failed: str, describe=describe_clip) -> list:
@@ -135,7 +160,7 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
     """
     if transparent and fmt not in TRANSPARENT_FORMATS:
         raise click.UsageError("--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
-    entries = select(scenes)
+    entries = scene_entries(scenes)
     example = prepare(out, entries, sentence, model, theme, checkpoint)
     render_jobs = [RenderJob(scene=e, example=example, quality=quality, fmt=fmt, transparent=transparent,
                              sections=sections, out=out) for e in entries]
@@ -150,7 +175,7 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
               help="html: a reveal.js page; pptx: PowerPoint with one video per slide; pdf: one still per slide.")
 def slides(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force, verbose, to) -> None:
     """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out)."""
-    entries = select(scenes)
+    entries = scene_entries(scenes)
     example = prepare(out, entries, sentence, model, theme, checkpoint)
     slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out) for e in entries]
     run(slide_jobs, lambda job, slot: make_slides(job, to, verbose), jobs, verbose, "failed to make slides: ",
@@ -168,15 +193,34 @@ def film(quality, theme, sentence, model, checkpoint, out, jobs, force, verbose)
     manifests = run(the_film.jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot),
                     jobs, verbose, "the film needs every scene; failed: ")
     started = time.perf_counter()
-    made = the_film.assemble(manifests)
+    try:
+        made = the_film.assemble(manifests)
+    except OSError as err:
+        fail(f"film: {describe_os_error(err)}", code=EXIT_RENDER_FAILED)
+    except Exception as err:  # a clip PyAV cannot read: one line, not a traceback
+        raise RenderError(f"film: could not stitch the clips ({err.__class__.__name__}: {err})") from err
     click.echo(f"film: {the_film.path} ({made['duration']:.1f} s, {len(made['chapters'])} chapters, "
                f"subtitles {made['subtitles']}; stitched in {time.perf_counter() - started:.1f} s)")
 
 
+def _interrupted(signum, frame) -> None:
+    worker.terminate_all()  # the workers run in their own process groups: end them first
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; bad input becomes one `error:` line and exit code 2 (usage errors included)."""
+    """Run the CLI; bad input becomes one `error:` line and exit code 2 (usage errors included), any
+    other failure one `error:` line and exit 1 (the traceback too with --verbose)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            fail(f"argument {number} is not valid UTF-8 text: {arg.encode('utf-8', 'replace').decode()!r}")
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupted)
     try:
-        cli.main(args=argv, prog_name="render.py", standalone_mode=False)
+        cli.main(args=args, prog_name="render.py", standalone_mode=False)
     except (UnknownScene, TraceInputError) as err:
         fail(str(err))
     except click.UsageError as err:  # bad options, and input we refuse
@@ -185,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
         fail("aborted", code=130)
     except click.exceptions.Exit as err:
         return err.exit_code
+    except Exception as err:
+        if "--verbose" in args:
+            raise
+        detail = describe_os_error(err) if isinstance(err, OSError) else f"{err.__class__.__name__}: {err}"
+        fail(f"{detail} (run again with --verbose for the traceback)", code=EXIT_RENDER_FAILED)
     return 0
 
 

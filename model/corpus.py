@@ -328,3 +328,100 @@ def sentence_of_length(n: int, seed: int = 1) -> str:
         if len(en) == n:
             return " ".join(en)
     raise ValueError(f"no sentence of {n} words found")
+
+
+# --- which sentences the grammar (and so the models trained on it) knows ---------------------------
+_DETERMINERS = ("the", "a", "an", "some")
+
+
+def _noun_phrase_end(tokens: list[str], i: int) -> tuple[int, bool] | None:
+    """Where the noun phrase starting at `i` ends (exclusive) and whether it is plural, or None."""
+    if i >= len(tokens) or tokens[i] not in _DETERMINERS:
+        return None
+    j = i + 1
+    while j < len(tokens) and tokens[j] in ADJECTIVES:
+        j += 1
+    if j >= len(tokens) or tokens[j] not in _EN_NOUN:
+        return None
+    _, plural = _EN_NOUN[tokens[j]]
+    if (tokens[i] in ("a", "an") and plural) or (tokens[i] == "some" and not plural):
+        return None
+    return j + 1, plural
+
+
+def in_grammar(tokens: list[str] | tuple[str, ...]) -> bool:
+    """Whether the grammar the models were trained on can make this sentence: noun phrases joined
+    by and/or/with, or clauses (noun phrase, verb agreeing with it, noun phrase) joined by
+    and/but/or. Stricter than `reference_translation`, which translates any word it knows."""
+    tokens = list(tokens)
+    first = _noun_phrase_end(tokens, 0)
+    if first is None:
+        return False
+    end, plural = first
+    if end < len(tokens) and tokens[end] in _EN_VERB:  # clauses
+        i = 0
+        while True:
+            subject = _noun_phrase_end(tokens, i)
+            if subject is None or subject[0] >= len(tokens):
+                return False
+            verb = tokens[subject[0]]
+            if verb not in _EN_VERB or not any(key[subject[1]] == verb for key in VERBS):
+                return False
+            obj = _noun_phrase_end(tokens, subject[0] + 1)
+            if obj is None:
+                return False
+            if obj[0] == len(tokens):
+                return True
+            if tokens[obj[0]] not in CLAUSE_JOINERS:
+                return False
+            i = obj[0] + 1
+    while end < len(tokens):  # a list of noun phrases
+        if tokens[end] not in NP_JOINERS:
+            return False
+        nxt = _noun_phrase_end(tokens, end + 1)
+        if nxt is None:
+            return False
+        end = nxt[0]
+    return True
+
+
+def known_sentence(tokens: list[str] | tuple[str, ...]) -> str:
+    """A sentence of the grammar close to `tokens`, to suggest instead of one it cannot make: the
+    fewest edits (a determiner added, a word dropped, two neighbours swapped, a verb's number
+    changed; up to two edits for short sentences), else the longest grammatical start, else a
+    noun phrase of its first noun, else the article's example."""
+    tokens = list(tokens)
+
+    def edits(words: list[str]):
+        for i in range(len(words) - 1):
+            yield words[:i] + [words[i + 1], words[i]] + words[i + 2:]
+        for i in range(len(words) + 1):
+            for det in ("the", "some", "a"):
+                yield words[:i] + [det] + words[i:]
+        for i, word in enumerate(words):
+            for key in VERBS:
+                if word in key:
+                    yield words[:i] + [key[1 - key.index(word)]] + words[i + 1:]
+        for i in range(len(words)):
+            if len(words) > 1:
+                yield words[:i] + words[i + 1:]
+
+    level = [tokens]
+    for _ in range(2 if len(tokens) <= 12 else 1):
+        found = []
+        following = []
+        for words in level:
+            for candidate in edits(words):
+                if in_grammar(candidate):
+                    found.append(candidate)
+                following.append(candidate)
+        if found:
+            return " ".join(max(found, key=len))
+        level = following
+    for end in range(len(tokens) - 1, 1, -1):
+        if in_grammar(tokens[:end]):
+            return " ".join(tokens[:end])
+    for word in tokens:
+        if word in _EN_NOUN:
+            return f"the {word}"
+    return EXAMPLE_SOURCE

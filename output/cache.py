@@ -68,14 +68,39 @@ def cache_key(job: RenderJob, roots: tuple[Path, ...] = SOURCE_ROOTS) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def file_check(path: Path) -> dict:
+    """What a later run compares before it reuses a file: its size and sha256."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return {"bytes": path.stat().st_size, "sha256": h.hexdigest()}
+
+
 def cached_manifest(job: RenderJob, key: str) -> dict | None:
-    """The manifest of a previous identical render (same cache `key`) whose files all still exist."""
+    """The manifest of a previous identical render (same cache `key`) whose files are all complete:
+    each file's size and sha256 equal those recorded when it was made (a 0-byte or cut clip, a
+    poster overwritten by another render, a missing file: rendered again)."""
     try:
         manifest = json.loads(job.outputs["manifest"].read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if manifest.get("cache_key") != key:
+    if not isinstance(manifest, dict) or manifest.get("cache_key") != key:
         return None
-    if not all(path.exists() for name, path in job.outputs.items() if name != "subtitles"):
+    checks = manifest.get("checks")
+    if not isinstance(checks, dict):
+        return None
+    for name, path in job.outputs.items():
+        if name == "manifest" or (name == "subtitles" and name not in checks):
+            continue
+        expected = checks.get(name)
+        try:
+            if not isinstance(expected, dict) or path.stat().st_size != expected.get("bytes") \
+                    or file_check(path) != expected:
+                return None
+        except OSError:
+            return None
+    sections = manifest.get("files", {}).get("sections")
+    if job.sections and not (sections and (job.out / sections).is_dir()):
         return None
     return manifest

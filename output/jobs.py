@@ -1,18 +1,23 @@
 """A render job and the names of what it writes.
 
 Names are predictable and safe: `<scene>[--<sentence slug>][--<model>][--checkpoint-K][--light]
-[--transparent].<ext>`, each part only when it differs from the default, so the article's example
-in the dark theme is simply `<scene>.mp4`.
+[--transparent][--<format>].<ext>`, each part only when it differs from the default, so the
+article's example in the dark theme is simply `<scene>.mp4`. The format is named when it is not mp4,
+because every format also writes a poster, a manifest and subtitles that would otherwise collide.
+A sentence slug longer than 48 characters, or one that lost letters outside ascii, ends in a short
+hash of the sentence, so two long sentences never share a name.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.trace import DEFAULT_SENTENCE
+from model import corpus
+from model.trace import DEFAULT_SENTENCE, TraceInputError, model_info, trace
 from scenes.catalog import Example, SceneEntry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,14 +32,19 @@ class RenderError(RuntimeError):
 
 
 def slug(text: str, limit: int = 48) -> str:
-    """A file-name-safe form of a sentence: ascii letters, digits and dashes only."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return text[:limit].rstrip("-") or "sentence"
+    """A file-name-safe form of a sentence: ascii letters, digits and dashes only, at most `limit`
+    characters; cut or lossy slugs end in 8 hex digits of the sentence's hash."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    lossy = any(not c.isascii() and not unicodedata.combining(c) and c.isalnum() for c in decomposed)
+    plain = re.sub(r"[^a-z0-9]+", "-", decomposed.encode("ascii", "ignore").decode().lower()).strip("-")
+    if not lossy and plain and len(plain) <= limit:
+        return plain
+    digest = hashlib.sha256(" ".join(corpus.tokenise(text)).encode()).hexdigest()[:8]
+    return "-".join(p for p in (plain[:limit - 9].rstrip("-"), digest) if p)
 
 
 def stem(name: str, example: Example, *, story_model: str, models: tuple[str, ...],
-         transparent: bool = False) -> str:
+         transparent: bool = False, fmt: str = "mp4") -> str:
     """`name`, then the example's sentence/model/checkpoint/theme where they are not the defaults.
     The model is named only where it changes the picture: it differs from the story's own and the
     scene (or film) can show it."""
@@ -49,6 +59,8 @@ def stem(name: str, example: Example, *, story_model: str, models: tuple[str, ..
         parts.append(example.theme)
     if transparent:
         parts.append("transparent")
+    if fmt != "mp4":
+        parts.append(fmt)
     return "--".join(parts)
 
 
@@ -67,7 +79,7 @@ class RenderJob:
     @property
     def stem(self) -> str:
         return stem(self.scene.key, self.example, story_model=self.scene.model, models=self.scene.models,
-                    transparent=self.transparent)
+                    transparent=self.transparent, fmt=self.fmt)
 
     @property
     def outputs(self) -> dict[str, Path]:
@@ -83,8 +95,43 @@ def check(entries: list[SceneEntry], example: Example) -> None:
     computes (and caches) the traces the scenes will read."""
     for entry in entries:
         entry.check(example.sentence, example.model)
-    for model in {entry.model_for(example.model) for entry in entries}:
+    for model in sorted({entry.model_for(example.model) for entry in entries}):
+        check_known(example.sentence, model)
         example.trace(model)
+
+
+def check_known(sentence: str, model: str) -> None:
+    """Refuse a sentence the model never learned to translate, before any render starts: for the
+    built-in grammar, one the grammar cannot make (its output would be a guess that runs to the
+    length cap, and narration about it would be false), with a similar sentence it knows; for a
+    user's own pairs, one whose translation the final model does not end (no end token)."""
+    tokens = corpus.tokenise(sentence)
+    if model_info(model)["corpus"].get("kind") == "grammar":
+        if not corpus.in_grammar(tokens):
+            raise TraceInputError(
+                f"\"{' '.join(tokens)}\" is not a sentence of the grammar the models learned (noun phrases "
+                f"joined by and/or/with, or clauses like \"the cat sees a dog\"), so their output would be a "
+                f"guess; a similar sentence they know: \"{corpus.known_sentence(tokens)}\"")
+        return
+    result = trace(sentence, model)
+    if not result.finished:
+        raise TraceInputError(
+            f"the {model} model did not finish its translation of \"{' '.join(tokens)}\" (no end token after "
+            f"{len(result.output_words)} words): the sentence is too far from its training pairs; "
+            f"try one closer to them")
+
+
+def trace_warnings(result) -> list[str]:
+    """What `trace` says about a result it cannot vouch for (render refuses these: `check_known`)."""
+    notes = []
+    if model_info(result.model)["corpus"].get("kind") == "grammar" and not corpus.in_grammar(result.source_tokens):
+        notes.append(f"\"{result.sentence}\" is not a sentence of the grammar the model learned; its output is a "
+                     f"guess (render refuses it); a similar sentence it knows: "
+                     f"\"{corpus.known_sentence(result.source_tokens)}\"")
+    if not result.finished:
+        notes.append(f"the model did not end its output (no end token): decoding stopped at its cap of "
+                     f"{len(result.output_words)} words")
+    return notes
 
 
 def check_out_dir(out: Path) -> None:

@@ -1,27 +1,43 @@
-"""The Manim worker: one process per render, in a folder of its own.
+"""The Manim worker: one process per render, in a folder of its own, with a time limit.
 
-`run(example, args, cwd=..., verbose=...)` starts `python -m output.worker <manim args>`. Its
-environment is the one place where an Example leaves this process (`Example.environment`); the
+`run(example, args, cwd=..., verbose=..., limit=...)` starts `python -m output.worker <manim args>`.
+Its environment is the one place where an Example leaves this process (`Example.environment`); the
 scene base reads it back. Inside the worker, `main` installs the encoder speed-ups explicitly and
 then runs Manim's own command line, so the worker renders exactly what `manim` would, only faster.
 Each render gets its own media folder: two Manim processes sharing one crash on a temporary SVG
 with a fixed name.
+
+Every worker runs in a process group of its own, so that it and its children (LaTeX, dvisvgm) can
+be ended together: when it passes its time limit, when the user interrupts the command
+(`terminate_all`), and — on Linux — when the command itself is killed (the worker asks the kernel
+for a signal when its parent dies), so a `kill -9` of render.py leaves no Manim running.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from output.jobs import ROOT, RenderError
 from scenes.catalog import Example
+
+PARENT_ENV = "ATTENTION_WORKER_PARENT"  # the pid the worker must outlive no longer than a moment
+GRACE_SECONDS = 5  # between asking a timed-out worker to stop (SIGTERM) and killing it
+
+_running: set[subprocess.Popen] = set()
+_lock = threading.Lock()
+_stopping = threading.Event()  # set by terminate_all: no new worker starts
 
 
 def environment(example: Example) -> dict[str, str]:
     """The worker's environment: ours, with the example in it and the repository importable."""
     env = example.environment(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env[PARENT_ENV] = str(os.getpid())
     return env
 
 
@@ -29,24 +45,87 @@ def command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "output.worker", *args]
 
 
-def run(example: Example, args: list[str], *, what: str, cwd: Path = ROOT, verbose: bool = False) -> None:
-    """Run one Manim render in a worker; RenderError names `what` (the scene) and shows the log's tail."""
-    run_tool(command(args), example, what=what, tool="manim", cwd=cwd, verbose=verbose)
+def run(example: Example, args: list[str], *, what: str, cwd: Path = ROOT, verbose: bool = False,
+        limit: float | None = None) -> None:
+    """Run one Manim render in a worker; RenderError names `what` (the scene) and shows the log's tail.
+    `limit`: seconds after which the worker and its children are ended (None: no limit)."""
+    run_tool(command(args), example, what=what, tool="manim", cwd=cwd, verbose=verbose, limit=limit)
 
 
 def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Path = ROOT,
-             verbose: bool = False) -> None:
+             verbose: bool = False, limit: float | None = None) -> None:
     """Run a command with the worker's environment (Manim through `run`, or manim-slides' converter)."""
-    proc = subprocess.run(cmd, cwd=cwd, env=environment(example), text=True,
-                          stdout=None if verbose else subprocess.PIPE,
-                          stderr=None if verbose else subprocess.STDOUT)
+    if _stopping.is_set():
+        raise RenderError(f"{what}: not started, the command was interrupted")
+    proc = subprocess.Popen(cmd, cwd=cwd, env=environment(example), text=True, errors="replace",
+                            stdout=None if verbose else subprocess.PIPE,
+                            stderr=None if verbose else subprocess.STDOUT, start_new_session=True)
+    with _lock:
+        _running.add(proc)
+    if _stopping.is_set():
+        _end(proc)
+    try:
+        try:
+            output, _ = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            _end(proc)
+            proc.communicate()
+            raise RenderError(f"{what}: {tool} took longer than {limit:.0f} s, the time limit for this scene at "
+                              f"this quality; it was stopped (set ATTENTION_RENDER_TIMEOUT=SECONDS to allow more)")
+        except BaseException:  # an interrupt: the worker must not outlive us
+            _end(proc)
+            raise
+    finally:
+        with _lock:
+            _running.discard(proc)
     if proc.returncode != 0:
-        lines = [line for line in (proc.stdout or "").splitlines() if line.strip()]
+        lines = [line for line in (output or "").splitlines() if line.strip()]
         tail = "" if verbose else "\n" + "\n".join(lines[-12:])
-        raise RenderError(f"{what}: {tool} exited with code {proc.returncode}{tail}")
+        how = f"was stopped by signal {-proc.returncode}" if proc.returncode < 0 else \
+            f"exited with code {proc.returncode}"
+        raise RenderError(f"{what}: {tool} {how}{tail}")
+
+
+def _end(proc: subprocess.Popen) -> None:
+    """End a worker and every process of its group: politely, then for sure."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(GRACE_SECONDS)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # children that outlived their leader
+
+
+def terminate_all() -> None:
+    """End every running worker (and its children) now, and start no other: the command is being
+    interrupted."""
+    _stopping.set()
+    with _lock:
+        procs = list(_running)
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send us SIGTERM when the process that started us dies (a `kill -9` of render.py)."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != int(parent):  # it died before we asked
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
+    _die_with_parent()
     from manim.__main__ import main as manim
 
     from output import encoding
