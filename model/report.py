@@ -21,6 +21,16 @@ def print_trace(tr: Trace, console: Console | None = None) -> None:
     if tr.attention is None:
         console.print(f"({tr.model} has no attention: its decoder sees only the final encoder state)")
         return
+    if 22 + 6 * len(tr.source_tokens) > console.width:  # one column per source word would not fit
+        table = Table(title="attention: the source words each output word attends to most "
+                            "(the full α table needs a wider terminal, or --json)")
+        table.add_column("output")
+        table.add_column("strongest source words (α)")
+        for out_tok, row in zip(tr.target_tokens, tr.attention):
+            top = row.argsort()[::-1][:3]
+            table.add_row(out_tok, ", ".join(f"{tr.source_tokens[j]} {row[j]:.0%}" for j in top))
+        console.print(table)
+        return
     table = Table(title="attention weights α (% of each output word's attention per source word)")
     table.add_column("output ↓ / source →")
     for tok in tr.source_tokens:

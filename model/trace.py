@@ -146,7 +146,15 @@ def model_info(name: str) -> dict:
     if not path.exists():
         raise TraceInputError(f"model '{name}' is not trained yet ({path} is missing); "
                               f"run: python -m model.train --model {name}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise TraceInputError(f"the card of model '{name}' ({path}) cannot be read ({err.__class__.__name__}); "
+                              f"retrain with: python -m model.train --model {name}") from None
+    if not isinstance(info, dict) or not {"sha256", "vocab", "architecture"} <= set(info):
+        raise TraceInputError(f"the card of model '{name}' ({path}) is not a model card; "
+                              f"retrain with: python -m model.train --model {name}")
+    return info
 
 
 def languages(model: str) -> tuple[str, str]:
@@ -235,13 +243,22 @@ def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cach
             cached = Trace.from_json(path.read_text(encoding="utf-8"))
             if cached.checkpoint == checkpoint:
                 return cached
-        except (ValueError, KeyError, TypeError, AttributeError):
-            pass  # a corrupt or stale entry: recompute and overwrite
+        except (ValueError, KeyError, TypeError, AttributeError, OSError):
+            _warn(f"the cached trace {path} was damaged; computing it again")  # then overwritten
     result = _compute(tokens, model, info, checkpoint, ckpt)
     if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, result.to_json())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, result.to_json())
+        except OSError as err:
+            _warn(f"cannot keep the trace in {path.parent} ({err.strerror or err}); it is computed again next time")
     return result
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    sys.stderr.write(f"warning: {message}\n")
 
 
 @functools.lru_cache(maxsize=None)

@@ -34,7 +34,8 @@ from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_out_dir
 
 WORK_DIR = ".work"
 SAFE_WORK = ROOT / ".cache" / "work"  # Manim's work folders when --out has characters Manim would format
-MANIM_CACHE = ROOT / ".cache" / "manim"  # one sub-folder per concurrent render slot
+# one sub-folder per concurrent render slot; ATTENTION_MANIM_CACHE moves it (tests)
+MANIM_CACHE = Path(os.environ.get("ATTENTION_MANIM_CACHE") or ROOT / ".cache" / "manim")
 TIMEOUT_ENV = "ATTENTION_RENDER_TIMEOUT"  # seconds; overrides the time limit of every Manim process
 # The time limit of one Manim process: a minute to start, plus this many seconds per second of the
 # scene's typical length. Measured on 2 idle cores: 0.16 s per second at 480p15, 0.82 at 1080p60;

@@ -66,7 +66,7 @@ def test_an_unchanged_render_is_reused_and_force_renders_again(out):
     other_theme = cli("render", "attention-weights", "--sentence", SHORT, "--quality", "low", "--theme", "light",
                       "--format", "png", "--out", str(out / "one"))
     assert "(cached)" not in other_theme.stdout
-    assert (out / "one" / "attention-weights--the-cat--light.png").exists()
+    assert (out / "one" / "attention-weights--the-cat--light--png.png").exists()
     forced = cli("render", "attention-weights", "--sentence", SHORT, "--quality", "low", "--force", "--out", str(out / "one"))
     assert "(cached)" not in forced.stdout and video.stat().st_mtime_ns != before
 

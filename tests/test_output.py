@@ -100,7 +100,7 @@ def test_names_show_only_what_differs_from_the_defaults(tmp_path):
     assert name(model="attention") == "rnn-relay"  # the relay cannot show it: not in the name
     assert name(checkpoint=4) == "rnn-relay--checkpoint-4"
     job = RenderJob(scene=RELAY, example=Example(), fmt="webm", transparent=True, out=tmp_path)
-    assert job.outputs["video"] == tmp_path / "rnn-relay--transparent.webm"
+    assert job.outputs["video"] == tmp_path / "rnn-relay--transparent--webm.webm"
     assert set(RenderJob(scene=RELAY, fmt="png", out=tmp_path).outputs) == {"poster", "manifest"}
 
 
