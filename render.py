@@ -139,6 +139,8 @@ def scene_entries(keys) -> list:
 def run(jobs: list[RenderJob], work, workers: int | None, verbose: bool, failed: str, describe=describe_clip) -> list:
     """The runner's results in job order, shown as they come; exits 1 after `failed` naming failed scenes."""
     outcome = run_shown(jobs, work, workers=workers, describe=describe, live=not verbose)
+    if outcome.failures and len(jobs) == 1:
+        sys.exit(EXIT_RENDER_FAILED)  # its one error line is out already
     if outcome.failures:
         fail(failed + ", ".join(job.scene.key for job, _ in outcome.failures), code=EXIT_RENDER_FAILED)
     return [result for _, result in outcome.results]

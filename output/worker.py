@@ -47,7 +47,7 @@ def command(args: list[str]) -> list[str]:
 
 def run(example: Example, args: list[str], *, what: str, cwd: Path = ROOT, verbose: bool = False,
         limit: float | None = None) -> None:
-    """Run one Manim render in a worker; RenderError names `what` (the scene) and shows the log's tail.
+    """Run one Manim render in a worker; RenderError names `what` (the scene) and the log's last line.
     `limit`: seconds after which the worker and its children are ended (None: no limit)."""
     run_tool(command(args), example, what=what, tool="manim", cwd=cwd, verbose=verbose, limit=limit)
 
@@ -79,8 +79,9 @@ def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Pat
         with _lock:
             _running.discard(proc)
     if proc.returncode != 0:
-        lines = [line for line in (output or "").splitlines() if line.strip()]
-        tail = "" if verbose else "\n" + "\n".join(lines[-12:])
+        lines = [line.strip(" │╰╯─") for line in (output or "").splitlines()]
+        last = next((line for line in reversed(lines) if line), "")
+        tail = "" if verbose or not last else f": {last} (--verbose shows the whole log)"
         how = f"was stopped by signal {-proc.returncode}" if proc.returncode < 0 else \
             f"exited with code {proc.returncode}"
         raise RenderError(f"{what}: {tool} {how}{tail}")

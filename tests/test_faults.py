@@ -1,0 +1,448 @@
+"""The fault suite (issue 14): what a careful tester throws at the CLI, each case a test.
+
+Sentences outside the grammar, hostile `--out` strings, kills, time limits, concurrent renders,
+damaged caches of each kind, odd model folders, bytes that are not UTF-8. Each must end in one
+`error:` line (exit 1 or 2) or in correct output, with nothing half-written and nothing outside
+`--out` and `.cache/`. Most cases need no real render; the ones that do render a tiny scene of this
+file (registered through a test SceneEntry) or the cheap `timeline` diagram at low quality.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from model import corpus
+from model.trace import MODELS_DIR, TraceInputError
+from model.trace import trace as run_trace
+from output import jobs, rendering
+from output.cache import cache_key, cached_manifest, file_check
+from output.film import stitch
+from output.jobs import FORMATS, RenderError, RenderJob
+from output.rendering import cache_slot, clean_stale, damaged_cache_files, render
+from scenes.catalog import Example, SceneEntry
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_OF_GRAMMAR = ["red cars", "and and", "the the the the", "car the red"]
+
+FAST_SCENE = '''
+from manim import MathTex, Scene, Text, VGroup
+
+
+class Fast(Scene):
+    def construct(self):
+        self.add(VGroup(Text("fault"), MathTex("x^2")).arrange())
+        self.wait(0.2)
+'''
+SLOW_SCENE = '''
+import time
+
+from manim import Scene
+
+
+class Slow(Scene):
+    def construct(self):
+        time.sleep(300)
+'''
+
+
+def entry(tmp: Path, key: str, cls: str, source: str) -> SceneEntry:
+    path = tmp / f"{key}_scene.py"
+    path.write_text(source, encoding="utf-8")
+    return SceneEntry(key=key, module=path.stem, cls=cls, title=key, figure="-", summary="a test scene",
+                      model="attention", models=("attention",), max_tokens=40, typical_seconds=1, file=path)
+
+
+def cli(*args, env=None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "render.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, **kwargs)
+
+
+def one_error_line(proc, code: int) -> str:
+    assert proc.returncode == code, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in proc.stderr, proc.stderr
+    return lines[0]
+
+
+def workers_of(marker: str) -> list[int]:
+    """Live processes whose command line mentions `marker` (a scene file or an output folder)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                state = (proc / "stat").read_text().split(")")[-1].split()[0]
+            except OSError:
+                continue
+            if marker in cmdline and state != "Z" and int(proc.name) != os.getpid():
+                found.append(int(proc.name))
+    return found
+
+
+def wait_for(condition, seconds: float = 60.0, step: float = 0.1):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return entry(tmp_path_factory.mktemp("scenes"), "fast", "Fast", FAST_SCENE)
+
+
+@pytest.fixture(scope="module")
+def rendered(tiny, tmp_path_factory):
+    """One real render of the tiny scene into an --out that Manim would read as a template."""
+    out = tmp_path_factory.mktemp("rendered") / "q{quality}"
+    job = RenderJob(scene=tiny, quality="low", out=out)
+    return job, render(job)
+
+
+# --- 1. paths are data, never templates -----------------------------------------------------------
+def test_an_out_folder_with_format_fields_gets_the_files_and_nothing_else(rendered):
+    job, manifest = rendered
+    assert manifest["cached"] is False and manifest["frames"] >= 1
+    assert sorted(p.name for p in job.out.iterdir()) == ["fast.json", "fast.mp4", "fast.png"]
+    assert [p.name for p in job.out.parent.iterdir()] == ["q{quality}"]  # no q480p15/ beside it
+    assert not rendering.SAFE_WORK.exists() or not any(rendering.SAFE_WORK.iterdir())
+
+
+@pytest.mark.parametrize("name", ["L{log_dir}", "br{ace}s", "{", "a}b{{c", "sp ace %(x)s"])
+def test_hostile_out_strings_are_plain_folder_names(tiny, tmp_path, name):
+    job = RenderJob(scene=tiny, quality="low", fmt="png", out=tmp_path / name)
+    render(job)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    assert sorted(p.name for p in job.out.iterdir()) == ["fast--png.json", "fast--png.png"]
+
+
+def test_an_empty_out_is_refused():
+    line = one_error_line(cli("render", "timeline", "--out", ""), 2)
+    assert "--out" in line and "empty" in line
+
+
+# --- 2. a time limit on every Manim process -------------------------------------------------------
+def test_a_render_past_its_time_limit_is_ended_with_its_children(tmp_path, monkeypatch):
+    slow = entry(tmp_path, "slow", "Slow", SLOW_SCENE)
+    monkeypatch.setenv(rendering.TIMEOUT_ENV, "4")
+    started = time.monotonic()
+    with pytest.raises(RenderError, match="slow: manim took longer than 4 s"):
+        render(RenderJob(scene=slow, quality="low", out=tmp_path / "out"))
+    assert time.monotonic() - started < 60
+    assert workers_of(str(slow.path)) == []
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_time_limit_follows_the_scene_and_the_quality(tiny):
+    long = SceneEntry(**{**tiny.__dict__, "typical_seconds": 40})
+    low, high = (rendering.time_limit(RenderJob(scene=long, quality=q)) for q in ("low", "high"))
+    assert 60 < low < high
+    assert rendering.time_limit(RenderJob(scene=tiny, quality="low")) < low
+
+
+# --- 3. caches that heal --------------------------------------------------------------------------
+def test_a_cache_slot_is_held_by_one_render_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(rendering, "MANIM_CACHE", tmp_path / "manim")
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time\nfrom output import rendering\nfrom pathlib import Path\n"
+                               "rendering.MANIM_CACHE = Path(sys.argv[1])\n"
+                               "with rendering.cache_slot(0):\n    print('held', flush=True)\n    time.sleep(30)\n",
+                               str(tmp_path / "manim")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with cache_slot(0) as mine, cache_slot(0) as other:  # another invocation holds slot-0
+            assert (mine.name, other.name) == ("slot-1", "slot-2")
+    finally:
+        holder.kill()
+        holder.wait()
+    with cache_slot(0) as freed:  # a dead holder's slot is free again
+        assert freed.name == "slot-0"
+
+
+def test_damaged_manim_cache_entries_are_removed_and_made_again(tiny, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(rendering, "MANIM_CACHE", tmp_path / "manim")
+    job = RenderJob(scene=tiny, quality="low", fmt="png", out=tmp_path / "out")
+    render(job)
+    entries = sorted(p for p in (tmp_path / "manim").rglob("*") if p.suffix in (".svg", ".tex", ".dvi", ".xdv"))
+    kinds = {(p.parent.name, p.suffix) for p in entries}
+    assert {("Tex", ".svg"), ("texts", ".svg"), ("Tex", ".tex")} <= kinds, kinds
+    for n, path in enumerate(entries):  # zero bytes, random bytes, cut short
+        data = path.read_bytes()
+        path.write_bytes([b"", os.urandom(256), data[: len(data) // 2]][n % 3])
+    assert set(damaged_cache_files(tmp_path / "manim")) == set(entries)
+    capsys.readouterr()
+    assert render(job, force=True)["cached"] is False
+    assert "warning: removed" in capsys.readouterr().err
+    assert damaged_cache_files(tmp_path / "manim") == []
+
+
+@pytest.mark.parametrize("damage", ["[]", "null", "", "{\"version\": 2}", "\x00\xff garbage"])
+def test_a_damaged_trace_cache_entry_is_computed_again(tmp_path, monkeypatch, capsys, damage):
+    monkeypatch.setenv("ATTENTION_TRACE_CACHE", str(tmp_path / "traces"))
+    good = run_trace("the cat", "attention")
+    (entry_file,) = (tmp_path / "traces").iterdir()
+    entry_file.write_text(damage, encoding="utf-8", errors="surrogateescape")
+    capsys.readouterr()
+    again = run_trace("the cat", "attention")
+    assert again.target_tokens == good.target_tokens
+    assert "warning: the cached trace" in capsys.readouterr().err
+    assert json.loads(entry_file.read_text(encoding="utf-8"))["sentence"] == "the cat"  # healed
+
+
+def test_an_unwritable_trace_cache_is_a_warning():
+    blocker = ROOT / ".cache" / f"not-a-folder-{os.getpid()}"
+    blocker.parent.mkdir(exist_ok=True)
+    blocker.write_text("")
+    try:
+        proc = cli("trace", "the red car", env={"ATTENTION_TRACE_CACHE": str(blocker / "traces")})
+    finally:
+        blocker.unlink()
+    assert proc.returncode == 0 and "la voiture rouge" in proc.stdout
+    assert proc.stderr.startswith("warning: cannot keep the trace")
+
+
+def test_a_cached_render_counts_only_if_its_files_are_complete(rendered):
+    job, manifest = rendered
+    key = cache_key(job)
+    assert cached_manifest(job, key)["cache_key"] == key
+    assert render(job)["cached"] is True
+    video, poster = job.outputs["video"], job.outputs["poster"]
+    saved = {path: path.read_bytes() for path in (video, poster)}
+    try:
+        video.write_bytes(b"")  # a 0-byte clip
+        assert cached_manifest(job, key) is None
+        video.write_bytes(saved[video])
+        poster.write_bytes(saved[poster][:-1] + bytes([saved[poster][-1] ^ 1]))  # same size, other bytes
+        assert cached_manifest(job, key) is None
+        poster.write_bytes(saved[poster])
+        job.outputs["manifest"].write_text("null", encoding="utf-8")
+        assert cached_manifest(job, key) is None
+    finally:
+        for path, data in saved.items():
+            path.write_bytes(data)
+        job.outputs["manifest"].write_text(json.dumps({k: v for k, v in manifest.items() if k != "cached"}))
+    assert manifest["checks"]["video"] == file_check(video)
+
+
+def test_stitching_a_broken_clip_leaves_no_part_file(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"")
+    with pytest.raises(Exception):  # noqa: B017 - whatever PyAV raises; the CLI makes it one line
+        stitch([("a", clip, None)], tmp_path / "film.mp4")
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
+
+
+def test_dead_runs_leftovers_are_removed_and_live_ones_kept(tmp_path):
+    out = tmp_path / "out"
+    (out / ".work" / "dead-run").mkdir(parents=True)
+    (out / ".work" / "dead-run.lock").write_text("")  # nobody holds its lock
+    old = out / ".work" / "from-before-locks"
+    old.mkdir()
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    part = out / ".film.999999999-1.part.mp4"  # atomic_path's temporary file of a dead process
+    part.write_bytes(b"x")
+    job = RenderJob(scene=jobs_entry(), out=out)
+    with rendering.work_dir(job, "render") as live:
+        removed = clean_stale(out)
+        assert live.exists()
+    assert {p.name for p in removed} == {"dead-run", "from-before-locks", part.name}
+    assert list(out.iterdir()) == []
+
+
+def jobs_entry() -> SceneEntry:
+    from scenes.catalog import BY_KEY
+
+    return BY_KEY["timeline"]
+
+
+# --- 4. kills and concurrent invocations ----------------------------------------------------------
+def test_kill_9_mid_render_leaves_no_worker_and_the_next_render_cleans_up(tmp_path):
+    out = tmp_path / "out"
+    victim = subprocess.Popen([sys.executable, "render.py", "render", "timeline", "--quality", "low", "--force",
+                               "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: [p for p in workers_of(str(out)) if p != victim.pid])
+    victim.kill()
+    victim.wait()
+    wait_for(lambda: not workers_of(str(out)), seconds=30)  # the worker died with its parent
+    assert any((out / ".work").iterdir())
+    proc = cli("render", "timeline", "--quality", "low", "--format", "png", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["timeline--png.json", "timeline--png.png"]
+
+
+def test_an_interrupted_render_ends_its_workers_and_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    victim = subprocess.Popen([sys.executable, "render.py", "render", "timeline", "--quality", "low", "--force",
+                               "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: [p for p in workers_of(str(out)) if p != victim.pid])
+    victim.send_signal(signal.SIGTERM)
+    _, err = victim.communicate(timeout=60)
+    assert victim.returncode == 130 and err.strip().splitlines()[-1] == "error: aborted", err
+    assert not workers_of(str(out))
+    assert list(out.iterdir()) == []
+
+
+def test_two_invocations_into_one_out_at_once_both_succeed(tmp_path):
+    out = tmp_path / "out"
+    args = [sys.executable, "render.py", "render", "timeline", "--quality", "low", "--format", "png", "--force",
+            "--out", str(out)]
+    procs = [subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["timeline--png.json", "timeline--png.png"]
+    job = RenderJob(scene=jobs_entry(), quality="low", fmt="png", out=out)
+    assert cached_manifest(job, cache_key(job)) is not None
+
+
+# --- 5. sentences outside what the model learned, and bytes that are not text --------------------
+@pytest.mark.parametrize("sentence", OUT_OF_GRAMMAR)
+def test_a_sentence_outside_the_grammar_is_refused_before_manim_with_a_suggestion(sentence, tmp_path):
+    line = one_error_line(cli("render", "all", "--sentence", sentence, "--out", str(tmp_path / "out")), 2)
+    suggestion = line.rsplit('"', 2)[-2]
+    assert "not a sentence of the grammar" in line and corpus.in_grammar(suggestion.split())
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [("film",), ("slides", "rnn-relay")])
+def test_film_and_slides_refuse_it_too(command):
+    assert "not a sentence of the grammar" in one_error_line(cli(*command, "--sentence", "red cars"), 2)
+
+
+def test_trace_warns_about_a_sentence_outside_the_grammar():
+    proc = cli("trace", "car the red")
+    assert proc.returncode == 0 and proc.stdout
+    assert proc.stderr.startswith("warning:") and "the red car" in proc.stderr
+
+
+def test_the_grammar_check_knows_every_sentence_the_models_learned(grammar_splits):
+    sources = [p.source for p in grammar_splits.train + grammar_splits.test]
+    assert all(corpus.in_grammar(s) for s in sources)
+    for sentence in OUT_OF_GRAMMAR + ["the cat sees", "the cats sees the dog", "the cat and", "a cats"]:
+        assert not corpus.in_grammar(sentence.split())
+        assert corpus.in_grammar(corpus.known_sentence(sentence.split()).split())
+
+
+def test_an_own_models_unfinished_translation_is_refused(monkeypatch):
+    monkeypatch.setattr(jobs, "model_info", lambda model: {"corpus": {"kind": "tsv"}})
+
+    class Unfinished:
+        finished, output_words = False, ("x",) * 13
+
+    monkeypatch.setattr(jobs, "trace", lambda sentence, model: Unfinished())
+    with pytest.raises(TraceInputError, match="did not finish its translation"):
+        jobs.check_known("ein satz", "attention")
+    Unfinished.finished = True
+    jobs.check_known("ein satz", "attention")
+
+
+def test_an_argument_that_is_not_utf8_is_refused_before_anything_starts(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "render.py", "render", "timeline", "--sentence", b"the cat\xff",
+                           "--out", str(out)], cwd=ROOT, capture_output=True)
+    assert proc.returncode == 2 and proc.stderr.decode().startswith("error: argument 4 is not valid UTF-8")
+    assert len(proc.stderr.decode().strip().splitlines()) == 1 and not out.exists()
+
+
+# --- 6. odd model folders -------------------------------------------------------------------------
+@pytest.fixture
+def models_copy(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("attention.json", "attention.safetensors"):
+        shutil.copy(MODELS_DIR / name, folder / name)
+    return folder
+
+
+def test_a_folder_with_only_the_attention_model_renders_what_needs_only_it(models_copy, tmp_path):
+    env = {"ATTENTION_MODELS_DIR": str(models_copy), "ATTENTION_TRACE_CACHE": str(tmp_path / "traces")}
+    assert "plain" in one_error_line(cli("render", "rnn-relay", "--out", str(tmp_path / "o"), env=env), 2)
+    proc = cli("render", "timeline", "--quality", "low", "--format", "png", "--out", str(tmp_path / "o"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "o" / "timeline--png.json").read_text(encoding="utf-8"))
+    assert list(manifest["models"]) == ["attention"]
+
+
+def test_a_malformed_model_card_is_one_line(models_copy, tmp_path):
+    (models_copy / "attention.json").write_text("{ not json", encoding="utf-8")
+    line = one_error_line(cli("trace", "the cat", env={"ATTENTION_MODELS_DIR": str(models_copy)}), 2)
+    assert "attention.json" in line and "retrain" in line
+
+
+def test_deleted_weights_are_one_line(models_copy, tmp_path):
+    (models_copy / "attention.safetensors").unlink()
+    env = {"ATTENTION_MODELS_DIR": str(models_copy), "ATTENTION_TRACE_CACHE": str(tmp_path / "traces")}
+    assert "missing" in one_error_line(cli("trace", "the big dog", env=env), 2)
+
+
+# --- 7. names -------------------------------------------------------------------------------------
+def test_no_two_formats_share_a_file(tmp_path):
+    timeline = jobs_entry()
+    for i, a in enumerate(FORMATS):
+        for b in FORMATS[i + 1:]:
+            files_a = set(RenderJob(scene=timeline, fmt=a, out=tmp_path).outputs.values())
+            files_b = set(RenderJob(scene=timeline, fmt=b, out=tmp_path).outputs.values())
+            assert not files_a & files_b, (a, b)
+    assert RenderJob(scene=timeline, out=tmp_path).outputs["video"].name == "timeline.mp4"
+
+
+def test_long_and_non_ascii_sentences_keep_distinct_names():
+    a = corpus.sentence_of_length(30, seed=1)
+    b = a + " and the cat"
+    assert jobs.slug(a) != jobs.slug(b) and max(len(jobs.slug(a)), len(jobs.slug(b))) <= 48
+    assert jobs.slug("The cat.") == "the-cat" and jobs.slug("l'été") == "l-ete"
+    assert jobs.slug("кошка") != jobs.slug("собака") and jobs.slug("кошка").isascii()
+
+
+# --- 8. one line for every failure ----------------------------------------------------------------
+def test_a_folder_named_like_an_output_file_is_one_line(tmp_path):
+    (tmp_path / "out" / "timeline--png.png").mkdir(parents=True)
+    line = one_error_line(cli("render", "timeline", "--format", "png", "--out", str(tmp_path / "out")), 1)
+    assert "is a folder" in line
+
+
+def test_an_unexpected_error_is_one_line_and_a_traceback_with_verbose(monkeypatch, capsys):
+    import render as cli_module
+
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # main() would install its handlers here
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something odd")
+
+    monkeypatch.setattr(cli_module, "run_trace", broken)
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main(["trace", "the cat"])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: RuntimeError: something odd (run again with --verbose for the traceback)"]
+    monkeypatch.setattr(cli_module, "prepare", broken)
+    with pytest.raises(RuntimeError):
+        cli_module.main(["render", "timeline", "--verbose"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (("render", "all", "rnn-rely"), "did you mean 'rnn-relay'"),
+    (("render", "ALL", "--sentence", "red cars"), "not a sentence of the grammar"),  # ALL is all
+    (("render", "Timeline", "--sentence", "the zebra"), "zebra"),
+])
+def test_scene_names_ignore_case_and_a_typo_next_to_all_is_caught(args, message):
+    assert message in one_error_line(cli(*args), 2)
+
+
+def test_trace_of_a_long_sentence_fits_80_columns():
+    sentence = corpus.sentence_of_length(38)
+    proc = cli("trace", sentence, env={"COLUMNS": "80"})
+    assert proc.returncode == 0
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) >= 38 and all("%" in row for row in rows)
