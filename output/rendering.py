@@ -54,7 +54,7 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int
 
 
 def describe_os_error(err: OSError) -> str:
-    where = f" '{err.filename}'" if err.filename else ""
+    where = f" '{err.filename2 or err.filename}'" if err.filename else ""
     return f"cannot write{where}: {err.strerror or err}"
 
 
@@ -139,6 +139,7 @@ def _try_lock(path: Path):
 def work_dir(job: RenderJob, tag: str):
     """A private, locked folder for one render, removed afterwards whatever happens (and its parent
     once empty); if the process is killed instead, the next command removes it (`clean_stale`)."""
+    job.out.mkdir(parents=True, exist_ok=True)
     root = work_root(job.out)
     name = f"{job.stem}-{tag}-{os.getpid()}-{time.monotonic_ns()}"
     for attempt in range(3):  # another command may remove the empty root between our two mkdirs
