@@ -27,7 +27,7 @@ from output.cache import cache_key, cached_manifest, file_check
 from output.film import stitch
 from output.jobs import FORMATS, RenderError, RenderJob
 from output.rendering import cache_slot, clean_stale, damaged_cache_files, render
-from scenes.catalog import Example, SceneEntry
+from scenes.catalog import SceneEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_OF_GRAMMAR = ["red cars", "and and", "the the the the", "car the red"]
