@@ -6,7 +6,6 @@ prints. Bad input exits 2 with one line on stderr; a failed render exits 1 and n
 """
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from pathlib import Path
@@ -19,12 +18,12 @@ from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInput
 from model.trace import trace as run_trace
 from output import worker
 from output.film import Film
-from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderError, RenderJob, check, trace_warnings
+from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderJob, check, select_scenes, trace_warnings
 from output.rendering import describe_os_error, prepare_out
 from output.rendering import render as render_job
 from output.slides import SLIDE_FORMATS, make_slides
 from output.terminal import describe_clip, print_scenes, run_shown
-from scenes.catalog import SCENES, THEME_NAMES, Example, UnknownScene, select
+from scenes.catalog import SCENES, THEME_NAMES, Example, UnknownScene
 
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
@@ -50,17 +49,10 @@ checkpoint_option = cloup.option("--checkpoint", type=click.IntRange(min=0), def
                                  help="The attention model's weights at training checkpoint K (0 = untrained).")
 
 
-class OutDir(click.ParamType):
-    """A folder path; an empty string is refused (a Path would quietly make it the current folder)."""
-
-    name = "directory"
-
-    def convert(self, value, param, ctx) -> Path:
-        if isinstance(value, Path):
-            return value
-        if not str(value).strip():
-            self.fail("is empty; name an output folder", param, ctx)
-        return Path(value)
+def _folder(ctx, param, value) -> Path:
+    if not str(value).strip():  # a Path would quietly make it the current folder
+        raise click.BadParameter("is empty; name an output folder")
+    return Path(value)
 
 
 def example_options(f):
@@ -76,7 +68,7 @@ def example_options(f):
                      help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
                           "default: the model each scene's story needs."),
         checkpoint_option,
-        cloup.option("--out", type=OutDir(), default=Path("media"), show_default=True, help="Output folder."),
+        cloup.option("--out", default="media", show_default=True, callback=_folder, help="Output folder."),
         cloup.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="Scenes rendered in parallel processes (default: the number of cores)."),
         cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),
@@ -129,13 +121,6 @@ def prepare(out: Path, entries, sentence: str, model: str | None, theme: str, ch
     return example
 
 
-def scene_entries(keys) -> list:
-    """The scenes named (case ignored); a typo next to `all` is an error too."""
-    keys = tuple(key.lower() for key in keys)
-    select([key for key in keys if key != "all"]) if set(keys) - {"all"} else None
-    return select(keys)
-
-
 def run(jobs: list[RenderJob], work, workers: int | None, verbose: bool, failed: str, describe=describe_clip) -> list:
     """The runner's results in job order, shown as they come; exits 1 after `failed` naming failed scenes."""
     outcome = run_shown(jobs, work, workers=workers, describe=describe, live=not verbose)
@@ -157,12 +142,13 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
            sections) -> None:
     """Render SCENES (keys from `list`, or `all`): video, .srt subtitles, poster .png, manifest .json.
 
-    Outputs are named <scene>[--<sentence>][--<model>][--light][--transparent].<ext> in --out.
+    Outputs are named <scene>[--<sentence>][--<model>][--light][--transparent][--<format>].<ext>
+    in --out (the format when it is not mp4).
     An identical earlier render (same trace, drawing code and options) is reused.
     """
     if transparent and fmt not in TRANSPARENT_FORMATS:
         raise click.UsageError("--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
-    entries = scene_entries(scenes)
+    entries = select_scenes(scenes)
     example = prepare(out, entries, sentence, model, theme, checkpoint)
     render_jobs = [RenderJob(scene=e, example=example, quality=quality, fmt=fmt, transparent=transparent,
                              sections=sections, out=out) for e in entries]
@@ -177,7 +163,7 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
               help="html: a reveal.js page; pptx: PowerPoint with one video per slide; pdf: one still per slide.")
 def slides(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force, verbose, to) -> None:
     """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out)."""
-    entries = scene_entries(scenes)
+    entries = select_scenes(scenes)
     example = prepare(out, entries, sentence, model, theme, checkpoint)
     slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out) for e in entries]
     run(slide_jobs, lambda job, slot: make_slides(job, to, verbose), jobs, verbose, "failed to make slides: ",
@@ -195,32 +181,18 @@ def film(quality, theme, sentence, model, checkpoint, out, jobs, force, verbose)
     manifests = run(the_film.jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot),
                     jobs, verbose, "the film needs every scene; failed: ")
     started = time.perf_counter()
-    try:
-        made = the_film.assemble(manifests)
-    except OSError as err:
-        fail(f"film: {describe_os_error(err)}", code=EXIT_RENDER_FAILED)
-    except Exception as err:  # a clip PyAV cannot read: one line, not a traceback
-        raise RenderError(f"film: could not stitch the clips ({err.__class__.__name__}: {err})") from err
+    made = the_film.assemble(manifests)  # a failure here is one line too (main)
     click.echo(f"film: {the_film.path} ({made['duration']:.1f} s, {len(made['chapters'])} chapters, "
                f"subtitles {made['subtitles']}; stitched in {time.perf_counter() - started:.1f} s)")
-
-
-def _interrupted(signum, frame) -> None:
-    worker.terminate_all()  # the workers run in their own process groups: end them first
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input becomes one `error:` line and exit code 2 (usage errors included), any
     other failure one `error:` line and exit 1 (the traceback too with --verbose)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    for number, arg in enumerate(args, 1):
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
-            fail(f"argument {number} is not valid UTF-8 text: {arg.encode('utf-8', 'replace').decode()!r}")
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _interrupted)
+    if bad := [n for n, arg in enumerate(args, 1) if any("\ud800" <= c <= "\udfff" for c in arg)]:
+        fail(f"argument {bad[0]} is not valid UTF-8 text")  # Python kept its bytes as lone surrogates
+    worker.stop_on_signals()  # Ctrl-C or a kill ends the workers first, then this command
     try:
         cli.main(args=args, prog_name="render.py", standalone_mode=False)
     except (UnknownScene, TraceInputError) as err:

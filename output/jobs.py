@@ -18,7 +18,7 @@ from pathlib import Path
 
 from model import corpus
 from model.trace import DEFAULT_SENTENCE, TraceInputError, model_info, trace
-from scenes.catalog import Example, SceneEntry
+from scenes.catalog import Example, SceneEntry, select
 
 ROOT = Path(__file__).resolve().parent.parent
 # quality name → (Manim's -q flag, the folder Manim writes it to)
@@ -88,6 +88,14 @@ class RenderJob:
             files["video"] = self.out / f"{self.stem}.{self.fmt}"
             files["subtitles"] = self.out / f"{self.stem}.srt"
         return files
+
+
+def select_scenes(keys) -> list[SceneEntry]:
+    """The scenes named (case ignored: ALL is all); a typo next to `all` is an error too (UnknownScene)."""
+    keys = tuple(key.lower() for key in keys)
+    if set(keys) - {"all"}:
+        select([key for key in keys if key != "all"])
+    return select(keys)
 
 
 def check(entries: list[SceneEntry], example: Example) -> None:

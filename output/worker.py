@@ -112,6 +112,17 @@ def terminate_all() -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def stop_on_signals() -> None:
+    """Make SIGINT (Ctrl-C) and SIGTERM end every worker first, then raise KeyboardInterrupt here
+    (the workers sit in their own process groups, so the terminal's signal does not reach them)."""
+    def interrupted(signum, frame):
+        terminate_all()
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, interrupted)
+
+
 def _die_with_parent() -> None:
     """Ask Linux to send us SIGTERM when the process that started us dies (a `kill -9` of render.py)."""
     parent = os.environ.get(PARENT_ENV)
