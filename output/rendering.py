@@ -36,7 +36,7 @@ WORK_DIR = ".work"
 SAFE_WORK = ROOT / ".cache" / "work"  # Manim's work folders when --out has characters Manim would format
 # one sub-folder per concurrent render slot; ATTENTION_MANIM_CACHE moves it (tests)
 MANIM_CACHE = Path(os.environ.get("ATTENTION_MANIM_CACHE") or ROOT / ".cache" / "manim")
-TIMEOUT_ENV = "ATTENTION_RENDER_TIMEOUT"  # seconds; overrides the time limit of every Manim process
+TIMEOUT_ENV = worker.TIMEOUT_ENV
 # The time limit of one Manim process: a minute to start, plus this many seconds per second of the
 # scene's typical length. Measured on 2 idle cores: 0.16 s per second at 480p15, 0.82 at 1080p60;
 # the limits leave 15-25x for a loaded machine and a long sentence.
@@ -83,11 +83,7 @@ def _render(job: RenderJob, force: bool, verbose: bool, slot: int) -> dict:
 
 def time_limit(job: RenderJob) -> float:
     """Seconds one Manim process of `job` may run (ATTENTION_RENDER_TIMEOUT overrides)."""
-    override = os.environ.get(TIMEOUT_ENV)
-    if override:
-        with contextlib.suppress(ValueError):
-            return max(1.0, float(override))
-    return 60.0 + job.scene.typical_seconds * SECONDS_PER_SECOND.get(job.quality, 40)
+    return worker.override_limit() or 60.0 + job.scene.typical_seconds * SECONDS_PER_SECOND.get(job.quality, 40)
 
 
 def manim_args(job: RenderJob, work: Path, last_frame_only: bool = False, cache_dir: Path | None = None) -> list[str]:

@@ -27,6 +27,8 @@ from scenes.catalog import Example
 
 PARENT_ENV = "ATTENTION_WORKER_PARENT"  # the pid the worker must outlive no longer than a moment
 GRACE_SECONDS = 5  # between asking a timed-out worker to stop (SIGTERM) and killing it
+TIMEOUT_ENV = "ATTENTION_RENDER_TIMEOUT"  # seconds; overrides the time limit of every Manim process
+DEFAULT_LIMIT = 1800.0  # for a caller that names no limit (output.rendering derives one per scene)
 
 _running: set[subprocess.Popen] = set()
 _lock = threading.Lock()
@@ -48,7 +50,10 @@ def command(args: list[str]) -> list[str]:
 def run(example: Example, args: list[str], *, what: str, cwd: Path = ROOT, verbose: bool = False,
         limit: float | None = None) -> None:
     """Run one Manim render in a worker; RenderError names `what` (the scene) and the log's last line.
-    `limit`: seconds after which the worker and its children are ended (None: no limit)."""
+    `limit`: seconds after which the worker and its children are ended (default: TIMEOUT_ENV, or
+    DEFAULT_LIMIT)."""
+    if limit is None:
+        limit = override_limit() or DEFAULT_LIMIT
     run_tool(command(args), example, what=what, tool="manim", cwd=cwd, verbose=verbose, limit=limit)
 
 
@@ -85,6 +90,14 @@ def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Pat
         how = f"was stopped by signal {-proc.returncode}" if proc.returncode < 0 else \
             f"exited with code {proc.returncode}"
         raise RenderError(f"{what}: {tool} {how}{tail}")
+
+
+def override_limit() -> float | None:
+    """The time limit set by ATTENTION_RENDER_TIMEOUT, if any."""
+    try:
+        return max(1.0, float(os.environ.get(TIMEOUT_ENV, "")))
+    except ValueError:
+        return None
 
 
 def _end(proc: subprocess.Popen) -> None:
