@@ -255,7 +255,9 @@ def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cach
     return result
 
 
+@functools.lru_cache(maxsize=None)
 def _warn(message: str) -> None:
+    """One warning line on stderr, once per process."""
     import sys
 
     sys.stderr.write(f"warning: {message}\n")
