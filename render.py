@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 import cloup
 
-from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInputError
+from model.trace import DEFAULT_MODEL, MODEL_NAMES, TraceInputError, default_sentence
 from scenes.catalog import BY_KEY, SCENES
 
 EXIT_BAD_INPUT = 2
@@ -60,8 +60,8 @@ def example_options(f):
                      help="Manim preset: low 480p15, medium 720p30, high 1080p60, 4k 2160p60."),
         cloup.option("--theme", type=cloup.Choice(["dark", "light"]), default="dark", show_default=True,
                      help="dark for screens, light for slides and print."),
-        cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True,
-                     help="The English example to explain (see `vocab` for the words the model knows)."),
+        cloup.option("--sentence", default=default_sentence, show_default="the models' default example",
+                     help="The example to explain (see `vocab` for the words the model knows and the default)."),
         cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None,
                      help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
                           "default: the model each scene's story needs."),
@@ -100,7 +100,7 @@ def list_scenes(as_json: bool) -> None:
 
 
 @cli.command()
-@cloup.argument("sentence", default=DEFAULT_SENTENCE)
+@cloup.argument("sentence", default=default_sentence)
 @model_option
 @cloup.option("--checkpoint", type=click.IntRange(min=0), default=None,
               help="Use the weights kept at training checkpoint K (0 = untrained; see the model card).")
@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input becomes one `error:` line and exit code 2 (usage errors included)."""
     try:
         cli.main(args=argv, prog_name="render.py", standalone_mode=False)
-    except BadInput as err:
+    except (BadInput, TraceInputError) as err:
         fail(str(err))
     except click.UsageError as err:
         fail(err.format_message())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
-from model.trace import (DEFAULT_MODEL, DEFAULT_SENTENCE, Trace, TraceInputError, check_sentence, languages,
+from model.trace import (DEFAULT_MODEL, Trace, TraceInputError, check_sentence, default_sentence, languages,
                          trace)
 from scenes.catalog import BY_CLASS, SceneEntry
 from scenes.kit.mobjects import fit_width, label
@@ -37,7 +37,7 @@ class Example:
 
     @classmethod
     def from_env(cls) -> "Example":
-        return cls(os.environ.get(SENTENCE_ENV) or DEFAULT_SENTENCE, os.environ.get(MODEL_ENV) or None)
+        return cls(os.environ.get(SENTENCE_ENV) or default_sentence(), os.environ.get(MODEL_ENV) or None)
 
 
 class ExplainerScene(Scene):
