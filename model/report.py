@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from model import corpus
@@ -40,7 +41,7 @@ def print_trace(tr: Trace, console: Console | None = None) -> None:
 
 def _alpha_table(tr: Trace, columns: range, chunked: bool) -> Table:
     S = len(tr.source_tokens)
-    title = "attention weights α: % of each output word's attention (rows) on each source word (columns)"
+    title = "α in %: output words (rows) attending to source words (columns)"
     if chunked:
         title += f", source words {columns.start + 1}–{columns.stop} of {S}"
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -58,13 +59,18 @@ def alpha_tables(tr: Trace, console: Console) -> list[Table]:
     """The α table, split into as few tables of consecutive source words as fit the console's
     width, so every column keeps its word and its numbers (40 words fit in 5 tables at 80 columns)."""
     S, width = len(tr.source_tokens), console.width
+    unbounded = console.options.update_width(10 ** 6)
+
+    def fits(table: Table) -> bool:
+        return Measurement.get(console, unbounded, table).maximum <= width
+
     whole = _alpha_table(tr, range(S), False)
-    if console.measure(whole).maximum <= width:
+    if fits(whole):
         return [whole]
     tables, start = [], 0
     while start < S:
         stop = start + 1
-        while stop < S and console.measure(_alpha_table(tr, range(start, stop + 1), True)).maximum <= width:
+        while stop < S and fits(_alpha_table(tr, range(start, stop + 1), True)):
             stop += 1
         tables.append(_alpha_table(tr, range(start, stop), True))
         start = stop
@@ -125,7 +131,7 @@ def training_warnings(cards: list[dict], train_counts: dict[str, int]) -> list[s
                            f"them is not measured (it learnt from {have}).")
             continue
         if stats["exact_match"] < WARN_BELOW:
-            out.append(f"The attention model translates only {stats['exact_match']:.0%} of the {stats['n']:,} test "
+            out.append(f"The attention model translates only {stats['exact_match']:.1%} of the {stats['n']:,} test "
                        f"sentences of {bucket} words exactly (the target is {WARN_BELOW:.0%}). "
                        + ADVICE.format(bucket=bucket, have=have))
     example = attention.get("default_example") or {}

@@ -191,14 +191,16 @@ def default_sentence(model: str = DEFAULT_MODEL) -> str:
     """The example every command uses when given none: chosen when the models were trained (a short
     test sentence the attention model translates exactly) and stored in the card of `model`, or
     else of the attention model; the built-in models' is the article's "the european economic area"."""
+    own_pairs = False
     for name in dict.fromkeys((model, DEFAULT_MODEL)):
         if name in MODEL_NAMES and (MODELS_DIR / f"{name}.json").exists():
             info = model_info(name)
             if info.get("default_example", {}).get("sentence"):
                 return info["default_example"]["sentence"]
-            if info["corpus"]["kind"] != "grammar":
-                raise TraceInputError(f"the models in {MODELS_DIR} store no default example (they were trained "
-                                      "by an earlier version); give a sentence, or retrain them")
+            own_pairs |= info["corpus"]["kind"] != "grammar"
+    if own_pairs:
+        raise TraceInputError(f"the models in {MODELS_DIR} store no default example (they were trained "
+                              "by an earlier version); give a sentence, or retrain them")
     return DEFAULT_SENTENCE
 
 
