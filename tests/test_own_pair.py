@@ -150,15 +150,36 @@ def test_the_default_example_is_a_short_test_sentence_the_attention_model_gets_r
 def test_training_prints_the_table_the_cap_and_plain_warnings(own_models):
     printed = " ".join(own_models["printed"].split())  # rich wraps at the terminal's width
     attention = own_models["cards"]["attention"]["evaluation"]
-    print(own_models["printed"])
-    assert "test split: 10 % of each length bucket at most" in printed
+    assert "test split: at most 10 % of each length bucket" in printed
     assert "exact match on the test split, by source length" in printed
     for name in ("plain", "attention", "lstm"):
         assert f"{name} " in printed
     weak = [b for b, v in attention.items() if v["n"] and v["exact_match"] < 0.9]
+    assert weak, "5 epochs on 360 pairs should leave a length below 90 %"
+    assert "warning: The attention model translates fewer than 90% of the test sentences exactly" in printed
     for bucket in weak:
-        assert f"test sentences of {bucket} words exactly" in printed and "add pairs of" in printed
-    assert ("warning:" in printed) == bool(weak) or "No test sentence" in printed
+        assert f"{bucket} words: {attention[bucket]['exact_match']:.1%}" in printed
+    steps = own_models["cards"]["attention"]["training"]["steps"]
+    assert f"This run made {steps:,} steps: try --epochs" in printed and f"add pairs of {' and '.join(weak)} words" in printed
+
+
+def test_the_advice_follows_the_measurement():
+    from model.report import ENOUGH_STEPS, training_warnings
+
+    def card(steps, exact):
+        evaluation = {"1-10": {"exact_match": 1.0, "n": 50}, "11-20": {"exact_match": exact, "n": 40},
+                      "21-30": {"exact_match": None, "n": 0}, "31-40": {"exact_match": None, "n": 0}}
+        return {"name": "attention", "evaluation": evaluation, "training": {"steps": steps}, "recipe": {"epochs": 10}}
+
+    counts = {"1-10": 500, "11-20": 400, "21-30": 3, "31-40": 0}
+    assert training_warnings([card(ENOUGH_STEPS, 0.95)], counts) == [
+        "No test sentence has 21-30 words, so how well the attention model translates them is not measured "
+        "(it learnt from 3 pairs of that length)."]
+    few_steps = " ".join(training_warnings([card(1000, 0.5)], counts))
+    assert "try --epochs 40 (about 4,000 steps), and add pairs of 11-20 words (this run learnt from 400)" in few_steps
+    enough = " ".join(training_warnings([card(5000, 0.5)], counts))
+    assert "--epochs" not in enough and "add pairs of 11-20 words" in enough
+    assert training_warnings([{**card(1000, 0.5), "name": "plain"}], counts) == []
 
 
 def test_the_cli_uses_the_stored_default_and_keeps_case(own_models):
