@@ -5,12 +5,13 @@ A pair file shaped like a user's (many short pairs, few long ones: 2,600 / 2,600
 of 1-10 / 11-20 / 21-30 / 31-40 words, drawn from the built-in grammar and written as a TSV) is
 trained as `--pairs` trains it (10 % test split per bucket, the rest training), with the attention
 model alone: as is for 10 epochs (`base`); as is for 20 and 40 epochs (`epochs`, `epochs40`); with
-1,500 more pairs of each of 21-30 and 31-40 words for 10 epochs (`pairs`) and for 20 (`both`). Every run is scored on one fixed held-out set (250 sentences
-per bucket, in none of the files), so the three are compared on the same sentences.
+1,500 more pairs of each of 21-30 and 31-40 words for 10 epochs (`pairs`) and for 20 (`both`).
+Every run is scored on one fixed held-out set (250 sentences per bucket, in none of the files), so
+all runs are compared on the same sentences. Figures: README, "Training advice".
 
     .venv/bin/python benchmarks/bench_training_advice.py [--runs base,epochs,pairs,epochs40,both] [--out DIR]
 
-Takes about 7 CPU minutes (one core).
+Takes about 6 CPU minutes (one core; measured 30-113 s per run).
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ WARN_BELOW = 0.90
 # Optimiser steps after which the measurement's attention model had learnt the short and middle
 # lengths (3,640 steps: 99.6 / 98 / 92.8 %; the built-in models train for 4,380).
 ENOUGH_STEPS = 4000
+MEASURED_EPOCHS_FACTOR = 4  # the measurement went from 10 to 40 epochs; the advice goes no further
 
 
 def print_trace(tr: Trace, console: Console | None = None) -> None:
@@ -140,11 +141,12 @@ def training_warnings(cards: list[dict], train_counts: dict[str, int]) -> list[s
         have = " and ".join(f"{train_counts.get(b, 0):,}" for b in weak)
         pairs = f"add pairs of {' and '.join(weak)} words (this run learnt from {have})"
         if steps < ENOUGH_STEPS:
-            more = -(-epochs * ENOUGH_STEPS // steps)
+            # as many epochs as make about ENOUGH_STEPS, but no more than the measurement tried (4×)
+            more = min(-(-epochs * ENOUGH_STEPS // steps), MEASURED_EPOCHS_FACTOR * epochs)
             out.append(f"What helped in a measurement on a small pair file (README, 'Training advice'): more "
                        f"training steps lifted every length, and more pairs of the failing lengths lifted the "
                        f"longest most. This run made {steps:,} steps: try --epochs {more} (about "
-                       f"{ENOUGH_STEPS:,} steps), and {pairs}.")
+                       f"{steps * more // epochs:,} steps), and {pairs}.")
         else:
             out.append(f"What helped in a measurement on a small pair file (README, 'Training advice'): after "
                        f"about {ENOUGH_STEPS:,} training steps (this run: {steps:,}), more pairs of the failing "

@@ -177,6 +177,8 @@ def test_the_advice_follows_the_measurement():
         "(it learnt from 3 pairs of that length)."]
     few_steps = " ".join(training_warnings([card(1000, 0.5)], counts))
     assert "try --epochs 40 (about 4,000 steps), and add pairs of 11-20 words (this run learnt from 400)" in few_steps
+    tiny = " ".join(training_warnings([card(100, 0.5)], counts))   # never beyond the measured 4× the epochs
+    assert "try --epochs 40 (about 400 steps)" in tiny
     enough = " ".join(training_warnings([card(5000, 0.5)], counts))
     assert "--epochs" not in enough and "add pairs of 11-20 words" in enough
     assert training_warnings([{**card(1000, 0.5), "name": "plain"}], counts) == []
