@@ -136,7 +136,7 @@ def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab:
             s = stats[corpus.bucket_of(len(p.source))]
             s[0] += 1
             s[1] += same_words(hyp, ref, ignore_case)
-            s[2] += sum(same_words([h], [r], ignore_case) for h, r in zip(hyp, ref))
+            s[2] += sum(h.casefold() == r.casefold() if ignore_case else h == r for h, r in zip(hyp, ref))
             s[3] += len(ref)
     return {b: {"exact_match": round(e / n, 4) if n else None, "token_accuracy": round(c / t, 4) if t else None, "n": n}
             for b, (n, e, c, t) in stats.items()}

@@ -219,3 +219,19 @@ def test_a_card_from_before_still_works(own_models, tmp_path, monkeypatch):
         trace_mod.default_sentence()
     tr = trace_mod.trace("the red dog", use_cache=False)   # lower-cased as the old reader did
     assert tr.reference_tokens is None and tr.target_elided is None
+
+
+def test_case_folding_is_only_what_the_user_asks_for(own_models):
+    import dataclasses
+
+    from model.train import load_splits
+
+    tsv = str(own_models["folder"] / "de.tsv")
+    splits, info = load_splits(tsv, 0, ["English", "German"], lowercase_source=True, fold_case=True)
+    pair = splits.train[0]
+    assert all(t == t.lower() for t in pair.source) and any(t[:1].isupper() for t in pair.target)
+    assert info["tokens"]["source"]["lowercase"] and info["tokens"]["exact_ignores_case"]
+    tr = trace_mod.trace()
+    shouting = dataclasses.replace(tr, reference_tokens=tuple(t.upper() for t in tr.output_words))
+    assert shouting.exact is False                                      # as written by default
+    assert dataclasses.replace(shouting, exact_ignores_case=True).exact is True
