@@ -14,7 +14,7 @@ import click
 import cloup
 
 from model.report import print_trace, print_vocab
-from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInputError
+from model.trace import DEFAULT_MODEL, MODEL_NAMES, TraceInputError, default_sentence
 from model.trace import trace as run_trace
 from output import worker
 from output.film import Film
@@ -62,8 +62,8 @@ def example_options(f):
                      help="Manim preset: low 480p15, medium 720p30, high 1080p60, 4k 2160p60."),
         cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True,
                      help="dark for screens, light for slides and print."),
-        cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True,
-                     help="The English example to explain (see `vocab` for the words the model knows)."),
+        cloup.option("--sentence", default=default_sentence, show_default="the models' default example",
+                     help="The example to explain (see `vocab` for the words the model knows and the default)."),
         cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None,
                      help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
                           "default: the model each scene's story needs."),
@@ -87,7 +87,7 @@ def list_scenes(as_json: bool) -> None:
 
 
 @cli.command()
-@cloup.argument("sentence", default=DEFAULT_SENTENCE)
+@cloup.argument("sentence", default=default_sentence)
 @model_option
 @checkpoint_option
 @cloup.option("--json", "as_json", is_flag=True, help="Print the whole Trace as JSON.")

@@ -74,32 +74,116 @@ NP_JOINERS = {"and": "et", "or": "ou", "with": "avec"}
 CLAUSE_JOINERS = {"and": "et", "but": "mais", "or": "ou"}
 VOWELS = set("aeiouyéèêàâîôûh")
 
-_TOKEN = re.compile(r"[^\W\d_]+'|[\w]+(?:[-'][\w]+)*")
+# Languages that elide: a short word loses its vowel before a vowel and is written against the next
+# word (l'arbre, qu'il, dell'anno). Their tokeniser splits the elided word off ("l'", "arbre"), so a
+# model learns one article rather than one token per article and noun, and writes it back without
+# a space. Keyed by the lower-cased language name given with --languages; every other language keeps
+# a word with an apostrophe whole (D'Arcy, don't). Add a language here before training on it.
+ELISIONS = {
+    "french": ("c", "d", "j", "jusqu", "l", "lorsqu", "m", "n", "puisqu", "qu", "s", "t"),
+    "italian": ("all", "anch", "bell", "c", "d", "dall", "dell", "l", "nell", "quell", "sull", "un"),
+    "catalan": ("d", "l", "m", "n", "s", "t"),
+}
+ELISIONS |= {"français": ELISIONS["french"], "francais": ELISIONS["french"],
+             "italiano": ELISIONS["italian"], "català": ELISIONS["catalan"]}  # the languages' own names
+GRAMMAR_LANGUAGES = ("English", "French")
+
+_WORD = re.compile(r"\w+(?:['-]\w+)*'?")
+_LEGACY_TOKEN = re.compile(r"[^\W\d_]+'|[\w]+(?:[-'][\w]+)*")
 
 
-def normalise(text: str) -> str:
-    """Lower-case, unify apostrophes and drop punctuation, so 'The European  area.' is accepted."""
-    text = unicodedata.normalize("NFC", text).replace("\u2019", "'").lower()
-    return " ".join(tokenise(text))
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFC", text).replace("\u2019", "'").replace("\u02bc", "'")
 
 
-def tokenise(text: str) -> list[str]:
-    """Words, with French elisions split off ("l'arbre" → "l'", "arbre")."""
-    text = unicodedata.normalize("NFC", text).replace("\u2019", "'").lower()
+@dataclass(frozen=True)
+class Tokeniser:
+    """How one side of the pairs becomes tokens and back, recorded in the model card.
+
+    Case is kept unless `lowercase`; an apostrophe inside a word stays (D'Arcy, aujourd'hui) unless
+    the part before it is one of the language's `elided` words (l'arbre → "l'", "arbre"); one at a
+    word's edge is a quote mark and goes, except after an elided word ("l' arbre"). `legacy` is
+    how cards written before this were read: lower-cased, split after every apostrophe.
+    """
+    elided: frozenset[str] = frozenset()
+    lowercase: bool = False
+    legacy: bool = False
+
+    @classmethod
+    def for_language(cls, language: str | None, lowercase: bool = False) -> "Tokeniser":
+        return cls(frozenset(ELISIONS.get((language or "").strip().lower(), ())), lowercase)
+
+    @classmethod
+    def from_card(cls, entry: dict | None) -> "Tokeniser":
+        """The tokeniser a card records for one side (None: a card from before, read the old way)."""
+        if entry is None:
+            return cls(frozenset(), True, legacy=True)
+        return cls(frozenset(entry.get("elided", ())), bool(entry.get("lowercase", False)))
+
+    def to_card(self) -> dict:
+        return {"elided": sorted(self.elided), "lowercase": self.lowercase}
+
+    def is_elided(self, token: str) -> bool:
+        """Whether `token` ("l'") is an elided word, written against the word after it."""
+        if not token.endswith("'") or len(token) < 2:
+            return False
+        return self.legacy or token[:-1].lower() in self.elided
+
+    def tokens(self, text: str) -> list[str]:
+        text = _clean(text)
+        if self.lowercase:
+            text = text.lower()
+        if self.legacy:
+            return _legacy_tokens(text)
+        out: list[str] = []
+        for word in _WORD.findall(text):
+            if word.endswith("'") and not self.is_elided(word):
+                word = word[:-1]          # a closing quote mark, not part of the word
+            while "'" in word[:-1]:       # split elided words off the front: l'arbre, qu'il
+                head, rest = word.split("'", 1)
+                if not self.is_elided(head + "'"):
+                    break
+                out.append(head + "'")
+                word = rest
+            out.append(word)
+        return out
+
+    def text(self, tokens) -> str:
+        """Join tokens for display: no space after an elided word."""
+        out, glue = "", True
+        for tok in tokens:
+            out += tok if glue else " " + tok
+            glue = self.is_elided(tok)
+        return out
+
+
+ENGLISH = Tokeniser.for_language("English", lowercase=True)   # the grammar's source: all lower case
+FRENCH = Tokeniser.for_language("French")                     # the grammar's target
+
+
+def _legacy_tokens(text: str) -> list[str]:
     tokens: list[str] = []
-    for tok in _TOKEN.findall(text):
-        # split elided articles/pronouns glued to the next word: l'arbre, qu'il, d'une
+    for tok in _LEGACY_TOKEN.findall(text.lower()):
         m = re.fullmatch(r"([^\W\d_]{1,2}')(\w.*)", tok)
         tokens.extend([m.group(1), m.group(2)] if m else [tok])
     return tokens
 
 
-def detokenise(tokens: list[str]) -> str:
-    """Join tokens for display: no space after an elided article."""
-    out = ""
-    for tok in tokens:
-        out += tok if (not out or out.endswith("'")) else " " + tok
-    return out
+def tokenise(text: str, language: str | None = None, lowercase: bool = False) -> list[str]:
+    """Words as written (case kept unless `lowercase`), elided words split off only for a language
+    that elides (see ELISIONS): tokenise("l'arbre", "French") → ["l'", "arbre"]."""
+    return Tokeniser.for_language(language, lowercase).tokens(text)
+
+
+def detokenise(tokens: list[str], language: str | None = None) -> str:
+    """Join tokens for display: no space after an elided word of `language` ("l'" "arbre" → "l'arbre")."""
+    return Tokeniser.for_language(language).text(tokens)
+
+
+def normalise(text: str) -> str:
+    """A sentence for the grammar's models: lower case, apostrophes unified, punctuation dropped,
+    so 'The European  area.' is accepted (their source vocabulary is all lower case)."""
+    return " ".join(ENGLISH.tokens(text))
 
 
 @dataclass(frozen=True)
@@ -201,9 +285,12 @@ def generate_pairs(seed: int = 0, n_pairs: int = 30000) -> list[Pair]:
 
 
 def split_pairs(pairs: list[Pair], seed: int, test_per_bucket: int = 250,
-                valid_per_bucket: int = 100, pinned: tuple[Pair, ...] = ()) -> Splits:
+                valid_per_bucket: int = 100, pinned: tuple[Pair, ...] = (),
+                test_divisor: int = 5, valid_divisor: int = 10) -> Splits:
     """Test and validation sets balanced over length buckets; no source sentence in two splits.
 
+    Each bucket gives at most `test_per_bucket` and 1/`test_divisor` of its pairs to the test split
+    (the same for validation); at least one test sentence comes from the biggest bucket.
     `pinned` pairs (the article's example) always go to training so the demo is learned.
     """
     rng = random.Random(seed + 1)
@@ -217,10 +304,13 @@ def split_pairs(pairs: list[Pair], seed: int, test_per_bucket: int = 250,
     for p in candidates:
         by_bucket.setdefault(bucket_of(min(len(p.source), MAX_SOURCE_LEN)), []).append(p)
     test, valid, train = [], [], list(pinned)
+    biggest = max(by_bucket, key=lambda b: len(by_bucket[b]), default=None)
     for bucket in sorted(by_bucket):
         items = by_bucket[bucket]
-        n_test = min(test_per_bucket, len(items) // 5)
-        n_valid = min(valid_per_bucket, len(items) // 10)
+        n_test = min(test_per_bucket, len(items) // test_divisor)
+        if bucket == biggest and len(items) > 1:
+            n_test = max(1, n_test)
+        n_valid = min(valid_per_bucket, len(items) // valid_divisor)
         test += items[:n_test]
         valid += items[n_test:n_test + n_valid]
         train += items[n_test + n_valid:]
@@ -229,7 +319,7 @@ def split_pairs(pairs: list[Pair], seed: int, test_per_bucket: int = 250,
 
 
 def grammar_splits(seed: int = 0, n_pairs: int = 30000) -> Splits:
-    example = Pair(tuple(tokenise(EXAMPLE_SOURCE)), tuple(tokenise(EXAMPLE_TARGET)))
+    example = Pair(tuple(ENGLISH.tokens(EXAMPLE_SOURCE)), tuple(FRENCH.tokens(EXAMPLE_TARGET)))
     return split_pairs(generate_pairs(seed, n_pairs), seed, pinned=(example,))
 
 
@@ -237,8 +327,9 @@ class PairsFileError(ValueError):
     pass
 
 
-def read_tsv(path: str | Path) -> list[Pair]:
-    """The user's own `source<TAB>target` lines; blank lines and '#' comments are skipped."""
+def read_tsv(path: str | Path, source: Tokeniser = Tokeniser(), target: Tokeniser = Tokeniser()) -> list[Pair]:
+    """The user's own `source<TAB>target` lines, each side read as written by its tokeniser;
+    blank lines and '#' comments are skipped."""
     pairs = []
     for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -246,9 +337,9 @@ def read_tsv(path: str | Path) -> list[Pair]:
         parts = line.split("\t")
         if len(parts) != 2:
             raise PairsFileError(f"{path}:{lineno}: expected 'source<TAB>target', got {len(parts)} field(s)")
-        src, tgt = tokenise(parts[0]), tokenise(parts[1])
+        src, tgt = source.tokens(parts[0]), target.tokens(parts[1])
         if not src or not tgt:
-            raise PairsFileError(f"{path}:{lineno}: an empty side after normalisation")
+            raise PairsFileError(f"{path}:{lineno}: an empty side once punctuation is removed")
         if len(src) > MAX_SOURCE_LEN:
             raise PairsFileError(f"{path}:{lineno}: source has {len(src)} tokens (max {MAX_SOURCE_LEN})")
         pairs.append(Pair(tuple(src), tuple(tgt)))
@@ -257,15 +348,27 @@ def read_tsv(path: str | Path) -> list[Pair]:
     return pairs
 
 
-def tsv_splits(path: str | Path, seed: int = 0) -> Splits:
-    """Splits for a user file: 10 % test and 5 % validation per length bucket, the rest training."""
-    pairs = read_tsv(path)
-    counts: dict[str, int] = {}
+# A user's file: the test split takes this share of each length bucket and no more than this many
+# sentences of it, so a bucket with few (long) pairs keeps 90 % of them to learn from.
+TSV_TEST_SHARE = 10          # percent
+TSV_TEST_MAX_PER_BUCKET = 250
+
+
+def tsv_splits(path: str | Path, seed: int = 0, source: Tokeniser = Tokeniser(),
+               target: Tokeniser = Tokeniser()) -> Splits:
+    """Splits for a user file: a test split of TSV_TEST_SHARE % of each length bucket (at most
+    TSV_TEST_MAX_PER_BUCKET sentences; at least one sentence overall), the rest training (no
+    validation split: nothing in training reads it, and a small file needs every pair)."""
+    return split_pairs(read_tsv(path, source, target), seed, test_per_bucket=TSV_TEST_MAX_PER_BUCKET,
+                       valid_per_bucket=0, test_divisor=100 // TSV_TEST_SHARE, valid_divisor=1)
+
+
+def bucket_counts(pairs: list[Pair]) -> dict[str, int]:
+    """How many pairs fall in each source-length bucket (every bucket listed, in order)."""
+    counts = {f"{lo}-{hi}": 0 for lo, hi in LENGTH_BUCKETS}
     for p in pairs:
-        counts[bucket_of(len(p.source))] = counts.get(bucket_of(len(p.source)), 0) + 1
-    biggest = max(counts.values())
-    return split_pairs(pairs, seed, test_per_bucket=max(1, biggest // 10),
-                       valid_per_bucket=max(1, biggest // 20))
+        counts[bucket_of(len(p.source))] += 1
+    return counts
 
 
 _EN_NOUN = {**{n: (n, False) for n in NOUNS},

@@ -5,6 +5,10 @@ Traces are cached on disk under the weights' sha256, the normalised sentence and
 code that computes them, so editing that code can never leave a stale trace, and a scene that finds
 its trace cached never imports torch. The attention model also keeps checkpoints from along its
 training: `trace(sentence, "attention", checkpoint=K)` runs the K-th of them.
+
+Text is read the way the model card says its training pairs were (case kept unless the source was
+lower-cased; elided words split off only for a language that elides), and the reference is the
+pair file's own translation of a sentence in it (the built-in grammar: its rule-based French).
 """
 from __future__ import annotations
 
@@ -19,15 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from model.corpus import detokenise, reference_translation, tokenise
+from model.corpus import Tokeniser, reference_translation
 from model.files import atomic_write_text
 from model.names import DEFAULT_MODEL, MODEL_NAMES, words_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(os.environ.get("ATTENTION_MODELS_DIR") or ROOT / "assets" / "models").resolve()
-DEFAULT_SENTENCE = "the european economic area"
+DEFAULT_SENTENCE = "the european economic area"  # the built-in models' example (the article's)
 TOP_K = 5
-TRACE_VERSION = 2  # bump when the fields or their meaning change: old cache entries are ignored
+TRACE_VERSION = 3  # bump when the fields or their meaning change: old cache entries are ignored
 # The code that computes a trace: its hash is part of every cache key.
 TRACE_SOURCES = ("names.py", "corpus.py", "networks.py", "trace.py")
 GATE_NAMES = ("input", "forget", "candidate", "output")
@@ -52,6 +56,11 @@ class Trace:
     step instead of h_T) for `attention` only; top_tokens [T][k], top_probs [T,k].
     checkpoint: the index of the training checkpoint whose weights made it (None: the final
     weights), training_step: the optimiser step of those weights (None: the final weights).
+    reference_tokens: the correct translation when one is known (the pair file's own for a sentence
+    in it, the grammar's rule for the built-in models), else None: then nothing is right or wrong.
+    target_elided: the target language's elided words ("l" for l'arbre), written against the next
+    word (None: a trace of a model from before, any word ending in an apostrophe is);
+    exact_ignores_case: whether the model was trained to be judged regardless of case.
     """
 
     model: str
@@ -74,6 +83,8 @@ class Trace:
     top_probs: np.ndarray
     checkpoint: int | None = None
     training_step: int | None = None
+    target_elided: tuple[str, ...] | None = None
+    exact_ignores_case: bool = False
 
     @property
     def output_words(self) -> tuple[str, ...]:
@@ -86,12 +97,25 @@ class Trace:
 
     @property
     def translation(self) -> str:
-        return detokenise(list(self.output_words))
+        return self.text(self.output_words)
+
+    def text(self, tokens) -> str:
+        """Target-language tokens (the output, the reference) as a reader writes them: l'arbre."""
+        if self.target_elided is None:
+            return Tokeniser(frozenset(), legacy=True).text(tokens)
+        return Tokeniser(frozenset(self.target_elided)).text(tokens)
+
+    def same_word(self, a: str, b: str) -> bool:
+        """Whether an output word matches a reference word (ignoring case only if trained so)."""
+        return a.casefold() == b.casefold() if self.exact_ignores_case else a == b
 
     @property
     def exact(self) -> bool | None:
         """Whether the output equals the reference (None when no reference is known)."""
-        return None if self.reference_tokens is None else self.output_words == self.reference_tokens
+        if self.reference_tokens is None:
+            return None
+        return len(self.output_words) == len(self.reference_tokens) and all(
+            self.same_word(a, b) for a, b in zip(self.output_words, self.reference_tokens))
 
     @property
     def state_range(self) -> float:
@@ -122,9 +146,11 @@ class Trace:
         for f in dataclasses.fields(cls):
             if f.name in kwargs:
                 continue
-            value = data.get(f.name) if f.default is None else data[f.name]
-            if f.name in ("sentence", "checkpoint", "training_step"):
+            value = data[f.name] if f.default is dataclasses.MISSING else data.get(f.name, f.default)
+            if f.name in ("sentence", "checkpoint", "training_step", "exact_ignores_case"):
                 kwargs[f.name] = value
+            elif f.name == "target_elided":
+                kwargs[f.name] = None if value is None else tuple(value)
             elif f.name.endswith("_tokens"):
                 kwargs[f.name] = None if value is None else tuple(
                     tuple(v) if isinstance(v, list) else v for v in value)
@@ -163,22 +189,59 @@ def languages(model: str) -> tuple[str, str]:
     return names.get("source", "source"), names.get("target", "target")
 
 
+def tokenisers(model: str) -> tuple[Tokeniser, Tokeniser]:
+    """How the model's training pairs became tokens, source and target, as its card records it
+    (a card from before records nothing: both sides lower-cased, split after every apostrophe)."""
+    tokens = model_info(model)["corpus"].get("tokens", {})
+    return Tokeniser.from_card(tokens.get("source")), Tokeniser.from_card(tokens.get("target"))
+
+
+def default_sentence(model: str = DEFAULT_MODEL) -> str:
+    """The example every command uses when given none: chosen when the models were trained (a short
+    test sentence the attention model translates exactly) and stored in the card of `model`, or
+    else of the attention model; the built-in models' is the article's "the european economic area"."""
+    own_pairs = False
+    for name in dict.fromkeys((model, DEFAULT_MODEL)):
+        if name in MODEL_NAMES and (MODELS_DIR / f"{name}.json").exists():
+            info = model_info(name)
+            if info.get("default_example", {}).get("sentence"):
+                return info["default_example"]["sentence"]
+            own_pairs |= info["corpus"]["kind"] != "grammar"
+    if own_pairs:
+        raise TraceInputError(f"the models in {MODELS_DIR} store no default example (they were trained "
+                              "by an earlier version); give a sentence, or retrain them")
+    return DEFAULT_SENTENCE
+
+
+def _example_hint(model: str) -> str:
+    try:
+        return f", e.g. \"{default_sentence(model)}\""
+    except TraceInputError:
+        return ""
+
+
 def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
-    """Normalise and validate a sentence; returns its tokens or raises TraceInputError."""
+    """Tokenise and validate a sentence as the model's training pairs were; returns its tokens or
+    raises TraceInputError."""
+    try:
+        source_language = languages(model)[0]
+    except TraceInputError:
+        source_language = "source"
     if not sentence or not sentence.strip():
-        raise TraceInputError("the sentence is empty; give a few English words, e.g. "
-                              f"\"{DEFAULT_SENTENCE}\"")
-    tokens = tokenise(sentence)
+        raise TraceInputError(f"the sentence is empty; give a few {source_language} words{_example_hint(model)}")
+    info = model_info(model)
+    tokens = tokenisers(model)[0].tokens(sentence)
     if not tokens:
         raise TraceInputError(f"\"{sentence.strip()}\" has no words once punctuation is removed")
-    info = model_info(model)
     known = words_of(info["vocab"]["source"])
     unknown = list(dict.fromkeys(t for t in tokens if t not in known))
     if unknown:
         parts = []
         for word in unknown:
-            close = difflib.get_close_matches(word, known, n=3, cutoff=0.0)
-            parts.append(f"'{word}' (closest known: {', '.join(close)})")
+            same_but_case = [k for k in known if k.casefold() == word.casefold()]
+            close = same_but_case + [w for w in difflib.get_close_matches(word, known, n=3, cutoff=0.0)
+                                     if w not in same_but_case]
+            parts.append(f"'{word}' (closest known: {', '.join(close[:3])})")
         noun = "word" if len(unknown) == 1 else "words"
         raise TraceInputError(f"the {model} model does not know the {noun} {'; '.join(parts)}. "
                               "See every known word with: python render.py vocab")
@@ -186,6 +249,35 @@ def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
     if len(tokens) > limit:
         raise TraceInputError(f"the sentence has {len(tokens)} words; the model reads at most {limit}")
     return tokens
+
+
+@functools.lru_cache(maxsize=None)
+def _file_references(path: Path, sha256: str) -> dict[str, tuple[str, ...]]:
+    """The pair file's translations stored beside the models: source tokens → target tokens."""
+    if not path.exists():
+        raise TraceInputError(f"{path} is missing; retrain the models in {path.parent}")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise TraceInputError(f"{path} does not match the sha256 in the model card; retrain the models")
+    table = {}
+    for line in data.decode("utf-8").splitlines():
+        source, target = line.split("\t")
+        table[source] = tuple(target.split(" "))
+    return table
+
+
+def reference_of(tokens: list[str], model: str) -> tuple[str, ...] | None:
+    """The correct translation of a tokenised sentence: for models trained on a pair file, the file's
+    own translation when the sentence is in it (any split), else None; for the built-in grammar,
+    its rule-based French of any sentence it can parse."""
+    info = model_info(model)
+    refs = info.get("references") or {"kind": "grammar" if info["corpus"]["kind"] == "grammar" else "none"}
+    if refs["kind"] == "grammar":
+        found = reference_translation(tokens)
+        return None if found is None else tuple(found)
+    if refs["kind"] == "file":
+        return _file_references(MODELS_DIR / refs["file"], refs["sha256"]).get(" ".join(tokens))
+    return None
 
 
 def cache_dir() -> Path:
@@ -201,8 +293,10 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def _cache_path(sha256: str, sentence: str) -> Path:
-    key = hashlib.sha256(f"{TRACE_VERSION}\n{code_hash()}\n{sha256}\n{sentence}".encode()).hexdigest()[:24]
+def _cache_path(sha256: str, sentence: str, info: dict) -> Path:
+    # what else in the card shapes a trace: how text is read and judged, where references come from
+    rules = json.dumps([info["corpus"].get("tokens"), info.get("references")], sort_keys=True)
+    key = hashlib.sha256(f"{TRACE_VERSION}\n{code_hash()}\n{sha256}\n{sentence}\n{rules}".encode()).hexdigest()[:24]
     return cache_dir() / f"{sha256[:12]}-{key}.json"
 
 
@@ -228,16 +322,16 @@ def checkpoint_info(model: str, checkpoint: int | None) -> dict | None:
     return kept[checkpoint]
 
 
-def trace(sentence: str = DEFAULT_SENTENCE, model: str = DEFAULT_MODEL, use_cache: bool = True,
+def trace(sentence: str | None = None, model: str = DEFAULT_MODEL, use_cache: bool = True,
           checkpoint: int | None = None) -> Trace:
-    """Run `sentence` through the trained `model` (or its training checkpoint number `checkpoint`)
-    and keep every intermediate quantity."""
-    tokens = check_sentence(sentence, model)
+    """Run `sentence` (default: the models' default example) through the trained `model` (or its
+    training checkpoint number `checkpoint`) and keep every intermediate quantity."""
+    tokens = check_sentence(default_sentence(model) if sentence is None else sentence, model)
     info = model_info(model)
     ckpt = checkpoint_info(model, checkpoint)
     sha256 = ckpt["sha256"] if ckpt else info["sha256"]
     normalised = " ".join(tokens)
-    path = _cache_path(sha256, normalised)
+    path = _cache_path(sha256, normalised, info)
     if use_cache and path.exists():
         try:
             cached = Trace.from_json(path.read_text(encoding="utf-8"))
@@ -306,7 +400,8 @@ def _compute(tokens: list[str], model: str, info: dict, checkpoint: int | None, 
     src_vocab, tgt_vocab = info["vocab"]["source"], info["vocab"]["target"]
     index = {t: i for i, t in enumerate(src_vocab)}
     rec = run_trace(net, [index[t] for t in tokens], decode_limit(len(tokens), info), TOP_K)
-    reference = reference_translation(tokens) if info["corpus"]["kind"] == "grammar" else None
+    reference = reference_of(tokens, model)
+    target = tokenisers(model)[1]
     return Trace(
         model=model, sha256=ckpt["sha256"] if ckpt else info["sha256"], sentence=" ".join(tokens),
         source_tokens=tuple(tokens),
@@ -320,4 +415,6 @@ def _compute(tokens: list[str], model: str, info: dict, checkpoint: int | None, 
         top_tokens=tuple(tuple(tgt_vocab[i] for i in row) for row in rec["top_ids"]),
         top_probs=rec["top_probs"],
         checkpoint=checkpoint, training_step=ckpt["step"] if ckpt else None,
+        target_elided=None if target.legacy else tuple(sorted(target.elided)),
+        exact_ignores_case=bool(info["corpus"].get("tokens", {}).get("exact_ignores_case", False)),
     )

@@ -1,10 +1,12 @@
 """Train the three variants deterministically and write `assets/models/<name>.{safetensors,json}`.
 
-    python -m model.train [--model plain|attention|lstm|all] [--pairs FILE.tsv] [--seed N]
+    python -m model.train [--model plain|attention|lstm|all] [--pairs FILE.tsv] [--seed N] [--epochs N]
 
 The JSON beside the weights holds everything needed to use them without this script: the
-architecture, both vocabularies, the seed and recipe, the training time, the weights' sha256,
-and the evaluation by source length (the shape of Bahdanau et al. 2014, Figure 2).
+architecture, both vocabularies, how text becomes tokens, the seed and recipe, the training time,
+the weights' sha256, the evaluation by source length (the shape of Bahdanau et al. 2014, Figure 2)
+and the default example. Trained on a pair file, `references.tsv` beside them keeps the file's own
+translations, the reference of every sentence in it.
 """
 from __future__ import annotations
 
@@ -25,9 +27,9 @@ from safetensors.torch import save_file
 from torch import nn
 
 from model import corpus
-from model.corpus import LENGTH_BUCKETS, MAX_SOURCE_LEN, Pair, Splits
+from model.corpus import LENGTH_BUCKETS, MAX_SOURCE_LEN, Pair, Splits, Tokeniser
 from model.files import atomic_path, atomic_write_text
-from model.names import DIFFERS_FROM_PLAIN, EOS, MODEL_NAMES, PAD, SOS, SPECIALS
+from model.names import DEFAULT_MODEL, DIFFERS_FROM_PLAIN, EOS, MODEL_NAMES, PAD, SOS, SPECIALS
 from model.networks import Architecture, Seq2Seq, build
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
@@ -52,6 +54,9 @@ class Recipe:
 
 RECIPE = Recipe()
 CHECKPOINTED = ("attention",)  # the variant whose learning the film shows
+REFERENCES_FILE = "references.tsv"
+DEFAULT_EXAMPLE_WORDS = 5      # the default example is a test sentence of about this many words…
+DEFAULT_EXAMPLE_MAX_WORDS = 10  # …and never longer (the film's scenes all take 10 words)
 
 
 def checkpoint_steps(total: int, count: int) -> list[int]:
@@ -102,8 +107,17 @@ def decode_ids(ids: list[int], vocab: list[str]) -> list[str]:
     return words
 
 
-def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab: list[str]) -> dict:
-    """Exact match and token accuracy per source-length bucket.
+def same_words(a, b, ignore_case: bool = False) -> bool:
+    """Whether two token sequences match: as written, or ignoring case when the card asks for it."""
+    if ignore_case:
+        return [t.casefold() for t in a] == [t.casefold() for t in b]
+    return list(a) == list(b)
+
+
+def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab: list[str],
+             ignore_case: bool = False) -> dict:
+    """Exact match and token accuracy per source-length bucket, comparing words as written
+    (`ignore_case`: regardless of case, when training was asked to fold it).
 
     Token accuracy: the share of reference positions (the final end-of-sentence included) where
     the output has the same token; a missing or extra word shifts and so costs what follows.
@@ -121,8 +135,8 @@ def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab:
             ref = list(p.target) + ["<eos>"]
             s = stats[corpus.bucket_of(len(p.source))]
             s[0] += 1
-            s[1] += hyp == ref
-            s[2] += sum(h == r for h, r in zip(hyp, ref))
+            s[1] += same_words(hyp, ref, ignore_case)
+            s[2] += sum(h.casefold() == r.casefold() if ignore_case else h == r for h, r in zip(hyp, ref))
             s[3] += len(ref)
     return {b: {"exact_match": round(e / n, 4) if n else None, "token_accuracy": round(c / t, 4) if t else None, "n": n}
             for b, (n, e, c, t) in stats.items()}
@@ -138,12 +152,74 @@ def _save_weights(model: Seq2Seq, path: Path) -> str:
     return sha256_of(path)
 
 
+def text_rules(corpus_info: dict) -> dict:
+    """How text becomes tokens for these pairs, as recorded in the card: each side's tokeniser
+    and whether exact match ignores case (the built-in grammar: lower-case English, French)."""
+    if "tokens" in corpus_info:
+        return corpus_info["tokens"]
+    if corpus_info.get("kind") == "grammar":
+        source, target = corpus.ENGLISH, corpus.FRENCH
+    else:
+        languages = corpus_info.get("languages") or [None, None]
+        source, target = Tokeniser.for_language(languages[0]), Tokeniser.for_language(languages[1])
+    return {"source": source.to_card(), "target": target.to_card(), "exact_ignores_case": False}
+
+
+def write_references(splits: Splits, out_dir: Path) -> dict:
+    """The pair file's own translations (every split), one `source tokens<TAB>target tokens` line per
+    sentence, sorted: the reference a trace shows for a sentence of the file. Tokens never hold
+    whitespace, so a space joins them. Returns the card's entry for it."""
+    lines = sorted({" ".join(p.source): " ".join(p.target)
+                    for p in splits.train + splits.valid + splits.test}.items())
+    path = out_dir / REFERENCES_FILE
+    atomic_write_text(path, "".join(f"{s}\t{t}\n" for s, t in lines))  # three trainings write the same bytes
+    return {"kind": "file", "file": path.name, "sha256": sha256_of(path), "pairs": len(lines)}
+
+
+def choose_default_example(model: Seq2Seq, splits: Splits, src_vocab: list[str], tgt_vocab: list[str],
+                           max_target_len: int, rules: dict, grammar: bool) -> dict:
+    """The example commands use when given no sentence: for the grammar the article's; otherwise a
+    test sentence the model translates exactly, as close to DEFAULT_EXAMPLE_WORDS words as there is
+    (ties: alphabetical), each candidate decoded alone as a trace decodes it. Falls back to a
+    training sentence, then to the closest-length test sentence (`exact` false)."""
+    src_index = {t: i for i, t in enumerate(src_vocab)}
+    ignore_case = rules.get("exact_ignores_case", False)
+    source_text = Tokeniser.from_card(rules["source"]).text
+    model.eval()
+
+    def exact(pair: Pair) -> bool:
+        ids = torch.tensor([[src_index[t] for t in pair.source]])
+        limit = min(max_target_len, 2 * len(pair.source) + 5)  # model.trace.decode_limit
+        out = decode_ids(model.greedy(ids, torch.tensor([len(pair.source)]), limit)[0].tolist(), tgt_vocab)
+        return same_words(out, pair.target, ignore_case)
+
+    def candidates(pairs: list[Pair]) -> list[Pair]:
+        known = [p for p in pairs if len(p.source) <= DEFAULT_EXAMPLE_MAX_WORDS and all(t in src_index for t in p.source)]
+        return sorted(known, key=lambda p: (abs(len(p.source) - DEFAULT_EXAMPLE_WORDS), len(p.source), p.source))
+
+    if grammar:
+        pinned = Pair(tuple(corpus.ENGLISH.tokens(corpus.EXAMPLE_SOURCE)), tuple(corpus.FRENCH.tokens(corpus.EXAMPLE_TARGET)))
+        return {"sentence": corpus.EXAMPLE_SOURCE, "split": "train", "exact": exact(pinned)}
+    with torch.no_grad():
+        for split, pairs in (("test", splits.test), ("train", splits.train)):
+            for pair in candidates(pairs)[:500]:
+                if exact(pair):
+                    return {"sentence": source_text(pair.source), "split": split, "exact": True}
+    fallback = (candidates(splits.test) or candidates(splits.train))[:1]
+    if not fallback:
+        return {}
+    return {"sentence": source_text(fallback[0].source), "split": "test" if fallback[0] in splits.test else "train",
+            "exact": False}
+
+
 def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: dict,
               recipe: Recipe = RECIPE, on_batch=None) -> dict:
     """Train one variant from scratch; write weights (+ checkpoints) and the JSON card; return the card."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     rng = random.Random(seed)
+    rules = text_rules(corpus_info)
+    ignore_case = rules.get("exact_ignores_case", False)
     src_vocab, tgt_vocab = build_vocab(splits.train)
     src_index = {t: i for i, t in enumerate(src_vocab)}
     tgt_index = {t: i for i, t in enumerate(tgt_vocab)}
@@ -167,7 +243,7 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
         final = step == total_steps
         path = out_dir / (f"{name}.safetensors" if final else f"{name}.step-{step}.safetensors")
         sha = _save_weights(model, path)
-        evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab)
+        evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab, ignore_case)
         model.train()
         checkpoints.append({"step": step, "epoch": round(step / n_batches, 3), "file": path.name,
                             "sha256": sha, "evaluation": evaluation})
@@ -209,16 +285,22 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
         sha, evaluation = checkpoints[-1]["sha256"], checkpoints[-1]["evaluation"]
     else:
         sha = _save_weights(model, weights)
-        evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab)
+        evaluation = evaluate(model, splits.test, src_vocab, tgt_vocab, ignore_case)
     languages = corpus_info.get("languages", ["source", "target"])
+    grammar = corpus_info.get("kind") == "grammar"
+    max_target_len = max(len(p.target) for p in splits.train) + 10
+    extra: dict = {"references": {"kind": "grammar"} if grammar else write_references(splits, out_dir)}
+    if name == DEFAULT_MODEL:
+        extra["default_example"] = choose_default_example(model, splits, src_vocab, tgt_vocab, max_target_len,
+                                                          rules, grammar)
     info = {
         "name": name,
         "architecture": arch.to_dict(),
         "vocab": {"source": src_vocab, "target": tgt_vocab},
         "max_source_len": MAX_SOURCE_LEN,
-        "max_target_len": max(len(p.target) for p in splits.train) + 10,
+        "max_target_len": max_target_len,
         "seed": seed,
-        "corpus": corpus_info,
+        "corpus": {**corpus_info, "tokens": rules},
         "languages": {"source": languages[0], "target": languages[1]},
         "recipe": asdict(recipe),
         "experiment": {"baseline": "plain", "differs_by": DIFFERS_FROM_PLAIN.get(name)},
@@ -232,16 +314,28 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
         "sha256": sha,
         "evaluation": evaluation,
         "checkpoints": checkpoints,
+        **extra,
     }
     atomic_write_text(out_dir / f"{name}.json", json.dumps(info, indent=1, ensure_ascii=False) + "\n")
     return info
 
 
-def load_splits(pairs_file: str | None, seed: int) -> tuple[Splits, dict]:
+def load_splits(pairs_file: str | None, seed: int, languages: list[str] | None = None,
+                lowercase_source: bool = False, fold_case: bool = False) -> tuple[Splits, dict]:
+    """The splits and the corpus entry of the cards: the built-in grammar, or a pair file read as
+    written, each side tokenised for its language (elisions split only where ELISIONS says so)."""
     if pairs_file:
         path = Path(pairs_file)
-        return corpus.tsv_splits(path, seed), {"kind": "tsv", "file": path.name, "sha256": sha256_of(path)}
-    return corpus.grammar_splits(seed), {"kind": "grammar", "seed": seed, "languages": ["English", "French"]}
+        names = list(languages) if languages else ["source", "target"]
+        source = Tokeniser.for_language(names[0], lowercase=lowercase_source)
+        target = Tokeniser.for_language(names[1])
+        info = {"kind": "tsv", "file": path.name, "sha256": sha256_of(path), "languages": names,
+                "tokens": {"source": source.to_card(), "target": target.to_card(), "exact_ignores_case": fold_case}}
+        return corpus.tsv_splits(path, seed, source, target), info
+    info = {"kind": "grammar", "seed": seed, "languages": list(corpus.GRAMMAR_LANGUAGES)}
+    if languages:
+        info["languages"] = list(languages)
+    return corpus.grammar_splits(seed), info
 
 
 def _train_in_worker(name, splits, seed, out_dir, corpus_info, threads, recipe, queue) -> dict:
@@ -251,35 +345,44 @@ def _train_in_worker(name, splits, seed, out_dir, corpus_info, threads, recipe, 
 
 
 def train_models(names, splits, seed, out_dir, corpus_info, jobs, threads, console, recipe=RECIPE) -> list[dict]:
-    """Train `names` in `jobs` processes (longest first), with one progress bar per model."""
+    """Train `names` in `jobs` processes (longest first; one job: in this process), with one
+    progress bar per model. Returns the cards in the order of `names`."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns = (TextColumn("{task.description:9s}"), BarColumn(), TextColumn("loss {task.fields[loss]:.3f}"),
                TimeElapsedColumn(), TimeRemainingColumn())
     order = sorted(names, key=lambda n: n != "attention")  # the slowest (a Python loop per step) first
-    results = []
-    ctx = mp.get_context("spawn")
-    with Progress(*columns, console=console) as progress, ctx.Manager() as manager, \
-            ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        queue = manager.Queue()
-        steps = recipe.epochs * -(-len(splits.train) // recipe.batch_size)
+    results: dict[str, dict] = {}
+
+    def done(info: dict) -> None:
+        results[info["name"]] = info
+        console.print(f"{info['name']}: trained in {info['training']['seconds']:.0f} s")
+
+    steps = recipe.epochs * -(-len(splits.train) // recipe.batch_size)
+    with Progress(*columns, console=console) as progress:
         tasks = {n: progress.add_task(n, total=steps, loss=float("nan")) for n in order}
-        pending = {pool.submit(_train_in_worker, n, splits, seed, out_dir, corpus_info, threads, recipe, queue)
-                   for n in order}
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            while not queue.empty():
-                n, loss = queue.get()
-                progress.update(tasks[n], advance=1, loss=loss)
-            for future in done:
-                info = future.result()
-                results.append(info)
-                ev = " ".join(f"{b}: {v['exact_match']:.1%}" for b, v in info["evaluation"].items())
-                progress.console.print(f"{info['name']}: trained in {info['training']['seconds']:.0f} s; "
-                                       f"exact match by source length {ev}")
-    return results
+        if jobs == 1:
+            torch.set_num_threads(threads)
+            for n in order:
+                done(train_one(n, splits, seed, out_dir, corpus_info, recipe,
+                               on_batch=lambda m, loss: progress.update(tasks[m], advance=1, loss=loss)))
+            return [results[n] for n in names]
+        ctx = mp.get_context("spawn")
+        with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            queue = manager.Queue()
+            pending = {pool.submit(_train_in_worker, n, splits, seed, out_dir, corpus_info, threads, recipe, queue)
+                       for n in order}
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                while not queue.empty():
+                    n, loss = queue.get()
+                    progress.update(tasks[n], advance=1, loss=loss)
+                for future in finished:
+                    done(future.result())
+    return [results[n] for n in names]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,7 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", help="your own source<TAB>target phrase pairs (default: the built-in grammar)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--languages", nargs=2, metavar=("SOURCE", "TARGET"),
-                        help="names shown on screen for your pairs' languages, e.g. --languages English German")
+                        help="names shown on screen for your pairs' languages, e.g. --languages English German; "
+                             f"they also choose the tokeniser (elisions are split for: {', '.join(sorted(corpus.ELISIONS))})")
+    parser.add_argument("--lowercase-source", action="store_true",
+                        help="lower-case the source side, so a typed 'The' is the word 'the' (the target keeps its case)")
+    parser.add_argument("--fold-case", action="store_true",
+                        help="exact match ignores case (default: outputs must match the file's translations as written)")
     parser.add_argument("--epochs", type=int, default=RECIPE.epochs,
                         help=f"passes over the training pairs, the same for every model (default {RECIPE.epochs})")
     parser.add_argument("--out", default=str(ASSETS), help="output folder (default: assets/models)")
@@ -297,25 +405,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch threads per process (default 1: fastest for these tiny models, and reproducible)")
     args = parser.parse_args(argv)
     from rich.console import Console
+    from rich.markup import escape
+
+    from model.report import print_split, print_training_summary
 
     console = Console(stderr=True)
-    try:
-        splits, corpus_info = load_splits(args.pairs, args.seed)
-        if args.languages:
-            corpus_info["languages"] = list(args.languages)
-    except (OSError, corpus.PairsFileError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        return 2
-    console.print(f"corpus: {len(splits.train)} train / {len(splits.valid)} valid / {len(splits.test)} test pairs")
-    names = MODEL_NAMES if args.model == "all" else (args.model,)
-    start = time.perf_counter()
     if args.epochs < 1:
         console.print("[red]error:[/red] --epochs must be at least 1")
         return 2
+    try:
+        splits, corpus_info = load_splits(args.pairs, args.seed, args.languages, args.lowercase_source,
+                                          args.fold_case)
+    except (OSError, corpus.PairsFileError) as err:
+        console.print(f"[red]error:[/red] {escape(str(err))}")
+        return 2
+    print_split(splits, corpus_info["kind"] == "tsv", console)
+    names = MODEL_NAMES if args.model == "all" else (args.model,)
+    start = time.perf_counter()
     recipe = dataclasses.replace(RECIPE, epochs=args.epochs)
-    train_models(names, splits, args.seed, Path(args.out), corpus_info, max(1, args.jobs), args.threads, console,
-                 recipe)
+    cards = train_models(names, splits, args.seed, Path(args.out), corpus_info, max(1, args.jobs), args.threads,
+                         console, recipe)
     console.print(f"done in {time.perf_counter() - start:.0f} s; weights and metrics in {args.out}")
+    print_training_summary(cards, corpus.bucket_counts(splits.train), console)
     return 0
 
 

@@ -13,11 +13,11 @@ import hashlib
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import corpus
-from model.trace import DEFAULT_SENTENCE, TraceInputError, model_info, trace
+from model.trace import DEFAULT_SENTENCE, TraceInputError, check_sentence, model_info, trace
 from scenes.catalog import Example, SceneEntry, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ class RenderJob:
     """One scene of one example, at one quality and format, written to `out`."""
 
     scene: SceneEntry
-    example: Example = Example()
+    example: Example = field(default_factory=Example)  # not at import: a broken model card is one error line
     quality: str = "high"
     fmt: str = "mp4"
     transparent: bool = False
@@ -113,7 +113,7 @@ def check_known(sentence: str, model: str) -> None:
     built-in grammar, one the grammar cannot make (its output would be a guess that runs to the
     length cap, and narration about it would be false), with a similar sentence it knows; for a
     user's own pairs, one whose translation the final model does not end (no end token)."""
-    tokens = corpus.tokenise(sentence)
+    tokens = check_sentence(sentence, model)
     if model_info(model)["corpus"].get("kind") == "grammar":
         if not corpus.in_grammar(tokens):
             raise TraceInputError(

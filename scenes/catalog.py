@@ -15,10 +15,10 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.trace import DEFAULT_SENTENCE, MODELS_DIR, Trace, TraceInputError, check_sentence, checkpoints, trace
+from model.trace import MODELS_DIR, Trace, TraceInputError, check_sentence, checkpoints, default_sentence, trace
 
 SCENES_DIR = Path(__file__).resolve().parent
 THEME_NAMES = ("dark", "light")  # the themes of scenes.kit.theme, named here for the CLI (no Manim import)
@@ -37,7 +37,7 @@ CHECK_LAYOUT_ENV = "ATTENTION_CHECK_LAYOUT"  # 1: fail a render on text off fram
 class Example:
     """What to draw: the same for every scene of one command."""
 
-    sentence: str = DEFAULT_SENTENCE
+    sentence: str = field(default_factory=default_sentence)  # the model set's default example
     models_dir: Path = MODELS_DIR   # the model set (weights and cards); model.trace reads the same folder
     model: str | None = None        # None: each scene shows the model its story needs
     checkpoint: int | None = None   # None: the final weights; K: the attention model's K-th training checkpoint
@@ -66,7 +66,7 @@ class Example:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Example:
         """The example a worker was given; the article's example in the dark theme when nothing was."""
         checkpoint = env.get(CHECKPOINT_ENV)
-        return cls(sentence=env.get(SENTENCE_ENV) or DEFAULT_SENTENCE,
+        return cls(sentence=env.get(SENTENCE_ENV) or default_sentence(),
                    models_dir=Path(env.get(MODELS_DIR_ENV) or MODELS_DIR),
                    model=env.get(MODEL_ENV) or None,
                    checkpoint=int(checkpoint) if checkpoint else None,

@@ -45,3 +45,23 @@ def test_bad_input_exits_2_with_one_line(args, message):
 def test_vocab_lists_the_known_words():
     out = run("vocab")
     assert out.returncode == 0 and "european" in out.stdout and "adjectives" in out.stdout
+
+
+def test_vocab_prints_the_grammar_line_and_the_default_example_intact():
+    out = run("vocab")
+    assert "noun phrase [verb noun phrase] [(and|or|but|with) …]" in " ".join(out.stdout.split())
+    assert 'default example (used when no sentence is given): "the european economic area"' in out.stdout
+
+
+def test_trace_of_40_words_stays_readable_at_80_columns():
+    from model.corpus import sentence_of_length
+
+    sentence = sentence_of_length(40)
+    out = subprocess.run([sys.executable, "render.py", "trace", sentence], cwd=ROOT, capture_output=True, text=True,
+                         env={**__import__("os").environ, "COLUMNS": "80"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in out.stdout.split("(exact)")[-1]
+    headers = [line.split() for line in lines if line.startswith(" output ↓")]
+    assert len(headers) > 1  # split into several tables of consecutive source words…
+    assert [word for header in headers for word in header[2:]] == sentence.split()  # …every column, in order

@@ -336,6 +336,7 @@ def test_the_grammar_check_knows_every_sentence_the_models_learned(grammar_split
 
 def test_an_own_models_unfinished_translation_is_refused(monkeypatch):
     monkeypatch.setattr(jobs, "model_info", lambda model: {"corpus": {"kind": "tsv"}})
+    monkeypatch.setattr(jobs, "check_sentence", lambda sentence, model: sentence.split())
 
     class Unfinished:
         finished, output_words = False, ("x",) * 13
@@ -444,5 +445,5 @@ def test_trace_of_a_long_sentence_fits_80_columns():
     sentence = corpus.sentence_of_length(38)
     proc = cli("trace", sentence, env={"COLUMNS": "80"})
     assert proc.returncode == 0
-    rows = [line for line in proc.stdout.splitlines() if line.startswith("│")]
-    assert len(rows) >= 38 and all("%" in row for row in rows)
+    assert all(len(line) <= 80 for line in proc.stdout.splitlines())
+    assert proc.stdout.count("%") >= 38 * 38  # every weight is printed, none blanked out

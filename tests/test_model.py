@@ -9,7 +9,7 @@ from model import corpus
 from model.experiment import shared_recipe, uncontrolled
 from model.names import DIFFERS_FROM_PLAIN, MODEL_NAMES, SOS
 from model.trace import MODELS_DIR, checkpoints, load_model, model_info
-from model.train import RECIPE, Recipe, checkpoint_steps, encode_batch, evaluate, train_one
+from model.train import RECIPE, Recipe, checkpoint_steps, encode_batch, evaluate, load_splits, train_one
 
 TARGET_ATTENTION_TOKEN = 0.95
 TARGET_ATTENTION_EXACT = 0.95   # in every length bucket, 31-40 words included
@@ -94,19 +94,20 @@ def test_a_model_trained_on_your_own_pairs_is_traced_from_its_folder(tmp_path):
 
     pairs = corpus.generate_pairs(5, 300)
     tsv = tmp_path / "pairs.tsv"
-    tsv.write_text("\n".join(f"{' '.join(p.source)}\t{corpus.detokenise(list(p.target))}" for p in pairs),
+    tsv.write_text("\n".join(f"{' '.join(p.source)}\t{corpus.FRENCH.text(p.target)}" for p in pairs),
                    encoding="utf-8")
-    splits = corpus.tsv_splits(tsv)
-    info = {"kind": "tsv", "file": tsv.name, "languages": ["Anglais", "Français"]}
+    splits, info = load_splits(str(tsv), 5, ["Anglais", "Français"])
     for name in ("attention", "plain"):
         train_one(name, splits, 5, tmp_path / "models", info, recipe=TINY)
     sentence = " ".join(splits.train[0].source)
+    assert "l'" in {t for p in splits.train for t in p.target}  # "Français" elides: l'arbre → l' arbre
     code = ("import json, sys; from model.trace import trace, languages; t = trace(sys.argv[1]); "
             "print(json.dumps([t.model, t.reference_tokens, languages('attention')]))")
     env = {**os.environ, "ATTENTION_MODELS_DIR": str(tmp_path / "models")}
     out = subprocess.run([sys.executable, "-c", code, sentence], cwd=Path(__file__).resolve().parent.parent,
                          env=env, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == ["attention", None, ["Anglais", "Français"]]
+    # the file's own translation is the reference of a sentence in it
+    assert json.loads(out.stdout) == ["attention", list(splits.train[0].target), ["Anglais", "Français"]]
 
 
 def test_the_three_models_differ_only_in_the_documented_thing():
