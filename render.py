@@ -6,6 +6,7 @@ prints. Bad input exits 2 with one line on stderr; a failed render exits 1 and n
 """
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from model.report import print_trace, print_vocab
 from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInputError
 from model.trace import trace as run_trace
 from output import batch as batches
+from output import preview as previews
 from output.film import Film
 from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderJob, check, check_out_dir
 from output.rendering import render as render_job
@@ -172,6 +174,32 @@ def film(quality, theme, sentence, model, checkpoint, out, jobs, force, verbose)
     made = the_film.assemble(manifests)
     click.echo(f"film: {the_film.path} ({made['duration']:.1f} s, {len(made['chapters'])} chapters, "
                f"subtitles {made['subtitles']}; stitched in {time.perf_counter() - started:.1f} s)")
+
+
+@cli.command()
+@cloup.argument("scene", required=False)
+@cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True, help="The English example to explain.")
+@cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True)
+@cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None, help="Show this model where the scene can.")
+@checkpoint_option
+@cloup.option("--quality", type=cloup.Choice(list(QUALITIES)), default="low", show_default=True)
+@cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=Path("media/preview"), show_default=True)
+@cloup.option("--poster-only", is_flag=True, help="The poster frame only.")
+@cloup.option("--watch", is_flag=True, help="Render again when the scene's file changes; type a sentence to show it.")
+@cloup.option("--open", "open_files", is_flag=True, help="Open the poster and the clip in the default viewer.")
+@cloup.option("--stop", is_flag=True, help="Stop the warm preview process.")
+def preview(scene, sentence, theme, model, checkpoint, quality, out, poster_only, watch, open_files, stop) -> None:
+    """SCENE's poster frame first, then its clip, from a warm process that keeps Manim, torch and the
+    models loaded between calls (started on first use; it exits after 20 idle minutes)."""
+    if stop:
+        return click.echo("preview process stopped" if previews.stop() else "no preview process was running")
+    example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
+    job = RenderJob(scene=select([scene] if scene else [])[0], example=example, quality=quality, out=out)
+    show = functools.partial(previews.show, poster_only=poster_only, open_files=open_files)
+    if watch:
+        previews.watch(job, show)
+    elif not show(job):
+        sys.exit(EXIT_RENDER_FAILED)
 
 
 @cli.command()
