@@ -157,7 +157,7 @@ def serve(path: Path, digest_of: Callable[[Example], str] = code_digest) -> None
 
 
 def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     steps = ["poster"] if request.get("poster_only") else ["poster", "clip"]
     for step in steps:
         try:
@@ -169,7 +169,7 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
             _send(stream, event="error", message=f"{job.scene.key}: {type(err).__name__}: {err}")
             return
         _send(stream, event=step, seconds=round(time.perf_counter() - started, 3),
-              files={name: str(path) for name, path in published.items()})
+              cpu_seconds=round(time.process_time() - cpu, 3), files={name: str(path) for name, path in published.items()})
 
 
 def _publish(source: Path, job: RenderJob, name: str) -> Path:
@@ -290,7 +290,7 @@ def show(job: RenderJob, *, poster_only: bool = False, open_files: bool = False)
                 click.echo(f"error: {event['message']}", err=True)
                 return False
             path = event["files"]["poster" if event["event"] == "poster" else "video"]
-            click.echo(f"{event['event']}: {path} ({event['seconds']:.1f} s)")
+            click.echo(f"{event['event']}: {path} ({event['seconds']:.1f} s, {event['cpu_seconds']:.1f} CPU s)")
             if open_files:
                 click.launch(path)
     except (TraceInputError, RenderError) as err:
