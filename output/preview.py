@@ -7,9 +7,9 @@ edits show), draws the poster frame first (animations skipped) and sends its pat
 clip. `render.py preview` talks to it over a Unix socket and starts it when none is running; it
 stops by itself after IDLE_MINUTES without requests.
 
-The server serves one version of the drawing code: the request carries a digest of everything the
-server has imported for good (output/, scenes/kit/, scenes/catalog.py, model/, the model set), and
-a server with another digest exits so the client starts a fresh one. Scene files are re-read on
+The server serves one version of the drawing code: the client that starts it hands it a digest of
+everything it imports for good (output/, scenes/kit/, scenes/catalog.py, model/, the model set);
+a request with another digest makes it exit, and the client starts a fresh one. Scene files are re-read on
 every request, so editing a scene costs no restart. Requests are served one at a time (Manim's
 config is global).
 """
@@ -121,8 +121,9 @@ def _fresh_module(path: Path):
     return module
 
 
-def serve(path: Path, digest_of: Callable[[Example], str] = code_digest) -> None:
-    """Answer requests on the Unix socket `path` until idle for IDLE_MINUTES (or the code changes)."""
+def serve(path: Path, digest: str) -> None:
+    """Answer requests on the Unix socket `path` until idle for IDLE_MINUTES, or until a request comes
+    from code of another `digest` (the client that started this server computed it)."""
     renderer = WarmRenderer()
     started_with = os.environ.copy()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -131,7 +132,6 @@ def serve(path: Path, digest_of: Callable[[Example], str] = code_digest) -> None
     server.bind(str(path))
     server.listen(4)
     server.settimeout(IDLE_MINUTES * 60)
-    my_digest = None
     try:
         while True:
             try:
@@ -140,11 +140,10 @@ def serve(path: Path, digest_of: Callable[[Example], str] = code_digest) -> None
                 return
             with conn, conn.makefile("rw", encoding="utf-8") as stream:
                 request = json.loads(stream.readline())
-                job = _job_from(request)
-                my_digest = my_digest or digest_of(job.example)
-                if request["digest"] != my_digest:
+                if request["digest"] != digest:
                     _send(stream, event="stale")
                     return
+                job = _job_from(request)
                 try:
                     _answer(renderer, job, request, stream)
                 finally:
@@ -169,7 +168,8 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
             _send(stream, event="error", message=f"{job.scene.key}: {type(err).__name__}: {err}")
             return
         _send(stream, event=step, seconds=round(time.perf_counter() - started, 3),
-              cpu_seconds=round(time.process_time() - cpu, 3), files={name: str(path) for name, path in published.items()})
+              cpu_seconds=round(time.process_time() - cpu, 3), server=os.getpid(),
+              files={name: str(path) for name, path in published.items()})
 
 
 def _publish(source: Path, job: RenderJob, name: str) -> Path:
@@ -212,7 +212,7 @@ def preview(job: RenderJob, *, poster_only: bool = False, path: Path | None = No
     job.out.mkdir(parents=True, exist_ok=True)
     request = _request(job, poster_only)
     for attempt in range(2):
-        conn = _connect(path, job.example)
+        conn = _connect(path, job.example, request["digest"])
         with conn, conn.makefile("rw", encoding="utf-8") as stream:
             _send(stream, **request)
             for line in stream:
@@ -226,13 +226,13 @@ def preview(job: RenderJob, *, poster_only: bool = False, path: Path | None = No
     raise RenderError("the preview server keeps running other code than this checkout's")
 
 
-def _connect(path: Path, example: Example) -> socket.socket:
+def _connect(path: Path, example: Example, digest: str) -> socket.socket:
     conn = _try_connect(path)
     if conn:
         return conn
     log = path.with_suffix(".log")
     with open(log, "w", encoding="utf-8") as out:
-        subprocess.Popen([sys.executable, "-m", "output.preview", str(path)], cwd=ROOT, env=worker.environment(example),
+        subprocess.Popen([sys.executable, "-m", "output.preview", str(path), digest], cwd=ROOT, env=worker.environment(example),
                          stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -264,16 +264,10 @@ def stop(path: Path | None = None) -> bool:
     if not conn:
         return False
     with conn, conn.makefile("rw", encoding="utf-8") as stream:
-        _send(stream, **{**_request(RenderJob(scene=_any_scene(), example=Example()), True), "digest": "stop"})
+        _send(stream, digest="stop")  # no server serves this digest: it exits
         stream.readline()
     _wait_gone(path or socket_path())
     return True
-
-
-def _any_scene():
-    from scenes.catalog import SCENES
-
-    return SCENES[0]
 
 
 def show(job: RenderJob, *, poster_only: bool = False, open_files: bool = False) -> bool:
@@ -326,4 +320,4 @@ def watch(job: RenderJob, render_once: Callable[[RenderJob], None], lines=sys.st
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
+    serve(Path(sys.argv[1]), sys.argv[2])
