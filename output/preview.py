@@ -10,8 +10,9 @@ stops by itself after IDLE_MINUTES without requests.
 The server serves one version of the drawing code: the client that starts it hands it a digest of
 everything it imports for good (output/, scenes/kit/, scenes/catalog.py, model/, the model set);
 a request with another digest makes it exit, and the client starts a fresh one. Scene files are re-read on
-every request, so editing a scene costs no restart. Requests are served one at a time (Manim's
-config is global).
+every request, so editing a scene costs no restart. Requests are served one at a time; each render
+runs in a fork of the warm process (poster and clip at once), which keeps the server's own state
+as it was after warming up.
 """
 from __future__ import annotations
 
@@ -125,7 +126,6 @@ def serve(path: Path, digest: str) -> None:
     """Answer requests on the Unix socket `path` until idle for IDLE_MINUTES, or until a request comes
     from code of another `digest` (the client that started this server computed it)."""
     renderer = WarmRenderer()
-    started_with = os.environ.copy()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
@@ -144,11 +144,7 @@ def serve(path: Path, digest: str) -> None:
                     _send(stream, event="stale")
                     return
                 job = _job_from(request)
-                try:
-                    _answer(renderer, job, request, stream)
-                finally:
-                    os.environ.clear()
-                    os.environ.update(started_with)
+                _answer(renderer, job, request, stream)
     finally:
         server.close()
         with contextlib.suppress(FileNotFoundError):
@@ -156,20 +152,47 @@ def serve(path: Path, digest: str) -> None:
 
 
 def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> None:
-    started, cpu = time.perf_counter(), time.process_time()
-    steps = ["poster"] if request.get("poster_only") else ["poster", "clip"]
-    for step in steps:
-        try:
-            with work_dir(job, f"preview-{step}") as work:
-                produced = renderer.render(job, work, poster_only=step == "poster")
-                published = {name: _publish(source, job, name) for name, source in produced.items()}
-        except Exception as err:  # noqa: BLE001  (any failure of a scene is reported, the server lives on)
-            traceback.print_exc()  # into the server's log
-            _send(stream, event="error", message=f"{job.scene.key}: {type(err).__name__}: {err}")
-            return
-        _send(stream, event=step, seconds=round(time.perf_counter() - started, 3),
-              cpu_seconds=round(time.process_time() - cpu, 3), server=os.getpid(),
-              files={name: str(path) for name, path in published.items()})
+    """The poster and the clip, each rendered in a fork of this warm process, both at once (two
+    cores: the clip is ready about when it would be alone). A fork starts from the warm state and
+    takes nothing back, so no render can leave Manim's global state changed for the next one. The
+    trace is computed here first (torch stays in this process; the forks read it from the cache)."""
+    from model.trace import TraceInputError
+
+    started = time.perf_counter()
+    try:
+        job.example.trace(job.scene.model_for(job.example.model))
+    except TraceInputError as err:
+        _send(stream, event="error", message=f"{job.scene.key}: {err}")
+        return
+    forks = {}
+    for step in ["poster"] if request.get("poster_only") else ["poster", "clip"]:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the fork: render, publish, report, and leave without running any cleanup of the server
+            os.close(read)
+            os.write(write, json.dumps(_render_step(renderer, job, step)).encode())
+            os._exit(0)
+        os.close(write)
+        forks[pid] = (step, read)
+    while forks:
+        pid, status = os.wait()
+        step, read = forks.pop(pid)
+        with os.fdopen(read, "rb") as answer:
+            data = answer.read()
+        event = json.loads(data) if data else {"event": "error", "message": f"{job.scene.key}: the {step} render "
+                                                                           f"died (wait status {status})"}
+        _send(stream, **event, seconds=round(time.perf_counter() - started, 3), server=os.getpid())
+
+
+def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
+    try:
+        with work_dir(job, f"preview-{step}") as work:
+            produced = renderer.render(job, work, poster_only=step == "poster")
+            published = {name: str(_publish(source, job, name)) for name, source in produced.items()}
+    except BaseException as err:  # noqa: BLE001  (any failure of a scene is reported, the server lives on)
+        traceback.print_exc()  # into the server's log
+        return {"event": "error", "message": f"{job.scene.key}: {type(err).__name__}: {err}"}
+    return {"event": step, "cpu_seconds": round(time.process_time(), 3), "files": published}
 
 
 def _publish(source: Path, job: RenderJob, name: str) -> Path:
