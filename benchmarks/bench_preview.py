@@ -91,7 +91,7 @@ def main() -> None:
     print(f"  {'warm: first call (starts the preview process)':45s} {first:6.1f} s")
     for k, seen in enumerate(warm_rows, 1):
         print(f"  warm call {k}: poster after {seen['poster']:.1f} s ({seen['poster cpu']:.1f} CPU s), "
-              f"480p clip after {seen['clip']:.1f} s ({seen['clip cpu']:.1f} CPU s; the two render at once)")
+              f"480p clip after {seen['clip']:.1f} s ({seen['clip cpu']:.1f} CPU s for the clip alone)")
     poster = min(seen["poster"] for seen in warm_rows)
     clip = min(seen["clip"] for seen in warm_rows)
     print(f"poster: cold render.py / warm = {rows[0][1] / poster:.1f}×, plain manim / warm = {rows[1][1] / poster:.1f}× "

@@ -11,8 +11,7 @@ The server serves one version of the drawing code: the client that starts it han
 everything it imports for good (output/, scenes/kit/, scenes/catalog.py, model/, the model set);
 a request with another digest makes it exit, and the client starts a fresh one. Scene files are re-read on
 every request, so editing a scene costs no restart. Requests are served one at a time; each render
-runs in a fork of the warm process (poster and clip at once), which keeps the server's own state
-as it was after warming up.
+runs in a fork of the warm process, which keeps the server's own state as it was after warming up.
 """
 from __future__ import annotations
 
@@ -85,8 +84,11 @@ class WarmRenderer:
         os.environ.clear()
         os.environ.update(environment)
         _, folder = QUALITIES[job.quality]
-        options = {"media_dir": str(work), "tex_dir": str(MANIM_CACHE / "preview" / "Tex"),
-                   "text_dir": str(MANIM_CACHE / "preview" / "texts"), "input_file": str(job.scene.path), "disable_caching": True,
+        # LaTeX/text caches kept between calls, one per concurrent render (Manim's temporary SVG
+        # names are fixed: two renders sharing a folder trip over each other's)
+        caches = MANIM_CACHE / ("preview-poster" if poster_only else "preview-clip")
+        options = {"media_dir": str(work), "tex_dir": str(caches / "Tex"), "text_dir": str(caches / "texts"),
+                   "input_file": str(job.scene.path), "disable_caching": True,
                    "verbosity": "ERROR", "progress_bar": "none", "save_last_frame": poster_only,
                    "write_to_movie": not poster_only, "output_file": job.scene.cls}
         with tempconfig(options), contextlib.chdir(work):  # Manim writes a poster's .srt beside the cwd
@@ -152,10 +154,11 @@ def serve(path: Path, digest: str) -> None:
 
 
 def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> None:
-    """The poster and the clip, each rendered in a fork of this warm process, both at once (two
-    cores: the clip is ready about when it would be alone). A fork starts from the warm state and
-    takes nothing back, so no render can leave Manim's global state changed for the next one. The
-    trace is computed here first (torch stays in this process; the forks read it from the cache)."""
+    """The poster, then the clip, each rendered in a fork of this warm process. A fork starts from
+    the warm state and gives nothing back, so no render can leave Manim's global state changed for the
+    next. One after the other: rendered at once, the clip took the poster's CPU on this busy machine
+    (poster after 8 s instead of 5). The trace is computed here first (torch stays in this process;
+    the forks read the trace from the cache)."""
     from model.trace import TraceInputError
 
     started = time.perf_counter()
@@ -164,7 +167,6 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
     except TraceInputError as err:
         _send(stream, event="error", message=f"{job.scene.key}: {err}")
         return
-    forks = {}
     for step in ["poster"] if request.get("poster_only") else ["poster", "clip"]:
         read, write = os.pipe()
         pid = os.fork()
@@ -173,15 +175,14 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
             os.write(write, json.dumps(_render_step(renderer, job, step)).encode())
             os._exit(0)
         os.close(write)
-        forks[pid] = (step, read)
-    while forks:
-        pid, status = os.wait()
-        step, read = forks.pop(pid)
         with os.fdopen(read, "rb") as answer:
             data = answer.read()
+        _, status = os.waitpid(pid, 0)
         event = json.loads(data) if data else {"event": "error", "message": f"{job.scene.key}: the {step} render "
                                                                            f"died (wait status {status})"}
         _send(stream, **event, seconds=round(time.perf_counter() - started, 3), server=os.getpid())
+        if event["event"] == "error":
+            return
 
 
 def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
