@@ -178,7 +178,7 @@ def film(quality, theme, sentence, model, checkpoint, out, jobs, force, verbose)
 
 @cli.command()
 @cloup.argument("scene", required=False)
-@cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True, help="The English example to explain.")
+@cloup.option("--sentence", default=default_sentence, show_default="the models' default example", help="The example to explain.")
 @cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True)
 @cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None, help="Show this model where the scene can.")
 @checkpoint_option
