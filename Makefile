@@ -8,6 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RAY_STAMP := $(VENV)/.installed-ray
 # Debian/Ubuntu packages: cairo + pango headers for pycairo/manimpango, a minimal TeX Live for MathTex.
 SYSTEM_PACKAGES := build-essential pkg-config libcairo2-dev libpango1.0-dev \
 	texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal
@@ -29,11 +30,16 @@ $(STAMP): requirements.txt pyproject.toml | system
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . $(QUIET_PIP)
 	@touch $@
 
+# Ray is optional (pip install .[ray]); the tests need it, so the test set-up installs it
+$(RAY_STAMP): requirements-ray.txt | $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_LOCAL) -r requirements-ray.txt $(QUIET_PIP)
+	@touch $@
+
 video: setup
 	$(PY) render.py film --quality high --out media
 
 # CI runs `make test`, so the linter is enforced there too
-test: lint
+test: lint $(RAY_STAMP)
 	$(PY) -m pytest -q
 
 lint: setup

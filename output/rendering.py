@@ -43,7 +43,7 @@ TIMEOUT_ENV = worker.TIMEOUT_ENV
 SECONDS_PER_SECOND = {"low": 4, "medium": 8, "high": 15, "4k": 40}
 
 
-def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int = 0) -> dict:
+def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int | str = 0) -> dict:
     """Render one scene (or reuse an identical earlier render whose files are intact); returns its
     manifest. `slot`: where to start looking for a free Manim cache slot. OSErrors become a
     RenderError naming the scene, so a failed job is one line."""
@@ -58,7 +58,7 @@ def describe_os_error(err: OSError) -> str:
     return f"cannot write{where}: {err.strerror or err}"
 
 
-def _render(job: RenderJob, force: bool, verbose: bool, slot: int) -> dict:
+def _render(job: RenderJob, force: bool, verbose: bool, slot: int | str) -> dict:
     for path in job.outputs.values():
         if path.is_dir():
             raise RenderError(f"{job.scene.key}: '{path}' is a folder, and this render writes a file of that name")
@@ -220,16 +220,19 @@ def _alive(pid: int) -> bool:
 
 # --- Manim's LaTeX/text caches: one per slot, a slot held by one process, damaged entries removed ---
 @contextlib.contextmanager
-def cache_slot(start: int = 0):
-    """The first Manim cache folder (`.cache/manim/slot-N`, from N = `start`) that no other render,
-    in this process or another, is using; held until the block ends."""
+def cache_slot(start: int | str = 0):
+    """The first Manim cache folder (`.cache/manim/slot-N`, from N = `start`; for a named slot
+    `slot-NAME`, then `slot-NAME-1`, ...) that no other render, in this process or another, is
+    using; held until the block ends."""
     MANIM_CACHE.mkdir(parents=True, exist_ok=True)
-    for n in itertools.count(start):
-        handle = _try_lock(MANIM_CACHE / f"slot-{n}.lock")
+    names = (f"slot-{n}" for n in itertools.count(start)) if isinstance(start, int) else \
+        (f"slot-{start}" + (f"-{n}" if n else "") for n in itertools.count())
+    for name in names:
+        handle = _try_lock(MANIM_CACHE / f"{name}.lock")
         if handle is not None:
             break
     with handle:
-        yield MANIM_CACHE / f"slot-{n}"
+        yield MANIM_CACHE / name
 
 
 def damaged_cache_files(cache_dir: Path) -> list[Path]:
