@@ -19,7 +19,10 @@ from model.trace import trace as run_trace
 from output.film import Film
 from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderJob, check, check_out_dir
 from output.rendering import render as render_job
+from output.rendering import scene_beats
 from output.slides import SLIDE_FORMATS, make_slides
+from output.voice import check as check_voice
+from output.voice import write_script
 from output.terminal import describe_clip, print_scenes, run_shown
 from scenes.catalog import SCENES, THEME_NAMES, Example, UnknownScene, select
 
@@ -62,6 +65,8 @@ def example_options(f):
         checkpoint_option,
         cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=Path("media"),
                      show_default=True, help="Output folder."),
+        cloup.option("--voice", default=None, help="Narrate every beat: `synth` (espeak-ng, offline) or a folder "
+                     "of your recordings, <folder>/<scene>/<beat>.wav|mp3|m4a (see `script`)."),
         cloup.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="Scenes rendered in parallel processes (default: the number of cores)."),
         cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),
@@ -100,12 +105,16 @@ def vocab(model: str) -> None:
     print_vocab(model)
 
 
-def prepare(out: Path, entries, sentence: str, model: str | None, theme: str, checkpoint: int | None) -> Example:
-    """The one Example of this command, refused up front if any scene cannot draw it."""
+def prepare(out: Path, entries, sentence: str, model: str | None, theme: str, checkpoint: int | None,
+            voice: str | None = None) -> Example:
+    """The one Example of this command, refused up front if any scene cannot draw it (or speak it)."""
     try:
         check_out_dir(out)
+        check_voice(voice)
     except OSError as err:
         raise click.UsageError(f"cannot write to the output folder '{out}': {err.strerror or err}")
+    except ValueError as err:
+        raise click.UsageError(str(err))
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
     check(entries, example)  # a TraceInputError is bad input
     return example
@@ -126,7 +135,7 @@ def run(jobs: list[RenderJob], work, workers: int | None, verbose: bool, failed:
               help="Video container; png writes the poster frame only.")
 @cloup.option("--transparent", is_flag=True, help="Transparent background (webm, mov or png).")
 @cloup.option("--sections", is_flag=True, help="Also write one clip per beat, for slides (<name>.sections/).")
-def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force, verbose, fmt, transparent,
+def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, fmt, transparent,
            sections) -> None:
     """Render SCENES (keys from `list`, or `all`): video, .srt subtitles, poster .png, manifest .json.
 
@@ -136,9 +145,9 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
     if transparent and fmt not in TRANSPARENT_FORMATS:
         raise click.UsageError("--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
     entries = select(scenes)
-    example = prepare(out, entries, sentence, model, theme, checkpoint)
+    example = prepare(out, entries, sentence, model, theme, checkpoint, voice)
     render_jobs = [RenderJob(scene=e, example=example, quality=quality, fmt=fmt, transparent=transparent,
-                             sections=sections, out=out) for e in entries]
+                             sections=sections, out=out, voice=voice) for e in entries]
     run(render_jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot), jobs, verbose,
         "failed to render: ")
 
@@ -148,23 +157,49 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
 @example_options
 @cloup.option("--to", "to", type=cloup.Choice(SLIDE_FORMATS), default="html", show_default=True,
               help="html: a reveal.js page; pptx: PowerPoint with one video per slide; pdf: one still per slide.")
-def slides(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force, verbose, to) -> None:
-    """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out)."""
+def slides(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, to) -> None:
+    """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out).
+
+    html: an offline reveal.js page; reveal.js and the clips sit beside it in <name>.slides_assets/."""
     entries = select(scenes)
-    example = prepare(out, entries, sentence, model, theme, checkpoint)
-    slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out) for e in entries]
+    example = prepare(out, entries, sentence, model, theme, checkpoint, voice)
+    slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out, voice=voice) for e in entries]
     run(slide_jobs, lambda job, slot: make_slides(job, to, verbose), jobs, verbose, "failed to make slides: ",
-        describe=lambda job, path: f"{job.scene.key}: {path}")
+        describe=lambda job, made: f"{job.scene.key}: {made['file']}")
+
+
+@cli.command()
+@cloup.argument("scenes", nargs=-1)
+@cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True, help="The English example.")
+@cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None, help="As for render.")
+@checkpoint_option
+@cloup.option("--out", type=cloup.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the script here (.csv, .json, else text) instead of printing it.")
+@cloup.option("--verbose", is_flag=True, help="Show Manim's own log.")
+def script(scenes, sentence, model, checkpoint, out, verbose) -> None:
+    """The narration of SCENES as a recording script: scene, beat, file to record, target seconds, text.
+
+    Record each beat into <folder>/<scene>/<beat>.wav, then `render SCENE --voice <folder>`. No video
+    is rendered: each scene runs once with its animations skipped (a few seconds)."""
+    entries = select(scenes)
+    folder = out.parent if out else Path("media")
+    example = prepare(folder, entries, sentence, model, "dark", checkpoint)
+    beats = run([RenderJob(scene=e, example=example, out=folder) for e in entries],
+                lambda job, slot: scene_beats(job, verbose), None, verbose, "failed to read the beats of: ",
+                describe=lambda job, found: f"{job.scene.key}: {len(found)} beats")
+    text = write_script([b for found in beats for b in found], out)
+    click.echo(f"script: {out}" if out else text)
 
 
 @cli.command()
 @example_options
-def film(quality, theme, sentence, model, checkpoint, out, jobs, force, verbose) -> None:
+def film(quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose) -> None:
     """The whole story: every scene in order, stitched into one video with chapters and one .srt.
 
     Each scene's own clip is rendered (or reused) first; the film is <out>/film[--...].mp4.
     """
-    the_film = Film(example=prepare(out, SCENES, sentence, model, theme, checkpoint), quality=quality, out=out)
+    the_film = Film(example=prepare(out, SCENES, sentence, model, theme, checkpoint, voice), quality=quality,
+                    out=out, voice=voice)
     manifests = run(the_film.jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot),
                     jobs, verbose, "the film needs every scene; failed: ")
     started = time.perf_counter()

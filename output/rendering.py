@@ -7,6 +7,7 @@ last render is not rendered again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from model.files import atomic_write_text
 from model.trace import MODEL_NAMES, model_info
-from output import worker
+from output import voice, worker
 from output.cache import cache_key, cached_manifest, tool_versions
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob
 
@@ -33,15 +34,34 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int
     started = time.perf_counter()
     cache_dir = MANIM_CACHE / f"slot-{slot}"
     with work_dir(job, "render") as work:
-        worker.run(job.example, manim_args(job, work, cache_dir=cache_dir), what=job.scene.key, verbose=verbose)
+        example, voice_info = job.example, None
+        if job.voice is not None:  # clean per-beat recordings, which the scene mixes in and waits for
+            folder, voice_info = voice.prepare(job, work, verbose)
+            example = dataclasses.replace(example, voice=folder)
+        worker.run(example, manim_args(job, work, cache_dir=cache_dir), what=job.scene.key, verbose=verbose)
         if job.transparent and job.fmt != "png":
             # decoders drop a webm's alpha; a still render keeps it for the poster
             worker.run(job.example, manim_args(job, work / "poster", last_frame_only=True, cache_dir=cache_dir),
                        what=job.scene.key, verbose=verbose)
         produced = _collect(job, work)
         manifest = _manifest(job, produced, time.perf_counter() - started, key)
+        manifest["beats"] = played_beats(work, job.scene.cls)
+        if voice_info is not None:
+            manifest["voice"] = voice.report(voice_info, manifest["beats"])
         _publish(job, produced, manifest)
         return {**manifest, "cached": False}
+
+
+def scene_beats(job: RenderJob, verbose: bool = False) -> list[voice.Beat]:
+    """A scene's beats (name, narration, length without a voice), from a dry run: no video is made."""
+    with work_dir(job, "beats") as work:
+        return voice.scene_beats(job, work, verbose)
+
+
+def played_beats(media: Path, cls: str) -> list[dict]:
+    """The beats as the scene base played them (name, narration, start, end, seconds of speech)."""
+    beats = media / "beats" / f"{cls}.json"
+    return json.loads(beats.read_text(encoding="utf-8")) if beats.exists() else []
 
 
 def manim_args(job: RenderJob, work: Path, last_frame_only: bool = False, cache_dir: Path | None = None) -> list[str]:
