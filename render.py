@@ -6,6 +6,7 @@ prints. Bad input exits 2 with one line on stderr; a failed render exits 1 and n
 """
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -17,12 +18,10 @@ from model.report import print_trace, print_vocab
 from model.trace import DEFAULT_MODEL, DEFAULT_SENTENCE, MODEL_NAMES, TraceInputError
 from model.trace import trace as run_trace
 from output.film import Film
-from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderJob, check, check_out_dir
+from output import voice as speech
+from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderError, RenderJob, check, check_out_dir
 from output.rendering import render as render_job
-from output.rendering import scene_beats
 from output.slides import SLIDE_FORMATS, make_slides
-from output.voice import check as check_voice
-from output.voice import write_script
 from output.terminal import describe_clip, print_scenes, run_shown
 from scenes.catalog import SCENES, THEME_NAMES, Example, UnknownScene, select
 
@@ -48,33 +47,34 @@ model_option = cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=D
                             show_default=True, help="Which trained variant to run.")
 checkpoint_option = cloup.option("--checkpoint", type=click.IntRange(min=0), default=None,
                                  help="The attention model's weights at training checkpoint K (0 = untrained).")
+WHAT_OPTIONS = [  # what to explain: shared by render, slides, film and script
+    cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True,
+                 help="The English example to explain (see `vocab` for the words the model knows)."),
+    cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None,
+                 help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
+                      "default: the model each scene's story needs."),
+    checkpoint_option,
+]
+VERBOSE_OPTION = cloup.option("--verbose", is_flag=True, help="Show Manim's own log.")
 
 
-def example_options(f):
-    """Options shared by render, slides and film: what to explain and how it looks."""
-    options = [
-        cloup.option("--quality", type=cloup.Choice(list(QUALITIES)), default="high", show_default=True,
-                     help="Manim preset: low 480p15, medium 720p30, high 1080p60, 4k 2160p60."),
-        cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True,
-                     help="dark for screens, light for slides and print."),
-        cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True,
-                     help="The English example to explain (see `vocab` for the words the model knows)."),
-        cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None,
-                     help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
-                          "default: the model each scene's story needs."),
-        checkpoint_option,
-        cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=Path("media"),
-                     show_default=True, help="Output folder."),
-        cloup.option("--voice", default=None, help="Narrate every beat: `synth` (espeak-ng, offline) or a folder "
-                     "of your recordings, <folder>/<scene>/<beat>.wav|mp3|m4a (see `script`)."),
-        cloup.option("--jobs", type=click.IntRange(min=1), default=None,
-                     help="Scenes rendered in parallel processes (default: the number of cores)."),
-        cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),
-        cloup.option("--verbose", is_flag=True, help="Show Manim's own log."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+def options(*decorators):
+    return lambda f: functools.reduce(lambda g, option: option(g), reversed(decorators), f)
+
+
+example_options = options(  # render, slides and film: what to explain, how it looks, where it goes
+    cloup.option("--quality", type=cloup.Choice(list(QUALITIES)), default="high", show_default=True,
+                 help="Manim preset: low 480p15, medium 720p30, high 1080p60, 4k 2160p60."),
+    cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True,
+                 help="dark for screens, light for slides and print."),
+    *WHAT_OPTIONS,
+    cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=Path("media"),
+                 show_default=True, help="Output folder."),
+    cloup.option("--voice", help="Speak every beat: synth (espeak-ng) or a folder of recordings (see script)."),
+    cloup.option("--jobs", type=click.IntRange(min=1), default=None,
+                 help="Scenes rendered in parallel processes (default: the number of cores)."),
+    cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),
+    VERBOSE_OPTION)
 
 
 @cli.command(name="list")
@@ -110,11 +110,9 @@ def prepare(out: Path, entries, sentence: str, model: str | None, theme: str, ch
     """The one Example of this command, refused up front if any scene cannot draw it (or speak it)."""
     try:
         check_out_dir(out)
-        check_voice(voice)
     except OSError as err:
         raise click.UsageError(f"cannot write to the output folder '{out}': {err.strerror or err}")
-    except ValueError as err:
-        raise click.UsageError(str(err))
+    speech.check(voice)  # a VoiceError is bad input
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
     check(entries, example)  # a TraceInputError is bad input
     return example
@@ -170,24 +168,15 @@ def slides(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs
 
 @cli.command()
 @cloup.argument("scenes", nargs=-1)
-@cloup.option("--sentence", default=DEFAULT_SENTENCE, show_default=True, help="The English example.")
-@cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None, help="As for render.")
-@checkpoint_option
-@cloup.option("--out", type=cloup.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the script here (.csv, .json, else text) instead of printing it.")
-@cloup.option("--verbose", is_flag=True, help="Show Manim's own log.")
-def script(scenes, sentence, model, checkpoint, out, verbose) -> None:
-    """The narration of SCENES as a recording script: scene, beat, file to record, target seconds, text.
+@options(*WHAT_OPTIONS, VERBOSE_OPTION)
+@cloup.option("--out", type=cloup.Path(dir_okay=False, path_type=Path), help="A file (.csv, .json, else text).")
+def script(scenes, sentence, model, checkpoint, verbose, out) -> None:
+    """The narration of SCENES as a recording script: scene, beat, file to record, seconds, text.
 
-    Record each beat into <folder>/<scene>/<beat>.wav, then `render SCENE --voice <folder>`. No video
-    is rendered: each scene runs once with its animations skipped (a few seconds)."""
+    Record <folder>/<scene>/<beat>.wav, then `render SCENE --voice <folder>`. No video is made."""
     entries = select(scenes)
-    folder = out.parent if out else Path("media")
-    example = prepare(folder, entries, sentence, model, "dark", checkpoint)
-    beats = run([RenderJob(scene=e, example=example, out=folder) for e in entries],
-                lambda job, slot: scene_beats(job, verbose), None, verbose, "failed to read the beats of: ",
-                describe=lambda job, found: f"{job.scene.key}: {len(found)} beats")
-    text = write_script([b for found in beats for b in found], out)
+    example = prepare(out.parent if out else Path("."), entries, sentence, model, "dark", checkpoint)
+    text = speech.recording_script([RenderJob(scene=e, example=example) for e in entries], out, verbose)
     click.echo(f"script: {out}" if out else text)
 
 
@@ -212,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input becomes one `error:` line and exit code 2 (usage errors included)."""
     try:
         cli.main(args=argv, prog_name="render.py", standalone_mode=False)
-    except (UnknownScene, TraceInputError) as err:
+    except (UnknownScene, TraceInputError, speech.VoiceError) as err:
         fail(str(err))
+    except RenderError as err:  # what the runner does not catch: a script's dry runs
+        fail(str(err), code=EXIT_RENDER_FAILED)
     except click.UsageError as err:  # bad options, and input we refuse
         fail(err.format_message())
     except click.exceptions.Abort:

@@ -36,7 +36,7 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int
     with work_dir(job, "render") as work:
         example, voice_info = job.example, None
         if job.voice is not None:  # clean per-beat recordings, which the scene mixes in and waits for
-            folder, voice_info = voice.prepare(job, work, verbose)
+            folder, voice_info = voice.prepare(job, work, verbose, slot)
             example = dataclasses.replace(example, voice=folder)
         worker.run(example, manim_args(job, work, cache_dir=cache_dir), what=job.scene.key, verbose=verbose)
         if job.transparent and job.fmt != "png":
@@ -50,12 +50,6 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int
             manifest["voice"] = voice.report(voice_info, manifest["beats"])
         _publish(job, produced, manifest)
         return {**manifest, "cached": False}
-
-
-def scene_beats(job: RenderJob, verbose: bool = False) -> list[voice.Beat]:
-    """A scene's beats (name, narration, length without a voice), from a dry run: no video is made."""
-    with work_dir(job, "beats") as work:
-        return voice.scene_beats(job, work, verbose)
 
 
 def played_beats(media: Path, cls: str) -> list[dict]:

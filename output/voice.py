@@ -18,8 +18,10 @@ import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
+import tempfile
 import wave
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -30,6 +32,7 @@ import numpy as np
 from model.files import atomic_write_bytes
 from output import worker
 from output.jobs import ROOT, RenderError, RenderJob
+from output.runner import run_jobs
 from scenes.catalog import RECORDING_EXTENSIONS
 
 SYNTH = "synth"
@@ -38,7 +41,7 @@ SYNTH_VOICE = "en-us"
 SYNTH_WORDS_PER_MINUTE = 160
 RATE = 48_000
 TARGET_LUFS = -16.0
-PEAK_CEILING = 10 ** (-1.0 / 20)  # -1 dBFS
+PEAK_CEILING = 10 ** (-1.5 / 20)  # -1.5 dBFS: headroom for the AAC encoder's overshoot
 SILENCE_DB = -40.0  # quieter than this, relative to the loudest 10 ms, is silence at the ends
 SYNTH_CACHE = ROOT / ".cache" / "voice"
 # what the synthesiser reads better spelled out
@@ -54,17 +57,21 @@ class Beat:
 
 
 # --- which voice ---------------------------------------------------------------------------------
+class VoiceError(ValueError):
+    """A --voice that cannot be used: the synthesiser is missing, or the folder is not there."""
+
+
 def check(voice: str | None) -> None:
-    """ValueError with one clear sentence when `voice` cannot be used on this machine."""
+    """VoiceError with one clear sentence when `voice` cannot be used on this machine."""
     if voice is None:
         return
     if voice == SYNTH:
         if shutil.which(SYNTH_COMMAND) is None:
-            raise ValueError(f"--voice synth needs {SYNTH_COMMAND} (Debian package espeak-ng; `make setup` "
+            raise VoiceError(f"--voice synth needs {SYNTH_COMMAND} (Debian package espeak-ng; `make setup` "
                              "installs it)")
         return
     if not Path(voice).is_dir():
-        raise ValueError(f"--voice: '{voice}' is neither `synth` nor a folder of recordings "
+        raise VoiceError(f"--voice: '{voice}' is neither `synth` nor a folder of recordings "
                          "(<folder>/<scene>/<beat>.wav|mp3|m4a; `render.py script` lists the beats)")
 
 
@@ -77,7 +84,7 @@ def describe(voice: str) -> str:
 
 def synth_version() -> str:
     out = subprocess.run([SYNTH_COMMAND, "--version"], capture_output=True, text=True).stdout
-    return " ".join(out.split()[:4]).replace("text-to-speech:", "").strip() or SYNTH_COMMAND
+    return " ".join(word for word in out.split()[:4] if word != "text-to-speech:") or SYNTH_COMMAND
 
 
 def cache_part(job: RenderJob) -> list | None:
@@ -101,15 +108,31 @@ def _recordings(voice: Path, scene: str) -> list[Path]:
 
 
 # --- the beats of a scene, without rendering video -------------------------------------------------
-def scene_beats(job: RenderJob, work: Path, verbose: bool = False) -> list[Beat]:
-    """Run the scene with every animation skipped (Manim's -s: one still at 160x90) and read the beats
-    the scene base wrote: names, narration and how long each lasts silent."""
+def scene_beats(job: RenderJob, work: Path | None = None, verbose: bool = False, slot: int = 0) -> list[Beat]:
+    """Run the scene with every animation skipped (Manim's -s: only the last frame is drawn) and read
+    the beats the scene base wrote: names, narration and how long each lasts silent. `work`: a folder
+    to run in (default: a temporary one); `slot`: whose LaTeX/text caches to use, as for a render."""
+    from output.rendering import MANIM_CACHE, manim_args  # rendering imports this module
+
+    if work is None:
+        with tempfile.TemporaryDirectory(prefix="beats-") as tmp:
+            return scene_beats(job, Path(tmp), verbose, slot)
     media = work / "dry-run"
-    silent = replace(job.example, voice=None)
-    worker.run(silent, ["render", "-s", "--disable_caching", "--silent", "-r", "160,90", "--media_dir", str(media),
-                        str(job.scene.path), job.scene.cls], what=job.scene.key, verbose=verbose)
+    dry = replace(job, example=replace(job.example, voice=None), quality="low", fmt="mp4", transparent=False)
+    worker.run(dry.example, manim_args(dry, media, last_frame_only=True, cache_dir=MANIM_CACHE / f"slot-{slot}"),
+               what=job.scene.key, verbose=verbose)
     beats = json.loads((media / "beats" / f"{job.scene.cls}.json").read_text(encoding="utf-8"))
     return [Beat(job.scene.key, b["name"], b["narration"], round(b["end"] - b["start"], 2)) for b in beats]
+
+
+def recording_script(jobs: list[RenderJob], target: Path | None, verbose: bool = False) -> str:
+    """The recording script of the jobs' scenes (their dry runs in parallel), written to `target` as
+    `write_script` does; RenderError naming the scenes whose beats could not be read."""
+    outcome = run_jobs(jobs, lambda job, slot: scene_beats(job, verbose=verbose, slot=slot),
+                       longest_first=lambda job: job.scene.typical_seconds)
+    if outcome.failures:
+        raise RenderError("\n".join(str(err) for _, err in outcome.failures))
+    return write_script([beat for _, beats in outcome.results for beat in beats], target)
 
 
 def write_script(beats: list[Beat], target: Path | None) -> str:
@@ -136,14 +159,15 @@ def write_script(beats: list[Beat], target: Path | None) -> str:
 
 
 # --- preparing the recordings a scene plays --------------------------------------------------------
-def prepare(job: RenderJob, work: Path, verbose: bool = False) -> tuple[Path, dict]:
+def prepare(job: RenderJob, work: Path, verbose: bool = False, slot: int = 0) -> tuple[Path, dict]:
     """Clean per-beat WAVs for `job.scene` in <work>/voice/<scene>/ (the folder to hand the scene as
     `Example.voice`), and what the manifest says of them: source, target loudness, each beat's result."""
     folder = work / "voice"
     (folder / job.scene.key).mkdir(parents=True, exist_ok=True)
     info: dict = {"source": describe(job.voice), "target_lufs": TARGET_LUFS, "loudness": {}}
     if job.voice == SYNTH:
-        sources = {b.name: synthesise(b.narration) for b in scene_beats(job, work, verbose) if b.narration.strip()}
+        beats = scene_beats(job, work, verbose, slot)
+        sources = {b.name: synthesise(b.narration) for b in beats if b.narration.strip()}
     else:
         sources = {p.stem: p for p in _recordings(Path(job.voice), job.scene.key)}
     for name, source in sources.items():
@@ -166,7 +190,7 @@ def report(info: dict, beats: list[dict]) -> dict:
 
 def synthesise(text: str) -> Path:
     """The synthesiser's WAV of `text` (cached by text, voice and version under .cache/voice/)."""
-    spoken = text
+    spoken = re.sub(r"(\d)\s*[-–]\s*(\d)", r"\1 to \2", text)  # 31-40 words: "31 to 40", not "dash"
     for symbol, words in SPOKEN.items():
         spoken = spoken.replace(symbol, words)
     key = hashlib.sha256(json.dumps([synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE, spoken]).encode()).hexdigest()

@@ -53,6 +53,8 @@ class Browser:
         self.call("Network.emulateNetworkConditions", offline=True, latency=0, downloadThroughput=-1,
                   uploadThroughput=-1)
         self.call("Page.enable")
+        self.call("Emulation.setDeviceMetricsOverride", width=self.size[0], height=self.size[1],
+                  deviceScaleFactor=1, mobile=False)
         return self
 
     def __exit__(self, *exc) -> None:

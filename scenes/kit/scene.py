@@ -100,7 +100,8 @@ class ExplainerScene(Scene):
 
     def _speak(self, name: str) -> float | None:
         """Play this beat's recording from now on, if the voice has one; its length in seconds."""
-        recording = find_recording(self.example.voice, self.story.key or type(self).__name__, name)
+        scene = type(self).story.key or type(self).__name__  # the class's entry (a scene may use self.story)
+        recording = find_recording(self.example.voice, scene, name)
         if recording is None:
             return None
         self.add_sound(str(recording))
