@@ -167,6 +167,11 @@ def test_synth_voice_is_in_the_clip_and_the_subtitles_follow_it(out, script):
         first_cue = next(c for c in cues if beat["text"].startswith(c.content))
         onset = speech_onset(track, first_cue.start.total_seconds())
         assert first_cue.start.total_seconds() == pytest.approx(onset, abs=0.2)
+        # ... and its last cue ends with the speech, which the track shows ending there
+        last_cue = [c for c in cues if c.content in beat["text"]][-1]
+        in_beat = np.flatnonzero(loud_windows(track)) * 0.02
+        speech_end = in_beat[(in_beat >= played["start"]) & (in_beat < played["end"])][-1] + 0.02
+        assert last_cue.end.total_seconds() == pytest.approx(speech_end, abs=0.2)
         # the picture waits for the voice: the beat lasts until its speech has ended
         assert played["speech"] > 2 and played["end"] - played["start"] >= played["speech"] - FRAME
         speech = track[int(played["start"] * voice.RATE): int((played["start"] + played["speech"]) * voice.RATE)]
