@@ -21,6 +21,7 @@ from output.cache import cache_key, cached_manifest, tool_versions
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob
 
 WORK_DIR = ".work"
+SILENT_FORMATS = ("png", "gif")  # no sound track: a voice would change nothing
 MANIM_CACHE = ROOT / ".cache" / "manim"  # one sub-folder per concurrent render slot
 
 
@@ -35,7 +36,7 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int
     cache_dir = MANIM_CACHE / f"slot-{slot}"
     with work_dir(job, "render") as work:
         example, voice_info = job.example, None
-        if job.voice is not None:  # clean per-beat recordings, which the scene mixes in and waits for
+        if job.voice is not None and job.fmt not in SILENT_FORMATS:  # per-beat recordings, mixed in and waited for
             folder, voice_info = voice.prepare(job, work, verbose, slot)
             example = dataclasses.replace(example, voice=folder)
         worker.run(example, manim_args(job, work, cache_dir=cache_dir), what=job.scene.key, verbose=verbose)
