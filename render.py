@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""render.py — the command line of the attention explainer: list, trace, vocab, render, slides, film.
+"""render.py — the command line of the attention explainer: list, trace, vocab, render, slides, script, film.
 
 It parses options into one Example (what to draw) and jobs, hands them to the output package, and
 prints. Bad input exits 2 with one line on stderr; a failed render exits 1 and names the scene.
@@ -154,7 +154,7 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs
 @cloup.argument("scenes", nargs=-1)
 @example_options
 @cloup.option("--to", "to", type=cloup.Choice(SLIDE_FORMATS), default="html", show_default=True,
-              help="html: a reveal.js page; pptx: PowerPoint with one video per slide; pdf: one still per slide.")
+              help="html: an offline reveal.js page; pptx: PowerPoint, a video per slide; pdf: a still per slide.")
 def slides(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, to) -> None:
     """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out).
 

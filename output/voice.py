@@ -15,6 +15,7 @@ the scene with Manim's last-frame mode, which skips every animation but keeps th
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -82,6 +83,7 @@ def describe(voice: str) -> str:
     return f"recordings: {Path(voice).resolve()}"
 
 
+@functools.lru_cache(maxsize=1)
 def synth_version() -> str:
     out = subprocess.run([SYNTH_COMMAND, "--version"], capture_output=True, text=True).stdout
     return " ".join(word for word in out.split()[:4] if word != "text-to-speech:") or SYNTH_COMMAND
