@@ -9,16 +9,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RAY_STAMP := $(VENV)/.installed-ray
-# Debian/Ubuntu packages: cairo + pango headers for pycairo/manimpango, a minimal TeX Live for MathTex.
+# Debian/Ubuntu packages: cairo + pango headers for pycairo/manimpango, a minimal TeX Live for MathTex;
+# espeak-ng (the offline voice, --voice synth); chromium and poppler-utils (the tests open the slides
+# page in a headless browser and read the PDF slides' pages).
 SYSTEM_PACKAGES := build-essential pkg-config libcairo2-dev libpango1.0-dev \
-	texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal
+	texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal \
+	espeak-ng chromium poppler-utils
+# reveal.js for offline slides pages, pinned in the script, from the npm registry
+REVEAL := vendor/reveal.js/package.json
 # A local wheel directory (if present) supplies the CPU build of torch.
 PIP_LOCAL := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
 .PHONY: all setup system video test lint clean-setup
 all: video
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(REVEAL)
 
 # dpkg is asked every time (a fraction of a second); apt-get runs only for what is missing
 system:
@@ -35,6 +40,9 @@ $(RAY_STAMP): requirements-ray.txt | $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_LOCAL) -r requirements-ray.txt $(QUIET_PIP)
 	@touch $@
 
+$(REVEAL): tools/fetch_revealjs.sh | system
+	@bash tools/fetch_revealjs.sh
+
 video: setup
 	$(PY) render.py film --quality high --out media
 
@@ -46,4 +54,4 @@ lint: setup
 	$(PY) -m ruff check .
 
 clean-setup:
-	rm -rf $(VENV)
+	rm -rf $(VENV) vendor

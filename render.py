@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""render.py — the command line of the attention explainer: list, trace, vocab, render, slides, film.
+"""render.py — the command line of the attention explainer: list, trace, vocab, render, slides, script, film.
 
 It parses options into one Example (what to draw) and jobs, hands them to the output package, and
 prints. Bad input exits 2 with one line on stderr; a failed render exits 1 and names the scene.
@@ -21,7 +21,8 @@ from output import batch as batches
 from output import preview as previews
 from output import worker
 from output.film import Film
-from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderJob, check, select_scenes, trace_warnings
+from output import voice as speech
+from output.jobs import FORMATS, QUALITIES, TRANSPARENT_FORMATS, RenderError, RenderJob, check, select_scenes, trace_warnings
 from output.rendering import describe_os_error, prepare_out
 from output.rendering import render as render_job
 from output.slides import SLIDE_FORMATS, make_slides
@@ -50,6 +51,15 @@ model_option = cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=D
                             show_default=True, help="Which trained variant to run.")
 checkpoint_option = cloup.option("--checkpoint", type=click.IntRange(min=0), default=None,
                                  help="The attention model's weights at training checkpoint K (0 = untrained).")
+WHAT_OPTIONS = [  # what to explain: shared by render, slides, film and script
+    cloup.option("--sentence", default=default_sentence, show_default="the models' default example",
+                 help="The example to explain (see `vocab` for the words the model knows and the default)."),
+    cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None,
+                 help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
+                      "default: the model each scene's story needs."),
+    checkpoint_option,
+]
+VERBOSE_OPTION = cloup.option("--verbose", is_flag=True, help="Show Manim's own log.")
 
 
 def _folder(ctx, param, value) -> Path:
@@ -58,28 +68,22 @@ def _folder(ctx, param, value) -> Path:
     return Path(value)
 
 
-def example_options(f):
-    """Options shared by render, slides and film: what to explain and how it looks."""
-    options = [
-        cloup.option("--quality", type=cloup.Choice(list(QUALITIES)), default="high", show_default=True,
-                     help="Manim preset: low 480p15, medium 720p30, high 1080p60, 4k 2160p60."),
-        cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True,
-                     help="dark for screens, light for slides and print."),
-        cloup.option("--sentence", default=default_sentence, show_default="the models' default example",
-                     help="The example to explain (see `vocab` for the words the model knows and the default)."),
-        cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None,
-                     help="Show this model where a scene can (relay and bottleneck: plain or lstm); "
-                          "default: the model each scene's story needs."),
-        checkpoint_option,
-        cloup.option("--out", default="media", show_default=True, callback=_folder, help="Output folder."),
-        cloup.option("--jobs", type=click.IntRange(min=1), default=None,
-                     help="Scenes rendered in parallel processes (default: the number of cores)."),
-        cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),
-        cloup.option("--verbose", is_flag=True, help="Show Manim's own log."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+def options(*decorators):
+    return lambda f: functools.reduce(lambda g, option: option(g), reversed(decorators), f)
+
+
+example_options = options(  # render, slides and film: what to explain, how it looks, where it goes
+    cloup.option("--quality", type=cloup.Choice(list(QUALITIES)), default="high", show_default=True,
+                 help="Manim preset: low 480p15, medium 720p30, high 1080p60, 4k 2160p60."),
+    cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True,
+                 help="dark for screens, light for slides and print."),
+    *WHAT_OPTIONS,
+    cloup.option("--out", default="media", show_default=True, callback=_folder, help="Output folder."),
+    cloup.option("--voice", help="Speak every beat: synth (espeak-ng) or a folder of recordings (see script)."),
+    cloup.option("--jobs", type=click.IntRange(min=1), default=None,
+                 help="Scenes rendered in parallel processes (default: the number of cores)."),
+    cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),
+    VERBOSE_OPTION)
 
 
 @cli.command(name="list")
@@ -112,9 +116,11 @@ def vocab(model: str) -> None:
     print_vocab(model)
 
 
-def prepare(out: Path, entries, sentence: str, model: str | None, theme: str, checkpoint: int | None) -> Example:
-    """The one Example of this command, refused up front if any scene cannot draw it or `out` is not
-    writable; what dead runs left in `out` is removed."""
+def prepare(out: Path, entries, sentence: str, model: str | None, theme: str, checkpoint: int | None,
+            voice: str | None = None) -> Example:
+    """The one Example of this command, refused up front if any scene cannot draw it (or speak it) or
+    `out` is not writable; what dead runs left in `out` is removed."""
+    speech.check(voice)  # a VoiceError is bad input
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
     check(entries, example)  # a TraceInputError is bad input
     try:
@@ -141,7 +147,7 @@ def run(jobs: list[RenderJob], work, workers: int | None, verbose: bool, failed:
               help="Video container; png writes the poster frame only.")
 @cloup.option("--transparent", is_flag=True, help="Transparent background (webm, mov or png).")
 @cloup.option("--sections", is_flag=True, help="Also write one clip per beat, for slides (<name>.sections/).")
-def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force, verbose, fmt, transparent,
+def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, fmt, transparent,
            sections) -> None:
     """Render SCENES (keys from `list`, or `all`): video, .srt subtitles, poster .png, manifest .json.
 
@@ -152,9 +158,9 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
     if transparent and fmt not in TRANSPARENT_FORMATS:
         raise click.UsageError("--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
     entries = select_scenes(scenes)
-    example = prepare(out, entries, sentence, model, theme, checkpoint)
+    example = prepare(out, entries, sentence, model, theme, checkpoint, voice)
     render_jobs = [RenderJob(scene=e, example=example, quality=quality, fmt=fmt, transparent=transparent,
-                             sections=sections, out=out) for e in entries]
+                             sections=sections, out=out, voice=voice) for e in entries]
     run(render_jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot), jobs, verbose,
         "failed to render: ")
 
@@ -163,24 +169,41 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force
 @cloup.argument("scenes", nargs=-1)
 @example_options
 @cloup.option("--to", "to", type=cloup.Choice(SLIDE_FORMATS), default="html", show_default=True,
-              help="html: a reveal.js page; pptx: PowerPoint with one video per slide; pdf: one still per slide.")
-def slides(scenes, quality, theme, sentence, model, checkpoint, out, jobs, force, verbose, to) -> None:
-    """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out)."""
+              help="html: an offline reveal.js page; pptx: PowerPoint, a video per slide; pdf: a still per slide.")
+def slides(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, to) -> None:
+    """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out).
+
+    html: an offline reveal.js page; reveal.js and the clips sit beside it in <name>.slides_assets/."""
     entries = select_scenes(scenes)
-    example = prepare(out, entries, sentence, model, theme, checkpoint)
-    slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out) for e in entries]
+    example = prepare(out, entries, sentence, model, theme, checkpoint, voice)
+    slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out, voice=voice) for e in entries]
     run(slide_jobs, lambda job, slot: make_slides(job, to, verbose), jobs, verbose, "failed to make slides: ",
-        describe=lambda job, path: f"{job.scene.key}: {path}")
+        describe=lambda job, made: f"{job.scene.key}: {made['file']}")
+
+
+@cli.command()
+@cloup.argument("scenes", nargs=-1)
+@options(*WHAT_OPTIONS, VERBOSE_OPTION)
+@cloup.option("--out", type=cloup.Path(dir_okay=False, path_type=Path), help="A file (.csv, .json, else text).")
+def script(scenes, sentence, model, checkpoint, verbose, out) -> None:
+    """The narration of SCENES as a recording script: scene, beat, file to record, seconds, text.
+
+    Record <folder>/<scene>/<beat>.wav, then `render SCENE --voice <folder>`. No video is made."""
+    entries = select_scenes(scenes)
+    example = prepare(out.parent if out else Path("."), entries, sentence, model, "dark", checkpoint)
+    text = speech.recording_script([RenderJob(scene=e, example=example) for e in entries], out, verbose)
+    click.echo(f"script: {out}" if out else text)
 
 
 @cli.command()
 @example_options
-def film(quality, theme, sentence, model, checkpoint, out, jobs, force, verbose) -> None:
+def film(quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose) -> None:
     """The whole story: every scene in order, stitched into one video with chapters and one .srt.
 
     Each scene's own clip is rendered (or reused) first; the film is <out>/film[--...].mp4.
     """
-    the_film = Film(example=prepare(out, SCENES, sentence, model, theme, checkpoint), quality=quality, out=out)
+    the_film = Film(example=prepare(out, SCENES, sentence, model, theme, checkpoint, voice), quality=quality,
+                    out=out, voice=voice)
     manifests = run(the_film.jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot),
                     jobs, verbose, "the film needs every scene; failed: ")
     started = time.perf_counter()
@@ -250,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     worker.stop_on_signals()  # Ctrl-C or a kill ends the workers first, then this command
     try:
         cli.main(args=args, prog_name="render.py", standalone_mode=False)
-    except (UnknownScene, TraceInputError, batches.BatchError) as err:
+    except (UnknownScene, TraceInputError, batches.BatchError, speech.VoiceError) as err:
         fail(str(err))
+    except RenderError as err:  # what the runner does not catch: a script's dry runs
+        fail(str(err), code=EXIT_RENDER_FAILED)
     except click.UsageError as err:  # bad options, and input we refuse
         fail(err.format_message())
     except click.exceptions.Abort:

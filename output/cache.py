@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from output.jobs import ROOT, RenderJob
+from output.voice import cache_part as voice_cache_part
 
 SOURCE_ROOTS = (ROOT / "scenes", ROOT / "output")
 
@@ -63,6 +64,7 @@ def cache_key(job: RenderJob, roots: tuple[Path, ...] = SOURCE_ROOTS) -> str:
         "scene_class": [job.scene.module, job.scene.cls],
         "example": [example.sentence, example.model, example.checkpoint, example.theme],
         "options": [job.quality, job.fmt, job.transparent, job.sections],
+        "voice": voice_cache_part(job),
         "tools": tool_versions(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

@@ -2,7 +2,8 @@
 
 `Film` owns the film's name (`film[--...]`, named like a scene's clip), the render jobs of its
 scenes and its manifest. The clips share codec and size (one quality, one format), so their packets
-are copied into the film without re-encoding: stitching takes a second, not minutes.
+are copied into the film without re-encoding: stitching takes a second, not minutes. With a voice,
+their sound tracks are joined and encoded once (a few seconds of AAC encoding for the whole film).
 """
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import srt
 
 from model.files import atomic_path, atomic_write_text
 from model.trace import DEFAULT_MODEL, MODEL_NAMES
 from output.jobs import RenderJob, stem
+from output.voice import RATE, encode_into, sound_track
+from output.voice import describe as describe_voice
 from scenes.catalog import SCENES, Example, SceneEntry
 
 
@@ -26,6 +30,7 @@ class Film:
     quality: str = "high"
     out: Path = Path("media")
     scenes: tuple[SceneEntry, ...] = SCENES
+    voice: str | None = None  # "synth" or a folder of recordings: every clip, hence the film, speaks
 
     @property
     def path(self) -> Path:
@@ -36,7 +41,8 @@ class Film:
     @property
     def jobs(self) -> list[RenderJob]:
         """The scenes' clips, in story order (rendered, or reused, before stitching)."""
-        return [RenderJob(scene=s, example=self.example, quality=self.quality, out=self.out) for s in self.scenes]
+        return [RenderJob(scene=s, example=self.example, quality=self.quality, out=self.out, voice=self.voice)
+                for s in self.scenes]
 
     def assemble(self, manifests: list[dict]) -> dict:
         """Stitch the rendered clips (their `manifests`, in story order) and write the film's manifest."""
@@ -48,26 +54,33 @@ class Film:
                     "scenes": [m["files"]["manifest"] for m in manifests]}
         if self.example.checkpoint is not None:
             manifest["checkpoint"] = self.example.checkpoint
+        if self.voice is not None:
+            manifest["voice"] = describe_voice(self.voice)
         atomic_write_text(self.path.with_suffix(".json"), json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
         return manifest
 
 
 def stitch(clips: list[tuple[str, Path, Path | None]], target: Path) -> dict:
     """clips: (chapter title, video, subtitles or None) in order. Writes target video and .srt.
+    Video packets are copied; sound tracks (clips with a voice) are joined, each cut or padded to
+    its clip's length, and encoded once, so the film's sound stays in step with every chapter.
 
     Returns {"duration": seconds, "chapters": [{"title", "start", "end"}]}.
     """
     import av  # PyAV is imported where it is used: a cache hit needs none of it
 
-    chapters, subtitles = [], []
+    chapters, subtitles, sound = [], [], []
+    tracks = [sound_track(video) for _, video, _ in clips]
     offset = Fraction(0)
     with atomic_path(target) as tmp_video, av.open(str(tmp_video), "w") as out:
-        out_stream = None
-        for title, video, subs in clips:
+        out_stream = audio_stream = None
+        for (title, video, subs), track in zip(clips, tracks):
             with av.open(str(video)) as src:
                 in_stream = src.streams.video[0]
                 if out_stream is None:
                     out_stream = out.add_stream_from_template(in_stream)
+                    if any(t is not None for t in tracks):
+                        audio_stream = out.add_stream("aac", rate=RATE, layout="mono")
                 tb_in = in_stream.time_base
                 shift = int(offset / tb_in)
                 last_end = 0
@@ -80,6 +93,9 @@ def stitch(clips: list[tuple[str, Path, Path | None]], target: Path) -> dict:
                     packet.stream = out_stream
                     out.mux(packet)
                 length = Fraction(last_end - shift) * tb_in
+            samples = round(length * RATE)
+            sound.append(np.zeros(samples, np.float32) if track is None else
+                         np.pad(track[:samples], (0, max(0, samples - len(track)))))
             chapters.append({"title": title, "start": float(offset), "end": float(offset + length)})
             if subs and subs.exists():
                 shift_td = datetime.timedelta(seconds=float(offset))
@@ -87,6 +103,8 @@ def stitch(clips: list[tuple[str, Path, Path | None]], target: Path) -> dict:
                     subtitles.append(srt.Subtitle(index=0, start=sub.start + shift_td, end=sub.end + shift_td,
                                                   content=sub.content))
             offset += length
+        if audio_stream is not None:
+            encode_into(out, audio_stream, np.concatenate(sound))
         out.set_chapters([
             {"id": i, "start": int(c["start"] * 1000), "end": int(c["end"] * 1000),
              "time_base": Fraction(1, 1000), "metadata": {"title": c["title"]}}

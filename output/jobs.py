@@ -74,6 +74,7 @@ class RenderJob:
     fmt: str = "mp4"
     transparent: bool = False
     sections: bool = False  # also one clip per beat, <stem>.sections/
+    voice: str | None = None  # "synth", or a folder of the lecturer's recordings <folder>/<scene>/<beat>.wav
     out: Path = ROOT / "media"
 
     @property

@@ -14,6 +14,7 @@ a slot is locked by the one process using it; damaged entries are removed before
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import itertools
@@ -28,11 +29,12 @@ from xml.etree import ElementTree
 
 from model.files import atomic_write_text
 from model.trace import MODEL_NAMES, MODELS_DIR, model_info
-from output import worker
+from output import voice, worker
 from output.cache import cache_key, cached_manifest, file_check, tool_versions
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_out_dir
 
 WORK_DIR = ".work"
+SILENT_FORMATS = ("png", "gif")  # no sound track: a voice would change nothing
 SAFE_WORK = ROOT / ".cache" / "work"  # Manim's work folders when --out has characters Manim would format
 # one sub-folder per concurrent render slot; ATTENTION_MANIM_CACHE moves it (tests)
 MANIM_CACHE = Path(os.environ.get("ATTENTION_MANIM_CACHE") or ROOT / ".cache" / "manim")
@@ -69,7 +71,11 @@ def _render(job: RenderJob, force: bool, verbose: bool, slot: int | str) -> dict
     limit = time_limit(job)
     with cache_slot(slot) as cache_dir, work_dir(job, "render") as work:
         heal_manim_cache(cache_dir)
-        worker.run(job.example, manim_args(job, work, cache_dir=cache_dir), what=job.scene.key, verbose=verbose,
+        example, voice_info = job.example, None
+        if job.voice is not None and job.fmt not in SILENT_FORMATS:  # per-beat recordings, mixed in and waited for
+            folder, voice_info = voice.prepare(job, work, verbose, slot)
+            example = dataclasses.replace(example, voice=folder)
+        worker.run(example, manim_args(job, work, cache_dir=cache_dir), what=job.scene.key, verbose=verbose,
                    limit=limit)
         if job.transparent and job.fmt != "png":
             # decoders drop a webm's alpha; a still render keeps it for the poster
@@ -77,6 +83,9 @@ def _render(job: RenderJob, force: bool, verbose: bool, slot: int | str) -> dict
                        what=job.scene.key, verbose=verbose, limit=limit)
         produced = _collect(job, work)
         manifest = _manifest(job, produced, time.perf_counter() - started, key)
+        manifest["beats"] = played_beats(work, job.scene.cls)
+        if voice_info is not None:
+            manifest["voice"] = voice.report(voice_info, manifest["beats"])
         _publish(job, produced, manifest)
         return {**manifest, "cached": False}
 
@@ -84,6 +93,12 @@ def _render(job: RenderJob, force: bool, verbose: bool, slot: int | str) -> dict
 def time_limit(job: RenderJob) -> float:
     """Seconds one Manim process of `job` may run (ATTENTION_RENDER_TIMEOUT overrides)."""
     return worker.override_limit() or 60.0 + job.scene.typical_seconds * SECONDS_PER_SECOND.get(job.quality, 40)
+
+
+def played_beats(media: Path, cls: str) -> list[dict]:
+    """The beats as the scene base played them (name, narration, start, end, seconds of speech)."""
+    beats = media / "beats" / f"{cls}.json"
+    return json.loads(beats.read_text(encoding="utf-8")) if beats.exists() else []
 
 
 def manim_args(job: RenderJob, work: Path, last_frame_only: bool = False, cache_dir: Path | None = None) -> list[str]:

@@ -3,19 +3,33 @@
 The scene itself is not touched: a small module made on the fly mixes manim-slides' `Slide` into
 the scene class, and `ExplainerScene.beat` calls `next_slide()` whenever it is a Slide. The worker
 renders it (what `manim-slides render` would do: run Manim), then manim-slides converts.
+
+Where we step in, and only there:
+- voice: manim-slides cuts each slide's clip from Manim's silent partial movies, so each clip is
+  given its stretch of the scene's sound track (output.voice.add_audio_to_slides) before converting;
+- html: manim-slides' page loads reveal.js from a CDN. We point its `cdn_url` option at a folder
+  beside the page and copy there, from the pinned reveal.js package that `make setup` fetched from
+  the npm registry (vendor/reveal.js, with its licence), exactly the files the page loads; the clips
+  sit in the same folder. With a voice, the first slide is not muted (reveal.js mutes and shows an
+  unmute button itself if the browser blocks sound before a click). A page that would still load
+  anything from the network is refused.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 
-from output import worker
-from output.jobs import QUALITIES, RenderJob
-from output.rendering import work_dir
+from output import voice, worker
+from output.jobs import QUALITIES, ROOT, RenderError, RenderJob
+from output.rendering import played_beats, work_dir
 
 SLIDE_FORMATS = ("html", "pptx", "pdf")
+REVEAL_DIR = ROOT / "vendor" / "reveal.js"  # written by tools/fetch_revealjs.sh (make setup)
 
 
 def _tool(name: str) -> str:
@@ -23,35 +37,85 @@ def _tool(name: str) -> str:
     return str(local) if local.exists() else name
 
 
-def make_slides(job: RenderJob, to: str = "html", verbose: bool = False) -> Path:
-    """Render `job.scene` as slides and convert them; returns the written file."""
+def make_slides(job: RenderJob, to: str = "html", verbose: bool = False) -> dict:
+    """Render `job.scene` as slides and convert them; returns {"file": the written file, and "voice"
+    (as in a manifest) when the slides speak}."""
     if to not in SLIDE_FORMATS:
         raise ValueError(f"unknown slide format '{to}'; choose one of: {', '.join(SLIDE_FORMATS)}")
+    if to == "html":
+        reveal_version()  # fail before rendering when reveal.js is missing
     with work_dir(job, "slides") as work:
         return _make_slides(job, to, verbose, work)
 
 
-def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> Path:
+def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> dict:
     cls = f"{job.scene.cls}Slides"
     (work / "slides_scene.py").write_text(
         f"from manim_slides import Slide\nfrom scenes.{job.scene.module} import {job.scene.cls}\n\n\n"
         f"class {cls}({job.scene.cls}, Slide):\n    pass\n", encoding="utf-8")
-    flag, _ = QUALITIES[job.quality]
-    worker.run(job.example, ["render", f"-q{flag}", "--disable_caching", "--media_dir", str(work / "media"),
-                             "slides_scene.py", cls], what=job.scene.key, cwd=work, verbose=verbose)
-    worker.run_tool([_tool("manim-slides"), "convert", "--folder", "slides", "--to", to, cls, f"out.{to}"],
-                    job.example, what=job.scene.key, tool="manim-slides convert", cwd=work, verbose=verbose)
-    produced = work / f"out.{to}"
+    example, made = job.example, {}
+    if job.voice is not None:
+        folder, voice_info = voice.prepare(job, work, verbose)
+        example = dataclasses.replace(example, voice=folder)
+    flag, folder_name = QUALITIES[job.quality]
+    worker.run(example, ["render", f"-q{flag}", "--disable_caching", "--media_dir", str(work / "media"),
+                         "slides_scene.py", cls], what=job.scene.key, cwd=work, verbose=verbose)
+    if job.voice is not None:
+        movie = work / "media" / "videos" / "slides_scene" / folder_name / f"{cls}.mp4"
+        voice.add_audio_to_slides(movie, slide_clips(work, cls))
+        made["voice"] = voice.report(voice_info, played_beats(work / "media", cls))
+    name = f"{job.stem}.slides.{to}"
+    options = []
     if to == "html":
-        # the page plays videos from a folder beside it: keep both under predictable names
-        assets = work / "out_assets"
-        final_assets = job.out / f"{job.stem}.slides_assets"
+        assets = f"{job.stem}.slides_assets"
+        options = [f"-cassets_dir={assets}", f"-ccdn_url={assets}/reveal.js", f"-ctitle={job.scene.title}",
+                   f"-creveal_version={reveal_version()}",
+                   f"-creveal_theme={'white' if job.example.theme == 'light' else 'black'}"]
+    worker.run_tool([_tool("manim-slides"), "convert", "--folder", "slides", "--to", to, *options, cls, name],
+                    job.example, what=job.scene.key, tool="manim-slides convert", cwd=work, verbose=verbose)
+    if to == "html":
+        offline_page(work / name, work / assets, speaks=job.voice is not None)
+        final_assets = job.out / assets
         if final_assets.exists():
             shutil.rmtree(final_assets)
-        if assets.exists():
-            os.replace(assets, final_assets)
-        text = produced.read_text(encoding="utf-8").replace("out_assets/", f"{final_assets.name}/")
-        produced.write_text(text, encoding="utf-8")
-    target = job.out / f"{job.stem}.slides.{to}"
-    os.replace(produced, target)
-    return target
+        os.replace(work / assets, final_assets)
+    os.replace(work / name, job.out / name)
+    return {**made, "file": job.out / name}
+
+
+def slide_clips(work: Path, cls: str) -> list[Path]:
+    """The clip of each slide, in order, from manim-slides' presentation config (paths are relative
+    to the folder manim-slides ran in)."""
+    config = json.loads((work / "slides" / f"{cls}.json").read_text(encoding="utf-8"))
+    return [work / slide["file"] for slide in config["slides"]]
+
+
+def reveal_version() -> str:
+    """The version of the reveal.js package set-up installed (RenderError when there is none)."""
+    try:
+        return json.loads((REVEAL_DIR / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        raise RenderError(f"reveal.js is not installed in {REVEAL_DIR}: run `make setup` "
+                          "(or tools/fetch_revealjs.sh)") from None
+
+
+def offline_page(page: Path, assets: Path, speaks: bool) -> None:
+    """Copy into `assets`/reveal.js every reveal.js file the page loads (and the licence), drop the
+    template's commented-out index.js, unmute the first slide when the slides speak; refuse a page
+    that still loads anything from the network."""
+    html = page.read_text(encoding="utf-8")
+    html = html.replace('<!-- <script src="index.js"></script> -->', "")
+    if speaks:
+        html = re.sub(r"\s*data-background-video-muted\b", "", html)
+    prefix = f"{assets.name}/reveal.js/"
+    wanted = {"LICENSE"} | set(re.findall(rf'(?:src|href)="{re.escape(prefix)}([^"]+)"', html))
+    for name in sorted(wanted):
+        source = REVEAL_DIR / name
+        if not source.is_file():
+            raise RenderError(f"the slides page loads {name}, which the reveal.js package in {REVEAL_DIR} lacks")
+        (assets / "reveal.js" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, assets / "reveal.js" / name)
+    remote = re.findall(r'(?:src|href|data-background-video)="((?:https?:)?//[^"]*)"', html)
+    if remote:
+        raise RenderError(f"the slides page would load from the network: {', '.join(remote)}")
+    page.write_text(html, encoding="utf-8")

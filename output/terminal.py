@@ -74,9 +74,31 @@ class ProgressDisplay:
             click.echo(line)
 
 
+def voice_warnings(results: list[tuple[RenderJob, Any]]) -> list[str]:
+    """One line naming every beat that had no recording (it kept its reading time), and one naming
+    recordings that matched no beat, over all the jobs' results (manifests with a "voice")."""
+    missing, unused = [], []
+    for job, result in results:
+        voice = result.get("voice") if isinstance(result, dict) else None
+        if voice and voice.get("missing"):
+            missing.append(f"{job.scene.key}: {', '.join(voice['missing'])}")
+        if voice and voice.get("unused"):
+            unused.append(f"{job.scene.key}: {', '.join(voice['unused'])}")
+    lines = []
+    if missing:
+        lines.append("no recording for these beats, which keep their reading time: " + "; ".join(missing))
+    if unused:
+        lines.append("recordings that match no beat (see `render.py script`): " + "; ".join(unused))
+    return lines
+
+
 def run_shown(jobs: list[RenderJob], work: Callable[[RenderJob, int], Any], *, workers: int | None,
               describe: Callable[[RenderJob, Any], str] = describe_clip, live: bool = True) -> Outcome:
-    """`run_jobs` for scene jobs (longest first) with their progress on the terminal."""
+    """`run_jobs` for scene jobs (longest first) with their progress on the terminal, then the voice's
+    warnings (beats without a recording)."""
     with ProgressDisplay(jobs, describe, live=live) as display:
-        return run_jobs(jobs, work, workers=workers, longest_first=lambda job: job.scene.typical_seconds,
-                        on_event=display.report)
+        outcome = run_jobs(jobs, work, workers=workers, longest_first=lambda job: job.scene.typical_seconds,
+                           on_event=display.report)
+    for line in voice_warnings(outcome.results):
+        click.echo(f"warning: {line}", err=True)
+    return outcome

@@ -5,7 +5,8 @@ holds what the CLI must know without importing Manim (fast start, fast cache che
 scene's story needs, the models it can show instead, and the longest sentence its layout holds.
 Scene classes pick these up from here (ExplainerScene does it).
 
-`Example` is "what to draw": sentence, model set, model, checkpoint and theme. The CLI builds it
+`Example` is "what to draw": sentence, model set, model, checkpoint, theme, and the voice (a
+folder of per-beat recordings the scene plays and waits for). The CLI builds it
 once; the output package hands it to a Manim worker as environment variables (`to_env`), and the
 scene base reads it back (`from_env`). The variables' names are spelled here and nowhere else, so
 `ATTENTION_SENTENCE=... manim scenes/x.py X` works as well as `render.py`.
@@ -31,6 +32,8 @@ MODEL_ENV = "ATTENTION_MODEL"
 CHECKPOINT_ENV = "ATTENTION_CHECKPOINT"
 THEME_ENV = "ATTENTION_THEME"
 CHECK_LAYOUT_ENV = "ATTENTION_CHECK_LAYOUT"  # 1: fail a render on text off frame or overlapping (tests)
+VOICE_ENV = "ATTENTION_VOICE"  # a folder of per-beat recordings: <folder>/<scene key>/<beat>.<extension>
+RECORDING_EXTENSIONS = ("wav", "mp3", "m4a", "flac", "ogg")  # what a recording of one beat may be
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +45,7 @@ class Example:
     model: str | None = None        # None: each scene shows the model its story needs
     checkpoint: int | None = None   # None: the final weights; K: the attention model's K-th training checkpoint
     theme: str = "dark"
+    voice: Path | None = None       # per-beat recordings the scene plays and waits for (None: silent)
 
     def trace(self, model: str, sentence: str | None = None) -> Trace:
         """The trace of this example's sentence (or another one) through `model`, at the example's
@@ -55,11 +59,13 @@ class Example:
             env[MODEL_ENV] = self.model
         if self.checkpoint is not None:
             env[CHECKPOINT_ENV] = str(self.checkpoint)
+        if self.voice is not None:
+            env[VOICE_ENV] = str(self.voice)
         return env
 
     def environment(self, base: Mapping[str, str] = os.environ) -> dict[str, str]:
         """`base` with this example in place of any example it held: a worker's whole environment."""
-        ours = (SENTENCE_ENV, MODELS_DIR_ENV, MODEL_ENV, CHECKPOINT_ENV, THEME_ENV)
+        ours = (SENTENCE_ENV, MODELS_DIR_ENV, MODEL_ENV, CHECKPOINT_ENV, THEME_ENV, VOICE_ENV)
         return {**{k: v for k, v in base.items() if k not in ours}, **self.to_env()}
 
     @classmethod
@@ -70,7 +76,8 @@ class Example:
                    models_dir=Path(env.get(MODELS_DIR_ENV) or MODELS_DIR),
                    model=env.get(MODEL_ENV) or None,
                    checkpoint=int(checkpoint) if checkpoint else None,
-                   theme=env.get(THEME_ENV) or "dark")
+                   theme=env.get(THEME_ENV) or "dark",
+                   voice=Path(env[VOICE_ENV]) if env.get(VOICE_ENV) else None)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,24 +4,30 @@ A scene's example (sentence, model set, model, checkpoint, theme) is read here, 
 the render command hands it over as an `Example` (scenes.catalog), which defaults to the article's
 example in the dark theme, so `manim scenes/<file>.py <Scene>` just works.
 `beat(name, narration)` marks one beat: a Manim section (one clip per beat, hence one slide per
-beat later) and a narration subtitle that lasts until the next beat (.srt beside the video).
+beat later) and a narration subtitle that lasts until the next beat (.srt beside the video). With a
+voice (the example's folder of per-beat recordings), the beat's recording is mixed in with Manim's
+own `add_sound`, the picture waits for it, and the subtitle follows it. The beats as played are
+written to <media_dir>/beats/<Scene>.json (the manifest and the recording script read them).
 """
 from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import os
 import re
+from pathlib import Path
 
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
 from model.trace import DEFAULT_MODEL, Trace, TraceInputError, check_sentence, languages, trace
-from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, Example, SceneEntry
+from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, Example, SceneEntry
 from scenes.kit.mobjects import fit_width, label
 from scenes.kit.theme import use_theme
 
 READING_RATE = 17.0  # characters per second a viewer comfortably reads in subtitles
+PAUSE_AFTER_SPEECH = 0.4  # seconds of quiet between one beat's voice and the next
 # A long sentence from the grammar, used where a scene needs one and the user's is short.
 LONG_EXAMPLE = ("the big dog sees the european economic area and some small cats like the green garden "
                 "but the young student finds a red car")
@@ -82,35 +88,62 @@ class ExplainerScene(Scene):
 
     # --- beats and narration ---------------------------------------------------------------
     def beat(self, name: str, narration: str) -> None:
-        """Start a beat: a new section (clip/slide) and its narration, shown until the next beat."""
+        """Start a beat: a new section (clip/slide) and its narration, shown until the next beat.
+        With a voice (`Example.voice`), the beat's recording starts here and the picture waits for it."""
         self._flush_narration()
         if hasattr(self, "next_slide"):  # rendered through manim-slides (render.py slides)
-            if self.time > 0:
-                self.next_slide(notes=narration)  # the narration becomes the presenter's notes
+            # the narration becomes the presenter's notes (at time 0 it only sets the first slide's)
+            self.next_slide(notes=narration)
         else:
             self.next_section(name)
-        self._beat = (self.time, narration)
+        self._beat = {"name": name, "narration": narration, "start": self.time, "speech": self._speak(name)}
+
+    def _speak(self, name: str) -> float | None:
+        """Play this beat's recording from now on, if the voice has one; its length in seconds."""
+        scene = type(self).story.key or type(self).__name__  # the class's entry (a scene may use self.story)
+        recording = find_recording(self.example.voice, scene, name)
+        if recording is None:
+            return None
+        self.add_sound(str(recording))
+        return audio_seconds(recording)
 
     def _flush_narration(self) -> None:
-        """Close the open beat: hold the picture until its narration can be read, then write it."""
+        """Close the open beat: hold the picture until its narration is spoken (or, without a
+        recording, can be read), then write its subtitles, timed to the speech when there is one."""
         if self._beat is None:
             return
-        start, text = self._beat
-        self._beat = None
-        reading_time = len(text) / READING_RATE + 0.5
-        if self.time - start < reading_time:
-            self.wait(reading_time - (self.time - start))
+        beat, self._beat = self._beat, None
+        start, text, speech = beat["start"], beat["narration"], beat["speech"]
+        hold = speech + PAUSE_AFTER_SPEECH if speech is not None else len(text) / READING_RATE + 0.5
+        if self.time - start < hold:
+            self.wait(hold - (self.time - start))
         end = self.time
+        self.beats.append({**beat, "end": round(end, 3), "start": round(start, 3)})
         if end <= start:
             return
         writer = self.renderer.file_writer
-        for piece_start, piece_end, piece in _split_caption(text, start, end):
+        for piece_start, piece_end, piece in _split_caption(text, start, start + speech if speech else end):
             writer.subcaptions.append(srt.Subtitle(
                 index=len(writer.subcaptions) + 1, content=piece,
                 start=datetime.timedelta(seconds=piece_start), end=datetime.timedelta(seconds=piece_end)))
 
+    @property
+    def beats(self) -> list[dict]:
+        """The closed beats: name, narration, start, end, and the seconds of speech (None: silent)."""
+        if not hasattr(self, "_beats"):
+            self._beats = []
+        return self._beats
+
     def tear_down(self) -> None:
         self._flush_narration()
+        if self.example.voice is not None and not self.renderer.skip_animations:
+            from pydub import AudioSegment  # Manim's own dependency; the sound track ends with the picture
+
+            self.renderer.file_writer.add_audio_segment(AudioSegment.silent(0), time=self.time)
+        # the beats as played, for the manifest and the recording script (render.py script)
+        beats_file = Path(config.media_dir) / "beats" / f"{type(self).__name__}.json"
+        beats_file.parent.mkdir(parents=True, exist_ok=True)
+        beats_file.write_text(json.dumps(self.beats, indent=1, ensure_ascii=False), encoding="utf-8")
         super().tear_down()
         self._theme_scope.close()
         if self.layout_problems:
@@ -132,6 +165,23 @@ class ExplainerScene(Scene):
         tr = tr or self.tr
         text = f"real values from the trained '{tr.model}' model (weights {tr.sha256[:8]})"
         return text + (f"; {extra}" if extra else "")
+
+
+def find_recording(voice: Path | None, scene: str, beat: str) -> Path | None:
+    """<voice>/<scene>/<beat>.<wav|mp3|...>, if the voice folder has that beat."""
+    if voice is None:
+        return None
+    return next((path for ext in RECORDING_EXTENSIONS if (path := voice / scene / f"{beat}.{ext}").is_file()), None)
+
+
+def audio_seconds(path: Path) -> float:
+    import av  # Manim's own dependency (its file writer)
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        if stream.duration is not None:
+            return float(stream.duration * stream.time_base)
+        return container.duration / 1e6
 
 
 def _visible(mob) -> bool:

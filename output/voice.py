@@ -1,0 +1,346 @@
+"""A voice for the beats: the offline synthesiser (`synth`) or the lecturer's own recordings (a folder).
+
+A render with a voice first prepares one clean WAV per beat in the layout the scene base reads
+(`<folder>/<scene key>/<beat>.wav`, `Example.voice`): each recording is decoded (wav, mp3, m4a, ...),
+made mono 48 kHz, trimmed of leading and trailing silence (so the speech starts when its beat starts
+and its subtitle with it), and normalised to TARGET_LUFS integrated loudness (ITU-R BS.1770, with a
+peak limiter at PEAK_CEILING), so beats and clips from different sessions can be joined. The scene
+then mixes each one in at its beat with Manim's `add_sound` and holds the picture until it ends.
+
+`synth` speaks each beat's narration with espeak-ng (Debian's package; chosen over flite because it
+reads the symbols our narration uses, such as α and →, and pauses at sentence breaks; see README).
+The narration comes from the scene itself, without rendering video: a dry run (`scene_beats`) plays
+the scene with Manim's last-frame mode, which skips every animation but keeps the scene's clock.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from model.files import atomic_write_bytes
+from output import worker
+from output.jobs import ROOT, RenderError, RenderJob
+from output.runner import run_jobs
+from scenes.catalog import RECORDING_EXTENSIONS
+
+SYNTH = "synth"
+SYNTH_COMMAND = "espeak-ng"
+SYNTH_VOICE = "en-us"
+SYNTH_WORDS_PER_MINUTE = 160
+RATE = 48_000
+TARGET_LUFS = -16.0
+PEAK_CEILING = 10 ** (-1.5 / 20)  # -1.5 dBFS: headroom for the AAC encoder's overshoot
+SILENCE_DB = -40.0  # quieter than this, relative to the loudest 10 ms, is silence at the ends
+SYNTH_CACHE = ROOT / ".cache" / "voice"
+# what the synthesiser reads better spelled out
+SPOKEN = {"%": " percent", "×": " times ", "Σ": " sum ", "_": " ", "≈": " about ", "→": " to "}
+
+
+@dataclass(frozen=True)
+class Beat:
+    scene: str
+    name: str
+    narration: str
+    seconds: float  # how long the beat lasts without a voice: the target length of a recording
+
+
+# --- which voice ---------------------------------------------------------------------------------
+class VoiceError(ValueError):
+    """A --voice that cannot be used: the synthesiser is missing, or the folder is not there."""
+
+
+def check(voice: str | None) -> None:
+    """VoiceError with one clear sentence when `voice` cannot be used on this machine."""
+    if voice is None:
+        return
+    if voice == SYNTH:
+        if shutil.which(SYNTH_COMMAND) is None:
+            raise VoiceError(f"--voice synth needs {SYNTH_COMMAND} (Debian package espeak-ng; `make setup` "
+                             "installs it)")
+        return
+    if not Path(voice).is_dir():
+        raise VoiceError(f"--voice: '{voice}' is neither `synth` nor a folder of recordings "
+                         "(<folder>/<scene>/<beat>.wav|mp3|m4a; `render.py script` lists the beats)")
+
+
+def describe(voice: str) -> str:
+    """The voice source, as the manifest names it."""
+    if voice == SYNTH:
+        return f"synth: {synth_version()}, voice {SYNTH_VOICE}, {SYNTH_WORDS_PER_MINUTE} words/min"
+    return f"recordings: {Path(voice).resolve()}"
+
+
+@functools.lru_cache(maxsize=1)
+def synth_version() -> str:
+    out = subprocess.run([SYNTH_COMMAND, "--version"], capture_output=True, text=True).stdout
+    return " ".join(word for word in out.split()[:4] if word != "text-to-speech:") or SYNTH_COMMAND
+
+
+def cache_part(job: RenderJob) -> list | None:
+    """What of the voice the render cache key must hold: the synthesiser's version and settings, or
+    the names and content of this scene's recordings."""
+    if job.voice is None:
+        return None
+    settings = [TARGET_LUFS, PEAK_CEILING, SILENCE_DB, RATE]
+    if job.voice == SYNTH:
+        return [SYNTH, synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE, *settings]
+    h = hashlib.sha256()
+    for path in _recordings(Path(job.voice), job.scene.key):
+        h.update(f"{path.name}\n".encode())
+        h.update(path.read_bytes())
+    return [str(Path(job.voice).resolve()), h.hexdigest(), *settings]
+
+
+def _recordings(voice: Path, scene: str) -> list[Path]:
+    folder = voice / scene
+    return sorted(p for p in folder.glob("*") if p.suffix[1:].lower() in RECORDING_EXTENSIONS) if folder.is_dir() else []
+
+
+# --- the beats of a scene, without rendering video -------------------------------------------------
+def scene_beats(job: RenderJob, work: Path | None = None, verbose: bool = False, slot: int = 0) -> list[Beat]:
+    """Run the scene with every animation skipped (Manim's -s: only the last frame is drawn) and read
+    the beats the scene base wrote: names, narration and how long each lasts silent. `work`: a folder
+    to run in (default: a temporary one); `slot`: whose LaTeX/text caches to use, as for a render."""
+    from output.rendering import MANIM_CACHE, manim_args  # rendering imports this module
+
+    if work is None:
+        with tempfile.TemporaryDirectory(prefix="beats-") as tmp:
+            return scene_beats(job, Path(tmp), verbose, slot)
+    media = work / "dry-run"
+    dry = replace(job, example=replace(job.example, voice=None), quality="low", fmt="mp4", transparent=False)
+    worker.run(dry.example, manim_args(dry, media, last_frame_only=True, cache_dir=MANIM_CACHE / f"slot-{slot}"),
+               what=job.scene.key, verbose=verbose)
+    beats = json.loads((media / "beats" / f"{job.scene.cls}.json").read_text(encoding="utf-8"))
+    return [Beat(job.scene.key, b["name"], b["narration"], round(b["end"] - b["start"], 2)) for b in beats]
+
+
+def recording_script(jobs: list[RenderJob], target: Path | None, verbose: bool = False) -> str:
+    """The recording script of the jobs' scenes (their dry runs in parallel), written to `target` as
+    `write_script` does; RenderError naming the scenes whose beats could not be read."""
+    outcome = run_jobs(jobs, lambda job, slot: scene_beats(job, verbose=verbose, slot=slot),
+                       longest_first=lambda job: job.scene.typical_seconds)
+    if outcome.failures:
+        raise RenderError("\n".join(str(err) for _, err in outcome.failures))
+    return write_script([beat for _, beats in outcome.results for beat in beats], target)
+
+
+def write_script(beats: list[Beat], target: Path | None) -> str:
+    """The recording script: one row per beat (scene, beat, file to record, target seconds, text).
+    CSV for a .csv target, JSON for .json, else text to read from; returns what was written."""
+    if target is not None and target.suffix == ".json":
+        text = json.dumps([{"scene": b.scene, "beat": b.name, "file": f"{b.scene}/{b.name}.wav",
+                            "seconds": b.seconds, "text": b.narration} for b in beats], indent=1, ensure_ascii=False)
+    elif target is not None and target.suffix == ".csv":
+        buffer = io.StringIO()
+        rows = csv.writer(buffer)
+        rows.writerow(["scene", "beat", "file", "seconds", "text"])
+        rows.writerows([b.scene, b.name, f"{b.scene}/{b.name}.wav", b.seconds, b.narration] for b in beats)
+        text = buffer.getvalue()
+    else:
+        lines = ["Recording script: one file per beat, <folder>/<scene>/<beat>.wav (or .mp3, .m4a).",
+                 "A beat lasts at least as long as its recording; the seconds are its length without a voice.", ""]
+        for b in beats:
+            lines += [f"{b.scene}/{b.name}.wav  (≈ {b.seconds:.1f} s)", f"    {b.narration}", ""]
+        text = "\n".join(lines)
+    if target is not None:
+        atomic_write_bytes(target, text.encode("utf-8"))
+    return text
+
+
+# --- preparing the recordings a scene plays --------------------------------------------------------
+def prepare(job: RenderJob, work: Path, verbose: bool = False, slot: int = 0) -> tuple[Path, dict]:
+    """Clean per-beat WAVs for `job.scene` in <work>/voice/<scene>/ (the folder to hand the scene as
+    `Example.voice`), and what the manifest says of them: source, target loudness, each beat's result."""
+    folder = work / "voice"
+    (folder / job.scene.key).mkdir(parents=True, exist_ok=True)
+    info: dict = {"source": describe(job.voice), "target_lufs": TARGET_LUFS, "loudness": {}}
+    if job.voice == SYNTH:
+        beats = scene_beats(job, work, verbose, slot)
+        sources = {b.name: synthesise(b.narration) for b in beats if b.narration.strip()}
+    else:
+        sources = {p.stem: p for p in _recordings(Path(job.voice), job.scene.key)}
+    for name, source in sources.items():
+        try:
+            samples = clean(decode(source))
+        except (OSError, ValueError) as err:  # av raises subclasses of both for unreadable files
+            raise RenderError(f"{job.scene.key}: cannot read the recording {source}: {err}") from err
+        write_wav(folder / job.scene.key / f"{name}.wav", samples)
+        info["loudness"][name] = round(loudness(samples), 1)
+    return folder, info
+
+
+def report(info: dict, beats: list[dict]) -> dict:
+    """The voice's entry of the manifest, after the render: beats that had no recording (they kept
+    their reading time) and recordings that matched no beat (a misspelt file name, say)."""
+    names = {b["name"] for b in beats}
+    return {**info, "missing": [b["name"] for b in beats if b.get("speech") is None],
+            "unused": sorted(set(info["loudness"]) - names)}
+
+
+def synthesise(text: str) -> Path:
+    """The synthesiser's WAV of `text` (cached by text, voice and version under .cache/voice/)."""
+    spoken = re.sub(r"(\d)\s*[-–]\s*(\d)", r"\1 to \2", text)  # 31-40 words: "31 to 40", not "dash"
+    for symbol, words in SPOKEN.items():
+        spoken = spoken.replace(symbol, words)
+    key = hashlib.sha256(json.dumps([synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE, spoken]).encode()).hexdigest()
+    target = SYNTH_CACHE / f"{key[:24]}.wav"
+    if not target.exists():
+        SYNTH_CACHE.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run([SYNTH_COMMAND, "-v", SYNTH_VOICE, "-s", str(SYNTH_WORDS_PER_MINUTE), "-b", "1",
+                               "--stdout"], input=spoken.encode("utf-8"), capture_output=True)
+        if proc.returncode != 0 or not proc.stdout:
+            raise RenderError(f"{SYNTH_COMMAND} failed: {proc.stderr.decode(errors='replace')[-300:]}")
+        atomic_write_bytes(target, proc.stdout)
+    return target
+
+
+# --- audio: decode, clean, measure, write ----------------------------------------------------------
+def decode(path: Path, rate: int = RATE) -> np.ndarray:
+    """Any audio file PyAV reads → mono float32 samples at `rate`."""
+    import av
+
+    chunks = []
+    with av.open(str(path)) as container:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        for frame in container.decode(audio=0):
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    if not chunks:
+        raise ValueError("no audio in it")
+    return np.concatenate(chunks).astype(np.float32)
+
+
+def trim_silence(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
+    """Cut the quiet ends (below SILENCE_DB of the loudest 10 ms), keeping 20 ms before the sound."""
+    window = rate // 100
+    n = len(samples) // window
+    if n == 0:
+        return samples
+    rms = np.sqrt(np.mean(samples[: n * window].reshape(n, window) ** 2, axis=1))
+    loud = np.flatnonzero(rms > rms.max() * 10 ** (SILENCE_DB / 20))
+    if len(loud) == 0:
+        return samples[:0]
+    start = max(0, loud[0] * window - rate // 50)
+    return samples[start: min(len(samples), (loud[-1] + 1) * window + rate // 20)]
+
+
+def loudness(samples: np.ndarray, rate: int = RATE) -> float:
+    """Integrated loudness in LUFS (BS.1770-4); -inf for silence or under 0.4 s."""
+    import pyloudnorm
+
+    if len(samples) < int(0.4 * rate) or not np.any(samples):
+        return float("-inf")
+    return float(pyloudnorm.Meter(rate).integrated_loudness(samples.astype(np.float64)))
+
+
+def limit(samples: np.ndarray, ceiling: float = PEAK_CEILING, rate: int = RATE) -> np.ndarray:
+    """A peak limiter: gain that dips smoothly (5 ms) wherever a sample would pass `ceiling`."""
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    need = np.minimum(1.0, ceiling / np.maximum(np.abs(samples), 1e-9))
+    w = max(1, rate // 200)
+    gain = uniform_filter1d(minimum_filter1d(need, size=2 * w + 1), size=w)  # never above the need at a peak
+    return np.clip(samples * gain, -ceiling, ceiling).astype(np.float32)
+
+
+def clean(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
+    """Trimmed, at TARGET_LUFS (two passes of gain and limiting), peaks under PEAK_CEILING."""
+    samples = trim_silence(samples, rate)
+    for _ in range(2):
+        measured = loudness(samples, rate)
+        if not np.isfinite(measured):
+            break
+        samples = limit(samples * np.float32(10 ** ((TARGET_LUFS - measured) / 20)), rate=rate)
+    return samples
+
+
+def write_wav(target: Path, samples: np.ndarray, rate: int = RATE) -> None:
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.tobytes())
+
+
+# --- slides: manim-slides' per-slide clips are cut from silent partial movies ---------------------
+def add_audio_to_slides(movie: Path, slides: list[Path]) -> None:
+    """Give each slide clip its stretch of the scene's sound track (`movie`, the whole scene with
+    audio; the slides follow each other in it), so the slides speak as the clip does."""
+    track = decode(movie)
+    offset = 0.0
+    for slide in slides:
+        seconds = video_seconds(slide)
+        piece = track[int(round(offset * RATE)): int(round((offset + seconds) * RATE))]
+        piece = np.pad(piece, (0, max(0, int(round(seconds * RATE)) - len(piece))))
+        mux_audio(slide, piece)
+        offset += seconds
+
+
+def mux_audio(video: Path, samples: np.ndarray, rate: int = RATE) -> None:
+    """Replace `video` by itself with `samples` as its (AAC or Opus) sound track; video packets are copied."""
+    import av
+
+    tmp = video.with_name(f".{video.stem}.audio{video.suffix}")
+    with av.open(str(video)) as src, av.open(str(tmp), "w") as out:
+        v_in = src.streams.video[0]
+        v_out = out.add_stream_from_template(v_in)
+        a_out = out.add_stream("libopus" if video.suffix == ".webm" else "aac", rate=rate, layout="mono")
+        for packet in src.demux(v_in):
+            if packet.dts is None:
+                continue
+            packet.stream = v_out
+            out.mux(packet)
+        encode_into(out, a_out, samples, rate)
+    tmp.replace(video)
+
+
+def encode_into(out, stream, samples: np.ndarray, rate: int = RATE) -> None:
+    """Encode mono float samples into an open output `stream` (frames of 1024 samples)."""
+    import av
+
+    step = 1024
+    for start in range(0, len(samples), step):
+        frame = av.AudioFrame.from_ndarray(samples[None, start:start + step].astype(np.float32), format="flt",
+                                           layout="mono")
+        frame.sample_rate = rate
+        frame.pts = start
+        frame.time_base = Fraction(1, rate)
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+
+
+def sound_track(video: Path) -> np.ndarray | None:
+    """A clip's sound track as mono samples at RATE, or None when it has none."""
+    import av
+
+    with av.open(str(video)) as container:
+        if not container.streams.audio:
+            return None
+    return decode(video)
+
+
+def video_seconds(video: Path) -> float:
+    """The length of a clip's video stream."""
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        if stream.duration is not None:
+            return float(stream.duration * stream.time_base)
+        return container.duration / 1e6
