@@ -112,8 +112,8 @@ class LearningToAlign(ExplainerScene):
     title = "Attention is learned"
 
     def construct(self) -> None:
-        self.story = self.load_story()
-        self.final = self.story[-1].trace               # the scene shows every checkpoint, whatever --checkpoint says
+        self.checkpoint_story = self.load_story()
+        self.final = self.checkpoint_story[-1].trace               # the scene shows every checkpoint, whatever --checkpoint says
         self.rows = len(self.final.target_tokens)       # the final model's output, end token included
         self.step_i = fan_step(self.final)
         self.show_untrained()
@@ -183,17 +183,17 @@ class LearningToAlign(ExplainerScene):
         return line.next_to(self.says, DOWN, buff=0.15, aligned_edge=LEFT)
 
     def status(self, c: Checkpoint) -> VGroup:
-        text = (f"training step {c.step} of {self.story[-1].step}  ·  exact on {c.test_sentences} test sentences: "
+        text = (f"training step {c.step} of {self.checkpoint_story[-1].step}  ·  exact on {c.test_sentences} test sentences: "
                 f"{percent(c.exact_match)}")
         return label(text, 20, self.theme.text).next_to(self.title_mob, DOWN, buff=0.2)
 
     # --- beats --------------------------------------------------------------------------------
     def show_untrained(self) -> None:
-        first = self.story[0]
-        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.story)} times during "
+        first = self.checkpoint_story[0]
+        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.checkpoint_story)} times during "
                           "training, from the untrained start to the end, and ran this sentence through each.")
         self.title_mob = self.heading()
-        self.note = self.footnote(f"real values from {len(self.story)} training checkpoints of the '{self.tr.model}' "
+        self.note = self.footnote(f"real values from {len(self.checkpoint_story)} training checkpoints of the '{self.tr.model}' "
                                   f"model (final weights {self.final.sha256[:8]}); brighter cell = more weight")
         self.add(self.title_mob, self.note)
         self.status_mob = self.status(first)
@@ -233,20 +233,20 @@ class LearningToAlign(ExplainerScene):
 
     def train(self) -> None:
         """The checkpoints between the first and the last, pausing where the sentence first comes out right."""
-        self.beat("learning", learning_narration(self.story))
-        right = first_exact(self.story)
-        middle = self.story[1:-1]
+        self.beat("learning", learning_narration(self.checkpoint_story))
+        right = first_exact(self.checkpoint_story)
+        middle = self.checkpoint_story[1:-1]
         for c in middle:
             if c is right:
-                self.beat("right", right_narration(self.story))
+                self.beat("right", right_narration(self.checkpoint_story))
             self.move_to_checkpoint(c, run_time=2.2)
             self.wait(0.6)
-        if right is None or right is self.story[0] or right is self.story[-1]:
-            self.beat("right", right_narration(self.story))
+        if right is None or right is self.checkpoint_story[0] or right is self.checkpoint_story[-1]:
+            self.beat("right", right_narration(self.checkpoint_story))
 
     def show_final(self) -> None:
-        last = self.story[-1]
-        self.beat("aligned", end_narration(self.story, self.src_lang, self.tgt_lang))
+        last = self.checkpoint_story[-1]
+        self.beat("aligned", end_narration(self.checkpoint_story, self.src_lang, self.tgt_lang))
         self.move_to_checkpoint(last, run_time=2.0)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
         self.play(self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box), run_time=0.8)
