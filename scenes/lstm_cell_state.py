@@ -220,7 +220,7 @@ class LSTMCellState(ExplainerScene):
         self.remove(self.note)
         self.note = self.footnote(self.provenance(tr, extra=f"product of forget gates, mean over all {hidden} "
                                                             "dimensions"))
-        grid = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=24, max_rows=3, band=1.15,
+        grid = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=24, max_rows=3, band=1.5,
                         band_side="above", row_gap=0.18)
         grid.place_top(self.heading().get_bottom()[1] - 0.3)
         tall = grid.band - 0.35

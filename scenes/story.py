@@ -250,7 +250,7 @@ class SelfAttentionTeaser(ExplainerScene):
         self.arc_x = rows.get_left()[0] - 0.15
         self.play(FadeIn(rows, lag_ratio=0.1), FadeIn(col_labels, lag_ratio=0.1), FadeIn(heads), run_time=1.2)
         self.play(FadeIn(grid, lag_ratio=0.5 / n), run_time=1.0)
-        per_row = max(0.5, share(self, 0.9, at_least=3.0) / n)
+        per_row = share(self, 0.95, at_least=1.0)  # the first row fills the rest of the first beat
         for i in range(n):
             if i == 1:
                 self.beat("count", f"With {n} words that makes {n} × {n} = {n * n} weights: each pair in both "

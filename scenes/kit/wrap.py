@@ -37,7 +37,8 @@ class WordGrid(VGroup):
 
     `xs[k]`, `row_of[k]`: where word k sits; `band_top(k)` / `band_bottom(k)`: the room reserved
     above (band_side="above") or below the word for its value. The font shrinks (for every word
-    alike, never below `min_font`) only when `max_rows` rows are not enough.
+    alike, never below `min_font`) only when `max_rows` rows are not enough; at `min_font` a row is
+    added rather than letting words touch.
     """
 
     def __init__(self, tokens: Sequence[str], color: str | None = None, width: float = 12.6,
@@ -52,6 +53,9 @@ class WordGrid(VGroup):
             if max(w.width for w in words) + SLOT_PAD <= step or size <= min_font:
                 break
             size = max(min_font, size * 0.9)
+        while max(w.width for w in words) + SLOT_PAD > step and rows < len(words):
+            rows += 1  # even the smallest font does not fit: one more row rather than words touching
+            step = min(max_step, width / math.ceil(len(words) / rows))
         self.font_size, self.step, self.rows = size, step, rows
         per_row = math.ceil(len(words) / rows)
         self.row_of = np.array([k // per_row for k in range(len(words))])
