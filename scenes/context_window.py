@@ -4,7 +4,7 @@ of the attention model, drawn as a strip of intensity under every source word)."
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, FadeIn, FadeOut, Rectangle, RoundedRectangle, Transform, VGroup
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, RoundedRectangle, Transform, VGroup
 
 from scenes.kit import ExplainerScene, label, percent
 from scenes.kit.mobjects import WordFlow
@@ -39,7 +39,7 @@ class ContextWindow(ExplainerScene):
         self.add(self.note)
         self.words = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=28, max_rows=3, band=0.32,
                               band_side="below", row_gap=0.45)
-        self.words.place_top(self.heading().get_bottom()[1] - 0.45)
+        self.words.move_to([0, 0.3, 0])  # centred while the window slides; attention moves it up
         self.play(FadeIn(self.words, lag_ratio=0.03), run_time=1.2)
         self.marks = VGroup(*[self.window_mark(k) for k in range(n)])
         for k, mark in enumerate(self.marks):
@@ -75,10 +75,14 @@ class ContextWindow(ExplainerScene):
         n = len(tr.source_tokens)
         first = tr.output_words[0] if tr.output_words else ""
         strongest = int(tr.attention[0].argmax())
-        self.beat("attention", f"Attention has no window. For every {self.tgt_lang} word it weighs all {n} "
-                               f"{self.src_lang} words at once: the strip under each word is its weight α. "
-                               f"For '{first}', {percent(float(tr.attention[0, strongest]))} goes to "
-                               f"'{tr.source_tokens[strongest]}'.")
+        self.beat("attention", f"Attention has no window. For each {self.tgt_lang} word it weighs all {n} "
+                               f"{self.src_lang} words: for '{first}', "
+                               f"{percent(float(tr.attention[0, strongest]))} of the weight goes to "
+                               f"'{tr.source_tokens[strongest]}'. The strip under each word shows its weight α "
+                               "as the model writes.")
+        top = self.heading().get_bottom()[1] - 0.45
+        shift = (top - self.words.top()) * UP
+        self.play(self.words.animate.shift(shift), self.marks.animate.shift(shift), run_time=1.0)
         strips = VGroup(*[Rectangle(width=self.words.step * 0.9, height=self.words.band - 0.12, stroke_width=0,
                                     fill_color=weight_to_color(0.0), fill_opacity=1)
                           .move_to([self.words.x(k), self.words.band_bottom(k) - (self.words.band - 0.12) / 2, 0])
@@ -86,7 +90,7 @@ class ContextWindow(ExplainerScene):
         self.play(*[m.animate.set_fill(opacity=0).set_stroke(opacity=0) for m in self.marks],
                   *[w.animate.set_opacity(1.0) for w in self.words], FadeIn(strips), run_time=1.0)
         self.remove(self.marks)
-        french = WordFlow(tr.output_words, [th.target] * len(tr.output_words), width=12.4, font_size=24)
+        french = WordFlow(tr.output_words, [th.target] * len(tr.output_words), width=12.4, font_size=26)
         french.set_opacity(0.25)
         caption = label(f"{self.tgt_lang}, as the model writes it:", 18, th.muted)
         caption.next_to([-6.2, self.words.bottom() - 0.35, 0], DOWN, buff=0, aligned_edge=LEFT)

@@ -69,20 +69,22 @@ def counts_sentence(cards: dict[str, dict]) -> str:
 
 def controls(cards: dict[str, dict]) -> tuple[bool, list[str]]:
     """Whether the comparison is controlled: every training setting (`recipe`) identical across the
-    cards. Returns (controlled, the settings that differ)."""
+    cards, except the one each card documents as its difference (`experiment.differs_by`).
+    Returns (controlled, the settings that differ)."""
     recipes = [card.get("recipe") or {} for card in cards.values()]
+    documented = {(card.get("experiment") or {}).get("differs_by") for card in cards.values()} - {None}
     keys = sorted(set().union(*recipes))
-    differ = [k for k in keys if len({repr(r.get(k)) for r in recipes}) > 1]
+    differ = [k for k in keys if len({repr(r.get(k)) for r in recipes}) > 1 and k not in documented]
     return (bool(keys) and not differ), differ
 
 
 def controls_sentence(cards: dict[str, dict]) -> str:
     controlled, differ = controls(cards)
-    changes = {card.get("experiment", {}).get("differs_by") for card in cards.values()} - {None}
+    named = [f"{exp['differs_by']} ({name} vs {exp.get('baseline', 'plain')})"
+             for name, card in cards.items() if (exp := card.get("experiment") or {}).get("differs_by")]
     if controlled:
-        what = " and ".join(sorted(changes)) if changes else "the architecture"
-        return (f"All three were trained with identical settings, so what differs between the bars is {what} "
-                "alone.")
+        what = f"the only differences are {' and '.join(named)}" if named else "only the architectures differ"
+        return f"All were trained with identical settings, so {what}."
     if differ:
         return (f"Their training settings differ ({', '.join(differ)}), so this is not a fully controlled "
                 "comparison.")
@@ -124,8 +126,7 @@ class LengthCurve(ExplainerScene):
     def draw_axes(self) -> None:
         th = self.theme
         self.beat("axes", "How often does each model translate a whole sentence exactly right? We measured it on "
-                          f"{counts_sentence(self.cards)}, grouped by length. "
-                          f"{controls_sentence(self.cards)}")
+                          f"{counts_sentence(self.cards)}. {controls_sentence(self.cards)}")
         self.add(self.heading())
         self.add(self.footnote(f"exact match by source length; stored evaluation of the models trained here "
                                f"({models_folder()}*.json)"))
@@ -185,7 +186,8 @@ class LengthCurve(ExplainerScene):
     def shade_gap(self) -> None:
         th = self.theme
         plain, attention = self.points["plain"], self.points["attention"]
-        self.beat("gap", gap_sentence(plain, attention) + " That gap is why attention was needed.")
+        better = any(a.exact > p.exact for p, a in zip(plain, attention))
+        self.beat("gap", gap_sentence(plain, attention) + (" That gap is why attention was needed." if better else ""))
         shades = VGroup()
         for g, (p, a) in enumerate(zip(plain, attention)):
             if a.exact <= p.exact:

@@ -85,7 +85,7 @@ class LSTMCellState(ExplainerScene):
         node = lambda sym, x, y: VGroup(Circle(0.24, color=muted, stroke_width=2.5).set_fill(th.background, 1),
                                         label(sym, 24, th.text)).move_to([x, y, 0])
         highway = Line([self.x_in - 0.6, y_hw, 0], [self.x_out + 1.9, y_hw, 0], color=th.cell, stroke_width=7)
-        hw_name = label("cell state c", 20, th.cell).next_to(highway.get_start(), DOWN, buff=0.12).align_to(highway, LEFT)
+        hw_name = label("cell state c", 20, th.cell).move_to([0, y_hw + 0.85, 0]).align_to(highway, LEFT)
         self.mul, self.add_node = node("×", self.x_mul, y_hw), node("+", self.x_add, y_hw)
         # gates: f under ×, i and g under +, o under the output ×
         self.gate_x = {"f": self.x_mul - 0.5, "i": self.x_add - 0.45, "g": self.x_add + 0.45, "o": self.x_out - 0.55}
@@ -164,8 +164,7 @@ class LSTMCellState(ExplainerScene):
         self.play(FadeIn(words, lag_ratio=0.1), run_time=0.8)
         hw = self.y_hw
         c_col = self.state(self.steps[0]["c_prev"], self.c_range, [self.x_in, hw, 0])
-        c_tag = label("c", 20, th.cell).next_to(c_col, UP, buff=0.1)
-        self.play(FadeIn(c_col), FadeIn(c_tag), run_time=0.6)
+        self.play(FadeIn(c_col), run_time=0.6)
         h_col = None
         for t, step in enumerate(self.steps):
             slow = t < 2
@@ -179,7 +178,7 @@ class LSTMCellState(ExplainerScene):
                       *([FadeOut(h_col)] if h_col is not None else []), run_time=beat_time)
             # × f: what the forget gate keeps
             at_mul = [self.x_mul, hw, 0]
-            self.play(c_col.animate.move_to(at_mul), c_tag.animate.next_to(at_mul, UP, buff=0.8),
+            self.play(c_col.animate.move_to(at_mul),
                       run_time=beat_time)
             kept = self.state(step["kept"], self.c_range, at_mul)
             self.play(Transform(c_col, kept), run_time=beat_time)
@@ -187,7 +186,7 @@ class LSTMCellState(ExplainerScene):
             at_add = [self.x_add, hw, 0]
             written = StateColumn(step["written"], self.c_range, self.dims, cell=CELL, cell_width=0.34,
                                   show_hidden_count=False).move_to(self.ig)
-            self.play(c_col.animate.move_to(at_add), c_tag.animate.next_to(at_add, UP, buff=0.8),
+            self.play(c_col.animate.move_to(at_add),
                       FadeIn(written), run_time=beat_time)
             new_c = self.state(step["c"], self.c_range, at_add)
             self.play(written.animate.move_to(at_add).set_opacity(0), Transform(c_col, new_c), run_time=beat_time)
@@ -196,12 +195,12 @@ class LSTMCellState(ExplainerScene):
             at_out = [self.x_out + 1.3, hw, 0]
             h_col = StateColumn(step["h"], 1.0, self.dims, cell=CELL, cell_width=0.34, show_hidden_count=False)
             h_col.move_to([self.x_out + 1.6, self.out_mul.get_y() - 0.05, 0])
-            self.play(c_col.animate.move_to(at_out), c_tag.animate.next_to(at_out, UP, buff=0.8),
+            self.play(c_col.animate.move_to(at_out),
                       FadeIn(h_col, shift=0.4 * RIGHT), FadeOut(marker), run_time=beat_time)
             if t + 1 < len(self.steps):  # c_t is the next word's c_{t-1}
-                self.play(c_col.animate.move_to([self.x_in, hw, 0]), c_tag.animate.next_to([self.x_in, hw, 0], UP, buff=0.8),
+                self.play(c_col.animate.move_to([self.x_in, hw, 0]),
                           run_time=0.5 if slow else 0.35)
-        self.cell_group = VGroup(self.diagram, *self.gate_cols.values(), c_col, c_tag, h_col, words)
+        self.cell_group = VGroup(self.diagram, *self.gate_cols.values(), c_col, h_col, words)
 
     # --- long sentences -------------------------------------------------------------------
     def dilution(self) -> None:
@@ -235,9 +234,8 @@ class LSTMCellState(ExplainerScene):
         rest = share(self, 0.8, at_least=2.5)
         for k in order[1:]:
             self.play(GrowFromEdge(bars[k], DOWN), FadeIn(values[k]), run_time=rest / (n - 1))
-        self.beat("end", "Gates let an LSTM hold on longer than a plain recurrent network, but whatever it "
-                         "remembers of the first word must still pass through this one chain, word after word. "
-                         "Attention lets the decoder skip the chain.")
+        self.beat("end", f"Whatever the LSTM keeps of the first word must still pass through this chain of {n - 1} "
+                         "forget gates, one word after another. Attention lets the decoder skip the chain.")
         first = SurroundingRectangle(VGroup(bars[0], values[0], grid[0]), color=th.text, buff=0.08)
         chain = VGroup(*[SurroundingRectangle(VGroup(bars[k], grid[k]), color=th.muted, buff=0.05, stroke_width=2)
                          for k in range(1, n)])

@@ -13,7 +13,7 @@ from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
 SHOWN_DIMS = 8
-CELL = 0.16
+CELL = 0.2
 MOVED = 0.1  # a final-state dimension "differs" when it moves by more than this
 
 
@@ -56,10 +56,10 @@ class NoOrder(ExplainerScene):
         e, h = tr.source_embeddings.shape[1], tr.encoder_states.shape[1]
         self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dimensions shown; "
                                                      f"final states: {SHOWN_DIMS} of {h}")))
-        self.rows_y = (2.45, 0.2)
-        self.top = WordGrid(tr.source_tokens, th.source, width=10.6, font_size=24, max_rows=1, center=0.0)
+        self.rows_y = (2.4, -0.05)
+        self.top = WordGrid(tr.source_tokens, th.source, width=10.6, font_size=28, max_rows=1, center=0.0)
         self.top.shift((self.rows_y[0] - self.top[0].baseline()) * UP)
-        self.bottom = WordGrid(self.other_tokens, th.source, width=10.6, font_size=24, max_rows=1, center=0.0)
+        self.bottom = WordGrid(self.other_tokens, th.source, width=10.6, font_size=28, max_rows=1, center=0.0)
         self.bottom.shift((self.rows_y[1] - self.bottom[0].baseline()) * UP)
         tags = VGroup(label("sentence", 17, th.muted), label("shuffled", 17, th.muted))
         for tag, row in zip(tags, (self.top, self.bottom)):
@@ -76,16 +76,22 @@ class NoOrder(ExplainerScene):
         self.add(self.bottom)
 
     def columns(self, vectors: np.ndarray, row: WordGrid, vmax: float, dims) -> VGroup:
-        return VGroup(*[StateColumn(v, vmax, dims, cell=CELL, cell_width=0.3, show_hidden_count=False)
-                        .next_to(row[k], DOWN, buff=0.14).set_x(row.x(k)) for k, v in enumerate(vectors)])
+        """One word vector under each word (the footnote says how many dimensions are hidden)."""
+        cols = VGroup()
+        for k, v in enumerate(vectors):
+            col = StateColumn(v, vmax, dims, cell=CELL, cell_width=0.3, show_hidden_count=False)
+            col.remove(col.note)
+            cols.add(col.next_to(row[k], DOWN, buff=0.14).set_x(row.x(k)))
+        return cols
 
     def pool(self) -> None:
         tr, other, th = self.tr, self.other, self.theme
         a, b = tr.source_embeddings.mean(axis=0), other.source_embeddings.mean(axis=0)
         same, gap = pooling_verdict(a, b)
         if same:
+            diff = "they are exactly equal" if gap == 0 else f"the two averages differ by at most {gap:.0e}, rounding error"
             text = ("A network that takes each word's vector on its own and averages them sees the same thing "
-                    f"both times: the two averages differ by at most {gap:.0e}, rounding error.")
+                    f"both times: {diff}.")
         else:
             text = f"Averaging the word vectors: the two averages differ by up to {gap:.2g}."
         self.beat("pool", text)
@@ -99,6 +105,7 @@ class NoOrder(ExplainerScene):
         for cols, vec, row in ((top_cols, a, self.top), (bottom_cols, b, self.bottom)):
             mean = StateColumn(vec, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
                                outline=th.text).move_to([x_mean, cols.get_y(), 0])
+            mean.remove(mean.note)
             means.add(mean)
         heads = VGroup(label("average", 16, th.text).next_to(means[0], UP, buff=0.1),
                        label("average", 16, th.text).next_to(means[1], UP, buff=0.1))
@@ -109,7 +116,7 @@ class NoOrder(ExplainerScene):
                   FadeIn(heads), run_time=run)
         verdict = label("the two averages are identical" if same else f"the averages differ by up to {gap:.2g}",
                         22, th.wrong if same else th.correct)
-        verdict.move_to([0, -2.3, 0])
+        verdict.move_to([0, -2.75, 0])
         link = VGroup(means[0].copy(), means[1].copy())
         self.play(FadeIn(verdict, shift=0.2 * UP), link[0].animate.next_to(verdict, LEFT, buff=0.3),
                   link[1].animate.next_to(verdict, RIGHT, buff=0.3), run_time=share(self, 0.9))
@@ -134,7 +141,8 @@ class NoOrder(ExplainerScene):
             reader = Dot(color=th.encoder, radius=0.09).next_to(row[0], DOWN, buff=0.25)
             self.add(reader)
             col = StateColumn(state, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
-                              outline=th.encoder).move_to([6.15, row[0].get_y() - 0.85, 0])
+                              outline=th.encoder).move_to([6.15, row[0].get_y() - 1.05, 0])
+            col.remove(col.note)
             # the state is carried from word to word, then out as the final state
             path = [[row.x(k), reader.get_y(), 0] for k in range(len(row))]
             for point in path[1:]:
@@ -146,5 +154,5 @@ class NoOrder(ExplainerScene):
         marks = VGroup(*[VGroup(*[Dot(radius=0.045, color=th.correct).next_to(cell, LEFT, buff=0.06)
                                   for cell, d in zip(col.cells, differs) if d]) for col in finals[:1]])
         verdict = label(f"{moved} of {len(a)} dimensions differ by more than {MOVED}", 22,
-                        th.correct if moved else th.wrong).move_to([0, -2.3, 0])
+                        th.correct if moved else th.wrong).move_to([0, -2.75, 0])
         self.play(FadeIn(heads), FadeIn(verdict, shift=0.2 * UP), Create(marks), run_time=share(self, 0.9))

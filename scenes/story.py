@@ -58,7 +58,7 @@ class WhereAttentionLives(ExplainerScene):
             b.move_to([0.3, words.get_top()[1] + 0.35 + height / 2 + k * (height + gap), 0])
         repeat = label("× N layers", 20, th.muted).next_to(VGroup(*self.stack[1:5]), RIGHT, buff=0.4)
         n = min(self.VECTORS, len(self.tr.source_tokens))
-        self.vectors = VGroup(*[Square(0.16, stroke_width=0, fill_color=th.source, fill_opacity=1) for _ in range(n)])
+        self.vectors = VGroup(*[Square(0.24, stroke_width=0, fill_color=th.source, fill_opacity=1) for _ in range(n)])
         self.vectors.arrange(RIGHT, buff=0.08)
         self.play(FadeIn(words, lag_ratio=0.05), run_time=1.0)
         # the words rise into the bottom block and become vectors; the layers appear as the vectors reach them
@@ -82,7 +82,7 @@ class WhereAttentionLives(ExplainerScene):
         for k in (1, 3):
             self.play(self.vectors.animate.next_to(self.stack[k], LEFT, buff=0.3), run_time=0.8)
             points = [v.get_top() + 0.03 * UP for v in self.vectors]
-            arcs = pair_arcs(points, th.alpha, width=1.5, angle=-1.4)
+            arcs = pair_arcs(points, th.alpha, width=2.5, angle=-1.4)
             self.play(Indicate(self.stack[k], color=th.alpha, scale_factor=1.06), Create(arcs, lag_ratio=0.05),
                       run_time=share(self, 0.3, at_least=1.5))
             self.play(FadeOut(arcs), run_time=0.6)
@@ -119,7 +119,7 @@ class Timeline(ExplainerScene):
         for k, (year, name, fix, _) in enumerate(MILESTONES):
             color = th.alpha if "attention" in name.lower() else th.text
             rows.add(VGroup(label(year, 22, th.muted).set_x(0, direction=LEFT),
-                            label(name, 24, color, weight="BOLD").set_x(1.2, direction=LEFT),
+                            label(name, 24, color, weight="BOLD").set_x(1.45, direction=LEFT),
                             label(fix, 22, th.text).set_x(5.5, direction=LEFT)).set_y(top - 0.84 * k))
         if rows.width > 13.4:
             rows.scale_to_fit_width(13.4)
@@ -168,8 +168,8 @@ class Evolution(ExplainerScene):
         self.beat("2014", "In 2014 attention joined a recurrent encoder and decoder: the decoder could look back at "
                           "every word, but both halves still read one word after another.")
         self.year = label("2014 · Bahdanau: attention + RNN", 28, th.text, weight="BOLD").move_to([0, 2.45, 0])
-        self.enc = self.row(-1.9, "RNN", th.encoder)
-        self.dec = self.row(1.15, "RNN", th.decoder)
+        self.enc = self.row(-2.25, "RNN", th.encoder)
+        self.dec = self.row(0.7, "RNN", th.decoder)
         self.names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, LEFT, buff=0.4),
                             label("decoder", 20, th.decoder).next_to(self.dec, LEFT, buff=0.4))
         self.enc_chain, self.dec_chain = self.chain(self.enc), self.chain(self.dec)
@@ -190,7 +190,7 @@ class Evolution(ExplainerScene):
     def transformer(self) -> None:
         th = self.theme
         self.beat("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: the RNN boxes "
-                          "become attention blocks, every word looks at every word, all at once.")
+                          "become attention blocks; in the encoder every word looks at every word, all at once.")
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(Transform(self.year, year), FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
         enc_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
@@ -208,12 +208,12 @@ class Evolution(ExplainerScene):
     def gpt(self) -> None:
         th = self.theme
         self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. Attention is "
-                          "still the part that lets each word use the others.")
+                          "still the part that lets each word use the words before it.")
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(Transform(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
                   FadeOut(self.names[0]), run_time=1.2)
         middle = VGroup(self.dec, self.dec_arcs, self.names[1])
-        self.play(middle.animate.shift(1.6 * DOWN), run_time=share(self, 0.3, at_least=1.5))
+        self.play(middle.animate.shift(1.2 * DOWN), run_time=share(self, 0.3, at_least=1.5))
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
             nxt.next_to(self.dec, DOWN, buff=0.4)
@@ -232,7 +232,7 @@ class SelfAttentionTeaser(ExplainerScene):
                             "every word of a sentence weighs every word, itself included, all at once.")
         self.add(self.heading(), self.footnote("which pairs get a weight; " + ILLUSTRATION +
                                                " (our models have no self-attention)"))
-        cell = min(0.75, 4.3 / n)
+        cell = min(1.0, 4.4 / n)
         size = min(24, cell * 50)
         grid = VGroup(*[Square(cell, stroke_color=th.muted, stroke_width=1.5, fill_color=th.panel, fill_opacity=1)
                         .move_to([j * cell, -i * cell, 0]) for i in range(n) for j in range(n)])
@@ -243,7 +243,7 @@ class SelfAttentionTeaser(ExplainerScene):
         for i, lab in enumerate(rows):
             lab.next_to(grid[i * n], LEFT, buff=0.12)
         matrix = VGroup(grid, col_labels, rows)
-        matrix.move_to([1.4, 0, 0])
+        matrix.move_to([0.9, 0, 0])
         matrix.shift((self.heading().get_bottom()[1] - 0.75 - matrix.get_top()[1]) * UP)
         heads = VGroup(label("looks at →", 17, th.muted).next_to(col_labels, UP, buff=0.1),
                        label("each word ↓", 17, th.muted).next_to(rows, UP, buff=0.1).align_to(rows, RIGHT))
@@ -270,9 +270,9 @@ class SelfAttentionTeaser(ExplainerScene):
         for j in range(n):
             end = np.array([self.arc_x, words[j].get_y(), 0])
             if j == i:
-                arcs.add(Circle(radius=0.12, color=th.alpha, stroke_width=2).move_to(start + 0.12 * LEFT))
+                arcs.add(Circle(radius=0.12, color=th.alpha, stroke_width=3).move_to(start + 0.12 * LEFT))
             else:  # counter-clockwise from top to bottom bulges left, so the sign follows the direction
-                arcs.add(ArcBetweenPoints(start, end, angle=1.6 if j > i else -1.6, color=th.alpha, stroke_width=2,
+                arcs.add(ArcBetweenPoints(start, end, angle=1.6 if j > i else -1.6, color=th.alpha, stroke_width=3,
                                           stroke_opacity=0.8))
         row = [grid[i * n + j] for j in range(n)]
         self.play(Create(arcs, lag_ratio=0.1), *[c.animate.set_fill(th.alpha, opacity=0.35) for c in row],

@@ -104,7 +104,10 @@ def test_counts_and_controls_are_only_claimed_when_true():
     uneven = dict(same, lstm=card([0.5] * 4, n=(250, 200, 250, 100)))
     assert not counts_sentence(uneven).startswith("250") and "between 100 and 250" in counts_sentence(uneven)
     assert controls(same) == (True, [])
-    assert "identical settings" in controls_sentence(same) and "attention" in controls_sentence(same)
+    assert "identical settings" in controls_sentence(same)
+    assert "attention (attention vs plain)" in controls_sentence(same) and "cell (lstm vs plain)" in controls_sentence(same)
+    documented = dict(same, lstm=card([0.5] * 4, recipe={"hidden": 64, "epochs": 8, "cell": "lstm"}, differs_by="cell"))
+    assert controls(documented)[0]  # the documented difference may differ
     longer = dict(same, attention=card([1.0] * 4, recipe={"hidden": 64, "epochs": 10}, differs_by="attention"))
     assert controls(longer) == (False, ["epochs"])
     assert "identical" not in controls_sentence(longer) and "epochs" in controls_sentence(longer)
