@@ -97,9 +97,12 @@ class ContextWindow(ExplainerScene):
         french.next_to(caption, DOWN, buff=0.18, aligned_edge=LEFT)
         self.play(FadeIn(caption), FadeIn(french), run_time=0.8)
         rows = tr.attention[:len(french)]
-        step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french), 1)))
         cursor = None
         for i, word in enumerate(french):
+            if i == 0:  # the first word stays lit while the narration speaks of it
+                step_time = share(self, 0.45, at_least=1.0)
+            elif i == 1:
+                step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french) - 1, 1)))
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
             self.play(*[s.animate.set_fill(weight_to_color(float(a))) for s, a in zip(strips, rows[i])],

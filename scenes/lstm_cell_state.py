@@ -85,7 +85,7 @@ class LSTMCellState(ExplainerScene):
         node = lambda sym, x, y: VGroup(Circle(0.24, color=muted, stroke_width=2.5).set_fill(th.background, 1),
                                         label(sym, 24, th.text)).move_to([x, y, 0])
         highway = Line([self.x_in - 0.6, y_hw, 0], [self.x_out + 1.9, y_hw, 0], color=th.cell, stroke_width=7)
-        hw_name = label("cell state c", 20, th.cell).move_to([0, y_hw + 0.85, 0]).align_to(highway, LEFT)
+        hw_name = label("cell state c", 20, th.cell).move_to([0, y_hw + 1.05, 0]).align_to(highway, LEFT)
         self.mul, self.add_node = node("×", self.x_mul, y_hw), node("+", self.x_add, y_hw)
         # gates: f under ×, i and g under +, o under the output ×
         self.gate_x = {"f": self.x_mul - 0.5, "i": self.x_add - 0.45, "g": self.x_add + 0.45, "o": self.x_out - 0.55}
@@ -173,7 +173,7 @@ class LSTMCellState(ExplainerScene):
                 self.beat("more", "Each word: the forget gate scales what the highway carries, the input gate "
                                   "adds the new content g, and h leaves through the output gate.")
             marker = words[t].copy()
-            self.play(words[t].animate.set_color(th.text), marker.animate.move_to([self.x_in - 0.2, self.y_bus + 0.3, 0]),
+            self.play(words[t].animate.set_color(th.text), marker.animate.move_to([self.x_in - 0.2, self.y_bus + 0.45, 0]),
                       *[Transform(self.gate_cols[k], self.gate_column(k, step)) for k in self.gate_x],
                       *([FadeOut(h_col)] if h_col is not None else []), run_time=beat_time)
             # × f: what the forget gate keeps

@@ -247,7 +247,6 @@ class SelfAttentionTeaser(ExplainerScene):
         matrix.shift((self.heading().get_bottom()[1] - 0.75 - matrix.get_top()[1]) * UP)
         heads = VGroup(label("looks at →", 17, th.muted).next_to(col_labels, UP, buff=0.1),
                        label("each word ↓", 17, th.muted).next_to(rows, UP, buff=0.1).align_to(rows, RIGHT))
-        self.arc_x = rows.get_left()[0] - 0.15
         self.play(FadeIn(rows, lag_ratio=0.1), FadeIn(col_labels, lag_ratio=0.1), FadeIn(heads), run_time=1.2)
         self.play(FadeIn(grid, lag_ratio=0.5 / n), run_time=1.0)
         per_row = share(self, 0.95, at_least=1.0)  # the first row fills the rest of the first beat
@@ -265,10 +264,10 @@ class SelfAttentionTeaser(ExplainerScene):
     def light_row(self, i: int, words: VGroup, grid: VGroup, n: int, run_time: float) -> None:
         """Word i looks at every word (itself too): arcs out of it on the left, its matrix row filled."""
         th = self.theme
-        start = np.array([self.arc_x, words[i].get_y(), 0])
+        start = words[i].get_left() + 0.1 * LEFT
         arcs = VGroup()
         for j in range(n):
-            end = np.array([self.arc_x, words[j].get_y(), 0])
+            end = words[j].get_left() + 0.1 * LEFT
             if j == i:
                 arcs.add(Circle(radius=0.12, color=th.alpha, stroke_width=3).move_to(start + 0.12 * LEFT))
             else:  # counter-clockwise from top to bottom bulges left, so the sign follows the direction
