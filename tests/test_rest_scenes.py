@@ -148,3 +148,19 @@ def test_lstm_cell_steps_rebuild_the_traced_cell_state():
         assert np.allclose(step["h"], tr.encoder_states[t], atol=1e-5)
     gates = np.full((3, 4, 2), 0.5)
     assert retention(gates) == pytest.approx([0.25, 0.5, 1.0])
+
+
+# --- pacing benchmark: the arithmetic of still windows -------------------------------------
+
+def test_pacing_counts_still_windows_and_the_longest_still():
+    from benchmarks.bench_pacing import measure, overall
+
+    fps = 10
+    # 6 s of video; changes only in the first second and at 4.5 s: seconds 1, 2, 3 and 5 are still
+    pacing = measure("clip", [0, 3, 7, 45], 0, 60, fps)
+    assert (pacing.windows, pacing.still_windows) == (6, 4)
+    assert pacing.longest_still == pytest.approx(3.8) and pacing.longest_at == pytest.approx(0.7)
+    moving = measure("busy", list(range(0, 30, 5)), 0, 30, fps)
+    assert moving.still_windows == 0
+    total = overall([pacing, moving])
+    assert total.still_share == pytest.approx(4 / 9) and total.longest_still == pytest.approx(3.8)
