@@ -213,8 +213,8 @@ class LSTMCellState(ExplainerScene):
         claim = (f"{percent(keep[0])} for the first word, {percent(keep[-2])} for the one before last."
                  if fades else f"{percent(keep[0])} for the first word; here the early words do not fade.")
         self.beat("dilute", "But the highway is still a chain of multiplications. Multiply the forget gates "
-                            f"from a word to the end of this {n}-word sentence: what it wrote survives untouched "
-                            f"in this share, {claim}")
+                            f"from a word to the end of this {n}-word sentence and you get the share of what it "
+                            f"wrote that is still on the highway at the last word: {claim}")
         self.play(FadeOut(self.cell_group), run_time=0.8)
         self.remove(self.note)
         self.note = self.footnote(self.provenance(tr, extra=f"product of forget gates, mean over all {hidden} "
