@@ -9,7 +9,6 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut
 
 from model.trace import GATE_NAMES
 from scenes.kit import ExplainerScene, SlotBars, StateColumn, label, percent, pick_dims
-from scenes.kit.mobjects import fit_width
 from scenes.kit.pacing import share
 from scenes.kit.theme import gate_to_color
 from scenes.kit.wrap import WordGrid

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Circle, Create, Dot,
-                   FadeIn, FadeOut, Indicate, Line, Rectangle, RoundedRectangle, Square, Transform, VGroup, Write)
+                   FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
 
 from scenes.kit import ExplainerScene, fit_width, label
 from scenes.kit.pacing import share
