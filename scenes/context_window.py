@@ -1,63 +1,119 @@
-"""Context window (article fig. 8): a fixed window of 5 words slides over a sentence and masks the
-rest; attention instead looks wherever the content is (the real α of the attention model)."""
+"""Context window (article fig. 8): a fixed window of 5 words slides over a sentence, one word a
+second, and masks the rest; attention instead weighs every word for each output word (the real α
+of the attention model, drawn as a strip of intensity under every source word)."""
 from __future__ import annotations
 
-from manim import DOWN, UP, FadeIn, SurroundingRectangle, Transform, VGroup
+import numpy as np
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, RoundedRectangle, Transform, VGroup
 
-from scenes.kit import ExplainerScene, TokenRow, label
+from scenes.kit import ExplainerScene, label, percent
 from scenes.kit.mobjects import WordFlow
+from scenes.kit.pacing import share
+from scenes.kit.theme import weight_to_color
+from scenes.kit.wrap import WordGrid
 
 WINDOW = 5
 LONG_MIN_WORDS = 9
+SLIDE_SECONDS = 0.9  # the window moves about one word a second
 
 
 class ContextWindow(ExplainerScene):
     title = "A context window: five words at a time"
 
     def construct(self) -> None:
+        self.show_sentence()
         self.slide_window()
         self.attention_instead()
 
-    def slide_window(self) -> None:
-        self.source = self.trace_of(self.long_example(LONG_MIN_WORDS), "attention")
-        tokens = self.source.source_tokens
-        self.beat("window", f"A context window lets a model see a fixed stretch of the input, here {WINDOW} "
-                            "words, and masks everything else. Then it moves on.")
+    def show_sentence(self) -> None:
+        self.source = tr = self.trace_of(self.long_example(LONG_MIN_WORDS), "attention")
+        th = self.theme
+        n = len(tr.source_tokens)
+        window = min(WINDOW, n)
+        self.window = window
+        self.beat("window", f"A context window lets a model see a fixed stretch of the input, here {window} "
+                            f"of these {n} words, and masks everything else.")
         self.add(self.heading())
-        self.note = self.footnote(f"the window is an illustration (no model here uses one); afterwards the box "
-                                  f"follows the real strongest α of the 'attention' model ({self.source.sha256[:8]})")
+        self.note = self.footnote(f"the window is an illustration (none of our models uses one); the α strips are "
+                                  f"the real weights of the 'attention' model ({tr.sha256[:8]})")
         self.add(self.note)
-        self.words = TokenRow(tokens, self.theme.source, width=13.0, max_step=1.4, stagger=True).shift(0.6 * UP)
-        self.play(FadeIn(self.words, lag_ratio=0.03), run_time=1.0)
-        box = None
-        steps = range(0, max(1, len(tokens) - WINDOW + 1), max(1, (len(tokens) - WINDOW) // 6 or 1))
-        for start in steps:
-            inside = VGroup(*self.words[start:start + WINDOW])
-            new_box = SurroundingRectangle(inside, color=self.theme.alpha, buff=0.12, stroke_width=4)
-            dim = [w.animate.set_opacity(1.0 if start <= k < start + WINDOW else 0.2) for k, w in enumerate(self.words)]
-            if box is None:
-                box = new_box
-                self.play(FadeIn(box), *dim, run_time=0.8)
-            else:
-                self.play(Transform(box, new_box), *dim, run_time=0.6)
-        self.box = box
-        self.wait(0.5)
+        self.words = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=28, max_rows=3, band=0.32,
+                              band_side="below", row_gap=0.45)
+        self.words.move_to([0, 0.3, 0])  # centred while the window slides; attention moves it up
+        self.play(FadeIn(self.words, lag_ratio=0.03), run_time=1.2)
+        self.marks = VGroup(*[self.window_mark(k) for k in range(n)])
+        for k, mark in enumerate(self.marks):
+            mark.set_opacity(0.0)
+        self.add(self.marks)
+        self.apply_window(0, run_time=share(self, 0.6))
+
+    def window_mark(self, k: int) -> RoundedRectangle:
+        w = self.words
+        return RoundedRectangle(corner_radius=0.08, width=w.step * 0.96, height=w[k].height + 0.22,
+                                stroke_color=self.theme.window, stroke_width=3, fill_color=self.theme.window,
+                                fill_opacity=0.16).move_to([w.x(k), w[k].get_y(), 0])
+
+    def apply_window(self, start: int, run_time: float) -> None:
+        inside = range(start, start + self.window)
+        self.play(*[mark.animate.set_fill(opacity=0.16 if k in inside else 0.0)
+                    .set_stroke(opacity=1.0 if k in inside else 0.0) for k, mark in enumerate(self.marks)],
+                  *[w.animate.set_opacity(1.0 if k in inside else 0.2) for k, w in enumerate(self.words)],
+                  run_time=run_time)
+
+    def slide_window(self) -> None:
+        n = len(self.words)
+        stops = max(1, n - self.window + 1)
+        self.beat("slide", "Then the window moves on, one word at a time. Whatever lies outside it does not exist "
+                           "for the model at that moment, however much it matters.")
+        for start in range(1, stops):
+            self.apply_window(start, run_time=SLIDE_SECONDS)
+        if stops == 1:
+            self.play(*[m.animate.set_stroke(width=6) for m in self.marks], run_time=share(self, 0.8))
 
     def attention_instead(self) -> None:
-        tr = self.source
-        self.beat("attention", f"Attention has no window. For each {self.tgt_lang} word it weighs all the "
-                               f"{self.src_lang} words "
-                               "and looks where the content is. The box now follows the model's real strongest "
-                               "weight as it writes.")
-        self.play(*[w.animate.set_opacity(1.0) for w in self.words], run_time=0.5)
-        french = WordFlow(tr.output_words, [self.theme.target] * len(tr.output_words), width=12.5, font_size=24)
-        french.next_to(self.words, DOWN, buff=0.9).set_x(0)
-        caption = label(f"{self.tgt_lang}, as the model writes it", 18, self.theme.muted).next_to(french, UP, buff=0.12)
-        caption.align_to(french, direction=[-1, 0, 0])
-        self.add(caption)
+        tr, th = self.source, self.theme
+        n = len(tr.source_tokens)
+        first = tr.output_words[0] if tr.output_words else ""
+        strongest = int(tr.attention[0].argmax())
+        self.beat("attention", f"Attention has no window. For each {self.tgt_lang} word it weighs all {n} "
+                               f"{self.src_lang} words: for '{first}', "
+                               f"{percent(float(tr.attention[0, strongest]))} of the weight goes to "
+                               f"'{tr.source_tokens[strongest]}'. The strip under each word shows its weight α "
+                               "as the model writes.")
+        top = self.heading().get_bottom()[1] - 0.45
+        shift = (top - self.words.top()) * UP
+        self.play(self.words.animate.shift(shift), self.marks.animate.shift(shift), run_time=1.0)
+        strips = VGroup(*[Rectangle(width=self.words.step * 0.9, height=self.words.band - 0.12, stroke_width=0,
+                                    fill_color=weight_to_color(0.0), fill_opacity=1)
+                          .move_to([self.words.x(k), self.words.band_bottom(k) - (self.words.band - 0.12) / 2, 0])
+                          for k in range(n)])
+        self.play(*[m.animate.set_fill(opacity=0).set_stroke(opacity=0) for m in self.marks],
+                  *[w.animate.set_opacity(1.0) for w in self.words], FadeIn(strips), run_time=1.0)
+        self.remove(self.marks)
+        french = WordFlow(tr.output_words, [th.target] * len(tr.output_words), width=12.4, font_size=26)
+        french.set_opacity(0.25)
+        caption = label(f"{self.tgt_lang}, as the model writes it:", 18, th.muted)
+        caption.next_to([-6.2, self.words.bottom() - 0.35, 0], DOWN, buff=0, aligned_edge=LEFT)
+        french.next_to(caption, DOWN, buff=0.18, aligned_edge=LEFT)
+        self.play(FadeIn(caption), FadeIn(french), run_time=0.8)
+        rows = tr.attention[:len(french)]
+        cursor = None
         for i, word in enumerate(french):
-            best = int(tr.attention[i].argmax())
-            new_box = SurroundingRectangle(self.words[best], color=self.theme.alpha, buff=0.1, stroke_width=4)
-            run = 0.45 if len(french) > 12 else 0.7
-            self.play(Transform(self.box, new_box), FadeIn(word), run_time=run)
-        self.wait(1.0)
+            if i == 0:  # the first word stays lit while the narration speaks of it
+                step_time = share(self, 0.45, at_least=1.0)
+            elif i == 1:
+                step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french) - 1, 1)))
+            mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
+                                    stroke_color=th.alpha, stroke_width=2.5).move_to(word)
+            self.play(*[s.animate.set_fill(weight_to_color(float(a))) for s, a in zip(strips, rows[i])],
+                      word.animate.set_opacity(1.0),
+                      Transform(cursor, mark) if cursor is not None else FadeIn(mark), run_time=step_time)
+            if cursor is None:
+                cursor = mark
+        self.beat("end", "The window saw a fixed stretch of words; attention reached every word each time and "
+                         "let the content decide where to look.")
+        self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:, k])))) for k, s in
+                    enumerate(strips)], FadeOut(cursor), run_time=share(self, 0.5))
+        legend = label("strip: the largest α each word received", 18, th.alpha)
+        legend.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
+        self.play(FadeIn(legend, shift=0.2 * LEFT), run_time=share(self, 0.8))

@@ -1,90 +1,205 @@
-"""Length curve (Bahdanau et al. 2014, fig. 2 analogue): accuracy by source length for the models
-trained here, from the evaluation stored beside their weights. The gap is the whole argument."""
+"""Length curve (Bahdanau et al. 2014, fig. 2 analogue): exact match by source length for the
+models trained here, from the evaluation stored beside their weights. Buckets are drawn as what
+they are — a bar per model per length group, with its n — and every sentence said about them
+(falls or flat, the gap, n, what the comparison controls) is computed from the model cards."""
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, Line, Polygon, VGroup
+import os
+from dataclasses import dataclass
+
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Rectangle, VGroup
 
 from model.corpus import LENGTH_BUCKETS
-from model.trace import model_info
+from model.trace import MODELS_DIR, ROOT, model_info
 from scenes.kit import ExplainerScene, label
+from scenes.kit.pacing import share
+
+MODELS = ("plain", "lstm", "attention")
+FALL = 10.0  # points lost from the shortest to the longest group for a curve to "fall"
+FLAT = 5.0   # a curve whose groups stay within this many points is "flat"
 
 
-def curve_points(name: str) -> list[tuple[float, float, int]]:
-    """(bucket centre in words, exact match in %, sentences) for each length bucket of a model."""
-    evaluation = model_info(name)["evaluation"]
-    return [((lo + hi) / 2, 100 * evaluation[f"{lo}-{hi}"]["exact_match"], evaluation[f"{lo}-{hi}"]["n"])
-            for lo, hi in LENGTH_BUCKETS]
+@dataclass(frozen=True)
+class Bucket:
+    lo: int
+    hi: int
+    exact: float  # % of sentences translated exactly
+    n: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.lo}–{self.hi}"
+
+
+def buckets(card: dict) -> list[Bucket]:
+    """The stored evaluation of one model card, by length group."""
+    evaluation = card["evaluation"]
+    return [Bucket(lo, hi, 100 * evaluation[f"{lo}-{hi}"]["exact_match"], int(evaluation[f"{lo}-{hi}"]["n"]))
+            for lo, hi in LENGTH_BUCKETS if f"{lo}-{hi}" in evaluation]
+
+
+def shape(points: list[Bucket]) -> str:
+    """'falls', 'flat', 'rises' or 'varies', from the first and last groups and the spread."""
+    values = [b.exact for b in points]
+    if max(values) - min(values) <= FLAT:
+        return "flat"
+    if values[0] - values[-1] >= FALL:
+        return "falls"
+    if values[-1] - values[0] >= FALL:
+        return "rises"
+    return "varies"
+
+
+def describe(name: str, points: list[Bucket]) -> str:
+    """One model's line of narration: its first and last group, and the shape, as measured."""
+    first, last = points[0], points[-1]
+    verdict = {"falls": "it falls as sentences grow", "flat": "it stays flat as sentences grow",
+               "rises": "it rises as sentences grow", "varies": "it goes up and down with length"}[shape(points)]
+    return (f"The {name} model translates {first.exact:.0f}% of the {first.name}-word sentences exactly and "
+            f"{last.exact:.0f}% of the {last.name}-word ones: {verdict}.")
+
+
+def counts_sentence(cards: dict[str, dict]) -> str:
+    """How many test sentences each bar stands on: one number if all agree, else the range."""
+    ns = {b.n for card in cards.values() for b in buckets(card)}
+    if len(ns) == 1:
+        return f"{ns.pop()} unseen test sentences in each length group"
+    return f"between {min(ns)} and {max(ns)} unseen test sentences per length group (n under each bar)"
+
+
+def controls(cards: dict[str, dict]) -> tuple[bool, list[str]]:
+    """Whether the comparison is controlled: every training setting (`recipe`) identical across the
+    cards, except the one each card documents as its difference (`experiment.differs_by`).
+    Returns (controlled, the settings that differ)."""
+    recipes = [card.get("recipe") or {} for card in cards.values()]
+    documented = {(card.get("experiment") or {}).get("differs_by") for card in cards.values()} - {None}
+    keys = sorted(set().union(*recipes))
+    differ = [k for k in keys if len({repr(r.get(k)) for r in recipes}) > 1 and k not in documented]
+    return (bool(keys) and not differ), differ
+
+
+def controls_sentence(cards: dict[str, dict]) -> str:
+    controlled, differ = controls(cards)
+    named = [f"{exp['differs_by']} ({name} vs {exp.get('baseline', 'plain')})"
+             for name, card in cards.items() if (exp := card.get("experiment") or {}).get("differs_by")]
+    if controlled:
+        what = f"the only differences are {' and '.join(named)}" if named else "only the architectures differ"
+        return f"All were trained with identical settings, so {what}."
+    if differ:
+        return (f"Their training settings differ ({', '.join(differ)}), so this is not a fully controlled "
+                "comparison.")
+    return "Their training settings are not recorded, so this comparison is not controlled."
+
+
+def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
+    gaps = [a.exact - p.exact for a, p in zip(attention, plain)]
+    if max(gaps) <= 0:
+        return "Here attention is no better than the plain model in any length group."
+    first, last = gaps[0], gaps[-1]
+    if last - first >= FALL:
+        trend = f"it grows from {first:.0f} points on the shortest sentences to {last:.0f} on the longest"
+    elif first - last >= FALL:
+        trend = f"it shrinks from {first:.0f} points on the shortest sentences to {last:.0f} on the longest"
+    else:
+        trend = f"it is {first:.0f} points on the shortest sentences and {last:.0f} on the longest"
+    return f"The shaded part of each attention bar is what it gets right beyond the plain model: {trend}."
+
+
+def models_folder() -> str:
+    try:
+        return str(MODELS_DIR.relative_to(ROOT)) + os.sep
+    except ValueError:
+        return MODELS_DIR.name + os.sep
 
 
 class LengthCurve(ExplainerScene):
     title = "Longer sentences: where the bottleneck breaks"
 
     def construct(self) -> None:
+        self.cards = {m: model_info(m) for m in MODELS}
+        self.points = {m: buckets(card) for m, card in self.cards.items()}
         self.draw_axes()
-        self.plot("plain", self.theme.negative, "the plain model squeezes everything into one vector and falls "
-                  "apart as sentences grow")
-        self.plot("lstm", self.theme.muted, "the LSTM's cell state helps a little on short sentences, and the "
-                  "long ones still fail")
-        self.plot_attention()
+        for k, name in enumerate(MODELS):
+            self.plot(name, k)
+        self.shade_gap()
 
     def draw_axes(self) -> None:
-        self.beat("axes", "How often does each model translate a whole sentence exactly right? We measured it "
-                          "on test sentences the models never saw, grouped by length.")
+        th = self.theme
+        self.beat("axes", "How often does each model translate a whole sentence exactly right? We measured it on "
+                          f"{counts_sentence(self.cards)}. {controls_sentence(self.cards)}")
         self.add(self.heading())
-        n = curve_points("attention")[0][2]
-        self.add(self.footnote(f"exact match on {n} unseen test sentences per length group; real evaluation "
-                               f"of the models trained here, stored in assets/models/*.json"))
-        self.axes = Axes(x_range=[0, 40, 10], y_range=[0, 100, 20], x_length=9.5, y_length=4.6,
-                         axis_config={"color": self.theme.muted, "include_tip": False}).shift(0.2 * DOWN + 0.3 * LEFT)
-        ticks = VGroup()
-        for x in range(0, 41, 10):
-            ticks.add(label(str(x), 20, self.theme.muted).next_to(self.axes.c2p(x, 0), DOWN, buff=0.15))
-        for y in range(0, 101, 20):
-            ticks.add(label(f"{y}%", 20, self.theme.muted).next_to(self.axes.c2p(0, y), LEFT, buff=0.15))
-        x_name = label("source sentence length (words)", 22, self.theme.text).next_to(self.axes, DOWN, buff=0.5)
-        y_name = label("sentences translated exactly", 22, self.theme.text).rotate(1.5708)
-        y_name.next_to(self.axes, LEFT, buff=0.75)
-        self.play(Create(self.axes), FadeIn(ticks), FadeIn(x_name), FadeIn(y_name), run_time=1.5)
+        self.add(self.footnote(f"exact match by source length; stored evaluation of the models trained here "
+                               f"({models_folder()}*.json)"))
+        groups = len(self.points["attention"])
+        self.axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=9.0, y_length=4.2,
+                         axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
+        self.axes.shift(0.15 * DOWN + 0.6 * LEFT)
+        y_ticks = VGroup(*[label(f"{y}%", 18, th.muted).next_to(self.axes.c2p(0, y), LEFT, buff=0.12)
+                           for y in range(0, 101, 20)])
+        y_name = label("sentences translated exactly", 20, th.text).rotate(1.5708)
+        y_name.next_to(y_ticks, LEFT, buff=0.2)
         words = len(self.tr.source_tokens)
-        marker = DashedLine(self.axes.c2p(words, 0), self.axes.c2p(words, 100), color=self.theme.source,
-                            stroke_width=2)
-        tag = label(f"your sentence: {words} words", 18, self.theme.source)
-        tag.next_to(self.axes.c2p(words, 88), RIGHT if words <= 28 else LEFT, buff=0.1)
-        self.labelled: set[tuple[float, int]] = set()  # (x, value) already labelled by an earlier line
-        self.play(Create(marker), FadeIn(tag), run_time=0.8)
-        self.legend_y = self.axes.c2p(40, 100)[1]
+        self.group_labels = VGroup()
+        for g, bucket in enumerate(self.points["attention"]):
+            ns = sorted({self.points[m][g].n for m in MODELS})
+            n_text = f"n = {ns[0]}" if len(ns) == 1 else "n = " + "/".join(str(self.points[m][g].n) for m in MODELS)
+            mine = bucket.lo <= words <= bucket.hi
+            name = label(f"{bucket.name} words", 19, th.source if mine else th.text)
+            lab = VGroup(name, label(n_text, 15, th.muted)).arrange(DOWN, buff=0.06)
+            if mine:
+                lab.add(label(f"(your sentence: {words})", 14, th.source).next_to(lab, DOWN, buff=0.04))
+            self.group_labels.add(lab.next_to(self.axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
+        x_name = label("source sentence length", 20, th.text).next_to(self.group_labels, DOWN, buff=0.15)
+        self.play(Create(self.axes), FadeIn(y_ticks), FadeIn(y_name), run_time=1.5)
+        each = share(self, 0.7) / max(groups, 1)
+        for lab in self.group_labels:
+            self.play(FadeIn(lab, shift=0.2 * UP), run_time=each)
+        self.play(FadeIn(x_name), run_time=share(self, 0.9))
+        self.legend = VGroup()
+        self.bars: dict[str, VGroup] = {}
 
-    def line_for(self, name: str, color: str):
-        points = [self.axes.c2p(x, y) for x, y, _ in curve_points(name)]
-        line = VGroup(*[Line(a, b, color=color, stroke_width=5) for a, b in zip(points, points[1:])])
-        dots = VGroup(*[Dot(p, color=color, radius=0.08) for p in points])
-        values = VGroup()
-        for (x, y, _), p in zip(curve_points(name), points):
-            if (x, round(y)) not in self.labelled:  # two models at the same value share one label
-                self.labelled.add((x, round(y)))
-                side = DOWN + LEFT if name == "plain" else UP + RIGHT  # plain lies lowest: label it below, off its line
-                values.add(label(f"{y:.0f}%", 18, color).next_to(p, side, buff=0.05))
-        key = label(name, 22, color).move_to([self.axes.get_right()[0] + 1.1, self.legend_y, 0])
-        self.legend_y -= 0.45
-        return points, line, dots, values, key
+    def bar(self, name: str, k: int, g: int, value: float) -> Rectangle:
+        width = 0.56
+        x = self.axes.c2p(g + 0.5, 0)[0] + (k - 1) * (width + 0.06)
+        height = max(0.02, self.axes.c2p(0, value)[1] - self.axes.c2p(0, 0)[1])
+        return Rectangle(width=width, height=height, stroke_width=0, fill_color=self.theme.model_color(name),
+                         fill_opacity=1).move_to([x, self.axes.c2p(0, 0)[1] + height / 2, 0])
 
-    def plot(self, name: str, color: str, narration: str) -> None:
-        first, last = curve_points(name)[0][1], curve_points(name)[-1][1]
-        self.beat(name, f"The {name} model: {first:.0f}% of the shortest sentences come out exactly right, "
-                        f"{last:.0f}% of the longest. {narration[0].upper() + narration[1:]}.")
-        points, line, dots, values, key = self.line_for(name, color)
-        self.play(FadeIn(key), Create(dots, lag_ratio=0.3), Create(line, lag_ratio=0.3), run_time=1.8)
-        self.play(FadeIn(values), run_time=0.6)
-        setattr(self, f"{name}_points", points)
+    def plot(self, name: str, k: int) -> None:
+        th = self.theme
+        color = th.model_color(name)
+        self.beat(name, describe(name, self.points[name]))
+        bars = VGroup(*[self.bar(name, k, g, b.exact) for g, b in enumerate(self.points[name])])
+        values = VGroup(*[label(f"{b.exact:.0f}%", 15, color).next_to(bar, UP, buff=0.06)
+                          for bar, b in zip(bars, self.points[name])])
+        key = VGroup(Rectangle(width=0.3, height=0.22, stroke_width=0, fill_color=color, fill_opacity=1),
+                     label(name, 20, color)).arrange(RIGHT, buff=0.12)
+        key.move_to([self.axes.get_right()[0] + 1.3, self.axes.c2p(0, 100)[1] - 0.45 * k, 0], aligned_edge=LEFT)
+        key.align_to([self.axes.get_right()[0] + 0.4, 0, 0], LEFT)
+        self.play(FadeIn(key), run_time=0.6)
+        each = share(self, 0.85) / len(bars)
+        for bar, value in zip(bars, values):
+            self.play(GrowFromEdge(bar, DOWN), FadeIn(value), run_time=each)
+        self.bars[name] = bars
+        self.legend.add(key)
 
-    def plot_attention(self) -> None:
-        last = curve_points("attention")[-1][1]
-        self.beat("attention", f"With attention the decoder looks back at every word, and the curve stays flat: "
-                               f"{last:.0f}% even for sentences of 31 to 40 words. The shaded gap is why "
-                               "attention was needed.")
-        points, line, dots, values, key = self.line_for("attention", self.theme.alpha)
-        gap = Polygon(*points, *reversed(self.plain_points), stroke_width=0, fill_color=self.theme.alpha,
-                      fill_opacity=0.18)
-        self.play(FadeIn(key), Create(dots, lag_ratio=0.3), Create(line, lag_ratio=0.3), run_time=1.8)
-        self.play(FadeIn(values), FadeIn(gap), run_time=1.0)
-        self.wait(2.0)
+    def shade_gap(self) -> None:
+        th = self.theme
+        plain, attention = self.points["plain"], self.points["attention"]
+        better = any(a.exact > p.exact for p, a in zip(plain, attention))
+        self.beat("gap", gap_sentence(plain, attention) + (" That gap is why attention was needed." if better else ""))
+        shades = VGroup()
+        for g, (p, a) in enumerate(zip(plain, attention)):
+            if a.exact <= p.exact:
+                continue
+            bar = self.bars["attention"][g]
+            low, high = self.axes.c2p(0, p.exact)[1], self.axes.c2p(0, a.exact)[1]
+            shade = Rectangle(width=bar.width + 0.12, height=high - low, stroke_color=th.text, stroke_width=2,
+                              fill_color=th.text, fill_opacity=0.25).move_to([bar.get_x(), (low + high) / 2, 0])
+            shades.add(shade)
+        if len(shades):
+            each = share(self, 0.8) / len(shades)
+            for shade in shades:
+                self.play(GrowFromEdge(shade, DOWN), run_time=each)
+        else:
+            self.play(*[b.animate.set_opacity(0.5) for b in self.bars["attention"]], run_time=share(self, 0.8))

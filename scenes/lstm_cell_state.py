@@ -1,105 +1,243 @@
-"""LSTM cell state (article fig. 7): the cell-state highway and its gates with the real `lstm`
-model's values, word by word; then why long sentences still dilute, measured on the forget gates."""
+"""LSTM cell state (article fig. 7): the cell drawn as the figure — the c highway through ×f and
++i·g, h leaving through o·tanh(c) — with the real `lstm` model's values flowing through it word by
+word; then why long sentences still dilute, measured on the forget gates of a long sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, GrowFromEdge, Line, MathTex,
-                   VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut, GrowFromEdge, Line,
+                   RoundedRectangle, SurroundingRectangle, Transform, VGroup)
 
-from scenes.kit import ExplainerScene, SlotBars, StateColumn, TokenRow, label, percent, pick_dims, slot_step
-from scenes.kit.mobjects import WeightColumn
+from model.trace import GATE_NAMES
+from scenes.kit import ExplainerScene, SlotBars, StateColumn, label, percent, pick_dims
+from scenes.kit.pacing import share
+from scenes.kit.theme import gate_to_color
+from scenes.kit.wrap import WordGrid
 
 LONG_MIN_WORDS = 12
-GATES = (("forget", 1), ("input", 0), ("output", 3))  # (name, index in Trace.encoder_gates)
+SHOWN_DIMS = 6
+CELL = 0.22  # height of one dimension's cell
+
+
+def gate(gates: np.ndarray, name: str) -> np.ndarray:
+    """One gate's activations [S, H] from Trace.encoder_gates [S, 4, H]."""
+    return gates[:, GATE_NAMES.index(name), :]
 
 
 def retention(gates: np.ndarray) -> np.ndarray:
     """For each word j: the mean over dimensions of ∏_{t>j} f_t, the share of what word j wrote
     into the cell state that the forget gates let through, unchanged, to the last word."""
-    forget = gates[:, 1, :]
+    forget = gate(gates, "forget")
     out = np.ones(len(forget))
     for j in range(len(forget)):
         out[j] = float(np.prod(forget[j + 1:], axis=0).mean()) if j + 1 < len(forget) else 1.0
     return out
 
 
+def cell_steps(cells: np.ndarray, gates: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Every quantity of the figure for each word: c_{t-1}, f, i, g, o, f⊙c_{t-1}, i⊙g, c_t,
+    tanh(c_t), h_t (from the trace's gates; c_t is the trace's own)."""
+    steps, prev = [], np.zeros(cells.shape[1])
+    for t in range(len(cells)):
+        f, i, g, o = (gate(gates, n)[t] for n in ("forget", "input", "candidate", "output"))
+        steps.append({"c_prev": prev, "f": f, "i": i, "g": g, "o": o, "kept": f * prev, "written": i * g,
+                      "c": cells[t], "tanh_c": np.tanh(cells[t]), "h": o * np.tanh(cells[t])})
+        prev = cells[t]
+    return steps
+
+
+class GateColumn(VGroup):
+    """A gate's values for the shown dimensions on the gate's own 0–1 scale (closed … open)."""
+
+    def __init__(self, values: np.ndarray, dims: np.ndarray, width: float = 0.3):
+        super().__init__(*[RoundedRectangle(corner_radius=0.02, width=width, height=CELL, stroke_width=1,
+                                            stroke_color=None, fill_color=gate_to_color(values[d]), fill_opacity=1)
+                           .move_to([0, -k * CELL, 0]) for k, d in enumerate(dims)])
+
+
 class LSTMCellState(ExplainerScene):
     title = "LSTM: a second memory with gates"
-    shown_dims = 6
 
     def construct(self) -> None:
-        self.show_equations()
+        self.build_cell()
         self.step_through()
         self.dilution()
 
-    def show_equations(self) -> None:
-        tr = self.tr
-        self.beat("gates", "An LSTM keeps a second memory, the cell state, on a highway that runs past every "
-                           "word. Three gates, each between 0 and 1, decide what to forget, what to write and "
-                           "what to show.")
+    # --- the figure -----------------------------------------------------------------------
+    def build_cell(self) -> None:
+        tr, th = self.tr, self.theme
+        self.steps = cell_steps(tr.encoder_cells, tr.encoder_gates)
+        self.dims = pick_dims(tr.encoder_cells, SHOWN_DIMS)
+        self.c_range = float(np.abs(tr.encoder_cells).max())
+        hidden = tr.encoder_cells.shape[1]
         self.add(self.heading())
-        self.eqs = VGroup(MathTex(r"c_t = f_t \odot c_{t-1} + i_t \odot g_t", font_size=34),
-                          MathTex(r"h_t = o_t \odot \tanh(c_t)", font_size=34)).arrange(RIGHT, buff=1.0)
-        self.eqs.set_color(self.theme.text).next_to(self.heading(), DOWN, buff=0.25)
-        self.dims = pick_dims(tr.encoder_cells, self.shown_dims)
-        self.note = self.footnote(self.provenance(extra=f"{len(self.dims)} of {tr.encoder_cells.shape[1]} "
-                                                        "dimensions shown"))
+        self.note = self.footnote(self.provenance(
+            extra=f"{len(self.dims)} of {hidden} dimensions shown; c on a ±{self.c_range:.1f} scale, g and h on ±1"))
         self.add(self.note)
-        n = len(tr.source_tokens)
-        self.step = slot_step(n, 11.4, 1.9)
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=11.4, max_step=1.9, center=0.5,
-                              stagger=True).shift(2.1 * DOWN)
-        self.highway = Line([self.words.xs[0] - 0.8 * self.step, 1.05, 0], [self.words.xs[-1] + 0.7 * self.step, 1.05, 0],
-                            color=self.theme.context, stroke_width=6)
-        highway_name = label("cell state c", 20, self.theme.context)
-        highway_name.next_to(self.highway.get_start(), UP, buff=0.1).align_to(self.highway, LEFT)
-        legend = VGroup(*[label(f"{name[0]} = {name}", 17, self.theme.muted) for name, _ in GATES])
-        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.08).move_to([-6.3, -0.75, 0])
-        self.play(FadeIn(self.eqs), run_time=1.2)
-        self.play(Create(self.highway), FadeIn(highway_name), FadeIn(self.words, lag_ratio=0.05), FadeIn(legend),
-                  run_time=1.5)
-        self.legend = VGroup(legend, highway_name)
+        text = ("An LSTM keeps a second memory, the cell state c, on a highway through the cell. The forget gate "
+                "multiplies it, the input gate adds new content, and the output gate decides how much of it "
+                "leaves as the hidden state h.")
+        self.beat("cell", text)
+        y_hw, y_gate, y_bus = 1.55, -0.55, -1.75
+        self.x_in, self.x_mul, self.x_add, self.x_out = -5.4, -2.2, 0.6, 4.0
+        self.y_hw, self.y_gate, self.y_bus = y_hw, y_gate, y_bus
+        muted = th.muted
+        node = lambda sym, x, y: VGroup(Circle(0.24, color=muted, stroke_width=2.5).set_fill(th.background, 1),
+                                        label(sym, 24, th.text)).move_to([x, y, 0])
+        highway = Line([self.x_in - 0.6, y_hw, 0], [self.x_out + 1.9, y_hw, 0], color=th.cell, stroke_width=7)
+        hw_name = label("cell state c", 20, th.cell).move_to([0, y_hw + 1.05, 0]).align_to(highway, LEFT)
+        self.mul, self.add_node = node("×", self.x_mul, y_hw), node("+", self.x_add, y_hw)
+        # gates: f under ×, i and g under +, o under the output ×
+        self.gate_x = {"f": self.x_mul - 0.5, "i": self.x_add - 0.45, "g": self.x_add + 0.45, "o": self.x_out - 0.55}
+        names = {"f": "forget f", "i": "input i", "g": "new g", "o": "output o"}
+        self.gate_cols = {k: self.gate_column(k, self.steps[0]) for k in self.gate_x}
+        gate_names = VGroup(*[label(names[k], 17, th.gate if k != "g" else th.muted)
+                              .next_to(self.gate_cols[k], DOWN, buff=0.12) for k in self.gate_x])
+        gate_names[0].shift(0.25 * LEFT)
+        ig = node("×", self.x_add, y_gate + 1.25 * 0.0 + 0.45)
+        ig.move_to([self.x_add, (y_gate + y_hw) / 2 - 0.15, 0])
+        self.ig = ig
+        tanh_box = VGroup(RoundedRectangle(corner_radius=0.1, width=0.95, height=0.45, color=muted, stroke_width=2.5)
+                          .set_fill(th.background, 1), label("tanh", 18, th.text)).move_to([self.x_out + 0.5, 0.45, 0])
+        self.out_mul = node("×", self.x_out + 0.5, y_gate - 0.55)
+        self.tanh_box = tanh_box
+        arrow = lambda a, b: Arrow(a, b, buff=0.05, color=muted, stroke_width=2.5, max_tip_length_to_length_ratio=0.12)
+        bus = Line([self.x_in - 0.6, y_bus, 0], [self.x_out - 0.2, y_bus, 0], color=muted, stroke_width=3)
+        bus_name = label("h (previous word) + x (this word)", 17, muted).next_to(bus.get_start(), DOWN, buff=0.12)
+        bus_name.align_to(bus, LEFT)
+        wires_f = VGroup(arrow([self.gate_x["f"], y_bus, 0], self.gate_cols["f"].get_bottom()),
+                         arrow(self.gate_cols["f"].get_top(), self.mul.get_bottom()))
+        wires_f[1].put_start_and_end_on(self.gate_cols["f"].get_top() + 0.05 * UP, self.mul[0].get_bottom())
+        wires_i = VGroup(*[arrow([self.gate_x[k], y_bus, 0], self.gate_cols[k].get_bottom()) for k in "ig"],
+                         arrow(self.gate_cols["i"].get_top(), ig[0].get_left()),
+                         arrow(self.gate_cols["g"].get_top(), ig[0].get_right()),
+                         arrow(ig[0].get_top(), self.add_node[0].get_bottom()))
+        wires_o = VGroup(arrow([self.gate_x["o"], y_bus, 0], self.gate_cols["o"].get_bottom()),
+                         arrow([self.x_out + 0.5, y_hw, 0], tanh_box.get_top()),
+                         arrow(tanh_box.get_bottom(), self.out_mul[0].get_top()),
+                         arrow(self.gate_cols["o"].get_right(), self.out_mul[0].get_left()),
+                         arrow(self.out_mul[0].get_right(), [self.x_out + 1.9, self.out_mul.get_y(), 0]))
+        h_name = label("h", 22, th.text).next_to(wires_o[-1], UP, buff=0.08)
+        scale = self.scale_legend().to_corner(RIGHT + UP).shift(0.75 * DOWN)
+        self.diagram = VGroup(highway, hw_name, self.mul, self.add_node, ig, tanh_box, self.out_mul, bus, bus_name,
+                              wires_f, wires_i, wires_o, h_name, gate_names, scale)
+        # build it in the order the narration tells it
+        self.play(Create(highway), FadeIn(hw_name), FadeIn(bus), FadeIn(bus_name), run_time=share(self, 0.25))
+        self.play(FadeIn(self.mul), Create(wires_f), FadeIn(self.gate_cols["f"]), FadeIn(gate_names[0]),
+                  FadeIn(scale), run_time=share(self, 0.33))
+        self.play(FadeIn(self.add_node), FadeIn(ig), Create(wires_i), FadeIn(self.gate_cols["i"]),
+                  FadeIn(self.gate_cols["g"]), FadeIn(gate_names[1:3]), run_time=share(self, 0.5))
+        self.play(FadeIn(tanh_box), FadeIn(self.out_mul), Create(wires_o), FadeIn(self.gate_cols["o"]),
+                  FadeIn(gate_names[3]), FadeIn(h_name), run_time=share(self, 1.0))
 
+    def scale_legend(self) -> VGroup:
+        """The gate scale (closed … open) beside the state scale (− 0 +)."""
+        th = self.theme
+        gates = VGroup(*[RoundedRectangle(corner_radius=0.02, width=0.22, height=0.18, stroke_width=0,
+                                          fill_color=gate_to_color(v), fill_opacity=1) for v in np.linspace(0, 1, 6)])
+        gates.arrange(RIGHT, buff=0.02)
+        gate_row = VGroup(label("gate 0", 15, th.muted), gates, label("1 open", 15, th.muted)).arrange(RIGHT, buff=0.08)
+        states = StateColumn(np.linspace(-1, 1, 7), 1.0, cell=0.18).rotate(np.pi / 2)
+        state_row = VGroup(label("value −", 15, th.muted), states, label("+", 15, th.muted)).arrange(RIGHT, buff=0.08)
+        return VGroup(gate_row, state_row).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
+
+    def gate_column(self, key: str, step: dict) -> VGroup:
+        if key == "g":  # the candidate is a value in (−1, 1), not a gate: the state colours
+            col = StateColumn(step["g"], 1.0, self.dims, cell=CELL, cell_width=0.3, show_hidden_count=False)
+        else:
+            col = GateColumn(step[key], self.dims)
+        return col.move_to([self.gate_x[key], self.y_gate, 0])
+
+    def state(self, values: np.ndarray, vmax: float, where) -> StateColumn:
+        return StateColumn(values, vmax, self.dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
+                           outline=self.theme.cell).move_to(where)
+
+    # --- word by word ---------------------------------------------------------------------
     def step_through(self) -> None:
-        tr = self.tr
-        self.beat("steps", "Word by word, the real gate values: bright means open. The cell state on the highway "
-                           "changes only where the forget and input gates let it.")
-        cell_w = min(0.26, 0.26 * self.step / 1.2)
-        self.units = VGroup()
-        for t, x in enumerate(self.words.xs):
-            gates = VGroup(*[WeightColumn(tr.encoder_gates[t, index], self.dims, cell=0.2, width=cell_w,
-                                          caption=name[0]) for name, index in GATES]).arrange(RIGHT, buff=0.04)
-            gates.move_to([x, -0.75, 0])
-            cell = StateColumn(tr.encoder_cells[t], tr.state_range, self.dims, cell=0.2, show_hidden_count=False,
-                               outline=self.theme.context).move_to([x, 1.05, 0])
-            up = Arrow(gates.get_top(), cell.get_bottom(), buff=0.05, color=self.theme.muted, stroke_width=2,
-                       max_tip_length_to_length_ratio=0.2)
-            fast = 0.35 if t >= 2 else 0.8
-            self.play(FadeIn(gates, lag_ratio=0.1), run_time=fast)
-            self.play(Create(up), GrowFromEdge(cell, DOWN), run_time=fast)
-            self.units.add(VGroup(gates, up, cell))
-        self.wait(0.5)
+        tr, th = self.tr, self.theme
+        f0 = float(self.steps[0]["f"].mean())
+        i0 = float(self.steps[0]["i"].mean())
+        self.beat("steps", f"Now the real values, word by word. On '{tr.source_tokens[0]}' the forget gate is "
+                           f"{percent(f0)} open and the input gate {percent(i0)}, on average over all "
+                           f"{len(self.steps[0]['f'])} dimensions. Watch c travel along the highway.")
+        words = WordGrid(tr.source_tokens, th.source, width=11.0, font_size=24, max_rows=1).move_to([0, -2.65, 0])
+        self.play(FadeIn(words, lag_ratio=0.1), run_time=0.8)
+        hw = self.y_hw
+        c_col = self.state(self.steps[0]["c_prev"], self.c_range, [self.x_in, hw, 0])
+        self.play(FadeIn(c_col), run_time=0.6)
+        h_col = None
+        for t, step in enumerate(self.steps):
+            slow = t < 2
+            beat_time = 1.0 if slow else 0.45
+            if t == 1:
+                self.beat("more", "Each word: the forget gate scales what the highway carries, the input gate "
+                                  "adds the new content g, and h leaves through the output gate.")
+            marker = words[t].copy()
+            self.play(words[t].animate.set_color(th.text), marker.animate.move_to([self.x_in - 0.2, self.y_bus + 0.45, 0]),
+                      *[Transform(self.gate_cols[k], self.gate_column(k, step)) for k in self.gate_x],
+                      *([FadeOut(h_col)] if h_col is not None else []), run_time=beat_time)
+            # × f: what the forget gate keeps
+            at_mul = [self.x_mul, hw, 0]
+            self.play(c_col.animate.move_to(at_mul),
+                      run_time=beat_time)
+            kept = self.state(step["kept"], self.c_range, at_mul)
+            self.play(Transform(c_col, kept), run_time=beat_time)
+            # + i·g: what the input gate writes
+            at_add = [self.x_add, hw, 0]
+            written = StateColumn(step["written"], self.c_range, self.dims, cell=CELL, cell_width=0.34,
+                                  show_hidden_count=False).move_to(self.ig)
+            self.play(c_col.animate.move_to(at_add),
+                      FadeIn(written), run_time=beat_time)
+            new_c = self.state(step["c"], self.c_range, at_add)
+            self.play(written.animate.move_to(at_add).set_opacity(0), Transform(c_col, new_c), run_time=beat_time)
+            self.remove(written)
+            # out: c_t continues; h_t = o · tanh(c_t)
+            at_out = [self.x_out + 1.3, hw, 0]
+            h_col = StateColumn(step["h"], 1.0, self.dims, cell=CELL, cell_width=0.34, show_hidden_count=False)
+            h_col.move_to([self.x_out + 1.6, self.out_mul.get_y() - 0.05, 0])
+            self.play(c_col.animate.move_to(at_out),
+                      FadeIn(h_col, shift=0.4 * RIGHT), FadeOut(marker), run_time=beat_time)
+            if t + 1 < len(self.steps):  # c_t is the next word's c_{t-1}
+                self.play(c_col.animate.move_to([self.x_in, hw, 0]),
+                          run_time=0.5 if slow else 0.35)
+        self.cell_group = VGroup(self.diagram, *self.gate_cols.values(), c_col, h_col, words)
 
+    # --- long sentences -------------------------------------------------------------------
     def dilution(self) -> None:
+        th = self.theme
         sentence = self.long_example(LONG_MIN_WORDS)
         tr = self.trace_of(sentence, self.tr.model)
         keep = retention(tr.encoder_gates)
-        self.beat("dilute", "The highway is still a chain. Multiply the forget gates from a word to the end of a "
-                            f"long sentence and you get how much of what it wrote survives untouched: "
-                            f"{percent(keep[0])} for the first word, {percent(keep[-2])} for the one before last.")
-        self.play(FadeOut(VGroup(self.units, self.highway, self.words, self.eqs, self.legend)), run_time=0.8)
-        words = TokenRow(tr.source_tokens, self.theme.source, width=12.6, max_step=1.5, center=0.0,
-                         stagger=True).shift(2.3 * DOWN)
-        base = words.get_top()[1] + 0.25
-        bars = SlotBars(keep, words.xs, slot_step(len(words.xs), 12.6, 1.5), base, 3.6, self.theme.context,
-                        width_ratio=0.6)
-        values = VGroup(*[label(percent(k), 14, self.theme.muted).next_to(bar, UP, buff=0.05)
-                          for bar, k in zip(bars, keep)])
-        caption = label("share of each word's cell-state content that reaches the last word untouched "
-                        "(product of forget gates, mean over dimensions)", 18, self.theme.muted)
-        caption.next_to(self.heading(), DOWN, buff=0.3)
-        if caption.width > 13:
-            caption.scale_to_fit_width(13)
-        self.play(FadeIn(words, lag_ratio=0.02), FadeIn(caption), run_time=1.0)
-        self.play(GrowFromEdge(bars, DOWN), FadeIn(values), run_time=1.8)
-        self.wait(2.0)
+        n, hidden = len(keep), tr.encoder_gates.shape[2]
+        fades = n > 2 and keep[0] < keep[-2]
+        claim = (f"{percent(keep[0])} for the first word, {percent(keep[-2])} for the one before last."
+                 if fades else f"{percent(keep[0])} for the first word; here the early words do not fade.")
+        self.beat("dilute", "But the highway is still a chain of multiplications. Multiply the forget gates "
+                            f"from a word to the end of this {n}-word sentence and you get the share of what it "
+                            f"wrote that is still on the highway at the last word: {claim}")
+        self.play(FadeOut(self.cell_group), run_time=0.8)
+        self.remove(self.note)
+        self.note = self.footnote(self.provenance(tr, extra=f"product of forget gates, mean over all {hidden} "
+                                                            "dimensions"))
+        grid = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=24, max_rows=3, band=1.5,
+                        band_side="above", row_gap=0.18)
+        grid.place_top(self.heading().get_bottom()[1] - 0.3)
+        tall = grid.band - 0.35
+        bars = SlotBars(keep, [grid.x(k) for k in range(n)], grid.step, 0.0, tall, th.cell, width_ratio=0.5)
+        for k, bar in enumerate(bars):
+            bar.move_to([grid.x(k), grid.band_bottom(k) + bar.height / 2, 0])
+        values = VGroup(*[label(percent(v), 14, th.muted).next_to(bar, UP, buff=0.04) for bar, v in zip(bars, keep)])
+        self.play(FadeIn(self.note), FadeIn(grid, lag_ratio=0.02), run_time=1.2)
+        # the product builds from the last word backwards: word j keeps ∏_{t>j} f_t
+        order = list(range(n - 1, -1, -1))
+        self.play(*[GrowFromEdge(bars[k], DOWN) for k in order[:1]], FadeIn(values[order[0]]), run_time=0.6)
+        rest = share(self, 0.8, at_least=2.5)
+        for k in order[1:]:
+            self.play(GrowFromEdge(bars[k], DOWN), FadeIn(values[k]), run_time=rest / (n - 1))
+        self.beat("end", f"Whatever the LSTM keeps of the first word must still pass through this chain of {n - 1} "
+                         "forget gates, one word after another. Attention lets the decoder skip the chain.")
+        first = SurroundingRectangle(VGroup(bars[0], values[0], grid[0]), color=th.text, buff=0.08)
+        chain = VGroup(*[SurroundingRectangle(VGroup(bars[k], grid[k]), color=th.muted, buff=0.05, stroke_width=2)
+                         for k in range(1, n)])
+        self.play(Create(first), run_time=1.2)
+        self.play(Create(chain, lag_ratio=1.0), run_time=share(self, 0.7, at_least=2.0))
+        self.play(FadeOut(chain), run_time=1.0)

@@ -1,88 +1,158 @@
-"""No sense of order (article figs. 3–4): a network that reads words independently gives the same
-answer for a sentence and its shuffle; a recurrent network does not. Both computed, not asserted."""
+"""No sense of order (article figs. 3–4): averaging a sentence's word vectors gives the same result
+for the sentence and its shuffle; a recurrent network's final state does not. Both computed, not
+asserted, and the claim is scoped to what is computed: a network that pools its word vectors."""
 from __future__ import annotations
 
 import random
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, FadeIn, FadeOut, ReplacementTransform, VGroup
 
 from scenes.kit import ExplainerScene, StateColumn, label, pick_dims
-from scenes.kit.mobjects import WordFlow
+from scenes.kit.pacing import share
+from scenes.kit.wrap import WordGrid
+
+SHOWN_DIMS = 8
+CELL = 0.2
+MOVED = 0.1  # a final-state dimension "differs" when it moves by more than this
 
 
 def shuffled(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """A fixed reordering of the words that differs from the original (reversed when all else fails)."""
+    order = shuffled_order(tokens)
+    return tuple(tokens[i] for i in order)
+
+
+def shuffled_order(tokens: tuple[str, ...]) -> list[int]:
+    """Where each shuffled position takes its word from (a permutation that changes the sentence if any can)."""
     order = list(range(len(tokens)))
     random.Random(len(tokens)).shuffle(order)
-    out = tuple(tokens[i] for i in order)
-    return out if out != tokens else tuple(reversed(tokens))
+    if tuple(tokens[i] for i in order) == tuple(tokens):
+        order = list(reversed(range(len(tokens))))
+    return order
+
+
+def pooling_verdict(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
+    """(same, largest difference) of two pooled vectors; 'same' allows float rounding only."""
+    gap = float(np.abs(a - b).max())
+    return gap < 1e-5, gap
 
 
 class NoOrder(ExplainerScene):
-    title = "A plain network has no sense of order"
-    shown_dims = 8
+    title = "Averaged word vectors have no sense of order"
 
     def construct(self) -> None:
-        self.show_sentences()
-        self.bag_of_words()
+        self.shuffle()
+        self.pool()
         self.recurrent()
 
-    def show_sentences(self) -> None:
-        tr = self.tr
-        self.other_tokens = shuffled(tr.source_tokens)
+    def shuffle(self) -> None:
+        tr, th = self.tr, self.theme
+        self.order = shuffled_order(tr.source_tokens)
+        self.other_tokens = tuple(tr.source_tokens[i] for i in self.order)
         self.other = self.trace_of(" ".join(self.other_tokens), tr.model)
-        self.beat("shuffle", "Take a sentence and shuffle its words. To a reader the meaning is gone.")
+        self.beat("shuffle", "Take a sentence and shuffle its words. To a reader the meaning is gone, or changed.")
         self.add(self.heading())
-        self.add(self.footnote(self.provenance(extra="word vectors of the trained model; "
-                                                      f"{self.shown_dims} of {tr.source_embeddings.shape[1]} "
-                                                      "dimensions shown")))
-        rows = VGroup()
-        for name, tokens in (("sentence", tr.source_tokens), ("shuffled", self.other_tokens)):
-            words = WordFlow(tokens, [self.theme.source] * len(tokens), width=10.0, font_size=26)
-            rows.add(VGroup(label(name, 20, self.theme.muted), words).arrange(RIGHT, buff=0.4, aligned_edge=UP))
-        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.3).next_to(self.heading(), DOWN, buff=0.35).set_x(0)
-        self.rows = rows
-        self.play(FadeIn(rows[0]), run_time=1.0)
-        self.play(FadeIn(rows[1]), run_time=1.0)
+        e, h = tr.source_embeddings.shape[1], tr.encoder_states.shape[1]
+        self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dimensions shown; "
+                                                     f"final states: {SHOWN_DIMS} of {h}")))
+        self.rows_y = (2.4, -0.05)
+        self.top = WordGrid(tr.source_tokens, th.source, width=10.6, font_size=28, max_rows=1, center=0.0)
+        self.top.shift((self.rows_y[0] - self.top[0].baseline()) * UP)
+        self.bottom = WordGrid(self.other_tokens, th.source, width=10.6, font_size=28, max_rows=1, center=0.0)
+        self.bottom.shift((self.rows_y[1] - self.bottom[0].baseline()) * UP)
+        tags = VGroup(label("sentence", 17, th.muted), label("shuffled", 17, th.muted))
+        for tag, row in zip(tags, (self.top, self.bottom)):
+            tag.next_to([-5.45, row[0].get_y(), 0], LEFT, buff=0.1)
+            tag.set_y(row[0].get_y())
+        self.tags = tags
+        self.play(FadeIn(self.top, lag_ratio=0.1), FadeIn(tags[0]), run_time=1.2)
+        # every word travels from its place in the sentence to its place in the shuffle
+        copies = VGroup(*[self.top[i].copy() for i in self.order])
+        self.add(copies)
+        self.play(*[c.animate.move_to(self.bottom[k]) for k, c in enumerate(copies)], FadeIn(tags[1]),
+                  run_time=share(self, 0.9, at_least=2.5))
+        self.remove(copies)
+        self.add(self.bottom)
 
-    def panel(self, title: str, a: np.ndarray, b: np.ndarray, dims, vmax: float, x: float,
-              verdict: str, color: str) -> VGroup:
-        """A titled pair of columns (sentence, shuffled) with a verdict beneath, under the sentences."""
-        cols = VGroup(StateColumn(a, vmax, dims, cell=0.26, numbers=True),
-                      StateColumn(b, vmax, dims, cell=0.26, numbers=True)).arrange(RIGHT, buff=0.25)
-        tags = VGroup(*[label(n, 16, self.theme.muted).next_to(c, UP, buff=0.12)
-                        for n, c in zip(("sentence", "shuffled"), cols)])
-        head = label(title, 22, self.theme.text).next_to(tags, UP, buff=0.15)
-        foot = label(verdict, 22, color).next_to(cols, DOWN, buff=0.2)
-        panel = VGroup(head, tags, cols, foot)
-        panel.move_to([x, 0, 0]).shift((self.rows.get_bottom()[1] - 0.3 - panel.get_top()[1]) * UP)
-        return panel
+    def columns(self, vectors: np.ndarray, row: WordGrid, vmax: float, dims) -> VGroup:
+        """One word vector under each word (the footnote says how many dimensions are hidden)."""
+        cols = VGroup()
+        for k, v in enumerate(vectors):
+            col = StateColumn(v, vmax, dims, cell=CELL, cell_width=0.3, show_hidden_count=False)
+            col.remove(col.note)
+            cols.add(col.next_to(row[k], DOWN, buff=0.14).set_x(row.x(k)))
+        return cols
 
-    def bag_of_words(self) -> None:
-        tr, other = self.tr, self.other
+    def pool(self) -> None:
+        tr, other, th = self.tr, self.other, self.theme
         a, b = tr.source_embeddings.mean(axis=0), other.source_embeddings.mean(axis=0)
-        same = bool(np.array_equal(np.sort(tr.source_embeddings, axis=0), np.sort(other.source_embeddings, axis=0)))
-        gap = float(np.abs(a - b).max())
-        self.beat("bag", "A plain feed-forward network that takes each word on its own and pools them sees the "
-                         f"same thing both times: here the pooled word vectors differ by at most {gap:.0e}, "
-                         "rounding error.")
+        same, gap = pooling_verdict(a, b)
+        if same:
+            diff = "they are exactly equal" if gap == 0 else f"the two averages differ by at most {gap:.0e}, rounding error"
+            text = ("A network that takes each word's vector on its own and averages them sees the same thing "
+                    f"both times: {diff}.")
+        else:
+            text = f"Averaging the word vectors: the two averages differ by up to {gap:.2g}."
+        self.beat("pool", text)
         vmax = float(np.abs(tr.source_embeddings).max())
-        dims = pick_dims(tr.source_embeddings, self.shown_dims)
-        verdict = "identical" if same and gap < 1e-5 else f"max difference {gap:.1e}"
-        panel = self.panel("average of word vectors", a, b, dims, vmax, -3.4, verdict, self.theme.right)
-        self.play(FadeIn(panel[:3], lag_ratio=0.05), run_time=1.5)
-        self.play(FadeIn(panel[3]), run_time=0.6)
+        dims = pick_dims(tr.source_embeddings, SHOWN_DIMS)
+        top_cols = self.columns(tr.source_embeddings, self.top, vmax, dims)
+        bottom_cols = self.columns(other.source_embeddings, self.bottom, vmax, dims)
+        self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), run_time=1.5)
+        x_mean = 6.15
+        means = VGroup()
+        for cols, vec, row in ((top_cols, a, self.top), (bottom_cols, b, self.bottom)):
+            mean = StateColumn(vec, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
+                               outline=th.text).move_to([x_mean, cols.get_y(), 0])
+            mean.remove(mean.note)
+            means.add(mean)
+        heads = VGroup(label("average", 16, th.text).next_to(means[0], UP, buff=0.1),
+                       label("average", 16, th.text).next_to(means[1], UP, buff=0.1))
+        # the average being taken: every word's column slides into one
+        run = share(self, 0.6, at_least=2.5)
+        self.play(*[ReplacementTransform(c.copy(), means[0]) for c in top_cols],
+                  *[ReplacementTransform(c.copy(), means[1]) for c in bottom_cols],
+                  FadeIn(heads), run_time=run)
+        verdict = label("the two averages are identical" if same else f"the averages differ by up to {gap:.2g}",
+                        22, th.wrong if same else th.correct)
+        verdict.move_to([0, -2.75, 0])
+        link = VGroup(means[0].copy(), means[1].copy())
+        self.play(FadeIn(verdict, shift=0.2 * UP), link[0].animate.next_to(verdict, LEFT, buff=0.3),
+                  link[1].animate.next_to(verdict, RIGHT, buff=0.3), run_time=share(self, 0.9))
+        self.pooled = VGroup(top_cols, bottom_cols, means, heads, verdict, link)
 
     def recurrent(self) -> None:
-        tr, other = self.tr, self.other
+        tr, other, th = self.tr, self.other, self.theme
         a, b = tr.encoder_states[-1], other.encoder_states[-1]
-        moved = int((np.abs(a - b) > 0.1).sum())
-        self.beat("rnn", f"A recurrent network reads in order, so its final state changes: {moved} of its "
-                         f"{len(a)} dimensions move by more than 0.1. Order reaches the model at last.")
-        dims = pick_dims(np.stack([a, b]), self.shown_dims)
-        panel = self.panel("recurrent network's final state", a, b, dims, tr.state_range, 3.4,
-                           f"{moved} of {len(a)} dims differ by > 0.1", self.theme.wrong)
-        self.play(FadeIn(panel[:3], lag_ratio=0.05), run_time=1.5)
-        self.play(FadeIn(panel[3]), run_time=0.6)
-        self.wait(2.0)
+        moved = int((np.abs(a - b) > MOVED).sum())
+        if moved:
+            text = (f"A recurrent network reads the words in order, so its final state changes: {moved} of its "
+                    f"{len(a)} dimensions move by more than {MOVED}. Order reaches the model.")
+        else:
+            text = (f"A recurrent network reads the words in order, yet here its final state barely changes: no "
+                    f"dimension moves by more than {MOVED}.")
+        self.beat("rnn", text)
+        self.play(FadeOut(self.pooled), run_time=0.8)
+        dims = pick_dims(np.stack([a, b]), SHOWN_DIMS)
+        vmax = tr.state_range
+        finals = VGroup()
+        for row, state in ((self.top, a), (self.bottom, b)):
+            reader = Dot(color=th.encoder, radius=0.09).next_to(row[0], DOWN, buff=0.25)
+            self.add(reader)
+            col = StateColumn(state, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
+                              outline=th.encoder).move_to([6.15, row[0].get_y() - 1.05, 0])
+            col.remove(col.note)
+            # the state is carried from word to word, then out as the final state
+            path = [[row.x(k), reader.get_y(), 0] for k in range(len(row))]
+            for point in path[1:]:
+                self.play(reader.animate.move_to(point), run_time=0.35)
+            self.play(ReplacementTransform(reader, col), run_time=0.8)
+            finals.add(col)
+        heads = VGroup(*[label("final state", 16, th.text).next_to(c, UP, buff=0.1) for c in finals])
+        differs = np.abs(a - b)[dims] > MOVED
+        marks = VGroup(*[VGroup(*[Dot(radius=0.045, color=th.correct).next_to(cell, LEFT, buff=0.06)
+                                  for cell, d in zip(col.cells, differs) if d]) for col in finals[:1]])
+        verdict = label(f"{moved} of {len(a)} dimensions differ by more than {MOVED}", 22,
+                        th.correct if moved else th.wrong).move_to([0, -2.75, 0])
+        self.play(FadeIn(heads), FadeIn(verdict, shift=0.2 * UP), Create(marks), run_time=share(self, 0.9))

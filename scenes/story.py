@@ -1,12 +1,16 @@
 """The frame of the story, drawn rather than computed (each says so on screen): where attention
 lives in a language model (fig. 1), the timeline (fig. 2), the evolution from Bahdanau to
-Transformers and GPT (fig. 16), and a teaser of self-attention (fig. 17)."""
+Transformers and GPT (fig. 16), and a teaser of self-attention (fig. 17). Each is built in the
+order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
-from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, FadeIn, Indicate, Line,
-                   RoundedRectangle, VGroup)
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Circle, Create, Dot,
+                   FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
 
-from scenes.kit import ExplainerScene, TokenRow, fit_width, label
+from scenes.kit import ExplainerScene, fit_width, label
+from scenes.kit.pacing import share
+from scenes.kit.wrap import WordGrid
 
 ILLUSTRATION = "a diagram of the idea, not model output"
 
@@ -18,37 +22,89 @@ def block(text: str, color: str, width: float = 3.2, height: float = 0.6, size: 
     return VGroup(box, fit_width(label(text, size), width * 0.9).move_to(box))
 
 
+def pair_arcs(points: list[np.ndarray], color: str, width: float = 2.0, angle: float = -1.0) -> VGroup:
+    """Arcs between every pair of points (a diagram of "each looks at the others")."""
+    arcs = VGroup()
+    for i in range(len(points)):
+        for j in range(i + 1, len(points)):
+            arcs.add(ArcBetweenPoints(points[i], points[j], angle=angle, color=color, stroke_width=width,
+                                      stroke_opacity=0.7))
+    return arcs
+
+
 class WhereAttentionLives(ExplainerScene):
     title = "Where attention lives in a language model"
+    VECTORS = 8  # vectors drawn per layer (a diagram: one square per word, at most this many)
 
     def construct(self) -> None:
-        self.beat("stack", "A language model is a stack of layers. Words go in at the bottom as vectors; each layer "
-                           "refines them; the top predicts the next word.")
-        self.add(self.heading(), self.footnote(ILLUSTRATION))
+        self.words_in()
+        self.attention_lit()
+
+    def words_in(self) -> None:
         th = self.theme
-        parts = [("next-word probabilities", th.target), ("feed-forward", th.muted), ("attention", th.alpha),
-                 ("feed-forward", th.muted), ("attention", th.alpha), ("word vectors + positions", th.source)]
-        stack = VGroup(*[block(text, color, width=4.6) for text, color in parts]).arrange(DOWN, buff=0.22)
-        stack.next_to(self.heading(), DOWN, buff=0.35)
-        repeat = label("× N layers", 22, th.muted).next_to(VGroup(*stack[1:5]), RIGHT, buff=0.4)
-        arrows = VGroup(*[Arrow(stack[k + 1].get_top(), stack[k].get_bottom(), buff=0.02, stroke_width=3,
-                                color=th.muted, max_tip_length_to_length_ratio=0.5) for k in range(len(stack) - 1)])
-        self.play(FadeIn(stack, lag_ratio=0.15, shift=0.2 * UP), Create(arrows), FadeIn(repeat), run_time=2.5)
+        self.beat("stack", "A language model is a stack of layers. Words go in at the bottom as vectors; each layer "
+                           "refines them on their way up; the top predicts the next word.")
+        self.add(self.heading(), self.footnote(ILLUSTRATION))
+        words = WordGrid(self.tr.source_tokens, th.source, width=12.6, font_size=24, min_font=16, max_rows=3)
+        words.to_edge(DOWN, buff=0.8)
+        parts = [("word vectors + positions", th.source), ("attention", th.alpha), ("feed-forward", th.muted),
+                 ("attention", th.alpha), ("feed-forward", th.muted), ("next-word probabilities", th.target)]
+        top = self.heading().get_bottom()[1] - 0.3
+        room = top - (words.get_top()[1] + 0.35)
+        height = min(0.55, room / len(parts) - 0.2)
+        gap = (room - height * len(parts)) / (len(parts) - 1)
+        self.stack = VGroup(*[block(text, color, width=4.4, height=height, size=20) for text, color in parts])
+        for k, b in enumerate(self.stack):  # bottom to top
+            b.move_to([0.3, words.get_top()[1] + 0.35 + height / 2 + k * (height + gap), 0])
+        repeat = label("× N layers", 20, th.muted).next_to(VGroup(*self.stack[1:5]), RIGHT, buff=0.4)
+        n = min(self.VECTORS, len(self.tr.source_tokens))
+        self.vectors = VGroup(*[Square(0.24, stroke_width=0, fill_color=th.source, fill_opacity=1) for _ in range(n)])
+        self.vectors.arrange(RIGHT, buff=0.08)
+        self.play(FadeIn(words, lag_ratio=0.05), run_time=1.0)
+        # the words rise into the bottom block and become vectors; the layers appear as the vectors reach them
+        self.vectors.move_to(words)
+        self.play(FadeIn(self.stack[0]), Transform(words.copy(), self.vectors.copy().move_to(self.stack[0]).set_opacity(0)),
+                  self.vectors.animate.next_to(self.stack[0], LEFT, buff=0.3), run_time=1.2)
+        each = share(self, 0.9) / (len(self.stack) - 1)
+        for k in range(1, len(self.stack)):
+            arrow = Arrow(self.stack[k - 1].get_top(), self.stack[k].get_bottom(), buff=0.02, stroke_width=3,
+                          color=th.muted, max_tip_length_to_length_ratio=0.5)
+            extra = [FadeIn(repeat)] if k == 4 else []
+            self.play(FadeIn(self.stack[k], shift=0.15 * UP), Create(arrow), *extra,
+                      self.vectors.animate.next_to(self.stack[k], LEFT, buff=0.3), run_time=each)
+        self.repeat = repeat
+
+    def attention_lit(self) -> None:
+        th = self.theme
         self.beat("lit", "The attention blocks are where each word looks at the others to decide what it means "
                          "here. This story is about why that block had to be invented: it starts with networks "
                          "that could not see order at all.")
-        self.play(*[Indicate(stack[k], color=th.alpha, scale_factor=1.08) for k in (2, 4)], run_time=1.5)
-        self.wait(1.0)
+        for k in (1, 3):
+            self.play(self.vectors.animate.next_to(self.stack[k], LEFT, buff=0.3), run_time=0.8)
+            points = [v.get_top() + 0.03 * UP for v in self.vectors]
+            arcs = pair_arcs(points, th.alpha, width=2.5, angle=-1.4)
+            self.play(Indicate(self.stack[k], color=th.alpha, scale_factor=1.06), Create(arcs, lag_ratio=0.05),
+                      run_time=share(self, 0.3, at_least=1.5))
+            self.play(FadeOut(arcs), run_time=0.6)
+        self.play(self.vectors.animate.next_to(self.stack[-1], LEFT, buff=0.3), run_time=1.0)
+        self.play(Indicate(self.stack[-1], color=th.target, scale_factor=1.05), run_time=share(self, 1.0))
 
 
 MILESTONES = (
-    ("1980s", "neural network", "learns patterns, but reads each input on its own"),
-    ("1980s", "RNN", "reads in order, carrying a hidden state"),
-    ("1997", "LSTM", "a gated cell state keeps memories longer"),
-    ("2014", "seq2seq", "encoder-decoder translation through one vector"),
-    ("2014", "Bahdanau attention", "the decoder looks back at every word"),
-    ("2017", "Transformer", "attention alone, no recurrence"),
-    ("2018", "GPT", "a decoder-only Transformer that writes text"),
+    ("1980s", "neural network", "learns patterns, but reads each input on its own",
+     "Plain neural networks learn patterns, but each input is read on its own: they see no order."),
+    ("1980s", "RNN", "reads in order, carrying a hidden state",
+     "Recurrent networks read in order, carrying a hidden state from word to word, but they forget."),
+    ("1997", "LSTM", "a gated cell state keeps memories longer",
+     "In 1997 the LSTM added a gated cell state, so memories fade more slowly."),
+    ("2014", "seq2seq", "encoder-decoder translation through one vector",
+     "In 2014 sequence-to-sequence models translated whole sentences, passing everything through one vector."),
+    ("2014", "Bahdanau attention", "the decoder looks back at every word",
+     "The same year Bahdanau and colleagues let the decoder look back at every word: attention."),
+    ("2017", "Transformer", "attention alone, no recurrence",
+     "In 2017 the Transformer kept the attention and dropped the recurrent network."),
+    ("2018", "GPT", "a decoder-only Transformer that writes text",
+     "In 2018 GPT kept only the Transformer's decoder, trained to write the next word."),
 )
 
 
@@ -56,69 +112,113 @@ class Timeline(ExplainerScene):
     title = "From plain networks to GPT"
 
     def construct(self) -> None:
-        self.beat("timeline", "Each step of this history fixed what the previous one could not do. Plain networks "
-                              "saw no order; recurrent networks read in order but forgot; LSTMs forgot more slowly; "
-                              "sequence-to-sequence models still had to pass everything through one vector.")
-        self.add(self.heading(), self.footnote("dates of the ideas; " + ILLUSTRATION))
         th = self.theme
+        self.add(self.heading(), self.footnote("dates of the ideas; " + ILLUSTRATION))
         rows = VGroup()
-        top = self.heading().get_bottom()[1] - 0.7
-        for k, (year, name, fix) in enumerate(MILESTONES):
+        top = self.heading().get_bottom()[1] - 0.55
+        for k, (year, name, fix, _) in enumerate(MILESTONES):
             color = th.alpha if "attention" in name.lower() else th.text
-            y = top - 0.72 * k
             rows.add(VGroup(label(year, 22, th.muted).set_x(0, direction=LEFT),
-                            label(name, 24, color, weight="BOLD").set_x(1.2, direction=LEFT),
-                            label(fix, 22, th.text).set_x(5.5, direction=LEFT)).set_y(y))
+                            label(name, 24, color, weight="BOLD").set_x(1.45, direction=LEFT),
+                            label(fix, 22, th.text).set_x(5.5, direction=LEFT)).set_y(top - 0.84 * k))
         if rows.width > 13.4:
             rows.scale_to_fit_width(13.4)
         rows.set_x(0)
         spine_x = (max(r[0].get_right()[0] for r in rows) + min(r[1].get_left()[0] for r in rows)) / 2
-        spine = Line([spine_x, rows.get_top()[1], 0], [spine_x, rows.get_bottom()[1], 0], color=th.muted, stroke_width=2)
-        self.play(Create(spine), run_time=0.6)
-        for k, row in enumerate(rows):
-            if k == 4:
-                self.beat("attention", "Then, in 2014, Bahdanau and colleagues let the decoder look back at "
-                                       "every word. Three years later attention no longer needed the recurrent "
-                                       "network at all, and a year after that GPT was built from it.")
-            self.play(FadeIn(row, shift=0.2 * RIGHT), run_time=0.8)
-        self.wait(1.0)
+        spine = Line([spine_x, rows.get_top()[1], 0], [spine_x, rows.get_bottom()[1], 0], color=th.muted,
+                     stroke_width=2)
+        marker = Dot([spine_x, rows[0].get_y(), 0], radius=0.11, color=th.text)
+        for k, (row, milestone) in enumerate(zip(rows, MILESTONES)):
+            self.beat(f"m{k}", milestone[3])
+            if k == 0:
+                self.play(Create(spine), FadeIn(marker), run_time=0.8)
+            dim = [rows[k - 1].animate.set_opacity(0.45)] if k else []
+            self.play(marker.animate.move_to([spine_x, row.get_y(), 0]), FadeIn(row[0]), FadeIn(row[1], shift=0.2 * RIGHT),
+                      *dim, run_time=0.9)
+            self.play(Write(row[2]), run_time=share(self, 0.85))
+        self.beat("all", "Each step fixed what the one before could not do. The rest of this film follows the "
+                         "middle of this line: from one vector to attention.")
+        self.play(*[r.animate.set_opacity(1.0) for r in rows], run_time=1.0)
+        span = VGroup(rows[3], rows[4])
+        brace = RoundedRectangle(corner_radius=0.1, width=span.width + 0.3, height=span.height + 0.2,
+                                 stroke_color=th.alpha, stroke_width=3).move_to(span)
+        self.play(Create(brace), marker.animate.move_to([spine_x, span.get_y(), 0]), run_time=share(self, 0.8))
 
 
 class Evolution(ExplainerScene):
     title = "From Bahdanau to Transformers and GPT"
+    CELLS = 4  # boxes per row: a diagram, not the example's length
 
     def construct(self) -> None:
+        self.bahdanau()
+        self.transformer()
+        self.gpt()
+
+    def row(self, y: float, text: str, color: str) -> VGroup:
+        boxes = VGroup(*[block(text, color, width=1.5, height=0.7, size=20) for _ in range(self.CELLS)])
+        return boxes.arrange(RIGHT, buff=0.9).move_to([0.6, y, 0])
+
+    def chain(self, boxes: VGroup) -> VGroup:
+        return VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.06, color=self.theme.muted, stroke_width=3,
+                              max_tip_length_to_length_ratio=0.3) for a, b in zip(boxes, boxes[1:])])
+
+    def bahdanau(self) -> None:
         th = self.theme
         self.add(self.heading(), self.footnote(ILLUSTRATION))
-        columns = VGroup(
-            VGroup(label("2014 · Bahdanau", 24, th.text, weight="BOLD"),
-                   block("RNN decoder", th.decoder), block("attention", th.alpha), block("RNN encoder", th.encoder)),
-            VGroup(label("2017 · Transformer", 24, th.text, weight="BOLD"),
-                   block("decoder: attention", th.decoder), block("cross-attention", th.alpha),
-                   block("encoder: attention", th.encoder)),
-            VGroup(label("2018 · GPT", 24, th.text, weight="BOLD"),
-                   block("decoder: attention", th.decoder), block("(no encoder)", th.muted, fill=th.background)),
-        )
-        for col in columns:
-            col.arrange(DOWN, buff=0.3)
-        columns.arrange(RIGHT, buff=1.0, aligned_edge=UP).next_to(self.heading(), DOWN, buff=0.5)
-        notes = VGroup(label("still reads one word at a time", 18, th.muted),
-                       label("every word at once, in parallel", 18, th.muted),
-                       label("predicts the next word", 18, th.muted))
-        for note, col in zip(notes, columns):
-            note.next_to(col, DOWN, buff=0.35)
-        narration = (
-            ("2014", "In 2014 attention joined a recurrent encoder and decoder: the decoder could look back, "
-                     "but both halves still read one word after another."),
-            ("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: every word is "
-                     "processed at once, which also makes training parallel."),
-            ("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. Attention is "
-                     "still the part that lets each word use the others."),
-        )
-        for (name, text), col, note in zip(narration, columns, notes):
-            self.beat(name, text)
-            self.play(FadeIn(col, lag_ratio=0.2), FadeIn(note), run_time=1.2)
-        self.wait(1.0)
+        self.beat("2014", "In 2014 attention joined a recurrent encoder and decoder: the decoder could look back at "
+                          "every word, but both halves still read one word after another.")
+        self.year = label("2014 · Bahdanau: attention + RNN", 28, th.text, weight="BOLD").move_to([0, 2.45, 0])
+        self.enc = self.row(-2.25, "RNN", th.encoder)
+        self.dec = self.row(0.7, "RNN", th.decoder)
+        self.names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, LEFT, buff=0.4),
+                            label("decoder", 20, th.decoder).next_to(self.dec, LEFT, buff=0.4))
+        self.enc_chain, self.dec_chain = self.chain(self.enc), self.chain(self.dec)
+        self.play(FadeIn(self.year), FadeIn(self.names[0]), FadeIn(self.enc[0]), run_time=1.0)
+        for k in range(1, self.CELLS):  # one word after another
+            self.play(Create(self.enc_chain[k - 1]), FadeIn(self.enc[k], shift=0.2 * RIGHT), run_time=0.6)
+        self.play(FadeIn(self.names[1]), FadeIn(self.dec[0]), run_time=0.6)
+        self.fan = self.fan_from(self.dec[0])
+        self.play(Create(self.fan, lag_ratio=0.2), run_time=1.2)
+        for k in range(1, self.CELLS):  # at each output step the decoder looks back at every word
+            self.play(Create(self.dec_chain[k - 1]), FadeIn(self.dec[k], shift=0.2 * RIGHT),
+                      Transform(self.fan, self.fan_from(self.dec[k])), run_time=share(self, 0.3, at_least=0.8))
+
+    def fan_from(self, box) -> VGroup:
+        return VGroup(*[Line(box.get_bottom(), e.get_top(), color=self.theme.alpha, stroke_width=3,
+                             stroke_opacity=0.8) for e in self.enc])
+
+    def transformer(self) -> None:
+        th = self.theme
+        self.beat("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: the RNN boxes "
+                          "become attention blocks; in the encoder every word looks at every word, all at once.")
+        year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
+        self.play(Transform(self.year, year), FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
+        enc_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
+        dec_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.dec])
+        self.play(Transform(self.enc, enc_new), Transform(self.dec, dec_new), run_time=share(self, 0.3, at_least=2.0))
+        enc_pts = [b.get_top() + 0.05 * UP for b in self.enc]
+        self.enc_arcs = pair_arcs(enc_pts, th.alpha, width=2, angle=-0.9)
+        dec_pts = [b.get_top() + 0.05 * UP for b in self.dec]
+        self.dec_arcs = pair_arcs(dec_pts, th.alpha, width=2, angle=-0.9)
+        cross = VGroup(*[Line(d.get_bottom(), e.get_top(), color=th.alpha, stroke_width=1.5, stroke_opacity=0.5)
+                         for d in self.dec for e in self.enc])
+        self.play(Transform(self.fan, cross), Create(self.enc_arcs, lag_ratio=0.1), Create(self.dec_arcs, lag_ratio=0.1),
+                  run_time=share(self, 0.9, at_least=2.0))
+
+    def gpt(self) -> None:
+        th = self.theme
+        self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. Attention is "
+                          "still the part that lets each word use the words before it.")
+        year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
+        self.play(Transform(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
+                  FadeOut(self.names[0]), run_time=1.2)
+        middle = VGroup(self.dec, self.dec_arcs, self.names[1])
+        self.play(middle.animate.shift(1.2 * DOWN), run_time=share(self, 0.3, at_least=1.5))
+        nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
+        if nxt.get_right()[0] > 6.8:
+            nxt.next_to(self.dec, DOWN, buff=0.4)
+        self.play(FadeIn(nxt, shift=0.3 * RIGHT), Indicate(self.dec_arcs, color=th.alpha),
+                  run_time=share(self, 0.9, at_least=1.5))
 
 
 class SelfAttentionTeaser(ExplainerScene):
@@ -127,22 +227,53 @@ class SelfAttentionTeaser(ExplainerScene):
     def construct(self) -> None:
         th = self.theme
         tokens = self.tr.source_tokens
+        n = len(tokens)
         self.beat("teaser", "Bahdanau attention lets the output look back at the input. Self-attention goes further: "
-                            "every word of a sentence looks at every other word, all at once. That is the next part.")
-        self.add(self.heading(), self.footnote("arcs show which pairs can attend, not learned weights: "
-                                               "our models have no self-attention"))
-        words = TokenRow(tokens, th.source, width=12.5, max_step=1.8, stagger=False).shift(1.2 * DOWN)
-        self.play(FadeIn(words, lag_ratio=0.05), run_time=1.0)
+                            "every word of a sentence weighs every word, itself included, all at once.")
+        self.add(self.heading(), self.footnote("which pairs get a weight; " + ILLUSTRATION +
+                                               " (our models have no self-attention)"))
+        cell = min(1.0, 4.4 / n)
+        size = min(24, cell * 50)
+        grid = VGroup(*[Square(cell, stroke_color=th.muted, stroke_width=1.5, fill_color=th.panel, fill_opacity=1)
+                        .move_to([j * cell, -i * cell, 0]) for i in range(n) for j in range(n)])
+        col_labels = VGroup(*[label(t, size, th.source).rotate(np.pi / 2) for t in tokens])
+        rows = VGroup(*[label(t, size, th.source) for t in tokens])  # the words, one per matrix row
+        for j, lab in enumerate(col_labels):
+            lab.next_to(grid[j], UP, buff=0.08)
+        for i, lab in enumerate(rows):
+            lab.next_to(grid[i * n], LEFT, buff=0.12)
+        matrix = VGroup(grid, col_labels, rows)
+        matrix.move_to([0.9, 0, 0])
+        matrix.shift((self.heading().get_bottom()[1] - 0.75 - matrix.get_top()[1]) * UP)
+        heads = VGroup(label("looks at →", 17, th.muted).next_to(col_labels, UP, buff=0.1),
+                       label("each word ↓", 17, th.muted).next_to(rows, UP, buff=0.1).align_to(rows, RIGHT))
+        self.play(FadeIn(rows, lag_ratio=0.1), FadeIn(col_labels, lag_ratio=0.1), FadeIn(heads), run_time=1.2)
+        self.play(FadeIn(grid, lag_ratio=0.5 / n), run_time=1.0)
+        per_row = share(self, 0.95, at_least=1.0)  # the first row fills the rest of the first beat
+        for i in range(n):
+            if i == 1:
+                self.beat("count", f"With {n} words that makes {n} × {n} = {n * n} weights: each pair in both "
+                                   "directions, and each word with itself. Nothing waits for the word before it.")
+                per_row = max(0.5, share(self, 0.9, at_least=3.0) / (n - 1))
+            self.light_row(i, rows, grid, n, per_row)
+        self.beat("next", "How those weights are computed, from the words themselves, is the subject of the next "
+                          "part: self-attention.")
+        self.play(*[c.animate.set_fill(th.alpha, opacity=0.6) for c in grid], run_time=share(self, 0.5, at_least=1.0))
+        self.play(Indicate(rows, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
+
+    def light_row(self, i: int, words: VGroup, grid: VGroup, n: int, run_time: float) -> None:
+        """Word i looks at every word (itself too): arcs out of it on the left, its matrix row filled."""
+        th = self.theme
+        start = words[i].get_left() + 0.1 * LEFT
         arcs = VGroup()
-        for i in range(len(words)):
-            for j in range(i + 1, len(words)):
-                arcs.add(ArcBetweenPoints(words[i].get_top() + 0.1 * UP, words[j].get_top() + 0.1 * UP, angle=-1.2,
-                                          color=th.alpha, stroke_width=2, stroke_opacity=0.6))
-        if arcs.height > 4.2:
-            arcs.stretch_to_fit_height(4.2, about_edge=DOWN)
-        self.play(Create(arcs, lag_ratio=0.05), run_time=2.5)
-        self.beat("next", f"With {len(words)} words that is {len(arcs)} pairs, each weighed in both directions, and "
-                          "nothing has to wait for the word before it. How those weights are computed is the "
-                          "subject of the next part: self-attention.")
-        self.play(Indicate(words, color=th.alpha, scale_factor=1.1), run_time=1.5)
-        self.wait(1.0)
+        for j in range(n):
+            end = words[j].get_left() + 0.1 * LEFT
+            if j == i:
+                arcs.add(Circle(radius=0.12, color=th.alpha, stroke_width=3).move_to(start + 0.12 * LEFT))
+            else:  # counter-clockwise from top to bottom bulges left, so the sign follows the direction
+                arcs.add(ArcBetweenPoints(start, end, angle=1.6 if j > i else -1.6, color=th.alpha, stroke_width=3,
+                                          stroke_opacity=0.8))
+        row = [grid[i * n + j] for j in range(n)]
+        self.play(Create(arcs, lag_ratio=0.1), *[c.animate.set_fill(th.alpha, opacity=0.35) for c in row],
+                  words[i].animate.set_color(th.alpha), run_time=run_time * 0.75)
+        self.play(FadeOut(arcs), words[i].animate.set_color(th.source), run_time=run_time * 0.25)

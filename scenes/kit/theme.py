@@ -14,34 +14,81 @@ import numpy as np
 from manim import ManimColor, interpolate_color
 
 
+# One meaning per colour. Every role below has a colour of its own in each theme (no two roles
+# share one; tests/test_kit.py checks they stay apart, by perceptual distance, not just by hex).
+ROLES = {
+    "background": "the frame",
+    "text": "titles, labels, numbers",
+    "muted": "captions, axes, footnotes, arrows that only connect",
+    "panel": "boxes, and the colour of 0 on every value or weight scale",
+    "source": "source-language (English) words",
+    "target": "target-language (French) words",
+    "encoder": "encoder hidden states and cells",
+    "decoder": "decoder states and cells",
+    "context": "the context vector (the bottleneck; c_i)",
+    "alpha": "attention weights α (and the attention blocks of a diagram)",
+    "positive": "a value > 0 in a state (diverging scale)",
+    "negative": "a value < 0 in a state (diverging scale)",
+    "correct": "a correct output, a good result",
+    "wrong": "a mistake, a bad result",
+    "window": "a fixed context window (not attention)",
+    "cell": "the LSTM cell-state highway c",
+    "gate": "an LSTM gate's opening, 0 (closed) … 1 (open), on its own scale",
+    "model_plain": "the plain (GRU, no attention) model in comparisons",
+    "model_lstm": "the LSTM model in comparisons",
+    "model_attention": "the attention model in comparisons",
+}
+
+
 @dataclass(frozen=True)
 class Theme:
+    """Colours by role (see ROLES for what each means). `right` is the old name of `correct`."""
     name: str
     background: str
     text: str
     muted: str
-    panel: str          # fill of boxes and cells at value 0
-    source: str         # source words
-    target: str         # output (French) words
-    encoder: str        # encoder hidden states
-    decoder: str        # decoder states
-    context: str        # the context vector
-    alpha: str          # attention weights (a hue of its own: orange already means "value > 0")
-    positive: str       # values > 0
-    negative: str       # values < 0
-    wrong: str          # a mistake in the output
-    right: str          # a correct output word
+    panel: str
+    source: str
+    target: str
+    encoder: str
+    decoder: str
+    context: str
+    alpha: str
+    positive: str
+    negative: str
+    correct: str
+    wrong: str
+    window: str
+    cell: str
+    gate: str
+    model_plain: str
+    model_lstm: str
+    model_attention: str
+
+    @property
+    def right(self) -> str:
+        return self.correct
+
+    def model_color(self, model: str) -> str:
+        """The colour of a model (plain, lstm, attention) wherever models are compared."""
+        return getattr(self, f"model_{model}", self.text)
+
+    def roles(self) -> dict[str, str]:
+        return {role: getattr(self, role) for role in ROLES}
 
 
 THEMES = {
+    # role:              dark       light
     "dark": Theme("dark", background="#111418", text="#ECEFF4", muted="#8A93A3", panel="#2A2F38",
                   source="#88C0D0", target="#EBCB8B", encoder="#81A1C1", decoder="#B48EAD",
                   context="#A3BE8C", alpha="#E879F9", positive="#F08A4B", negative="#4FA3E0",
-                  wrong="#E5606A", right="#8FD694"),
+                  correct="#3DDC84", wrong="#E5606A", window="#A78BFA", cell="#F9A8D4", gate="#E6E35C",
+                  model_plain="#C9A27E", model_lstm="#F472B6", model_attention="#22D3EE"),
     "light": Theme("light", background="#FBFAF7", text="#1F2328", muted="#6B7280", panel="#E6E3DC",
                    source="#1F6F8B", target="#9A6700", encoder="#3B5BA5", decoder="#7B3F98",
                    context="#3F7D20", alpha="#A21CAF", positive="#D9480F", negative="#1971C2",
-                   wrong="#C92A2A", right="#2B8A3E"),
+                   correct="#12B886", wrong="#C92A2A", window="#6D28D9", cell="#E64980", gate="#C9A800",
+                   model_plain="#8B5E34", model_lstm="#A61E4D", model_attention="#0CA5C9"),
 }
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("attention_theme", default=None)
 
@@ -67,6 +114,12 @@ def value_to_color(value: float, vmax: float) -> ManimColor:
     strength = float(np.clip(abs(value) / vmax, 0.0, 1.0)) if vmax > 0 else 0.0
     end = th.positive if value >= 0 else th.negative
     return interpolate_color(ManimColor(th.panel), ManimColor(end), strength ** 0.75)
+
+
+def gate_to_color(value: float) -> ManimColor:
+    """A gate's opening on its own linear scale: 0 (closed) = panel, 1 (open) = the gate colour."""
+    th = current()
+    return interpolate_color(ManimColor(th.panel), ManimColor(th.gate), float(np.clip(value, 0.0, 1.0)))
 
 
 def weight_to_color(weight: float, role_color: str | None = None) -> ManimColor:

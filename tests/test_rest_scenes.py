@@ -1,0 +1,166 @@
+"""The palette keeps one meaning per colour, long sentences keep one typography, and what the
+rest of the film says is computed: each claim is fed data where it is false and must not be said."""
+import itertools
+
+import numpy as np
+import pytest
+
+from scenes.kit.theme import ROLES, THEMES, Theme, gate_to_color, use_theme
+
+# --- palette -------------------------------------------------------------------------------
+
+
+def lab(hex_color: str) -> np.ndarray:
+    """CIE L*a*b* (D65) of an sRGB hex colour: distances here are what the eye sees."""
+    rgb = np.array([int(hex_color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]) / 255
+    rgb = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize("name", sorted(THEMES))
+def test_no_two_roles_share_a_colour(name):
+    roles = THEMES[name].roles()
+    assert set(roles) == set(ROLES)  # every role documented, every documented role coloured
+    for (a, ca), (b, cb) in itertools.combinations(roles.items(), 2):
+        assert ca.lower() != cb.lower(), f"{name}: {a} and {b} share {ca}"
+        assert np.linalg.norm(lab(ca) - lab(cb)) >= 8, f"{name}: {a} ({ca}) and {b} ({cb}) look alike"
+
+
+def test_old_attribute_names_keep_working_and_models_have_their_own_colours():
+    for theme in THEMES.values():
+        assert theme.right == theme.correct
+        signs = {theme.positive, theme.negative, theme.correct, theme.wrong}
+        models = [theme.model_color(m) for m in ("plain", "lstm", "attention")]
+        assert len(set(models)) == 3 and not signs & set(models)
+        assert theme.window != theme.alpha
+    assert {f for f in Theme.__dataclass_fields__} - {"name"} == set(ROLES)
+
+
+def test_gates_have_their_own_scale():
+    with use_theme("dark") as th:
+        assert gate_to_color(0.0).to_hex().lower() == th.panel.lower()
+        assert gate_to_color(1.0).to_hex().lower() == th.gate.lower()
+        assert gate_to_color(0.3).to_hex() != gate_to_color(0.7).to_hex()
+
+
+# --- one typography for long sentences -----------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [2, 12, 24, 40])
+def test_word_grid_keeps_one_font_and_lines_words_up_with_their_slots(n):
+    from model.corpus import sentence_of_length
+    from scenes.kit.wrap import SLOT_PAD, WordGrid
+
+    tokens = sentence_of_length(n).split()
+    grid = WordGrid(tokens, width=12.6, band=1.0, max_rows=3)
+    heights = {round(w.font_size, 3) for w in grid}
+    assert len(heights) == 1  # every word the same size
+    for k, word in enumerate(grid):
+        assert word.get_x() == pytest.approx(grid.xs[k], abs=1e-6)  # centred on its slot
+        assert word.width + SLOT_PAD <= grid.step + 1e-9  # room to spare in its slot: no word touches the next
+    columns = {}
+    for k in range(n):
+        columns.setdefault(grid.col_of[k], set()).add(round(grid.xs[k], 6))
+    assert all(len(xs) == 1 for xs in columns.values())  # one column, one x, on every row
+    for r in range(grid.rows):  # one baseline per row
+        assert len({round(grid[k].baseline(), 4) for k in range(n) if grid.row_of[k] == r}) == 1
+    assert grid.rows <= 4 and grid.width <= 12.6 + 1e-6
+    before = [grid.band_bottom(k) for k in range(n)]
+    assert all(grid.band_bottom(k) >= grid[k].get_top()[1] for k in range(n))  # bars stand above their word
+    grid.shift(np.array([0.5, -1.0, 0.0]))  # the band follows the words
+    assert [grid.band_bottom(k) for k in range(n)] == pytest.approx([b - 1.0 for b in before])
+
+
+# --- length curve: every sentence computed from the cards -----------------------------------
+
+def card(exact, n=(250, 250, 250, 250), recipe=None, differs_by=None):
+    buckets = ("1-10", "11-20", "21-30", "31-40")
+    return {"evaluation": {b: {"exact_match": e, "token_accuracy": e, "n": k} for b, e, k in zip(buckets, exact, n)},
+            "recipe": recipe if recipe is not None else {"hidden": 64, "epochs": 8},
+            "experiment": {"baseline": "plain", "differs_by": differs_by}}
+
+
+def test_length_narration_follows_the_stored_evaluation():
+    from scenes.length_curve import buckets, describe, shape
+
+    falling = buckets(card([0.5, 0.1, 0.0, 0.0]))
+    flat = buckets(card([0.5, 0.52, 0.49, 0.5]))
+    rising = buckets(card([0.1, 0.3, 0.6, 0.9]))
+    assert shape(falling) == "falls" and "falls" in describe("plain", falling)
+    assert shape(flat) == "flat" and "flat" in describe("plain", flat) and "falls" not in describe("plain", flat)
+    assert "flat" not in describe("attention", rising) and "falls" not in describe("attention", rising)
+    assert "50%" in describe("plain", falling) and "0%" in describe("plain", falling)
+
+
+def test_counts_and_controls_are_only_claimed_when_true():
+    from scenes.length_curve import controls, controls_sentence, counts_sentence
+
+    same = {"plain": card([0.5] * 4), "lstm": card([0.5] * 4, differs_by="cell"),
+            "attention": card([1.0] * 4, differs_by="attention")}
+    assert counts_sentence(same).startswith("250 unseen")
+    uneven = dict(same, lstm=card([0.5] * 4, n=(250, 200, 250, 100)))
+    assert not counts_sentence(uneven).startswith("250") and "between 100 and 250" in counts_sentence(uneven)
+    assert controls(same) == (True, [])
+    assert "identical settings" in controls_sentence(same)
+    assert "attention (attention vs plain)" in controls_sentence(same) and "cell (lstm vs plain)" in controls_sentence(same)
+    documented = dict(same, lstm=card([0.5] * 4, recipe={"hidden": 64, "epochs": 8, "cell": "lstm"}, differs_by="cell"))
+    assert controls(documented)[0]  # the documented difference may differ
+    longer = dict(same, attention=card([1.0] * 4, recipe={"hidden": 64, "epochs": 10}, differs_by="attention"))
+    assert controls(longer) == (False, ["epochs"])
+    assert "identical" not in controls_sentence(longer) and "epochs" in controls_sentence(longer)
+    unknown = {k: dict(v, recipe={}) for k, v in same.items()}
+    assert "not controlled" in controls_sentence(unknown)
+
+
+def test_the_gap_is_described_as_measured():
+    from scenes.length_curve import buckets, gap_sentence
+
+    plain = buckets(card([0.5, 0.0, 0.0, 0.0]))
+    assert "grows from 50 points" in gap_sentence(plain, buckets(card([1.0, 1.0, 1.0, 1.0])))
+    assert "shrinks" in gap_sentence(plain, buckets(card([1.0, 0.6, 0.2, 0.05])))
+    assert "no better" in gap_sentence(plain, buckets(card([0.4, 0.0, 0.0, 0.0])))
+
+
+# --- no-order and the LSTM: the arithmetic behind the words ----------------------------------
+
+def test_shuffle_changes_the_sentence_and_pooling_is_order_free():
+    from scenes.no_order import pooling_verdict, shuffled, shuffled_order
+
+    tokens = ("the", "european", "economic", "area")
+    order = shuffled_order(tokens)
+    assert sorted(order) == list(range(4)) and shuffled(tokens) != tokens
+    vectors = np.random.default_rng(0).normal(size=(4, 8))
+    assert pooling_verdict(vectors.mean(0), vectors[order].mean(0))[0]
+    assert not pooling_verdict(vectors.mean(0), vectors[:3].mean(0))[0]
+
+
+def test_lstm_cell_steps_rebuild_the_traced_cell_state():
+    from model.trace import trace
+    from scenes.lstm_cell_state import cell_steps, retention
+
+    tr = trace("the european economic area", "lstm")
+    steps = cell_steps(tr.encoder_cells, tr.encoder_gates)
+    for t, step in enumerate(steps):  # c_t = f ⊙ c_{t-1} + i ⊙ g, and h_t = o ⊙ tanh(c_t)
+        assert np.allclose(step["kept"] + step["written"], tr.encoder_cells[t], atol=1e-5)
+        assert np.allclose(step["h"], tr.encoder_states[t], atol=1e-5)
+    gates = np.full((3, 4, 2), 0.5)
+    assert retention(gates) == pytest.approx([0.25, 0.5, 1.0])
+
+
+# --- pacing benchmark: the arithmetic of still windows -------------------------------------
+
+def test_pacing_counts_still_windows_and_the_longest_still():
+    from benchmarks.bench_pacing import measure, overall
+
+    fps = 10
+    # 6 s of video; changes only in the first second and at 4.5 s: seconds 1, 2, 3 and 5 are still
+    pacing = measure("clip", [0, 3, 7, 45], 0, 60, fps)
+    assert (pacing.windows, pacing.still_windows) == (6, 4)
+    assert pacing.longest_still == pytest.approx(3.8) and pacing.longest_at == pytest.approx(0.7)
+    moving = measure("busy", list(range(0, 30, 5)), 0, 30, fps)
+    assert moving.still_windows == 0
+    total = overall([pacing, moving])
+    assert total.still_share == pytest.approx(4 / 9) and total.longest_still == pytest.approx(3.8)
