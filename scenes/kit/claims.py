@@ -123,17 +123,14 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
 def influence_narration(tokens: Sequence[str], influence: np.ndarray) -> str:
     share = np.asarray(influence, dtype=float) / max(float(np.max(influence)), 1e-12)
     first, last = tokens[0], tokens[-1]
-    measured = ("How much can each word still move that one vector? We measure the gradient of h_T with "
-                "respect to each word's input.")
+    measured = "How much can each word still move h_T? A gradient measures it."
     if len(tokens) < 2:
         return measured
     if share[0] < share[-1]:
-        return (f"{measured} The last word, '{last}', pulls with {share[-1]:.0%} of the strongest pull; "
-                f"the first, '{first}', with only {share[0]:.0%}: what came first has to survive every "
-                "later update.")
+        return (f"{measured} The last word, '{last}', pulls with {share[-1]:.0%} of the strongest pull, the "
+                f"first, '{first}', with only {share[0]:.0%}: early words must survive every later update.")
     return (f"{measured} Here the first word, '{first}', still pulls with {share[0]:.0%} of the strongest "
-            f"pull, the last, '{last}', with {share[-1]:.0%}. Short sentences squeeze through; "
-            "long ones do not, as the next example shows.")
+            f"pull, the last, '{last}', with {share[-1]:.0%}.")
 
 
 # --- attention weights ----------------------------------------------------------------------
