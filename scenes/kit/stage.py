@@ -133,6 +133,7 @@ class CoreStage:
     def parked(self, column: StateColumn) -> StateColumn:
         """A copy of `column`, scaled and moved into the context slot left of the decoder."""
         copy = column.copy().set_opacity(1)
+        copy.remove(copy.note)  # the "⋮" would sit in the band below; the footnote says what is hidden
         copy.scale(min(1.0, 1.55 / copy.height, 0.9 / copy.width))
         return copy.move_to([CONTEXT_X, DEC_CELL_Y, 0.0])
 
