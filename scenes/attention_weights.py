@@ -5,7 +5,7 @@ of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, GrowArrow, Indicate, MathTex, Rectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, MathTex, Rectangle,
                    ReplacementTransform, Transform, VGroup)
 
 from model.trace import Trace
@@ -87,7 +87,7 @@ class AttentionWeights(ExplainerScene):
                  self.start, self.start_name, self.start_arrow, st.dec_cells, st.dec_arrows)
 
     def relight_every_state(self) -> None:
-        st, tr, i = self.stage, self.tr, self.step
+        st, _tr, i = self.stage, self.tr, self.step
         self.beat("states", "Attention changes one thing: to write each word, the decoder may look back at every "
                             "encoder state, not only the last.")
         self.play(*[c.animate.set_opacity(1) for c in st.columns], run_time=1.2)

@@ -2,8 +2,7 @@
 along the arrow and enters the next cell with the next word, where the next state is made."""
 from __future__ import annotations
 
-from manim import (DOWN, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromPoint, Indicate, ReplacementTransform,
-                   VGroup)
+from manim import (DOWN, UP, Create, FadeIn, GrowArrow, GrowFromPoint, Indicate, ReplacementTransform)
 
 from scenes.kit import ExplainerScene
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
