@@ -55,9 +55,9 @@ class AlignmentHeatmap(ExplainerScene):
         return DashedLine(heatmap.cell(0, 0).get_center(), heatmap.cell(max(n_rows - 1, 0), cols - 1).get_center(),
                           color=self.theme.text, stroke_width=2.5, dash_length=0.1, stroke_opacity=0.8)
 
-    def marks(self, heatmap: Heatmap, tr, rows) -> VGroup:
+    def marks(self, heatmap: Heatmap, tr, rows, color: str | None = None) -> VGroup:
         return VGroup(*[SurroundingRectangle(heatmap.cell(i, int(tr.attention[i].argmax())), buff=0.02,
-                                             color=self.theme.text, stroke_width=3) for i in rows])
+                                             color=color or self.theme.text, stroke_width=4) for i in rows])
 
     def fill_rows(self) -> None:
         tr = self.tr
@@ -89,7 +89,9 @@ class AlignmentHeatmap(ExplainerScene):
         self.off = self.marks(self.map, tr, self.alignment.off_diagonal)
         self.play(Create(self.line), run_time=1.5)
         if len(self.off):
-            self.play(Create(self.off, lag_ratio=0.2), run_time=1.5)
+            per = min(2.0, max(0.6, (self.reading_time_left() - 0.5) / len(self.off)))
+            for i, mark in zip(self.alignment.off_diagonal, self.off):  # one row after the other leaves the line
+                self.play(Create(mark), Indicate(self.map.row_labels[i], color=self.theme.text), run_time=per)
 
     def pick_out_reordering(self) -> None:
         tr = self.tr
@@ -100,7 +102,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.beat("reorder", text)
         rows = self.alignment.reordered
         if rows:
-            swaps = self.marks(self.map, tr, rows).set_color(self.theme.alpha)
+            swaps = self.marks(self.map, tr, rows, self.theme.target)
             self.play(FadeOut(self.off), Create(swaps, lag_ratio=0.2), run_time=1.2)
             per = min(2.0, max(0.6, (self.reading_time_left() - 0.5) / len(rows)))
             for i in rows:  # each reordered word with the source word it looks at most

@@ -116,9 +116,13 @@ class AttentionWeights(ExplainerScene):
         self.band_name = MathTex(r"e_{" + str(i + 1) + r"j}", font_size=30, color=self.theme.text)
         self.place_band_name(self.band_name, VGroup(self.scores, self.score_labels))
         self.play(FadeIn(self.band_name), run_time=0.5)
-        per = min(0.6, max(0.15, 3.0 / len(scores)))
+        per = min(1.0, max(0.15, (self.reading_time_left() - 3.0) / len(scores)))
         for bar, tag in zip(self.scores, self.score_labels):
             self.play(FadeIn(bar, shift=0.1 * UP), FadeIn(tag), run_time=per)
+        if len(scores) > 1:  # the two scores the narration names
+            for j in (int(scores.argmax()), int(scores.argmin())):
+                self.play(Indicate(VGroup(self.scores[j], self.score_labels[j], st.words[j]), color=self.theme.alpha),
+                          run_time=1.2)
 
     def softmax(self) -> None:
         st, tr, i = self.stage, self.tr, self.step
@@ -163,6 +167,10 @@ class AttentionWeights(ExplainerScene):
                   ReplacementTransform(self.score_labels, self.fan.labels), FadeOut(self.band_name), run_time=2.0)
         best = int(alphas.argmax())
         self.play(Indicate(st.words[best], color=self.theme.alpha, scale_factor=1.25), run_time=1.2)
+        rest = [j for j in range(len(alphas)) if j != best]
+        if rest:  # the small weights are there too: every state is looked at
+            self.play(*[Indicate(VGroup(self.fan.labels[j], st.words[j]), color=self.theme.alpha) for j in rest],
+                      run_time=1.5)
 
     def weighted_sum(self) -> None:
         st, tr, i = self.stage, self.tr, self.step

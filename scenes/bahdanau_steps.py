@@ -89,6 +89,8 @@ class BahdanauSteps(ExplainerScene):
         self.play(FadeIn(self.eq_soft), run_time=1.2)
         self.play(FadeIn(self.eq_sum), run_time=1.2)
         self.play(FadeIn(self.words, lag_ratio=0.05), run_time=1.0)
+        for eq in (self.eq_score, self.eq_soft, self.eq_sum):  # the three, in the order the narration names them
+            self.play(Indicate(eq, color=th.alpha, scale_factor=1.08), run_time=0.8)
         self.french = WordFlow(tr.target_tokens, [th.target] * len(tr.target_tokens), width=4.0, font_size=22)
         self.french.next_to([2.7, -1.75, 0], DOWN + RIGHT, buff=0)
         self.add(label(f"{self.tgt_lang} so far", 18, th.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
@@ -120,11 +122,11 @@ class BahdanauSteps(ExplainerScene):
         self.beat("scores", "A small network scores s_0 against each h_j: one number e_1j per word, the model's "
                             f"real scores. {claims.score_narration(tr.attention_scores[i], tr.source_tokens)}")
         self.score_row = self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}", SCORES_Y, th.text)
-        self.light(self.eq_score[0], color=th.text, run_time=1.5,
-                   extra=[FadeIn(self.row_names[1]), FadeIn(self.score_row, lag_ratio=0.15)])
-        best = int(tr.attention_scores[i].argmax())
-        self.play(Indicate(self.score_row[best], color=th.text), Indicate(self.words[best], color=th.source),
-                  run_time=1.0)
+        self.light(self.eq_score[0], color=th.text, run_time=float(np.clip(self.reading_time_left() - 3.0, 1.5, 5.0)),
+                   extra=[FadeIn(self.row_names[1]), FadeIn(self.score_row, lag_ratio=0.3)])
+        for j in (int(tr.attention_scores[i].argmax()), int(tr.attention_scores[i].argmin())):  # the two it names
+            self.play(Indicate(self.score_row[j], color=th.alpha), Indicate(self.words[j], color=th.source),
+                      run_time=1.2)
 
     def weights(self, i: int) -> None:
         tr, th = self.tr, self.theme
@@ -139,6 +141,9 @@ class BahdanauSteps(ExplainerScene):
                           *[ReplacementTransform(s.copy(), a) for s, a in zip(self.score_row, self.alpha_row)],
                           FadeIn(self.bars, lag_ratio=0.1)])
         self.add(self.alpha_row)
+        best = int(tr.attention[i].argmax())
+        self.play(Indicate(VGroup(self.score_row[best], self.alpha_row[best], self.bars[best]), color=th.alpha),
+                  run_time=1.5)
 
     def context_and_word(self, i: int) -> None:
         tr, th = self.tr, self.theme

@@ -43,8 +43,10 @@ class ContextBottleneck(ExplainerScene):
             colors[:len(check.ok)] = [self.theme.right if ok else self.theme.wrong for ok in check.ok]
         self.check = check
         st.build_decoder(colors=colors)
-        self.picture.remove(st.rule_mob, st.box)
-        self.play(Transform(self.title_mob, self.heading()), FadeOut(st.rule_mob), FadeOut(st.box[1]),
+        tag = st.box[1]
+        st.box.remove(tag)  # the box around h_T stays; the rule and the tag leave
+        self.picture.remove(st.rule_mob)
+        self.play(Transform(self.title_mob, self.heading()), FadeOut(st.rule_mob), FadeOut(tag),
                   FadeIn(st.dec_cells, lag_ratio=0.05), FadeIn(st.dec_arrows, lag_ratio=0.05), run_time=1.2)
         self.context = st.parked(st.columns[-1])
         flying = st.columns[-1].copy()

@@ -34,9 +34,11 @@ class RNNRelay(ExplainerScene):
                            "mixes them, and passes the new state on, like a baton in a relay race. The colours are "
                            "the trained model's real values: orange above zero, blue below.")
         n = len(tr.source_tokens)
+        slow_steps = min(2, n)
+        # later steps share what the narration still needs (each step takes about 3.2 × run)
+        fast = min(1.0, max(0.45, (self.reading_time_left() - 3.2 * slow_steps - 0.5) / (3.2 * max(n - slow_steps, 1))))
         for t in range(n):
-            slow = t < 2
-            run = 1.0 if slow else (0.6 if n <= 8 else 0.45)
+            run = 1.0 if t < slow_steps else fast
             # the word's input vector rises into the cell; the previous state travels along the arrow
             emb = st.embedding(t)
             start = emb.copy().move_to(st.words[t].get_top() + 0.12 * UP).scale(0.6)
