@@ -87,9 +87,9 @@ class AlignmentHeatmap(ExplainerScene):
                               f"diagonal. {text}")
         self.line = self.diagonal(self.map, self.alignment.rows)
         self.off = self.marks(self.map, tr, self.alignment.off_diagonal)
-        self.play(Create(self.line), run_time=1.5)
+        self.play(Create(self.line), run_time=2.5)
         if len(self.off):
-            per = min(2.0, max(0.6, (self.reading_time_left() - 0.5) / len(self.off)))
+            per = min(3.0, max(0.6, (self.reading_time_left() - 0.5) / len(self.off)))
             for i, mark in zip(self.alignment.off_diagonal, self.off):  # one row after the other leaves the line
                 self.play(Create(mark), Indicate(self.map.row_labels[i], color=self.theme.text), run_time=per)
 

@@ -116,7 +116,7 @@ class AttentionWeights(ExplainerScene):
         self.band_name = MathTex(r"e_{" + str(i + 1) + r"j}", font_size=30, color=self.theme.text)
         self.place_band_name(self.band_name, VGroup(self.scores, self.score_labels))
         self.play(FadeIn(self.band_name), run_time=0.5)
-        per = min(1.0, max(0.15, (self.reading_time_left() - 3.0) / len(scores)))
+        per = min(1.8, max(0.15, (self.reading_time_left() - 3.0) / len(scores)))
         for bar, tag in zip(self.scores, self.score_labels):
             self.play(FadeIn(bar, shift=0.1 * UP), FadeIn(tag), run_time=per)
         if len(scores) > 1:  # the two scores the narration names
@@ -135,8 +135,9 @@ class AttentionWeights(ExplainerScene):
         exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=self.theme.alpha)
         exp_labels = self.bar_labels([f"{v:.2f}" if v >= 0.01 else "<0.01" for v in exps], exp_bars, exps)
         self.place_band_name(exp_name, VGroup(exp_bars, exp_labels))
+        pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 2.0, 4.0))
         self.play(Transform(self.scores, exp_bars), Transform(self.score_labels, exp_labels),
-                  Transform(self.band_name, exp_name), run_time=2.0)
+                  Transform(self.band_name, exp_name), run_time=pace)
         self.wait(0.8)
         total = float(exps.sum())
         alpha_bars = signed_bars(alphas, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE * float(alphas.max()),
@@ -146,7 +147,7 @@ class AttentionWeights(ExplainerScene):
         alpha_labels = self.bar_labels([percent(a) for a in alphas], alpha_bars, alphas)
         self.place_band_name(alpha_name, VGroup(alpha_bars, alpha_labels))
         self.play(Transform(self.scores, alpha_bars), Transform(self.score_labels, alpha_labels),
-                  Transform(self.band_name, alpha_name), run_time=2.0)
+                  Transform(self.band_name, alpha_name), run_time=pace)
 
     def make_fan(self, alphas: np.ndarray) -> AlphaFan:
         st = self.stage

@@ -133,7 +133,7 @@ class BahdanauSteps(ExplainerScene):
         self.beat("softmax", "The softmax comes next: exponentiate every score, then divide by their sum, so the "
                              "weights are positive and add up to 100%. A score a little above the others takes "
                              "most of the weight.")
-        self.light(self.eq_soft[2], color=th.alpha, run_time=1.5)
+        self.light(self.eq_soft[2], color=th.alpha, run_time=float(np.clip(self.reading_time_left() - 4.0, 1.5, 5.0)))
         self.alpha_row = self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)
         self.bars = self.alpha_bars(tr.attention[i])
         self.light(self.eq_soft[0], color=th.alpha, run_time=1.5,
