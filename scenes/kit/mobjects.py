@@ -268,14 +268,10 @@ class WordFlow(VGroup):
 
 
 def mark_differences(reference: Sequence[str], output: Sequence[str]) -> list[bool]:
-    """For each output word: does it sit in a stretch that matches the reference?"""
-    import difflib
+    """For each output word: is it right? (an LCS alignment with the reference: scenes.kit.claims)"""
+    from scenes.kit.claims import check_words
 
-    ok = [False] * len(output)
-    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, list(reference), list(output), autojunk=False).get_opcodes():
-        if tag == "equal":
-            ok[j1:j2] = [True] * (j2 - j1)
-    return ok
+    return list(check_words(reference, output).ok)
 
 
 class WeightColumn(VGroup):
