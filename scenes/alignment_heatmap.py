@@ -1,20 +1,15 @@
-"""Alignment heatmap (article figs. 14–15): the α matrix fills row by row as each French word is
-written; words that change order leave the diagonal; then a longer sentence's matrix."""
+"""Alignment heatmap (article figs. 14–15): the α matrix fills row by row; a dashed diagonal shows
+where the brightest cells would sit if word order were kept; the claims about it, and about which
+words reorder, are computed (scenes.kit.claims); then a longer sentence's matrix."""
 from __future__ import annotations
 
-import numpy as np
-from manim import (RIGHT, UP, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup)
+from manim import (RIGHT, UP, Create, DashedLine, FadeIn, FadeOut, Indicate, SurroundingRectangle, Transform,
+                   VGroup)
 
 from scenes.kit import ExplainerScene, Heatmap
+from scenes.kit import claims
 
 LONG_MIN_WORDS = 10  # a user sentence at least this long becomes the "longer sentence" itself
-
-
-def reordered_rows(attention: np.ndarray, n_words: int) -> list[int]:
-    """Output rows whose strongest source word breaks the left-to-right order (an inversion)."""
-    best = attention[:n_words].argmax(axis=1)
-    return [i for i in range(len(best))
-            if any(best[k] > best[i] for k in range(i)) or any(best[k] < best[i] for k in range(i + 1, len(best)))]
 
 
 def fit_heatmap(tr, height: float, width: float) -> Heatmap:
@@ -34,9 +29,9 @@ class AlignmentHeatmap(ExplainerScene):
 
     def construct(self) -> None:
         self.fill_rows()
+        self.follow_the_diagonal()
         self.pick_out_reordering()
-        if len(self.tr.source_tokens) < LONG_MIN_WORDS:
-            self.longer_sentence()
+        self.longer_sentence()
 
     def available_height(self) -> float:
         return self.title_mob.get_bottom()[1] - self.note.get_top()[1] - 0.5
@@ -49,49 +44,92 @@ class AlignmentHeatmap(ExplainerScene):
             heatmap.shift((-6.9 - heatmap.get_left()[0]) * RIGHT)
         return heatmap
 
+    def cell_note(self, heatmap: Heatmap, tr) -> str:
+        shown = "numbers = α in %" if len(heatmap.values) else "brighter = more α"
+        return self.provenance(tr, extra=f"{shown}; one row per output word")
+
+    def diagonal(self, heatmap: Heatmap, n_rows: int) -> DashedLine:
+        """The line the diagonal claims are about: from the top-left cell's centre to the centre of
+        the last output word's last-column cell."""
+        cols = heatmap.matrix.shape[1]
+        return DashedLine(heatmap.cell(0, 0).get_center(), heatmap.cell(max(n_rows - 1, 0), cols - 1).get_center(),
+                          color=self.theme.text, stroke_width=2.5, dash_length=0.1, stroke_opacity=0.8)
+
+    def marks(self, heatmap: Heatmap, tr, rows, color: str | None = None) -> VGroup:
+        return VGroup(*[SurroundingRectangle(heatmap.cell(i, int(tr.attention[i].argmax())), buff=0.02,
+                                             color=color or self.theme.text, stroke_width=4) for i in rows])
+
     def fill_rows(self) -> None:
         tr = self.tr
         self.beat("fill", "Stack the weights of every decoding step and you get a picture of the alignment: one row "
                           f"per {self.tgt_lang} word, one column per {self.src_lang} word, brighter where the model "
                           "looked.")
         self.title_mob = self.heading()
-        self.note = self.footnote(self.provenance(extra="cell = α in %, row = one output word"))
-        self.add(self.title_mob, self.note)
+        self.note = self.footnote(self.provenance())
         self.map = self.place(fit_heatmap(tr, self.available_height(), 12.0))
+        self.note = self.footnote(self.cell_note(self.map, tr))
+        self.add(self.title_mob, self.note)
         self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
-        per_row = 0.6 if len(tr.target_tokens) <= 8 else max(0.12, 5.0 / len(tr.target_tokens))
-        for i in range(len(tr.target_tokens)):
+        n = len(tr.target_tokens)
+        per_row = min(1.0, max(0.15, (self.reading_time_left() - 0.5) / n))
+        for i in range(n):
             self.play(FadeIn(self.map.row(i), lag_ratio=0.02), run_time=per_row)
-        self.wait(1.0)
+
+    def follow_the_diagonal(self) -> None:
+        tr = self.tr
+        self.alignment = claims.alignment(tr.attention, len(tr.output_words))
+        text = claims.diagonal_narration(self.alignment)
+        self.line = VGroup()
+        self.off = VGroup()
+        if not text:
+            return
+        self.beat("diagonal", f"If both languages kept the same word order, the brightest cells would run down the "
+                              f"diagonal. {text}")
+        self.line = self.diagonal(self.map, self.alignment.rows)
+        self.off = self.marks(self.map, tr, self.alignment.off_diagonal)
+        self.play(Create(self.line), run_time=2.5)
+        if len(self.off):
+            per = min(3.0, max(0.6, (self.reading_time_left() - 0.5) / len(self.off)))
+            for i, mark in zip(self.alignment.off_diagonal, self.off):  # one row after the other leaves the line
+                self.play(Create(mark), Indicate(self.map.row_labels[i], color=self.theme.text), run_time=per)
 
     def pick_out_reordering(self) -> None:
         tr = self.tr
-        rows = reordered_rows(tr.attention, len(tr.output_words))
-        if rows:
-            words = ", ".join(f"'{tr.target_tokens[i]}'" for i in rows[:4])
-            text = (f"Most bright cells follow the diagonal, word for word. The marked ones leave it: {words} "
-                    f"come in a different order in {self.tgt_lang}, and the model looks back or ahead to find them.")
-        else:
-            text = ("Here every bright cell sits on the diagonal: this sentence keeps its word order in "
-                    f"{self.tgt_lang}.")
+        text = claims.reorder_narration(self.alignment, tr.target_tokens, tr.source_tokens, self.tgt_lang,
+                                        self.src_lang)
+        if not text:
+            return
         self.beat("reorder", text)
-        boxes = VGroup(*[SurroundingRectangle(self.map.cell(i, int(tr.attention[i].argmax())), buff=0.02,
-                                              color=self.theme.text, stroke_width=3) for i in rows])
+        rows = self.alignment.reordered
         if rows:
-            self.play(Create(boxes, lag_ratio=0.2), run_time=1.5)
-        self.wait(3.0)
-        self.previous = VGroup(self.map, boxes)
+            swaps = self.marks(self.map, tr, rows, self.theme.target)
+            self.play(FadeOut(self.off), Create(swaps, lag_ratio=0.2), run_time=1.2)
+            per = min(2.0, max(0.6, (self.reading_time_left() - 0.5) / len(rows)))
+            for i in rows:  # each reordered word with the source word it looks at most
+                pair = VGroup(self.map.row_labels[i], self.map.col_labels[self.alignment.best[i]])
+                self.play(Indicate(pair, color=self.theme.alpha, scale_factor=1.3), run_time=per)
+            self.off = swaps
+        else:
+            self.play(Indicate(self.line, color=self.theme.alpha), run_time=1.5)
+
     def longer_sentence(self) -> None:
-        tr = self.trace_of(self.long_example(LONG_MIN_WORDS), self.tr.model)
-        self.beat("long", "On a long sentence the same picture holds: a bright path down the diagonal, with local "
-                          f"swaps wherever {self.tgt_lang} orders the words differently.")
-        self.play(FadeOut(self.previous), run_time=0.8)
+        sentence = self.long_example(LONG_MIN_WORDS)
+        tr = self.trace_of(sentence, self.tr.model)
+        if len(tr.source_tokens) <= len(self.tr.source_tokens):
+            return  # no longer sentence to show: the user's is already the long one
         big = self.place(fit_heatmap(tr, self.available_height(), 13.0))
-        rows = reordered_rows(tr.attention, len(tr.output_words))
-        boxes = VGroup(*[SurroundingRectangle(big.cell(i, int(tr.attention[i].argmax())), buff=0.01,
-                                              color=self.theme.text, stroke_width=2) for i in rows])
+        al = claims.alignment(tr.attention, len(tr.output_words))
+        lead = (f"A long sentence ({len(tr.source_tokens)} words)" if claims.is_long(len(tr.source_tokens))
+                else f"A longer sentence ({len(tr.source_tokens)} words)")
+        facts = " ".join(t for t in (claims.diagonal_narration(al),) if t)
+        self.beat("long", f"{lead}, real weights again. {facts}")
+        self.play(FadeOut(VGroup(self.map, self.line, self.off)), Transform(self.note, self.footnote(self.cell_note(big, tr))),
+                  run_time=0.8)
+        line = self.diagonal(big, al.rows)
+        off = VGroup(*[SurroundingRectangle(big.cell(i, al.best[i]), buff=0.01, color=self.theme.text, stroke_width=2)
+                       for i in al.off_diagonal])
         self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
         self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
-        if rows:
-            self.play(Create(boxes, lag_ratio=0.05), run_time=1.2)
-        self.wait(3.0)
+        self.play(Create(line), run_time=1.0)
+        if len(off):
+            self.play(Create(off, lag_ratio=0.05), run_time=1.2)

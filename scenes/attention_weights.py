@@ -1,115 +1,247 @@
-"""Attention weights (article figs. 9–11): the decoder scores every encoder state, α fans out over
-all of them, the states are weighted and summed into c_i, and the next word comes out."""
+"""Attention weights (article figs. 9–11): on the core stage, every encoder state relights; the
+decoder scores each one (e_ij), the softmax turns the scores into weights (exp, then ÷ the sum),
+α fans out over all of them, the states scaled by α slide into c_i, and the next word rises out
+of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, Indicate, MathTex, Transform, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, MathTex, Rectangle,
+                   ReplacementTransform, Transform, VGroup)
 
-from scenes.kit import (AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, TokenRow, label,
-                        percent, pick_dims)
+from model.trace import Trace
+from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, label, percent
+from scenes.kit import claims
+from scenes.kit.stage import DIM, CoreStage
+
+BAND_Y = 0.78          # baseline of the score / weight bars, between the states and the decoder
+BAR_SCALE = 0.5        # height of the largest bar
+RELOWER = 0.55         # how far the states move down once the encoder cells are no longer needed
 
 
-def most_reordered_step(attention: np.ndarray, n_words: int) -> int:
-    """The output step whose strongest α sits furthest from the diagonal (first on ties)."""
-    rows = attention[:n_words]
-    src = attention.shape[1]
-    diag = np.arange(len(rows)) * (src - 1) / max(len(rows) - 1, 1)
-    return int(np.argmax(np.abs(rows.argmax(axis=1) - diag) + 1e-6 * -np.arange(len(rows))))
+def signed_bars(values: np.ndarray, xs, step: float, y: float, scale: float, pos: str, neg: str,
+                min_height: float = 0.015) -> VGroup:
+    """One bar per slot, up for values > 0, down for values < 0, height ∝ |value| / max |value|."""
+    values = np.asarray(values, dtype=float)
+    top = max(float(np.abs(values).max()), 1e-9)
+    bars = VGroup()
+    for v, x in zip(values, xs):
+        h = max(min_height, scale * abs(v) / top)
+        bar = Rectangle(width=0.45 * step, height=h, stroke_width=0, fill_color=pos if v >= 0 else neg, fill_opacity=1)
+        bars.add(bar.move_to([x, y + (h / 2 if v >= 0 else -h / 2), 0]))
+    return bars
+
+
+def overlaps(a, b, pad: float = 0.05) -> bool:
+    (ax0, ay0, _), (ax1, ay1, _) = a.get_corner(DOWN + LEFT), a.get_corner(UP + RIGHT)
+    (bx0, by0, _), (bx1, by1, _) = b.get_corner(DOWN + LEFT), b.get_corner(UP + RIGHT)
+    return ax0 < bx1 + pad and bx0 < ax1 + pad and ay0 < by1 + pad and by0 < ay1 + pad
 
 
 class AttentionWeights(ExplainerScene):
     title = "Attention: look back at every word, with weights"
-    shown_dims = 8
 
     def construct(self) -> None:
         tr = self.tr
-        self.step = most_reordered_step(tr.attention, max(len(tr.output_words), 1))
-        self.dims = pick_dims(tr.encoder_states, self.shown_dims)
-        self.context_dims = self.dims
-        self.show_states()
+        self.stage = CoreStage(tr)
+        self.step = claims.pick_graded_step(tr.attention, max(len(tr.output_words), 1))
+        self.start_from_the_bottleneck_picture()
+        self.relight_every_state()
+        self.score()
+        self.softmax()
         self.fan_out()
         self.weighted_sum()
         self.next_word()
+        other = self.checkpoint_trace()
+        if other is not None:
+            self.show_checkpoint(*other)
 
-    def show_states(self) -> None:
-        tr, i = self.tr, self.step
-        self.beat("states", "This time the decoder keeps every encoder state within reach, one per source word, "
-                            "not just the last.")
-        self.add(self.heading())
-        extra = f"{len(self.dims)} of {tr.encoder_states.shape[1]} dimensions shown per state"
-        self.add(self.footnote(self.provenance(extra=extra)))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.0, max_step=2.0, center=-1.3, stagger=True)
-        self.words.to_edge(DOWN, buff=1.05)
-        self.columns = VGroup(*[StateColumn(s, tr.state_range, self.dims, cell=0.2, show_hidden_count=False)
-                                .next_to(self.words, UP, buff=0.3).set_x(x)
-                                for s, x in zip(tr.encoder_states, self.words.xs)])
-        for c in self.columns:
-            c.align_to(self.columns[0], DOWN)
-        h_label = MathTex(r"h_1 \dots h_{" + str(len(tr.source_tokens)) + "}", font_size=34,
-                          color=self.theme.encoder).next_to(self.columns, RIGHT, buff=0.3)
-        # what has been written so far, and the decoder state about to write word i
-        written = list(tr.target_tokens[:i]) + ["?"]
-        self.output = TokenRow(written, self.theme.target, width=min(10.0, 1.5 * len(written)), center=-1.6)
-        self.output.next_to(self.heading(), DOWN, buff=0.35).set_x(-1.6)
-        self.output[-1].set_color(self.theme.muted)
-        out_label = label(f"{self.tgt_lang} so far", 18, self.theme.muted).next_to(self.output, LEFT, buff=0.35)
-        # s_{i-1}: the state after the previous word; before the first word, s_0 (from the encoder)
-        prev_state = tr.decoder_states[i - 1] if i > 0 else tr.context
-        self.decoder = StateColumn(prev_state, tr.state_range, pick_dims(tr.decoder_states, 6), cell=0.2,
-                                   show_hidden_count=False, outline=self.theme.decoder)
-        self.decoder.next_to(self.output, DOWN, buff=0.35).set_x(-1.6)
-        dec_label = MathTex(r"s_{" + str(i) + "}", font_size=34, color=self.theme.decoder)
-        dec_label.next_to(self.decoder, LEFT, buff=0.2)
-        self.play(FadeIn(self.words, lag_ratio=0.05), FadeIn(self.columns, lag_ratio=0.05), FadeIn(h_label),
-                  run_time=1.5)
-        self.play(FadeIn(self.output), FadeIn(out_label), FadeIn(self.decoder), FadeIn(dec_label), run_time=1.0)
-        self.wait(0.5)
+    # --- hook for the fair-experiment checkpoints --------------------------------------------
+    def checkpoint_trace(self) -> tuple[Trace, str] | None:
+        """A second trace to show beside the trained model's weights (e.g. a graded checkpoint of
+        the attention model, labelled 'checkpoint at step N'), or None. The checkpoint is picked
+        from data, like the step; wired once checkpoints exist."""
+        return None
+
+    def show_checkpoint(self, other: Trace, name: str) -> None:
+        """The same decoding step's α from `other`, as a second fan over the same states."""
+        i = self.step
+        self.beat("checkpoint", f"The same step in the {name}: " + claims.weight_narration(other.attention[i],
+                                                                                            other.source_tokens))
+        tag = label(name, 20, self.theme.muted).next_to(self.stage.dec_cells[i], RIGHT, buff=0.3)
+        fan = self.make_fan(other.attention[i])
+        self.play(FadeOut(self.fan), FadeIn(tag), run_time=0.8)
+        self.play(Create(fan.lines, lag_ratio=0.05), FadeIn(fan.labels), run_time=1.5)
+
+    # --- beats -----------------------------------------------------------------------------
+    def start_from_the_bottleneck_picture(self) -> None:
+        """The core stage as the bottleneck left it: states dimmed, the decoder starting from its
+        initial state — here with the attention model's own values."""
+        st, tr = self.stage, self.tr
+        picture = st.relay_end()
+        picture.remove(st.rule_mob, st.box)
+        st.build_decoder()
+        self.start = st.parked(StateColumn(tr.context, tr.state_range, st.dims, cell=0.22, show_hidden_count=False))
+        self.start_name = MathTex(r"s_0", font_size=28, color=self.theme.decoder).next_to(self.start, UP, buff=0.08)
+        self.start_arrow = st.arrow(self.start.get_right(), st.dec_cells[0].get_left(), self.theme.decoder)
+        self.add(self.heading(), self.footnote(self.provenance(extra=st.dims_note())), picture,
+                 self.start, self.start_name, self.start_arrow, st.dec_cells, st.dec_arrows)
+
+    def relight_every_state(self) -> None:
+        st, _tr, i = self.stage, self.tr, self.step
+        self.beat("states", "Attention changes one thing: to write each word, the decoder may look back at every "
+                            "encoder state, not only the last.")
+        self.play(*[c.animate.set_opacity(1) for c in st.columns], run_time=1.2)
+        self.play(FadeOut(VGroup(st.cells, st.batons, st.word_arrows)),
+                  st.columns.animate.shift(RELOWER * DOWN), run_time=1.0)
+        # the sentence written so far, the word about to be written shown as '?'
+        self.question = label("?", 26, self.theme.muted).move_to(st.out_words[i])
+        later = VGroup(*st.dec_cells[i + 1:], *st.dec_arrows[i:])
+        s_prev = r"s_{" + str(i) + "}"
+        self.s_name = MathTex(s_prev, font_size=28, color=self.theme.decoder)
+        if i == 0:
+            self.s_name.next_to(self.start_arrow, UP, buff=0.05)
+        else:
+            self.s_name.next_to(st.dec_arrows[i - 1], UP, buff=0.05)
+        self.play(FadeIn(VGroup(*st.out_words[:i])), FadeIn(self.question), later.animate.set_opacity(0.15),
+                  FadeIn(self.s_name), Indicate(st.dec_cells[i], color=self.theme.decoder), run_time=1.5)
+        self.later = later
+
+    def score(self) -> None:
+        st, tr, i = self.stage, self.tr, self.step
+        scores = tr.attention_scores[i]
+        self.beat("scores", f"First, {self.s_name_text()} is scored against every state h_j: one number e_ij per "
+                            f"word, from the model's own small network. {claims.score_narration(scores, tr.source_tokens)}")
+        self.scores = signed_bars(scores, st.xs, st.step, BAND_Y, BAR_SCALE, self.theme.text, self.theme.muted)
+        self.score_labels = self.bar_labels([f"{v:+.1f}" for v in scores], self.scores, scores)
+        self.band_name = MathTex(r"e_{" + str(i + 1) + r"j}", font_size=30, color=self.theme.text)
+        self.place_band_name(self.band_name, VGroup(self.scores, self.score_labels))
+        self.play(FadeIn(self.band_name), run_time=0.5)
+        per = min(1.8, max(0.15, (self.reading_time_left() - 3.0) / len(scores)))
+        for bar, tag in zip(self.scores, self.score_labels):
+            self.play(FadeIn(bar, shift=0.1 * UP), FadeIn(tag), run_time=per)
+        if len(scores) > 1:  # the two scores the narration names
+            for j in (int(scores.argmax()), int(scores.argmin())):
+                self.play(Indicate(VGroup(self.scores[j], self.score_labels[j], st.words[j]), color=self.theme.alpha),
+                          run_time=1.2)
+
+    def softmax(self) -> None:
+        st, tr, i = self.stage, self.tr, self.step
+        exps, alphas = claims.softmax_parts(tr.attention_scores[i])
+        alphas = tr.attention[i]  # the model's own α (equal to the normalised exp up to rounding)
+        self.beat("softmax", "The softmax turns scores into weights. Exponentiate: every score becomes positive, and "
+                             "the largest pulls far ahead. Then divide by their sum, so the weights add up to 100%.")
+        exp_bars = signed_bars(exps, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE, self.theme.alpha, self.theme.alpha)
+        k = str(i + 1)
+        exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=self.theme.alpha)
+        exp_labels = self.bar_labels([f"{v:.2f}" if v >= 0.01 else "<0.01" for v in exps], exp_bars, exps)
+        self.place_band_name(exp_name, VGroup(exp_bars, exp_labels))
+        pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 2.0, 4.0))
+        self.play(Transform(self.scores, exp_bars), Transform(self.score_labels, exp_labels),
+                  Transform(self.band_name, exp_name), run_time=pace)
+        self.wait(0.8)
+        total = float(exps.sum())
+        alpha_bars = signed_bars(alphas, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE * float(alphas.max()),
+                                 self.theme.alpha, self.theme.alpha)
+        alpha_name = MathTex(r"\alpha_{" + k + r"j} = \frac{\exp(e_{" + k + r"j} - e_{\max})}{" + f"{total:.2f}" + "}",
+                             font_size=28, color=self.theme.alpha)
+        alpha_labels = self.bar_labels([percent(a) for a in alphas], alpha_bars, alphas)
+        self.place_band_name(alpha_name, VGroup(alpha_bars, alpha_labels))
+        self.play(Transform(self.scores, alpha_bars), Transform(self.score_labels, alpha_labels),
+                  Transform(self.band_name, alpha_name), run_time=pace)
+
+    def make_fan(self, alphas: np.ndarray) -> AlphaFan:
+        st = self.stage
+        targets = [c.get_top() + 0.04 * UP for c in st.columns]
+        few = len(alphas) <= 10
+        return AlphaFan(st.dec_cells[self.step].get_bottom(), targets, alphas, labels=True, min_width=2.0,
+                        min_opacity=0.45,
+                        label_size=16 if few else 13,
+                        label_points=[t + 0.17 * UP + 0.3 * st.step * RIGHT for t in targets])
 
     def fan_out(self) -> None:
-        tr, i = self.tr, self.step
+        st, tr, i = self.stage, self.tr, self.step
         alphas = tr.attention[i]
+        self.beat("fan", f"These are the attention weights of this step, over every state. "
+                         f"{claims.weight_narration(alphas, tr.source_tokens)}")
+        self.fan = self.make_fan(alphas)
+        self.play(*[ReplacementTransform(bar, line) for bar, line in zip(self.scores, self.fan.lines)],
+                  ReplacementTransform(self.score_labels, self.fan.labels), FadeOut(self.band_name), run_time=2.0)
         best = int(alphas.argmax())
-        self.beat("fan", f"To write its next word, the decoder scores every encoder state and turns the scores "
-                         f"into weights that add up to 100%. Here {percent(alphas[best])} of its attention goes to "
-                         f"'{tr.source_tokens[best]}'.")
-        targets = [c.get_top() + 0.05 * UP for c in self.columns]
-        few = len(alphas) <= 10
-        self.fan = AlphaFan(self.decoder.get_bottom() + 0.05 * DOWN, targets, alphas, labels=True,
-                            label_size=20 if few else 15, min_label=0.0 if few else 0.02,
-                            label_points=[[x, self.words.get_bottom()[1] - 0.25, 0] for x in self.words.xs])
-        self.play(Create(self.fan.lines, lag_ratio=0.05), run_time=1.5)
-        self.play(FadeIn(self.fan.labels, lag_ratio=0.05), run_time=1.0)
-        self.play(Indicate(self.words[best], color=self.theme.alpha, scale_factor=1.25), run_time=1.0)
-        self.wait(1.0)
+        self.play(Indicate(st.words[best], color=self.theme.alpha, scale_factor=1.25), run_time=1.2)
+        rest = [j for j in range(len(alphas)) if j != best]
+        if rest:  # the small weights are there too: every state is looked at
+            self.play(*[Indicate(VGroup(self.fan.labels[j], st.words[j]), color=self.theme.alpha) for j in rest],
+                      run_time=1.5)
 
     def weighted_sum(self) -> None:
-        tr, i = self.tr, self.step
+        st, tr, i = self.stage, self.tr, self.step
         alphas = tr.attention[i]
-        self.beat("sum", "Each state is scaled by its weight and the results are added up. The sum is the "
-                         "context vector for this word alone; the next word will get a new one.")
-        self.context = StateColumn(tr.step_contexts[i], tr.state_range, self.dims, cell=0.3, numbers=True,
-                                   outline=self.theme.context).move_to([5.6, -1.75, 0])
-        formula = MathTex(r"c_{" + str(i + 1) + r"} = \sum_j \alpha_{" + str(i + 1) + r"j}\, h_j", font_size=36,
-                          color=self.theme.context).next_to(self.context, UP, buff=0.25)
-        scaled = [c.cells.copy() for c in self.columns]
-        self.play(*[s.animate.set_opacity(max(a, 0.04)) for s, a in zip(scaled, alphas)], run_time=0.8)
-        self.play(*[Transform(s, self.context.cells.copy()) for s in scaled], FadeIn(formula), run_time=1.8)
+        self.beat("sum", "Each state is scaled by its weight, and the scaled states are added up. The sum, c_i, is "
+                         "the context for this word alone; the next word gets a new one.")
+        self.context = StateColumn(tr.step_contexts[i], tr.state_range, st.dims, cell=0.17, numbers=st.step >= 0.7,
+                                   cell_width=0.62 if st.step >= 0.7 else None, outline=self.theme.context,
+                                   show_hidden_count=False)
+        spot = st.dec_cells[i].get_bottom() + (0.15 + self.context.height / 2) * DOWN
+        x = float(np.clip(spot[0] + 0.9, -6.4, 6.4))
+        self.context.move_to([x, spot[1], 0])
+        c_name = MathTex(r"c_{" + str(i + 1) + "}", font_size=28, color=self.theme.context)
+        c_name.next_to(self.context, RIGHT if x < 5.5 else LEFT, buff=0.12)
+        scaled = [c.cells.copy() for c in st.columns]
+        self.play(self.fan.lines.animate.set_opacity(0.25), st.columns.animate.set_opacity(DIM),
+                  *[s.animate.scale(0.35 + 0.65 * a).set_opacity(max(float(a), 0.08)) for s, a in zip(scaled, alphas)],
+                  run_time=1.5)
+        self.play(*[s.animate.move_to(self.context.cells).set_opacity(0) for s in scaled],
+                  FadeIn(self.context), FadeIn(c_name), run_time=2.0)
         self.remove(*scaled)
-        self.add(self.context)
-        self.wait(1.5)
+        into = self.context.copy()
+        self.play(into.animate.scale(0.2).move_to(st.dec_cells[i]).set_opacity(0),
+                  Indicate(st.dec_cells[i], color=self.theme.context), run_time=1.2)
+        self.remove(into)
+        self.sum = VGroup(self.context, c_name)
 
     def next_word(self) -> None:
-        tr, i = self.tr, self.step
+        st, tr, i = self.stage, self.tr, self.step
         word = tr.target_tokens[i]
-        self.beat("word", f"From this context and its own state the decoder picks the next word. The model's real "
-                          f"top {len(tr.top_tokens[i])} candidates are shown; it writes '{word}'.")
-        bars = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.2, bar_height=0.24, font_size=19)
-        bars.next_to(self.decoder, RIGHT, buff=0.6).align_to(self.decoder, UP)
-        bars.shift((max(bars.get_left()[0], 2.2) - bars.get_left()[0]) * RIGHT)
-        title = label("next word", 18, self.theme.muted).next_to(bars, UP, buff=0.12, aligned_edge=LEFT)
-        self.play(FadeIn(bars, lag_ratio=0.1), FadeIn(title), run_time=1.2)
-        chosen = label(word, self.output[-1].font_size if hasattr(self.output[-1], "font_size") else 26,
-                       self.theme.target)
-        chosen.move_to(self.output[-1])
-        self.play(Transform(self.output[-1], chosen), Indicate(bars[0], color=self.theme.target), run_time=1.2)
-        self.wait(2.5)
+        shown = "the end of the sentence" if word == "<eos>" else f"'{word}'"
+        self.beat("word", f"From c_{i + 1} and its own state the decoder ranks every {self.tgt_lang} word. These are "
+                          f"the model's real top {len(tr.top_tokens[i])}; it writes {shown}.")
+        bars = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=1.8, bar_height=0.2, font_size=17)
+        bars.move_to(self.context).align_to(self.context, UP)
+        side = RIGHT if self.context.get_x() < 1.5 else LEFT
+        bars.next_to(self.sum, side, buff=0.35)
+        self.play(self.fan.animate.set_opacity(0.12), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
+        chosen = bars[0][0].copy()
+        target = st.out_words[i].copy().set_opacity(1)
+        self.play(Indicate(bars[0], color=self.theme.target), run_time=1.0)
+        self.play(ReplacementTransform(chosen, target, path_arc=-0.4), FadeOut(self.question), run_time=1.5)
+
+    # --- helpers ---------------------------------------------------------------------------
+    def s_name_text(self) -> str:
+        return f"the decoder's state s_{self.step}"
+
+    def place_band_name(self, name, avoid: VGroup) -> None:
+        """The band's row name: left of the first state if there is room, else at the first free
+        spot under the decoder (left, then right) that does not cover `avoid` (the bars)."""
+        st = self.stage
+        under = st.dec_cells.get_bottom()[1] - 0.1 - name.height / 2
+        spots = [[st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1, BAND_Y, 0],
+                 [self.start.get_right()[0] + 0.15 + name.width / 2, under, 0],
+                 [6.9 - name.width / 2, under, 0]]
+        avoid = VGroup(avoid, self.start, self.start_name, self.s_name)
+        for spot in spots:
+            name.move_to(spot)
+            if name.get_left()[0] >= -6.95 and not any(overlaps(name, m) for m in avoid.get_family() if m.has_points()):
+                return
+        name.move_to(spots[2])
+
+    def bar_labels(self, texts, bars, values) -> VGroup:
+        st = self.stage
+        size = 15 if st.step >= 0.9 else 12
+        tags = VGroup()
+        for text, bar, v in zip(texts, bars, values):
+            tag = label(text, size, self.theme.muted if abs(v) < 1e-9 else self.theme.text)
+            tag.next_to(bar, UP if v >= 0 else DOWN, buff=0.04)
+            if tag.width > 0.95 * st.step:
+                tag.scale_to_fit_width(0.95 * st.step)
+            tags.add(tag)
+        return tags

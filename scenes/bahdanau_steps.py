@@ -1,17 +1,22 @@
-"""Bahdanau step by step (article fig. 13): the three equations with the real numbers of one
-decoding step, then every remaining step faster while the French sentence builds up."""
+"""Bahdanau step by step (article fig. 13): the three equations in motion. The encoder states h_j
+and the decoder state s_{i-1} are drawn; each term of an equation lights up as its real numbers
+appear; the first decoding step goes slowly, every later one gets at least three seconds."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, MathTex, Transform, VGroup)
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, MathTex, ReplacementTransform, Transform, VGroup
 
+from scenes.kit import claims
+from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fit_width, label,
+                        percent, pick_dims, slot_step)
 from scenes.kit.mobjects import WordFlow
-from scenes.kit import (ExplainerScene, SlotBars, ProbabilityBars, StateColumn, TokenRow, fit_width, label, percent,
-                        pick_dims, slot_step)
 
-ROW_LABEL_X = -6.2
-WORDS_Y, SCORES_Y, ALPHAS_Y, BARS_Y = 1.75, 1.2, 0.65, -0.6
+ROW_LABEL_X = -6.3
+EQ_Y, COLUMNS_TOP, WORDS_Y, SCORES_Y, ALPHAS_Y, BARS_Y = 2.72, 2.02, 0.9, 0.42, -0.05, -1.25
+BOTTOM_Y = -2.35          # centre of the s_{i-1} and c_i columns
 MAX_STEP = 1.9
+WIDTH = 11.4
+STEP_SECONDS = 3.2        # each decoding step after the first
 
 
 class BahdanauSteps(ExplainerScene):
@@ -20,19 +25,43 @@ class BahdanauSteps(ExplainerScene):
 
     def construct(self) -> None:
         self.show_equations()
-        self.scores_and_weights(0)
+        self.inputs(0)
+        self.scores(0)
+        self.weights(0)
         self.context_and_word(0)
         self.remaining_steps()
 
-    # -- layout helpers ------------------------------------------------------------------------
+    # -- pieces -------------------------------------------------------------------------------
+    @property
+    def step(self) -> float:
+        return slot_step(len(self.tr.source_tokens), WIDTH, MAX_STEP)
+
     def number_row(self, values, fmt, y: float, color: str) -> VGroup:
-        step = slot_step(len(self.tr.source_tokens), 10.8, MAX_STEP)
-        return VGroup(*[fit_width(label(fmt(v), 20, color), 0.9 * step).move_to([x, y, 0])
+        return VGroup(*[fit_width(label(fmt(v), 20, color), 0.9 * self.step).move_to([x, y, 0])
                         for v, x in zip(values, self.words.xs)])
 
-    def alpha_bars(self, alphas: np.ndarray, y: float) -> VGroup:
-        step = slot_step(len(self.tr.source_tokens), 10.8, MAX_STEP)
-        return SlotBars(alphas, self.words.xs, step, y, 0.95, self.theme.alpha, width_ratio=0.5, min_height=0.015)
+    def alpha_bars(self, alphas: np.ndarray) -> VGroup:
+        return SlotBars(alphas, self.words.xs, self.step, BARS_Y, 0.95, self.theme.alpha, width_ratio=0.5,
+                        min_height=0.015)
+
+    def state(self, values, dims, outline: str, cell: float = 0.2) -> StateColumn:
+        col = StateColumn(values, self.tr.state_range, dims, cell=cell, numbers=True, cell_width=0.62,
+                          outline=outline, show_hidden_count=False)
+        col.remove(col.note)
+        return col
+
+    def prev_state(self, i: int):
+        return self.tr.decoder_states[i - 1] if i > 0 else self.tr.context
+
+    def s_name(self, i: int) -> MathTex:
+        return MathTex(r"s_{" + str(i) + "}", font_size=30, color=self.theme.decoder).next_to(self.s_col, UP, buff=0.1)
+
+    def c_name(self, i: int) -> MathTex:
+        return MathTex(r"c_{" + str(i + 1) + "}", font_size=30, color=self.theme.context).next_to(self.c_col, UP, buff=0.1)
+
+    def light(self, *parts, color=None, run_time: float = 1.0, extra=()) -> None:
+        self.play(*[Indicate(p, color=color or self.theme.alpha, scale_factor=1.15) for p in parts], *extra,
+                  run_time=run_time)
 
     # -- beats -----------------------------------------------------------------------------------
     def show_equations(self) -> None:
@@ -40,86 +69,132 @@ class BahdanauSteps(ExplainerScene):
         self.beat("equations", "Bahdanau and colleagues wrote attention as three short equations: a score for "
                                "every source word, a softmax that turns scores into weights, and a weighted sum.")
         self.add(self.heading())
-        eqs = VGroup(
-            MathTex(r"e_{ij} = v^\top \tanh(W s_{i-1} + U h_j)", font_size=34),
-            MathTex(r"\alpha_{ij} = \frac{\exp e_{ij}}{\sum_k \exp e_{ik}}", font_size=34),
-            MathTex(r"c_i = \sum_j \alpha_{ij} h_j", font_size=34),
-        ).arrange(RIGHT, buff=0.8).next_to(self.heading(), DOWN, buff=0.3)
+        th = self.theme
+        self.eq_score = MathTex("e_{ij}", "=", r"v^\top \tanh(W", "s_{i-1}", "+ U", "h_j", ")", font_size=32)
+        self.eq_soft = MathTex(r"\alpha_{ij}", "=", r"\frac{\exp e_{ij}}{\sum_k \exp e_{ik}}", font_size=32)
+        self.eq_sum = MathTex("c_i", "=", r"\sum_j", r"\alpha_{ij}", "h_j", font_size=32)
+        eqs = VGroup(self.eq_score, self.eq_soft, self.eq_sum).arrange(RIGHT, buff=0.8).move_to([0, EQ_Y, 0])
         fit_width(eqs, 13.2)
-        for eq, color in zip(eqs, (self.theme.text, self.theme.alpha, self.theme.context)):
-            eq.set_color(color)
-        self.eqs = eqs
-        self.add(self.footnote(self.provenance(extra=f"{len(pick_dims(tr.step_contexts, self.shown_dims))} of "
-                                                     f"{tr.step_contexts.shape[1]} context dimensions shown")))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=10.8, max_step=MAX_STEP, center=0.4)
-        self.words.set_y(WORDS_Y)
-        self.row_names = VGroup(label("source", 20, self.theme.muted).move_to([ROW_LABEL_X, WORDS_Y, 0]),
-                                MathTex(r"e_{ij}", font_size=32, color=self.theme.text).move_to([ROW_LABEL_X, SCORES_Y, 0]),
-                                MathTex(r"\alpha_{ij}", font_size=32, color=self.theme.alpha).move_to([ROW_LABEL_X, ALPHAS_Y, 0]))
-        self.play(FadeIn(eqs, lag_ratio=0.3), run_time=2.0)
-        self.play(FadeIn(self.words, lag_ratio=0.05), FadeIn(self.row_names), run_time=1.0)
-        self.french = WordFlow(tr.target_tokens, [self.theme.target] * len(tr.target_tokens), width=4.3,
-                               font_size=22)
-        self.french.next_to([2.5, -1.45, 0], DOWN + RIGHT, buff=0)
-        self.add(label(f"{self.tgt_lang} so far", 18, self.theme.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
-                 .set_x(2.5, direction=LEFT))
+        eqs.set_color(th.text)
+        for part, color in ((self.eq_score[3], th.decoder), (self.eq_score[5], th.encoder), (self.eq_sum[4], th.encoder),
+                            (self.eq_soft[0], th.alpha), (self.eq_sum[3], th.alpha), (self.eq_sum[0], th.context)):
+            part.set_color(color)
+        self.dims = pick_dims(tr.encoder_states, self.shown_dims)
+        self.dec_dims = pick_dims(tr.decoder_states, self.shown_dims)
+        self.add(self.footnote(self.provenance(extra=claims.dims_note(len(self.dims), tr.encoder_states.shape[1],
+                                                                       "dimensions per state"))))
+        self.words = TokenRow(tr.source_tokens, th.source, width=WIDTH, max_step=MAX_STEP, center=0.45)
+        self.words.shift((WORDS_Y - self.words[0].baseline()) * UP)
+        self.play(FadeIn(self.eq_score), run_time=1.2)
+        self.play(FadeIn(self.eq_soft), run_time=1.2)
+        self.play(FadeIn(self.eq_sum), run_time=1.2)
+        self.play(FadeIn(self.words, lag_ratio=0.05), run_time=1.0)
+        for eq in (self.eq_score, self.eq_soft, self.eq_sum):  # the three, in the order the narration names them
+            self.play(Indicate(eq, color=th.alpha, scale_factor=1.08), run_time=0.8)
+        self.french = WordFlow(tr.target_tokens, [th.target] * len(tr.target_tokens), width=4.0, font_size=22)
+        self.french.next_to([2.7, -1.75, 0], DOWN + RIGHT, buff=0)
+        self.add(label(f"{self.tgt_lang} so far", 18, th.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
+                 .set_x(2.7, direction=LEFT))
 
-    def scores_and_weights(self, i: int) -> None:
-        tr = self.tr
-        self.beat("scores", f"Step {i + 1}. The decoder state meets each encoder state and gets one score per "
-                            "word: these are the model's real scores. The softmax turns them into weights.")
-        self.scores = self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}", SCORES_Y, self.theme.text)
-        self.alphas = self.number_row(tr.attention[i], percent, ALPHAS_Y, self.theme.alpha)
-        self.bars = self.alpha_bars(tr.attention[i], BARS_Y)
-        self.play(Indicate(self.eqs[0], color=self.theme.text, scale_factor=1.05), FadeIn(self.scores, lag_ratio=0.1),
+    def inputs(self, i: int) -> None:
+        tr, th = self.tr, self.theme
+        self.beat("inputs", "Step 1. Its inputs: the encoder states h_j, one per source word, and the decoder's "
+                            "state before this word, s_0.")
+        self.columns = VGroup()
+        for x, values in zip(self.words.xs, tr.encoder_states):
+            col = StateColumn(values, tr.state_range, self.dims, cell=0.12, cell_width=min(0.5, 0.6 * self.step),
+                              show_hidden_count=False)
+            col.remove(col.note)
+            self.columns.add(col.move_to([x, COLUMNS_TOP - col.height / 2, 0]))
+        self.row_names = VGroup(
+            MathTex("h_j", font_size=32, color=th.encoder).move_to([ROW_LABEL_X, COLUMNS_TOP - 0.4, 0]),
+            MathTex("e_{ij}", font_size=32, color=th.text).move_to([ROW_LABEL_X, SCORES_Y, 0]),
+            MathTex(r"\alpha_{ij}", font_size=32, color=th.alpha).move_to([ROW_LABEL_X, ALPHAS_Y, 0]))
+        self.light(self.eq_score[5], self.eq_sum[4], color=th.encoder, run_time=1.5,
+                   extra=[FadeIn(self.columns, lag_ratio=0.1), FadeIn(self.row_names[0])])
+        self.s_col = self.state(self.prev_state(i), self.dec_dims, th.decoder).move_to([-6.0, BOTTOM_Y, 0])
+        self.s_label = self.s_name(i)
+        self.light(self.eq_score[3], color=th.decoder, run_time=1.5,
+                   extra=[FadeIn(self.s_col, shift=0.2 * UP), FadeIn(self.s_label)])
+
+    def scores(self, i: int) -> None:
+        tr, th = self.tr, self.theme
+        self.beat("scores", "A small network scores s_0 against each h_j: one number e_1j per word, the model's "
+                            f"real scores. {claims.score_narration(tr.attention_scores[i], tr.source_tokens)}")
+        self.score_row = self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}", SCORES_Y, th.text)
+        self.light(self.eq_score[0], color=th.text, run_time=float(np.clip(self.reading_time_left() - 3.0, 1.5, 5.0)),
+                   extra=[FadeIn(self.row_names[1]), FadeIn(self.score_row, lag_ratio=0.3)])
+        for j in (int(tr.attention_scores[i].argmax()), int(tr.attention_scores[i].argmin())):  # the two it names
+            self.play(Indicate(self.score_row[j], color=th.alpha), Indicate(self.words[j], color=th.source),
+                      run_time=1.2)
+
+    def weights(self, i: int) -> None:
+        tr, th = self.tr, self.theme
+        self.beat("softmax", "The softmax comes next: exponentiate every score, then divide by their sum, so the "
+                             "weights are positive and add up to 100%. A score a little above the others takes "
+                             "most of the weight.")
+        self.light(self.eq_soft[2], color=th.alpha, run_time=float(np.clip(self.reading_time_left() - 4.0, 1.5, 5.0)))
+        self.alpha_row = self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)
+        self.bars = self.alpha_bars(tr.attention[i])
+        self.light(self.eq_soft[0], color=th.alpha, run_time=1.5,
+                   extra=[FadeIn(self.row_names[2]),
+                          *[ReplacementTransform(s.copy(), a) for s, a in zip(self.score_row, self.alpha_row)],
+                          FadeIn(self.bars, lag_ratio=0.1)])
+        self.add(self.alpha_row)
+        best = int(tr.attention[i].argmax())
+        self.play(Indicate(VGroup(self.score_row[best], self.alpha_row[best], self.bars[best]), color=th.alpha),
                   run_time=1.5)
-        self.play(Indicate(self.eqs[1], color=self.theme.alpha, scale_factor=1.05), FadeIn(self.alphas, lag_ratio=0.1),
-                  FadeIn(self.bars, lag_ratio=0.1), run_time=1.5)
-        self.wait(1.0)
 
     def context_and_word(self, i: int) -> None:
-        tr = self.tr
-        self.beat("context", "The weights blend the encoder states into this step's context vector; from it the "
-                             "decoder ranks candidate words and writes the most likely one.")
-        dims = pick_dims(tr.step_contexts, self.shown_dims)
-        self.context = StateColumn(tr.step_contexts[i], tr.state_range, dims, cell=0.26, numbers=True,
-                                   outline=self.theme.context, show_hidden_count=False)
-        self.context.move_to([-5.0, -2.2, 0])
-        c_name = MathTex(r"c_{" + str(i + 1) + "}", font_size=32, color=self.theme.context)
-        c_name.next_to(self.context, LEFT, buff=0.2)
-        self.c_name = c_name
-        self.probs = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.4, bar_height=0.22, font_size=18)
-        self.probs.move_to([-0.9, -2.1, 0])
-        self.play(Indicate(self.eqs[2], color=self.theme.context, scale_factor=1.05), FadeIn(self.context),
-                  FadeIn(c_name), run_time=1.5)
-        self.play(FadeIn(self.probs, lag_ratio=0.1), run_time=1.0)
-        self.append_word(i, run_time=1.0)
-        self.wait(1.5)
+        tr, th = self.tr, self.theme
+        word = tr.target_tokens[i]
+        shown = "the end-of-sentence token" if word == "<eos>" else f"'{word}'"
+        self.beat("context", "The weights mix the encoder states into this step's context c_1; from it and its "
+                             f"state the decoder ranks candidate words and writes the most likely, {shown}.")
+        self.c_col = self.state(tr.step_contexts[i], self.dims, th.context).move_to([-4.7, BOTTOM_Y, 0])
+        self.c_label = self.c_name(i)
+        scaled = [c.cells.copy() for c in self.columns]
+        self.light(self.eq_sum[3], self.eq_sum[4], color=th.alpha, run_time=1.2,
+                   extra=[s.animate.set_opacity(max(float(a), 0.08)).scale(0.4 + 0.6 * float(a))
+                          for s, a in zip(scaled, tr.attention[i])])
+        self.light(self.eq_sum[0], color=th.context, run_time=1.8,
+                   extra=[*[s.animate.move_to(self.c_col.cells).set_opacity(0) for s in scaled],
+                          FadeIn(self.c_col), FadeIn(self.c_label)])
+        self.remove(*scaled)
+        self.probs = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.0, bar_height=0.22, font_size=18)
+        self.probs.move_to([-0.6, BOTTOM_Y, 0])
+        self.play(FadeIn(self.probs, lag_ratio=0.15), run_time=1.2)
+        self.append_word(i, run_time=1.2)
 
     def append_word(self, i: int, run_time: float) -> None:
-        self.play(FadeIn(self.french[i], shift=0.15 * UP), run_time=run_time)
+        rising = self.probs[0][0].copy()
+        self.play(Transform(rising, self.french[i]), run_time=run_time)
+        self.remove(rising)
+        self.add(self.french[i])
 
     def remaining_steps(self) -> None:
-        tr = self.tr
+        tr, th = self.tr, self.theme
         steps = len(tr.target_tokens)
         if steps <= 1:
             return
-        self.beat("all-steps", "The same three equations run again for every word of the output, each time with a "
-                               "fresh set of weights, until the model writes the end-of-sentence token.")
-        dims = self.context.dims
+        self.beat("all-steps", "The same three equations run again for every word of the output: a new s_{i-1}, "
+                               "new scores, fresh weights, a new context, until the model writes the "
+                               "end-of-sentence token.")
         for i in range(1, steps):
-            fast = 0.35 if steps > 8 else 0.6
-            new_scores = self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}", SCORES_Y, self.theme.text)
-            new_alphas = self.number_row(tr.attention[i], percent, ALPHAS_Y, self.theme.alpha)
-            new_bars = self.alpha_bars(tr.attention[i], BARS_Y)
-            new_context = StateColumn(tr.step_contexts[i], tr.state_range, dims, cell=0.26, numbers=True,
-                                      outline=self.theme.context, show_hidden_count=False).move_to(self.context)
-            new_name = MathTex(r"c_{" + str(i + 1) + "}", font_size=32, color=self.theme.context).move_to(self.c_name)
-            new_probs = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.4, bar_height=0.22, font_size=18)
+            part = STEP_SECONDS / 4
+            new_s = self.state(self.prev_state(i), self.dec_dims, th.decoder).move_to(self.s_col)
+            self.light(self.eq_score[3], color=th.decoder, run_time=part,
+                       extra=[Transform(self.s_col, new_s), Transform(self.s_label, self.s_name(i))])
+            self.light(self.eq_score[0], color=th.text, run_time=part,
+                       extra=[Transform(self.score_row, self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}",
+                                                                        SCORES_Y, th.text))])
+            self.light(self.eq_soft[0], color=th.alpha, run_time=part,
+                       extra=[Transform(self.alpha_row, self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)),
+                              Transform(self.bars, self.alpha_bars(tr.attention[i]))])
+            new_c = self.state(tr.step_contexts[i], self.dims, th.context).move_to(self.c_col)
+            new_probs = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.0, bar_height=0.22, font_size=18)
             new_probs.move_to(self.probs)
-            self.play(Transform(self.scores, new_scores), Transform(self.alphas, new_alphas),
-                      Transform(self.bars, new_bars), Transform(self.context, new_context),
-                      Transform(self.c_name, new_name), Transform(self.probs, new_probs), run_time=fast)
-            self.append_word(i, run_time=fast)
-            self.wait(fast)
-        self.wait(2.0)
+            self.light(self.eq_sum[0], color=th.context, run_time=part,
+                       extra=[Transform(self.c_col, new_c), Transform(self.c_label, self.c_name(i)),
+                              Transform(self.probs, new_probs)])
+            self.append_word(i, run_time=0.6)

@@ -1,92 +1,131 @@
-"""Context bottleneck (article fig. 6): every state is squeezed into one vector; early words fade."""
+"""Context bottleneck (article fig. 6): only h_T leaves the encoder; the decoder starts from it and
+writes the translation from it alone while the other states stay behind; a long sentence fails."""
 from __future__ import annotations
 
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Transform, VGroup
+from manim import (DOWN, LEFT, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromEdge, Indicate, MathTex, Transform,
+                   VGroup)
 
-from scenes.kit import ExplainerScene, SlotBars, StateColumn, TokenRow, label, pick_dims
-from scenes.kit.mobjects import WordFlow, mark_differences
+from scenes.kit import ExplainerScene, SlotBars, label
+from scenes.kit import claims
+from scenes.kit.mobjects import WordFlow
+from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
-LONG_MIN_WORDS = 15  # a user sentence at least this long is used for the last beat
+LONG_MIN_WORDS = claims.LONG_WORDS  # a user sentence at least this long is used for the last beat
+FAINT = 0.12                          # the states the decoder never sees, while it writes
 
 
 class ContextBottleneck(ExplainerScene):
     title = "The bottleneck: one vector for the whole sentence"
-    shown_dims = 10
 
     def construct(self) -> None:
+        self.stage = CoreStage(self.tr)
+        self.start_where_the_relay_ended()
         self.squeeze()
-        self.measure_fading()
+        self.decode()
+        self.measure_pull()
         self.long_sentence()
 
-    def squeeze(self) -> None:
-        tr = self.tr
-        self.beat("squeeze", "The encoder produced one state per word, but the decoder that writes the "
-                             "translation receives only the last one: the context vector.")
-        self.dims = pick_dims(tr.encoder_states, self.shown_dims)
-        self.title_mob = self.heading()
-        simplification = (f"{len(self.dims)} of {tr.encoder_states.shape[1]} dimensions shown"
-                          if len(self.dims) < tr.encoder_states.shape[1] else "")
-        self.note = self.footnote(self.provenance(extra=simplification))
-        self.words = TokenRow(tr.source_tokens, self.theme.source, width=9.6, max_step=2.0, center=-1.9,
-                              stagger=True)
-        self.words.shift(0.9 * DOWN)
-        self.columns = VGroup(*[
-            StateColumn(s, tr.state_range, self.dims, cell=0.24).next_to(self.words, UP, buff=0.35).set_x(x)
-            for s, x in zip(tr.encoder_states, self.words.xs)])
-        self.context = StateColumn(tr.context, tr.state_range, self.dims, cell=0.3, numbers=True,
-                                   outline=self.theme.context).move_to([5.4, 0.8, 0])
-        ctx_label = label("context vector", 24, self.theme.context).next_to(self.context, UP, buff=0.15)
-        self.add(self.title_mob, self.note)
-        self.play(FadeIn(self.words, lag_ratio=0.1), FadeIn(self.columns, lag_ratio=0.1), run_time=1.5)
-        squeezed = [c.cells.copy() for c in self.columns]
-        self.play(*[Transform(s, self.context.cells.copy(), path_arc=-0.6) for s in squeezed],
-                  FadeIn(self.context), FadeIn(ctx_label), run_time=2.0)
-        self.remove(*squeezed)
-        self.context_group = VGroup(self.context, ctx_label)
-        self.wait(1.0)
+    def start_where_the_relay_ended(self) -> None:
+        """First frame = the relay's last frame (same trace, same stage), then the title changes."""
+        st = self.stage
+        self.picture = st.relay_end()
+        self.title_mob = self.heading(RELAY_TITLE)
+        self.note = self.footnote(self.provenance(extra=st.dims_note()))
+        self.add(self.title_mob, self.note, self.picture)
 
-    def measure_fading(self) -> None:
-        tr = self.tr
+    def squeeze(self) -> None:
+        st, tr = self.stage, self.tr
+        self.beat("squeeze", "The decoder that writes the translation receives only that last state, h_T: the "
+                             "context vector. The other states stay behind.")
+        check = claims.check_words(tr.reference_tokens, tr.output_words) if tr.reference_tokens else None
+        colors = [self.theme.target] * len(tr.target_tokens)
+        if check:
+            colors[:len(check.ok)] = [self.theme.right if ok else self.theme.wrong for ok in check.ok]
+        self.check = check
+        st.build_decoder(colors=colors)
+        tag = st.box[1]
+        st.box.remove(tag)  # the box around h_T stays; the rule and the tag leave
+        self.picture.remove(st.rule_mob)
+        self.play(Transform(self.title_mob, self.heading()), FadeOut(st.rule_mob), FadeOut(tag),
+                  FadeIn(st.dec_cells, lag_ratio=0.05), FadeIn(st.dec_arrows, lag_ratio=0.05), run_time=1.2)
+        self.context = st.parked(st.columns[-1])
+        flying = st.columns[-1].copy()
+        self.play(Transform(flying, self.context, path_arc=0.5), run_time=2.0)
+        self.remove(flying)
+        self.add(self.context)
+        name = MathTex(r"h_T{=}h_{" + str(len(tr.source_tokens)) + r"}", font_size=28, color=self.theme.context)
+        name.next_to(self.context, UP, buff=0.1)
+        self.context_name = name
+        self.play(FadeIn(name), st.columns[:-1].animate.set_opacity(FAINT), run_time=1.0)
+
+    def decode(self) -> None:
+        st, tr = self.stage, self.tr
+        words = " ".join(tr.output_words)
+        if self.check is None:
+            outcome = f"Its real output: '{words}'."
+        elif self.check.exact:
+            outcome = f"Its real output, '{words}', is right: a short sentence still fits."
+        else:
+            outcome = (f"Its real output: '{words}'. Aligned with the correct {self.tgt_lang}, "
+                       f"{claims.verdict(self.check)} (red).")
+        self.beat("decode", "The decoder starts from h_T and sees it again at every step, but nothing else from the "
+                            f"source. {outcome}")
+        start = st.arrow(self.context.get_right(), st.dec_cells[0].get_left(), self.theme.context)
+        feed = st.feed_lines(self.context.get_bottom())
+        self.play(GrowArrow(start), Create(feed), run_time=1.2)
+        n = len(tr.target_tokens)
+        per = min(1.5, max(0.35, (self.reading_time_left() - 0.8) / n))
+        for i in range(n):
+            anims = [Indicate(st.dec_cells[i], color=self.theme.decoder, scale_factor=1.12),
+                     FadeIn(st.out_words[i], shift=0.3 * UP)]
+            if i > 0:
+                anims.append(Indicate(st.dec_arrows[i - 1], color=self.theme.decoder))
+            self.play(*anims, run_time=per)
+        self.decoder = VGroup(start, feed, st.dec_cells, st.dec_arrows, st.out_words)
+
+    def measure_pull(self) -> None:
+        st, tr = self.stage, self.tr
         share = tr.influence / tr.influence.max()
-        first, last = tr.source_tokens[0], tr.source_tokens[-1]
-        self.beat("fade", "How much can each word still move that vector? We measure it with the gradient of the "
-                          f"context vector with respect to each word. The last word, '{last}', pulls with "
-                          f"{share[-1]:.0%} of the strongest pull; the first, '{first}', with {share[0]:.0%}. "
-                          "Whatever the early words said has to survive every later update.")
-        base_y = self.words.get_bottom()[1] - 0.25
-        step = self.words.xs[1] - self.words.xs[0] if len(self.words.xs) > 1 else 1.0
-        bars = SlotBars(share, self.words.xs, step, base_y - 1.1, 1.1, self.theme.context)
-        values = VGroup(*[label(f"{s:.0%}", 17, self.theme.muted).move_to([x, base_y - 1.3, 0])
-                          for x, s in zip(self.words.xs, share)])
-        caption = label("influence on the context vector (largest = 100%)", 20, self.theme.muted)
-        caption.next_to(values, DOWN, buff=0.12).set_x(self.words.get_x())
-        self.play(FadeIn(bars, shift=0.2 * DOWN, lag_ratio=0.1), FadeIn(values), FadeIn(caption), run_time=1.5)
-        self.play(*[w.animate.set_opacity(0.25 + 0.75 * s) for w, s in zip(self.words, share)],
-                  *[c.animate.set_opacity(0.25 + 0.75 * s) for c, s in zip(self.columns, share)], run_time=1.5)
-        self.wait(2.5)
-        self.fading = VGroup(bars, values, caption, self.words, self.columns, self.context_group)
+        self.beat("pull", claims.influence_narration(tr.source_tokens, tr.influence))
+        top = max(c.get_top()[1] for c in st.columns) + 0.1
+        bars = SlotBars(share, st.xs, st.step, top, 0.42, self.theme.context, width_ratio=0.4)
+        values = VGroup(*[label(f"{s:.0%}", 16, self.theme.context).next_to(b, UP, buff=0.05)
+                          for b, s in zip(bars, share)])
+        note = self.footnote(self.provenance(extra="bars: each word's pull on h_T, ‖∂h_T/∂x_j‖, "
+                                                   "largest = 100%"))
+        self.play(*[c.animate.set_opacity(DIM) for c in st.columns[:-1]], Transform(self.note, note), run_time=0.8)
+        per = min(1.2, max(0.3, (self.reading_time_left() - 4.0) / len(share)))
+        for t in range(len(share)):  # word by word, the pull grows and the word keeps that much of its ink
+            self.play(GrowFromEdge(bars[t], DOWN), FadeIn(values[t]), st.words[t].animate.set_opacity(0.3 + 0.7 * share[t]),
+                      run_time=per)
+        if len(share) > 1:
+            self.play(Indicate(VGroup(st.words[-1], values[-1]), color=self.theme.context), run_time=1.2)
+            self.play(Indicate(VGroup(st.words[0], values[0]), color=self.theme.context), run_time=1.2)
+        self.pull = VGroup(bars, values)
 
     def long_sentence(self) -> None:
         sentence = self.long_example(LONG_MIN_WORDS)
         plain = self.trace_of(sentence, self.tr.model)
         attention = self.trace_of(sentence, "attention")
-        self.beat("long", "On a long sentence the squeeze shows. Here is the real output of this model beside "
-                          "the correct translation; its mistakes are in red. The attention model, which "
-                          "can look back at every word, gets the same sentence right.")
-        self.play(FadeOut(self.fading), run_time=0.8)
+        reference = list(plain.reference_tokens or ())
+        checks = [claims.check_words(reference, tr.output_words) if reference else None for tr in (plain, attention)]
+        self.beat("long", claims.long_sentence_narration(len(plain.source_tokens), plain.model, checks[0], checks[1],
+                                                         self.tgt_lang))
+        everything = VGroup(self.picture, self.context, self.context_name, self.decoder, self.pull)
+        self.play(FadeOut(everything), run_time=0.8)
         width = 12.4
         blocks = VGroup()
-        source = WordFlow(plain.source_tokens, [self.theme.source] * len(plain.source_tokens), width, 22)
-        blocks.add(VGroup(label(self.src_lang, 20, self.theme.muted), source))
-        reference = list(plain.reference_tokens or ())
+        blocks.add(VGroup(label(self.src_lang, 20, self.theme.muted),
+                          WordFlow(plain.source_tokens, [self.theme.source] * len(plain.source_tokens), width, 22)))
         if reference:
             blocks.add(VGroup(label(f"correct {self.tgt_lang}", 20, self.theme.muted),
                               WordFlow(reference, [self.theme.target] * len(reference), width, 22)))
-        for tr, name in ((plain, f"'{plain.model}' model (no attention)"), (attention, "'attention' model")):
+        for tr, check, name in zip((plain, attention), checks,
+                                   (f"'{plain.model}' model (no attention)", "'attention' model")):
             words = list(tr.output_words)
-            ok = mark_differences(reference, words) if reference else [True] * len(words)
+            ok = check.ok if check else (True,) * len(words)
             colors = [self.theme.right if good else self.theme.wrong for good in ok]
-            verdict = ("exact" if tr.exact else f"{ok.count(False)} wrong word(s)") if reference else ""
+            verdict = claims.verdict(check)
             blocks.add(VGroup(label(f"{name}{': ' + verdict if verdict else ''}", 20, self.theme.muted),
                               WordFlow(words, colors, width, 22)))
         for block in blocks:
@@ -95,10 +134,10 @@ class ContextBottleneck(ExplainerScene):
         blocks.set_x(0)
         if blocks.height > 6.3:
             blocks.scale_to_fit_height(6.3).next_to(self.title_mob, DOWN, buff=0.3)
+        marks = f"; green = in the correct {self.tgt_lang} (aligned), red = not" if reference else ""
         new_note = self.footnote(f"real outputs of the trained '{plain.model}' ({plain.sha256[:8]}) and "
-                                 f"'attention' ({attention.sha256[:8]}) models; red = differs from the correct {self.tgt_lang}")
+                                 f"'attention' ({attention.sha256[:8]}) models{marks}")
         self.play(FadeIn(blocks[0]), Transform(self.note, new_note), run_time=1.0)
         for block in blocks[1:]:
-            self.play(FadeIn(block, lag_ratio=0.02), run_time=1.2)
-            self.wait(0.8)
-        self.wait(3.0)
+            self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03), run_time=1.5)
+            self.wait(0.6)

@@ -105,3 +105,11 @@ def test_layout_checker_catches_off_frame_and_overlapping_text():
     a, b = Text("hello"), Text("hello")
     assert any("overlap" in p for p in layout_problems([a, b]))
     assert layout_problems([Text("left").shift(3 * np.array([-1.0, 0, 0])), Text("right").shift(3 * np.array([1.0, 0, 0]))]) == []
+
+
+def test_alpha_fan_can_keep_the_smallest_weights_visible():
+    targets = [np.array([x, -2.0, 0.0]) for x in (-1.0, 1.0)]
+    fan = AlphaFan(np.array([0.0, 2.0, 0.0]), targets, np.array([0.001, 0.999]), min_width=2.0, min_opacity=0.45)
+    assert fan.lines[0].get_stroke_width() >= 2.0 and fan.lines[0].get_stroke_opacity() >= 0.45
+    assert fan.lines[1].get_stroke_width() > fan.lines[0].get_stroke_width()
+    assert [t.text for t in fan.labels] == ["<1%", "100%"]

@@ -144,9 +144,10 @@ class AlphaFan(VGroup):
 
     def __init__(self, origin: np.ndarray, targets: Sequence[np.ndarray], alphas: np.ndarray,
                  labels: bool = True, label_size: float = 20, min_label: float = 0.0,
-                 label_points: Sequence[np.ndarray] | None = None):
+                 label_points: Sequence[np.ndarray] | None = None, min_width: float = 0.6,
+                 min_opacity: float = 0.18):
         """Percent labels sit at `label_points` (default: just above each target); those under
-        `min_label` are left out."""
+        `min_label` are left out. `min_width`/`min_opacity` keep the smallest weights' lines visible."""
         super().__init__()
         th = current()
         self.alphas = np.asarray(alphas, dtype=float)
@@ -155,7 +156,8 @@ class AlphaFan(VGroup):
         label_points = label_points if label_points is not None else [t + 0.2 * UP for t in targets]
         for target, a, spot in zip(targets, self.alphas, label_points):
             line = Line(origin, target, stroke_color=th.alpha,
-                        stroke_width=0.6 + self.MAX_WIDTH * a, stroke_opacity=0.18 + 0.82 * a)
+                        stroke_width=min_width + self.MAX_WIDTH * a,
+                        stroke_opacity=min_opacity + (1 - min_opacity) * a)
             self.lines.add(line)
             if labels and a >= min_label:
                 tag = label(percent(a), label_size, th.alpha if a >= 0.1 else th.muted)
@@ -266,14 +268,10 @@ class WordFlow(VGroup):
 
 
 def mark_differences(reference: Sequence[str], output: Sequence[str]) -> list[bool]:
-    """For each output word: does it sit in a stretch that matches the reference?"""
-    import difflib
+    """For each output word: is it right? (an LCS alignment with the reference: scenes.kit.claims)"""
+    from scenes.kit.claims import check_words
 
-    ok = [False] * len(output)
-    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, list(reference), list(output), autojunk=False).get_opcodes():
-        if tag == "equal":
-            ok[j1:j2] = [True] * (j2 - j1)
-    return ok
+    return list(check_words(reference, output).ok)
 
 
 class WeightColumn(VGroup):

@@ -107,6 +107,14 @@ class ExplainerScene(Scene):
         self.add_sound(str(recording))
         return audio_seconds(recording)
 
+    def reading_time_left(self) -> float:
+        """Seconds the open beat's narration still needs on screen (0 when none is open): lets a
+        beat pace its animation over its narration instead of freezing at the end."""
+        if self._beat is None:
+            return 0.0
+        start, text = self._beat
+        return max(0.0, len(text) / READING_RATE + 0.5 - (self.time - start))
+
     def _flush_narration(self) -> None:
         """Close the open beat: hold the picture until its narration is spoken (or, without a
         recording, can be read), then write its subtitles, timed to the speech when there is one."""

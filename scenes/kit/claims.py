@@ -1,0 +1,233 @@
+"""Computed narration: every sentence that states a fact about the data is built here from a Trace,
+and says something else (or nothing) when the fact does not hold.
+
+Pure Python + numpy (no Manim), so tests can feed hand-made traces where each claim is false.
+The scenes call these functions and only place the text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+LONG_WORDS = 15          # a sentence of at least this many words is called "long" on screen
+SHARP_WEIGHT = 0.9       # above this, one word takes "almost all" of a step's attention
+
+
+def percent(p: float) -> str:
+    """α or a probability as a short percentage ("<1%" rather than a misleading "0%")."""
+    if 0 < p < 0.005:
+        return "<1%"
+    return f"{p * 100:.0f}%"
+
+
+def quoted(words: Sequence[str], limit: int = 4) -> str:
+    """'a', 'b' and 'c' (and N more)."""
+    words = [f"'{w}'" for w in words]
+    if len(words) > limit:
+        return ", ".join(words[:limit]) + f" and {len(words) - limit} more"
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# --- dimensions ------------------------------------------------------------------------------
+def dims_note(shown: int, total: int, what: str = "dimensions") -> str:
+    """'8 of 64 dimensions shown', or '' when everything is shown (then nothing needs saying)."""
+    return f"{shown} of {total} {what} shown" if shown < total else ""
+
+
+# --- long ------------------------------------------------------------------------------------
+def is_long(n_words: int) -> bool:
+    return n_words >= LONG_WORDS
+
+
+# --- right and wrong words: an LCS alignment of output and reference ------------------------
+@dataclass(frozen=True)
+class WordCheck:
+    ok: tuple[bool, ...]   # per output word: matched, in order, by a word of the reference
+    missing: int           # reference words nothing in the output matches
+
+    @property
+    def wrong(self) -> int:
+        return self.ok.count(False)
+
+    @property
+    def exact(self) -> bool:
+        return self.wrong == 0 and self.missing == 0
+
+
+def check_words(reference: Sequence[str], output: Sequence[str]) -> WordCheck:
+    """Align output to reference by their longest common subsequence: output words on it are
+    right, the others wrong; reference words off it are missing. (difflib's opcodes are not an
+    alignment: a 'replace' block marks right words red.) Ties prefer the earliest match."""
+    ref, out = list(reference), list(output)
+    n, m = len(ref), len(out)
+    lcs = np.zeros((n + 1, m + 1), dtype=int)
+    for a in range(n - 1, -1, -1):
+        for b in range(m - 1, -1, -1):
+            lcs[a, b] = lcs[a + 1, b + 1] + 1 if ref[a] == out[b] else max(lcs[a + 1, b], lcs[a, b + 1])
+    ok = [False] * m
+    a = b = 0
+    while a < n and b < m:
+        if ref[a] == out[b] and lcs[a, b] == lcs[a + 1, b + 1] + 1:
+            ok[b] = True
+            a, b = a + 1, b + 1
+        elif lcs[a + 1, b] >= lcs[a, b + 1]:
+            a += 1
+        else:
+            b += 1
+    return WordCheck(tuple(ok), n - int(lcs[0, 0]))
+
+
+def verdict(check: WordCheck | None) -> str:
+    """A model's score on one sentence, for its caption: 'exact', '5 of 25 words wrong, 2 missing'."""
+    if check is None:
+        return ""
+    if check.exact:
+        return "every word right"
+    parts = []
+    if check.wrong:
+        parts.append(f"{check.wrong} of {len(check.ok)} words wrong")
+    if check.missing:
+        parts.append(f"{check.missing} missing")
+    return ", ".join(parts)
+
+
+def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | None,
+                            attention: WordCheck | None, tgt_lang: str) -> str:
+    """The bottleneck's last beat: what the two models really did on the (long) sentence."""
+    opening = (f"On a long sentence ({n_words} words) the squeeze shows." if is_long(n_words)
+               else f"Here is a sentence of {n_words} words.")
+    if plain is None or attention is None:
+        return (f"{opening} The outputs of the '{plain_name}' model and of the attention model are shown; "
+                f"no reference translation is known for it, so nothing is marked.")
+    if plain.exact:
+        first = f"The '{plain_name}' model still gets every word of it right."
+    else:
+        first = (f"Aligned with the correct {tgt_lang}, {plain.wrong} of the '{plain_name}' model's "
+                 f"{len(plain.ok)} words {'is' if plain.wrong == 1 else 'are'} wrong (red)"
+                 + (f"; {plain.missing} of the correct words {'is' if plain.missing == 1 else 'are'} missing."
+                    if plain.missing else "."))
+    if attention.exact:
+        second = ("The attention model gets it right." if plain.exact else
+                  "The attention model, which can look back at every word, gets the same sentence right.")
+    else:
+        second = f"The attention model gets {attention.wrong} wrong" + (
+            f" and misses {attention.missing}." if attention.missing else ".")
+    return f"{opening} {first} {second}"
+
+
+# --- influence: how much each word can still move h_T --------------------------------------
+def influence_narration(tokens: Sequence[str], influence: np.ndarray) -> str:
+    share = np.asarray(influence, dtype=float) / max(float(np.max(influence)), 1e-12)
+    first, last = tokens[0], tokens[-1]
+    measured = "How much can each word still move h_T? A gradient measures it."
+    if len(tokens) < 2:
+        return measured
+    if share[0] < share[-1]:
+        return (f"{measured} The last word, '{last}', pulls with {share[-1]:.0%} of the strongest pull, the "
+                f"first, '{first}', with only {share[0]:.0%}: early words must survive every later update.")
+    return (f"{measured} Here the first word, '{first}', still pulls with {share[0]:.0%} of the strongest "
+            f"pull, the last, '{last}', with {share[-1]:.0%}.")
+
+
+# --- attention weights ----------------------------------------------------------------------
+def pick_graded_step(attention: np.ndarray, n_words: int) -> int:
+    """The decoding step (an output word, not <eos>) whose largest α is smallest: the step where
+    the weights are most spread, so the fan over all states is seen. First on ties."""
+    rows = np.asarray(attention, dtype=float)[:max(1, n_words)]
+    return int(np.argmin(rows.max(axis=1)))
+
+
+def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
+    """Which word gets the most weight, and how the rest is shared, for one decoding step."""
+    alphas = np.asarray(alphas, dtype=float)
+    best = int(alphas.argmax())
+    rest = 1.0 - float(alphas[best])
+    others = len(alphas) - 1
+    word = source[best]
+    if others == 0:
+        return f"With a single word, '{word}' gets all of it."
+    if alphas[best] >= SHARP_WEIGHT:
+        return (f"Almost all of it, {percent(alphas[best])}, goes to '{word}'; the other {others} "
+                f"state{'s' if others > 1 else ''} share{'' if others > 1 else 's'} the remaining {percent(rest)}.")
+    second = int(np.argsort(-alphas, kind="stable")[1])
+    return (f"The largest share, {percent(alphas[best])}, goes to '{word}'; '{source[second]}' gets "
+            f"{percent(alphas[second])}, and every other state keeps a little.")
+
+
+def softmax_parts(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """exp(e - max e) and its normalisation: the two stages of the softmax, as drawn."""
+    scores = np.asarray(scores, dtype=float)
+    exps = np.exp(scores - scores.max())
+    return exps, exps / exps.sum()
+
+
+def score_narration(scores: np.ndarray, source: Sequence[str]) -> str:
+    scores = np.asarray(scores, dtype=float)
+    top = int(scores.argmax())
+    low = int(scores.argmin())
+    if len(scores) < 2:
+        return f"One score, {scores[top]:+.1f}, for '{source[top]}'."
+    return (f"The highest score, {scores[top]:+.1f}, is for '{source[top]}'; the lowest, "
+            f"{scores[low]:+.1f}, for '{source[low]}'.")
+
+
+# --- the alignment heatmap ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Alignment:
+    best: tuple[int, ...]        # per output word (no <eos>): the source position with the largest α
+    on_diagonal: tuple[int, ...]  # rows whose brightest cell the corner-to-corner diagonal crosses
+    reordered: tuple[int, ...]   # rows taking part in an inversion (a later row looks further left)
+
+    @property
+    def rows(self) -> int:
+        return len(self.best)
+
+    @property
+    def off_diagonal(self) -> tuple[int, ...]:
+        return tuple(i for i in range(self.rows) if i not in self.on_diagonal)
+
+
+def diagonal_position(i: int, rows: int, cols: int) -> float:
+    """Column where the diagonal from the top-left cell's centre to the bottom-right cell's
+    centre crosses row i (what the dashed line on screen shows)."""
+    return 0.0 if rows < 2 else i * (cols - 1) / (rows - 1)
+
+
+def alignment(attention: np.ndarray, n_words: int) -> Alignment:
+    rows = np.asarray(attention, dtype=float)[:n_words]
+    best = tuple(int(b) for b in rows.argmax(axis=1))
+    cols = rows.shape[1]
+    on = tuple(i for i, b in enumerate(best) if abs(b - diagonal_position(i, len(best), cols)) <= 0.5)
+    reordered = tuple(i for i in range(len(best))
+                      if any(best[k] > best[i] for k in range(i)) or any(best[k] < best[i] for k in range(i + 1, len(best))))
+    return Alignment(best, on, reordered)
+
+
+def diagonal_narration(al: Alignment) -> str:
+    """What the dashed diagonal shows; nothing when there are too few rows for a diagonal."""
+    n, k = al.rows, len(al.on_diagonal)
+    if n < 2:
+        return ""
+    if k == n:
+        return f"All {n} rows have their brightest cell on the dashed diagonal."
+    if k == 0:
+        return f"None of the {n} rows has its brightest cell on the dashed diagonal; all are marked."
+    lead = f"{k} of the {n} rows" if k > n / 2 else f"Only {k} of the {n} rows"
+    return f"{lead} have their brightest cell on the dashed diagonal; the marked rows leave it."
+
+
+def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,
+                      src_lang: str) -> str:
+    if al.rows < 2:
+        return ""
+    if not al.reordered:
+        return (f"No word changes order: row after row, the brightest cell moves right, so the {tgt_lang} "
+                "words follow the source order.")
+    rows = list(al.reordered)
+    their_sources = [source[al.best[i]] for i in rows]
+    return (f"{quoted([target[i] for i in rows])} look most at {quoted(their_sources)}: not in the {src_lang} "
+            "order, so the model looks back or ahead to find each one.")

@@ -1,0 +1,118 @@
+"""Computed narration changes when its fact does not hold: hand-made traces where each claim is false."""
+import numpy as np
+import pytest
+
+from model.trace import Trace
+from scenes.kit import claims
+
+
+def make_trace(source, target, attention=None, reference=None, influence=None, model="attention") -> Trace:
+    """A Trace with just what the claims read (other arrays are zeros of the right shape)."""
+    s, t = len(source), len(target)
+    return Trace(model=model, sha256="0" * 64, sentence=" ".join(source), source_tokens=tuple(source),
+                 target_tokens=tuple(target), reference_tokens=None if reference is None else tuple(reference),
+                 source_embeddings=np.zeros((s, 4)), encoder_states=np.zeros((s, 4)), encoder_cells=None,
+                 encoder_gates=None, context=np.zeros(4),
+                 influence=np.ones(s) if influence is None else np.asarray(influence, dtype=float),
+                 decoder_states=np.zeros((t, 4)),
+                 attention=None if attention is None else np.asarray(attention, dtype=float),
+                 attention_scores=None, step_contexts=None, top_tokens=tuple(("x",) for _ in target),
+                 top_probs=np.ones((t, 1)))
+
+
+EXAMPLE = make_trace(["the", "european", "economic", "area"], ["la", "zone", "économique", "européenne", "<eos>"],
+                     attention=[[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0]])
+MONOTONE = make_trace(["the", "big", "dog", "sees"], ["le", "grand", "chien", "voit", "<eos>"],
+                      attention=np.eye(5, 4) + np.eye(5, 4, -4))
+
+
+def test_lcs_alignment_counts_words_difflib_would_mark_red():
+    reference = "le grand chien voit le jardin vert mais des chats".split()
+    output = "le petit jardin voit le jardin vert mais des voitures".split()
+    check = claims.check_words(reference, output)
+    # 'voit le jardin vert mais des' stays right although it sits between two mistakes
+    assert check.ok == (True, False, False, True, True, True, True, True, True, False)
+    assert (check.wrong, check.missing) == (3, 3)
+    assert claims.verdict(check) == "3 of 10 words wrong, 3 missing"
+
+
+def test_exact_plain_output_is_not_called_wrong():
+    words = "la zone économique européenne".split()
+    check = claims.check_words(words, words)
+    assert check.exact and check.wrong == 0 and claims.verdict(check) == "every word right"
+    text = claims.long_sentence_narration(20, "plain", check, check, "French")
+    assert "wrong" not in text and "still gets every word" in text and "long sentence" in text
+    wrong = claims.check_words(words, "la zone verte".split())
+    text = claims.long_sentence_narration(20, "plain", wrong, check, "French")
+    assert "1 of the 'plain' model's 3 words is wrong" in text and "2 of the correct words are missing" in text
+
+
+def test_long_is_only_said_of_long_sentences():
+    check = claims.check_words(["le", "chat"], ["le", "chat"])
+    assert "long" not in claims.long_sentence_narration(2, "plain", check, check, "French")
+    assert "long sentence (15 words)" in claims.long_sentence_narration(15, "plain", check, check, "French")
+
+
+def test_diagonal_and_reordering_of_the_example():
+    al = claims.alignment(EXAMPLE.attention, len(EXAMPLE.output_words))
+    assert al.on_diagonal == (0, 2) and al.off_diagonal == (1, 3)   # économique sits on the diagonal
+    assert al.reordered == (1, 2, 3)
+    assert claims.diagonal_narration(al).startswith("Only 2 of the 4 rows")
+    text = claims.reorder_narration(al, EXAMPLE.target_tokens, EXAMPLE.source_tokens, "French", "English")
+    assert "'zone', 'économique' and 'européenne' look most at 'area', 'economic' and 'european'" in text
+
+
+def test_monotone_alignment_claims_no_reordering():
+    al = claims.alignment(MONOTONE.attention, len(MONOTONE.output_words))
+    assert al.reordered == () and al.off_diagonal == ()
+    assert claims.diagonal_narration(al) == "All 4 rows have their brightest cell on the dashed diagonal."
+    text = claims.reorder_narration(al, MONOTONE.target_tokens, MONOTONE.source_tokens, "French", "English")
+    assert "No word changes order" in text and "look most at" not in text
+
+
+def test_a_one_word_output_claims_nothing_about_diagonals():
+    tr = make_trace(["cats"], ["chats", "<eos>"], attention=[[1.0], [1.0]])
+    al = claims.alignment(tr.attention, 1)
+    assert claims.diagonal_narration(al) == "" and claims.reorder_narration(al, tr.target_tokens, tr.source_tokens,
+                                                                            "French", "English") == ""
+
+
+def test_rectangular_diagonal_follows_the_drawn_line():
+    # 3 output words over 5 source words: the line crosses columns 0, 2, 4
+    att = np.zeros((3, 5))
+    att[0, 0] = att[1, 2] = att[2, 4] = 1
+    assert claims.alignment(att, 3).on_diagonal == (0, 1, 2)
+    att[1] = 0
+    att[1, 3] = 1
+    assert claims.alignment(att, 3).on_diagonal == (0, 2)
+
+
+def test_graded_step_is_the_most_spread_one_and_the_heaviest_word_is_named():
+    att = np.array([[0.97, 0.01, 0.02], [0.2, 0.5, 0.3], [0.0, 0.1, 0.9], [1.0, 0.0, 0.0]])
+    assert claims.pick_graded_step(att, 3) == 1      # <eos> (row 3) is not a candidate
+    text = claims.weight_narration(att[1], ["a", "b", "c"])
+    assert "largest share, 50%, goes to 'b'" in text and "'c' gets 30%" in text and "Almost all" not in text
+    sharp = claims.weight_narration(att[0], ["a", "b", "c"])
+    assert sharp.startswith("Almost all of it, 97%, goes to 'a'") and "remaining 3%" in sharp
+    assert claims.weight_narration(np.array([1.0]), ["a"]) == "With a single word, 'a' gets all of it."
+
+
+def test_softmax_parts_are_exp_then_normalised():
+    exps, alphas = claims.softmax_parts(np.array([2.0, 0.0, -1.0]))
+    assert exps[0] == pytest.approx(1.0) and alphas.sum() == pytest.approx(1.0)
+    assert alphas == pytest.approx(np.exp([2.0, 0.0, -1.0]) / np.exp([2.0, 0.0, -1.0]).sum())
+    assert "highest score, +2.0, is for 'a'; the lowest, -1.0, for 'c'" in claims.score_narration(
+        np.array([2.0, 0.0, -1.0]), ["a", "b", "c"])
+
+
+def test_influence_narration_follows_the_measured_order():
+    fading = make_trace(["the", "big", "dog"], ["le", "<eos>"], influence=[0.2, 0.5, 1.0])
+    assert "only 20%" in claims.influence_narration(fading.source_tokens, fading.influence)
+    rising = make_trace(["the", "big", "dog"], ["le", "<eos>"], influence=[1.0, 0.5, 0.4])
+    text = claims.influence_narration(rising.source_tokens, rising.influence)
+    assert "still pulls with 100%" in text and "only" not in text
+
+
+def test_dims_note_says_nothing_when_all_dimensions_are_shown():
+    assert claims.dims_note(8, 64) == "8 of 64 dimensions shown"
+    assert claims.dims_note(6, 6) == ""
