@@ -8,7 +8,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, MathTex, Rectangle,
                    ReplacementTransform, Transform, VGroup)
 
-from model.trace import Trace
+from model.trace import Trace, checkpoints
 from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, label, percent
 from scenes.kit import claims
 from scenes.kit.stage import DIM, CoreStage
@@ -57,16 +57,26 @@ class AttentionWeights(ExplainerScene):
 
     # --- hook for the fair-experiment checkpoints --------------------------------------------
     def checkpoint_trace(self) -> tuple[Trace, str] | None:
-        """A second trace to show beside the trained model's weights (e.g. a graded checkpoint of
-        the attention model, labelled 'checkpoint at step N'), or None. The checkpoint is picked
-        from data, like the step; wired once checkpoints exist."""
-        return None
+        """The attention model's training checkpoint whose α at this step already points at the
+        final model's word but is the most spread (claims.pick_graded_checkpoint), labelled with
+        its training step; None when no checkpoint is both right and graded, or the example
+        itself is a checkpoint's."""
+        kept = checkpoints(self.tr.model)
+        if not kept or self.tr.checkpoint is not None:
+            return None
+        i = self.step
+        others = [self.trace_of(self.example.sentence, self.tr.model, checkpoint=k) for k in range(len(kept) - 1)]
+        rows = [o.attention[i] if len(o.target_tokens) > i else None for o in others]
+        k = claims.pick_graded_checkpoint(self.tr.attention[i], rows)
+        if k is None:
+            return None
+        return others[k], f"model at training step {kept[k]['step']} of {kept[-1]['step']}"
 
     def show_checkpoint(self, other: Trace, name: str) -> None:
         """The same decoding step's α from `other`, as a second fan over the same states."""
         i = self.step
-        self.beat("checkpoint", f"The same step in the {name}: " + claims.weight_narration(other.attention[i],
-                                                                                            other.source_tokens))
+        self.beat("checkpoint", f"Earlier in training the weights were softer. The same step in the {name}: "
+                  + claims.weight_narration(other.attention[i], other.source_tokens))
         tag = label(name, 20, self.theme.muted).next_to(self.stage.dec_cells[i], RIGHT, buff=0.3)
         fan = self.make_fan(other.attention[i])
         self.play(FadeOut(self.fan), FadeIn(tag), run_time=0.8)

@@ -116,3 +116,15 @@ def test_influence_narration_follows_the_measured_order():
 def test_dims_note_says_nothing_when_all_dimensions_are_shown():
     assert claims.dims_note(8, 64) == "8 of 64 dimensions shown"
     assert claims.dims_note(6, 6) == ""
+
+
+def test_the_graded_checkpoint_is_learned_right_and_soft():
+    from scenes.kit.claims import pick_graded_checkpoint
+
+    final = np.array([0.0, 0.05, 0.95, 0.0])
+    even = np.array([0.24, 0.25, 0.27, 0.24])          # right by chance, but an even split
+    wrong = np.array([0.7, 0.1, 0.1, 0.1])             # graded, but looks at another word
+    soft = np.array([0.05, 0.15, 0.7, 0.1])            # learned, right and graded
+    sharp = np.array([0.0, 0.02, 0.98, 0.0])           # right, but as sharp as the final model
+    assert pick_graded_checkpoint(final, [even, wrong, soft, sharp, None]) == 2
+    assert pick_graded_checkpoint(final, [even, wrong, sharp, None]) is None

@@ -141,6 +141,23 @@ def pick_graded_step(attention: np.ndarray, n_words: int) -> int:
     return int(np.argmin(rows.max(axis=1)))
 
 
+def pick_graded_checkpoint(final_row: np.ndarray, rows: Sequence[np.ndarray | None],
+                           max_peak: float = 0.9) -> int | None:
+    """Among checkpoints' α rows for one decoding step (None where a checkpoint never reached that
+    step), the one that already looks hardest at the final model's word (at least twice an even
+    share, so not an untrained near-even split) but spreads the most weight elsewhere (its largest
+    α smallest, and below `max_peak`): a fan that is both learned and graded. None when none is."""
+    target = int(np.argmax(final_row))
+    best, best_peak = None, max_peak
+    for k, row in enumerate(rows):
+        if row is None or int(np.argmax(row)) != target or float(np.max(row)) < 2 / len(row):
+            continue
+        peak = float(np.max(row))
+        if peak < best_peak:
+            best, best_peak = k, peak
+    return best
+
+
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
     """Which word gets the most weight, and how the rest is shared, for one decoding step."""
     alphas = np.asarray(alphas, dtype=float)
