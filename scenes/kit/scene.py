@@ -55,7 +55,7 @@ class ExplainerScene(Scene):
         self.story.check(self.example.sentence, self.example.model)
         self.tr: Trace = self.example.trace(self.story.model_for(self.example.model))
         self.src_lang, self.tgt_lang = languages(self.tr.model)  # "English", "French" for the grammar
-        self._beat: tuple[float, str] | None = None
+        self._beat: dict | None = None
 
     def trace_of(self, sentence: str, model: str, checkpoint: int | None = None) -> Trace:
         """Another trace for this scene: the example's settings, or an explicit training checkpoint."""
@@ -112,8 +112,7 @@ class ExplainerScene(Scene):
         beat pace its animation over its narration instead of freezing at the end."""
         if self._beat is None:
             return 0.0
-        start, text = self._beat
-        return max(0.0, len(text) / READING_RATE + 0.5 - (self.time - start))
+        return max(0.0, _hold_seconds(self._beat) - (self.time - self._beat["start"]))
 
     def _flush_narration(self) -> None:
         """Close the open beat: hold the picture until its narration is spoken (or, without a
@@ -122,7 +121,7 @@ class ExplainerScene(Scene):
             return
         beat, self._beat = self._beat, None
         start, text, speech = beat["start"], beat["narration"], beat["speech"]
-        hold = speech + PAUSE_AFTER_SPEECH if speech is not None else len(text) / READING_RATE + 0.5
+        hold = _hold_seconds(beat)
         if self.time - start < hold:
             self.wait(hold - (self.time - start))
         end = self.time
@@ -190,6 +189,13 @@ def audio_seconds(path: Path) -> float:
         if stream.duration is not None:
             return float(stream.duration * stream.time_base)
         return container.duration / 1e6
+
+
+def _hold_seconds(beat: dict) -> float:
+    """How long a beat stays on screen at least: its speech (and a pause), or its reading time."""
+    if beat["speech"] is not None:
+        return beat["speech"] + PAUSE_AFTER_SPEECH
+    return len(beat["narration"]) / READING_RATE + 0.5
 
 
 def _visible(mob) -> bool:
