@@ -77,7 +77,10 @@ class AttentionWeights(ExplainerScene):
         i = self.step
         self.beat("checkpoint", f"Earlier in training the weights were softer. The same step in the {name}: "
                   + claims.weight_narration(other.attention[i], other.source_tokens))
-        tag = label(name, 20, self.theme.muted).next_to(self.stage.dec_cells[i], RIGHT, buff=0.3)
+        words = name.split(" at ")
+        tag = VGroup(label("earlier " + words[0], 20, self.theme.muted),
+                     label(words[-1], 18, self.theme.muted)).arrange(DOWN, buff=0.08)
+        tag.move_to([-5.1, self.fan.labels.get_center()[1] if len(self.fan.labels) else 0.5, 0])
         fan = self.make_fan(other.attention[i])
         self.play(FadeOut(self.fan), FadeIn(tag), run_time=0.8)
         self.play(Create(fan.lines, lag_ratio=0.05), FadeIn(fan.labels), run_time=1.5)
