@@ -6,20 +6,10 @@ animations over it, so the picture keeps moving while the words are read.
 """
 from __future__ import annotations
 
-from scenes.kit.scene import READING_RATE
-
-
-def reading_time(text: str) -> float:
-    return len(text) / READING_RATE + 0.5
-
 
 def time_left(scene) -> float:
-    """Seconds of reading time the open beat still needs (0 when none is open)."""
-    beat = getattr(scene, "_beat", None)
-    if beat is None:
-        return 0.0
-    start, text = beat
-    return max(0.0, reading_time(text) - (scene.time - start))
+    """Seconds the open beat still needs on screen, its speech or its reading (0 when none is open)."""
+    return scene.reading_time_left()
 
 
 def share(scene, fraction: float, at_least: float = 0.8) -> float:
