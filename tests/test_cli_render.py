@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,16 +11,10 @@ from output.film import read_chapters
 from output.jobs import RenderError, RenderJob
 from output.rendering import render, video_facts
 from scenes.catalog import SCENES, SceneEntry
+from tests.helpers import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = "the cat"
-
-
-def cli(*args, check=True):
-    proc = subprocess.run([sys.executable, "render.py", *args], cwd=ROOT, capture_output=True, text=True)
-    if check:
-        assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import wave
 import zipfile
 from pathlib import Path
@@ -18,17 +17,11 @@ from PIL import Image
 from browser import CHROMIUM, Browser
 from output import voice
 from output.film import stitch
+from tests.helpers import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENE = "where-attention-lives"  # a diagram: two beats, about 20 s, cheap to render
 FRAME = 1 / 15  # one frame at --quality low
-
-
-def cli(*args, check=True):
-    proc = subprocess.run([sys.executable, "render.py", *args], cwd=ROOT, capture_output=True, text=True)
-    if check:
-        assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="module")
