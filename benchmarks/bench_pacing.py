@@ -97,7 +97,7 @@ def measure_video(video: Path, name: str | None = None) -> Pacing:
 
 def measure_film(video: Path) -> list[Pacing]:
     """One Pacing per chapter of a stitched film (chapters from scenes/film.py)."""
-    from scenes.film import read_chapters
+    from output.film import read_chapters
 
     changes, count, fps = change_times(video)
     return [measure(c["title"], changes, int(round(c["start"] * fps)), min(count, int(round(c["end"] * fps))), fps)

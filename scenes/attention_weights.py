@@ -83,7 +83,10 @@ class AttentionWeights(ExplainerScene):
         tag.move_to([-5.1, self.fan.labels.get_center()[1] if len(self.fan.labels) else 0.5, 0])
         fan = self.make_fan(other.attention[i])
         self.play(FadeOut(self.fan), FadeIn(tag), run_time=0.8)
-        self.play(Create(fan.lines, lag_ratio=0.05), FadeIn(fan.labels), run_time=1.5)
+        # the fan is drawn line by line over the narration, then its labels one by one
+        left = self.reading_time_left()
+        self.play(Create(fan.lines, lag_ratio=0.3), run_time=max(1.5, 0.45 * left))
+        self.play(FadeIn(fan.labels, lag_ratio=0.4), run_time=max(1.0, 0.35 * left))
 
     # --- beats -----------------------------------------------------------------------------
     def start_from_the_bottleneck_picture(self) -> None:

@@ -211,8 +211,8 @@ class LearningToAlign(ExplainerScene):
         self.row_box = self.row_highlight(self.heat)
         self.play(FadeIn(self.status_mob), FadeIn(self.heat.col_labels, lag_ratio=0.05),
                   FadeIn(self.words, lag_ratio=0.05), run_time=1.2)
-        self.play(FadeIn(self.heat.cells, lag_ratio=0.01), FadeIn(self.heat.row_labels, lag_ratio=0.05),
-                  run_time=2.0)
+        self.play(FadeIn(self.heat.cells, lag_ratio=0.02), FadeIn(self.heat.row_labels, lag_ratio=0.1),
+                  run_time=max(2.0, self.reading_time_left() - 0.5))  # the grid fills while the beat is read
         self.beat("untrained", start_narration(first, self.src_lang, self.tgt_lang))
         self.play(FadeIn(self.node), FadeIn(self.writer), Create(self.row_box), run_time=1.0)
         self.play(Create(self.fan_mob.lines, lag_ratio=0.1), run_time=2.0)
