@@ -5,11 +5,11 @@ of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, MathTex, Rectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex, Rectangle,
                    ReplacementTransform, Transform, VGroup)
 
 from model.trace import Trace, checkpoints
-from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, label, percent
+from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fit_width, label, percent
 from scenes.kit import claims
 from scenes.kit.stage import DIM, CoreStage
 
@@ -70,19 +70,28 @@ class AttentionWeights(ExplainerScene):
         k = claims.pick_graded_checkpoint(self.tr.attention[i], rows)
         if k is None:
             return None
-        return others[k], f"model at training step {kept[k]['step']} of {kept[-1]['step']}"
+        return others[k], f"checkpoint at training step {kept[k]['step']} of {kept[-1]['step']}"
 
     def show_checkpoint(self, other: Trace, name: str) -> None:
-        """The same decoding step's α from `other`, as a second fan over the same states."""
-        i = self.step
+        """The same decoding step in `other` (an earlier checkpoint): its own encoder states and its
+        own α as a second fan. What belongs to the trained model alone (c_i, the word ranking) goes,
+        and the footnote names the checkpoint, so every number on screen is the checkpoint's."""
+        st, i = self.stage, self.step
         self.beat("checkpoint", f"Earlier in training the weights were softer. The same step in the {name}: "
                   + claims.weight_narration(other.attention[i], other.source_tokens))
-        words = name.split(" at ")
-        tag = VGroup(label("earlier " + words[0], 20, self.theme.muted),
-                     label(words[-1], 18, self.theme.muted)).arrange(DOWN, buff=0.08)
-        tag.move_to([-5.1, self.fan.labels.get_center()[1] if len(self.fan.labels) else 0.5, 0])
+        note = self.footnote(f"real values of the '{other.model}' checkpoint at step {other.training_step} "
+                             f"(weights {other.sha256[:8]}); " + st.dims_note())
+        columns = [st.state_column(t, values=h).move_to(c) for t, (h, c) in enumerate(zip(other.encoder_states,
+                                                                                              st.columns))]
+        start = StateColumn(other.context, self.tr.state_range, st.dims, cell=0.22, show_hidden_count=False)
+        written = [fit_width(label(w, 24, self.theme.target), 0.95 * st.step).move_to(st.out_words[j])
+                   for j, w in enumerate(other.target_tokens[:i + 1])]  # what the checkpoint wrote
+        self.play(FadeOut(self.fan), FadeOut(self.sum), FadeOut(self.bars), FadeTransform(self.note, note),
+                  Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
+                  *[FadeTransform(st.out_words[j], w) for j, w in enumerate(written[:i])],
+                  FadeTransform(self.written, written[i]),
+                  *[Transform(c, n) for c, n in zip(st.columns, columns)], run_time=1.5)
         fan = self.make_fan(other.attention[i])
-        self.play(FadeOut(self.fan), FadeIn(tag), run_time=0.8)
         # the fan is drawn line by line over the narration, then its labels one by one
         left = self.reading_time_left()
         self.play(Create(fan.lines, lag_ratio=0.3), run_time=max(1.5, 0.45 * left))
@@ -99,7 +108,8 @@ class AttentionWeights(ExplainerScene):
         self.start = st.parked(StateColumn(tr.context, tr.state_range, st.dims, cell=0.22, show_hidden_count=False))
         self.start_name = MathTex(r"s_0", font_size=28, color=self.theme.decoder).next_to(self.start, UP, buff=0.08)
         self.start_arrow = st.arrow(self.start.get_right(), st.dec_cells[0].get_left(), self.theme.decoder)
-        self.add(self.heading(), self.footnote(self.provenance(extra=st.dims_note())), picture,
+        self.note = self.footnote(self.provenance(extra=st.dims_note()))
+        self.add(self.heading(), self.note, picture,
                  self.start, self.start_name, self.start_arrow, st.dec_cells, st.dec_arrows)
 
     def relight_every_state(self) -> None:
@@ -225,11 +235,13 @@ class AttentionWeights(ExplainerScene):
         bars.move_to(self.context).align_to(self.context, UP)
         side = RIGHT if self.context.get_x() < 1.5 else LEFT
         bars.next_to(self.sum, side, buff=0.35)
+        self.bars = bars
         self.play(self.fan.animate.set_opacity(0.12), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
         chosen = bars[0][0].copy()
         target = st.out_words[i].copy().set_opacity(1)
         self.play(Indicate(bars[0], color=self.theme.target), run_time=1.0)
         self.play(ReplacementTransform(chosen, target, path_arc=-0.4), FadeOut(self.question), run_time=1.5)
+        self.written = target
 
     # --- helpers ---------------------------------------------------------------------------
     def s_name_text(self) -> str:
