@@ -154,8 +154,7 @@ class AttentionWeights(ExplainerScene):
         st, tr, i = self.stage, self.tr, self.step
         exps, alphas = claims.softmax_parts(tr.attention_scores[i])
         alphas = tr.attention[i]  # the model's own α (equal to the normalised exp up to rounding)
-        self.beat("softmax", "The softmax turns scores into weights. Exponentiate: every score becomes positive, and "
-                             "the largest pulls far ahead. Then divide by their sum, so the weights add up to 100%.")
+        self.beat("softmax", claims.softmax_narration(tr.attention_scores[i]))
         exp_bars = signed_bars(exps, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE, self.theme.alpha, self.theme.alpha)
         k = str(i + 1)
         exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=self.theme.alpha)

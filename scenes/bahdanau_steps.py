@@ -131,8 +131,7 @@ class BahdanauSteps(ExplainerScene):
     def weights(self, i: int) -> None:
         tr, th = self.tr, self.theme
         self.beat("softmax", "The softmax comes next: exponentiate every score, then divide by their sum, so the "
-                             "weights are positive and add up to 100%. A score a little above the others takes "
-                             "most of the weight.")
+                             "weights are positive and add up to 100%. " + claims.score_gap_narration(tr.attention_scores[i]))
         self.light(self.eq_soft[2], color=th.alpha, run_time=float(np.clip(self.reading_time_left() - 4.0, 1.5, 5.0)))
         self.alpha_row = self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)
         self.bars = self.alpha_bars(tr.attention[i])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, FadeTransform, SurroundingRectangle, Transform, VGroup
+from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, SurroundingRectangle, Transform, VGroup
 
 from model.trace import Trace, checkpoints
 from scenes.kit import AlphaFan, ExplainerScene, Heatmap, WordFlow, label, mark_differences, percent
@@ -224,11 +224,13 @@ class LearningToAlign(ExplainerScene):
                                     color=self.theme.decoder, stroke_width=2.5)
 
     def move_to_checkpoint(self, c: Checkpoint, run_time: float) -> None:
-        """Colours and line widths morph; words cross-fade (a morph between two words is unreadable)."""
+        """Colours and line widths morph; the old words leave before the new ones come (a morph or a
+        cross-fade between two words is unreadable)."""
         heat, fan, out, status = self.heatmap(c.trace), self.fan(c.trace), self.output_line(c.trace), self.status(c)
-        self.play(Transform(self.heat.cells, heat.cells), FadeTransform(self.heat.row_labels, heat.row_labels),
-                  Transform(self.fan_mob.lines, fan.lines), FadeTransform(self.fan_mob.labels, fan.labels),
-                  FadeTransform(self.out, out), FadeTransform(self.status_mob, status), run_time=run_time)
+        old_words = VGroup(self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob)
+        self.play(Transform(self.heat.cells, heat.cells), Transform(self.fan_mob.lines, fan.lines),
+                  FadeOut(old_words), run_time=0.6 * run_time)
+        self.play(FadeIn(VGroup(heat.row_labels, fan.labels, out, status)), run_time=0.4 * run_time)
         self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob = heat.row_labels, fan.labels, out, status
 
     def train(self) -> None:

@@ -96,7 +96,7 @@ MILESTONES = (
     ("1980s", "RNN", "reads in order, carrying a hidden state",
      "Recurrent networks read in order, carrying a hidden state from word to word, but they forget."),
     ("1997", "LSTM", "a gated cell state keeps memories longer",
-     "In 1997 the LSTM added a gated cell state, so memories fade more slowly."),
+     "In 1997 the LSTM added a cell state guarded by gates, so information can survive many more steps."),
     ("2014", "seq2seq", "encoder-decoder translation through one vector",
      "In 2014 sequence-to-sequence models translated whole sentences, passing everything through one vector."),
     ("2014", "Bahdanau attention", "the decoder looks back at every word",

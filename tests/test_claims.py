@@ -57,7 +57,7 @@ def test_diagonal_and_reordering_of_the_example():
     al = claims.alignment(EXAMPLE.attention, len(EXAMPLE.output_words))
     assert al.on_diagonal == (0, 2) and al.off_diagonal == (1, 3)   # économique sits on the diagonal
     assert al.reordered == (1, 2, 3)
-    assert claims.diagonal_narration(al).startswith("Only 2 of the 4 rows")
+    assert claims.diagonal_narration(al).startswith("Only 2 of the 4 word rows (the end row aside) have")
     text = claims.reorder_narration(al, EXAMPLE.target_tokens, EXAMPLE.source_tokens, "French", "English")
     assert "'zone', 'économique' and 'européenne' look most at 'area', 'economic' and 'european'" in text
 
@@ -65,7 +65,7 @@ def test_diagonal_and_reordering_of_the_example():
 def test_monotone_alignment_claims_no_reordering():
     al = claims.alignment(MONOTONE.attention, len(MONOTONE.output_words))
     assert al.reordered == () and al.off_diagonal == ()
-    assert claims.diagonal_narration(al) == "All 4 rows have their brightest cell on the dashed diagonal."
+    assert claims.diagonal_narration(al) == "All 4 word rows (the end row aside) have their brightest cell on the dashed diagonal."
     text = claims.reorder_narration(al, MONOTONE.target_tokens, MONOTONE.source_tokens, "French", "English")
     assert "No word changes order" in text and "look most at" not in text
 
@@ -128,3 +128,19 @@ def test_the_graded_checkpoint_is_learned_right_and_soft():
     sharp = np.array([0.0, 0.02, 0.98, 0.0])           # right, but as sharp as the final model
     assert pick_graded_checkpoint(final, [even, wrong, soft, sharp, None]) == 2
     assert pick_graded_checkpoint(final, [even, wrong, sharp, None]) is None
+
+
+def test_softmax_and_score_gap_are_said_as_they_are():
+    from scenes.kit.claims import score_gap_narration, softmax_narration
+
+    assert "becomes positive" not in softmax_narration(np.array([8.9, 12.1, 16.8, 9.0]))
+    assert "becomes positive" in softmax_narration(np.array([-1.0, 2.0]))
+    big = score_gap_narration(np.array([8.9, 12.1, 16.8, 9.0]))
+    assert "4.7 ahead" in big and "110 times" in big
+    small = score_gap_narration(np.array([1.0, 1.1]))
+    assert "0.1 ahead" in small and "1.1 times" in small
+
+
+def test_one_row_on_the_diagonal_is_said_in_the_singular():
+    al = claims.Alignment(best=(0, 3, 1, 0), on_diagonal=(0,), reordered=(1, 2, 3))
+    assert claims.diagonal_narration(al).startswith("Only 1 of the 4 word rows (the end row aside) has its brightest")

@@ -230,11 +230,13 @@ def diagonal_narration(al: Alignment) -> str:
     if n < 2:
         return ""
     if k == n:
-        return f"All {n} rows have their brightest cell on the dashed diagonal."
+        return f"All {n} word rows (the end row aside) have their brightest cell on the dashed diagonal."
     if k == 0:
-        return f"None of the {n} rows has its brightest cell on the dashed diagonal; all are marked."
-    lead = f"{k} of the {n} rows" if k > n / 2 else f"Only {k} of the {n} rows"
-    return f"{lead} have their brightest cell on the dashed diagonal; the marked rows leave it."
+        return (f"None of the {n} word rows (the end row aside) has its brightest cell on the dashed diagonal; "
+                "all are marked.")
+    lead = f"{k} of the {n} word rows" if k > n / 2 else f"Only {k} of the {n} word rows"
+    verb = "has its" if k == 1 else "have their"
+    return f"{lead} (the end row aside) {verb} brightest cell on the dashed diagonal; the marked rows leave it."
 
 
 def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,
@@ -248,3 +250,28 @@ def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str
     their_sources = [source[al.best[i]] for i in rows]
     return (f"{quoted([target[i] for i in rows])} look most at {quoted(their_sources)}: not in the {src_lang} "
             "order, so the model looks back or ahead to find each one.")
+
+
+def softmax_narration(scores: np.ndarray) -> str:
+    """What the softmax does to these scores: 'becomes positive' only when some score is not, and
+    the subtraction of the largest score (shown as e - e_max) said for what it is."""
+    scores = np.asarray(scores, dtype=float)
+    text = "The softmax turns scores into weights. Exponentiate each score minus the largest (the result is the same, " \
+           "the numbers stay small): "
+    if (scores <= 0).any():
+        text += "every score becomes positive and the largest pulls far ahead. "
+    else:
+        text += "the largest pulls far ahead. "
+    return text + "Then divide by their sum, so the weights add up to 100%."
+
+
+def score_gap_narration(scores: np.ndarray) -> str:
+    """How far the top score is ahead of the next, and what exp makes of that gap (a ratio)."""
+    scores = np.sort(np.asarray(scores, dtype=float))[::-1]
+    if len(scores) < 2:
+        return "With one score, it takes all the weight."
+    gap = scores[0] - scores[1]
+    ratio = float(np.exp(min(gap, 50.0)))
+    times = f"{ratio:,.0f} times" if ratio >= 10 else f"{ratio:.1f} times"
+    return (f"The top score is {gap:.1f} ahead of the next, so after exp its weight is {times} the next one's: "
+            "a lead in score becomes a ratio in weight.")

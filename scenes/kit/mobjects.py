@@ -48,9 +48,12 @@ def fit_width(mob: VMobject, width: float) -> VMobject:
 
 
 def percent(p: float) -> str:
-    """α or a probability as a short percentage ("<1%" rather than a misleading "0%")."""
+    """α or a probability as a short percentage ("<1%" rather than a misleading "0%", ">99%"
+    rather than a misleading "100%")."""
     if 0 < p < 0.005:
         return "<1%"
+    if 0.995 <= p < 1:  # rounding would say 100% of something that is not all
+        return ">99%"
     return f"{p * 100:.0f}%"
 
 
