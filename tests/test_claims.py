@@ -65,7 +65,8 @@ def test_diagonal_and_reordering_of_the_example():
 def test_monotone_alignment_claims_no_reordering():
     al = claims.alignment(MONOTONE.attention, len(MONOTONE.output_words))
     assert al.reordered == () and al.off_diagonal == ()
-    assert claims.diagonal_narration(al) == "All 4 word rows (the end row aside) have their brightest cell on the dashed diagonal."
+    assert claims.diagonal_narration(al) == ("All 4 word rows (the end row aside) have their brightest cell "
+                                             "on the dashed diagonal.")
     text = claims.reorder_narration(al, MONOTONE.target_tokens, MONOTONE.source_tokens, "French", "English")
     assert "No word changes order" in text and "look most at" not in text
 
