@@ -99,9 +99,12 @@ def stitch(clips: list[tuple[str, Path, Path | None]], target: Path) -> dict:
             chapters.append({"title": title, "start": float(offset), "end": float(offset + length)})
             if subs and subs.exists():
                 shift_td = datetime.timedelta(seconds=float(offset))
+                # a scene's last cue may end a frame after its video (frame rounding): keep it in its chapter
+                chapter_end = datetime.timedelta(seconds=float(offset + length))
                 for sub in srt.parse(subs.read_text(encoding="utf-8")):
-                    subtitles.append(srt.Subtitle(index=0, start=sub.start + shift_td, end=sub.end + shift_td,
-                                                  content=sub.content))
+                    start, end = sub.start + shift_td, min(sub.end + shift_td, chapter_end)
+                    if end > start:
+                        subtitles.append(srt.Subtitle(index=0, start=start, end=end, content=sub.content))
             offset += length
         if audio_stream is not None:
             encode_into(out, audio_stream, np.concatenate(sound))
