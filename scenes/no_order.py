@@ -54,8 +54,8 @@ class NoOrder(ExplainerScene):
         self.beat("shuffle", "Take a sentence and shuffle its words. To a reader the meaning is gone, or changed.")
         self.add(self.heading())
         e, h = tr.source_embeddings.shape[1], tr.encoder_states.shape[1]
-        self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dimensions shown; "
-                                                     f"final states: {SHOWN_DIMS} of {h}")))
+        self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dims (most varied); "
+                                                     f"final states: the {SHOWN_DIMS} of {h} that differ most")))
         self.rows_y = (2.4, -0.05)
         self.top = WordGrid(tr.source_tokens, th.source, width=10.6, font_size=28, max_rows=1, center=0.0)
         self.top.shift((self.rows_y[0] - self.top[0].baseline()) * UP)
