@@ -78,8 +78,7 @@ class ContextWindow(ExplainerScene):
         self.beat("attention", f"Attention has no window. For each {self.tgt_lang} word it weighs all {n} "
                                f"{self.src_lang} words: for '{first}', "
                                f"{percent(float(tr.attention[0, strongest]))} of the weight goes to "
-                               f"'{tr.source_tokens[strongest]}'. The strip under each word shows its weight α "
-                               "as the model writes.")
+                               f"'{tr.source_tokens[strongest]}'.")
         top = self.heading().get_bottom()[1] - 0.45
         shift = (top - self.words.top()) * UP
         self.play(self.words.animate.shift(shift), self.marks.animate.shift(shift), run_time=1.0)
@@ -101,7 +100,9 @@ class ContextWindow(ExplainerScene):
         for i, word in enumerate(french):
             if i == 0:  # the first word stays lit while the narration speaks of it
                 step_time = share(self, 0.45, at_least=1.0)
-            elif i == 1:
+            elif i == 1:  # its narration read, the rest of the sentence is written under a beat of its own
+                self.beat("strips", f"The strip under each {self.src_lang} word shows its weight α as the model "
+                                    "writes each word.")
                 step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french) - 1, 1)))
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
