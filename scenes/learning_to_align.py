@@ -11,6 +11,7 @@ from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, SurroundingRecta
 
 from model.trace import Trace, checkpoints
 from scenes.kit import AlphaFan, ExplainerScene, Heatmap, WordFlow, label, mark_differences, percent
+from scenes.kit.claims import check_words
 
 SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
 SHARPENED = 0.2    # the mean largest α must grow at least this much to say "the weights sharpen"
@@ -34,11 +35,8 @@ def mean_peak(tr: Trace) -> float:
 
 
 def wrong_words(tr: Trace) -> int | None:
-    """Output words outside the longest stretch-by-stretch match with the reference (None: no reference)."""
-    if tr.reference_tokens is None:
-        return None
-    return sum(not ok for ok in mark_differences(tr.reference_tokens, tr.output_words)) + \
-        max(0, len(tr.reference_tokens) - len(tr.output_words))
+    """Output words off the LCS alignment with the reference (None: no reference)."""
+    return None if tr.reference_tokens is None else check_words(tr.reference_tokens, tr.output_words).wrong
 
 
 def first_exact(story: list[Checkpoint]) -> Checkpoint | None:

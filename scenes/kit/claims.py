@@ -16,9 +16,12 @@ SHARP_WEIGHT = 0.9       # above this, one word takes "almost all" of a step's a
 
 
 def percent(p: float) -> str:
-    """α or a probability as a short percentage ("<1%" rather than a misleading "0%")."""
+    """α or a probability as a short percentage ("<1%" rather than a misleading "0%", ">99%"
+    rather than a misleading "100%"). The one formatter of shares, on screen and in narration."""
     if 0 < p < 0.005:
         return "<1%"
+    if 0.995 <= p < 1:  # rounding would say 100% of something that is not all
+        return ">99%"
     return f"{p * 100:.0f}%"
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, RoundedRectangle, Square, Text,
                    VGroup, VMobject)
 
+from scenes.kit.claims import check_words, percent  # noqa: F401  (percent: part of the kit's API)
 from scenes.kit.layout import slot_xs
 from scenes.kit.theme import current, value_to_color, weight_to_color
 
@@ -45,16 +46,6 @@ def fit_width(mob: VMobject, width: float) -> VMobject:
     if mob.width > width:
         mob.scale_to_fit_width(width)
     return mob
-
-
-def percent(p: float) -> str:
-    """α or a probability as a short percentage ("<1%" rather than a misleading "0%", ">99%"
-    rather than a misleading "100%")."""
-    if 0 < p < 0.005:
-        return "<1%"
-    if 0.995 <= p < 1:  # rounding would say 100% of something that is not all
-        return ">99%"
-    return f"{p * 100:.0f}%"
 
 
 class TokenRow(VGroup):
@@ -272,8 +263,6 @@ class WordFlow(VGroup):
 
 def mark_differences(reference: Sequence[str], output: Sequence[str]) -> list[bool]:
     """For each output word: is it right? (an LCS alignment with the reference: scenes.kit.claims)"""
-    from scenes.kit.claims import check_words
-
     return list(check_words(reference, output).ok)
 
 
