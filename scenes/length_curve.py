@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Rectangle, VGroup
 
 from model.corpus import LENGTH_BUCKETS
+from model.experiment import shared_recipe, uncontrolled
 from model.trace import MODELS_DIR, ROOT, model_info
 from scenes.kit import ExplainerScene, label
 from scenes.kit.pacing import share
@@ -67,28 +68,20 @@ def counts_sentence(cards: dict[str, dict]) -> str:
     return f"between {min(ns)} and {max(ns)} unseen test sentences per length group (n under each bar)"
 
 
-def controls(cards: dict[str, dict]) -> tuple[bool, list[str]]:
-    """Whether the comparison is controlled: every training setting (`recipe`) identical across the
-    cards, except the one each card documents as its difference (`experiment.differs_by`).
-    Returns (controlled, the settings that differ)."""
-    recipes = [card.get("recipe") or {} for card in cards.values()]
-    documented = {(card.get("experiment") or {}).get("differs_by") for card in cards.values()} - {None}
-    keys = sorted(set().union(*recipes))
-    differ = [k for k in keys if len({repr(r.get(k)) for r in recipes}) > 1 and k not in documented]
-    return (bool(keys) and not differ), differ
-
-
 def controls_sentence(cards: dict[str, dict]) -> str:
-    controlled, differ = controls(cards)
-    named = [f"{exp['differs_by']} ({name} vs {exp.get('baseline', 'plain')})"
-             for name, card in cards.items() if (exp := card.get("experiment") or {}).get("differs_by")]
-    if controlled:
-        what = f"the only differences are {' and '.join(named)}" if named else "only the architectures differ"
-        return f"All were trained with identical settings, so {what}."
+    """What the comparison controls, as `model.experiment` checks it (the one source of truth): the
+    same recorded recipe, data, seed, sizes and training length, each variant differing from `plain`
+    only by its documented difference; otherwise the settings that differ are named."""
+    differ = uncontrolled(cards)
     if differ:
-        return (f"Their training settings differ ({', '.join(differ)}), so this is not a fully controlled "
-                "comparison.")
-    return "Their training settings are not recorded, so this comparison is not controlled."
+        shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
+        return f"Their training differs beyond the one thing compared ({shown}), so this is not a controlled comparison."
+    if not shared_recipe(cards):
+        return "Their training settings are not recorded, so this comparison is not controlled."
+    named = [f"{exp['differs_by']} ({name} vs {exp['baseline']})"
+             for name, card in cards.items() if (exp := card.get("experiment") or {}).get("differs_by")]
+    what = f"the only differences are {' and '.join(named)}" if named else "nothing else differs"
+    return f"All were trained with identical settings, so {what}."
 
 
 def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:

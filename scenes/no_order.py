@@ -6,15 +6,17 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, FadeIn, FadeOut, ReplacementTransform, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, FadeIn, FadeOut, ReplacementTransform, Transform, VGroup
 
-from scenes.kit import ExplainerScene, StateColumn, label, pick_dims
+from scenes.kit import ExplainerScene, StateColumn, fit_width, label, pick_dims
+from scenes.kit.key import color_key
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
 SHOWN_DIMS = 8
 CELL = 0.2
 MOVED = 0.1  # a final-state dimension "differs" when it moves by more than this
+KEY_Y = -3.3  # the colour key's row, between the verdict and the footnote
 
 
 def shuffled(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -84,6 +86,12 @@ class NoOrder(ExplainerScene):
             cols.add(col.next_to(row[k], DOWN, buff=0.14).set_x(row.x(k)))
         return cols
 
+    def value_key(self, *more: tuple[str, str, str]) -> VGroup:
+        """What the colours mean: a cell's sign and size (the kit's diverging scale), and any marks."""
+        key = color_key(("positive", "value > 0", "square"), ("negative", "value < 0", "square"),
+                        ("panel", "near 0 (paler: smaller)", "square"), *more)
+        return fit_width(key, 12.4).move_to([0, KEY_Y, 0])
+
     def pool(self) -> None:
         tr, other, th = self.tr, self.other, self.theme
         a, b = tr.source_embeddings.mean(axis=0), other.source_embeddings.mean(axis=0)
@@ -99,7 +107,8 @@ class NoOrder(ExplainerScene):
         dims = pick_dims(tr.source_embeddings, SHOWN_DIMS)
         top_cols = self.columns(tr.source_embeddings, self.top, vmax, dims)
         bottom_cols = self.columns(other.source_embeddings, self.bottom, vmax, dims)
-        self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), run_time=1.5)
+        self.key = self.value_key()
+        self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), FadeIn(self.key), run_time=1.5)
         x_mean = 6.15
         means = VGroup()
         for cols, vec, row in ((top_cols, a, self.top), (bottom_cols, b, self.bottom)):
@@ -116,10 +125,10 @@ class NoOrder(ExplainerScene):
                   FadeIn(heads), run_time=run)
         verdict = label("the two averages are identical" if same else f"the averages differ by up to {gap:.2g}",
                         22, th.wrong if same else th.correct)
-        verdict.move_to([0, -2.75, 0])
+        verdict.move_to([0, -2.65, 0])
         link = VGroup(means[0].copy(), means[1].copy())
-        self.play(FadeIn(verdict, shift=0.2 * UP), link[0].animate.next_to(verdict, LEFT, buff=0.3),
-                  link[1].animate.next_to(verdict, RIGHT, buff=0.3), run_time=share(self, 0.9))
+        self.play(FadeIn(verdict, shift=0.2 * UP), link[0].animate.scale(0.45).next_to(verdict, LEFT, buff=0.3),
+                  link[1].animate.scale(0.45).next_to(verdict, RIGHT, buff=0.3), run_time=share(self, 0.9))
         self.pooled = VGroup(top_cols, bottom_cols, means, heads, verdict, link)
 
     def recurrent(self) -> None:
@@ -154,5 +163,8 @@ class NoOrder(ExplainerScene):
         marks = VGroup(*[VGroup(*[Dot(radius=0.045, color=th.correct).next_to(cell, LEFT, buff=0.06)
                                   for cell, d in zip(col.cells, differs) if d]) for col in finals[:1]])
         verdict = label(f"{moved} of {len(a)} dimensions differ by more than {MOVED}", 22,
-                        th.correct if moved else th.wrong).move_to([0, -2.75, 0])
-        self.play(FadeIn(heads), FadeIn(verdict, shift=0.2 * UP), Create(marks), run_time=share(self, 0.9))
+                        th.correct if moved else th.wrong).move_to([0, -2.65, 0])
+        extra = [("correct", f"differs by more than {MOVED} (of the {SHOWN_DIMS} shown)", "dot")] if len(marks[0]) else []
+        key = self.value_key(*extra)
+        self.play(FadeIn(heads), FadeIn(verdict, shift=0.2 * UP), Create(marks), Transform(self.key, key),
+                  run_time=share(self, 0.9))

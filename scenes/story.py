@@ -5,10 +5,10 @@ order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Circle, Create, Dot,
+from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, Dot,
                    FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
 
-from scenes.kit import ExplainerScene, fit_width, label
+from scenes.kit import ExplainerScene, claims, current, fit_width, label
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
@@ -90,17 +90,23 @@ class WhereAttentionLives(ExplainerScene):
         self.play(Indicate(self.stack[-1], color=th.target, scale_factor=1.05), run_time=share(self, 1.0))
 
 
+# Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or as the field knows
+# them: backpropagation for multi-layer networks (Rumelhart, Hinton & Williams, 1986), Elman's
+# recurrent network (1990), the LSTM (Hochreiter & Schmidhuber, 1997), sequence to sequence
+# (Sutskever, Vinyals & Le, 2014). Each row's narration names the year its row shows.
 MILESTONES = (
-    ("1980s", "neural network", "learns patterns, but reads each input on its own",
-     "Plain neural networks learn patterns, but each input is read on its own: they see no order."),
-    ("1980s", "RNN", "reads in order, carrying a hidden state",
-     "Recurrent networks read in order, carrying a hidden state from word to word, but they forget."),
+    ("1986", "neural network", "trained by backpropagation; reads each input on its own",
+     "In 1986 Rumelhart, Hinton and Williams showed how backpropagation trains networks of several layers. "
+     "Such networks learn patterns, but read each input on its own: they see no order."),
+    ("1990", "RNN", "reads in order, carrying a hidden state",
+     "By 1990 recurrent networks such as Elman's read in order, carrying a hidden state from word to word, "
+     "but they forget."),
     ("1997", "LSTM", "a gated cell state keeps memories longer",
      "In 1997 the LSTM added a cell state guarded by gates, so information can survive many more steps."),
     ("2014", "seq2seq", "encoder-decoder translation through one vector",
      "In 2014 sequence-to-sequence models translated whole sentences, passing everything through one vector."),
     ("2014", "Bahdanau attention", "the decoder looks back at every word",
-     "The same year Bahdanau and colleagues let the decoder look back at every word: attention."),
+     "The same year, 2014, Bahdanau and colleagues let the decoder look back at every word: attention."),
     ("2017", "Transformer", "attention alone, no recurrence",
      "In 2017 the Transformer kept the attention and dropped the recurrent network."),
     ("2018", "GPT", "a decoder-only Transformer that writes text",
@@ -113,7 +119,7 @@ class Timeline(ExplainerScene):
 
     def construct(self) -> None:
         th = self.theme
-        self.add(self.heading(), self.footnote("dates of the ideas; " + ILLUSTRATION))
+        self.add(self.heading(), self.footnote("years of the key papers; " + ILLUSTRATION))
         rows = VGroup()
         top = self.heading().get_bottom()[1] - 0.55
         for k, (year, name, fix, _) in enumerate(MILESTONES):
@@ -207,73 +213,148 @@ class Evolution(ExplainerScene):
 
     def gpt(self) -> None:
         th = self.theme
-        self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. Attention is "
-                          "still the part that lets each word use the words before it.")
+        self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. Its attention is "
+                          "masked, as in the Transformer's decoder: each word may look at itself and the words before "
+                          "it, never at the words still to come.")
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(Transform(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
                   FadeOut(self.names[0]), run_time=1.2)
-        middle = VGroup(self.dec, self.dec_arcs, self.names[1])
-        self.play(middle.animate.shift(1.2 * DOWN), run_time=share(self, 0.3, at_least=1.5))
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
-            nxt.next_to(self.dec, DOWN, buff=0.4)
-        self.play(FadeIn(nxt, shift=0.3 * RIGHT), Indicate(self.dec_arcs, color=th.alpha),
-                  run_time=share(self, 0.9, at_least=1.5))
+            nxt.next_to(self.dec, DOWN, buff=0.3)
+        self.play(FadeIn(nxt, shift=0.3 * RIGHT), Indicate(self.dec_arcs, color=th.alpha), run_time=1.5)
+        # the causal mask (a diagram): word i (row) looks at word j (column) only when j <= i
+        n = self.CELLS
+        grid = weight_grid(n, 0.5)
+        ahead = [grid[i * n + j] for i, j in claims.masked_cells(n)]
+        for c in grid:
+            c.set_fill(th.alpha, opacity=0.45)
+        grid.move_to([-2.2, -2.25, 0])
+        rows = VGroup(*[label(f"word {i + 1}", 16, th.muted).next_to(grid[i * n], LEFT, buff=0.12) for i in range(n)])
+        cols = VGroup(*[label(str(j + 1), 16, th.muted).next_to(grid[j], UP, buff=0.08) for j in range(n)])
+        cols.add(label("looks at word →", 16, th.muted).next_to(cols, UP, buff=0.08))
+        caption = VGroup(label("the causal mask", 22, th.text, weight="BOLD"),
+                         label("each word looks at itself and the words before it;", 18, th.text),
+                         label("the words still to come are struck out", 18, th.text))
+        caption.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(grid, RIGHT, buff=0.6)
+        self.play(FadeIn(grid), FadeIn(rows), FadeIn(cols), FadeIn(caption[0]), run_time=share(self, 0.25, at_least=1.2))
+        self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(strike_out(ahead)),
+                  FadeIn(caption[1:], lag_ratio=0.3), run_time=share(self, 0.5, at_least=2.0))
+        self.play(Indicate(VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)]), color=th.alpha,
+                           scale_factor=1.04), run_time=share(self, 0.9, at_least=1.0))
 
 
 class SelfAttentionTeaser(ExplainerScene):
     title = "Next: every word attends to every word"
 
     def construct(self) -> None:
+        self.matrix()
+        self.every_pair()
+        self.causal_mask()
+        self.next_part()
+
+    def matrix(self) -> None:
+        """The words along both sides of an n × n grid; then every row fills at once."""
         th = self.theme
         tokens = self.tr.source_tokens
-        n = len(tokens)
+        self.n = n = len(tokens)
         self.beat("teaser", "Bahdanau attention lets the output look back at the input. Self-attention goes further: "
                             "every word of a sentence weighs every word, itself included, all at once.")
         self.add(self.heading(), self.footnote("which pairs get a weight; " + ILLUSTRATION +
                                                " (our models have no self-attention)"))
         cell = min(1.0, 4.4 / n)
         size = min(24, cell * 50)
-        grid = VGroup(*[Square(cell, stroke_color=th.muted, stroke_width=1.5, fill_color=th.panel, fill_opacity=1)
-                        .move_to([j * cell, -i * cell, 0]) for i in range(n) for j in range(n)])
-        col_labels = VGroup(*[label(t, size, th.source).rotate(np.pi / 2) for t in tokens])
-        rows = VGroup(*[label(t, size, th.source) for t in tokens])  # the words, one per matrix row
-        for j, lab in enumerate(col_labels):
+        self.grid = grid = weight_grid(n, cell)
+        self.col_labels = VGroup(*[label(t, size, th.source).rotate(np.pi / 2) for t in tokens])
+        self.rows = VGroup(*[label(t, size, th.source) for t in tokens])  # the words, one per matrix row
+        for j, lab in enumerate(self.col_labels):
             lab.next_to(grid[j], UP, buff=0.08)
-        for i, lab in enumerate(rows):
+        for i, lab in enumerate(self.rows):
             lab.next_to(grid[i * n], LEFT, buff=0.12)
-        matrix = VGroup(grid, col_labels, rows)
-        matrix.move_to([0.9, 0, 0])
+        matrix = VGroup(grid, self.col_labels, self.rows)
+        matrix.move_to([-0.9, 0, 0])
         matrix.shift((self.heading().get_bottom()[1] - 0.75 - matrix.get_top()[1]) * UP)
-        heads = VGroup(label("looks at →", 17, th.muted).next_to(col_labels, UP, buff=0.1),
-                       label("each word ↓", 17, th.muted).next_to(rows, UP, buff=0.1).align_to(rows, RIGHT))
-        self.play(FadeIn(rows, lag_ratio=0.1), FadeIn(col_labels, lag_ratio=0.1), FadeIn(heads), run_time=1.2)
-        self.play(FadeIn(grid, lag_ratio=0.5 / n), run_time=1.0)
-        per_row = share(self, 0.95, at_least=1.0)  # the first row fills the rest of the first beat
-        for i in range(n):
-            if i == 1:
-                self.beat("count", f"With {n} words that makes {n} × {n} = {n * n} weights: each pair in both "
-                                   "directions, and each word with itself. Nothing waits for the word before it.")
-                per_row = max(0.5, share(self, 0.9, at_least=3.0) / (n - 1))
-            self.light_row(i, rows, grid, n, per_row)
+        heads = VGroup(label("looks at →", 17, th.muted).next_to(self.col_labels, UP, buff=0.1),
+                       label("each word ↓", 17, th.muted).next_to(self.rows, UP, buff=0.1).align_to(self.rows, RIGHT))
+        self.play(FadeIn(self.rows, lag_ratio=0.1), FadeIn(self.col_labels, lag_ratio=0.1), FadeIn(heads), run_time=1.2)
+        self.play(FadeIn(grid), run_time=1.0)
+        # all at once: every word lights and every row of the matrix fills in the same moment
+        words = VGroup(self.rows, self.col_labels)
+        self.play(*[c.animate.set_fill(th.alpha, opacity=0.35) for c in grid], words.animate.set_color(th.alpha),
+                  run_time=share(self, 0.5, at_least=1.5))
+        self.play(words.animate.set_color(th.source), run_time=share(self, 0.9, at_least=1.0))
+
+    def side(self, text: str, size: float = 22, color: str | None = None) -> VGroup:
+        """A line of the side panel, right of the matrix."""
+        x0 = self.grid.get_right()[0] + 0.45
+        return fit_width(label(text, size, color or self.theme.text), 6.9 - x0)
+
+    def place_side(self, mob, row: float) -> None:
+        mob.move_to([0, self.grid.get_top()[1] - 0.3 - 0.7 * row, 0])
+        mob.align_to([self.grid.get_right()[0] + 0.45, 0, 0], LEFT)
+
+    def every_pair(self) -> None:
+        """n × n: the diagonal (each word with itself), and one pair lit both ways."""
+        th, n, grid = self.theme, self.n, self.grid
+        self.beat("count", claims.pair_count_narration(n) + " Nothing waits for the word before it.")
+        self.count = self.side(f"{n} × {n} = {n * n} weights", 26, th.alpha)
+        self.place_side(self.count, 0)
+        diagonal = [grid[i * n + i] for i in range(n)]
+        itself = self.side("diagonal: each word with itself", 20, th.text)
+        self.place_side(itself, 1)
+        self.play(Write(self.count), run_time=1.2)
+        self.play(*[c.animate.set_fill(th.alpha, opacity=0.8) for c in diagonal], FadeIn(itself),
+                  run_time=share(self, 0.3, at_least=1.5))
+        if n >= 2:  # a pair in both directions: word 1 looks at word 2, and word 2 at word 1
+            both = [grid[1], grid[n]]
+            ways = self.side("a pair, both ways: two weights", 20, th.text)
+            self.place_side(ways, 2)
+            self.play(*[c.animate.set_stroke(th.text, width=4) for c in both], FadeIn(ways),
+                      *[Indicate(w, color=th.alpha) for w in (self.rows[0], self.rows[1])],
+                      run_time=share(self, 0.6, at_least=1.5))
+            self.play(*[c.animate.set_stroke(th.muted, width=1.5) for c in both], run_time=share(self, 0.9))
+            self.notes = VGroup(itself, ways)
+        else:
+            self.notes = VGroup(itself)
+
+    def causal_mask(self) -> None:
+        """GPT's mask: the cells above the diagonal (words still to come) greyed and struck out."""
+        th, n, grid = self.theme, self.n, self.grid
+        self.beat("mask", claims.causal_mask_narration(n))
+        gpt = VGroup(self.side("GPT: no looking ahead", 24, th.text),
+                     self.side("struck out: words still to come", 18, th.muted)).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        self.place_side(gpt, 1.2)
+        ahead = [grid[i * n + j] for i, j in claims.masked_cells(n)]
+        self.strikes = strike_out(ahead)
+        self.play(FadeOut(self.notes), FadeIn(gpt), run_time=1.0)
+        self.gpt = gpt
+        if not ahead:
+            self.play(Indicate(grid, color=th.alpha), run_time=share(self, 0.9))
+            return
+        remain = self.side(f"{n * n - len(ahead)} of {n * n} weights remain", 26, th.alpha).move_to(self.count, LEFT)
+        self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(self.strikes),
+                  run_time=share(self, 0.4, at_least=2.0))
+        self.play(Transform(self.count, remain), run_time=share(self, 0.9, at_least=1.0))
+
+    def next_part(self) -> None:
+        th, n = self.theme, self.n
         self.beat("next", "How those weights are computed, from the words themselves, is the subject of the next "
                           "part: self-attention.")
-        self.play(*[c.animate.set_fill(th.alpha, opacity=0.6) for c in grid], run_time=share(self, 0.5, at_least=1.0))
-        self.play(Indicate(rows, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
+        every = self.side(f"{n} × {n} = {n * n} weights", 26, th.alpha).move_to(self.count, LEFT)
+        self.play(FadeOut(self.strikes), FadeOut(self.gpt), Transform(self.count, every),
+                  *[c.animate.set_fill(th.alpha, opacity=0.6) for c in self.grid], run_time=share(self, 0.5, at_least=1.5))
+        self.play(Indicate(self.rows, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
 
-    def light_row(self, i: int, words: VGroup, grid: VGroup, n: int, run_time: float) -> None:
-        """Word i looks at every word (itself too): arcs out of it on the left, its matrix row filled."""
-        th = self.theme
-        start = words[i].get_left() + 0.1 * LEFT
-        arcs = VGroup()
-        for j in range(n):
-            end = words[j].get_left() + 0.1 * LEFT
-            if j == i:
-                arcs.add(Circle(radius=0.12, color=th.alpha, stroke_width=3).move_to(start + 0.12 * LEFT))
-            else:  # counter-clockwise from top to bottom bulges left, so the sign follows the direction
-                arcs.add(ArcBetweenPoints(start, end, angle=1.6 if j > i else -1.6, color=th.alpha, stroke_width=3,
-                                          stroke_opacity=0.8))
-        row = [grid[i * n + j] for j in range(n)]
-        self.play(Create(arcs, lag_ratio=0.1), *[c.animate.set_fill(th.alpha, opacity=0.35) for c in row],
-                  words[i].animate.set_color(th.alpha), run_time=run_time * 0.75)
-        self.play(FadeOut(arcs), words[i].animate.set_color(th.source), run_time=run_time * 0.25)
+
+def weight_grid(n: int, cell: float) -> VGroup:
+    """An n × n grid of empty cells, row-major (row i: word i looking at every word j)."""
+    th = current()
+    return VGroup(*[Square(cell, stroke_color=th.muted, stroke_width=1.5, fill_color=th.panel, fill_opacity=1)
+                    .move_to([j * cell, -i * cell, 0]) for i in range(n) for j in range(n)])
+
+
+def strike_out(cells) -> VGroup:
+    """A stroke across each masked cell (a diagram of the causal mask)."""
+    th = current()
+    return VGroup(*[Line(c.get_corner(DOWN + LEFT), c.get_corner(UP + RIGHT), color=th.muted, stroke_width=2)
+                    for c in cells])

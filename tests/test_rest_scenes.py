@@ -95,24 +95,54 @@ def test_length_narration_follows_the_stored_evaluation():
     assert "50%" in describe("plain", falling) and "0%" in describe("plain", falling)
 
 
-def test_counts_and_controls_are_only_claimed_when_true():
-    from scenes.length_curve import controls, controls_sentence, counts_sentence
+def test_counts_are_only_claimed_when_true():
+    from scenes.length_curve import counts_sentence
 
     same = {"plain": card([0.5] * 4), "lstm": card([0.5] * 4, differs_by="cell"),
             "attention": card([1.0] * 4, differs_by="attention")}
     assert counts_sentence(same).startswith("250 unseen")
     uneven = dict(same, lstm=card([0.5] * 4, n=(250, 200, 250, 100)))
     assert not counts_sentence(uneven).startswith("250") and "between 100 and 250" in counts_sentence(uneven)
-    assert controls(same) == (True, [])
-    assert "identical settings" in controls_sentence(same)
-    assert "attention (attention vs plain)" in controls_sentence(same) and "cell (lstm vs plain)" in controls_sentence(same)
-    documented = dict(same, lstm=card([0.5] * 4, recipe={"hidden": 64, "epochs": 8, "cell": "lstm"}, differs_by="cell"))
-    assert controls(documented)[0]  # the documented difference may differ
-    longer = dict(same, attention=card([1.0] * 4, recipe={"hidden": 64, "epochs": 10}, differs_by="attention"))
-    assert controls(longer) == (False, ["epochs"])
-    assert "identical" not in controls_sentence(longer) and "epochs" in controls_sentence(longer)
-    unknown = {k: dict(v, recipe={}) for k, v in same.items()}
-    assert "not controlled" in controls_sentence(unknown)
+
+
+def real_cards() -> dict[str, dict]:
+    import copy
+
+    from model.trace import model_info
+    from scenes.length_curve import MODELS
+
+    return {m: copy.deepcopy(model_info(m)) for m in MODELS}
+
+
+def test_controls_are_claimed_only_when_the_experiment_check_finds_none():
+    """The scene says what model.experiment.uncontrolled finds (one source of truth), including
+    differences outside the recipe that a recipe-only check would miss."""
+    from model.experiment import uncontrolled
+    from scenes.length_curve import controls_sentence
+
+    cards = real_cards()
+    assert uncontrolled(cards) == []
+    text = controls_sentence(cards)
+    assert "identical settings" in text
+    assert "attention (attention vs plain)" in text and "cell (lstm vs plain)" in text
+    for path, value, named in [(("training", "steps"), 1, "attention: training.steps"),
+                               (("seed",), 7, "attention: seed"),
+                               (("recipe", "epochs"), 99, "attention: recipe"),
+                               (("architecture", "hidden"), 32, "attention: architecture")]:
+        changed = real_cards()
+        target = changed["attention"]
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        text = controls_sentence(changed)
+        assert "identical" not in text and named in text and "not a controlled" in text
+    many = real_cards()
+    for name in many:
+        many[name]["seed"] = None if name == "plain" else 5
+        many[name]["corpus"] = {"kind": name}
+    assert "more" in controls_sentence(many)
+    unrecorded = {name: dict(card, recipe=None) for name, card in real_cards().items()}
+    assert "not recorded" in controls_sentence(unrecorded) and "identical" not in controls_sentence(unrecorded)
 
 
 def test_the_gap_is_described_as_measured():
@@ -164,3 +194,34 @@ def test_pacing_counts_still_windows_and_the_longest_still():
     assert moving.still_windows == 0
     total = overall([pacing, moving])
     assert total.still_share == pytest.approx(4 / 9) and total.longest_still == pytest.approx(3.8)
+
+
+# --- the story's diagrams: counts and dates that are said --------------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 4, 12])
+def test_self_attention_counts_are_computed_from_the_word_count(n):
+    from scenes.kit.claims import causal_mask_narration, masked_cells, pair_count_narration
+
+    masked = masked_cells(n)
+    assert len(masked) == n * (n - 1) // 2 and all(j > i for i, j in masked)  # only words still to come
+    count, mask = pair_count_narration(n), causal_mask_narration(n)
+    if n == 1:  # no pair, nothing ahead: neither is claimed
+        assert "pair" not in count and "one weight" in count
+        assert "struck out" not in mask and "nothing is masked" in mask
+    else:
+        assert f"{n} × {n} = {n * n} weights" in count and f"{len(masked)} pair" in count
+        assert f"{len(masked)} weight" in mask and f"{n * n - len(masked)} of the {n * n} remain" in mask
+    assert ("pairs" in count) == (n > 2) and ("weights above" in mask) == (n > 2)  # singular for one
+
+
+def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_row():
+    from scenes.story import MILESTONES
+
+    years = {name: year for year, name, _, _ in MILESTONES}
+    # the article's dates (Bahdanau 2014, Transformer 2017, GPT 2018) and well-known ones: backpropagation
+    # (Rumelhart, Hinton & Williams 1986), Elman's RNN (1990), LSTM (1997), sequence to sequence (2014)
+    assert years == {"neural network": "1986", "RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
+                     "Bahdanau attention": "2014", "Transformer": "2017", "GPT": "2018"}
+    for year, name, _, narration in MILESTONES:
+        assert year.isdigit() and year in narration, f"{name}: the row shows {year}, the narration must say it"
+    assert [int(y) for y in years.values()] == sorted(int(y) for y in years.values())

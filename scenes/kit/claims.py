@@ -46,6 +46,36 @@ def is_long(n_words: int) -> bool:
     return n_words >= LONG_WORDS
 
 
+# --- self-attention's weights, and GPT's causal mask (the teaser counts them) ----------------
+def pair_count_narration(n_words: int) -> str:
+    """How many weights self-attention gives a sentence: n × n, every pair both ways and each word
+    with itself (with one word there is no pair, only the word with itself)."""
+    n = n_words
+    if n < 2:
+        return "With a single word there is one weight: the word with itself."
+    pairs = n * (n - 1) // 2
+    return (f"With {n} words that makes {n} × {n} = {n * n} weights: each of the {pairs} "
+            f"pair{'s' if pairs > 1 else ''} in both directions, and each word with itself.")
+
+
+def masked_cells(n_words: int) -> list[tuple[int, int]]:
+    """(row, column) of the weights a causal mask removes: word i may not look at a later word j > i."""
+    return [(i, j) for i in range(n_words) for j in range(i + 1, n_words)]
+
+
+def causal_mask_narration(n_words: int) -> str:
+    """GPT's causal mask on an n-word matrix: the weights above the diagonal (words still to come)
+    are struck out; said only when there is something above the diagonal."""
+    n = n_words
+    opening = ("GPT writes one word after another, so its attention is masked: each word weighs only itself "
+               "and the words before it.")
+    ahead = len(masked_cells(n))
+    if not ahead:
+        return opening + " With a single word nothing lies ahead, so nothing is masked."
+    return (f"{opening} The {ahead} weight{'s' if ahead > 1 else ''} above the diagonal, on words still to come, "
+            f"{'are' if ahead > 1 else 'is'} struck out: {n * n - ahead} of the {n * n} remain.")
+
+
 # --- right and wrong words: an LCS alignment of output and reference ------------------------
 @dataclass(frozen=True)
 class WordCheck:
