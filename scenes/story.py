@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, Dot,
-                   FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
+                   FadeIn, FadeOut, FadeTransform, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
 
 from scenes.kit import ExplainerScene, claims, current, fit_width, label
 from scenes.kit.pacing import share
@@ -95,7 +95,7 @@ class WhereAttentionLives(ExplainerScene):
 # recurrent network (1990), the LSTM (Hochreiter & Schmidhuber, 1997), sequence to sequence
 # (Sutskever, Vinyals & Le, 2014). Each row's narration names the year its row shows.
 MILESTONES = (
-    ("1986", "neural network", "trained by backpropagation; reads each input on its own",
+    ("1986", "neural network", "learns by backpropagation, but sees no order",
      "In 1986 Rumelhart, Hinton and Williams showed how backpropagation trains networks of several layers. "
      "Such networks learn patterns, but read each input on its own: they see no order."),
     ("1990", "RNN", "reads in order, carrying a hidden state",
@@ -262,7 +262,7 @@ class SelfAttentionTeaser(ExplainerScene):
                             "every word of a sentence weighs every word, itself included, all at once.")
         self.add(self.heading(), self.footnote("which pairs get a weight; " + ILLUSTRATION +
                                                " (our models have no self-attention)"))
-        cell = min(1.0, 4.4 / n)
+        cell = min(1.3, 4.4 / n)
         size = min(24, cell * 50)
         self.grid = grid = weight_grid(n, cell)
         self.col_labels = VGroup(*[label(t, size, th.source).rotate(np.pi / 2) for t in tokens])
@@ -273,7 +273,11 @@ class SelfAttentionTeaser(ExplainerScene):
             lab.next_to(grid[i * n], LEFT, buff=0.12)
         matrix = VGroup(grid, self.col_labels, self.rows)
         matrix.move_to([-0.9, 0, 0])
-        matrix.shift((self.heading().get_bottom()[1] - 0.75 - matrix.get_top()[1]) * UP)
+        top = self.heading().get_bottom()[1] - 0.75
+        room = top - (self.footnote(ILLUSTRATION).get_top()[1] + 0.25)
+        if matrix.height > room:  # the grid never runs into the footnote
+            matrix.scale(room / matrix.height)
+        matrix.shift((top - matrix.get_top()[1]) * UP)
         heads = VGroup(label("looks at →", 17, th.muted).next_to(self.col_labels, UP, buff=0.1),
                        label("each word ↓", 17, th.muted).next_to(self.rows, UP, buff=0.1).align_to(self.rows, RIGHT))
         self.play(FadeIn(self.rows, lag_ratio=0.1), FadeIn(self.col_labels, lag_ratio=0.1), FadeIn(heads), run_time=1.2)
@@ -334,14 +338,17 @@ class SelfAttentionTeaser(ExplainerScene):
         remain = self.side(f"{n * n - len(ahead)} of {n * n} weights remain", 26, th.alpha).move_to(self.count, LEFT)
         self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(self.strikes),
                   run_time=share(self, 0.4, at_least=2.0))
-        self.play(Transform(self.count, remain), run_time=share(self, 0.9, at_least=1.0))
+        self.play(FadeTransform(self.count, remain), run_time=1.0)
+        self.count = remain
+        kept = VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)])
+        self.play(Indicate(kept, color=th.alpha, scale_factor=1.03), run_time=share(self, 0.9, at_least=1.0))
 
     def next_part(self) -> None:
         th, n = self.theme, self.n
         self.beat("next", "How those weights are computed, from the words themselves, is the subject of the next "
                           "part: self-attention.")
         every = self.side(f"{n} × {n} = {n * n} weights", 26, th.alpha).move_to(self.count, LEFT)
-        self.play(FadeOut(self.strikes), FadeOut(self.gpt), Transform(self.count, every),
+        self.play(FadeOut(self.strikes), FadeOut(self.gpt), FadeTransform(self.count, every),
                   *[c.animate.set_fill(th.alpha, opacity=0.6) for c in self.grid], run_time=share(self, 0.5, at_least=1.5))
         self.play(Indicate(self.rows, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
 
