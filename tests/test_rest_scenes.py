@@ -225,3 +225,16 @@ def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_row():
     for year, name, _, narration in MILESTONES:
         assert year.isdigit() and year in narration, f"{name}: the row shows {year}, the narration must say it"
     assert [int(y) for y in years.values()] == sorted(int(y) for y in years.values())
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_colour_key_names_palette_roles_in_their_theme_colours(theme):
+    from scenes.kit.key import color_key
+
+    with use_theme(theme) as th:
+        key = color_key(("positive", "value > 0", "square"), ("correct", "differs", "dot"))
+        assert [e[1].original_text for e in key] == ["value > 0", "differs"]
+        assert key[0][0].get_fill_color().to_hex().lower() == th.positive.lower()
+        assert key[1][0].get_color().to_hex().lower() == th.correct.lower()
+        with pytest.raises(ValueError, match="unknown colour role"):
+            color_key(("green", "a colour, not a role", "dot"))
