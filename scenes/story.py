@@ -285,8 +285,9 @@ class SelfAttentionTeaser(ExplainerScene):
         # all at once: every word lights and every row of the matrix fills in the same moment
         words = VGroup(self.rows, self.col_labels)
         self.play(*[c.animate.set_fill(th.alpha, opacity=0.35) for c in grid], words.animate.set_color(th.alpha),
-                  run_time=share(self, 0.5, at_least=1.5))
-        self.play(words.animate.set_color(th.source), run_time=share(self, 0.9, at_least=1.0))
+                  run_time=share(self, 0.4, at_least=1.5))
+        self.play(words.animate.set_color(th.source), Indicate(grid, color=th.alpha, scale_factor=1.03),
+                  run_time=share(self, 0.9, at_least=1.0))
 
     def side(self, text: str, size: float = 22, color: str | None = None) -> VGroup:
         """A line of the side panel, right of the matrix."""
