@@ -16,7 +16,11 @@ from scenes.kit.wrap import WordGrid
 SHOWN_DIMS = 8
 CELL = 0.2
 MOVED = 0.1  # a final-state dimension "differs" when it moves by more than this
+# each sentence on one row (a column hangs under every word), between the row tags and the averages;
+# the font shrinks for all words alike so the longest allowed sentence still fits on one row
+ROW_LAYOUT = dict(width=11.4, font_size=28, min_font=12, max_rows=1, center=0.1)
 KEY_Y = -3.3  # the colour key's row, between the verdict and the footnote
+SIDE_X = 6.45  # where the averages and the final states stand, right of the words
 
 
 def shuffled(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -59,9 +63,9 @@ class NoOrder(ExplainerScene):
         self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dims (most varied); "
                                                      f"final states: the {SHOWN_DIMS} of {h} that differ most")))
         self.rows_y = (2.4, -0.05)
-        self.top = WordGrid(tr.source_tokens, th.source, width=10.6, font_size=28, max_rows=1, center=0.0)
+        self.top = WordGrid(tr.source_tokens, th.source, **ROW_LAYOUT)
         self.top.shift((self.rows_y[0] - self.top[0].baseline()) * UP)
-        self.bottom = WordGrid(self.other_tokens, th.source, width=10.6, font_size=28, max_rows=1, center=0.0)
+        self.bottom = WordGrid(self.other_tokens, th.source, **ROW_LAYOUT)
         self.bottom.shift((self.rows_y[1] - self.bottom[0].baseline()) * UP)
         tags = VGroup(label("sentence", 17, th.muted), label("shuffled", 17, th.muted))
         for tag, row in zip(tags, (self.top, self.bottom)):
@@ -109,7 +113,7 @@ class NoOrder(ExplainerScene):
         bottom_cols = self.columns(other.source_embeddings, self.bottom, vmax, dims)
         self.key = self.value_key()
         self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), FadeIn(self.key), run_time=1.5)
-        x_mean = 6.15
+        x_mean = SIDE_X
         means = VGroup()
         for cols, vec, row in ((top_cols, a, self.top), (bottom_cols, b, self.bottom)):
             mean = StateColumn(vec, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
@@ -150,7 +154,7 @@ class NoOrder(ExplainerScene):
             reader = Dot(color=th.encoder, radius=0.09).next_to(row[0], DOWN, buff=0.25)
             self.add(reader)
             col = StateColumn(state, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
-                              outline=th.encoder).move_to([6.15, row[0].get_y() - 1.05, 0])
+                              outline=th.encoder).move_to([SIDE_X, row[0].get_y() - 1.05, 0])
             col.remove(col.note)
             # the state is carried from word to word, then out as the final state
             path = [[row.x(k), reader.get_y(), 0] for k in range(len(row))]
