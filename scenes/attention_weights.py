@@ -5,7 +5,7 @@ of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex, Rectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex, Rectangle,
                    ReplacementTransform, Transform, VGroup)
 
 from model.trace import Trace, checkpoints
@@ -147,8 +147,8 @@ class AttentionWeights(ExplainerScene):
             self.play(FadeIn(bar, shift=0.1 * UP), FadeIn(tag), run_time=per)
         if len(scores) > 1:  # the two scores the narration names
             for j in (int(scores.argmax()), int(scores.argmin())):
-                self.play(Indicate(VGroup(self.scores[j], self.score_labels[j], st.words[j]), color=self.theme.alpha),
-                          run_time=1.2)
+                self.play(Indicate(VGroup(self.scores[j], self.score_labels[j]), color=self.theme.alpha),
+                          self.flash_word(j), run_time=1.2)
 
     def softmax(self) -> None:
         st, tr, i = self.stage, self.tr, self.step
@@ -192,11 +192,11 @@ class AttentionWeights(ExplainerScene):
         self.play(*[ReplacementTransform(bar, line) for bar, line in zip(self.scores, self.fan.lines)],
                   ReplacementTransform(self.score_labels, self.fan.labels), FadeOut(self.band_name), run_time=2.0)
         best = int(alphas.argmax())
-        self.play(Indicate(st.words[best], color=self.theme.alpha, scale_factor=1.25), run_time=1.2)
+        self.play(self.flash_word(best), run_time=1.2)
         rest = [j for j in range(len(alphas)) if j != best]
         if rest:  # the small weights are there too: every state is looked at
-            self.play(*[Indicate(VGroup(self.fan.labels[j], st.words[j]), color=self.theme.alpha) for j in rest],
-                      run_time=1.5)
+            self.play(*[Indicate(self.fan.labels[j], color=self.theme.alpha) for j in rest if j < len(self.fan.labels)],
+                      *[self.flash_word(j) for j in rest], run_time=1.5)
 
     def weighted_sum(self) -> None:
         st, tr, i = self.stage, self.tr, self.step
@@ -234,8 +234,10 @@ class AttentionWeights(ExplainerScene):
         bars.move_to(self.context).align_to(self.context, UP)
         side = RIGHT if self.context.get_x() < 1.5 else LEFT
         bars.next_to(self.sum, side, buff=0.35)
-        self.bars = bars
-        self.play(self.fan.animate.set_opacity(0.12), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
+        # the list stands on a card of the background's colour: the faded fan lines pass behind it
+        card = BackgroundRectangle(bars, color=self.theme.background, fill_opacity=1, buff=0.08)
+        self.bars = VGroup(card, bars)
+        self.play(self.fan.animate.set_opacity(0.12), FadeIn(card), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
         chosen = bars[0][0].copy()
         target = st.out_words[i].copy().set_opacity(1)
         self.play(Indicate(bars[0], color=self.theme.target), run_time=1.0)
@@ -243,6 +245,11 @@ class AttentionWeights(ExplainerScene):
         self.written = target
 
     # --- helpers ---------------------------------------------------------------------------
+    def flash_word(self, j: int) -> Indicate:
+        """Source word j lights up in place: it grows about its own centre, never towards the
+        footnote just below the words (an Indicate of a group would scale it about the group's)."""
+        return Indicate(self.stage.words[j], color=self.theme.alpha, scale_factor=1.12)
+
     def s_name_text(self) -> str:
         return f"the decoder's state s_{self.step}"
 
