@@ -90,7 +90,7 @@ class AttentionWeights(ExplainerScene):
                   Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
                   *[FadeTransform(st.out_words[j], w) for j, w in enumerate(written[:i])],
                   FadeTransform(self.written, written[i]),
-                  *[Transform(c, n) for c, n in zip(st.columns, columns)], run_time=1.5)
+                  *[anim for c, n in zip(st.columns, columns) for anim in (FadeOut(c), FadeIn(n))], run_time=1.5)
         fan = self.make_fan(other.attention[i])
         # the fan is drawn line by line over the narration, then its labels one by one
         left = self.reading_time_left()
@@ -161,8 +161,10 @@ class AttentionWeights(ExplainerScene):
         exp_labels = self.bar_labels([f"{v:.2f}" if v >= 0.01 else "<0.01" for v in exps], exp_bars, exps)
         self.place_band_name(exp_name, VGroup(exp_bars, exp_labels))
         pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 2.0, 4.0))
-        self.play(Transform(self.scores, exp_bars), Transform(self.score_labels, exp_labels),
+        # bars grow and shrink; their numbers cross-fade (a glyph morph would show digits that are not there)
+        self.play(Transform(self.scores, exp_bars), FadeOut(self.score_labels), FadeIn(exp_labels),
                   Transform(self.band_name, exp_name), run_time=pace)
+        self.score_labels = exp_labels
         self.wait(0.8)
         total = float(exps.sum())
         alpha_bars = signed_bars(alphas, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE * float(alphas.max()),
@@ -171,8 +173,9 @@ class AttentionWeights(ExplainerScene):
                              font_size=28, color=self.theme.alpha)
         alpha_labels = self.bar_labels([percent(a) for a in alphas], alpha_bars, alphas)
         self.place_band_name(alpha_name, VGroup(alpha_bars, alpha_labels))
-        self.play(Transform(self.scores, alpha_bars), Transform(self.score_labels, alpha_labels),
+        self.play(Transform(self.scores, alpha_bars), FadeOut(self.score_labels), FadeIn(alpha_labels),
                   Transform(self.band_name, alpha_name), run_time=pace)
+        self.score_labels = alpha_labels
 
     def make_fan(self, alphas: np.ndarray) -> AlphaFan:
         st = self.stage
