@@ -5,11 +5,11 @@ of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex, Rectangle,
-                   ReplacementTransform, Transform, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex,
+                   Rectangle, ReplacementTransform, Transform, VGroup)
 
 from model.trace import Trace, checkpoints
-from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fit_width, label, percent
+from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fade_replace, fit_width, label, percent
 from scenes.kit import claims
 from scenes.kit.stage import DIM, CoreStage
 
@@ -90,7 +90,7 @@ class AttentionWeights(ExplainerScene):
                   Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
                   *[FadeTransform(st.out_words[j], w) for j, w in enumerate(written[:i])],
                   FadeTransform(self.written, written[i]),
-                  *[anim for c, n in zip(st.columns, columns) for anim in (FadeOut(c), FadeIn(n))], run_time=1.5)
+                  *[anim for c, n in zip(st.columns, columns) for anim in fade_replace(c, n)], run_time=1.5)
         fan = self.make_fan(other.attention[i])
         # the fan is drawn line by line over the narration, then its labels one by one
         left = self.reading_time_left()
@@ -161,8 +161,8 @@ class AttentionWeights(ExplainerScene):
         exp_labels = self.bar_labels([f"{v:.2f}" if v >= 0.01 else "<0.01" for v in exps], exp_bars, exps)
         self.place_band_name(exp_name, VGroup(exp_bars, exp_labels))
         pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 2.0, 4.0))
-        # bars grow and shrink; their numbers cross-fade (a glyph morph would show digits that are not there)
-        self.play(Transform(self.scores, exp_bars), FadeOut(self.score_labels), FadeIn(exp_labels),
+        # bars grow and shrink; their numbers are replaced (kit.fade_replace), not morphed glyph into glyph
+        self.play(Transform(self.scores, exp_bars), *fade_replace(self.score_labels, exp_labels),
                   Transform(self.band_name, exp_name), run_time=pace)
         self.score_labels = exp_labels
         self.wait(0.8)
@@ -173,7 +173,7 @@ class AttentionWeights(ExplainerScene):
                              font_size=28, color=self.theme.alpha)
         alpha_labels = self.bar_labels([percent(a) for a in alphas], alpha_bars, alphas)
         self.place_band_name(alpha_name, VGroup(alpha_bars, alpha_labels))
-        self.play(Transform(self.scores, alpha_bars), FadeOut(self.score_labels), FadeIn(alpha_labels),
+        self.play(Transform(self.scores, alpha_bars), *fade_replace(self.score_labels, alpha_labels),
                   Transform(self.band_name, alpha_name), run_time=pace)
         self.score_labels = alpha_labels
 
@@ -187,7 +187,7 @@ class AttentionWeights(ExplainerScene):
                         label_points=[t + 0.17 * UP + 0.3 * st.step * RIGHT for t in targets])
 
     def fan_out(self) -> None:
-        st, tr, i = self.stage, self.tr, self.step
+        tr, i = self.tr, self.step
         alphas = tr.attention[i]
         self.beat("fan", f"These are the attention weights of this step, over every state. "
                          f"{claims.weight_narration(alphas, tr.source_tokens)}")

@@ -4,11 +4,11 @@ appear; the first decoding step goes slowly, every later one gets at least three
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, FadeTransform, Indicate, MathTex, Transform, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeTransform, Indicate, MathTex, Transform, VGroup
 
 from scenes.kit import claims
-from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fit_width, label,
-                        percent, pick_dims, slot_step)
+from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fade_replace, fit_width,
+                        label, percent, pick_dims, slot_step)
 from scenes.kit.mobjects import WordFlow
 
 ROW_LABEL_X = -6.3
@@ -186,11 +186,11 @@ class BahdanauSteps(ExplainerScene):
         self.add(target)
 
     def swap(self, name: str, new) -> list:
-        """Replace the mobject held in attribute `name` by `new`, as a cross-fade: digits that change
-        are faded, never morphed glyph into glyph (mid-morph they would show numbers that are not there)."""
+        """Replace the mobject held in attribute `name` by `new`: the old fades out, then the new in
+        (kit.fade_replace), never morphed glyph into glyph."""
         old = getattr(self, name)
         setattr(self, name, new)
-        return [FadeOut(old), FadeIn(new)]
+        return fade_replace(old, new)
 
     def remaining_steps(self) -> None:
         tr, th = self.tr, self.theme

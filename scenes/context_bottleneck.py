@@ -12,6 +12,7 @@ from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
 LONG_MIN_WORDS = claims.LONG_WORDS  # a user sentence at least this long is used for the last beat
 FAINT = 0.12                          # the states the decoder never sees, while it writes
+LEGEND_Y = 1.1                        # the colour legend of the written words: under the decoder, over the states
 
 
 class ContextBottleneck(ExplainerScene):
@@ -72,7 +73,10 @@ class ContextBottleneck(ExplainerScene):
                             f"source. {outcome}")
         start = st.arrow(self.context.get_right(), st.dec_cells[0].get_left(), self.theme.context)
         feed = st.feed_lines(self.context.get_bottom())
-        self.play(GrowArrow(start), Create(feed), run_time=1.2)
+        self.legend = VGroup()
+        if self.check is not None and not self.check.exact:  # what the colours of the words to be written mean
+            self.legend = self.colour_legend(with_underlines=False).move_to([0, LEGEND_Y, 0])
+        self.play(GrowArrow(start), Create(feed), FadeIn(self.legend), run_time=1.2)
         n = len(tr.target_tokens)
         per = min(1.5, max(0.35, (self.reading_time_left() - 0.8) / n))
         for i in range(n):
@@ -93,7 +97,8 @@ class ContextBottleneck(ExplainerScene):
                           for b, s in zip(bars, share)])
         note = self.footnote(self.provenance(extra="bars: each word's pull on h_T, ‖∂h_T/∂x_j‖, "
                                                    "largest = 100%"))
-        self.play(*[c.animate.set_opacity(DIM) for c in st.columns[:-1]], Transform(self.note, note), run_time=0.8)
+        self.play(*[c.animate.set_opacity(DIM) for c in st.columns[:-1]], Transform(self.note, note),
+                  FadeOut(self.legend), run_time=0.8)
         per = min(1.2, max(0.3, (self.reading_time_left() - 4.0) / len(share)))
         for t in range(len(share)):  # word by word, the pull grows and the word keeps that much of its ink
             self.play(GrowFromEdge(bars[t], DOWN), FadeIn(values[t]), st.words[t].animate.set_opacity(0.3 + 0.7 * share[t]),
@@ -123,10 +128,7 @@ class ContextBottleneck(ExplainerScene):
                                    th.text if check else th.target, width)
                    for tr, check, name in zip((plain, attention), checks,
                                               (f"'{plain.model}' model (no attention)", "'attention' model"))]
-        legend = None
-        if reference:  # what green and red mean, beside the words they colour
-            legend = fit_width(label(f"green: the word has a partner in the correct {self.tgt_lang}, in the same "
-                                     "order (underlined); red: it has none", 17, th.muted), width)
+        legend = self.colour_legend(with_underlines=True) if reference else None  # beside the words it explains
         blocks = VGroup(*[b for b in (source, correct, outputs[0], legend, outputs[1]) if b is not None])
         blocks.arrange(DOWN, buff=0.3, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.35)
         blocks.set_x(0)
@@ -151,6 +153,13 @@ class ContextBottleneck(ExplainerScene):
             seconds = max(0.15 * len(check.ok), (self.reading_time_left() - 0.5) * (0.6 if k == 0 else 0.9))
             underlines = self.check_one_by_one(block[1], correct[1], check, seconds)
         self.wait(max(1.0, self.reading_time_left()))  # the checked outputs, at rest
+
+    def colour_legend(self, with_underlines: bool) -> VGroup:
+        """What green and red mean on an output (the check of claims.check_words), said on screen."""
+        partner = " (underlined)" if with_underlines else ""
+        text = (f"green: the word has a partner in the correct {self.tgt_lang}, in the same order{partner}; "
+                "red: it has none")
+        return fit_width(label(text, 17, self.theme.muted), 12.4)
 
     def text_block(self, name: str, words, color: str, width: float) -> VGroup:
         """A muted caption and, under it, the words wrapped at `width`."""
