@@ -59,6 +59,12 @@ class AlignmentHeatmap(ExplainerScene):
         return VGroup(*[SurroundingRectangle(heatmap.cell(i, int(tr.attention[i].argmax())), buff=0.02,
                                              color=color or self.theme.text, stroke_width=4) for i in rows])
 
+    @staticmethod
+    def flash(word, color: str) -> Indicate:
+        """A label lights up in place: it grows a little about its own centre, never into its
+        neighbours (labels sit one cell apart)."""
+        return Indicate(word, color=color, scale_factor=1.1)
+
     def fill_rows(self) -> None:
         tr = self.tr
         self.beat("fill", "Stack the weights of every decoding step and you get a picture of the alignment: one row "
@@ -91,7 +97,7 @@ class AlignmentHeatmap(ExplainerScene):
         if len(self.off):
             per = min(3.0, max(0.6, (self.reading_time_left() - 0.5) / len(self.off)))
             for i, mark in zip(self.alignment.off_diagonal, self.off):  # one row after the other leaves the line
-                self.play(Create(mark), Indicate(self.map.row_labels[i], color=self.theme.text), run_time=per)
+                self.play(Create(mark), self.flash(self.map.row_labels[i], self.theme.text), run_time=per)
 
     def pick_out_reordering(self) -> None:
         tr = self.tr
@@ -106,8 +112,8 @@ class AlignmentHeatmap(ExplainerScene):
             self.play(FadeOut(self.off), Create(swaps, lag_ratio=0.2), run_time=1.2)
             per = min(2.0, max(0.6, (self.reading_time_left() - 0.5) / len(rows)))
             for i in rows:  # each reordered word with the source word it looks at most
-                pair = VGroup(self.map.row_labels[i], self.map.col_labels[self.alignment.best[i]])
-                self.play(Indicate(pair, color=self.theme.alpha, scale_factor=1.3), run_time=per)
+                self.play(self.flash(self.map.row_labels[i], self.theme.alpha),
+                          self.flash(self.map.col_labels[self.alignment.best[i]], self.theme.alpha), run_time=per)
             self.off = swaps
         else:
             self.play(Indicate(self.line, color=self.theme.alpha), run_time=1.5)

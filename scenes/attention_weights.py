@@ -5,11 +5,11 @@ of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex, Rectangle,
-                   ReplacementTransform, Transform, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex,
+                   Rectangle, ReplacementTransform, Transform, VGroup)
 
 from model.trace import Trace, checkpoints
-from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fit_width, label, percent
+from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fade_replace, fit_width, label, percent
 from scenes.kit import claims
 from scenes.kit.stage import DIM, CoreStage
 
@@ -90,7 +90,7 @@ class AttentionWeights(ExplainerScene):
                   Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
                   *[FadeTransform(st.out_words[j], w) for j, w in enumerate(written[:i])],
                   FadeTransform(self.written, written[i]),
-                  *[Transform(c, n) for c, n in zip(st.columns, columns)], run_time=1.5)
+                  *[anim for c, n in zip(st.columns, columns) for anim in fade_replace(c, n)], run_time=1.5)
         fan = self.make_fan(other.attention[i])
         # the fan is drawn line by line over the narration, then its labels one by one
         left = self.reading_time_left()
@@ -147,8 +147,8 @@ class AttentionWeights(ExplainerScene):
             self.play(FadeIn(bar, shift=0.1 * UP), FadeIn(tag), run_time=per)
         if len(scores) > 1:  # the two scores the narration names
             for j in (int(scores.argmax()), int(scores.argmin())):
-                self.play(Indicate(VGroup(self.scores[j], self.score_labels[j], st.words[j]), color=self.theme.alpha),
-                          run_time=1.2)
+                self.play(Indicate(VGroup(self.scores[j], self.score_labels[j]), color=self.theme.alpha),
+                          self.flash_word(j), run_time=1.2)
 
     def softmax(self) -> None:
         st, tr, i = self.stage, self.tr, self.step
@@ -161,8 +161,10 @@ class AttentionWeights(ExplainerScene):
         exp_labels = self.bar_labels([f"{v:.2f}" if v >= 0.01 else "<0.01" for v in exps], exp_bars, exps)
         self.place_band_name(exp_name, VGroup(exp_bars, exp_labels))
         pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 2.0, 4.0))
-        self.play(Transform(self.scores, exp_bars), Transform(self.score_labels, exp_labels),
+        # bars grow and shrink; their numbers are replaced (kit.fade_replace), not morphed glyph into glyph
+        self.play(Transform(self.scores, exp_bars), *fade_replace(self.score_labels, exp_labels),
                   Transform(self.band_name, exp_name), run_time=pace)
+        self.score_labels = exp_labels
         self.wait(0.8)
         total = float(exps.sum())
         alpha_bars = signed_bars(alphas, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE * float(alphas.max()),
@@ -171,8 +173,9 @@ class AttentionWeights(ExplainerScene):
                              font_size=28, color=self.theme.alpha)
         alpha_labels = self.bar_labels([percent(a) for a in alphas], alpha_bars, alphas)
         self.place_band_name(alpha_name, VGroup(alpha_bars, alpha_labels))
-        self.play(Transform(self.scores, alpha_bars), Transform(self.score_labels, alpha_labels),
+        self.play(Transform(self.scores, alpha_bars), *fade_replace(self.score_labels, alpha_labels),
                   Transform(self.band_name, alpha_name), run_time=pace)
+        self.score_labels = alpha_labels
 
     def make_fan(self, alphas: np.ndarray) -> AlphaFan:
         st = self.stage
@@ -184,7 +187,7 @@ class AttentionWeights(ExplainerScene):
                         label_points=[t + 0.17 * UP + 0.3 * st.step * RIGHT for t in targets])
 
     def fan_out(self) -> None:
-        st, tr, i = self.stage, self.tr, self.step
+        tr, i = self.tr, self.step
         alphas = tr.attention[i]
         self.beat("fan", f"These are the attention weights of this step, over every state. "
                          f"{claims.weight_narration(alphas, tr.source_tokens)}")
@@ -192,11 +195,11 @@ class AttentionWeights(ExplainerScene):
         self.play(*[ReplacementTransform(bar, line) for bar, line in zip(self.scores, self.fan.lines)],
                   ReplacementTransform(self.score_labels, self.fan.labels), FadeOut(self.band_name), run_time=2.0)
         best = int(alphas.argmax())
-        self.play(Indicate(st.words[best], color=self.theme.alpha, scale_factor=1.25), run_time=1.2)
+        self.play(self.flash_word(best), run_time=1.2)
         rest = [j for j in range(len(alphas)) if j != best]
         if rest:  # the small weights are there too: every state is looked at
-            self.play(*[Indicate(VGroup(self.fan.labels[j], st.words[j]), color=self.theme.alpha) for j in rest],
-                      run_time=1.5)
+            self.play(*[Indicate(self.fan.labels[j], color=self.theme.alpha) for j in rest if j < len(self.fan.labels)],
+                      *[self.flash_word(j) for j in rest], run_time=1.5)
 
     def weighted_sum(self) -> None:
         st, tr, i = self.stage, self.tr, self.step
@@ -234,8 +237,10 @@ class AttentionWeights(ExplainerScene):
         bars.move_to(self.context).align_to(self.context, UP)
         side = RIGHT if self.context.get_x() < 1.5 else LEFT
         bars.next_to(self.sum, side, buff=0.35)
-        self.bars = bars
-        self.play(self.fan.animate.set_opacity(0.12), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
+        # the list stands on a card of the background's colour: the faded fan lines pass behind it
+        card = BackgroundRectangle(bars, color=self.theme.background, fill_opacity=1, buff=0.08)
+        self.bars = VGroup(card, bars)
+        self.play(self.fan.animate.set_opacity(0.12), FadeIn(card), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
         chosen = bars[0][0].copy()
         target = st.out_words[i].copy().set_opacity(1)
         self.play(Indicate(bars[0], color=self.theme.target), run_time=1.0)
@@ -243,6 +248,11 @@ class AttentionWeights(ExplainerScene):
         self.written = target
 
     # --- helpers ---------------------------------------------------------------------------
+    def flash_word(self, j: int) -> Indicate:
+        """Source word j lights up in place: it grows about its own centre, never towards the
+        footnote just below the words (an Indicate of a group would scale it about the group's)."""
+        return Indicate(self.stage.words[j], color=self.theme.alpha, scale_factor=1.12)
+
     def s_name_text(self) -> str:
         return f"the decoder's state s_{self.step}"
 

@@ -4,11 +4,11 @@ appear; the first decoding step goes slowly, every later one gets at least three
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, MathTex, ReplacementTransform, Transform, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeTransform, Indicate, MathTex, Transform, VGroup
 
 from scenes.kit import claims
-from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fit_width, label,
-                        percent, pick_dims, slot_step)
+from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fade_replace, fit_width,
+                        label, percent, pick_dims, slot_step)
 from scenes.kit.mobjects import WordFlow
 
 ROW_LABEL_X = -6.3
@@ -137,12 +137,19 @@ class BahdanauSteps(ExplainerScene):
         self.bars = self.alpha_bars(tr.attention[i])
         self.light(self.eq_soft[0], color=th.alpha, run_time=1.5,
                    extra=[FadeIn(self.row_names[2]),
-                          *[ReplacementTransform(s.copy(), a) for s, a in zip(self.score_row, self.alpha_row)],
+                          *[FadeTransform(s.copy(), a) for s, a in zip(self.score_row, self.alpha_row)],
                           FadeIn(self.bars, lag_ratio=0.1)])
         self.add(self.alpha_row)
         best = int(tr.attention[i].argmax())
         self.play(Indicate(VGroup(self.score_row[best], self.alpha_row[best], self.bars[best]), color=th.alpha),
                   run_time=1.5)
+        scores = tr.attention_scores[i]
+        if len(scores) > 1:  # the narration's gap: the two top scores, then the two weights they became
+            top = [int(j) for j in np.argsort(-scores, kind="stable")[:2]]
+            pace = float(np.clip((self.reading_time_left() - 0.6) / 2, 1.0, 3.0))
+            self.play(*[Indicate(self.score_row[j], color=th.alpha, scale_factor=1.25) for j in top], run_time=pace)
+            self.play(*[Indicate(m, color=th.alpha, scale_factor=1.15) for j in top
+                        for m in (self.alpha_row[j], self.bars[j])], run_time=pace)
 
     def context_and_word(self, i: int) -> None:
         tr, th = self.tr, self.theme
@@ -166,10 +173,24 @@ class BahdanauSteps(ExplainerScene):
         self.append_word(i, run_time=1.2)
 
     def append_word(self, i: int, run_time: float) -> None:
+        """The chosen candidate flies to its place in the sentence: first to the line under its place
+        (still empty: words are written in order), so it never crosses the words already written,
+        then up into it. It moves and grows as a whole; its
+        letters are never morphed."""
+        target = self.french[i]
         rising = self.probs[0][0].copy()
-        self.play(Transform(rising, self.french[i]), run_time=run_time)
+        under = target.get_center() + 0.5 * DOWN
+        self.play(rising.animate.scale(target.height / rising.height).move_to(under), run_time=0.6 * run_time)
+        self.play(rising.animate.move_to(target), run_time=0.4 * run_time)
         self.remove(rising)
-        self.add(self.french[i])
+        self.add(target)
+
+    def swap(self, name: str, new) -> list:
+        """Replace the mobject held in attribute `name` by `new`: the old fades out, then the new in
+        (kit.fade_replace), never morphed glyph into glyph."""
+        old = getattr(self, name)
+        setattr(self, name, new)
+        return fade_replace(old, new)
 
     def remaining_steps(self) -> None:
         tr, th = self.tr, self.theme
@@ -183,17 +204,18 @@ class BahdanauSteps(ExplainerScene):
             part = STEP_SECONDS / 4
             new_s = self.state(self.prev_state(i), self.dec_dims, th.decoder).move_to(self.s_col)
             self.light(self.eq_score[3], color=th.decoder, run_time=part,
-                       extra=[Transform(self.s_col, new_s), Transform(self.s_label, self.s_name(i))])
+                       extra=[*self.swap("s_col", new_s), *self.swap("s_label", self.s_name(i))])
             self.light(self.eq_score[0], color=th.text, run_time=part,
-                       extra=[Transform(self.score_row, self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}",
-                                                                        SCORES_Y, th.text))])
+                       extra=self.swap("score_row", self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}",
+                                                                    SCORES_Y, th.text)))
             self.light(self.eq_soft[0], color=th.alpha, run_time=part,
-                       extra=[Transform(self.alpha_row, self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)),
+                       extra=[*self.swap("alpha_row", self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)),
                               Transform(self.bars, self.alpha_bars(tr.attention[i]))])
             new_c = self.state(tr.step_contexts[i], self.dims, th.context).move_to(self.c_col)
             new_probs = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.0, bar_height=0.22, font_size=18)
             new_probs.move_to(self.probs)
             self.light(self.eq_sum[0], color=th.context, run_time=part,
-                       extra=[Transform(self.c_col, new_c), Transform(self.c_label, self.c_name(i)),
-                              Transform(self.probs, new_probs)])
-            self.append_word(i, run_time=0.6)
+                       extra=[*self.swap("c_col", new_c), *self.swap("c_label", self.c_name(i)),
+                              *self.swap("probs", new_probs)])
+            self.append_word(i, run_time=0.8)
+        self.wait(1.0)  # the finished sentence, at rest (a video shows no frame of an animation's very end)

@@ -2,16 +2,17 @@
 writes the translation from it alone while the other states stay behind; a long sentence fails."""
 from __future__ import annotations
 
-from manim import (DOWN, LEFT, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromEdge, Indicate, MathTex, Transform,
-                   VGroup)
+from manim import (DL, DOWN, DR, LEFT, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromEdge, Indicate, Line, MathTex,
+                   Transform, VGroup)
 
-from scenes.kit import ExplainerScene, SlotBars, label
+from scenes.kit import ExplainerScene, SlotBars, fit_width, label
 from scenes.kit import claims
 from scenes.kit.mobjects import WordFlow
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
 LONG_MIN_WORDS = claims.LONG_WORDS  # a user sentence at least this long is used for the last beat
 FAINT = 0.12                          # the states the decoder never sees, while it writes
+LEGEND_Y = 1.1                        # the colour legend of the written words: under the decoder, over the states
 
 
 class ContextBottleneck(ExplainerScene):
@@ -72,7 +73,10 @@ class ContextBottleneck(ExplainerScene):
                             f"source. {outcome}")
         start = st.arrow(self.context.get_right(), st.dec_cells[0].get_left(), self.theme.context)
         feed = st.feed_lines(self.context.get_bottom())
-        self.play(GrowArrow(start), Create(feed), run_time=1.2)
+        self.legend = VGroup()
+        if self.check is not None and not self.check.exact:  # what the colours of the words to be written mean
+            self.legend = self.colour_legend(with_underlines=False).move_to([0, LEGEND_Y, 0])
+        self.play(GrowArrow(start), Create(feed), FadeIn(self.legend), run_time=1.2)
         n = len(tr.target_tokens)
         per = min(1.5, max(0.35, (self.reading_time_left() - 0.8) / n))
         for i in range(n):
@@ -93,7 +97,8 @@ class ContextBottleneck(ExplainerScene):
                           for b, s in zip(bars, share)])
         note = self.footnote(self.provenance(extra="bars: each word's pull on h_T, ‖∂h_T/∂x_j‖, "
                                                    "largest = 100%"))
-        self.play(*[c.animate.set_opacity(DIM) for c in st.columns[:-1]], Transform(self.note, note), run_time=0.8)
+        self.play(*[c.animate.set_opacity(DIM) for c in st.columns[:-1]], Transform(self.note, note),
+                  FadeOut(self.legend), run_time=0.8)
         per = min(1.2, max(0.3, (self.reading_time_left() - 4.0) / len(share)))
         for t in range(len(share)):  # word by word, the pull grows and the word keeps that much of its ink
             self.play(GrowFromEdge(bars[t], DOWN), FadeIn(values[t]), st.words[t].animate.set_opacity(0.3 + 0.7 * share[t]),
@@ -104,6 +109,9 @@ class ContextBottleneck(ExplainerScene):
         self.pull = VGroup(bars, values)
 
     def long_sentence(self) -> None:
+        """Both models' outputs on a long sentence. Each output word is checked against the correct
+        translation as the narration says it: it turns green and its partner in the correct
+        translation is underlined (a match, in order: claims.check_words), or it turns red."""
         sentence = self.long_example(LONG_MIN_WORDS)
         plain = self.trace_of(sentence, self.tr.model)
         attention = self.trace_of(sentence, "attention")
@@ -113,31 +121,66 @@ class ContextBottleneck(ExplainerScene):
                                                          self.tgt_lang))
         everything = VGroup(self.picture, self.context, self.context_name, self.decoder, self.pull)
         self.play(FadeOut(everything), run_time=0.8)
-        width = 12.4
-        blocks = VGroup()
-        blocks.add(VGroup(label(self.src_lang, 20, self.theme.muted),
-                          WordFlow(plain.source_tokens, [self.theme.source] * len(plain.source_tokens), width, 22)))
-        if reference:
-            blocks.add(VGroup(label(f"correct {self.tgt_lang}", 20, self.theme.muted),
-                              WordFlow(reference, [self.theme.target] * len(reference), width, 22)))
-        for tr, check, name in zip((plain, attention), checks,
-                                   (f"'{plain.model}' model (no attention)", "'attention' model")):
-            words = list(tr.output_words)
-            ok = check.ok if check else (True,) * len(words)
-            colors = [self.theme.right if good else self.theme.wrong for good in ok]
-            verdict = claims.verdict(check)
-            blocks.add(VGroup(label(f"{name}{': ' + verdict if verdict else ''}", 20, self.theme.muted),
-                              WordFlow(words, colors, width, 22)))
-        for block in blocks:
-            block[1].next_to(block[0], DOWN, buff=0.1, aligned_edge=LEFT)
+        width, th = 12.4, self.theme
+        source = self.text_block(self.src_lang, plain.source_tokens, th.source, width)
+        correct = self.text_block(f"correct {self.tgt_lang}", reference, th.target, width) if reference else None
+        outputs = [self.text_block(f"{name}{': ' + claims.verdict(check) if check else ''}", tr.output_words,
+                                   th.text if check else th.target, width)
+                   for tr, check, name in zip((plain, attention), checks,
+                                              (f"'{plain.model}' model (no attention)", "'attention' model"))]
+        legend = self.colour_legend(with_underlines=True) if reference else None  # beside the words it explains
+        blocks = VGroup(*[b for b in (source, correct, outputs[0], legend, outputs[1]) if b is not None])
         blocks.arrange(DOWN, buff=0.3, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.35)
         blocks.set_x(0)
         if blocks.height > 6.3:
             blocks.scale_to_fit_height(6.3).next_to(self.title_mob, DOWN, buff=0.3)
-        marks = f"; green = in the correct {self.tgt_lang} (aligned), red = not" if reference else ""
-        new_note = self.footnote(f"real outputs of the trained '{plain.model}' ({plain.sha256[:8]}) and "
-                                 f"'attention' ({attention.sha256[:8]}) models{marks}")
-        self.play(FadeIn(blocks[0]), Transform(self.note, new_note), run_time=1.0)
-        for block in blocks[1:]:
-            self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03), run_time=1.5)
-            self.wait(0.6)
+        note = self.footnote(f"real outputs of the trained '{plain.model}' ({plain.sha256[:8]}) and "
+                             f"'attention' ({attention.sha256[:8]}) models")
+        self.play(FadeIn(source), Transform(self.note, note), run_time=1.0)
+        if correct is None:
+            for block in outputs:
+                self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03), run_time=1.5)
+            return
+        self.play(FadeIn(correct[0]), FadeIn(correct[1], lag_ratio=0.03), run_time=1.0)
+        # the plain model's words are checked over its sentence of the narration, the attention
+        # model's over the rest; the underlines of one check go before the next begins
+        underlines = None
+        for k, (block, check) in enumerate(zip(outputs, checks)):
+            if underlines is not None:
+                self.play(FadeOut(underlines), run_time=0.4)
+            self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03),
+                      *([FadeIn(legend)] if k == 0 else []), run_time=0.8)
+            seconds = max(0.15 * len(check.ok), (self.reading_time_left() - 0.5) * (0.6 if k == 0 else 0.9))
+            underlines = self.check_one_by_one(block[1], correct[1], check, seconds)
+        self.wait(max(1.0, self.reading_time_left()))  # the checked outputs, at rest
+
+    def colour_legend(self, with_underlines: bool) -> VGroup:
+        """What green and red mean on an output (the check of claims.check_words), said on screen."""
+        partner = " (underlined)" if with_underlines else ""
+        text = (f"green: the word has a partner in the correct {self.tgt_lang}, in the same order{partner}; "
+                "red: it has none")
+        return fit_width(label(text, 17, self.theme.muted), 12.4)
+
+    def text_block(self, name: str, words, color: str, width: float) -> VGroup:
+        """A muted caption and, under it, the words wrapped at `width`."""
+        flow = WordFlow(list(words), [color] * len(words), width, 22)
+        block = VGroup(label(name, 20, self.theme.muted), flow)
+        flow.next_to(block[0], DOWN, buff=0.1, aligned_edge=LEFT)
+        return block
+
+    def check_one_by_one(self, output: WordFlow, correct: WordFlow, check: claims.WordCheck,
+                         seconds: float) -> VGroup:
+        """Word after word: green with its partner underlined, or red. Returns the underlines."""
+        th = self.theme
+        underlines = VGroup()
+        per = seconds / max(len(check.ok), 1)
+        for word, ok, partner in zip(output, check.ok, check.partner):
+            anims = [word.animate.set_color(th.right if ok else th.wrong)]
+            if partner is not None:
+                mate = correct[partner]
+                line = Line(mate.get_corner(DL) + 0.05 * DOWN, mate.get_corner(DR) + 0.05 * DOWN,
+                            color=th.right, stroke_width=3)
+                underlines.add(line)
+                anims.append(Create(line))
+            self.play(*anims, run_time=per)
+        return underlines

@@ -33,6 +33,8 @@ def test_lcs_alignment_counts_words_difflib_would_mark_red():
     # 'voit le jardin vert mais des' stays right although it sits between two mistakes
     assert check.ok == (True, False, False, True, True, True, True, True, True, False)
     assert (check.wrong, check.missing) == (3, 3)
+    # each right word is paired with an equal reference word, in order (what the underlines show)
+    assert check.partner == (0, None, None, 3, 4, 5, 6, 7, 8, None)
     assert claims.verdict(check) == "3 of 10 words wrong, 3 missing"
 
 

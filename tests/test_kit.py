@@ -113,3 +113,17 @@ def test_alpha_fan_can_keep_the_smallest_weights_visible():
     assert fan.lines[0].get_stroke_width() >= 2.0 and fan.lines[0].get_stroke_opacity() >= 0.45
     assert fan.lines[1].get_stroke_width() > fan.lines[0].get_stroke_width()
     assert [t.text for t in fan.labels] == ["<1%", ">99%"]  # rounding never claims all of it
+
+
+def test_fade_replace_never_shows_both_numbers_at_once():
+    from scenes.kit import fade_replace
+
+    old, new = Text("+12.1"), Text("<1%")
+    out, into = fade_replace(old, new)
+    for anim in (out, into):
+        anim.begin()
+    for alpha, (old_seen, new_seen) in ((0.25, (True, False)), (0.5, (False, False)), (0.75, (False, True))):
+        out.interpolate(alpha)
+        into.interpolate(alpha)
+        seen = tuple(bool(m[0].get_fill_opacity() > 0.05) for m in (old, new))  # a glyph of each
+        assert seen == (old_seen, new_seen), alpha

@@ -3,11 +3,11 @@ from scenes.kit.layout import pick_dims, slot_step, slot_xs
 from scenes.kit.mobjects import (AlphaFan, Heatmap, ProbabilityBars, RNNCell, SlotBars, StateColumn, TokenRow, WeightColumn,
                                  Word, WordFlow,
                                  mark_differences,
-                                 fit_width, label, percent)
+                                 fade_replace, fit_width, label, percent)
 from scenes.kit.scene import LONG_EXAMPLE, ExplainerScene
 from scenes.kit.theme import THEMES, current, use_theme, value_to_color, weight_to_color
 
 __all__ = ["AlphaFan", "ExplainerScene", "Heatmap", "LONG_EXAMPLE", "ProbabilityBars", "RNNCell",
            "StateColumn", "THEMES", "TokenRow", "current", "fit_width", "label", "percent", "pick_dims",
            "slot_step", "slot_xs", "use_theme", "value_to_color", "weight_to_color", "Word", "WordFlow",
-           "mark_differences", "WeightColumn", "SlotBars"]
+           "mark_differences", "WeightColumn", "SlotBars", "fade_replace"]

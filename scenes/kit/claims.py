@@ -81,6 +81,7 @@ def causal_mask_narration(n_words: int) -> str:
 class WordCheck:
     ok: tuple[bool, ...]   # per output word: matched, in order, by a word of the reference
     missing: int           # reference words nothing in the output matches
+    partner: tuple[int | None, ...] = ()  # per output word: the reference position it is matched to
 
     @property
     def wrong(self) -> int:
@@ -102,16 +103,17 @@ def check_words(reference: Sequence[str], output: Sequence[str]) -> WordCheck:
         for b in range(m - 1, -1, -1):
             lcs[a, b] = lcs[a + 1, b + 1] + 1 if ref[a] == out[b] else max(lcs[a + 1, b], lcs[a, b + 1])
     ok = [False] * m
+    partner: list[int | None] = [None] * m
     a = b = 0
     while a < n and b < m:
         if ref[a] == out[b] and lcs[a, b] == lcs[a + 1, b + 1] + 1:
-            ok[b] = True
+            ok[b], partner[b] = True, a
             a, b = a + 1, b + 1
         elif lcs[a + 1, b] >= lcs[a, b + 1]:
             a += 1
         else:
             b += 1
-    return WordCheck(tuple(ok), n - int(lcs[0, 0]))
+    return WordCheck(tuple(ok), n - int(lcs[0, 0]), tuple(partner))
 
 
 def verdict(check: WordCheck | None) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, RoundedRectangle, Square, Text,
-                   VGroup, VMobject)
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, Rectangle, RoundedRectangle, Square, Text,
+                   VGroup, VMobject, smooth)
 
 from scenes.kit.claims import check_words, percent  # noqa: F401  (percent: part of the kit's API)
 from scenes.kit.layout import slot_xs
@@ -284,3 +284,11 @@ class WeightColumn(VGroup):
         self.add(self.cells)
         if caption:
             self.add(fit_width(label(caption, 16, th.muted), width * 1.2).next_to(self.cells, DOWN, buff=0.06))
+
+
+def fade_replace(old: VMobject, new: VMobject) -> list:
+    """`old` fades out in the first half of the animation, `new` fades in in the second half.
+    For numbers that change: a glyph morph (Transform) would show digits that are no number,
+    and a plain cross-fade shows both numbers on top of each other."""
+    return [FadeOut(old, rate_func=lambda t: smooth(min(1.0, 2 * t))),
+            FadeIn(new, rate_func=lambda t: smooth(max(0.0, 2 * t - 1)))]
