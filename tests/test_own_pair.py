@@ -235,3 +235,37 @@ def test_case_folding_is_only_what_the_user_asks_for(own_models):
     shouting = dataclasses.replace(tr, reference_tokens=tuple(t.upper() for t in tr.output_words))
     assert shouting.exact is False                                      # as written by default
     assert dataclasses.replace(shouting, exact_ignores_case=True).exact is True
+
+
+def test_names_say_which_model_set_drew_them(own_models, tmp_path):
+    """Shipped and own renders into one --out never share a file; shipped names stay as they were."""
+    import re
+    import shutil
+
+    from output.film import Film
+    from output.jobs import SHIPPED_MODELS_DIR, RenderJob, model_set_tag
+    from scenes.catalog import BY_KEY, Example
+
+    def job(models_dir, **kwargs):
+        example = Example(sentence=trace_mod.DEFAULT_SENTENCE, models_dir=models_dir, **kwargs)
+        return RenderJob(scene=BY_KEY["rnn-relay"], example=example, out=tmp_path)
+
+    assert model_set_tag(SHIPPED_MODELS_DIR) is None
+    assert job(SHIPPED_MODELS_DIR).stem == "rnn-relay"
+    assert job(SHIPPED_MODELS_DIR, model="lstm", theme="light").stem == "rnn-relay--lstm--light"
+    tag = model_set_tag(own_models["models"])
+    assert re.fullmatch(r"models-[0-9a-f]{8}", tag)
+    assert job(own_models["models"]).stem == f"rnn-relay--{tag}"
+    assert job(own_models["models"], model="lstm").stem == f"rnn-relay--{tag}--lstm"
+    assert not set(job(own_models["models"]).outputs.values()) & set(job(SHIPPED_MODELS_DIR).outputs.values())
+    film = Film(example=Example(sentence="the cat", models_dir=own_models["models"]), out=tmp_path)
+    assert film.path.name == f"film--the-cat--{tag}.mp4"
+
+    copy = tmp_path / "Meine Modelle"   # the same weights elsewhere: the same weights' hash
+    shutil.copytree(own_models["models"], copy)
+    assert model_set_tag(copy) == "meine-modelle-" + tag.rsplit("-", 1)[1]
+    card = json.loads((copy / "plain.json").read_text(encoding="utf-8"))
+    card["sha256"] = "0" * 64   # retrained: other weights, another tag at once
+    (copy / "plain.json").write_text(json.dumps(card), encoding="utf-8")
+    retrained = model_set_tag(copy)
+    assert retrained.startswith("meine-modelle-") and retrained[-8:] != tag[-8:]
