@@ -69,6 +69,16 @@ def test_monotone_alignment_claims_no_reordering():
                                              "on the dashed diagonal.")
     text = claims.reorder_narration(al, MONOTONE.target_tokens, MONOTONE.source_tokens, "French", "English")
     assert "No word changes order" in text and "look most at" not in text
+    assert "the brightest cell moves right" in text
+
+
+def test_an_alignment_that_stalls_or_never_moves_is_said_as_it_is():
+    stalls = claims.alignment(np.array([[.8, .1, .1], [.1, .8, .1], [.1, .8, .1]]), 3)
+    text = claims.reorder_narration(stalls, ["a", "b", "c"], ["x", "y", "z"], "German", "English")
+    assert "the brightest cell stays or moves right" in text
+    still = claims.alignment(np.array([[.1, .1, .8]] * 3), 3)
+    assert claims.reorder_narration(still, ["a", "b", "c"], ["x", "y", "z"], "German", "English") == (
+        "Every German word looks most at the same English word, 'z', so these rows show no word order at all.")
 
 
 def test_a_one_word_output_claims_nothing_about_diagonals():

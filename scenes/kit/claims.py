@@ -246,8 +246,12 @@ def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str
                       src_lang: str) -> str:
     if al.rows < 2:
         return ""
+    if len(set(al.best)) == 1:   # no order to see: every row looks at one word
+        return (f"Every {tgt_lang} word looks most at the same {src_lang} word, '{source[al.best[0]]}', "
+                "so these rows show no word order at all.")
     if not al.reordered:
-        return (f"No word changes order: row after row, the brightest cell moves right, so the {tgt_lang} "
+        moves = "moves right" if len(set(al.best)) == al.rows else "stays or moves right"
+        return (f"No word changes order: row after row, the brightest cell {moves}, so the {tgt_lang} "
                 "words follow the source order.")
     rows = list(al.reordered)
     their_sources = [source[al.best[i]] for i in rows]
