@@ -67,7 +67,7 @@ class ContextBottleneck(ExplainerScene):
             outcome = f"Its real output, '{words}', is right: a short sentence still fits."
         else:
             outcome = (f"Its real output: '{words}'. Aligned with the correct {self.tgt_lang}, "
-                       f"{claims.verdict(self.check)} (red).")
+                       f"{claims.verdict(self.check)}{' (red)' if self.check.wrong else ''}.")
         self.beat("decode", "The decoder starts from h_T and sees it again at every step, but nothing else from the "
                             f"source. {outcome}")
         start = st.arrow(self.context.get_right(), st.dec_cells[0].get_left(), self.theme.context)

@@ -45,6 +45,10 @@ def test_exact_plain_output_is_not_called_wrong():
     wrong = claims.check_words(words, "la zone verte".split())
     text = claims.long_sentence_narration(20, "plain", wrong, check, "French")
     assert "1 of the 'plain' model's 3 words is wrong" in text and "2 of the correct words are missing" in text
+    short = claims.check_words(words, words[:2])   # it stopped early: nothing wrong, nothing red
+    text = claims.long_sentence_narration(20, "plain", short, check, "German")
+    assert "wrong" not in text and "red" not in text
+    assert "the 'plain' model's 2 words are right, but 2 of the correct words are missing" in text
 
 
 def test_long_is_only_said_of_long_sentences():

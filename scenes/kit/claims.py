@@ -108,6 +108,9 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
                 f"no reference translation is known for it, so nothing is marked.")
     if plain.exact:
         first = f"The '{plain_name}' model still gets every word of it right."
+    elif not plain.wrong:   # nothing to mark red: the words it wrote are right, it stopped early
+        first = (f"Aligned with the correct {tgt_lang}, the '{plain_name}' model's {len(plain.ok)} words are right, "
+                 f"but {plain.missing} of the correct words {'is' if plain.missing == 1 else 'are'} missing.")
     else:
         first = (f"Aligned with the correct {tgt_lang}, {plain.wrong} of the '{plain_name}' model's "
                  f"{len(plain.ok)} words {'is' if plain.wrong == 1 else 'are'} wrong (red)"
