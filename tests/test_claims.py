@@ -49,6 +49,8 @@ def test_exact_plain_output_is_not_called_wrong():
     text = claims.long_sentence_narration(20, "plain", short, check, "German")
     assert "wrong" not in text and "red" not in text
     assert "the 'plain' model's 2 words are right, but 2 of the correct words are missing" in text
+    text = claims.long_sentence_narration(20, "plain", short, short, "German")
+    assert text.endswith("The attention model writes 2 right words and misses 2.")
 
 
 def test_long_is_only_said_of_long_sentences():

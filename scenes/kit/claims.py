@@ -119,6 +119,8 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
     if attention.exact:
         second = ("The attention model gets it right." if plain.exact else
                   "The attention model, which can look back at every word, gets the same sentence right.")
+    elif not attention.wrong:
+        second = f"The attention model writes {len(attention.ok)} right words and misses {attention.missing}."
     else:
         second = f"The attention model gets {attention.wrong} wrong" + (
             f" and misses {attention.missing}." if attention.missing else ".")
