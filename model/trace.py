@@ -266,6 +266,15 @@ def _file_references(path: Path, sha256: str) -> dict[str, tuple[str, ...]]:
     return table
 
 
+def file_sentences(model: str) -> list[str]:
+    """The source sentences of the pair file `model` was trained on (both splits), each as its tokens
+    joined by spaces; [] for the built-in grammar and for cards without stored references."""
+    refs = model_info(model).get("references") or {}
+    if refs.get("kind") != "file":
+        return []
+    return list(_file_references(MODELS_DIR / refs["file"], refs["sha256"]))
+
+
 def reference_of(tokens: list[str], model: str) -> tuple[str, ...] | None:
     """The correct translation of a tokenised sentence: for models trained on a pair file, the file's
     own translation when the sentence is in it (any split), else None; for the built-in grammar,

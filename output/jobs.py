@@ -1,15 +1,19 @@
 """A render job and the names of what it writes.
 
-Names are predictable and safe: `<scene>[--<sentence slug>][--<model>][--checkpoint-K][--light]
-[--transparent][--<format>].<ext>`, each part only when it differs from the default, so the
-article's example in the dark theme is simply `<scene>.mp4`. The format is named when it is not mp4,
+Names are predictable and safe: `<scene>[--<sentence slug>][--<model set>][--<model>][--checkpoint-K]
+[--light][--transparent][--<format>].<ext>`, each part only when it differs from the default, so the
+article's example in the dark theme is simply `<scene>.mp4`. A model set other than the shipped one
+is named by its folder and a hash of its weights (`my-models-1a2b3c4d`), so renders of two sets into
+one folder never overwrite each other. The format is named when it is not mp4,
 because every format also writes a poster, a manifest and subtitles that would otherwise collide.
 A sentence slug longer than 48 characters, or one that lost letters outside ascii, ends in a short
 hash of the sentence, so two long sentences never share a name.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
 import re
 import unicodedata
@@ -43,14 +47,52 @@ def slug(text: str, limit: int = 48) -> str:
     return "-".join(p for p in (plain[:limit - 9].rstrip("-"), digest) if p)
 
 
+SHIPPED_MODELS_DIR = (ROOT / "assets" / "models").resolve()
+
+
+def model_set_tag(models_dir: Path) -> str | None:
+    """None for the shipped models; else the folder's name (file-name-safe, at most 24 characters)
+    and 8 hex digits of a hash of its cards' weight digests: the same trained weights give the same
+    tag wherever the folder is, other weights in a folder of the same name another tag."""
+    folder = Path(models_dir).resolve()
+    if folder == SHIPPED_MODELS_DIR:
+        return None
+    cards = sorted(folder.glob("*.json"))
+    return _tag(folder, tuple((c.name, *_stat(c)) for c in cards))
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size
+
+
+@functools.lru_cache(maxsize=16)
+def _tag(folder: Path, cards: tuple) -> str:
+    """Cached on the cards' names, times and sizes, so a retrained set gets its new tag at once."""
+    digest = hashlib.sha256()
+    for name, *_ in cards:
+        raw = (folder / name).read_bytes()
+        try:
+            weights = json.loads(raw).get("sha256")
+        except (ValueError, AttributeError):
+            weights = None
+        digest.update(f"{name}\0{weights or hashlib.sha256(raw).hexdigest()}\n".encode())
+    base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", folder.name).encode("ascii", "ignore")
+                  .decode().lower()).strip("-")[:24].rstrip("-")
+    return f"{base or 'models'}-{digest.hexdigest()[:8]}"
+
+
 def stem(name: str, example: Example, *, story_model: str, models: tuple[str, ...],
          transparent: bool = False, fmt: str = "mp4") -> str:
-    """`name`, then the example's sentence/model/checkpoint/theme where they are not the defaults.
-    The model is named only where it changes the picture: it differs from the story's own and the
+    """`name`, then the example's sentence/model set/model/checkpoint/theme where they are not the
+    defaults. The model is named only where it changes the picture: it differs from the story's own and the
     scene (or film) can show it."""
     parts = [name]
     if example.sentence != DEFAULT_SENTENCE:
         parts.append(slug(example.sentence))
+    tag = model_set_tag(example.models_dir)
+    if tag:
+        parts.append(tag)
     if example.model and example.model != story_model and example.model in models:
         parts.append(example.model)
     if example.checkpoint is not None:

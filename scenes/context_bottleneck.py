@@ -66,6 +66,9 @@ class ContextBottleneck(ExplainerScene):
             outcome = f"Its real output: '{words}'."
         elif self.check.exact:
             outcome = f"Its real output, '{words}', is right: a short sentence still fits."
+        elif not self.check.wrong:   # it stopped early: nothing to mark red
+            outcome = (f"Its real output: '{words}'. Each word is right, but {self.check.missing} of the correct "
+                       f"{self.tgt_lang} words {'is' if self.check.missing == 1 else 'are'} missing.")
         else:
             outcome = (f"Its real output: '{words}'. Aligned with the correct {self.tgt_lang}, "
                        f"{claims.verdict(self.check)} (red).")

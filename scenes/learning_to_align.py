@@ -123,7 +123,7 @@ class LearningToAlign(ExplainerScene):
         kept = checkpoints(self.tr.model)
         story = []
         for k, info in enumerate(kept):
-            ev = info["evaluation"]
+            ev = {b: v for b, v in info["evaluation"].items() if v["n"]}   # lengths with no test sentence: not measured
             n = sum(v["n"] for v in ev.values())
             longest = list(ev)[-1]
             story.append(Checkpoint(

@@ -33,10 +33,11 @@ class Bucket:
 
 
 def buckets(card: dict) -> list[Bucket]:
-    """The stored evaluation of one model card, by length group."""
+    """The stored evaluation of one model card, by length group; a group with no test sentence (a
+    pair file without sentences of that length) was not measured and is left out."""
     evaluation = card["evaluation"]
     return [Bucket(lo, hi, 100 * evaluation[f"{lo}-{hi}"]["exact_match"], int(evaluation[f"{lo}-{hi}"]["n"]))
-            for lo, hi in LENGTH_BUCKETS if f"{lo}-{hi}" in evaluation]
+            for lo, hi in LENGTH_BUCKETS if evaluation.get(f"{lo}-{hi}", {}).get("n")]
 
 
 def shape(points: list[Bucket]) -> str:
@@ -48,12 +49,20 @@ def shape(points: list[Bucket]) -> str:
         return "falls"
     if values[-1] - values[0] >= FALL:
         return "rises"
+    steps = [b - a for a, b in zip(values, values[1:])]
+    if all(d <= 0 for d in steps):   # a smaller fall, but a fall all the same (two groups: 7% → 0%)
+        return "falls"
+    if all(d >= 0 for d in steps):
+        return "rises"
     return "varies"
 
 
 def describe(name: str, points: list[Bucket]) -> str:
     """One model's line of narration: its first and last group, and the shape, as measured."""
     first, last = points[0], points[-1]
+    if len(points) == 1:
+        return (f"The {name} model translates {first.exact:.0f}% of the {first.name}-word test sentences exactly; "
+                "no longer sentences were tested.")
     verdict = {"falls": "it falls as sentences grow", "flat": "it stays flat as sentences grow",
                "rises": "it rises as sentences grow", "varies": "it goes up and down with length"}[shape(points)]
     return (f"The {name} model translates {first.exact:.0f}% of the {first.name}-word sentences exactly and "
@@ -89,7 +98,9 @@ def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
     if max(gaps) <= 0:
         return "Here attention is no better than the plain model in any length group."
     first, last = gaps[0], gaps[-1]
-    if last - first >= FALL:
+    if len(gaps) == 1:
+        trend = f"{first:.0f} points on the {attention[0].name}-word sentences, the only length tested"
+    elif last - first >= FALL:
         trend = f"it grows from {first:.0f} points on the shortest sentences to {last:.0f} on the longest"
     elif first - last >= FALL:
         trend = f"it shrinks from {first:.0f} points on the shortest sentences to {last:.0f} on the longest"
@@ -179,8 +190,8 @@ class LengthCurve(ExplainerScene):
     def shade_gap(self) -> None:
         th = self.theme
         plain, attention = self.points["plain"], self.points["attention"]
-        better = any(a.exact > p.exact for p, a in zip(plain, attention))
-        self.beat("gap", gap_sentence(plain, attention) + (" That gap is why attention was needed." if better else ""))
+        clear = any(a.exact - p.exact > FLAT for p, a in zip(plain, attention))   # more than a few sentences
+        self.beat("gap", gap_sentence(plain, attention) + (" That gap is why attention was needed." if clear else ""))
         shades = VGroup()
         for g, (p, a) in enumerate(zip(plain, attention)):
             if a.exact <= p.exact:

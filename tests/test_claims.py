@@ -47,6 +47,12 @@ def test_exact_plain_output_is_not_called_wrong():
     wrong = claims.check_words(words, "la zone verte".split())
     text = claims.long_sentence_narration(20, "plain", wrong, check, "French")
     assert "1 of the 'plain' model's 3 words is wrong" in text and "2 of the correct words are missing" in text
+    short = claims.check_words(words, words[:2])   # it stopped early: nothing wrong, nothing red
+    text = claims.long_sentence_narration(20, "plain", short, check, "German")
+    assert "wrong" not in text and "red" not in text
+    assert "the 'plain' model's 2 words are right, but 2 of the correct words are missing" in text
+    text = claims.long_sentence_narration(20, "plain", short, short, "German")
+    assert text.endswith("The attention model writes 2 right words and misses 2.")
 
 
 def test_long_is_only_said_of_long_sentences():
@@ -71,6 +77,16 @@ def test_monotone_alignment_claims_no_reordering():
                                              "on the dashed diagonal.")
     text = claims.reorder_narration(al, MONOTONE.target_tokens, MONOTONE.source_tokens, "French", "English")
     assert "No word changes order" in text and "look most at" not in text
+    assert "the brightest cell moves right" in text
+
+
+def test_an_alignment_that_stalls_or_never_moves_is_said_as_it_is():
+    stalls = claims.alignment(np.array([[.8, .1, .1], [.1, .8, .1], [.1, .8, .1]]), 3)
+    text = claims.reorder_narration(stalls, ["a", "b", "c"], ["x", "y", "z"], "German", "English")
+    assert "the brightest cell stays or moves right" in text
+    still = claims.alignment(np.array([[.1, .1, .8]] * 3), 3)
+    assert claims.reorder_narration(still, ["a", "b", "c"], ["x", "y", "z"], "German", "English") == (
+        "Every German word looks most at the same English word, 'z', so these rows show no word order at all.")
 
 
 def test_a_one_word_output_claims_nothing_about_diagonals():

@@ -235,3 +235,74 @@ def test_case_folding_is_only_what_the_user_asks_for(own_models):
     shouting = dataclasses.replace(tr, reference_tokens=tuple(t.upper() for t in tr.output_words))
     assert shouting.exact is False                                      # as written by default
     assert dataclasses.replace(shouting, exact_ignores_case=True).exact is True
+
+
+def test_names_say_which_model_set_drew_them(own_models, tmp_path):
+    """Shipped and own renders into one --out never share a file; shipped names stay as they were."""
+    import re
+    import shutil
+
+    from output.film import Film
+    from output.jobs import SHIPPED_MODELS_DIR, RenderJob, model_set_tag
+    from scenes.catalog import BY_KEY, Example
+
+    def job(models_dir, **kwargs):
+        example = Example(sentence=trace_mod.DEFAULT_SENTENCE, models_dir=models_dir, **kwargs)
+        return RenderJob(scene=BY_KEY["rnn-relay"], example=example, out=tmp_path)
+
+    assert model_set_tag(SHIPPED_MODELS_DIR) is None
+    assert job(SHIPPED_MODELS_DIR).stem == "rnn-relay"
+    assert job(SHIPPED_MODELS_DIR, model="lstm", theme="light").stem == "rnn-relay--lstm--light"
+    tag = model_set_tag(own_models["models"])
+    assert re.fullmatch(r"models-[0-9a-f]{8}", tag)
+    assert job(own_models["models"]).stem == f"rnn-relay--{tag}"
+    assert job(own_models["models"], model="lstm").stem == f"rnn-relay--{tag}--lstm"
+    assert not set(job(own_models["models"]).outputs.values()) & set(job(SHIPPED_MODELS_DIR).outputs.values())
+    film = Film(example=Example(sentence="the cat", models_dir=own_models["models"]), out=tmp_path)
+    assert film.path.name == f"film--the-cat--{tag}.mp4"
+
+    copy = tmp_path / "Meine Modelle"   # the same weights elsewhere: the same weights' hash
+    shutil.copytree(own_models["models"], copy)
+    assert model_set_tag(copy) == "meine-modelle-" + tag.rsplit("-", 1)[1]
+    card = json.loads((copy / "plain.json").read_text(encoding="utf-8"))
+    card["sha256"] = "0" * 64   # retrained: other weights, another tag at once
+    (copy / "plain.json").write_text(json.dumps(card), encoding="utf-8")
+    retrained = model_set_tag(copy)
+    assert retrained.startswith("meine-modelle-") and retrained[-8:] != tag[-8:]
+
+
+def test_every_scene_speaks_of_the_pair_and_never_of_french(own_models, tmp_path):
+    """Every scene's narration and on-screen text for the German-like pair, through the scenes' own
+    code (tests/scene_text.py): the pair's language names, none of the built-in French (its name,
+    its words, its word-order facts), nothing about the shipped models."""
+    import re
+
+    from scenes.catalog import SCENES
+
+    env = {**os.environ, "ATTENTION_MODELS_DIR": str(own_models["models"]),
+           "ATTENTION_TRACE_CACHE": str(tmp_path / "traces"), "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "tests/scene_text.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    scenes = json.loads(run.stdout)
+    assert list(scenes) == [entry.key for entry in SCENES]
+    shipped = json.loads((ROOT / "assets" / "models" / "attention.json").read_text(encoding="utf-8"))["vocab"]
+    mine = own_models["cards"]["attention"]["vocab"]
+    french_words = set(shipped["target"]) - set(shipped["source"]) - set(mine["source"]) - set(mine["target"])
+    french_words -= {"<pad>", "<sos>", "<eos>", "<unk>"}
+    french_facts = re.compile(r"French|Fran[cç]ais|after the noun|mirror|different order|says last|gender|"
+                              r"elision|assets/models|european economic area", re.IGNORECASE)
+    other_languages = re.compile(r"\b(French|Spanish|Italian|Catalan|Portuguese|Dutch)\b")
+    said = []
+    for key, found in scenes.items():
+        assert found["beats"], key
+        for text in found["beats"] + found["texts"]:
+            assert not french_facts.search(text), (key, text)
+            assert not other_languages.search(text), (key, text)
+            assert not set(re.findall(r"[\w'’]+", text.lower())) & french_words, (key, text)
+            said.append(text)
+    everything = " ".join(said)
+    assert "German" in everything and "English" in everything   # the names given to --languages
+    bottleneck = " ".join(scenes["context-bottleneck"]["beats"])
+    longest = max(len(corpus.tokenise(en, "English")) for en, _ in own_models["pairs"])
+    # the long-sentence beat takes the file's longest sentence, not the 3-to-5-word default example
+    assert f"sentence ({longest} words)" in bottleneck or f"a sentence of {longest} words" in bottleneck

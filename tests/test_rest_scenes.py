@@ -93,6 +93,13 @@ def test_length_narration_follows_the_stored_evaluation():
     assert shape(flat) == "flat" and "flat" in describe("plain", flat) and "falls" not in describe("plain", flat)
     assert "flat" not in describe("attention", rising) and "falls" not in describe("attention", rising)
     assert "50%" in describe("plain", falling) and "0%" in describe("plain", falling)
+    # a pair file with sentences of up to 20 words: the empty groups are not measured, not 0%
+    short = buckets(card([0.07, 0.0, None, None], n=(29, 11, 0, 0)))
+    assert [b.name for b in short] == ["1–10", "11–20"] and shape(short) == "falls"
+    assert "up and down" not in describe("lstm", short)
+    one = buckets(card([0.5, None, None, None], n=(20, 0, 0, 0)))
+    assert describe("plain", one) == ("The plain model translates 50% of the 1–10-word test sentences exactly; "
+                                      "no longer sentences were tested.")
 
 
 def test_counts_are_only_claimed_when_true():
@@ -152,6 +159,9 @@ def test_the_gap_is_described_as_measured():
     assert "grows from 50 points" in gap_sentence(plain, buckets(card([1.0, 1.0, 1.0, 1.0])))
     assert "shrinks" in gap_sentence(plain, buckets(card([1.0, 0.6, 0.2, 0.05])))
     assert "no better" in gap_sentence(plain, buckets(card([0.4, 0.0, 0.0, 0.0])))
+    one = buckets(card([0.2, None, None, None], n=(20, 0, 0, 0)))
+    assert "30 points on the 1–10-word sentences, the only length tested" in gap_sentence(
+        one, buckets(card([0.5, None, None, None], n=(20, 0, 0, 0))))
 
 
 # --- no-order and the LSTM: the arithmetic behind the words ----------------------------------

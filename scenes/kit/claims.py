@@ -140,6 +140,9 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
                 f"no reference translation is known for it, so nothing is marked.")
     if plain.exact:
         first = f"The '{plain_name}' model still gets every word of it right."
+    elif not plain.wrong:   # nothing to mark red: the words it wrote are right, it stopped early
+        first = (f"Aligned with the correct {tgt_lang}, the '{plain_name}' model's {len(plain.ok)} words are right, "
+                 f"but {plain.missing} of the correct words {'is' if plain.missing == 1 else 'are'} missing.")
     else:
         first = (f"Aligned with the correct {tgt_lang}, {plain.wrong} of the '{plain_name}' model's "
                  f"{len(plain.ok)} words {'is' if plain.wrong == 1 else 'are'} wrong (red)"
@@ -148,6 +151,8 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
     if attention.exact:
         second = ("The attention model gets it right." if plain.exact else
                   "The attention model, which can look back at every word, gets the same sentence right.")
+    elif not attention.wrong:
+        second = f"The attention model writes {len(attention.ok)} right words and misses {attention.missing}."
     else:
         second = f"The attention model gets {attention.wrong} wrong" + (
             f" and misses {attention.missing}." if attention.missing else ".")
@@ -278,8 +283,12 @@ def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str
                       src_lang: str) -> str:
     if al.rows < 2:
         return ""
+    if len(set(al.best)) == 1:   # no order to see: every row looks at one word
+        return (f"Every {tgt_lang} word looks most at the same {src_lang} word, '{source[al.best[0]]}', "
+                "so these rows show no word order at all.")
     if not al.reordered:
-        return (f"No word changes order: row after row, the brightest cell moves right, so the {tgt_lang} "
+        moves = "moves right" if len(set(al.best)) == al.rows else "stays or moves right"
+        return (f"No word changes order: row after row, the brightest cell {moves}, so the {tgt_lang} "
                 "words follow the source order.")
     rows = list(al.reordered)
     their_sources = [source[al.best[i]] for i in rows]

@@ -21,7 +21,7 @@ from pathlib import Path
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
-from model.trace import DEFAULT_MODEL, Trace, TraceInputError, check_sentence, languages, trace
+from model.trace import DEFAULT_MODEL, Trace, TraceInputError, check_sentence, file_sentences, languages, trace
 from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, Example, SceneEntry
 from scenes.kit.mobjects import fit_width, label
 from scenes.kit.theme import use_theme
@@ -64,15 +64,25 @@ class ExplainerScene(Scene):
         return trace(sentence, model, checkpoint=checkpoint)
 
     def long_example(self, min_words: int) -> str:
-        """The user's sentence if it has at least `min_words`, else the built-in long example
-        (or, for a model trained on other phrases that lacks its words, the user's sentence)."""
+        """The user's sentence if it has at least `min_words`, else the built-in long example; for
+        models trained on a pair file, which lack its words, the longest sentence of that file no
+        longer than the built-in one (ties alphabetical), or the user's if none is longer."""
         if len(self.tr.source_tokens) >= min_words:
             return self.example.sentence
         try:
             check_sentence(LONG_EXAMPLE, self.tr.model)
+            return LONG_EXAMPLE
         except TraceInputError:
-            return self.example.sentence
-        return LONG_EXAMPLE
+            pass
+        limit, own = len(LONG_EXAMPLE.split()), len(self.tr.source_tokens)
+        for sentence in sorted(file_sentences(self.tr.model), key=lambda s: (-len(s.split()), s)):
+            if own < len(sentence.split()) <= limit:
+                try:
+                    check_sentence(sentence, self.tr.model)
+                    return sentence
+                except TraceInputError:   # a test sentence with a word training never saw
+                    continue
+        return self.example.sentence
 
     # --- layout checks (tests turn them on) -------------------------------------------------
     def play(self, *args, **kwargs) -> None:
