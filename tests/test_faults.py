@@ -150,6 +150,37 @@ def test_the_time_limit_follows_the_scene_and_the_quality(tiny):
     assert rendering.time_limit(RenderJob(scene=tiny, quality="low")) < low
 
 
+HUNG_CONVERTER = '''
+import subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "hung-converter-child"])
+time.sleep(300)
+'''
+
+
+def test_a_hung_slides_converter_is_ended_with_its_children(tmp_path, monkeypatch):
+    from output import slides
+
+    script = tmp_path / "hung_converter.py"
+    script.write_text(HUNG_CONVERTER, encoding="utf-8")
+    monkeypatch.setattr(slides, "CONVERTER", [sys.executable, str(script)])
+    monkeypatch.setenv(rendering.TIMEOUT_ENV, "3")
+    work = tmp_path / "work"
+    (work / "slides").mkdir(parents=True)
+    (work / "slides" / "FastSlides.json").write_text(json.dumps({"slides": [{"file": "a.mp4"}, {"file": "b.mp4"}]}))
+    job = RenderJob(scene=jobs_entry(), quality="low", out=tmp_path / "out")
+    started = time.monotonic()
+    with pytest.raises(RenderError, match="timeline: manim-slides convert took longer than 3 s"):
+        slides.convert(job, "FastSlides", "pdf", [], "x.slides.pdf", work, verbose=False)
+    assert time.monotonic() - started < 30
+    assert workers_of(str(script)) == [] and workers_of("hung-converter-child") == []
+
+
+def test_the_converters_time_limit_follows_the_slides_and_the_quality():
+    from output.slides import convert_limit
+
+    assert 60 < convert_limit(8, "low") < convert_limit(16, "low") < convert_limit(16, "high")
+
+
 # --- 3. caches that heal --------------------------------------------------------------------------
 def test_a_cache_slot_is_held_by_one_render_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(rendering, "MANIM_CACHE", tmp_path / "manim")
