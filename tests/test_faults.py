@@ -406,6 +406,48 @@ def test_a_folder_with_only_the_attention_model_renders_what_needs_only_it(model
     assert list(manifest["models"]) == ["attention"]
 
 
+def test_scenes_that_draw_missing_models_are_refused_before_manim_naming_both(models_copy, tmp_path):
+    shutil.copy(MODELS_DIR / "plain.json", models_copy)
+    shutil.copy(MODELS_DIR / "plain.safetensors", models_copy)  # attention (no checkpoints) and plain
+    env = {"ATTENTION_MODELS_DIR": str(models_copy), "ATTENTION_TRACE_CACHE": str(tmp_path / "traces")}
+    started = time.monotonic()
+    line = one_error_line(cli("render", "all", "--out", str(tmp_path / "o"), env=env), 2)
+    assert time.monotonic() - started < 60 and not (tmp_path / "o").exists()  # no Manim, no output folder
+    assert "the lstm model (lstm.json, lstm.safetensors), which lstm-cell-state, length-curve need" in line
+    assert "the attention model's training checkpoints" in line and "attention-weights, learning-to-align" in line
+    assert not any(key in line for key in ("rnn-relay", "no-order", "context-bottleneck", "timeline"))
+    line = one_error_line(cli("render", "length-curve", "--out", str(tmp_path / "o"), env=env), 2)
+    assert "lstm model" in line and "length-curve" in line and "plain model" not in line
+
+
+def test_the_catalog_declares_every_model_a_scene_draws(tmp_path):
+    from scenes import catalog, length_curve
+
+    assert set(length_curve.MODELS) <= set(catalog.BY_KEY["length-curve"].models_needed())
+    assert "attention" in catalog.BY_KEY["context-bottleneck"].models_needed("lstm")
+    card = json.loads((MODELS_DIR / "attention.json").read_text(encoding="utf-8"))
+    (tmp_path / "attention.json").write_text(json.dumps(card), encoding="utf-8")
+    (tmp_path / "attention.safetensors").write_bytes(b"")
+    needs = {entry.key: jobs.missing_models(entry, None, tmp_path) for entry in catalog.SCENES}
+    assert needs["length-curve"].keys() == {"the plain model", "the lstm model"}
+    assert needs["learning-to-align"] == {"the attention model's training checkpoints":
+                                          [c["file"] for c in card["checkpoints"] if not (tmp_path / c["file"]).exists()]}
+    assert needs["rnn-relay"] == {"the plain model": ["plain.json", "plain.safetensors"]}
+    assert [key for key, missing in needs.items() if not missing] == [
+        "where-attention-lives", "timeline", "context-window", "bahdanau-steps", "alignment-heatmap", "evolution",
+        "self-attention-teaser"]
+
+
+def test_a_batch_skips_the_scenes_a_model_set_cannot_draw(models_copy, tmp_path):
+    from output.batch import plan
+
+    the_plan = plan({"out": str(tmp_path / "o"), "render": [{"scenes": ["timeline", "length-curve"],
+                                                             "model_sets": [str(models_copy)]}]})
+    assert [job.render.scene.key for job in the_plan.jobs] == ["timeline"]
+    (skip,) = the_plan.skipped
+    assert skip["scene"] == "length-curve" and "lacks the plain model" in skip["reason"]
+
+
 def test_a_malformed_model_card_is_one_line(models_copy, tmp_path):
     (models_copy / "attention.json").write_text("{ not json", encoding="utf-8")
     line = one_error_line(cli("trace", "the cat", env={"ATTENTION_MODELS_DIR": str(models_copy)}), 2)
