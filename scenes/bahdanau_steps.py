@@ -8,7 +8,7 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, MathTex, ReplacementT
 
 from scenes.kit import claims
 from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fit_width, label,
-                        percent, pick_dims, slot_step)
+                        percent, pick_dims, slot_step, wrong_in_red)
 from scenes.kit.mobjects import WordFlow
 
 ROW_LABEL_X = -6.3
@@ -91,9 +91,11 @@ class BahdanauSteps(ExplainerScene):
         self.play(FadeIn(self.words, lag_ratio=0.05), run_time=1.0)
         for eq in (self.eq_score, self.eq_soft, self.eq_sum):  # the three, in the order the narration names them
             self.play(Indicate(eq, color=th.alpha, scale_factor=1.08), run_time=0.8)
-        self.french = WordFlow(tr.target_tokens, [th.target] * len(tr.target_tokens), width=4.0, font_size=22)
+        colors = wrong_in_red(tr.reference_tokens, tr.target_tokens, th.target)
+        self.french = WordFlow(tr.target_tokens, colors, width=4.0, font_size=22, max_lines=3)
         self.french.next_to([2.7, -1.75, 0], DOWN + RIGHT, buff=0)
-        self.add(label(f"{self.tgt_lang} so far", 18, th.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
+        marked = " (red: wrong)" if th.wrong in colors else ""
+        self.add(label(f"{self.tgt_lang} so far{marked}", 18, th.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
                  .set_x(2.7, direction=LEFT))
 
     def inputs(self, i: int) -> None:
@@ -166,19 +168,24 @@ class BahdanauSteps(ExplainerScene):
         self.append_word(i, run_time=1.2)
 
     def append_word(self, i: int, run_time: float) -> None:
+        """Word i rises into the sentence; past the words there is room for, "… +N words" appears once."""
+        shown = self.french.words
+        if i > len(shown):
+            return self.wait(run_time)
         rising = self.probs[0][0].copy()
-        self.play(Transform(rising, self.french[i]), run_time=run_time)
+        self.play(Transform(rising, shown[i] if i < len(shown) else self.french.more), run_time=run_time)
         self.remove(rising)
-        self.add(self.french[i])
+        self.add(shown[i] if i < len(shown) else self.french.more)
 
     def remaining_steps(self) -> None:
         tr, th = self.tr, self.theme
         steps = len(tr.target_tokens)
         if steps <= 1:
             return
+        until = ("until the model writes the end-of-sentence token." if tr.finished else
+                 f"until decoding stops at its cap of {steps} words: this model never writes the end-of-sentence token.")
         self.beat("all-steps", "The same three equations run again for every word of the output: a new s_{i-1}, "
-                               "new scores, fresh weights, a new context, until the model writes the "
-                               "end-of-sentence token.")
+                               f"new scores, fresh weights, a new context, {until}")
         for i in range(1, steps):
             part = STEP_SECONDS / 4
             new_s = self.state(self.prev_state(i), self.dec_dims, th.decoder).move_to(self.s_col)

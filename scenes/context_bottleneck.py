@@ -109,8 +109,10 @@ class ContextBottleneck(ExplainerScene):
         attention = self.trace_of(sentence, "attention")
         reference = list(plain.reference_tokens or ())
         checks = [claims.check_words(reference, tr.output_words) if reference else None for tr in (plain, attention)]
+        final = attention.training_step is None  # else --checkpoint K: that checkpoint's weights, said so
+        attention_name = "the attention model" if final else self.weights_name(attention)
         self.beat("long", claims.long_sentence_narration(len(plain.source_tokens), plain.model, checks[0], checks[1],
-                                                         self.tgt_lang))
+                                                         self.tgt_lang, attention_name=attention_name))
         everything = VGroup(self.picture, self.context, self.context_name, self.decoder, self.pull)
         self.play(FadeOut(everything), run_time=0.8)
         width = 12.4
@@ -121,13 +123,14 @@ class ContextBottleneck(ExplainerScene):
             blocks.add(VGroup(label(f"correct {self.tgt_lang}", 20, self.theme.muted),
                               WordFlow(reference, [self.theme.target] * len(reference), width, 22)))
         for tr, check, name in zip((plain, attention), checks,
-                                   (f"'{plain.model}' model (no attention)", "'attention' model")):
+                                   (f"'{plain.model}' model (no attention)",
+                                    "'attention' model" if final else attention_name.removeprefix("the "))):
             words = list(tr.output_words)
             ok = check.ok if check else (True,) * len(words)
             colors = [self.theme.right if good else self.theme.wrong for good in ok]
             verdict = claims.verdict(check)
             blocks.add(VGroup(label(f"{name}{': ' + verdict if verdict else ''}", 20, self.theme.muted),
-                              WordFlow(words, colors, width, 22)))
+                              WordFlow(words, colors, width, 22, max_lines=4)))
         for block in blocks:
             block[1].next_to(block[0], DOWN, buff=0.1, aligned_edge=LEFT)
         blocks.arrange(DOWN, buff=0.3, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.35)
@@ -135,8 +138,10 @@ class ContextBottleneck(ExplainerScene):
         if blocks.height > 6.3:
             blocks.scale_to_fit_height(6.3).next_to(self.title_mob, DOWN, buff=0.3)
         marks = f"; green = in the correct {self.tgt_lang} (aligned), red = not" if reference else ""
-        new_note = self.footnote(f"real outputs of the trained '{plain.model}' ({plain.sha256[:8]}) and "
-                                 f"'attention' ({attention.sha256[:8]}) models{marks}")
+        models = (f"the trained '{plain.model}' ({plain.sha256[:8]}) and 'attention' ({attention.sha256[:8]}) models"
+                  if final else f"the trained '{plain.model}' model ({plain.sha256[:8]}) and of {attention_name} "
+                                f"({attention.sha256[:8]})")
+        new_note = self.footnote(f"real outputs of {models}{marks}")
         self.play(FadeIn(blocks[0]), Transform(self.note, new_note), run_time=1.0)
         for block in blocks[1:]:
             self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03), run_time=1.5)

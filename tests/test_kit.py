@@ -113,3 +113,19 @@ def test_alpha_fan_can_keep_the_smallest_weights_visible():
     assert fan.lines[0].get_stroke_width() >= 2.0 and fan.lines[0].get_stroke_opacity() >= 0.45
     assert fan.lines[1].get_stroke_width() > fan.lines[0].get_stroke_width()
     assert [t.text for t in fan.labels] == ["<1%", ">99%"]  # rounding never claims all of it
+
+
+def test_a_word_flow_past_its_lines_ends_in_a_count_of_the_words_left_out():
+    from scenes.kit import WordFlow, wrong_in_red
+
+    words = ["banque", "ville", "longues", "européennes"] * 12
+    whole = WordFlow(words, width=4.0, font_size=22)
+    flow = WordFlow(words, width=4.0, font_size=22, max_lines=3)
+    assert whole.more is None and whole.hidden == 0 and len(whole) == len(words)
+    assert len(flow.words) + flow.hidden == len(words) and flow.hidden > 0
+    assert flow.more.text.startswith(f"…+{flow.hidden}words") and flow.more in flow.submobjects
+    assert flow.height < whole.height / 3 and flow.width <= 4.0 + 1e-6
+    assert WordFlow(words[:3], width=4.0, font_size=22, max_lines=3).more is None
+    th = current()
+    assert wrong_in_red(["le", "chat"], ["le", "banque", "<eos>"], th.target) == [th.target, th.wrong, th.target]
+    assert wrong_in_red(None, ["banque"], th.target) == [th.target]
