@@ -32,6 +32,10 @@ class RenderError(RuntimeError):
     """A render that failed; the message names the scene."""
 
 
+class OutFolderError(ValueError):
+    """An output folder that cannot be written: bad input, refused before anything renders."""
+
+
 def slug(text: str, limit: int = 48) -> str:
     """A file-name-safe form of a sentence: ascii letters, digits and dashes only, at most `limit`
     characters; cut or lossy slugs end in 8 hex digits of the sentence's hash."""

@@ -487,22 +487,23 @@ def test_a_folder_named_like_an_output_file_is_one_line(tmp_path):
 
 
 def test_an_unexpected_error_is_one_line_and_a_traceback_with_verbose(monkeypatch, capsys):
-    import render as cli_module
+    from cli import commands
+    from render import main
 
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # main() would install its handlers here
 
     def broken(*args, **kwargs):
         raise RuntimeError("something odd")
 
-    monkeypatch.setattr(cli_module, "run_trace", broken)
+    monkeypatch.setattr(commands, "run_trace", broken)
     with pytest.raises(SystemExit) as exit_info:
-        cli_module.main(["trace", "the cat"])
+        main(["trace", "the cat"])
     assert exit_info.value.code == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: RuntimeError: something odd (run again with --verbose for the traceback)"]
-    monkeypatch.setattr(cli_module, "prepare", broken)
+    monkeypatch.setattr(commands, "prepare", broken)
     with pytest.raises(RuntimeError):
-        cli_module.main(["render", "timeline", "--verbose"])
+        main(["render", "timeline", "--verbose"])
 
 
 @pytest.mark.parametrize("args, message", [
