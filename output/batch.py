@@ -45,7 +45,8 @@ from pathlib import Path
 from model.files import atomic_write_bytes, atomic_write_text
 from model.trace import DEFAULT_SENTENCE, MODEL_NAMES, MODELS_DIR, TraceInputError, check_sentence
 from output import worker
-from output.jobs import FORMATS, QUALITIES, ROOT, TRANSPARENT_FORMATS, RenderError, RenderJob, slug
+from output.jobs import (FORMATS, QUALITIES, ROOT, TRANSPARENT_FORMATS, RenderError, RenderJob, describe_missing,
+                         missing_models, slug)
 from scenes.catalog import BY_KEY, SCENES, THEME_NAMES, Example, SceneEntry
 
 MANIFEST = "batch.json"
@@ -214,7 +215,10 @@ def _check_choices(where: str, axis: str, values: list, choices: tuple) -> None:
 def _refusal(entry: SceneEntry, sentence: str, model: str | None, models_dir: Path) -> str | None:
     """Why `entry` cannot draw this sentence (None if it can). Words the model does not know are an
     error of the jobs file; a sentence too long for one scene's layout skips that combination only.
-    Another model set's vocabulary is checked when its render runs (this process reads one set)."""
+    A model set that lacks a model (or checkpoints) the scene draws skips it too. Another model set's
+    vocabulary is checked when its render runs (this process reads one set)."""
+    if missing := missing_models(entry, model, models_dir):
+        return f"the model set lacks {describe_missing(missing)}"
     if models_dir != MODELS_DIR:
         return None
     try:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import corpus
-from model.trace import DEFAULT_SENTENCE, TraceInputError, check_sentence, model_info, trace
+from model.trace import DEFAULT_SENTENCE, MODELS_DIR, TraceInputError, check_sentence, model_info, trace
 from scenes.catalog import Example, SceneEntry, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,10 @@ TRANSPARENT_FORMATS = ("webm", "mov", "png")
 
 class RenderError(RuntimeError):
     """A render that failed; the message names the scene."""
+
+
+class OutFolderError(ValueError):
+    """An output folder that cannot be written: bad input, refused before anything renders."""
 
 
 def slug(text: str, limit: int = 48) -> str:
@@ -144,11 +148,63 @@ def select_scenes(keys) -> list[SceneEntry]:
 def check(entries: list[SceneEntry], example: Example) -> None:
     """Refuse up front, with one clear TraceInputError, an example that some scene cannot draw;
     computes (and caches) the traces the scenes will read."""
+    check_models(entries, example.model)
     for entry in entries:
         entry.check(example.sentence, example.model)
     for model in sorted({entry.model_for(example.model) for entry in entries}):
         check_known(example.sentence, model)
         example.trace(model)
+
+
+def missing_models(entry: SceneEntry, requested: str | None = None, folder: Path = MODELS_DIR) -> dict[str, list[str]]:
+    """What `entry` would read that the models `folder` lacks: {"the plain model": [its absent files]}
+    for each model it draws (card and weights), and the shown model's training checkpoints if it
+    draws them."""
+    missing = {}
+    for model in entry.models_needed(requested):
+        absent = [name for name in (f"{model}.json", f"{model}.safetensors") if not (folder / name).exists()]
+        if absent:
+            missing[f"the {model} model"] = absent
+    shown = entry.model_for(requested)
+    if entry.reads_checkpoints and f"the {shown} model" not in missing:
+        absent = [c["file"] for c in _listed_checkpoints(folder / f"{shown}.json") if not (folder / c["file"]).exists()]
+        if absent:
+            missing[f"the {shown} model's training checkpoints"] = absent
+    return missing
+
+
+def _listed_checkpoints(card: Path) -> list[dict]:
+    try:
+        kept = json.loads(card.read_text(encoding="utf-8")).get("checkpoints", [])
+    except (OSError, ValueError, AttributeError):
+        return []  # an unreadable card is refused where it is read, with its own message
+    return [c for c in kept if isinstance(c, dict) and isinstance(c.get("file"), str)]
+
+
+def check_models(entries: list[SceneEntry], requested: str | None = None, folder: Path = MODELS_DIR) -> None:
+    """Refuse scenes that would read a model or training checkpoints the models `folder` lacks, with
+    one TraceInputError naming what is missing and which scenes need it (before Manim starts)."""
+    needed_by: dict[str, list[str]] = {}  # what is missing → the scenes that need it
+    files: dict[str, list[str]] = {}
+    for entry in entries:
+        for what, absent in missing_models(entry, requested, folder).items():
+            files[what] = absent
+            needed_by.setdefault(what, []).append(entry.key)
+    if needed_by:
+        raise TraceInputError(f"the models folder {folder} lacks {describe_missing(files, needed_by)}; train what "
+                              f"is missing (python -m model.train --model NAME) or leave those scenes out")
+
+
+def describe_missing(files: dict[str, list[str]], needed_by: dict[str, list[str]] | None = None) -> str:
+    """"the plain model (plain.json, plain.safetensors), which length-curve needs; and ..."."""
+    def some(names: list[str], most: int = 2) -> str:
+        return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+    def who(what: str) -> str:
+        scenes = (needed_by or {}).get(what)
+        return f", which {', '.join(scenes)} need{'s' if len(scenes) == 1 else ''}" if scenes else ""
+
+    return "; and ".join(f"{what} ({some(absent)}){who(what)}" for what, absent in files.items())
 
 
 def check_known(sentence: str, model: str) -> None:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from output import worker
-from output.jobs import QUALITIES, ROOT, RenderError, RenderJob
+from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_models
 from output.rendering import MANIM_CACHE, work_dir
 from scenes.catalog import Example
 
@@ -302,7 +302,8 @@ def show(job: RenderJob, *, poster_only: bool = False, open_files: bool = False)
     from model.trace import TraceInputError
 
     try:
-        job.scene.check(job.example.sentence, job.example.model)  # bad input, refused before rendering
+        check_models([job.scene], job.example.model)  # bad input, refused before rendering
+        job.scene.check(job.example.sentence, job.example.model)
         for event in preview(job, poster_only=poster_only):
             if event["event"] == "error":
                 click.echo(f"error: {event['message']}", err=True)

@@ -31,7 +31,8 @@ from model.files import atomic_write_text
 from model.trace import MODEL_NAMES, MODELS_DIR, model_info
 from output import voice, worker
 from output.cache import cache_key, cached_manifest, file_check, tool_versions
-from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_out_dir
+from output.jobs import QUALITIES, ROOT, OutFolderError, RenderError, RenderJob, check, check_out_dir
+from scenes.catalog import Example, SceneEntry
 
 WORK_DIR = ".work"
 SILENT_FORMATS = ("png", "gif")  # no sound track: a voice would change nothing
@@ -217,10 +218,23 @@ def clean_stale(out: Path, max_age: float = 60.0) -> list[Path]:
 
 
 def prepare_out(out: Path) -> None:
-    """Before a command writes into `out`: create it and prove it writable (OSError), and remove what
-    dead runs left there."""
-    check_out_dir(out)
+    """Before a command writes into `out`: create it and prove it writable (OutFolderError), and
+    remove what dead runs left there."""
+    try:
+        check_out_dir(out)
+    except OSError as err:
+        raise OutFolderError(f"cannot write to the output folder '{out}': {err.strerror or err}") from None
     clean_stale(out)
+
+
+def prepare(out: Path, entries: list[SceneEntry] | tuple[SceneEntry, ...], example: Example,
+            voice_name: str | None = None) -> None:
+    """Before render, slides, film or script: refuse, as bad input, an example some scene cannot draw
+    (TraceInputError), a voice that cannot speak (VoiceError) and an `out` that cannot be written
+    (OutFolderError); the traces the scenes will read are computed and cached on the way."""
+    voice.check(voice_name)
+    check(entries, example)
+    prepare_out(out)
 
 
 def _alive(pid: int) -> bool:

@@ -26,15 +26,22 @@ from pathlib import Path
 
 from output import voice, worker
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob
-from output.rendering import played_beats, work_dir
+from output.rendering import played_beats, time_limit, work_dir
 
 SLIDE_FORMATS = ("html", "pptx", "pdf")
 REVEAL_DIR = ROOT / "vendor" / "reveal.js"  # written by tools/fetch_revealjs.sh (make setup)
+# The time limit of `manim-slides convert`: a minute to start, plus this many seconds per slide.
+# Measured on 2 cores at 480p15: about 1 s for a whole scene of 8-12 slides, any format; the
+# limits leave 30x and more for a loaded machine, bigger clips and a long sentence.
+CONVERT_SECONDS_PER_SLIDE = {"low": 3, "medium": 6, "high": 10, "4k": 25}
 
 
 def _tool(name: str) -> str:
     local = Path(sys.executable).parent / name
     return str(local) if local.exists() else name
+
+
+CONVERTER = [_tool("manim-slides"), "convert"]  # the tests point it at a converter that hangs
 
 
 def make_slides(job: RenderJob, to: str = "html", verbose: bool = False) -> dict:
@@ -59,7 +66,7 @@ def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> dict:
         example = dataclasses.replace(example, voice=folder)
     flag, folder_name = QUALITIES[job.quality]
     worker.run(example, ["render", f"-q{flag}", "--disable_caching", "--media_dir", str(work / "media"),
-                         "slides_scene.py", cls], what=job.scene.key, cwd=work, verbose=verbose)
+                         "slides_scene.py", cls], what=job.scene.key, cwd=work, verbose=verbose, limit=time_limit(job))
     if job.voice is not None:
         movie = work / "media" / "videos" / "slides_scene" / folder_name / f"{cls}.mp4"
         voice.add_audio_to_slides(movie, slide_clips(work, cls))
@@ -71,8 +78,7 @@ def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> dict:
         options = [f"-cassets_dir={assets}", f"-ccdn_url={assets}/reveal.js", f"-ctitle={job.scene.title}",
                    f"-creveal_version={reveal_version()}",
                    f"-creveal_theme={'white' if job.example.theme == 'light' else 'black'}"]
-    worker.run_tool([_tool("manim-slides"), "convert", "--folder", "slides", "--to", to, *options, cls, name],
-                    job.example, what=job.scene.key, tool="manim-slides convert", cwd=work, verbose=verbose)
+    convert(job, cls, to, options, name, work, verbose)
     if to == "html":
         offline_page(work / name, work / assets, speaks=job.voice is not None)
         final_assets = job.out / assets
@@ -81,6 +87,21 @@ def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> dict:
         os.replace(work / assets, final_assets)
     os.replace(work / name, job.out / name)
     return {**made, "file": job.out / name}
+
+
+def convert(job: RenderJob, cls: str, to: str, options: list[str], name: str, work: Path, verbose: bool) -> None:
+    """`manim-slides convert` the slides of `cls` in `work` to `work/name`, ended with its children
+    (RenderError) when it passes its time limit."""
+    count = len(slide_clips(work, cls))
+    limit = worker.override_limit() or convert_limit(count, job.quality)
+    worker.run_tool([*CONVERTER, "--folder", "slides", "--to", to, *options, cls, name], job.example,
+                    what=job.scene.key, tool="manim-slides convert", cwd=work, verbose=verbose, limit=limit,
+                    limit_reason=f"for {count} slides at this quality")
+
+
+def convert_limit(slides: int, quality: str) -> float:
+    """Seconds `manim-slides convert` may take for `slides` slides at `quality`."""
+    return 60.0 + slides * CONVERT_SECONDS_PER_SLIDE.get(quality, 25)
 
 
 def slide_clips(work: Path, cls: str) -> list[Path]:

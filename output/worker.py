@@ -58,8 +58,10 @@ def run(example: Example, args: list[str], *, what: str, cwd: Path = ROOT, verbo
 
 
 def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Path = ROOT,
-             verbose: bool = False, limit: float | None = None) -> None:
-    """Run a command with the worker's environment (Manim through `run`, or manim-slides' converter)."""
+             verbose: bool = False, limit: float = DEFAULT_LIMIT,
+             limit_reason: str = "for this scene at this quality") -> None:
+    """Run a command with the worker's environment (Manim through `run`, or manim-slides' converter);
+    past `limit` seconds it and its children are ended (RenderError)."""
     if _stopping.is_set():
         raise RenderError(f"{what}: not started, the command was interrupted")
     proc = subprocess.Popen(cmd, cwd=cwd, env=environment(example), text=True, errors="replace",

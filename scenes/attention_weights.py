@@ -9,7 +9,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, F
                    Rectangle, ReplacementTransform, Transform, VGroup)
 
 from model.trace import Trace, checkpoints
-from scenes.kit import AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fade_replace, fit_width, label, percent
+from scenes.kit import (AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fade_replace, fit_width, label,
+                        percent, wrong_in_red)
 from scenes.kit import claims
 from scenes.kit.stage import DIM, CoreStage
 
@@ -104,7 +105,8 @@ class AttentionWeights(ExplainerScene):
         st, tr = self.stage, self.tr
         picture = st.relay_end()
         picture.remove(st.rule_mob, st.box)
-        st.build_decoder()
+        self.colors = wrong_in_red(tr.reference_tokens, tr.target_tokens, self.theme.target)
+        st.build_decoder(colors=self.colors)
         self.start = st.parked(StateColumn(tr.context, tr.state_range, st.dims, cell=0.22, show_hidden_count=False))
         self.start_name = MathTex(r"s_0", font_size=28, color=self.theme.decoder).next_to(self.start, UP, buff=0.08)
         self.start_arrow = st.arrow(self.start.get_right(), st.dec_cells[0].get_left(), self.theme.decoder)
@@ -231,6 +233,8 @@ class AttentionWeights(ExplainerScene):
         st, tr, i = self.stage, self.tr, self.step
         word = tr.target_tokens[i]
         shown = "the end of the sentence" if word == "<eos>" else f"'{word}'"
+        if self.colors[i] == self.theme.wrong:
+            shown += ", a wrong word (red)"
         self.beat("word", f"From c_{i + 1} and its own state the decoder ranks every {self.tgt_lang} word. These are "
                           f"the model's real top {len(tr.top_tokens[i])}; it writes {shown}.")
         bars = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=1.8, bar_height=0.2, font_size=17)

@@ -8,7 +8,7 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeTransform, Indicate, MathTe
 
 from scenes.kit import claims
 from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fade_replace, fit_width,
-                        label, percent, pick_dims, slot_step)
+                        label, percent, pick_dims, slot_step, wrong_in_red)
 from scenes.kit.mobjects import WordFlow
 
 ROW_LABEL_X = -6.3
@@ -91,9 +91,11 @@ class BahdanauSteps(ExplainerScene):
         self.play(FadeIn(self.words, lag_ratio=0.05), run_time=1.0)
         for eq in (self.eq_score, self.eq_soft, self.eq_sum):  # the three, in the order the narration names them
             self.play(Indicate(eq, color=th.alpha, scale_factor=1.08), run_time=0.8)
-        self.french = WordFlow(tr.target_tokens, [th.target] * len(tr.target_tokens), width=4.0, font_size=22)
+        colors = wrong_in_red(tr.reference_tokens, tr.target_tokens, th.target)
+        self.french = WordFlow(tr.target_tokens, colors, width=4.0, font_size=22, max_lines=3)
         self.french.next_to([2.7, -1.75, 0], DOWN + RIGHT, buff=0)
-        self.add(label(f"{self.tgt_lang} so far", 18, th.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
+        marked = " (red: wrong)" if th.wrong in colors else ""
+        self.add(label(f"{self.tgt_lang} so far{marked}", 18, th.muted).next_to(self.french, UP, buff=0.15, aligned_edge=LEFT)
                  .set_x(2.7, direction=LEFT))
 
     def inputs(self, i: int) -> None:
@@ -175,9 +177,12 @@ class BahdanauSteps(ExplainerScene):
     def append_word(self, i: int, run_time: float) -> None:
         """The chosen candidate flies to its place in the sentence: first to the line under its place
         (still empty: words are written in order), so it never crosses the words already written,
-        then up into it. It moves and grows as a whole; its
-        letters are never morphed."""
-        target = self.french[i]
+        then up into it. It moves and grows as a whole; its letters are never morphed. Past the words
+        there is room for, "… +N words" appears once."""
+        shown = self.french.words
+        if i > len(shown):
+            return self.wait(run_time)
+        target = shown[i] if i < len(shown) else self.french.more
         rising = self.probs[0][0].copy()
         under = target.get_center() + 0.5 * DOWN
         self.play(rising.animate.scale(target.height / rising.height).move_to(under), run_time=0.6 * run_time)
@@ -197,9 +202,10 @@ class BahdanauSteps(ExplainerScene):
         steps = len(tr.target_tokens)
         if steps <= 1:
             return
+        until = ("until the model writes the end-of-sentence token." if tr.finished else
+                 f"until decoding stops at its cap of {steps} words: this model never writes the end-of-sentence token.")
         self.beat("all-steps", "The same three equations run again for every word of the output: a new s_{i-1}, "
-                               "new scores, fresh weights, a new context, until the model writes the "
-                               "end-of-sentence token.")
+                               f"new scores, fresh weights, a new context, {until}")
         for i in range(1, steps):
             part = STEP_SECONDS / 4
             new_s = self.state(self.prev_state(i), self.dec_dims, th.decoder).move_to(self.s_col)

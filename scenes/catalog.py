@@ -2,7 +2,9 @@
 
 `SCENES` is the one list that the CLI, `make video`, the film and the tests read. Each entry also
 holds what the CLI must know without importing Manim (fast start, fast cache checks): the model the
-scene's story needs, the models it can show instead, and the longest sentence its layout holds.
+scene's story needs, the models it can show instead, the other models and training checkpoints it
+draws (so a models folder that lacks them is refused before Manim starts), and the longest sentence
+its layout holds.
 Scene classes pick these up from here (ExplainerScene does it).
 
 `Example` is "what to draw": sentence, model set, model, checkpoint, theme, and the voice (a
@@ -92,6 +94,8 @@ class SceneEntry:
     models: tuple[str, ...]  # variants it can show instead (--model)
     max_tokens: int          # the longest sentence its layout holds
     typical_seconds: int     # duration with the article's example
+    draws: tuple[str, ...] = ()  # models it draws whichever one it shows (their cards and weights)
+    reads_checkpoints: bool = False  # it draws the shown model's training checkpoints too
     file: Path | None = None  # where the module lives, if not in scenes/ (a user's or a test's scene)
 
     @property
@@ -100,6 +104,10 @@ class SceneEntry:
 
     def model_for(self, requested: str | None) -> str:
         return requested if requested in self.models else self.model
+
+    def models_needed(self, requested: str | None = None) -> tuple[str, ...]:
+        """Every model this scene reads when `requested` is asked for: the one it shows, then `draws`."""
+        return tuple(dict.fromkeys((self.model_for(requested), *self.draws)))
 
     def check(self, sentence: str, requested_model: str | None = None) -> list[str]:
         """The sentence's tokens, or TraceInputError if the model or this scene's layout cannot take it."""
@@ -130,7 +138,8 @@ SCENES = (
     SceneEntry(key="context-bottleneck", module="context_bottleneck", cls="ContextBottleneck",
                title="The context bottleneck", figure="6",
                summary="every state squeezed into one context vector; early words' pull measured; a long sentence fails",
-               model="plain", models=("plain", "lstm"), max_tokens=16, typical_seconds=47),
+               model="plain", models=("plain", "lstm"), max_tokens=16, typical_seconds=47,
+               draws=("attention",)),
     SceneEntry(key="lstm-cell-state", module="lstm_cell_state", cls="LSTMCellState",
                title="LSTMs: a second memory", figure="7",
                summary="the cell-state highway and the forget/input/output gates of the real lstm model; long sentences dilute",
@@ -142,7 +151,8 @@ SCENES = (
     SceneEntry(key="attention-weights", module="attention_weights", cls="AttentionWeights",
                title="Attention weights", figure="9-11",
                summary="the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i",
-               model="attention", models=("attention",), max_tokens=14, typical_seconds=57),
+               model="attention", models=("attention",), max_tokens=14, typical_seconds=57,
+               reads_checkpoints=True),
     SceneEntry(key="bahdanau-steps", module="bahdanau_steps", cls="BahdanauSteps",
                title="Bahdanau attention step by step", figure="13",
                summary="the three equations with the real numbers of each decoding step",
@@ -154,11 +164,13 @@ SCENES = (
     SceneEntry(key="learning-to-align", module="learning_to_align", cls="LearningToAlign",
                title="Learning to align", figure="-",
                summary="the example's alpha over training checkpoints: spread at the start, aligned at the end",
-               model="attention", models=("attention",), max_tokens=10, typical_seconds=55),
+               model="attention", models=("attention",), max_tokens=10, typical_seconds=55,
+               reads_checkpoints=True),
     SceneEntry(key="length-curve", module="length_curve", cls="LengthCurve",
                title="Accuracy by sentence length", figure="paper 2",
                summary="exact match by source length for plain, lstm and attention, from the stored evaluation",
-               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=51),
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=51,
+               draws=("plain", "lstm", "attention")),
     SceneEntry(key="evolution", module="story", cls="Evolution",
                title="From Bahdanau to Transformers and GPT", figure="16",
                summary="attention + RNN (2014), attention without RNN (2017), decoder only (2018)",

@@ -120,25 +120,30 @@ class ContextBottleneck(ExplainerScene):
         attention = self.trace_of(sentence, "attention")
         reference = list(plain.reference_tokens or ())
         checks = [claims.check_words(reference, tr.output_words) if reference else None for tr in (plain, attention)]
+        final = attention.training_step is None  # else --checkpoint K: that checkpoint's weights, said so
+        attention_name = "the attention model" if final else self.weights_name(attention)
         self.beat("long", claims.long_sentence_narration(len(plain.source_tokens), plain.model, checks[0], checks[1],
-                                                         self.tgt_lang))
+                                                         self.tgt_lang, attention_name=attention_name))
         everything = VGroup(self.picture, self.context, self.context_name, self.decoder, self.pull)
         self.play(FadeOut(everything), run_time=0.8)
         width, th = 12.4, self.theme
         source = self.text_block(self.src_lang, plain.source_tokens, th.source, width)
         correct = self.text_block(f"correct {self.tgt_lang}", reference, th.target, width) if reference else None
         outputs = [self.text_block(f"{name}{': ' + claims.verdict(check) if check else ''}", tr.output_words,
-                                   th.text if check else th.target, width)
+                                   th.text if check else th.target, width, max_lines=4)
                    for tr, check, name in zip((plain, attention), checks,
-                                              (f"'{plain.model}' model (no attention)", "'attention' model"))]
+                                              (f"'{plain.model}' model (no attention)",
+                                               "'attention' model" if final else attention_name.removeprefix("the ")))]
         legend = self.colour_legend(with_underlines=True) if reference else None  # beside the words it explains
         blocks = VGroup(*[b for b in (source, correct, outputs[0], legend, outputs[1]) if b is not None])
         blocks.arrange(DOWN, buff=0.3, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.35)
         blocks.set_x(0)
         if blocks.height > 6.3:
             blocks.scale_to_fit_height(6.3).next_to(self.title_mob, DOWN, buff=0.3)
-        note = self.footnote(f"real outputs of the trained '{plain.model}' ({plain.sha256[:8]}) and "
-                             f"'attention' ({attention.sha256[:8]}) models")
+        models = (f"the trained '{plain.model}' ({plain.sha256[:8]}) and 'attention' ({attention.sha256[:8]}) models"
+                  if final else f"the trained '{plain.model}' model ({plain.sha256[:8]}) and of {attention_name} "
+                                f"({attention.sha256[:8]})")
+        note = self.footnote(f"real outputs of {models}")
         self.play(FadeIn(source), Transform(self.note, note), run_time=1.0)
         if correct is None:
             for block in outputs:
@@ -164,9 +169,9 @@ class ContextBottleneck(ExplainerScene):
                 "red: it has none")
         return fit_width(label(text, 17, self.theme.muted), 12.4)
 
-    def text_block(self, name: str, words, color: str, width: float) -> VGroup:
-        """A muted caption and, under it, the words wrapped at `width`."""
-        flow = WordFlow(list(words), [color] * len(words), width, 22)
+    def text_block(self, name: str, words, color: str, width: float, max_lines: int | None = None) -> VGroup:
+        """A muted caption and, under it, the words wrapped at `width` (at most `max_lines` lines)."""
+        flow = WordFlow(list(words), [color] * len(words), width, 22, max_lines=max_lines)
         block = VGroup(label(name, 20, self.theme.muted), flow)
         flow.next_to(block[0], DOWN, buff=0.1, aligned_edge=LEFT)
         return block
@@ -177,7 +182,7 @@ class ContextBottleneck(ExplainerScene):
         th = self.theme
         underlines = VGroup()
         per = seconds / max(len(check.ok), 1)
-        for word, ok, partner in zip(output, check.ok, check.partner):
+        for word, ok, partner in zip(output.words, check.ok, check.partner):
             anims = [word.animate.set_color(th.right if ok else th.wrong)]
             if partner is not None:
                 mate = correct[partner]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, RoundedRectangle, Transform, VGroup
 
-from scenes.kit import ExplainerScene, label, percent
+from scenes.kit import ExplainerScene, label, percent, wrong_in_red
 from scenes.kit.mobjects import WordFlow
 from scenes.kit.pacing import share
 from scenes.kit.theme import weight_to_color
@@ -34,8 +34,9 @@ class ContextWindow(ExplainerScene):
         self.beat("window", f"A context window lets a model see a fixed stretch of the input, here {window} "
                             f"of these {n} words, and masks everything else.")
         self.add(self.heading())
+        whose = f"the '{tr.model}' model" if tr.training_step is None else self.weights_name(tr)
         self.note = self.footnote(f"the window is an illustration (none of our models uses one); the α strips are "
-                                  f"the real weights of the 'attention' model ({tr.sha256[:8]})")
+                                  f"the real weights of {whose} ({tr.sha256[:8]})")
         self.add(self.note)
         self.words = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=28, max_rows=3, band=0.32,
                               band_side="below", row_gap=0.45)
@@ -89,21 +90,25 @@ class ContextWindow(ExplainerScene):
         self.play(*[m.animate.set_fill(opacity=0).set_stroke(opacity=0) for m in self.marks],
                   *[w.animate.set_opacity(1.0) for w in self.words], FadeIn(strips), run_time=1.0)
         self.remove(self.marks)
-        french = WordFlow(tr.output_words, [th.target] * len(tr.output_words), width=12.4, font_size=26)
+        colors = wrong_in_red(tr.reference_tokens, tr.output_words, th.target)
+        french = WordFlow(tr.output_words, colors, width=12.4, font_size=26, max_lines=3)
         french.set_opacity(0.25)
-        caption = label(f"{self.tgt_lang}, as the model writes it:", 18, th.muted)
+        if french.more:
+            french.more.set_opacity(1)
+        marked = " (red: wrong)" if th.wrong in colors else ""
+        caption = label(f"{self.tgt_lang}, as the model writes it{marked}:", 18, th.muted)
         caption.next_to([-6.2, self.words.bottom() - 0.35, 0], DOWN, buff=0, aligned_edge=LEFT)
         french.next_to(caption, DOWN, buff=0.18, aligned_edge=LEFT)
         self.play(FadeIn(caption), FadeIn(french), run_time=0.8)
-        rows = tr.attention[:len(french)]
+        rows = tr.attention[:len(french.words)]
         cursor = None
-        for i, word in enumerate(french):
+        for i, word in enumerate(french.words):
             if i == 0:  # the first word stays lit while the narration speaks of it
                 step_time = share(self, 0.45, at_least=1.0)
             elif i == 1:  # its narration read, the rest of the sentence is written under a beat of its own
                 self.beat("strips", f"The strip under each {self.src_lang} word shows its weight α as the model "
                                     "writes each word.")
-                step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french) - 1, 1)))
+                step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french.words) - 1, 1)))
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
             self.play(*[s.animate.set_fill(weight_to_color(float(a))) for s, a in zip(strips, rows[i])],

@@ -163,3 +163,25 @@ def test_softmax_and_score_gap_are_said_as_they_are():
 def test_one_row_on_the_diagonal_is_said_in_the_singular():
     al = claims.Alignment(best=(0, 3, 1, 0), on_diagonal=(0,), reordered=(1, 2, 3))
     assert claims.diagonal_narration(al).startswith("Only 1 of the 4 word rows (the end row aside) has its brightest")
+
+
+# --- an untrained checkpoint (--checkpoint 0): outputs that never end, weights that follow nothing ---
+def test_a_checkpoint_is_never_called_trained():
+    assert claims.weights_name("attention") == "the trained 'attention' model"
+    assert claims.weights_name("attention", 0, 4380) == "the 'attention' model at training step 0 of 4380 (untrained)"
+    assert "trained" not in claims.weights_name("attention", 146, 4380).replace("training", "")
+
+
+def test_an_output_without_an_end_row_has_no_end_row_aside():
+    tr = make_trace(["the", "cat"], ["banque", "ville", "banque"], attention=[[0.4, 0.6]] * 3)
+    al = claims.alignment(tr.attention, len(tr.output_words))
+    assert not al.ended and "end row" not in claims.diagonal_narration(al)
+    text = claims.reorder_narration(al, tr.target_tokens, tr.source_tokens, "French", "English")
+    assert "same English word, 'cat'" in text and "No word changes order" not in text
+
+
+def test_the_bottleneck_names_the_checkpoint_it_compares():
+    wrong = claims.check_words(["le", "chat"], ["banque", "ville"])
+    text = claims.long_sentence_narration(20, "plain", wrong, wrong, "French",
+                                          attention_name="the 'attention' model at training step 0 of 4380 (untrained)")
+    assert "The 'attention' model at training step 0 of 4380 (untrained) gets 2 wrong" in text

@@ -150,6 +150,37 @@ def test_the_time_limit_follows_the_scene_and_the_quality(tiny):
     assert rendering.time_limit(RenderJob(scene=tiny, quality="low")) < low
 
 
+HUNG_CONVERTER = '''
+import subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "hung-converter-child"])
+time.sleep(300)
+'''
+
+
+def test_a_hung_slides_converter_is_ended_with_its_children(tmp_path, monkeypatch):
+    from output import slides
+
+    script = tmp_path / "hung_converter.py"
+    script.write_text(HUNG_CONVERTER, encoding="utf-8")
+    monkeypatch.setattr(slides, "CONVERTER", [sys.executable, str(script)])
+    monkeypatch.setenv(rendering.TIMEOUT_ENV, "3")
+    work = tmp_path / "work"
+    (work / "slides").mkdir(parents=True)
+    (work / "slides" / "FastSlides.json").write_text(json.dumps({"slides": [{"file": "a.mp4"}, {"file": "b.mp4"}]}))
+    job = RenderJob(scene=jobs_entry(), quality="low", out=tmp_path / "out")
+    started = time.monotonic()
+    with pytest.raises(RenderError, match="timeline: manim-slides convert took longer than 3 s"):
+        slides.convert(job, "FastSlides", "pdf", [], "x.slides.pdf", work, verbose=False)
+    assert time.monotonic() - started < 30
+    assert workers_of(str(script)) == [] and workers_of("hung-converter-child") == []
+
+
+def test_the_converters_time_limit_follows_the_slides_and_the_quality():
+    from output.slides import convert_limit
+
+    assert 60 < convert_limit(8, "low") < convert_limit(16, "low") < convert_limit(16, "high")
+
+
 # --- 3. caches that heal --------------------------------------------------------------------------
 def test_a_cache_slot_is_held_by_one_render_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(rendering, "MANIM_CACHE", tmp_path / "manim")
@@ -375,6 +406,48 @@ def test_a_folder_with_only_the_attention_model_renders_what_needs_only_it(model
     assert list(manifest["models"]) == ["attention"]
 
 
+def test_scenes_that_draw_missing_models_are_refused_before_manim_naming_both(models_copy, tmp_path):
+    shutil.copy(MODELS_DIR / "plain.json", models_copy)
+    shutil.copy(MODELS_DIR / "plain.safetensors", models_copy)  # attention (no checkpoints) and plain
+    env = {"ATTENTION_MODELS_DIR": str(models_copy), "ATTENTION_TRACE_CACHE": str(tmp_path / "traces")}
+    started = time.monotonic()
+    line = one_error_line(cli("render", "all", "--out", str(tmp_path / "o"), env=env), 2)
+    assert time.monotonic() - started < 60 and not (tmp_path / "o").exists()  # no Manim, no output folder
+    assert "the lstm model (lstm.json, lstm.safetensors), which lstm-cell-state, length-curve need" in line
+    assert "the attention model's training checkpoints" in line and "attention-weights, learning-to-align" in line
+    assert not any(key in line for key in ("rnn-relay", "no-order", "context-bottleneck", "timeline"))
+    line = one_error_line(cli("render", "length-curve", "--out", str(tmp_path / "o"), env=env), 2)
+    assert "lstm model" in line and "length-curve" in line and "plain model" not in line
+
+
+def test_the_catalog_declares_every_model_a_scene_draws(tmp_path):
+    from scenes import catalog, length_curve
+
+    assert set(length_curve.MODELS) <= set(catalog.BY_KEY["length-curve"].models_needed())
+    assert "attention" in catalog.BY_KEY["context-bottleneck"].models_needed("lstm")
+    card = json.loads((MODELS_DIR / "attention.json").read_text(encoding="utf-8"))
+    (tmp_path / "attention.json").write_text(json.dumps(card), encoding="utf-8")
+    (tmp_path / "attention.safetensors").write_bytes(b"")
+    needs = {entry.key: jobs.missing_models(entry, None, tmp_path) for entry in catalog.SCENES}
+    assert needs["length-curve"].keys() == {"the plain model", "the lstm model"}
+    assert needs["learning-to-align"] == {"the attention model's training checkpoints":
+                                          [c["file"] for c in card["checkpoints"] if not (tmp_path / c["file"]).exists()]}
+    assert needs["rnn-relay"] == {"the plain model": ["plain.json", "plain.safetensors"]}
+    assert [key for key, missing in needs.items() if not missing] == [
+        "where-attention-lives", "timeline", "context-window", "bahdanau-steps", "alignment-heatmap", "evolution",
+        "self-attention-teaser"]
+
+
+def test_a_batch_skips_the_scenes_a_model_set_cannot_draw(models_copy, tmp_path):
+    from output.batch import plan
+
+    the_plan = plan({"out": str(tmp_path / "o"), "render": [{"scenes": ["timeline", "length-curve"],
+                                                             "model_sets": [str(models_copy)]}]})
+    assert [job.render.scene.key for job in the_plan.jobs] == ["timeline"]
+    (skip,) = the_plan.skipped
+    assert skip["scene"] == "length-curve" and "lacks the plain model" in skip["reason"]
+
+
 def test_a_malformed_model_card_is_one_line(models_copy, tmp_path):
     (models_copy / "attention.json").write_text("{ not json", encoding="utf-8")
     line = one_error_line(cli("trace", "the cat", env={"ATTENTION_MODELS_DIR": str(models_copy)}), 2)
@@ -414,22 +487,23 @@ def test_a_folder_named_like_an_output_file_is_one_line(tmp_path):
 
 
 def test_an_unexpected_error_is_one_line_and_a_traceback_with_verbose(monkeypatch, capsys):
-    import render as cli_module
+    from cli import commands
+    from render import main
 
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # main() would install its handlers here
 
     def broken(*args, **kwargs):
         raise RuntimeError("something odd")
 
-    monkeypatch.setattr(cli_module, "run_trace", broken)
+    monkeypatch.setattr(commands, "run_trace", broken)
     with pytest.raises(SystemExit) as exit_info:
-        cli_module.main(["trace", "the cat"])
+        main(["trace", "the cat"])
     assert exit_info.value.code == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: RuntimeError: something odd (run again with --verbose for the traceback)"]
-    monkeypatch.setattr(cli_module, "prepare", broken)
+    monkeypatch.setattr(commands, "prepare", broken)
     with pytest.raises(RuntimeError):
-        cli_module.main(["render", "timeline", "--verbose"])
+        main(["render", "timeline", "--verbose"])
 
 
 @pytest.mark.parametrize("args, message", [

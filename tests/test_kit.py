@@ -127,3 +127,19 @@ def test_fade_replace_never_shows_both_numbers_at_once():
         into.interpolate(alpha)
         seen = tuple(bool(m[0].get_fill_opacity() > 0.05) for m in (old, new))  # a glyph of each
         assert seen == (old_seen, new_seen), alpha
+
+
+def test_a_word_flow_past_its_lines_ends_in_a_count_of_the_words_left_out():
+    from scenes.kit import WordFlow, wrong_in_red
+
+    words = ["banque", "ville", "longues", "européennes"] * 12
+    whole = WordFlow(words, width=4.0, font_size=22)
+    flow = WordFlow(words, width=4.0, font_size=22, max_lines=3)
+    assert whole.more is None and whole.hidden == 0 and len(whole) == len(words)
+    assert len(flow.words) + flow.hidden == len(words) and flow.hidden > 0
+    assert flow.more.text.startswith(f"…+{flow.hidden}words") and flow.more in flow.submobjects
+    assert flow.height < whole.height / 3 and flow.width <= 4.0 + 1e-6
+    assert WordFlow(words[:3], width=4.0, font_size=22, max_lines=3).more is None
+    th = current()
+    assert wrong_in_red(["le", "chat"], ["le", "banque", "<eos>"], th.target) == [th.target, th.wrong, th.target]
+    assert wrong_in_red(None, ["banque"], th.target) == [th.target]

@@ -41,6 +41,16 @@ def dims_note(shown: int, total: int, what: str = "dimensions") -> str:
     return f"{shown} of {total} {what} shown" if shown < total else ""
 
 
+# --- which weights ---------------------------------------------------------------------------
+def weights_name(model: str, step: int | None = None, final_step: int | None = None) -> str:
+    """'the trained 'attention' model', or, for a training checkpoint's weights, 'the 'attention'
+    model at training step 0 of 4380 (untrained)': a checkpoint is never called trained."""
+    if step is None:
+        return f"the trained '{model}' model"
+    of = f" of {final_step}" if final_step is not None else ""
+    return f"the '{model}' model at training step {step}{of}" + (" (untrained)" if step == 0 else "")
+
+
 # --- long ------------------------------------------------------------------------------------
 def is_long(n_words: int) -> bool:
     return n_words >= LONG_WORDS
@@ -131,12 +141,13 @@ def verdict(check: WordCheck | None) -> str:
 
 
 def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | None,
-                            attention: WordCheck | None, tgt_lang: str) -> str:
-    """The bottleneck's last beat: what the two models really did on the (long) sentence."""
+                            attention: WordCheck | None, tgt_lang: str, attention_name: str = "the attention model") -> str:
+    """The bottleneck's last beat: what the two models really did on the (long) sentence.
+    `attention_name` says which weights when they are a training checkpoint's."""
     opening = (f"On a long sentence ({n_words} words) the squeeze shows." if is_long(n_words)
                else f"Here is a sentence of {n_words} words.")
     if plain is None or attention is None:
-        return (f"{opening} The outputs of the '{plain_name}' model and of the attention model are shown; "
+        return (f"{opening} The outputs of the '{plain_name}' model and of {attention_name} are shown; "
                 f"no reference translation is known for it, so nothing is marked.")
     if plain.exact:
         first = f"The '{plain_name}' model still gets every word of it right."
@@ -149,12 +160,14 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
                  + (f"; {plain.missing} of the correct words {'is' if plain.missing == 1 else 'are'} missing."
                     if plain.missing else "."))
     if attention.exact:
-        second = ("The attention model gets it right." if plain.exact else
-                  "The attention model, which can look back at every word, gets the same sentence right.")
+        second = (f"{attention_name[0].upper()}{attention_name[1:]} gets it right." if plain.exact else
+                  f"{attention_name[0].upper()}{attention_name[1:]}, which can look back at every word, gets the same "
+                  "sentence right.")
     elif not attention.wrong:
-        second = f"The attention model writes {len(attention.ok)} right words and misses {attention.missing}."
+        second = (f"{attention_name[0].upper()}{attention_name[1:]} writes {len(attention.ok)} right words and "
+                  f"misses {attention.missing}.")
     else:
-        second = f"The attention model gets {attention.wrong} wrong" + (
+        second = f"{attention_name[0].upper()}{attention_name[1:]} gets {attention.wrong} wrong" + (
             f" and misses {attention.missing}." if attention.missing else ".")
     return f"{opening} {first} {second}"
 
@@ -238,6 +251,7 @@ class Alignment:
     best: tuple[int, ...]        # per output word (no <eos>): the source position with the largest α
     on_diagonal: tuple[int, ...]  # rows whose brightest cell the corner-to-corner diagonal crosses
     reordered: tuple[int, ...]   # rows taking part in an inversion (a later row looks further left)
+    ended: bool = True           # the output has an end row (<eos>); not when decoding hit its cap
 
     @property
     def rows(self) -> int:
@@ -261,22 +275,22 @@ def alignment(attention: np.ndarray, n_words: int) -> Alignment:
     on = tuple(i for i, b in enumerate(best) if abs(b - diagonal_position(i, len(best), cols)) <= 0.5)
     reordered = tuple(i for i in range(len(best))
                       if any(best[k] > best[i] for k in range(i)) or any(best[k] < best[i] for k in range(i + 1, len(best))))
-    return Alignment(best, on, reordered)
+    return Alignment(best, on, reordered, ended=len(attention) > n_words)
 
 
 def diagonal_narration(al: Alignment) -> str:
     """What the dashed diagonal shows; nothing when there are too few rows for a diagonal."""
     n, k = al.rows, len(al.on_diagonal)
+    aside = " (the end row aside)" if al.ended else ""
     if n < 2:
         return ""
     if k == n:
-        return f"All {n} word rows (the end row aside) have their brightest cell on the dashed diagonal."
+        return f"All {n} word rows{aside} have their brightest cell on the dashed diagonal."
     if k == 0:
-        return (f"None of the {n} word rows (the end row aside) has its brightest cell on the dashed diagonal; "
-                "all are marked.")
+        return f"None of the {n} word rows{aside} has its brightest cell on the dashed diagonal; all are marked."
     lead = f"{k} of the {n} word rows" if k > n / 2 else f"Only {k} of the {n} word rows"
     verb = "has its" if k == 1 else "have their"
-    return f"{lead} (the end row aside) {verb} brightest cell on the dashed diagonal; the marked rows leave it."
+    return f"{lead}{aside} {verb} brightest cell on the dashed diagonal; the marked rows leave it."
 
 
 def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,

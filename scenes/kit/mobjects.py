@@ -243,27 +243,56 @@ class ProbabilityBars(VGroup):
 
 
 class WordFlow(VGroup):
-    """Words laid out like text, wrapping at `width`; each word can have its own colour."""
+    """Words laid out like text, wrapping at `width`; each word can have its own colour. With
+    `max_lines`, words that would need more lines are left out and a muted "… +N words" ends the
+    last line instead: `words` holds the words shown, `hidden` counts the others, `more` is the tail."""
 
     def __init__(self, words: Sequence[str], colors: Sequence[str] | None = None, width: float = 11.0,
-                 font_size: float = 26, line_gap: float = 0.16):
+                 font_size: float = 26, line_gap: float = 0.16, max_lines: int | None = None):
         super().__init__()
         th = current()
         colors = list(colors) if colors is not None else [th.text] * len(words)
-        x, y = 0.0, 0.0
         line_h = Word("Ag", font_size).height
         space = 0.16 * font_size / 26
-        for word, color in zip(words, colors):
-            mob = Word(word, font_size, color)
+        mobs = [Word(word, font_size, color) for word, color in zip(words, colors)]
+        gaps = [0.02 if word.endswith("'") else space for word in words]
+        keep, self.more = len(mobs), None
+        if max_lines is not None and self._lines([m.width for m in mobs], gaps, width) > max_lines:
+            while keep > 0:
+                keep -= 1
+                self.more = Word(f"… +{len(mobs) - keep} words", 0.8 * font_size, th.muted)
+                if self._lines([m.width for m in mobs[:keep]] + [self.more.width], gaps[:keep] + [0.0], width) <= max_lines:
+                    break
+        self.words = VGroup(*mobs[:keep])
+        self.hidden = len(mobs) - keep
+        x, y = 0.0, 0.0
+        for mob, gap in zip([*mobs[:keep], *([self.more] if self.more else [])], [*gaps[:keep], 0.0]):
             if x > 0 and x + mob.width > width:
                 x, y = 0.0, y - line_h - line_gap
             self.add(mob.put_on_baseline(x + mob.width / 2, y))
-            x += mob.width + (0.02 if word.endswith("'") else space)
+            x += mob.width + gap
+
+    @staticmethod
+    def _lines(widths: Sequence[float], gaps: Sequence[float], width: float) -> int:
+        lines, x = 1, 0.0
+        for w, gap in zip(widths, gaps):
+            if x > 0 and x + w > width:
+                lines, x = lines + 1, 0.0
+            x += w + gap
+        return lines
 
 
 def mark_differences(reference: Sequence[str], output: Sequence[str]) -> list[bool]:
     """For each output word: is it right? (an LCS alignment with the reference: scenes.kit.claims)"""
     return list(check_words(reference, output).ok)
+
+
+def wrong_in_red(reference: Sequence[str] | None, output: Sequence[str], color: str) -> list[str]:
+    """`color` for each output word, the theme's `wrong` for the words the reference shows wrong
+    (nothing is marked when no reference is known; <eos> is never a word)."""
+    words = [w for w in output if w != "<eos>"]
+    ok = iter(mark_differences(reference, words) if reference else [True] * len(words))
+    return [color if w == "<eos>" or next(ok) else current().wrong for w in output]
 
 
 class WeightColumn(VGroup):

@@ -21,8 +21,10 @@ from pathlib import Path
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
-from model.trace import DEFAULT_MODEL, Trace, TraceInputError, check_sentence, file_sentences, languages, trace
+from model.trace import (DEFAULT_MODEL, Trace, TraceInputError, check_sentence, checkpoints, file_sentences,
+                         languages, trace)
 from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, Example, SceneEntry
+from scenes.kit import claims
 from scenes.kit.mobjects import fit_width, label
 from scenes.kit.theme import use_theme
 
@@ -180,8 +182,14 @@ class ExplainerScene(Scene):
 
     def provenance(self, tr: Trace | None = None, extra: str = "") -> str:
         tr = tr or self.tr
-        text = f"real values from the trained '{tr.model}' model (weights {tr.sha256[:8]})"
+        text = f"real values from {self.weights_name(tr)} (weights {tr.sha256[:8]})"
         return text + (f"; {extra}" if extra else "")
+
+    @staticmethod
+    def weights_name(tr: Trace) -> str:
+        """"the trained 'attention' model", or the training checkpoint it is (never called trained)."""
+        kept = checkpoints(tr.model) if tr.training_step is not None else []
+        return claims.weights_name(tr.model, tr.training_step, kept[-1]["step"] if kept else None)
 
 
 def find_recording(voice: Path | None, scene: str, beat: str) -> Path | None:

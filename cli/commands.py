@@ -1,0 +1,156 @@
+"""The commands that explain one example: list, trace, vocab, render, slides, script, film. Each
+parses its options into one Example and jobs, hands them to the output package and prints."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import cloup
+
+from cli.options import VERBOSE_OPTION, WHAT_OPTIONS, checkpoint_option, example_options, model_option, options
+from model.report import print_trace, print_vocab
+from model.trace import default_sentence
+from model.trace import trace as run_trace
+from output import voice as speech
+from output.film import Film
+from output.jobs import FORMATS, TRANSPARENT_FORMATS, RenderJob, select_scenes, trace_warnings
+from output.rendering import prepare
+from output.rendering import render as render_job
+from output.slides import SLIDE_FORMATS, make_slides
+from output.terminal import describe_clip, print_scenes, run_shown
+from scenes.catalog import SCENES, Example
+
+EXIT_BAD_INPUT = 2
+EXIT_RENDER_FAILED = 1
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@cloup.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Animated explainers of why attention was needed, drawn from a real trained model.
+
+    Every number, colour and weight on screen comes from the small seq2seq models in
+    assets/models/. Start with `list`, try a sentence with `trace`, then `render` it.
+    """
+
+
+@cli.command(name="list")
+@cloup.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_scenes(as_json: bool) -> None:
+    """Every scene in story order, with its article figure, summary and typical duration."""
+    print_scenes(SCENES, as_json)
+
+
+@cli.command()
+@cloup.argument("sentence", default=default_sentence)
+@model_option
+@checkpoint_option
+@cloup.option("--json", "as_json", is_flag=True, help="Print the whole Trace as JSON.")
+def trace(sentence: str, model: str, checkpoint: int | None, as_json: bool) -> None:
+    """Run SENTENCE through a model and show its output and attention weights."""
+    result = run_trace(sentence, model, checkpoint=checkpoint)
+    for note in trace_warnings(result):
+        click.echo(f"warning: {note}", err=True)
+    if as_json:
+        click.echo(result.to_json())
+    else:
+        print_trace(result)
+
+
+@cli.command()
+@model_option
+def vocab(model: str) -> None:
+    """List the English words a model knows, grouped by part of speech for the built-in grammar."""
+    print_vocab(model)
+
+
+def run(jobs: list[RenderJob], work, workers: int | None, verbose: bool, failed: str, describe=describe_clip) -> list:
+    """The runner's results in job order, shown as they come; exits 1 after `failed` naming failed scenes."""
+    outcome = run_shown(jobs, work, workers=workers, describe=describe, live=not verbose)
+    if outcome.failures and len(jobs) == 1:
+        sys.exit(EXIT_RENDER_FAILED)  # its one error line is out already
+    if outcome.failures:
+        fail(failed + ", ".join(job.scene.key for job, _ in outcome.failures), code=EXIT_RENDER_FAILED)
+    return [result for _, result in outcome.results]
+
+
+@cli.command()
+@cloup.argument("scenes", nargs=-1)
+@example_options
+@cloup.option("--format", "fmt", type=cloup.Choice(FORMATS), default="mp4", show_default=True,
+              help="Video container; png writes the poster frame only.")
+@cloup.option("--transparent", is_flag=True, help="Transparent background (webm, mov or png).")
+@cloup.option("--sections", is_flag=True, help="Also write one clip per beat, for slides (<name>.sections/).")
+def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, fmt, transparent,
+           sections) -> None:
+    """Render SCENES (keys from `list`, or `all`): video, .srt subtitles, poster .png, manifest .json.
+
+    Outputs are named <scene>[--<sentence>][--<model>][--light][--transparent][--<format>].<ext>
+    in --out (the format when it is not mp4).
+    An identical earlier render (same trace, drawing code and options) is reused.
+    """
+    if transparent and fmt not in TRANSPARENT_FORMATS:
+        raise click.UsageError("--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
+    entries = select_scenes(scenes)
+    example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
+    prepare(out, entries, example, voice)
+    render_jobs = [RenderJob(scene=e, example=example, quality=quality, fmt=fmt, transparent=transparent,
+                             sections=sections, out=out, voice=voice) for e in entries]
+    run(render_jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot), jobs, verbose,
+        "failed to render: ")
+
+
+@cli.command()
+@cloup.argument("scenes", nargs=-1)
+@example_options
+@cloup.option("--to", "to", type=cloup.Choice(SLIDE_FORMATS), default="html", show_default=True,
+              help="html: an offline reveal.js page; pptx: PowerPoint, a video per slide; pdf: a still per slide.")
+def slides(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, to) -> None:
+    """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out).
+
+    html: an offline reveal.js page; reveal.js and the clips sit beside it in <name>.slides_assets/."""
+    entries = select_scenes(scenes)
+    example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
+    prepare(out, entries, example, voice)
+    slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out, voice=voice) for e in entries]
+    run(slide_jobs, lambda job, slot: make_slides(job, to, verbose), jobs, verbose, "failed to make slides: ",
+        describe=lambda job, made: f"{job.scene.key}: {made['file']}")
+
+
+@cli.command()
+@cloup.argument("scenes", nargs=-1)
+@options(*WHAT_OPTIONS, VERBOSE_OPTION)
+@cloup.option("--out", type=cloup.Path(dir_okay=False, path_type=Path), help="A file (.csv, .json, else text).")
+def script(scenes, sentence, model, checkpoint, verbose, out) -> None:
+    """The narration of SCENES as a recording script: scene, beat, file to record, seconds, text.
+
+    Record <folder>/<scene>/<beat>.wav, then `render SCENE --voice <folder>`. No video is made."""
+    entries = select_scenes(scenes)
+    example = Example(sentence=sentence, model=model, checkpoint=checkpoint)
+    prepare(out.parent if out else Path("."), entries, example)
+    text = speech.recording_script([RenderJob(scene=e, example=example) for e in entries], out, verbose)
+    click.echo(f"script: {out}" if out else text)
+
+
+@cli.command()
+@example_options
+def film(quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose) -> None:
+    """The whole story: every scene in order, stitched into one video with chapters and one .srt.
+
+    Each scene's own clip is rendered (or reused) first; the film is <out>/film[--...].mp4.
+    """
+    example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
+    prepare(out, SCENES, example, voice)
+    the_film = Film(example=example, quality=quality, out=out, voice=voice)
+    manifests = run(the_film.jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot),
+                    jobs, verbose, "the film needs every scene; failed: ")
+    started = time.perf_counter()
+    made = the_film.assemble(manifests)  # a failure here is one line too (main)
+    click.echo(f"film: {the_film.path} ({made['duration']:.1f} s, {len(made['chapters'])} chapters, "
+               f"subtitles {made['subtitles']}; stitched in {time.perf_counter() - started:.1f} s)")

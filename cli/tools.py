@@ -1,0 +1,70 @@
+"""preview (a warm process for quick looks while editing a scene) and batch (a jobs file's renders)."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+import cloup
+
+from cli.commands import EXIT_RENDER_FAILED, cli, fail
+from cli.options import checkpoint_option
+from model.trace import MODEL_NAMES, default_sentence
+from output import batch as batches
+from output import preview as previews
+from output.jobs import QUALITIES, RenderJob, select_scenes
+from output.rendering import prepare_out
+from scenes.catalog import THEME_NAMES, Example
+
+
+@cli.command()
+@cloup.argument("scene", required=False)
+@cloup.option("--sentence", default=default_sentence, show_default="the models' default example", help="The example to explain.")
+@cloup.option("--theme", type=cloup.Choice(THEME_NAMES), default="dark", show_default=True)
+@cloup.option("--model", type=cloup.Choice(MODEL_NAMES), default=None, help="Show this model where the scene can.")
+@checkpoint_option
+@cloup.option("--quality", type=cloup.Choice(list(QUALITIES)), default="low", show_default=True)
+@cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=Path("media/preview"), show_default=True)
+@cloup.option("--poster-only", is_flag=True, help="The poster frame only.")
+@cloup.option("--watch", is_flag=True, help="Render again when the scene's file changes; type a sentence to show it.")
+@cloup.option("--open", "open_files", is_flag=True, help="Open the poster and the clip in the default viewer.")
+@cloup.option("--stop", is_flag=True, help="Stop the warm preview process.")
+def preview(scene, sentence, theme, model, checkpoint, quality, out, poster_only, watch, open_files, stop) -> None:
+    """SCENE's poster frame first, then its clip, from a warm process that keeps Manim, torch and the
+    models loaded between calls (started on first use; it exits after 20 idle minutes)."""
+    if stop:
+        return click.echo("preview process stopped" if previews.stop() else "no preview process was running")
+    example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
+    job = RenderJob(scene=select_scenes([scene] if scene else [])[0], example=example, quality=quality, out=out)
+    show = functools.partial(previews.show, poster_only=poster_only, open_files=open_files)
+    if watch:
+        previews.watch(job, show)
+    elif not show(job):
+        sys.exit(EXIT_RENDER_FAILED)
+
+
+@cli.command()
+@cloup.argument("jobs_file", type=cloup.Path(exists=True, dir_okay=False, path_type=Path))
+@cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: the jobs file's `out`).")
+@cloup.option("--jobs", type=click.IntRange(min=1), default=None, help="Renders at a time here (default: cores).")
+@cloup.option("--ray", "ray_address", default=None, metavar="ADDRESS|auto|local",
+              help="Run each render as a task on a Ray cluster (auto: the cluster of this machine; local: start one).")
+@cloup.option("--shared", is_flag=True, help="With --ray: the tasks write to --out themselves (a path every node sees).")
+@cloup.option("--force", is_flag=True, help="Render again even if identical renders exist.")
+@cloup.option("--dry-run", is_flag=True, help="List the renders and exit.")
+def batch(jobs_file, out, jobs, ray_address, shared, force, dry_run) -> None:
+    """Render every combination a JOBS_FILE (TOML) lists, with a manifest of all results (<out>/batch.json)."""
+    plan = batches.load(jobs_file, out=out)
+    prepare_out(plan.out)
+    for job in plan.jobs if dry_run else ():
+        click.echo(f"{job.name}: {job.render.outputs.get('video', job.render.outputs['poster'])}")
+    for skip in plan.skipped:
+        click.echo(f"skipped: {skip['scene']} × '{skip['sentence']}': {skip['reason']}", err=True)
+    if not dry_run:
+        made = batches.run(plan, ray_address=ray_address, workers=jobs, force=force, shared=shared,
+                           on_result=lambda result: click.echo(batches.describe(result)))
+        click.echo(batches.summary(made, plan.manifest_path))
+        if made["counts"]["failed"]:
+            fail(f"{made['counts']['failed']} render(s) failed; see {plan.manifest_path}", code=EXIT_RENDER_FAILED)
