@@ -60,10 +60,15 @@ def _open(*args, **kwargs):
 
 
 def _encode_and_write_frame(job, frame, num_frames: int) -> None:
-    """Manim's per-frame encode, with a held frame's YUV conversion done once."""
-    first = av.VideoFrame.from_ndarray(frame, format="rgba")
+    """Manim's per-frame encode, with a held frame's YUV conversion done once. `frame` is Manim's
+    RGBA array, or a VideoFrame made from the camera's pixels by `_render` (one copy fewer)."""
+    if isinstance(frame, av.VideoFrame):
+        first, frame = frame, None
+    else:
+        first = av.VideoFrame.from_ndarray(frame, format="rgba")
     if num_frames == 1 or job.stream.pix_fmt != "yuv420p":
-        frames = [first] + [av.VideoFrame.from_ndarray(frame, format="rgba") for _ in range(num_frames - 1)]
+        frames = [first] + [av.VideoFrame.from_ndarray(frame if frame is not None else first.to_ndarray(), format="rgba")
+                            for _ in range(num_frames - 1)]
         for av_frame in frames:
             for packet in job.stream.encode(av_frame):
                 job.container.mux(packet)
@@ -74,12 +79,32 @@ def _encode_and_write_frame(job, frame, num_frames: int) -> None:
             job.container.mux(packet)
 
 
+def _render(self, scene, time, moving_mobjects=None) -> None:
+    """CairoRenderer.render for a video: the camera's pixels go to the encoder as a VideoFrame made
+    from them (a copy the encoder needs anyway) instead of a copy of the array that the encoder
+    then copies into a VideoFrame: one 8 MB copy fewer per drawn 1080p frame."""
+    from manim.utils.file_ops import is_png_format, write_to_movie
+
+    if self.skip_animations or not write_to_movie() or is_png_format():
+        return _manim_render(self, scene, time, moving_mobjects)
+    self.update_frame(scene, moving_mobjects)
+    self.add_frame(av.VideoFrame.from_ndarray(self.camera.pixel_array, format="rgba"))
+
+
+_manim_render = None
+
+
 def install() -> None:
-    """Point Manim's file writer at the wrapped `av` and the once-converted held frames (idempotent)."""
+    """Point Manim's file writer at the wrapped `av` and the once-converted held frames, and the
+    renderer at `_render` (idempotent)."""
+    global _manim_render
+    from manim.renderer.cairo_renderer import CairoRenderer
     from manim.scene import scene_file_writer
 
     if isinstance(scene_file_writer.av, types.SimpleNamespace):
         return
+    _manim_render = CairoRenderer.render
+    CairoRenderer.render = _render
     proxy = types.SimpleNamespace(**{name: getattr(av, name) for name in dir(av) if not name.startswith("__")})
     proxy.open = _open
     scene_file_writer.av = proxy
