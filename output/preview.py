@@ -84,11 +84,7 @@ class WarmRenderer:
         """Render `job` into `work`: {"poster": png} with `poster_only`, else {"video": mp4, "subtitles": srt?}."""
         from manim import config, tempconfig
 
-        from output import encoding
-
         environment = worker.environment(job.example)  # the scene base reads the example from here
-        if not poster_only:  # a preview clip is watched once: x264's fastest preset (unless one is set)
-            environment.setdefault(encoding.PRESET_ENV, "ultrafast")
         os.environ.clear()
         os.environ.update(environment)
         _, folder = QUALITIES[job.quality]
