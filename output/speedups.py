@@ -17,7 +17,11 @@ before, see the README's performance section):
    every animation at its end state but still sorts each play's mobjects into moving and static,
    draws the static background, the moving mobjects and every wait's frame, only to drop them; the
    one picture kept is drawn from scratch at the end (`scene_finished` clears the static image
-   first). That sorting and those drawings are skipped here.
+   first). That sorting and those drawings are skipped here. And a Transform or a Create (whose
+   starting state is a plain copy of their mobject) starts from the mobject itself instead of a
+   copy: in a still they are interpolated once, to their end, from the same numbers (their
+   `interpolate(0)` at the start, which would only set the mobject to those numbers, is skipped).
+   Mobjects with updaters keep the copy (an updater may change it).
 
 3. Text parsed once per process. Manim turns a Text's SVG into mobjects every time (its own SVG
    cache is off for Text, and keyed by file name where it is on). Here every SVG mobject's parsed
@@ -112,6 +116,19 @@ def _scene_finished(method):
     return wrapper
 
 
+def _begin(self) -> None:
+    """Animation.begin; in a still, a Transform's or a Create's starting state is its own mobject."""
+    kind = type(self)
+    if (_config.save_last_frame and kind.create_starting_mobject is _Animation.create_starting_mobject
+            and kind.interpolate_mobject is _Animation.interpolate_mobject and kind.begin in _PLAIN_BEGINS
+            and self.mobject is not None and not self.mobject.get_family_updaters()):
+        self.starting_mobject = self.mobject
+        if self.suspend_mobject_updating:
+            self.mobject.suspend_updating()
+        return
+    _manim_begin(self)
+
+
 def _moving_and_static(method):
     """Scene.get_moving_and_static_mobjects: only a drawing reads them, so a still skips them."""
     def wrapper(self, *args, **kwargs):
@@ -187,14 +204,15 @@ def _remove_last_m(file_name: str) -> None:
 
 
 _LAST_M = re.compile(r'Z M [^A-Za-z]*? "\/>')  # manimpango's own pattern
-_ManimColor = _SvgPath = _Mobject = _config = _original_init_svg = None
+_ManimColor = _SvgPath = _Mobject = _Animation = _config = _original_init_svg = _manim_begin = None
+_PLAIN_BEGINS: set = set()  # Animation.begin (patched) and Transform.begin: what `_begin` knows to be safe
 
 
 def install() -> None:
     """Patch Manim (idempotent): faster mobject copies, no hidden drawings for a still, Text parsed once."""
-    global _ManimColor, _SvgPath, _Mobject, _config, _original_init_svg
+    global _ManimColor, _SvgPath, _Mobject, _Animation, _config, _original_init_svg, _manim_begin
     import svgelements
-    from manim import ManimColor, Scene, config
+    from manim import Animation, ManimColor, Scene, Transform, config
     from manim.mobject.mobject import Mobject
     from manim.mobject.svg.svg_mobject import SVGMobject
     from manim.renderer.cairo_renderer import CairoRenderer
@@ -211,4 +229,7 @@ def install() -> None:
     for name in ("render", "save_static_frame_data", "freeze_current_frame", "update_frame"):
         setattr(CairoRenderer, name, _skip_when_still(getattr(CairoRenderer, name)))
     CairoRenderer.scene_finished = _scene_finished(CairoRenderer.scene_finished)
+    _Animation, _manim_begin = Animation, Animation.begin
+    Animation.begin = _begin
+    _PLAIN_BEGINS.update({_begin, Transform.begin})
     Scene.get_moving_and_static_mobjects = _moving_and_static(Scene.get_moving_and_static_mobjects)
