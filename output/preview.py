@@ -21,6 +21,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import pickle
 import select
 import socket
 import subprocess
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from output import worker
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_models
-from output.rendering import MANIM_CACHE, work_dir
+from output.rendering import ENCODERS_IN_FLIGHT, MANIM_CACHE, work_dir
 from scenes.catalog import Example
 
 IDLE_MINUTES = 20
@@ -69,12 +70,15 @@ class WarmRenderer:
         import manim  # noqa: F401  (the point is to pay for these imports once)
         import scenes.kit  # noqa: F401
         from model import trace
-        from output import encoding
+        from output import encoding, speedups
 
         encoding.install()
-        for name in trace.MODEL_NAMES:  # torch and every model's weights, loaded once
+        speedups.install()
+        for name in trace.MODEL_NAMES:  # torch and every model's weights (and checkpoints), loaded once
             if (trace.MODELS_DIR / f"{name}.safetensors").exists():
                 trace.load_model(name)
+                for k in range(len(trace.checkpoints(name))):
+                    trace.load_model(name, k)
 
     def render(self, job: RenderJob, work: Path, poster_only: bool) -> dict[str, Path]:
         """Render `job` into `work`: {"poster": png} with `poster_only`, else {"video": mp4, "subtitles": srt?}."""
@@ -84,13 +88,14 @@ class WarmRenderer:
         os.environ.clear()
         os.environ.update(environment)
         _, folder = QUALITIES[job.quality]
-        # LaTeX/text caches kept between calls, one per concurrent render (Manim's temporary SVG
-        # names are fixed: two renders sharing a folder trip over each other's)
-        caches = MANIM_CACHE / ("preview-poster" if poster_only else "preview-clip")
+        # LaTeX/text caches kept between calls: one folder, as the server renders one step at a time
+        # (Manim's temporary SVG names are fixed: two renders at once must not share a folder)
+        caches = MANIM_CACHE / "preview"
         options = {"media_dir": str(work), "tex_dir": str(caches / "Tex"), "text_dir": str(caches / "texts"),
                    "input_file": str(job.scene.path), "disable_caching": True,
                    "verbosity": "ERROR", "progress_bar": "none", "save_last_frame": poster_only,
-                   "write_to_movie": not poster_only, "output_file": job.scene.cls}
+                   "write_to_movie": not poster_only, "output_file": job.scene.cls,
+                   "max_inflight_encoders": ENCODERS_IN_FLIGHT}
         with tempconfig(options), contextlib.chdir(work):  # Manim writes a poster's .srt beside the cwd
             config.quality = _manim_quality(job.quality)
             config.format = None if poster_only else "mp4"
@@ -168,19 +173,27 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
         _send(stream, event="error", message=f"{job.scene.key}: {err}")
         return
     for step in ["poster"] if request.get("poster_only") else ["poster", "clip"]:
+        parsed = Path(tempfile.gettempdir()) / f"attention-preview-parsed-{os.getpid()}-{step}.pickle"
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the fork: render, publish, report, and leave without running any cleanup of the server
             os.close(read)
+            parsed_before = _parsed_text()
             os.write(write, json.dumps(_render_step(renderer, job, step)).encode())
+            os.close(write)  # the answer is complete: the server tells the client while this fork goes on
+            _save_parsed_text(parsed_before, parsed)
             os._exit(0)
         os.close(write)
         with os.fdopen(read, "rb") as answer:
             data = answer.read()
-        _, status = os.waitpid(pid, 0)
-        event = json.loads(data) if data else {"event": "error", "message": f"{job.scene.key}: the {step} render "
-                                                                           f"died (wait status {status})"}
+        event = json.loads(data) if data else None
+        if event is None:
+            _, status = os.waitpid(pid, 0)
+            event = {"event": "error", "message": f"{job.scene.key}: the {step} render died (wait status {status})"}
         _send(stream, **event, seconds=round(time.perf_counter() - started, 3), server=os.getpid())
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        _keep_parsed_text(parsed)
         if event["event"] == "error":
             return
 
@@ -194,6 +207,39 @@ def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
         traceback.print_exc()  # into the server's log
         return {"event": "error", "message": f"{job.scene.key}: {type(err).__name__}: {err}"}
     return {"event": step, "cpu_seconds": round(time.process_time(), 3), "files": published}
+
+
+# Text a fork parsed (output.speedups) goes back to the server, so that later forks start with it: a
+# new sentence then parses only its own words. An optimisation only: a failure costs a parse later.
+def _parsed_text() -> tuple[set, set]:
+    from output import speedups
+
+    return speedups.svg_cache_keys()
+
+
+def _save_parsed_text(before: tuple[set, set], path: Path) -> None:
+    from output import speedups
+
+    with contextlib.suppress(Exception):
+        with open(path.with_suffix(".part"), "wb") as out:
+            pickle.dump(speedups.new_svg_entries(before), out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(path.with_suffix(".part"), path)
+
+
+def _keep_parsed_text(path: Path) -> None:
+    from output import speedups
+
+    try:
+        with open(path, "rb") as source:
+            speedups.add_svg_entries(pickle.load(source))
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
+    finally:
+        for leftover in (path, path.with_suffix(".part")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def _publish(source: Path, job: RenderJob, name: str) -> Path:

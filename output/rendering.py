@@ -44,6 +44,9 @@ TIMEOUT_ENV = worker.TIMEOUT_ENV
 # scene's typical length. Measured on 2 idle cores: 0.16 s per second at 480p15, 0.82 at 1080p60;
 # the limits leave 15-25x for a loaded machine and a long sentence.
 SECONDS_PER_SECOND = {"low": 4, "medium": 8, "high": 15, "4k": 40}
+# Manim encodes an animation's frames while the next one is drawn when this is above 1 (its
+# `max_inflight_encoders`; its default, 1, makes drawing wait for the encoder after every animation)
+ENCODERS_IN_FLIGHT = 2
 
 
 def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int | str = 0) -> dict:
@@ -110,7 +113,8 @@ def manim_args(job: RenderJob, work: Path, last_frame_only: bool = False, cache_
         # folder no other running Manim process shares
         work.mkdir(parents=True, exist_ok=True)
         cfg = work / "manim.cfg"
-        cfg.write_text(f"[CLI]\ntex_dir = {cache_dir / 'Tex'}\ntext_dir = {cache_dir / 'texts'}\n", encoding="utf-8")
+        cfg.write_text(f"[CLI]\ntex_dir = {cache_dir / 'Tex'}\ntext_dir = {cache_dir / 'texts'}\n"
+                       f"max_inflight_encoders = {ENCODERS_IN_FLIGHT}\n", encoding="utf-8")
         args += ["-c", str(cfg)]
     if job.fmt == "png" or last_frame_only:
         args.append("-s")  # the last frame only: the poster

@@ -155,9 +155,10 @@ def main(argv: list[str] | None = None) -> None:
     _die_with_parent()
     from manim.__main__ import main as manim
 
-    from output import encoding
+    from output import encoding, speedups
 
     encoding.install()
+    speedups.install()
     manim(args=sys.argv[1:] if argv is None else argv, prog_name="manim")
 
 

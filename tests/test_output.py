@@ -85,6 +85,52 @@ def test_the_worker_installs_the_encoder_and_hands_the_example_to_the_scene(tmp_
     assert plain.stdout.strip() == "False", plain.stderr
 
 
+PROBE_MOTION = (
+    "from manim import DOWN, FadeIn, FadeOut, Indicate, MathTex, Square, Text, Transform, Create, Scene\n\n\n"
+    "class Motion(Scene):\n"
+    "    def construct(self):\n"
+    "        word = Text('attention', color='#F0B429')\n"
+    "        self.play(FadeIn(word), Create(Square().shift(DOWN)))\n"
+    "        self.wait(0.4)\n"
+    "        self.play(Transform(word, Text('weights', font_size=60)), Indicate(word))\n"
+    "        self.play(word.animate.shift(DOWN), FadeIn(MathTex(r'\\alpha_{ij}')), FadeIn(Text('attention')))\n"
+    "        self.play(FadeOut(word))\n")
+
+
+def _frames(media) -> list:
+    import av
+    import numpy as np
+    from PIL import Image
+
+    stills = sorted(media.rglob("*.png"))
+    if stills:
+        return [np.asarray(Image.open(stills[-1]))]
+    video = next(p for p in media.rglob("*.mp4") if "partial_movie_files" not in p.parts)
+    with av.open(str(video)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+@pytest.mark.parametrize("what", ["video", "still", "scene still"])
+def test_the_workers_speed_ups_draw_what_plain_manim_draws(what, tmp_path, monkeypatch):
+    """output.encoding and output.speedups change how fast a frame is made, never the frame: the
+    worker's frames equal plain Manim's bit for bit (with Manim's own x264 preset, for the video)."""
+    import numpy as np
+
+    probe = tmp_path / "motion.py"
+    probe.write_text(PROBE_MOTION, encoding="utf-8")
+    file, cls = (probe, "Motion") if what != "scene still" else (BY_KEY["attention-weights"].path, "AttentionWeights")
+    args = ["render", "--disable_caching", "-r", "320,180", "--frame_rate", "10", *(["-s"] if "still" in what else []),
+            str(file), cls]
+    monkeypatch.setenv("ATTENTION_X264_PRESET", "medium")
+    worker.run(Example(), args[:1] + ["--media_dir", str(tmp_path / "ours")] + args[1:], what="probe")
+    plain = subprocess.run([sys.executable, "-m", "manim", *args[:1], "--media_dir", str(tmp_path / "plain"), *args[1:]],
+                           cwd=ROOT, capture_output=True, text=True, env=worker.environment(Example()))
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    ours, theirs = _frames(tmp_path / "ours"), _frames(tmp_path / "plain")
+    assert len(ours) == len(theirs) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
+
+
 def test_a_failing_worker_names_what_failed(tmp_path):
     with pytest.raises(RenderError, match="probe: manim exited with code"):
         worker.run(Example(), ["render", str(tmp_path / "missing.py"), "Nothing"], what="probe")
