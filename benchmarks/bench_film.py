@@ -19,31 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import timed  # noqa: E402
+
 from scenes.catalog import BY_KEY, SCENES, Example  # noqa: E402
 
 REAL_TIME_TARGET = 0.5  # the whole story at 1080p60 with --jobs 2 (issue 15)
 
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(cmd: list[str], env: dict) -> tuple[float, float]:
-    """Wall and CPU seconds of a command and its children."""
-    wall, cpu = time.perf_counter(), children_cpu()
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - wall, children_cpu() - cpu
 
 
 def duration(video: Path) -> float:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -22,22 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import timed  # noqa: E402
+
 SCENE = "attention-weights"
 SENTENCES = iter(["the cat sees the dog", "the big dog sees a red car", "a red car sees the cat",
                   "the young student finds a red car", "the dog likes the big car", "the cat likes the red car",
                   "the student sees the big dog", "a small cat finds the dog"])
 
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(cmd: list[str], env: dict) -> tuple[float, float]:
-    """Wall and CPU seconds of a command (with its children)."""
-    wall, cpu = time.perf_counter(), children_cpu()
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - wall, children_cpu() - cpu
 
 
 def warm(sentence: str, out: Path, env: dict) -> dict[str, tuple[float, float]]:
