@@ -25,7 +25,7 @@ from model.trace import trace as run_trace
 from output import jobs, rendering
 from output.cache import cache_key, cached_manifest, file_check
 from output.film import stitch
-from output.jobs import FORMATS, RenderError, RenderJob
+from output.jobs import FORMATS, RenderError, RenderJob, model_set_tag
 from output.rendering import cache_slot, clean_stale, damaged_cache_files, render
 from scenes.catalog import SceneEntry
 
@@ -402,7 +402,9 @@ def test_a_folder_with_only_the_attention_model_renders_what_needs_only_it(model
     assert "plain" in one_error_line(cli("render", "rnn-relay", "--out", str(tmp_path / "o"), env=env), 2)
     proc = cli("render", "timeline", "--quality", "low", "--format", "png", "--out", str(tmp_path / "o"), env=env)
     assert proc.returncode == 0, proc.stderr
-    manifest = json.loads((tmp_path / "o" / "timeline--png.json").read_text(encoding="utf-8"))
+    tag = model_set_tag(models_copy)  # an own model set is named in the file names
+    assert tag and tag.startswith("models-")
+    manifest = json.loads((tmp_path / "o" / f"timeline--{tag}--png.json").read_text(encoding="utf-8"))
     assert list(manifest["models"]) == ["attention"]
 
 
