@@ -132,7 +132,7 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
     hidden = {(card.get("architecture") or {}).get("hidden") for card in cards.values()}
     minutes = [card["training"]["seconds"] / 60 for card in cards.values()
                if (card.get("training") or {}).get("seconds")]
-    size = f" with a state of {hidden.pop()} numbers" if len(hidden) == 1 and None not in hidden else ""
+    size = f" (a state of {hidden.pop()} numbers)" if len(hidden) == 1 and None not in hidden else ""
     if minutes:
         low, high = max(1, round(min(minutes))), max(1, round(max(minutes)))
         trained = f", each trained for {low} minutes" if low == high else f", trained for {low} to {high} minutes each"
@@ -142,10 +142,9 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
     if short_share is not None:
         share = round(100 * short_share)
         data = (f", on training sentences mostly of {limit} words or fewer ({share}%)" if short_share > 0.5 else
-                f"; only {share}% of their training sentences have {limit} words or fewer")
-    return (f"These are tiny models{size}{trained}{data}. So the drop after {limit} words belongs to this toy, "
-            "not to recurrent networks in general: larger LSTMs (Sutskever and colleagues, 2014) translate long "
-            "sentences far better.")
+                f"; most of their training sentences ({100 - share}%) are longer than {limit} words")
+    return (f"These are tiny models{size}{trained}{data}. The drop after {limit} words is this toy's, not a "
+            "law: larger LSTMs (Sutskever and colleagues, 2014) translate long sentences far better.")
 
 
 class LengthCurve(ExplainerScene):
@@ -254,8 +253,10 @@ class LengthCurve(ExplainerScene):
         lines = ["tiny models" + (f", {hidden.pop()}-number state," if len(hidden) == 1 and None not in hidden else ","),
                  "trained for minutes;",
                  *([f"{round(100 * short)}% of training", f"sentences have ≤ {LENGTH_BUCKETS[0][1]} words;"]
+                   if short is not None and short > 0.5 else
+                   [f"{100 - round(100 * short)}% of training", f"sentences have > {LENGTH_BUCKETS[0][1]} words;"]
                    if short is not None else []),
-                 "larger LSTMs do far", "better on long sentences", "(Sutskever et al., 2014)"]
+                 "larger LSTMs do far", "better on long sentences", "(Sutskever and colleagues,", "2014)"]
         note = VGroup(*[label(line, 15, th.muted) for line in lines]).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
         note.next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
         room = config.frame_width / 2 - 0.25 - note.get_left()[0]

@@ -174,10 +174,10 @@ def test_the_length_caveat_is_said_only_for_a_drop_and_from_the_cards():
     flat = {m: buckets(card([0.5, 0.5, 0.5, 0.5])) for m in cards}
     assert caveat_sentence(cards, flat, 0.3) == ""  # no drop: nothing to excuse
     few = caveat_sentence(cards, falling, 0.21)
-    assert "only 21% of their training sentences have 10 words or fewer" in few and "mostly" not in few
-    assert "state of 64 numbers" in few and "minutes" in few and "Sutskever" in few
+    assert "most of their training sentences (79%) are longer than 10 words" in few and "mostly" not in few
+    assert "a state of 64 numbers" in few and "minutes" in few and "Sutskever" in few and "not a law" in few
     most = caveat_sentence(cards, falling, 0.8)
-    assert "mostly of 10 words or fewer (80%)" in most and "only" not in most
+    assert "mostly of 10 words or fewer (80%)" in most and "longer than" not in most
     assert "training sentences" not in caveat_sentence(cards, falling, None)  # unknown data: not claimed
     # the share is rebuilt from the grammar and the card's seed, and only when the sizes agree
     plain = cards["plain"]
