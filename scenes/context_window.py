@@ -7,7 +7,7 @@ import numpy as np
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, RoundedRectangle, Transform, VGroup
 
 from scenes.kit import ExplainerScene, label, percent, wrong_in_red
-from scenes.kit.mobjects import WordFlow
+from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.pacing import share
 from scenes.kit.theme import weight_to_color
 from scenes.kit.wrap import WordGrid
@@ -19,6 +19,7 @@ SLIDE_SECONDS = 0.9  # the window moves about one word a second
 
 class ContextWindow(ExplainerScene):
     title = "A context window: five words at a time"
+    attention_title = "Attention: no sliding window, every word weighed"
 
     def construct(self) -> None:
         self.show_sentence()
@@ -33,7 +34,8 @@ class ContextWindow(ExplainerScene):
         self.window = window
         self.beat("window", f"A context window lets a model see a fixed stretch of the input, here {window} "
                             f"of these {n} words, and masks everything else.")
-        self.add(self.heading())
+        self.title_mob = self.heading()
+        self.add(self.title_mob)
         whose = f"the '{tr.model}' model" if tr.training_step is None else self.weights_name(tr)
         self.note = self.footnote(f"the window is an illustration (none of our models uses one); the α strips are "
                                   f"the real weights of {whose} ({tr.sha256[:8]})")
@@ -76,13 +78,15 @@ class ContextWindow(ExplainerScene):
         n = len(tr.source_tokens)
         first = tr.output_words[0] if tr.output_words else ""
         strongest = int(tr.attention[0].argmax())
-        self.beat("attention", f"Attention has no window. For each {self.tgt_lang} word it weighs all {n} "
+        self.beat("attention", f"Attention has no such sliding window. For each {self.tgt_lang} word it weighs all {n} "
                                f"{self.src_lang} words: for '{first}', "
                                f"{percent(float(tr.attention[0, strongest]))} of the weight goes to "
                                f"'{tr.source_tokens[strongest]}'.")
         top = self.heading().get_bottom()[1] - 0.45
         shift = (top - self.words.top()) * UP
-        self.play(self.words.animate.shift(shift), self.marks.animate.shift(shift), run_time=1.0)
+        new_title = self.heading(self.attention_title)
+        self.play(self.words.animate.shift(shift), self.marks.animate.shift(shift),
+                  *fade_replace(self.title_mob, new_title), run_time=1.0)
         strips = VGroup(*[Rectangle(width=self.words.step * 0.9, height=self.words.band - 0.12, stroke_width=0,
                                     fill_color=weight_to_color(0.0), fill_opacity=1)
                           .move_to([self.words.x(k), self.words.band_bottom(k) - (self.words.band - 0.12) / 2, 0])
@@ -99,7 +103,9 @@ class ContextWindow(ExplainerScene):
         caption = label(f"{self.tgt_lang}, as the model writes it{marked}:", 18, th.muted)
         caption.next_to([-6.2, self.words.bottom() - 0.35, 0], DOWN, buff=0, aligned_edge=LEFT)
         french.next_to(caption, DOWN, buff=0.18, aligned_edge=LEFT)
-        self.play(FadeIn(caption), FadeIn(french), run_time=0.8)
+        key = label("strip under each word: its α for the word being written", 18, th.alpha)
+        key.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
+        self.play(FadeIn(caption), FadeIn(french), FadeIn(key), run_time=0.8)
         rows = tr.attention[:len(french.words)]
         cursor = None
         for i, word in enumerate(french.words):
@@ -117,9 +123,11 @@ class ContextWindow(ExplainerScene):
             if cursor is None:
                 cursor = mark
         self.beat("end", "The window saw a fixed stretch of words; attention reached every word each time and "
-                         "let the content decide where to look.")
+                         "let the content decide where to look. Transformers still take a limited number of words "
+                         "at once: that maximum input length is what users of language models call the context "
+                         "window.")
         self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:, k])))) for k, s in
                     enumerate(strips)], FadeOut(cursor), run_time=share(self, 0.5))
         legend = label("strip: the largest α each word received", 18, th.alpha)
         legend.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
-        self.play(FadeIn(legend, shift=0.2 * LEFT), run_time=share(self, 0.8))
+        self.play(*fade_replace(key, legend), run_time=share(self, 0.8))

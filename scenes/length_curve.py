@@ -4,15 +4,14 @@ they are — a bar per model per length group, with its n — and every sentence
 (falls or flat, the gap, n, what the comparison controls) is computed from the model cards."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Rectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Rectangle, VGroup, config
 
-from model.corpus import LENGTH_BUCKETS
+from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
-from model.trace import MODELS_DIR, ROOT, model_info
-from scenes.kit import ExplainerScene, label
+from model.trace import model_info
+from scenes.kit import ExplainerScene, fit_width, label
 from scenes.kit.pacing import share
 
 MODELS = ("plain", "lstm", "attention")
@@ -109,11 +108,43 @@ def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
     return f"The shaded part of each attention bar is what it gets right beyond the plain model: {trend}."
 
 
-def models_folder() -> str:
-    try:
-        return str(MODELS_DIR.relative_to(ROOT)) + os.sep
-    except ValueError:
-        return MODELS_DIR.name + os.sep
+def short_training_share(card: dict) -> float | None:
+    """The share of the model's training sentences that fall in the shortest length group, rebuilt
+    from the built-in grammar with the card's seed; None when it cannot be rebuilt exactly (a pair
+    file, or a training set of another size than the card records): then nothing is said about it."""
+    corpus, trained = card.get("corpus") or {}, (card.get("training") or {}).get("train_pairs")
+    if corpus.get("kind") != "grammar" or "seed" not in corpus or not trained:
+        return None
+    train = grammar_splits(int(corpus["seed"])).train
+    if len(train) != trained:
+        return None
+    return sum(len(p.source) <= LENGTH_BUCKETS[0][1] for p in train) / len(train)
+
+
+def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
+                    short_share: float | None) -> str:
+    """Why a drop after the shortest group is this toy's and not a law: the models' size and training
+    time as the cards record them, and how short their training sentences were (when known). Said
+    only when some model's curve falls."""
+    if not any(len(p) > 1 and shape(p) == "falls" for p in points.values()):
+        return ""
+    limit = LENGTH_BUCKETS[0][1]
+    hidden = {(card.get("architecture") or {}).get("hidden") for card in cards.values()}
+    minutes = [card["training"]["seconds"] / 60 for card in cards.values()
+               if (card.get("training") or {}).get("seconds")]
+    size = f" (a state of {hidden.pop()} numbers)" if len(hidden) == 1 and None not in hidden else ""
+    if minutes:
+        low, high = max(1, round(min(minutes))), max(1, round(max(minutes)))
+        trained = f", each trained for {low} minutes" if low == high else f", trained for {low} to {high} minutes each"
+    else:
+        trained = ""
+    data = ""
+    if short_share is not None:
+        share = round(100 * short_share)
+        data = (f", on training sentences mostly of {limit} words or fewer ({share}%)" if short_share > 0.5 else
+                f"; most of their training sentences ({100 - share}%) are longer than {limit} words")
+    return (f"These are tiny models{size}{trained}{data}. The drop after {limit} words is this toy's, not a "
+            "law: larger LSTMs (Sutskever and colleagues, 2014) translate long sentences far better.")
 
 
 class LengthCurve(ExplainerScene):
@@ -126,14 +157,15 @@ class LengthCurve(ExplainerScene):
         for k, name in enumerate(MODELS):
             self.plot(name, k)
         self.shade_gap()
+        self.caveat()
 
     def draw_axes(self) -> None:
         th = self.theme
         self.beat("axes", "How often does each model translate a whole sentence exactly right? We measured it on "
                           f"{counts_sentence(self.cards)}. {controls_sentence(self.cards)}")
         self.add(self.heading())
-        self.add(self.footnote(f"exact match by source length; stored evaluation of the models trained here "
-                               f"({models_folder()}*.json)"))
+        self.add(self.footnote("exact match by source length, as measured on held-out test sentences after "
+                               "training the three models for this film"))
         groups = len(self.points["attention"])
         self.axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=9.0, y_length=4.2,
                          axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
@@ -151,7 +183,8 @@ class LengthCurve(ExplainerScene):
             name = label(f"{bucket.name} words", 19, th.source if mine else th.text)
             lab = VGroup(name, label(n_text, 15, th.muted)).arrange(DOWN, buff=0.06)
             if mine:
-                lab.add(label(f"(your sentence: {words})", 14, th.source).next_to(lab, DOWN, buff=0.04))
+                lab.add(label(f"(the example has {words} word{'s' if words != 1 else ''})", 14, th.source)
+                        .next_to(lab, DOWN, buff=0.04))
             self.group_labels.add(lab.next_to(self.axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
         x_name = label("source sentence length", 20, th.text).next_to(self.group_labels, DOWN, buff=0.15)
         self.play(Create(self.axes), FadeIn(y_ticks), FadeIn(y_name), run_time=1.5)
@@ -207,3 +240,26 @@ class LengthCurve(ExplainerScene):
                 self.play(GrowFromEdge(shade, DOWN), run_time=each)
         else:
             self.play(*[b.animate.set_opacity(0.5) for b in self.bars["attention"]], run_time=share(self, 0.8))
+
+    def caveat(self) -> None:
+        """The drop is this toy's: said (and shown beside the keys) only when some curve falls."""
+        short = short_training_share(self.cards["plain"])
+        text = caveat_sentence(self.cards, self.points, short)
+        if not text:
+            return
+        self.beat("caveat", text)
+        th = self.theme
+        hidden = {(card.get("architecture") or {}).get("hidden") for card in self.cards.values()}
+        lines = ["tiny models" + (f", {hidden.pop()}-number state," if len(hidden) == 1 and None not in hidden else ","),
+                 "trained for minutes;",
+                 *([f"{round(100 * short)}% of training", f"sentences have ≤ {LENGTH_BUCKETS[0][1]} words;"]
+                   if short is not None and short > 0.5 else
+                   [f"{100 - round(100 * short)}% of training", f"sentences have > {LENGTH_BUCKETS[0][1]} words;"]
+                   if short is not None else []),
+                 "larger LSTMs do far", "better on long sentences", "(Sutskever and colleagues,", "2014)"]
+        note = VGroup(*[label(line, 15, th.muted) for line in lines]).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
+        note.next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
+        room = config.frame_width / 2 - 0.25 - note.get_left()[0]
+        fit_width(note, room).next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
+        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.15), run_time=share(self, 0.6))
+

@@ -6,10 +6,11 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, FadeIn, FadeOut, ReplacementTransform, Transform, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, FadeIn, FadeOut, ReplacementTransform, VGroup
 
 from scenes.kit import ExplainerScene, StateColumn, fit_width, label, pick_dims
 from scenes.kit.key import color_key
+from scenes.kit.mobjects import fade_replace
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
@@ -42,6 +43,16 @@ def pooling_verdict(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
     """(same, largest difference) of two pooled vectors; 'same' allows float rounding only."""
     gap = float(np.abs(a - b).max())
     return gap < 1e-5, gap
+
+
+def tiny_in_words(gap: float) -> str:
+    """A rounding-sized difference in plain words (no '1e-07'): 'less than one millionth' and so on,
+    the smallest such bound that is true."""
+    for bound, name in ((1e-9, "one billionth"), (1e-8, "one hundred-millionth"), (1e-7, "one ten-millionth"),
+                        (1e-6, "one millionth"), (1e-5, "one hundred-thousandth")):
+        if gap < bound:
+            return f"less than {name}"
+    return f"about {gap:.2g}"
 
 
 class NoOrder(ExplainerScene):
@@ -93,7 +104,7 @@ class NoOrder(ExplainerScene):
     def value_key(self, *more: tuple[str, str, str]) -> VGroup:
         """What the colours mean: a cell's sign and size (the kit's diverging scale), and any marks."""
         key = color_key(("positive", "value > 0", "square"), ("negative", "value < 0", "square"),
-                        ("panel", "near 0 (paler: smaller)", "square"), *more)
+                        ("panel", "near 0 (fainter: smaller)", "square"), *more)
         return fit_width(key, 12.4).move_to([0, KEY_Y, 0])
 
     def pool(self) -> None:
@@ -101,7 +112,8 @@ class NoOrder(ExplainerScene):
         a, b = tr.source_embeddings.mean(axis=0), other.source_embeddings.mean(axis=0)
         same, gap = pooling_verdict(a, b)
         if same:
-            diff = "they are exactly equal" if gap == 0 else f"the two averages differ by at most {gap:.0e}, rounding error"
+            diff = ("they are exactly equal" if gap == 0 else
+                    f"the two averages differ by {tiny_in_words(gap)}, a rounding error")
             text = ("A network that takes each word's vector on its own and averages them sees the same thing "
                     f"both times: {diff}.")
         else:
@@ -170,5 +182,5 @@ class NoOrder(ExplainerScene):
                         th.correct if moved else th.wrong).move_to([0, -2.65, 0])
         extra = [("correct", f"differs by more than {MOVED} (of the {SHOWN_DIMS} shown)", "dot")] if len(marks[0]) else []
         key = self.value_key(*extra)
-        self.play(FadeIn(heads), FadeIn(verdict, shift=0.2 * UP), Create(marks), Transform(self.key, key),
+        self.play(FadeIn(heads), FadeIn(verdict, shift=0.2 * UP), Create(marks), *fade_replace(self.key, key),
                   run_time=share(self, 0.9))

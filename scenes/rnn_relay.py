@@ -2,10 +2,16 @@
 along the arrow and enters the next cell with the next word, where the next state is made."""
 from __future__ import annotations
 
-from manim import (DOWN, UP, Create, FadeIn, GrowArrow, GrowFromPoint, Indicate, ReplacementTransform)
+from manim import (DOWN, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromPoint, Indicate, ReplacementTransform)
 
-from scenes.kit import ExplainerScene
+from scenes.kit import ExplainerScene, label
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
+
+
+# what the cell drawn "GRU" is, and what "plain" means in this film (said once, here)
+GRU_NOTE_SAID = (" Our cell is a GRU, a small gated recurrent cell from 2014. In this film 'plain' means "
+                 "no attention, not no gates.")
+GRU_NOTE_SHOWN = "GRU: a small gated recurrent cell (2014) · \u201cplain\u201d in this film = no attention"
 
 
 class RNNRelay(ExplainerScene):
@@ -19,13 +25,18 @@ class RNNRelay(ExplainerScene):
 
     def show_setting(self) -> None:
         st = self.stage
+        gru = st.kind == "GRU"
         self.beat("read", "A recurrent network reads a sentence one word after another, keeping a running "
-                          "summary: the hidden state.")
+                          "summary: the hidden state." + (GRU_NOTE_SAID if gru else ""))
         self.add(self.heading(), self.footnote(self.provenance(extra=st.dims_note())))
         rule = st.rule()
         self.play(FadeIn(st.words, lag_ratio=0.15), run_time=1.2)
         self.play(FadeIn(st.cells, lag_ratio=0.1), FadeIn(st.batons, lag_ratio=0.1), run_time=1.2)
         self.play(FadeIn(rule, shift=0.2 * DOWN), run_time=1.0)
+        if gru:  # said once: the "plain" model has gates too; what it lacks is attention
+            note = label(GRU_NOTE_SHOWN, 20, self.theme.muted).next_to(rule, DOWN, buff=0.2)
+            self.play(FadeIn(note), run_time=0.8)
+            self.gru_note = note
         self.play(Indicate(rule[0][0:2], color=self.theme.encoder), run_time=1.0)
 
     def run_relay(self) -> None:
@@ -62,5 +73,6 @@ class RNNRelay(ExplainerScene):
                           "must now fit inside this one vector.")
         box = st.last_box()  # the same box CoreStage.relay_end() draws: the bottleneck starts from it
         self.play(Create(box[0]), FadeIn(box[1]), run_time=1.0)
-        self.play(*[col.animate.set_opacity(DIM) for col in st.columns[:-1]], run_time=1.2)
+        gone = [FadeOut(self.gru_note)] if hasattr(self, "gru_note") else []  # the bottleneck starts without it
+        self.play(*[col.animate.set_opacity(DIM) for col in st.columns[:-1]], *gone, run_time=1.2)
         self.wait(1.0)

@@ -93,16 +93,18 @@ class WhereAttentionLives(ExplainerScene):
 # Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or as the field knows
 # them: backpropagation for multi-layer networks (Rumelhart, Hinton & Williams, 1986), Elman's
 # recurrent network (1990), the LSTM (Hochreiter & Schmidhuber, 1997), sequence to sequence
-# (Sutskever, Vinyals & Le, 2014). Each row's narration names the year its row shows.
+# (Sutskever, Vinyals & Le, 2014). Each row's narration names the year its row shows. The LSTM's forget
+# gate came later (Gers, Schmidhuber & Cummins, 1999/2000): the row is starred and the footnote says so.
 MILESTONES = (
-    ("1986", "neural network", "learns by backpropagation, but sees no order",
+    ("1986", "multilayer network", "learns by backpropagation, but sees no order",
      "In 1986 Rumelhart, Hinton and Williams showed how backpropagation trains networks of several layers. "
      "Such networks learn patterns, but read each input on its own: they see no order."),
     ("1990", "RNN", "reads in order, carrying a hidden state",
      "By 1990 recurrent networks such as Elman's read in order, carrying a hidden state from word to word, "
      "but they forget."),
     ("1997", "LSTM", "a gated cell state keeps memories longer",
-     "In 1997 the LSTM added a cell state guarded by gates, so information can survive many more steps."),
+     "In 1997 the LSTM added a cell state guarded by gates, so information can survive many more steps. "
+     "Its forget gate, which our LSTM uses, came a little later, in 1999 and 2000."),
     ("2014", "seq2seq", "encoder-decoder translation through one vector",
      "In 2014 sequence-to-sequence models translated whole sentences, passing everything through one vector."),
     ("2014", "Bahdanau attention", "the decoder looks back at every word",
@@ -112,6 +114,10 @@ MILESTONES = (
     ("2018", "GPT", "a decoder-only Transformer that writes text",
      "In 2018 GPT kept only the Transformer's decoder, trained to write the next word."),
 )
+
+
+# a row whose name is starred, and what its star says under the timeline (shown with the row)
+ROW_NOTES = {"LSTM": "* the LSTM's forget gate came in 1999/2000 (Gers, Schmidhuber & Cummins)"}
 
 
 class Timeline(ExplainerScene):
@@ -125,7 +131,8 @@ class Timeline(ExplainerScene):
         for k, (year, name, fix, _) in enumerate(MILESTONES):
             color = th.alpha if "attention" in name.lower() else th.text
             rows.add(VGroup(label(year, 22, th.muted).set_x(0, direction=LEFT),
-                            label(name, 24, color, weight="BOLD").set_x(1.45, direction=LEFT),
+                            label(name + ("*" if name in ROW_NOTES else ""), 24, color,
+                                  weight="BOLD").set_x(1.45, direction=LEFT),
                             label(fix, 22, th.text).set_x(5.5, direction=LEFT)).set_y(top - 0.84 * k))
         if rows.width > 13.4:
             rows.scale_to_fit_width(13.4)
@@ -134,16 +141,17 @@ class Timeline(ExplainerScene):
         spine = Line([spine_x, rows.get_top()[1], 0], [spine_x, rows.get_bottom()[1], 0], color=th.muted,
                      stroke_width=2)
         marker = Dot([spine_x, rows[0].get_y(), 0], radius=0.11, color=th.text)
+        notes = {name: label(text, 18, th.muted).next_to(rows, DOWN, buff=0.4) for name, text in ROW_NOTES.items()}
         for k, (row, milestone) in enumerate(zip(rows, MILESTONES)):
             self.beat(f"m{k}", milestone[3])
             if k == 0:
                 self.play(Create(spine), FadeIn(marker), run_time=0.8)
             dim = [rows[k - 1].animate.set_opacity(0.45)] if k else []
             self.play(marker.animate.move_to([spine_x, row.get_y(), 0]), FadeIn(row[0]), FadeIn(row[1], shift=0.2 * RIGHT),
-                      *dim, run_time=0.9)
+                      *dim, *([FadeIn(notes[milestone[1]])] if milestone[1] in notes else []), run_time=0.9)
             self.play(Write(row[2]), run_time=share(self, 0.85))
-        self.beat("all", "Each step fixed what the one before could not do. The rest of this film follows the "
-                         "middle of this line: from one vector to attention.")
+        self.beat("all", "Each step fixed what the one before could not do. The film now walks this line from "
+                         "its first row, and stays longest on the two 2014 rows: from one vector to attention.")
         self.play(*[r.animate.set_opacity(1.0) for r in rows], run_time=1.0)
         span = VGroup(rows[3], rows[4])
         brace = RoundedRectangle(corner_radius=0.1, width=span.width + 0.3, height=span.height + 0.2,

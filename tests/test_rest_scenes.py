@@ -164,6 +164,29 @@ def test_the_gap_is_described_as_measured():
         one, buckets(card([0.5, None, None, None], n=(20, 0, 0, 0))))
 
 
+
+def test_the_length_caveat_is_said_only_for_a_drop_and_from_the_cards():
+    from model.corpus import grammar_splits
+    from scenes.length_curve import buckets, caveat_sentence, short_training_share
+
+    cards = real_cards()
+    falling = {m: buckets(card([0.5, 0.0, 0.0, 0.0])) for m in cards}
+    flat = {m: buckets(card([0.5, 0.5, 0.5, 0.5])) for m in cards}
+    assert caveat_sentence(cards, flat, 0.3) == ""  # no drop: nothing to excuse
+    few = caveat_sentence(cards, falling, 0.21)
+    assert "most of their training sentences (79%) are longer than 10 words" in few and "mostly" not in few
+    assert "a state of 64 numbers" in few and "minutes" in few and "Sutskever" in few and "not a law" in few
+    most = caveat_sentence(cards, falling, 0.8)
+    assert "mostly of 10 words or fewer (80%)" in most and "longer than" not in most
+    assert "training sentences" not in caveat_sentence(cards, falling, None)  # unknown data: not claimed
+    # the share is rebuilt from the grammar and the card's seed, and only when the sizes agree
+    plain = cards["plain"]
+    train = grammar_splits(plain["corpus"]["seed"]).train
+    assert short_training_share(plain) == sum(len(p.source) <= 10 for p in train) / len(train)
+    assert short_training_share(dict(plain, training=dict(plain["training"], train_pairs=5))) is None
+    assert short_training_share(dict(plain, corpus={"kind": "tsv", "file": "x.tsv"})) is None
+
+
 # --- no-order and the LSTM: the arithmetic behind the words ----------------------------------
 
 def test_shuffle_changes_the_sentence_and_pooling_is_order_free():
@@ -176,6 +199,17 @@ def test_shuffle_changes_the_sentence_and_pooling_is_order_free():
     assert pooling_verdict(vectors.mean(0), vectors[order].mean(0))[0]
     assert not pooling_verdict(vectors.mean(0), vectors[:3].mean(0))[0]
 
+
+
+def test_a_rounding_difference_is_said_in_words_with_a_true_bound():
+    from scenes.no_order import tiny_in_words
+
+    for gap in (3e-10, 1.2e-7, 9.9e-7, 4e-6):
+        said = tiny_in_words(gap)
+        assert "e-" not in said and said.startswith("less than")
+    assert tiny_in_words(1.2e-7) == "less than one millionth"  # the smallest true bound, not a looser one
+    assert tiny_in_words(9.9e-7) == "less than one millionth" and tiny_in_words(2e-6) != "less than one millionth"
+    assert tiny_in_words(3e-5).startswith("about")  # too big to call tiny: the value itself
 
 def test_lstm_cell_steps_rebuild_the_traced_cell_state():
     from model.trace import trace
@@ -230,7 +264,7 @@ def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_row():
     years = {name: year for year, name, _, _ in MILESTONES}
     # the article's dates (Bahdanau 2014, Transformer 2017, GPT 2018) and well-known ones: backpropagation
     # (Rumelhart, Hinton & Williams 1986), Elman's RNN (1990), LSTM (1997), sequence to sequence (2014)
-    assert years == {"neural network": "1986", "RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
+    assert years == {"multilayer network": "1986", "RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
                      "Bahdanau attention": "2014", "Transformer": "2017", "GPT": "2018"}
     for year, name, _, narration in MILESTONES:
         assert year.isdigit() and year in narration, f"{name}: the row shows {year}, the narration must say it"
