@@ -130,12 +130,14 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
         return ""
     limit = LENGTH_BUCKETS[0][1]
     hidden = {(card.get("architecture") or {}).get("hidden") for card in cards.values()}
-    minutes = [card["training"]["seconds"] / 60 for card in cards.values()
+    # CPU time, not wall time: the wall clock of a shared machine says more about the machine than the model
+    minutes = [(card["training"].get("cpu_seconds") or card["training"]["seconds"]) / 60 for card in cards.values()
                if (card.get("training") or {}).get("seconds")]
     size = f" (a state of {hidden.pop()} numbers)" if len(hidden) == 1 and None not in hidden else ""
     if minutes:
         low, high = max(1, round(min(minutes))), max(1, round(max(minutes)))
-        trained = f", each trained for {low} minutes" if low == high else f", trained for {low} to {high} minutes each"
+        trained = (f", each trained for {low} minutes of CPU" if low == high else
+                   f", trained for {low} to {high} minutes of CPU each")
     else:
         trained = ""
     data = ""

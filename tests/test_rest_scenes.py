@@ -175,7 +175,9 @@ def test_the_length_caveat_is_said_only_for_a_drop_and_from_the_cards():
     assert caveat_sentence(cards, flat, 0.3) == ""  # no drop: nothing to excuse
     few = caveat_sentence(cards, falling, 0.21)
     assert "most of their training sentences (79%) are longer than 10 words" in few and "mostly" not in few
-    assert "a state of 64 numbers" in few and "minutes" in few and "Sutskever" in few and "not a law" in few
+    assert "a state of 64 numbers" in few and "Sutskever" in few and "not a law" in few
+    minutes = sorted(round(c["training"]["cpu_seconds"] / 60) for c in cards.values())  # CPU time, not wall time
+    assert f"trained for {max(1, minutes[0])} to {minutes[-1]} minutes of CPU each" in few
     most = caveat_sentence(cards, falling, 0.8)
     assert "mostly of 10 words or fewer (80%)" in most and "longer than" not in most
     assert "training sentences" not in caveat_sentence(cards, falling, None)  # unknown data: not claimed
