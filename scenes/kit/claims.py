@@ -211,6 +211,20 @@ def pick_graded_checkpoint(final_row: np.ndarray, rows: Sequence[np.ndarray | No
     return best
 
 
+def checkpoint_words_narration(final: Sequence[str], earlier: Sequence[str]) -> str:
+    """What an earlier checkpoint has written so far next to the final model's words at the same
+    positions: how many differ (position by position), or that none does."""
+    final, earlier = list(final), list(earlier)
+    n = len(earlier)
+    differ = sum(1 for k, w in enumerate(earlier) if k >= len(final) or final[k] != w)
+    if not differ:
+        return f"Its output so far is already the final model's: the same {n} word{'s' if n != 1 else ''}."
+    count = ("its one word differs" if n == 1 else f"all {n} words it has written so far differ" if differ == n
+             else f"{differ} of the {n} words it has written so far differ{'s' if differ == 1 else ''}")
+    return (f"Its output is not the final model's yet: {count} (\"{' '.join(earlier)}\" where the final model "
+            f"writes \"{' '.join(final[:n])}\").")
+
+
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
     """Which word gets the most weight, and how the rest is shared, for one decoding step."""
     alphas = np.asarray(alphas, dtype=float)
