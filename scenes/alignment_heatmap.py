@@ -1,5 +1,5 @@
 """Alignment heatmap (article figs. 14–15): the α matrix fills row by row; a dashed diagonal shows
-where the brightest cells would sit if word order were kept; the claims about it, and about which
+where the strongest cells would sit if word order were kept; the claims about it, and about which
 words reorder, are computed (scenes.kit.claims); then a longer sentence's matrix."""
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class AlignmentHeatmap(ExplainerScene):
         return heatmap
 
     def cell_note(self, heatmap: Heatmap, tr) -> str:
-        shown = "numbers = α in %" if len(heatmap.values) else "brighter = more α"
+        shown = "numbers = α in %" if len(heatmap.values) else "stronger colour = more α"
         return self.provenance(tr, extra=f"{shown}; one row per output word")
 
     def diagonal(self, heatmap: Heatmap, n_rows: int) -> DashedLine:
@@ -68,7 +68,7 @@ class AlignmentHeatmap(ExplainerScene):
     def fill_rows(self) -> None:
         tr = self.tr
         self.beat("fill", "Stack the weights of every decoding step and you get a picture of the alignment: one row "
-                          f"per {self.tgt_lang} word, one column per {self.src_lang} word, brighter where the model "
+                          f"per {self.tgt_lang} word, one column per {self.src_lang} word, stronger in colour where the model "
                           "looked.")
         self.title_mob = self.heading()
         self.note = self.footnote(self.provenance())
@@ -89,7 +89,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.off = VGroup()
         if not text:
             return
-        self.beat("diagonal", f"If both languages kept the same word order, the brightest cells would run down the "
+        self.beat("diagonal", f"If both languages kept the same word order, the strongest cells would run down the "
                               f"diagonal. {text}")
         self.line = self.diagonal(self.map, self.alignment.rows)
         self.off = self.marks(self.map, tr, self.alignment.off_diagonal)

@@ -192,7 +192,7 @@ class LearningToAlign(ExplainerScene):
                           "training, from the untrained start to the end, and ran this sentence through each.")
         self.title_mob = self.heading()
         self.note = self.footnote(f"real values from {len(self.checkpoint_story)} training checkpoints of the '{self.tr.model}' "
-                                  f"model (final weights {self.final.sha256[:8]}); brighter cell = more weight")
+                                  f"model (final weights {self.final.sha256[:8]}); stronger colour = more weight")
         self.add(self.title_mob, self.note)
         self.status_mob = self.status(first)
         self.heat = self.heatmap(first.trace)
