@@ -52,6 +52,7 @@ class AlignmentHeatmap(ExplainerScene):
         """The line the diagonal claims are about: from the top-left cell's centre to the centre of
         the last output word's last-column cell."""
         cols = heatmap.matrix.shape[1]
+        heatmap.values.set_z_index(2)  # the percentages stay on top: the line runs behind their digits
         return DashedLine(heatmap.cell(0, 0).get_center(), heatmap.cell(max(n_rows - 1, 0), cols - 1).get_center(),
                           color=self.theme.text, stroke_width=2.5, dash_length=0.1, stroke_opacity=0.8)
 
