@@ -52,7 +52,6 @@ class AlignmentHeatmap(ExplainerScene):
         """The line the diagonal claims are about: from the top-left cell's centre to the centre of
         the last output word's last-column cell."""
         cols = heatmap.matrix.shape[1]
-        heatmap.values.set_z_index(2)  # the percentages stay on top: the line runs behind their digits
         return DashedLine(heatmap.cell(0, 0).get_center(), heatmap.cell(max(n_rows - 1, 0), cols - 1).get_center(),
                           color=self.theme.text, stroke_width=2.5, dash_length=0.1, stroke_opacity=0.8)
 
@@ -94,6 +93,7 @@ class AlignmentHeatmap(ExplainerScene):
                               f"diagonal. {text}")
         self.line = self.diagonal(self.map, self.alignment.rows)
         self.off = self.marks(self.map, tr, self.alignment.off_diagonal)
+        self.add_foreground_mobjects(self.map.values)  # the line runs behind the percentages' digits
         self.play(Create(self.line), run_time=2.5)
         if len(self.off):
             per = min(3.0, max(0.6, (self.reading_time_left() - 0.5) / len(self.off)))
@@ -137,6 +137,7 @@ class AlignmentHeatmap(ExplainerScene):
                        for i in al.off_diagonal])
         self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
         self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
+        self.add_foreground_mobjects(big.values)
         self.play(Create(line), run_time=1.0)
         if len(off):
             self.play(Create(off, lag_ratio=0.05), run_time=1.2)
