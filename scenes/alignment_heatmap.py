@@ -132,6 +132,8 @@ class AlignmentHeatmap(ExplainerScene):
         self.beat("long", f"{lead}, real weights again. {facts}")
         self.play(FadeOut(VGroup(self.map, self.line, self.off)), Transform(self.note, self.footnote(self.cell_note(big, tr))),
                   run_time=0.8)
+        self.remove_foreground_mobjects(self.map.values)  # kept above the diagonal until now
+        self.remove(self.map.values)
         line = self.diagonal(big, al.rows)
         off = VGroup(*[SurroundingRectangle(big.cell(i, al.best[i]), buff=0.01, color=self.theme.text, stroke_width=2)
                        for i in al.off_diagonal])
