@@ -105,7 +105,7 @@ class ExplainerScene(Scene):
         self._flush_narration()
         if hasattr(self, "next_slide"):  # rendered through manim-slides (render.py slides)
             # the narration becomes the presenter's notes (at time 0 it only sets the first slide's)
-            self.next_slide(notes=narration)
+            self.next_slide(notes=readable_names(narration))  # read by a person, like the subtitles
         else:
             self.next_section(name)
         self._beat = {"name": name, "narration": narration, "start": self.time, "speech": self._speak(name)}
