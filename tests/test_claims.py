@@ -140,12 +140,12 @@ def test_dims_note_says_nothing_when_all_dimensions_are_shown():
 def test_a_checkpoint_says_whether_its_words_are_the_final_models():
     from scenes.kit.claims import checkpoint_words_narration
     final = ["la", "zone", "économique"]
-    same = checkpoint_words_narration(final, final)
-    assert "already the final model's" in same and "differ" not in same
-    all_wrong = checkpoint_words_narration(final, ["les", "idées", "économiques"])
-    assert "not the final model's" in all_wrong and "all 3 words" in all_wrong and "les idées économiques" in all_wrong
-    one = checkpoint_words_narration(final, ["la", "zone", "économiques"])
-    assert "1 of the 3 words" in one and "differs" in one
+    assert checkpoint_words_narration(final, final) == "Its 3 words so far are the final model's."
+    assert checkpoint_words_narration(final, ["les", "idées", "économiques"]) == (
+        "All 3 of its words so far differ from the final model's.")
+    assert checkpoint_words_narration(final, ["la", "zone", "économiques"]) == (
+        "1 of its 3 words so far differs from the final model's.")
+    assert checkpoint_words_narration(final, ["le"]) == "Its one word differs from the final model's."
 
 
 def test_the_graded_checkpoint_is_learned_right_and_soft():

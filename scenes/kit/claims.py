@@ -218,11 +218,12 @@ def checkpoint_words_narration(final: Sequence[str], earlier: Sequence[str]) -> 
     n = len(earlier)
     differ = sum(1 for k, w in enumerate(earlier) if k >= len(final) or final[k] != w)
     if not differ:
-        return f"Its output so far is already the final model's: the same {n} word{'s' if n != 1 else ''}."
-    count = ("its one word differs" if n == 1 else f"all {n} words it has written so far differ" if differ == n
-             else f"{differ} of the {n} words it has written so far differ{'s' if differ == 1 else ''}")
-    return (f"Its output is not the final model's yet: {count} (\"{' '.join(earlier)}\" where the final model "
-            f"writes \"{' '.join(final[:n])}\").")
+        return f"Its {n} word{'s' if n != 1 else ''} so far {'are' if n != 1 else 'is'} the final model's."
+    if n == 1:
+        return "Its one word differs from the final model's."
+    if differ == n:
+        return f"All {n} of its words so far differ from the final model's."
+    return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''} from the final model's."
 
 
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
