@@ -79,7 +79,7 @@ class AttentionWeights(ExplainerScene):
         and the footnote names the checkpoint, so every number on screen is the checkpoint's."""
         st, i = self.stage, self.step
         words = claims.checkpoint_words_narration(self.tr.target_tokens[:i + 1], other.target_tokens[:i + 1])
-        self.beat("checkpoint", f"Output word {i + 1} again, in the {name}: "
+        self.beat("checkpoint", f"Output word {i + 1} again, in the {name}. "
                   + claims.weight_narration(other.attention[i], other.source_tokens) + " " + words)
         note = self.footnote(f"real values of the '{other.model}' checkpoint at step {other.training_step} "
                              f"(weights {other.sha256[:8]}); " + st.dims_note())
