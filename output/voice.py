@@ -139,7 +139,11 @@ def recording_script(jobs: list[RenderJob], target: Path | None, verbose: bool =
 
 def write_script(beats: list[Beat], target: Path | None) -> str:
     """The recording script: one row per beat (scene, beat, file to record, target seconds, text).
-    CSV for a .csv target, JSON for .json, else text to read from; returns what was written."""
+    CSV for a .csv target, JSON for .json, else text to read from; returns what was written. The
+    text is the subtitles' (names as Unicode, sᵢ₋₁), for a person to read aloud."""
+    from scenes.kit.scene import readable_names  # Manim loads only when a script is written
+
+    beats = [replace(b, narration=readable_names(b.narration)) for b in beats]
     if target is not None and target.suffix == ".json":
         text = json.dumps([{"scene": b.scene, "beat": b.name, "file": f"{b.scene}/{b.name}.wav",
                             "seconds": b.seconds, "text": b.narration} for b in beats], indent=1, ensure_ascii=False)

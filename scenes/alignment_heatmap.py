@@ -1,5 +1,5 @@
 """Alignment heatmap (article figs. 14–15): the α matrix fills row by row; a dashed diagonal shows
-where the brightest cells would sit if word order were kept; the claims about it, and about which
+where the strongest cells would sit if word order were kept; the claims about it, and about which
 words reorder, are computed (scenes.kit.claims); then a longer sentence's matrix."""
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class AlignmentHeatmap(ExplainerScene):
         return heatmap
 
     def cell_note(self, heatmap: Heatmap, tr) -> str:
-        shown = "numbers = α in %" if len(heatmap.values) else "brighter = more α"
+        shown = "numbers = α in %" if len(heatmap.values) else "stronger colour = more α"
         return self.provenance(tr, extra=f"{shown}; one row per output word")
 
     def diagonal(self, heatmap: Heatmap, n_rows: int) -> DashedLine:
@@ -68,7 +68,7 @@ class AlignmentHeatmap(ExplainerScene):
     def fill_rows(self) -> None:
         tr = self.tr
         self.beat("fill", "Stack the weights of every decoding step and you get a picture of the alignment: one row "
-                          f"per {self.tgt_lang} word, one column per {self.src_lang} word, brighter where the model "
+                          f"per {self.tgt_lang} word, one column per {self.src_lang} word, stronger in colour where the model "
                           "looked.")
         self.title_mob = self.heading()
         self.note = self.footnote(self.provenance())
@@ -89,10 +89,11 @@ class AlignmentHeatmap(ExplainerScene):
         self.off = VGroup()
         if not text:
             return
-        self.beat("diagonal", f"If both languages kept the same word order, the brightest cells would run down the "
+        self.beat("diagonal", f"If both languages kept the same word order, the strongest cells would run down the "
                               f"diagonal. {text}")
         self.line = self.diagonal(self.map, self.alignment.rows)
         self.off = self.marks(self.map, tr, self.alignment.off_diagonal)
+        self.add_foreground_mobjects(self.map.values)  # the line runs behind the percentages' digits
         self.play(Create(self.line), run_time=2.5)
         if len(self.off):
             per = min(3.0, max(0.6, (self.reading_time_left() - 0.5) / len(self.off)))
@@ -131,11 +132,14 @@ class AlignmentHeatmap(ExplainerScene):
         self.beat("long", f"{lead}, real weights again. {facts}")
         self.play(FadeOut(VGroup(self.map, self.line, self.off)), Transform(self.note, self.footnote(self.cell_note(big, tr))),
                   run_time=0.8)
+        self.remove_foreground_mobjects(self.map.values)  # kept above the diagonal until now
+        self.remove(self.map.values)
         line = self.diagonal(big, al.rows)
         off = VGroup(*[SurroundingRectangle(big.cell(i, al.best[i]), buff=0.01, color=self.theme.text, stroke_width=2)
                        for i in al.off_diagonal])
         self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
         self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
+        self.add_foreground_mobjects(big.values)
         self.play(Create(line), run_time=1.0)
         if len(off):
             self.play(Create(off, lag_ratio=0.05), run_time=1.2)

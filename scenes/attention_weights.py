@@ -78,8 +78,9 @@ class AttentionWeights(ExplainerScene):
         own α as a second fan. What belongs to the trained model alone (c_i, the word ranking) goes,
         and the footnote names the checkpoint, so every number on screen is the checkpoint's."""
         st, i = self.stage, self.step
-        self.beat("checkpoint", f"Earlier in training the weights were softer. The same step in the {name}: "
-                  + claims.weight_narration(other.attention[i], other.source_tokens))
+        words = claims.checkpoint_words_narration(self.tr.target_tokens[:i + 1], other.target_tokens[:i + 1])
+        self.beat("checkpoint", f"Output word {i + 1} again, in the {name}. "
+                  + claims.weight_narration(other.attention[i], other.source_tokens) + " " + words)
         note = self.footnote(f"real values of the '{other.model}' checkpoint at step {other.training_step} "
                              f"(weights {other.sha256[:8]}); " + st.dims_note())
         columns = [st.state_column(t, values=h).move_to(c) for t, (h, c) in enumerate(zip(other.encoder_states,
@@ -212,10 +213,10 @@ class AttentionWeights(ExplainerScene):
                                    cell_width=0.62 if st.step >= 0.7 else None, outline=self.theme.context,
                                    show_hidden_count=False)
         spot = st.dec_cells[i].get_bottom() + (0.15 + self.context.height / 2) * DOWN
-        x = float(np.clip(spot[0] + 0.9, -6.4, 6.4))
+        x = self.clear_spot(self.context, spot, self.fan.lines[int(alphas.argmax())], self.fan.labels)
         self.context.move_to([x, spot[1], 0])
         c_name = MathTex(r"c_{" + str(i + 1) + "}", font_size=28, color=self.theme.context)
-        c_name.next_to(self.context, RIGHT if x < 5.5 else LEFT, buff=0.12)
+        c_name.next_to(self.context, RIGHT if spot[0] <= x < 5.5 else LEFT, buff=0.12)  # away from the decoder
         scaled = [c.cells.copy() for c in st.columns]
         self.play(self.fan.lines.animate.set_opacity(0.25), st.columns.animate.set_opacity(DIM),
                   *[s.animate.scale(0.35 + 0.65 * a).set_opacity(max(float(a), 0.08)) for s, a in zip(scaled, alphas)],
@@ -245,13 +246,32 @@ class AttentionWeights(ExplainerScene):
         card = BackgroundRectangle(bars, color=self.theme.background, fill_opacity=1, buff=0.08)
         self.bars = VGroup(card, bars)
         self.play(self.fan.animate.set_opacity(0.12), FadeIn(card), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
-        chosen = bars[0][0].copy()
         target = st.out_words[i].copy().set_opacity(1)
         self.play(Indicate(bars[0], color=self.theme.target), run_time=1.0)
+        chosen = bars[0][0]
+        bars[0].remove(chosen)  # the word itself leaves the list: no copy of it is left behind to cross
         self.play(ReplacementTransform(chosen, target, path_arc=-0.4), FadeOut(self.question), run_time=1.5)
         self.written = target
 
     # --- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def clear_spot(box, spot, line, labels, pad: float = 0.08) -> float:
+        """The x (beside the decoder, at the height of `spot`) where `box` neither sits on the
+        heaviest fan line nor touches a percentage: nearest first, right before left."""
+        start, end = line.get_start(), line.get_end()
+        points = [start + t * (end - start) for t in np.linspace(0, 1, 60)]
+        half_w, half_h = box.width / 2 + pad, box.height / 2 + pad
+        for dx in (0.9, -0.9, 1.6, -1.6, 2.3, -2.3):
+            x = spot[0] + dx
+            if abs(x) + half_w > 6.9:
+                continue
+            on_line = any(abs(p[0] - x) < half_w and abs(p[1] - spot[1]) < half_h for p in points)
+            on_label = any(abs(t.get_x() - x) < half_w + t.width / 2 and abs(t.get_y() - spot[1]) < half_h + t.height / 2
+                           for t in labels)
+            if not on_line and not on_label:
+                return x
+        return float(np.clip(spot[0] + 0.9, -6.4, 6.4))
+
     def flash_word(self, j: int) -> Indicate:
         """Source word j lights up in place: it grows about its own centre, never towards the
         footnote just below the words (an Indicate of a group would scale it about the group's)."""

@@ -165,10 +165,13 @@ class BahdanauSteps(ExplainerScene):
         self.light(self.eq_sum[3], self.eq_sum[4], color=th.alpha, run_time=1.2,
                    extra=[s.animate.set_opacity(max(float(a), 0.08)).scale(0.4 + 0.6 * float(a))
                           for s, a in zip(scaled, tr.attention[i])])
+        crossed = [self.words, self.score_row, self.alpha_row]  # the states travel behind these, never over them
+        self.add_foreground_mobjects(*crossed)
         self.light(self.eq_sum[0], color=th.context, run_time=1.8,
                    extra=[*[s.animate.move_to(self.c_col.cells).set_opacity(0) for s in scaled],
                           FadeIn(self.c_col), FadeIn(self.c_label)])
         self.remove(*scaled)
+        self.remove_foreground_mobjects(*crossed)
         self.probs = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=2.0, bar_height=0.22, font_size=18)
         self.probs.move_to([-0.6, BOTTOM_Y, 0])
         self.play(FadeIn(self.probs, lag_ratio=0.15), run_time=1.2)

@@ -51,11 +51,11 @@ def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
     tr = first.trace
     peak, even = mean_peak(tr), 1 / len(tr.source_tokens)
     if peak < SPREAD:
-        text = (f"Untrained, every step spreads its weight over the whole sentence: {percent(peak)} at most on "
-                f"average, near the {percent(even)} of an even split.")
+        text = (f"Untrained, every step spreads its weight over the whole sentence: the largest weight averages "
+                f"{percent(peak)}, near the {percent(even)} of an even split.")
     else:
-        text = (f"Even untrained, the weights are uneven: {percent(peak)} at most on average, where an even split "
-                f"gives {percent(even)}.")
+        text = (f"Even untrained, the weights are uneven: the largest weight averages {percent(peak)}, where an "
+                f"even split gives {percent(even)}.")
     wrong = wrong_words(tr)
     if tr.exact:
         return text + " And it already writes the right translation."
@@ -192,7 +192,7 @@ class LearningToAlign(ExplainerScene):
                           "training, from the untrained start to the end, and ran this sentence through each.")
         self.title_mob = self.heading()
         self.note = self.footnote(f"real values from {len(self.checkpoint_story)} training checkpoints of the '{self.tr.model}' "
-                                  f"model (final weights {self.final.sha256[:8]}); brighter cell = more weight")
+                                  f"model (final weights {self.final.sha256[:8]}); stronger colour = more weight")
         self.add(self.title_mob, self.note)
         self.status_mob = self.status(first)
         self.heat = self.heatmap(first.trace)
@@ -200,7 +200,8 @@ class LearningToAlign(ExplainerScene):
         self.node = Dot([1.0, self.words.get_center()[1], 0], radius=0.09, color=self.theme.decoder)
         final_word = self.final.target_tokens[self.step_i]
         self.writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
-                             label(f"(trained: writes '{final_word}')", 16, self.theme.muted)).arrange(DOWN, buff=0.08)
+                             label(f"(the final model writes '{final_word}' here)", 16, self.theme.muted))
+        self.writer.arrange(DOWN, buff=0.08)
         self.writer.next_to(self.node, DOWN, buff=0.15)
         self.fan_mob = self.fan(first.trace)
         self.says = label(f"{self.tgt_lang} output at this checkpoint", 18, self.theme.muted)
@@ -215,20 +216,30 @@ class LearningToAlign(ExplainerScene):
         self.play(FadeIn(self.node), FadeIn(self.writer), Create(self.row_box), run_time=1.0)
         self.play(Create(self.fan_mob.lines, lag_ratio=0.1), run_time=2.0)
         self.play(FadeIn(self.fan_mob.labels, lag_ratio=0.2), run_time=1.5)
-        self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.15), run_time=2.5)
+        self.rows_note = self.rows_shown_note(self.heat, first.trace)
+        self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.15), FadeIn(self.rows_note), run_time=2.5)
+
+    def rows_shown_note(self, heat: Heatmap, tr: Trace) -> VGroup:
+        """Under the grid, when this checkpoint wrote more steps than the final model's rows shown:
+        'first 5 of its 13 rows shown' (empty otherwise)."""
+        n = len(tr.target_tokens)
+        if n <= self.rows:
+            return VGroup()
+        return label(f"first {self.rows} of its {n} rows shown", 16, self.theme.muted).next_to(
+            heat.cells, DOWN, buff=0.12).align_to(heat.cells, LEFT)
 
     def row_highlight(self, heat: Heatmap) -> SurroundingRectangle:
         return SurroundingRectangle(heat.row(self.step_i)[:len(self.tr.source_tokens)], buff=0.03,
                                     color=self.theme.decoder, stroke_width=2.5)
 
     def move_to_checkpoint(self, c: Checkpoint, run_time: float) -> None:
-        """Colours and line widths morph; the old words leave before the new ones come (a morph or a
-        cross-fade between two words is unreadable)."""
+        """Colours and line widths morph; the words and numbers swap at once as the morph starts (a
+        glyph morph or a cross-fade between two words is unreadable, a fade through nothing blinks)."""
         heat, fan, out, status = self.heatmap(c.trace), self.fan(c.trace), self.output_line(c.trace), self.status(c)
-        old_words = VGroup(self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob)
-        self.play(Transform(self.heat.cells, heat.cells), Transform(self.fan_mob.lines, fan.lines),
-                  FadeOut(old_words), run_time=0.6 * run_time)
-        self.play(FadeIn(VGroup(heat.row_labels, fan.labels, out, status)), run_time=0.4 * run_time)
+        self.remove(self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob, self.rows_note)
+        self.rows_note = self.rows_shown_note(heat, c.trace)
+        self.add(heat.row_labels, fan.labels, out, status, self.rows_note)
+        self.play(Transform(self.heat.cells, heat.cells), Transform(self.fan_mob.lines, fan.lines), run_time=run_time)
         self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob = heat.row_labels, fan.labels, out, status
 
     def train(self) -> None:
@@ -253,7 +264,8 @@ class LearningToAlign(ExplainerScene):
         # walk the alignment: each output step's strongest source word, row by row
         path = [self.heat.cells[i * len(self.tr.source_tokens) + int(row.argmax())]
                 for i, row in enumerate(last.trace.attention[:self.rows])]
-        box = SurroundingRectangle(path[0], buff=0.02, color=self.theme.text, stroke_width=3)
+        # drawn just inside the cell, so on the last column it does not spill past the grid
+        box = SurroundingRectangle(path[0], buff=-0.025, color=self.theme.text, stroke_width=3)
         self.play(Create(box), run_time=0.5)
         for cell in path[1:]:
             self.play(box.animate.move_to(cell), run_time=min(0.6, 4.0 / len(path)))

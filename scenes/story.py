@@ -8,7 +8,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, Dot,
                    FadeIn, FadeOut, FadeTransform, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
 
-from scenes.kit import ExplainerScene, claims, current, fit_width, label
+from scenes.kit import ExplainerScene, claims, current, fade_replace, fit_width, label
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
@@ -206,10 +206,13 @@ class Evolution(ExplainerScene):
         self.beat("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: the RNN boxes "
                           "become attention blocks; in the encoder every word looks at every word, all at once.")
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
-        self.play(Transform(self.year, year), FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
+        self.play(FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
         enc_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
         dec_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.dec])
-        self.play(Transform(self.enc, enc_new), Transform(self.dec, dec_new), run_time=share(self, 0.3, at_least=2.0))
+        # the header changes with the boxes (it says "no RNN"), and words fade, never morph glyph into glyph
+        self.play(*fade_replace(self.enc, enc_new), *fade_replace(self.dec, dec_new), *fade_replace(self.year, year),
+                  run_time=share(self, 0.3, at_least=2.0))
+        self.enc, self.dec, self.year = enc_new, dec_new, year
         enc_pts = [b.get_top() + 0.05 * UP for b in self.enc]
         self.enc_arcs = pair_arcs(enc_pts, th.alpha, width=2, angle=-0.9)
         dec_pts = [b.get_top() + 0.05 * UP for b in self.dec]
@@ -225,8 +228,9 @@ class Evolution(ExplainerScene):
                           "masked, as in the Transformer's decoder: each word may look at itself and the words before "
                           "it, never at the words still to come.")
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
-        self.play(Transform(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
+        self.play(*fade_replace(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
                   FadeOut(self.names[0]), run_time=1.2)
+        self.year = year
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
             nxt.next_to(self.dec, DOWN, buff=0.3)

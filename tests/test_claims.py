@@ -73,17 +73,17 @@ def test_diagonal_and_reordering_of_the_example():
 def test_monotone_alignment_claims_no_reordering():
     al = claims.alignment(MONOTONE.attention, len(MONOTONE.output_words))
     assert al.reordered == () and al.off_diagonal == ()
-    assert claims.diagonal_narration(al) == ("All 4 word rows (the end row aside) have their brightest cell "
+    assert claims.diagonal_narration(al) == ("All 4 word rows (the end row aside) have their strongest cell "
                                              "on the dashed diagonal.")
     text = claims.reorder_narration(al, MONOTONE.target_tokens, MONOTONE.source_tokens, "French", "English")
     assert "No word changes order" in text and "look most at" not in text
-    assert "the brightest cell moves right" in text
+    assert "the strongest cell moves right" in text
 
 
 def test_an_alignment_that_stalls_or_never_moves_is_said_as_it_is():
     stalls = claims.alignment(np.array([[.8, .1, .1], [.1, .8, .1], [.1, .8, .1]]), 3)
     text = claims.reorder_narration(stalls, ["a", "b", "c"], ["x", "y", "z"], "German", "English")
-    assert "the brightest cell stays or moves right" in text
+    assert "the strongest cell stays or moves right" in text
     still = claims.alignment(np.array([[.1, .1, .8]] * 3), 3)
     assert claims.reorder_narration(still, ["a", "b", "c"], ["x", "y", "z"], "German", "English") == (
         "Every German word looks most at the same English word, 'z', so these rows show no word order at all.")
@@ -137,6 +137,17 @@ def test_dims_note_says_nothing_when_all_dimensions_are_shown():
     assert claims.dims_note(6, 6) == ""
 
 
+def test_a_checkpoint_says_whether_its_words_are_the_final_models():
+    from scenes.kit.claims import checkpoint_words_narration
+    final = ["la", "zone", "économique"]
+    assert checkpoint_words_narration(final, final) == "Its 3 words so far are the final model's."
+    assert checkpoint_words_narration(final, ["les", "idées", "économiques"]) == (
+        "All 3 of its words so far differ from the final model's.")
+    assert checkpoint_words_narration(final, ["la", "zone", "économiques"]) == (
+        "1 of its 3 words so far differs from the final model's.")
+    assert checkpoint_words_narration(final, ["le"]) == "Its one word differs from the final model's."
+
+
 def test_the_graded_checkpoint_is_learned_right_and_soft():
     from scenes.kit.claims import pick_graded_checkpoint
 
@@ -162,7 +173,7 @@ def test_softmax_and_score_gap_are_said_as_they_are():
 
 def test_one_row_on_the_diagonal_is_said_in_the_singular():
     al = claims.Alignment(best=(0, 3, 1, 0), on_diagonal=(0,), reordered=(1, 2, 3))
-    assert claims.diagonal_narration(al).startswith("Only 1 of the 4 word rows (the end row aside) has its brightest")
+    assert claims.diagonal_narration(al).startswith("Only 1 of the 4 word rows (the end row aside) has its strongest")
 
 
 # --- an untrained checkpoint (--checkpoint 0): outputs that never end, weights that follow nothing ---

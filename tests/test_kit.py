@@ -5,7 +5,7 @@ from manim import ManimColor, Square, Text
 
 from scenes.kit import (AlphaFan, Heatmap, ProbabilityBars, StateColumn, TokenRow, current, use_theme,
                         value_to_color, weight_to_color)
-from scenes.kit.scene import _split_caption, layout_problems
+from scenes.kit.scene import _split_caption, layout_problems, readable_names
 
 
 def distance(a, b) -> float:
@@ -95,6 +95,18 @@ def test_narration_is_split_and_timed_over_the_beat():
     pieces = list(_split_caption(text, 2.0, 12.0))
     assert pieces[0][0] == pytest.approx(2.0) and pieces[-1][1] == pytest.approx(12.0)
     assert all(len(p) <= 90 for _, _, p in pieces) and " ".join(p for _, _, p in pieces) == text
+
+
+def test_subtitles_show_names_as_unicode_subscripts_not_tex():
+    text = "a new s_{i-1}, one number e_1j (e_ij) per word; the sum c_i, then h_T and snake_case"
+    assert readable_names(text) == "a new sᵢ₋₁, one number e₁ⱼ (eᵢⱼ) per word; the sum cᵢ, then h_T and snake_case"
+    assert readable_names("no names here") == "no names here"
+
+
+def test_recording_script_reads_like_the_subtitles():
+    from output.voice import Beat, write_script
+    text = write_script([Beat("attention-weights", "sum", "The sum, c_i, is the context.", 3.0)], None)
+    assert "The sum, cᵢ, is the context." in text and "c_i" not in text
 
 
 def test_layout_checker_catches_off_frame_and_overlapping_text():

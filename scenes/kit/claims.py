@@ -211,6 +211,21 @@ def pick_graded_checkpoint(final_row: np.ndarray, rows: Sequence[np.ndarray | No
     return best
 
 
+def checkpoint_words_narration(final: Sequence[str], earlier: Sequence[str]) -> str:
+    """What an earlier checkpoint has written so far next to the final model's words at the same
+    positions: how many differ (position by position), or that none does."""
+    final, earlier = list(final), list(earlier)
+    n = len(earlier)
+    differ = sum(1 for k, w in enumerate(earlier) if k >= len(final) or final[k] != w)
+    if not differ:
+        return f"Its {n} word{'s' if n != 1 else ''} so far {'are' if n != 1 else 'is'} the final model's."
+    if n == 1:
+        return "Its one word differs from the final model's."
+    if differ == n:
+        return f"All {n} of its words so far differ from the final model's."
+    return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''} from the final model's."
+
+
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
     """Which word gets the most weight, and how the rest is shared, for one decoding step."""
     alphas = np.asarray(alphas, dtype=float)
@@ -249,7 +264,7 @@ def score_narration(scores: np.ndarray, source: Sequence[str]) -> str:
 @dataclass(frozen=True)
 class Alignment:
     best: tuple[int, ...]        # per output word (no <eos>): the source position with the largest α
-    on_diagonal: tuple[int, ...]  # rows whose brightest cell the corner-to-corner diagonal crosses
+    on_diagonal: tuple[int, ...]  # rows whose strongest cell the corner-to-corner diagonal crosses
     reordered: tuple[int, ...]   # rows taking part in an inversion (a later row looks further left)
     ended: bool = True           # the output has an end row (<eos>); not when decoding hit its cap
 
@@ -285,12 +300,12 @@ def diagonal_narration(al: Alignment) -> str:
     if n < 2:
         return ""
     if k == n:
-        return f"All {n} word rows{aside} have their brightest cell on the dashed diagonal."
+        return f"All {n} word rows{aside} have their strongest cell on the dashed diagonal."
     if k == 0:
-        return f"None of the {n} word rows{aside} has its brightest cell on the dashed diagonal; all are marked."
+        return f"None of the {n} word rows{aside} has its strongest cell on the dashed diagonal; all are marked."
     lead = f"{k} of the {n} word rows" if k > n / 2 else f"Only {k} of the {n} word rows"
     verb = "has its" if k == 1 else "have their"
-    return f"{lead}{aside} {verb} brightest cell on the dashed diagonal; the marked rows leave it."
+    return f"{lead}{aside} {verb} strongest cell on the dashed diagonal; the marked rows leave it."
 
 
 def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,
@@ -302,7 +317,7 @@ def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str
                 "so these rows show no word order at all.")
     if not al.reordered:
         moves = "moves right" if len(set(al.best)) == al.rows else "stays or moves right"
-        return (f"No word changes order: row after row, the brightest cell {moves}, so the {tgt_lang} "
+        return (f"No word changes order: row after row, the strongest cell {moves}, so the {tgt_lang} "
                 "words follow the source order.")
     rows = list(al.reordered)
     their_sources = [source[al.best[i]] for i in rows]

@@ -105,7 +105,7 @@ class ExplainerScene(Scene):
         self._flush_narration()
         if hasattr(self, "next_slide"):  # rendered through manim-slides (render.py slides)
             # the narration becomes the presenter's notes (at time 0 it only sets the first slide's)
-            self.next_slide(notes=narration)
+            self.next_slide(notes=readable_names(narration))  # read by a person, like the subtitles
         else:
             self.next_section(name)
         self._beat = {"name": name, "narration": narration, "start": self.time, "speech": self._speak(name)}
@@ -141,7 +141,8 @@ class ExplainerScene(Scene):
         if end <= start:
             return
         writer = self.renderer.file_writer
-        for piece_start, piece_end, piece in _split_caption(text, start, start + speech if speech else end):
+        for piece_start, piece_end, piece in _split_caption(readable_names(text), start,
+                                                            start + speech if speech else end):
             writer.subcaptions.append(srt.Subtitle(
                 index=len(writer.subcaptions) + 1, content=piece,
                 start=datetime.timedelta(seconds=piece_start), end=datetime.timedelta(seconds=piece_end)))
@@ -245,6 +246,22 @@ def layout_problems(mobjects, tolerance: float = 0.03) -> list[str]:
                 problems.append(f"overlap: {getattr(a, 'text', type(a).__name__)!r} and "
                                 f"{getattr(b, 'text', type(b).__name__)!r}")
     return problems
+
+
+_SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+_TEX_NAME = re.compile(r"\b([A-Za-z])_(?:\{([^{}]+)\}|([A-Za-z0-9]+)\b)")
+
+
+def readable_names(text: str) -> str:
+    """Narration for reading (subtitles, the recording script): TeX-like names as Unicode, 's_{i-1}'
+    → 'sᵢ₋₁', 'e_ij' → 'eᵢⱼ'; a name with no subscript form ('h_T') stays. The voice (espeak-ng)
+    keeps the plain text: it spells Unicode subscripts out as code points."""
+    def sub(m: re.Match) -> str:
+        index = (m.group(2) or m.group(3)).replace(" ", "")
+        if all(ch in _SUBSCRIPTS for ch in index):
+            return m.group(1) + "".join(_SUBSCRIPTS[ch] for ch in index)
+        return m.group(0)
+    return _TEX_NAME.sub(sub, text)
 
 
 def _split_caption(text: str, start: float, end: float, max_chars: int = 90):
