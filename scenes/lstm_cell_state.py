@@ -106,7 +106,9 @@ class LSTMCellState(ExplainerScene):
         self.tanh_box = tanh_box
         arrow = lambda a, b: Arrow(a, b, buff=0.05, color=muted, stroke_width=2.5, max_tip_length_to_length_ratio=0.12)
         bus = Line([self.x_in - 0.6, y_bus, 0], [self.x_out - 0.2, y_bus, 0], color=muted, stroke_width=3)
-        bus_name = label("[h, x]: previous state and this word, read together", 17, muted).next_to(bus.get_start(), DOWN, buff=0.12)
+        # the gates read both at once (a concatenation, not a sum)
+        bus_name = label("[h, x]: previous state and this word, read together", 17, muted)
+        bus_name.next_to(bus.get_start(), DOWN, buff=0.12)
         bus_name.align_to(bus, LEFT)
         wires_f = VGroup(arrow([self.gate_x["f"], y_bus, 0], self.gate_cols["f"].get_bottom()),
                          arrow(self.gate_cols["f"].get_top(), self.mul.get_bottom()))
@@ -143,7 +145,7 @@ class LSTMCellState(ExplainerScene):
         state_row = VGroup(label("value −", 15, th.muted), states, label("+", 15, th.muted)).arrange(RIGHT, buff=0.08)
         return VGroup(gate_row, state_row).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
 
-    GATE_NAMES = {"f": "forget f", "i": "input i", "g": "new g", "o": "output o"}
+    GATE_LABELS = {"f": "forget f", "i": "input i", "g": "new g", "o": "output o"}
 
     def gate_name(self, key: str, step: dict) -> VGroup:
         """The gate's name beside its column (the input arrow comes from below) and, for the three
@@ -151,9 +153,9 @@ class LSTMCellState(ExplainerScene):
         th = self.theme
         col = self.gate_column(key, step)
         if key == "g":  # a value, not a gate: its name right of its column
-            return VGroup(label(self.GATE_NAMES[key], 17, th.muted)).next_to(col, RIGHT, buff=0.1)
+            return VGroup(label(self.GATE_LABELS[key], 17, th.muted)).next_to(col, RIGHT, buff=0.1)
         mean = label(f"mean {percent(float(step[key].mean()))}", 15, th.gate)
-        return (VGroup(label(self.GATE_NAMES[key], 17, th.gate), mean).arrange(DOWN, aligned_edge=RIGHT, buff=0.06)
+        return (VGroup(label(self.GATE_LABELS[key], 17, th.gate), mean).arrange(DOWN, aligned_edge=RIGHT, buff=0.06)
                 .next_to(col, LEFT, buff=0.12).align_to(col, DOWN))
 
     def swap_means(self, step: dict) -> list:
