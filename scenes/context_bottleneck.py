@@ -75,7 +75,7 @@ class ContextBottleneck(ExplainerScene):
         self.beat("decode", "The decoder starts from h_T and sees it again at every step, but nothing else from the "
                             f"source. {outcome}")
         start = st.arrow(self.context.get_right(), st.dec_cells[0].get_left(), self.theme.context)
-        feed = st.feed_lines(self.context.get_bottom())
+        feed = st.feed_lines(self.context.get_right())
         self.legend = VGroup()
         if self.check is not None and not self.check.exact:  # what the colours of the words to be written mean
             self.legend = self.colour_legend(with_underlines=False).move_to([0, LEGEND_Y, 0])
@@ -94,7 +94,7 @@ class ContextBottleneck(ExplainerScene):
         st, tr = self.stage, self.tr
         share = tr.influence / tr.influence.max()
         self.beat("pull", claims.influence_narration(tr.source_tokens, tr.influence))
-        top = max(c.get_top()[1] for c in st.columns) + 0.1
+        top = max([c.get_top()[1] for c in st.columns] + [st.box.get_top()[1]]) + 0.1  # clear of h_T's box
         bars = SlotBars(share, st.xs, st.step, top, 0.42, self.theme.context, width_ratio=0.4)
         values = VGroup(*[label(f"{s:.0%}", 16, self.theme.context).next_to(b, UP, buff=0.05)
                           for b, s in zip(bars, share)])

@@ -10,12 +10,13 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut
 from model.trace import GATE_NAMES
 from scenes.kit import ExplainerScene, SlotBars, StateColumn, label, percent, pick_dims
 from scenes.kit.pacing import share
-from scenes.kit.theme import gate_to_color
+from scenes.kit.theme import current, gate_to_color
 from scenes.kit.wrap import WordGrid
 
 LONG_MIN_WORDS = 12
 SHOWN_DIMS = 6
 CELL = 0.22  # height of one dimension's cell
+PASS = 0.6   # c waits this far before a node and leaves this far after it
 
 
 def gate(gates: np.ndarray, name: str) -> np.ndarray:
@@ -49,9 +50,14 @@ class GateColumn(VGroup):
     """A gate's values for the shown dimensions on the gate's own 0–1 scale (closed … open)."""
 
     def __init__(self, values: np.ndarray, dims: np.ndarray, width: float = 0.3):
-        super().__init__(*[RoundedRectangle(corner_radius=0.02, width=width, height=CELL, stroke_width=1,
-                                            stroke_color=None, fill_color=gate_to_color(values[d]), fill_opacity=1)
-                           .move_to([0, -k * CELL, 0]) for k, d in enumerate(dims)])
+        super().__init__(*[gate_cell(values[d], width, CELL).move_to([0, -k * CELL, 0]) for k, d in enumerate(dims)])
+
+
+def gate_cell(value: float, width: float, height: float) -> RoundedRectangle:
+    """One gate value's cell, outlined in the muted colour: a closed gate (0 = the panel colour)
+    stays visible as an empty box on either background."""
+    return RoundedRectangle(corner_radius=0.02, width=width, height=height, stroke_width=1,
+                            stroke_color=current().muted, fill_color=gate_to_color(value), fill_opacity=1)
 
 
 class LSTMCellState(ExplainerScene):
@@ -88,11 +94,9 @@ class LSTMCellState(ExplainerScene):
         self.mul, self.add_node = node("×", self.x_mul, y_hw), node("+", self.x_add, y_hw)
         # gates: f under ×, i and g under +, o under the output ×
         self.gate_x = {"f": self.x_mul - 0.5, "i": self.x_add - 0.45, "g": self.x_add + 0.45, "o": self.x_out - 0.55}
-        names = {"f": "forget f", "i": "input i", "g": "new g", "o": "output o"}
         self.gate_cols = {k: self.gate_column(k, self.steps[0]) for k in self.gate_x}
-        gate_names = VGroup(*[label(names[k], 17, th.gate if k != "g" else th.muted)
-                              .next_to(self.gate_cols[k], DOWN, buff=0.12) for k in self.gate_x])
-        gate_names[0].shift(0.25 * LEFT)
+        gate_names = VGroup(*[self.gate_name(k, self.steps[0]) for k in self.gate_x])
+        self.gate_names = gate_names
         ig = node("×", self.x_add, y_gate + 1.25 * 0.0 + 0.45)
         ig.move_to([self.x_add, (y_gate + y_hw) / 2 - 0.15, 0])
         self.ig = ig
@@ -102,7 +106,9 @@ class LSTMCellState(ExplainerScene):
         self.tanh_box = tanh_box
         arrow = lambda a, b: Arrow(a, b, buff=0.05, color=muted, stroke_width=2.5, max_tip_length_to_length_ratio=0.12)
         bus = Line([self.x_in - 0.6, y_bus, 0], [self.x_out - 0.2, y_bus, 0], color=muted, stroke_width=3)
-        bus_name = label("h (previous word) + x (this word)", 17, muted).next_to(bus.get_start(), DOWN, buff=0.12)
+        # the gates read both at once (a concatenation, not a sum)
+        bus_name = label("[h, x]: previous state and this word, read together", 17, muted)
+        bus_name.next_to(bus.get_start(), DOWN, buff=0.12)
         bus_name.align_to(bus, LEFT)
         wires_f = VGroup(arrow([self.gate_x["f"], y_bus, 0], self.gate_cols["f"].get_bottom()),
                          arrow(self.gate_cols["f"].get_top(), self.mul.get_bottom()))
@@ -116,7 +122,7 @@ class LSTMCellState(ExplainerScene):
                          arrow(tanh_box.get_bottom(), self.out_mul[0].get_top()),
                          arrow(self.gate_cols["o"].get_right(), self.out_mul[0].get_left()),
                          arrow(self.out_mul[0].get_right(), [self.x_out + 1.9, self.out_mul.get_y(), 0]))
-        h_name = label("h", 22, th.text).next_to(wires_o[-1], UP, buff=0.08)
+        h_name = label("h", 22, th.text).next_to(wires_o[-1], UP, buff=0.08).shift(0.2 * LEFT)
         scale = self.scale_legend().to_corner(RIGHT + UP).shift(0.75 * DOWN)
         self.diagram = VGroup(highway, hw_name, self.mul, self.add_node, ig, tanh_box, self.out_mul, bus, bus_name,
                               wires_f, wires_i, wires_o, h_name, gate_names, scale)
@@ -132,13 +138,38 @@ class LSTMCellState(ExplainerScene):
     def scale_legend(self) -> VGroup:
         """The gate scale (closed … open) beside the state scale (− 0 +)."""
         th = self.theme
-        gates = VGroup(*[RoundedRectangle(corner_radius=0.02, width=0.22, height=0.18, stroke_width=0,
-                                          fill_color=gate_to_color(v), fill_opacity=1) for v in np.linspace(0, 1, 6)])
+        gates = VGroup(*[gate_cell(v, 0.22, 0.18) for v in np.linspace(0, 1, 6)])
         gates.arrange(RIGHT, buff=0.02)
         gate_row = VGroup(label("gate 0", 15, th.muted), gates, label("1 open", 15, th.muted)).arrange(RIGHT, buff=0.08)
         states = StateColumn(np.linspace(-1, 1, 7), 1.0, cell=0.18).rotate(np.pi / 2)
         state_row = VGroup(label("value −", 15, th.muted), states, label("+", 15, th.muted)).arrange(RIGHT, buff=0.08)
         return VGroup(gate_row, state_row).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
+
+    GATE_LABELS = {"f": "forget f", "i": "input i", "g": "new g", "o": "output o"}
+
+    def gate_name(self, key: str, step: dict) -> VGroup:
+        """The gate's name beside its column (the input arrow comes from below) and, for the three
+        gates, its mean opening over all dimensions: the number the narration quotes."""
+        th = self.theme
+        col = self.gate_column(key, step)
+        if key == "g":  # a value, not a gate: its name right of its column
+            return VGroup(label(self.GATE_LABELS[key], 17, th.muted)).next_to(col, RIGHT, buff=0.1)
+        mean = label(f"mean {percent(float(step[key].mean()))}", 15, th.gate)
+        return (VGroup(label(self.GATE_LABELS[key], 17, th.gate), mean).arrange(DOWN, aligned_edge=RIGHT, buff=0.06)
+                .next_to(col, LEFT, buff=0.12).align_to(col, DOWN))
+
+    def swap_means(self, step: dict) -> list:
+        """Fade each gate's changed mean to this word's (a Transform would morph digit into digit)."""
+        anims, self.faded_in_means = [], []
+        for key, name in zip(self.gate_x, self.gate_names):
+            if key == "g":
+                continue
+            old, new = name[1], self.gate_name(key, step)[1]
+            if old.text != new.text:
+                name.remove(old)  # the new mean joins the name once it has faded in (see step_through)
+                anims += [FadeOut(old), FadeIn(new)]
+                self.faded_in_means.append((name, new))
+        return anims
 
     def gate_column(self, key: str, step: dict) -> VGroup:
         if key == "g":  # the candidate is a value in (−1, 1), not a gate: the state colours
@@ -174,26 +205,29 @@ class LSTMCellState(ExplainerScene):
             marker = words[t].copy()
             self.play(words[t].animate.set_color(th.text), marker.animate.move_to([self.x_in - 0.2, self.y_bus + 0.45, 0]),
                       *[Transform(self.gate_cols[k], self.gate_column(k, step)) for k in self.gate_x],
+                      *self.swap_means(step),
                       *([FadeOut(h_col)] if h_col is not None else []), run_time=beat_time)
-            # × f: what the forget gate keeps
-            at_mul = [self.x_mul, hw, 0]
-            self.play(c_col.animate.move_to(at_mul),
-                      run_time=beat_time)
-            kept = self.state(step["kept"], self.c_range, at_mul)
+            for name, mean in self.faded_in_means:
+                self.remove(mean)
+                name.add(mean)
+            # × f: what the forget gate keeps. c stops before each node and passes it while it
+            # changes, so the node stays in sight while its operation happens.
+            self.play(c_col.animate.move_to([self.x_mul - PASS, hw, 0]), run_time=beat_time)
+            kept = self.state(step["kept"], self.c_range, [self.x_mul + PASS, hw, 0])
             self.play(Transform(c_col, kept), run_time=beat_time)
-            # + i·g: what the input gate writes
-            at_add = [self.x_add, hw, 0]
+            # + i·g: what the input gate writes rises from the i·g node to just past the +
+            at_add = [self.x_add + PASS, hw, 0]
             written = StateColumn(step["written"], self.c_range, self.dims, cell=CELL, cell_width=0.34,
-                                  show_hidden_count=False).move_to(self.ig)
-            self.play(c_col.animate.move_to(at_add),
-                      FadeIn(written), run_time=beat_time)
+                                  show_hidden_count=False).move_to(at_add)
+            self.play(c_col.animate.move_to([self.x_add - PASS, hw, 0]),
+                      FadeIn(written, shift=0.6 * UP), run_time=beat_time)
             new_c = self.state(step["c"], self.c_range, at_add)
-            self.play(written.animate.move_to(at_add).set_opacity(0), Transform(c_col, new_c), run_time=beat_time)
+            self.play(written.animate.set_opacity(0), Transform(c_col, new_c), run_time=beat_time)
             self.remove(written)
             # out: c_t continues; h_t = o · tanh(c_t)
             at_out = [self.x_out + 1.3, hw, 0]
             h_col = StateColumn(step["h"], 1.0, self.dims, cell=CELL, cell_width=0.34, show_hidden_count=False)
-            h_col.move_to([self.x_out + 1.6, self.out_mul.get_y() - 0.05, 0])
+            h_col.move_to([self.x_out + 2.25, self.out_mul.get_y(), 0])  # at the end of the h arrow
             self.play(c_col.animate.move_to(at_out),
                       FadeIn(h_col, shift=0.4 * RIGHT), FadeOut(marker), run_time=beat_time)
             if t + 1 < len(self.steps):  # c_t is the next word's c_{t-1}
@@ -209,11 +243,11 @@ class LSTMCellState(ExplainerScene):
         keep = retention(tr.encoder_gates)
         n, hidden = len(keep), tr.encoder_gates.shape[2]
         fades = n > 2 and keep[0] < keep[-2]
-        claim = (f"{percent(keep[0])} for the first word, {percent(keep[-2])} for the one before last."
-                 if fades else f"{percent(keep[0])} for the first word; here the early words do not fade.")
-        self.beat("dilute", "But the highway is still a chain of multiplications. Multiply the forget gates "
-                            f"from a word to the end of this {n}-word sentence and you get the share of what it "
-                            f"wrote that is still on the highway at the last word: {claim}")
+        claim = (f"It is {percent(keep[0])} for the first word, {percent(keep[-2])} for the one before last."
+                 if fades else f"It is {percent(keep[0])} for the first word; here the early words do not fade.")
+        self.beat("dilute", "But the highway is still a chain of multiplications. Multiply the forget gates after "
+                            f"a word, to the end of this {n}-word sentence: that is the share of what it wrote "
+                            f"still on the highway at the last word. {claim}")
         self.play(FadeOut(self.cell_group), run_time=0.8)
         self.remove(self.note)
         self.note = self.footnote(self.provenance(tr, extra=f"product of forget gates, mean over all {hidden} "
@@ -236,7 +270,8 @@ class LSTMCellState(ExplainerScene):
         self.beat("end", f"Whatever the LSTM keeps of the first word must still pass through this chain of {n - 1} "
                          "forget gates, one word after another. Attention lets the decoder skip the chain.")
         first = SurroundingRectangle(VGroup(bars[0], values[0], grid[0]), color=th.text, buff=0.08)
-        chain = VGroup(*[SurroundingRectangle(VGroup(bars[k], grid[k]), color=th.muted, buff=0.05, stroke_width=2)
+        chain = VGroup(*[SurroundingRectangle(VGroup(bars[k], values[k], grid[k]), color=th.muted, buff=0.05,
+                                              stroke_width=2)
                          for k in range(1, n)])
         self.play(Create(first), run_time=1.2)
         self.play(Create(chain, lag_ratio=1.0), run_time=share(self, 0.7, at_least=2.0))

@@ -127,9 +127,19 @@ def test_softmax_parts_are_exp_then_normalised():
 def test_influence_narration_follows_the_measured_order():
     fading = make_trace(["the", "big", "dog"], ["le", "<eos>"], influence=[0.2, 0.5, 1.0])
     assert "only 20%" in claims.influence_narration(fading.source_tokens, fading.influence)
+    assert "The last word, 'dog', pulls hardest" in claims.influence_narration(fading.source_tokens,
+                                                                               fading.influence)
     rising = make_trace(["the", "big", "dog"], ["le", "<eos>"], influence=[1.0, 0.5, 0.4])
     text = claims.influence_narration(rising.source_tokens, rising.influence)
-    assert "still pulls with 100%" in text and "only" not in text
+    assert "'the', pulls hardest of all" in text and "40% of its pull" in text and "only" not in text
+    middle = make_trace(["the", "big", "dog"], ["le", "<eos>"], influence=[0.3, 1.0, 0.6])
+    text = claims.influence_narration(middle.source_tokens, middle.influence)
+    assert "'big' pulls hardest" in text and "only 30%" in text
+    middle_early = make_trace(["the", "big", "dog"], ["le", "<eos>"], influence=[0.7, 1.0, 0.6])
+    text = claims.influence_narration(middle_early.source_tokens, middle_early.influence)
+    assert "70% of the pull of 'big'" in text and "only" not in text
+    for case in (fading, rising, middle, middle_early):  # never a share of an unnamed "strongest pull"
+        assert "of the strongest pull" not in claims.influence_narration(case.source_tokens, case.influence)
 
 
 def test_dims_note_says_nothing_when_all_dimensions_are_shown():

@@ -29,6 +29,26 @@ def test_no_two_roles_share_a_colour(name):
         assert np.linalg.norm(lab(ca) - lab(cb)) >= 8, f"{name}: {a} ({ca}) and {b} ({cb}) look alike"
 
 
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two sRGB hex colours (1 … 21)."""
+    def luminance(hex_color: str) -> float:
+        c = np.array([int(hex_color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]) / 255
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(c @ [0.2126, 0.7152, 0.0722])
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_light_theme_text_roles_are_readable_on_the_background():
+    """Every role but the background and the panel (the 0 of the scales) is drawn as text somewhere:
+    words, labels, numbers. WCAG AA for normal text asks for 4.5:1."""
+    th = THEMES["light"]
+    low = {role: round(contrast(color, th.background), 2) for role, color in th.roles().items()
+           if role not in ("background", "panel") and contrast(color, th.background) < 4.5}
+    assert not low, f"light roles below 4.5:1 on the background: {low}"
+    assert contrast("#C9A800", th.background) < 4.5  # the old mustard gate colour would fail here
+
+
 def test_old_attribute_names_keep_working_and_models_have_their_own_colours():
     for theme in THEMES.values():
         assert theme.right == theme.correct

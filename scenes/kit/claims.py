@@ -174,16 +174,24 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
 
 # --- influence: how much each word can still move h_T --------------------------------------
 def influence_narration(tokens: Sequence[str], influence: np.ndarray) -> str:
+    """Each word's pull on h_T as a share of the strongest word's pull, named by that word (a share
+    "of the strongest pull" would say nothing of the strongest itself)."""
     share = np.asarray(influence, dtype=float) / max(float(np.max(influence)), 1e-12)
-    first, last = tokens[0], tokens[-1]
+    first, last, n = tokens[0], tokens[-1], len(tokens)
     measured = "How much can each word still move h_T? A gradient measures it."
-    if len(tokens) < 2:
+    if n < 2:
         return measured
+    top = int(np.argmax(share))
     if share[0] < share[-1]:
-        return (f"{measured} The last word, '{last}', pulls with {share[-1]:.0%} of the strongest pull, the "
-                f"first, '{first}', with only {share[0]:.0%}: early words must survive every later update.")
-    return (f"{measured} Here the first word, '{first}', still pulls with {share[0]:.0%} of the strongest "
-            f"pull, the last, '{last}', with {share[-1]:.0%}.")
+        strongest = (f"The last word, '{last}', pulls hardest" if top == n - 1 else
+                     f"'{tokens[top]}' pulls hardest; the last word, '{last}', has {share[-1]:.0%} of its pull")
+        return (f"{measured} {strongest}; the first, '{first}', only {share[0]:.0%} of it: early words must "
+                "survive every later update.")
+    if top == 0:
+        return (f"{measured} Here the first word, '{first}', pulls hardest of all; the last, '{last}', has "
+                f"{share[-1]:.0%} of its pull.")
+    return (f"{measured} Here the first word, '{first}', still has {share[0]:.0%} of the pull of '{tokens[top]}', "
+            f"the strongest; the last, '{last}', {share[-1]:.0%}.")
 
 
 # --- attention weights ----------------------------------------------------------------------

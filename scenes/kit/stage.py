@@ -138,7 +138,8 @@ class CoreStage:
         return copy.move_to([CONTEXT_X, DEC_CELL_Y, 0.0])
 
     def feed_lines(self, start: np.ndarray) -> VGroup:
-        """The context line under the decoder: one vector fed to every step."""
+        """The context line under the decoder: one vector fed to every step. It starts at `start`'s
+        x: give the parked context's right edge, so the line leaves the column instead of crossing it."""
         y = DEC_CELL_Y - 0.42
         th = self.th
         bus = Line([start[0], y, 0], [self.dec_xs[-1], y, 0], color=th.context, stroke_width=2.5)

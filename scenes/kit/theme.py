@@ -15,7 +15,9 @@ from manim import ManimColor, interpolate_color
 
 
 # One meaning per colour. Every role below has a colour of its own in each theme (no two roles
-# share one; tests/test_kit.py checks they stay apart, by perceptual distance, not just by hex).
+# share one; tests/test_rest_scenes.py checks they stay apart, by perceptual distance, not just by
+# hex). In the light theme every role but the background and panel is also text, so each keeps a
+# WCAG contrast of at least 4.5:1 on the background (tested too).
 ROLES = {
     "background": "the frame",
     "text": "titles, labels, numbers",
@@ -86,9 +88,9 @@ THEMES = {
                   model_plain="#C9A27E", model_lstm="#F472B6", model_attention="#22D3EE"),
     "light": Theme("light", background="#FBFAF7", text="#1F2328", muted="#6B7280", panel="#E6E3DC",
                    source="#1F6F8B", target="#9A6700", encoder="#3B5BA5", decoder="#7B3F98",
-                   context="#3F7D20", alpha="#A21CAF", positive="#D9480F", negative="#1971C2",
-                   correct="#12B886", wrong="#C92A2A", window="#6D28D9", cell="#E64980", gate="#C9A800",
-                   model_plain="#8B5E34", model_lstm="#A61E4D", model_attention="#0CA5C9"),
+                   context="#3F7D20", alpha="#A21CAF", positive="#C2410C", negative="#1971C2",
+                   correct="#087F5B", wrong="#C92A2A", window="#6D28D9", cell="#C8287A", gate="#7A6500",
+                   model_plain="#8B5E34", model_lstm="#A61E4D", model_attention="#0F766E"),
 }
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("attention_theme", default=None)
 
