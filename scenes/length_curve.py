@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Rectangle, VGroup, config
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Indicate, Rectangle, VGroup, config
 
 from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
@@ -263,5 +263,9 @@ class LengthCurve(ExplainerScene):
         note.next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
         room = config.frame_width / 2 - 0.25 - note.get_left()[0]
         fit_width(note, room).next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
-        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.15), run_time=share(self, 0.6))
+        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.15), run_time=share(self, 0.45))
+        # the drop the caveat is about: the bars after the shortest group, lit one by one while it is read
+        after_first = [bar for name in ("plain", "lstm", "attention") for bar in list(self.bars.get(name, []))[1:]]
+        for bar in after_first:
+            self.play(Indicate(bar, color=th.text, scale_factor=1.08), run_time=share(self, 0.9) / len(after_first))
 

@@ -37,6 +37,10 @@ class RNNRelay(ExplainerScene):
             note = label(GRU_NOTE_SHOWN, 20, self.theme.muted).next_to(rule, DOWN, buff=0.2)
             self.play(FadeIn(note), run_time=0.8)
             self.gru_note = note
+            # while the note is read: each drawn cell is that GRU, lit in turn
+            each = max(0.3, (self.reading_time_left() - 1.2) / len(st.cells))
+            for cell in st.cells:
+                self.play(Indicate(cell, color=self.theme.encoder, scale_factor=1.08), run_time=each)
         self.play(Indicate(rule[0][0:2], color=self.theme.encoder), run_time=1.0)
 
     def run_relay(self) -> None:
