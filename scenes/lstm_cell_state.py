@@ -8,7 +8,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut
                    RoundedRectangle, SurroundingRectangle, Transform, VGroup)
 
 from model.trace import GATE_NAMES
-from scenes.kit import ExplainerScene, SlotBars, StateColumn, label, percent, pick_dims
+from scenes.kit import ExplainerScene, SlotBars, StateColumn, fade_replace, label, percent, pick_dims
 from scenes.kit.pacing import share
 from scenes.kit.theme import current, gate_to_color
 from scenes.kit.wrap import WordGrid
@@ -159,7 +159,7 @@ class LSTMCellState(ExplainerScene):
                 .next_to(col, LEFT, buff=0.12).align_to(col, DOWN))
 
     def swap_means(self, step: dict) -> list:
-        """Fade each gate's changed mean to this word's (a Transform would morph digit into digit)."""
+        """Fade each gate's changed mean to this word's (kit.fade_replace: never digit into digit, never both at once)."""
         anims, self.faded_in_means = [], []
         for key, name in zip(self.gate_x, self.gate_names):
             if key == "g":
@@ -167,7 +167,7 @@ class LSTMCellState(ExplainerScene):
             old, new = name[1], self.gate_name(key, step)[1]
             if old.text != new.text:
                 name.remove(old)  # the new mean joins the name once it has faded in (see step_through)
-                anims += [FadeOut(old), FadeIn(new)]
+                anims += fade_replace(old, new)
                 self.faded_in_means.append((name, new))
         return anims
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, Dot,
-                   FadeIn, FadeOut, FadeTransform, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
+                   FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
 
 from scenes.kit import ExplainerScene, claims, current, fade_replace, fit_width, label
 from scenes.kit.pacing import share
@@ -351,7 +351,7 @@ class SelfAttentionTeaser(ExplainerScene):
         remain = self.side(f"{n * n - len(ahead)} of {n * n} weights remain", 26, th.alpha).move_to(self.count, LEFT)
         self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(self.strikes),
                   run_time=share(self, 0.4, at_least=2.0))
-        self.play(FadeTransform(self.count, remain), run_time=1.0)
+        self.play(*fade_replace(self.count, remain), run_time=1.0)
         self.count = remain
         kept = VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)])
         self.play(Indicate(kept, color=th.alpha, scale_factor=1.03), run_time=share(self, 0.9, at_least=1.0))
@@ -361,7 +361,7 @@ class SelfAttentionTeaser(ExplainerScene):
         self.beat("next", "How those weights are computed, from the words themselves, is the subject of the next "
                           "part: self-attention.")
         every = self.side(f"{n} × {n} = {n * n} weights", 26, th.alpha).move_to(self.count, LEFT)
-        self.play(FadeOut(self.strikes), FadeOut(self.gpt), FadeTransform(self.count, every),
+        self.play(FadeOut(self.strikes), FadeOut(self.gpt), *fade_replace(self.count, every),
                   *[c.animate.set_fill(th.alpha, opacity=0.6) for c in self.grid], run_time=share(self, 0.5, at_least=1.5))
         self.play(Indicate(self.rows, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
 
