@@ -72,8 +72,9 @@ class ContextBottleneck(ExplainerScene):
         else:
             outcome = (f"Its real output: '{words}'. Aligned with the correct {self.tgt_lang}, "
                        f"{claims.verdict(self.check)} (red).")
+        stop = " It stops when it writes <eos>, its end-of-sentence token." if tr.finished else ""
         self.beat("decode", "The decoder starts from h_T and sees it again at every step, but nothing else from the "
-                            f"source. {outcome}")
+                            f"source.{stop} {outcome}")
         start = st.arrow(self.context.get_right(), st.dec_cells[0].get_left(), self.theme.context)
         feed = st.feed_lines(self.context.get_right())
         self.legend = VGroup()

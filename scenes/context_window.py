@@ -4,9 +4,13 @@ of the attention model, drawn as a strip of intensity under every source word)."
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Rectangle, RoundedRectangle, Transform, VGroup
+from manim import (DOWN, LEFT, UP, Create, FadeIn, FadeOut, Rectangle, RoundedRectangle,
+                   SurroundingRectangle, Transform, VGroup)
 
-from scenes.kit import ExplainerScene, label, percent, wrong_in_red
+from model.corpus import NOUNS
+from model.trace import model_info
+
+from scenes.kit import ExplainerScene, claims, label, percent, wrong_in_red
 from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.pacing import share
 from scenes.kit.theme import weight_to_color
@@ -122,12 +126,49 @@ class ContextWindow(ExplainerScene):
                       Transform(cursor, mark) if cursor is not None else FadeIn(mark), run_time=step_time)
             if cursor is None:
                 cursor = mark
-        self.beat("end", "The window saw a fixed stretch of words; attention reached every word each time and "
-                         "let the content decide where to look. Transformers still take a limited number of words "
-                         "at once: that maximum input length is what users of language models call the context "
-                         "window.")
-        self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:, k])))) for k, s in
-                    enumerate(strips)], FadeOut(cursor), run_time=share(self, 0.5))
+        self.beat("end", "The window saw a fixed stretch of words; attention could reach every word each time and "
+                         "let the content decide where to look. " + self.unneeded_claim(len(french.words)))
+        self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:len(french.words), k]))))
+                    for k, s in enumerate(strips)], FadeOut(cursor), run_time=share(self, 0.3))
         legend = label("strip: the largest α each word received", 18, th.alpha)
         legend.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
-        self.play(*fade_replace(key, legend), run_time=share(self, 0.8))
+        self.play(*fade_replace(key, legend), run_time=1.0)
+        self.point_at_unneeded(strips, french)
+        self.beat("limit", "Transformers still take a limited number of words at once: that maximum input length is "
+                           "what users of language models call the context window.")
+        whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
+        note = label("a Transformer's context window: its whole input, up to a maximum length", 18, th.window)
+        note.next_to(legend, DOWN, buff=0.25, aligned_edge=LEFT)
+        self.play(FadeOut(self.unneeded_marks), Create(whole), FadeIn(note), run_time=share(self, 0.5))
+
+    def unneeded_claim(self, n_written: int) -> str:
+        tr = self.source
+        grammar = model_info(tr.model).get("corpus", {}).get("kind") == "grammar"
+        return claims.unneeded_narration(tr.attention[:n_written], tr.source_tokens, tr.output_words[:n_written],
+                                         self.tgt_lang, nouns=list(NOUNS) if grammar else ())
+
+    def point_at_unneeded(self, strips: VGroup, french: WordFlow) -> None:
+        """Outline the strips of the words no output word needed, then the word written in the
+        first one's place and the word it looked at instead."""
+        tr, th = self.source, self.theme
+        rows = tr.attention[:len(french.words)]
+        unneeded = [k for k in range(len(strips)) if rows.max(axis=0)[k] <= claims.UNNEEDED_WEIGHT]
+        self.unneeded_marks = VGroup()
+        if not unneeded:
+            self.wait(share(self, 1.0))
+            return
+        self.unneeded_marks.add(*[SurroundingRectangle(strips[k], buff=0.04, color=th.muted, stroke_width=2)
+                                  for k in unneeded])
+        placed = [i for i in range(len(rows))
+                  if round(claims.diagonal_position(i, len(rows), len(strips))) == unneeded[0]]
+        pair = []
+        if placed:  # the word written in the first one's place, and the word it looked at instead
+            i = placed[0]
+            looked = int(rows[i].argmax())
+            pair = [SurroundingRectangle(french.words[i], buff=0.08, corner_radius=0.06, color=th.alpha),
+                    SurroundingRectangle(VGroup(self.words[looked], strips[looked]), buff=0.05, corner_radius=0.06,
+                                         color=th.alpha)]
+            self.unneeded_marks.add(*pair)
+        self.play(*[Create(m) for m in self.unneeded_marks[:len(unneeded)]], run_time=share(self, 0.4))
+        if pair:
+            self.play(*[Create(m) for m in pair], run_time=share(self, 0.8, at_least=1.2))

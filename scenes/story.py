@@ -5,7 +5,7 @@ order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, Dot,
+from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Brace, Create, Dot,
                    FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
 
 from scenes.kit import ExplainerScene, claims, current, fade_replace, fit_width, label
@@ -56,7 +56,8 @@ class WhereAttentionLives(ExplainerScene):
         self.stack = VGroup(*[block(text, color, width=4.4, height=height, size=20) for text, color in parts])
         for k, b in enumerate(self.stack):  # bottom to top
             b.move_to([0.3, words.get_top()[1] + 0.35 + height / 2 + k * (height + gap), 0])
-        repeat = label("× N layers", 20, th.muted).next_to(VGroup(*self.stack[1:5]), RIGHT, buff=0.4)
+        repeated = Brace(VGroup(*self.stack[1:5]), RIGHT, buff=0.15, color=th.muted)
+        repeat = VGroup(repeated, label("N layers (2 drawn)", 20, th.muted).next_to(repeated, RIGHT, buff=0.15))
         n = min(self.VECTORS, len(self.tr.source_tokens))
         self.vectors = VGroup(*[Square(0.24, stroke_width=0, fill_color=th.source, fill_opacity=1) for _ in range(n)])
         self.vectors.arrange(RIGHT, buff=0.08)

@@ -25,14 +25,14 @@ def percent(p: float) -> str:
     return f"{p * 100:.0f}%"
 
 
-def quoted(words: Sequence[str], limit: int = 4) -> str:
-    """'a', 'b' and 'c' (and N more)."""
+def quoted(words: Sequence[str], limit: int = 4, joiner: str = "and") -> str:
+    """'a', 'b' and 'c' (and N more); `joiner` "or" for 'a', 'b' or 'c'."""
     words = [f"'{w}'" for w in words]
     if len(words) > limit:
         return ", ".join(words[:limit]) + f" and {len(words) - limit} more"
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return ", ".join(words[:-1]) + f" {joiner} " + words[-1]
 
 
 # --- dimensions ------------------------------------------------------------------------------
@@ -356,3 +356,37 @@ def score_gap_narration(scores: np.ndarray) -> str:
     times = f"{ratio:,.0f} times" if ratio >= 10 else f"{ratio:.1f} times"
     return (f"The top score is {gap:.1f} ahead of the next, so after exp its weight is {times} the next one's: "
             "a lead in score becomes a ratio in weight.")
+
+
+# --- words attention never needed (context-window's last strips) ------------------------------
+UNNEEDED_WEIGHT = 0.10   # a source word no output word gave more than this was not needed
+ARTICLES = {"the", "a", "an", "some"}   # English articles of the built-in grammar
+
+
+def unneeded_narration(attention: np.ndarray, source: Sequence[str], target: Sequence[str], tgt_lang: str,
+                       nouns: Sequence[str] = ()) -> str:
+    """What the dark strips say once every word is written: the source words no output word gave
+    more than 10% of its weight (attention could reach them and did not need them), and where the
+    word written in the place of the first of them looked instead. `nouns` are the source nouns of
+    the built-in grammar, whose French articles take their form from the noun: only with them is
+    that reason given. '' when every source word was needed by some output word."""
+    rows = np.asarray(attention, dtype=float)[:len(target)]
+    if len(rows) == 0:
+        return ""
+    most = rows.max(axis=0)
+    unneeded = [k for k in range(len(source)) if most[k] <= UNNEEDED_WEIGHT]
+    if not unneeded:
+        return ""
+    names = list(dict.fromkeys(source[k] for k in unneeded))
+    text = (f"The dark strips are words it never needed: no {tgt_lang} word gave {quoted(names, joiner='or')} "
+            f"more than {percent(float(most[unneeded].max()))} of its weight.")
+    first = unneeded[0]
+    placed = [i for i in range(len(rows)) if round(diagonal_position(i, len(rows), len(source))) == first]
+    if placed:
+        i = placed[0]
+        looked = int(rows[i].argmax())
+        text += f" '{target[i]}', written in the place of '{source[first]}', looked at '{source[looked]}' instead"
+        if source[first] in ARTICLES and source[looked] in set(nouns):
+            text += f": a {tgt_lang} article takes its form from its noun"
+        text += "."
+    return text
