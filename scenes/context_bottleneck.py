@@ -72,9 +72,9 @@ class ContextBottleneck(ExplainerScene):
         else:
             outcome = (f"Its real output: '{words}'. Aligned with the correct {self.tgt_lang}, "
                        f"{claims.verdict(self.check)} (red).")
-        stop = " It stops when it writes <eos>, its end-of-sentence token." if tr.finished else ""
-        self.beat("decode", "The decoder starts from h_T and sees it again at every step, but nothing else from the "
-                            f"source.{stop} {outcome}")
+        stop = claims.decoder_stop_narration(tr.target_tokens)
+        start = "The decoder starts from h_T and sees it again at every step, but nothing else from the source."
+        self.beat("decode", " ".join(part for part in (start, stop, outcome) if part))
         start = st.arrow(self.context.get_right(), st.dec_cells[0].get_left(), self.theme.context)
         feed = st.feed_lines(self.context.get_right())
         self.legend = VGroup()
@@ -82,7 +82,7 @@ class ContextBottleneck(ExplainerScene):
             self.legend = self.colour_legend(with_underlines=False).move_to([0, LEGEND_Y, 0])
         self.play(GrowArrow(start), Create(feed), FadeIn(self.legend), run_time=1.2)
         n = len(tr.target_tokens)
-        per = min(1.5, max(0.35, (self.reading_time_left() - 0.8) / n))
+        per = min(3.0, max(0.35, (self.reading_time_left() - 0.8) / n))  # the writing fills the beat
         for i in range(n):
             anims = [Indicate(st.dec_cells[i], color=self.theme.decoder, scale_factor=1.12),
                      FadeIn(st.out_words[i], shift=0.3 * UP)]

@@ -321,8 +321,10 @@ class SelfAttentionTeaser(ExplainerScene):
         itself = self.side("diagonal: each word with itself", 20, th.text)
         self.place_side(itself, 1)
         self.play(Write(self.count), run_time=1.2)
-        self.play(*[c.animate.set_fill(th.alpha, opacity=0.8) for c in diagonal], FadeIn(itself),
+        # outlined, not filled: a brighter fill would say these weights are larger, which a diagram cannot know
+        self.play(*[c.animate.set_stroke(th.text, width=4) for c in diagonal], FadeIn(itself),
                   run_time=share(self, 0.3, at_least=1.5))
+        self.play(*[c.animate.set_stroke(th.muted, width=1.5) for c in diagonal], run_time=0.6)
         if n >= 2:  # a pair in both directions: word 1 looks at word 2, and word 2 at word 1
             both = [grid[1], grid[n]]
             ways = self.side("a pair, both ways: two weights", 20, th.text)

@@ -234,3 +234,9 @@ def test_unneeded_words_are_named_with_where_their_place_looked():
     att3[:, 2] = 0.0
     att3[2, 2], att3[2, 1] = 0.0, 0.95
     assert "gave 'the' or 'sees' more than" in claims.unneeded_narration(att3, source, target, "French")
+
+
+def test_the_end_token_is_introduced_only_when_it_was_written():
+    assert "<eos>" in claims.decoder_stop_narration(["la", "zone", "<eos>"])
+    assert claims.decoder_stop_narration(["le", "le", "le"]) == ""   # decoding hit its length cap
+    assert claims.decoder_stop_narration([]) == ""

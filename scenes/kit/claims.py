@@ -51,6 +51,15 @@ def weights_name(model: str, step: int | None = None, final_step: int | None = N
     return f"the '{model}' model at training step {step}{of}" + (" (untrained)" if step == 0 else "")
 
 
+# --- the decoder's end -----------------------------------------------------------------------
+def decoder_stop_narration(target_tokens: Sequence[str]) -> str:
+    """How the decoder stopped: by writing <eos> (said, since the token then appears on screen), or
+    nothing when decoding ran into its length cap and no <eos> was written."""
+    if target_tokens and target_tokens[-1] == "<eos>":
+        return "It stops when it writes <eos>, its end-of-sentence token."
+    return ""
+
+
 # --- long ------------------------------------------------------------------------------------
 def is_long(n_words: int) -> bool:
     return n_words >= LONG_WORDS
