@@ -124,7 +124,7 @@ SCENES = (
                summary="a language-model stack with its attention blocks lit (a diagram)",
                model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=22),
     SceneEntry(key="timeline", module="story", cls="Timeline",
-               title="From plain networks to GPT", figure="2",
+               title="From feed-forward networks to GPT", figure="2",
                summary="ANN, RNN, LSTM, seq2seq, Bahdanau attention, Transformer, GPT: what each fixed",
                model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=47),
     SceneEntry(key="no-order", module="no_order", cls="NoOrder",

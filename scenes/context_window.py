@@ -4,13 +4,14 @@ of the attention model, drawn as a strip of intensity under every source word)."
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, UP, Create, FadeIn, FadeOut, Rectangle, RoundedRectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, Rectangle, RoundedRectangle,
                    SurroundingRectangle, Transform, VGroup)
 
 from model.corpus import NOUNS
 from model.trace import model_info
 
 from scenes.kit import ExplainerScene, claims, label, percent, wrong_in_red
+from scenes.kit.key import weight_scale
 from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.pacing import share
 from scenes.kit.theme import weight_to_color
@@ -52,13 +53,16 @@ class ContextWindow(ExplainerScene):
         for k, mark in enumerate(self.marks):
             mark.set_opacity(0.0)
         self.add(self.marks)
-        self.apply_window(0, run_time=share(self, 0.6))
+        self.apply_window(0, run_time=1.2)
+        self.play(Indicate(VGroup(*self.marks[:window]), color=th.window, scale_factor=1.08),
+                  run_time=share(self, 0.9, at_least=1.0))
 
     def window_mark(self, k: int) -> RoundedRectangle:
         w = self.words
-        return RoundedRectangle(corner_radius=0.08, width=w.step * 0.96, height=w[k].height + 0.22,
+        bottom, top = w.text_span(k)
+        return RoundedRectangle(corner_radius=0.08, width=w.step * 0.96, height=top - bottom + 0.22,
                                 stroke_color=self.theme.window, stroke_width=3, fill_color=self.theme.window,
-                                fill_opacity=0.16).move_to([w.x(k), w[k].get_y(), 0])
+                                fill_opacity=0.16).move_to([w.x(k), (top + bottom) / 2, 0])
 
     def apply_window(self, start: int, run_time: float) -> None:
         inside = range(start, start + self.window)
@@ -71,7 +75,8 @@ class ContextWindow(ExplainerScene):
         n = len(self.words)
         stops = max(1, n - self.window + 1)
         self.beat("slide", "Then the window moves on, one word at a time. Whatever lies outside it does not exist "
-                           "for the model at that moment, however much it matters.")
+                           "for the model at that moment, however much it matters. Fixed-window language models, "
+                           "such as the neural one of Bengio and colleagues in 2003, read text this way.")
         for start in range(1, stops):
             self.apply_window(start, run_time=SLIDE_SECONDS)
         if stops == 1:
@@ -109,7 +114,8 @@ class ContextWindow(ExplainerScene):
         french.next_to(caption, DOWN, buff=0.18, aligned_edge=LEFT)
         key = label("strip under each word: its α for the word being written", 18, th.alpha)
         key.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
-        self.play(FadeIn(caption), FadeIn(french), FadeIn(key), run_time=0.8)
+        self.scale_key = weight_scale().next_to(key, RIGHT, buff=0.5)
+        self.play(FadeIn(caption), FadeIn(french), FadeIn(key), FadeIn(self.scale_key), run_time=0.8)
         rows = tr.attention[:len(french.words)]
         cursor = None
         for i, word in enumerate(french.words):
@@ -121,46 +127,51 @@ class ContextWindow(ExplainerScene):
                 step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french.words) - 1, 1)))
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
+            new_line = cursor is not None and abs(cursor.get_y() - mark.get_y()) > 0.05
+            move = FadeIn(mark) if cursor is None else Transform(cursor, mark)
+            if new_line:  # a box sliding back along the line it leaves would seem to mark those words again
+                self.play(FadeOut(cursor), run_time=0.2)
+                move = FadeIn(mark)
             self.play(*[s.animate.set_fill(weight_to_color(float(a))) for s, a in zip(strips, rows[i])],
-                      word.animate.set_opacity(1.0),
-                      Transform(cursor, mark) if cursor is not None else FadeIn(mark), run_time=step_time)
-            if cursor is None:
+                      word.animate.set_opacity(1.0), move, run_time=step_time)
+            if cursor is None or new_line:
                 cursor = mark
         self.beat("end", "The window saw a fixed stretch of words; attention could reach every word each time and "
-                         "let the content decide where to look. " + self.unneeded_claim(len(french.words)))
+                         "let the content decide where to look. " + self.overlooked_claim(len(french.words)))
         self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:len(french.words), k]))))
                     for k, s in enumerate(strips)], FadeOut(cursor), run_time=share(self, 0.3))
         legend = label("strip: the largest α each word received", 18, th.alpha)
         legend.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
-        self.play(*fade_replace(key, legend), run_time=1.0)
-        self.point_at_unneeded(strips, french)
-        self.beat("limit", "Transformers still take a limited number of words at once: that maximum input length is "
-                           "what users of language models call the context window.")
+        self.play(*fade_replace(key, legend), self.scale_key.animate.next_to(legend, RIGHT, buff=0.5), run_time=1.0)
+        self.point_at_overlooked(strips, french)
+        self.beat("limit", "Transformers still take a limited number of tokens, words or pieces of words, at once: "
+                           "that maximum input length is what users of language models call the context window.")
         whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
-        note = label("a Transformer's context window: its whole input, up to a maximum length", 18, th.window)
+        note = label("illustration: a Transformer's context window holds its whole input, up to a maximum "
+                     "number of tokens", 18, th.window)
         note.next_to(legend, DOWN, buff=0.25, aligned_edge=LEFT)
-        self.play(FadeOut(self.unneeded_marks), Create(whole), FadeIn(note), run_time=share(self, 0.5))
+        self.play(FadeOut(self.overlooked_marks), Create(whole), FadeIn(note), run_time=share(self, 0.5))
 
-    def unneeded_claim(self, n_written: int) -> str:
+    def overlooked_claim(self, n_written: int) -> str:
         tr = self.source
         grammar = model_info(tr.model).get("corpus", {}).get("kind") == "grammar"
-        return claims.unneeded_narration(tr.attention[:n_written], tr.source_tokens, tr.output_words[:n_written],
+        return claims.overlooked_narration(tr.attention[:n_written], tr.source_tokens, tr.output_words[:n_written],
                                          self.tgt_lang, nouns=list(NOUNS) if grammar else ())
 
-    def point_at_unneeded(self, strips: VGroup, french: WordFlow) -> None:
+    def point_at_overlooked(self, strips: VGroup, french: WordFlow) -> None:
         """Outline the strips of the words no output word needed, then the word written in the
         first one's place and the word it looked at instead."""
         tr, th = self.source, self.theme
         rows = tr.attention[:len(french.words)]
-        unneeded = [k for k in range(len(strips)) if rows.max(axis=0)[k] <= claims.UNNEEDED_WEIGHT]
-        self.unneeded_marks = VGroup()
-        if not unneeded:
+        overlooked = [k for k in range(len(strips)) if rows.max(axis=0)[k] <= claims.OVERLOOKED_WEIGHT]
+        self.overlooked_marks = VGroup()
+        if not overlooked:
             self.wait(share(self, 1.0))
             return
-        self.unneeded_marks.add(*[SurroundingRectangle(strips[k], buff=0.04, color=th.muted, stroke_width=2)
-                                  for k in unneeded])
+        self.overlooked_marks.add(*[SurroundingRectangle(strips[k], buff=0.04, color=th.muted, stroke_width=2)
+                                  for k in overlooked])
         placed = [i for i in range(len(rows))
-                  if round(claims.diagonal_position(i, len(rows), len(strips))) == unneeded[0]]
+                  if round(claims.diagonal_position(i, len(rows), len(strips))) == overlooked[0]]
         pair = []
         if placed:  # the word written in the first one's place, and the word it looked at instead
             i = placed[0]
@@ -168,7 +179,7 @@ class ContextWindow(ExplainerScene):
             pair = [SurroundingRectangle(french.words[i], buff=0.08, corner_radius=0.06, color=th.alpha),
                     SurroundingRectangle(VGroup(self.words[looked], strips[looked]), buff=0.05, corner_radius=0.06,
                                          color=th.alpha)]
-            self.unneeded_marks.add(*pair)
-        self.play(*[Create(m) for m in self.unneeded_marks[:len(unneeded)]], run_time=share(self, 0.4))
+            self.overlooked_marks.add(*pair)
+        self.play(*[Create(m) for m in self.overlooked_marks[:len(overlooked)]], run_time=share(self, 0.4))
         if pair:
             self.play(*[Create(m) for m in pair], run_time=share(self, 0.8, at_least=1.2))

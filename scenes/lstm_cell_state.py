@@ -187,9 +187,11 @@ class LSTMCellState(ExplainerScene):
         tr, th = self.tr, self.theme
         f0 = float(self.steps[0]["f"].mean())
         i0 = float(self.steps[0]["i"].mean())
+        empty = ("; c starts at zero, so on the first word only what the input gate lets in counts"
+                 if not np.any(self.steps[0]["c_prev"]) else "")
         self.beat("steps", f"Now the real values, word by word. On '{tr.source_tokens[0]}' the forget gate is "
                            f"{percent(f0)} open and the input gate {percent(i0)}, on average over all "
-                           f"{len(self.steps[0]['f'])} dimensions. Watch c travel along the highway.")
+                           f"{len(self.steps[0]['f'])} dimensions{empty}. Watch c travel along the highway.")
         words = WordGrid(tr.source_tokens, th.source, width=11.0, font_size=24, max_rows=1).move_to([0, -2.65, 0])
         self.play(FadeIn(words, lag_ratio=0.1), run_time=0.8)
         hw = self.y_hw
@@ -267,7 +269,7 @@ class LSTMCellState(ExplainerScene):
         rest = share(self, 0.8, at_least=2.5)
         for k in order[1:]:
             self.play(GrowFromEdge(bars[k], DOWN), FadeIn(values[k]), run_time=rest / (n - 1))
-        self.beat("end", f"Whatever the LSTM keeps of the first word must still pass through this chain of {n - 1} "
+        self.beat("end", f"What the first word writes into c must still pass through this chain of {n - 1} "
                          "forget gates, one word after another. Attention lets the decoder skip the chain.")
         first = SurroundingRectangle(VGroup(bars[0], values[0], grid[0]), color=th.text, buff=0.08)
         chain = VGroup(*[SurroundingRectangle(VGroup(bars[k], values[k], grid[k]), color=th.muted, buff=0.05,

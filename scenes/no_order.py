@@ -139,8 +139,8 @@ class NoOrder(ExplainerScene):
         self.play(*[ReplacementTransform(c.copy(), means[0]) for c in top_cols],
                   *[ReplacementTransform(c.copy(), means[1]) for c in bottom_cols],
                   FadeIn(heads), run_time=run)
-        verdict = label("the two averages are identical" if same else f"the averages differ by up to {gap:.2g}",
-                        22, th.wrong if same else th.correct)
+        equal = "the two averages are identical" + ("" if gap == 0 else " (up to rounding)")
+        verdict = label(equal if same else f"the averages differ by up to {gap:.2g}", 22, th.wrong if same else th.correct)
         verdict.move_to([0, -2.65, 0])
         link = VGroup(means[0].copy(), means[1].copy())
         self.play(FadeIn(verdict, shift=0.2 * UP), link[0].animate.scale(0.45).next_to(verdict, LEFT, buff=0.3),

@@ -63,9 +63,10 @@ class WhereAttentionLives(ExplainerScene):
         self.vectors.arrange(RIGHT, buff=0.08)
         self.play(FadeIn(words, lag_ratio=0.05), run_time=1.0)
         # the words rise into the bottom block and become vectors; the layers appear as the vectors reach them
-        self.vectors.move_to(words)
-        self.play(FadeIn(self.stack[0]), Transform(words.copy(), self.vectors.copy().move_to(self.stack[0]).set_opacity(0)),
-                  self.vectors.animate.next_to(self.stack[0], LEFT, buff=0.3), run_time=1.2)
+        self.vectors.next_to(self.stack[0], LEFT, buff=0.3)
+        rising = words.copy()
+        self.play(FadeIn(self.stack[0]), FadeOut(rising, target_position=self.stack[0], scale=0.5),
+                  FadeIn(self.vectors, shift=0.3 * UP), run_time=1.2)
         each = share(self, 0.9) / (len(self.stack) - 1)
         for k in range(1, len(self.stack)):
             arrow = Arrow(self.stack[k - 1].get_top(), self.stack[k].get_bottom(), buff=0.02, stroke_width=3,
@@ -79,7 +80,7 @@ class WhereAttentionLives(ExplainerScene):
         th = self.theme
         self.beat("lit", "The attention blocks are where each word looks at the others to decide what it means "
                          "here. This story is about why that block had to be invented: it starts with networks "
-                         "that could not see order at all.")
+                         "that kept nothing from one word to the next.")
         for k in (1, 3):
             self.play(self.vectors.animate.next_to(self.stack[k], LEFT, buff=0.3), run_time=0.8)
             points = [v.get_top() + 0.03 * UP for v in self.vectors]
@@ -97,9 +98,10 @@ class WhereAttentionLives(ExplainerScene):
 # (Sutskever, Vinyals & Le, 2014). Each row's narration names the year its row shows. The LSTM's forget
 # gate came later (Gers, Schmidhuber & Cummins, 1999/2000): the row is starred and the footnote says so.
 MILESTONES = (
-    ("1986", "multilayer network", "learns by backpropagation, but sees no order",
+    ("1986", "multilayer network", "learns by backpropagation; keeps no memory",
      "In 1986 Rumelhart, Hinton and Williams showed how backpropagation trains networks of several layers. "
-     "Such networks learn patterns, but read each input on its own: they see no order."),
+     "Such networks learn patterns, but treat each input on its own: nothing carries over from one input to "
+     "the next."),
     ("1990", "RNN", "reads in order, carrying a hidden state",
      "By 1990 recurrent networks such as Elman's read in order, carrying a hidden state from word to word, "
      "but they forget."),
@@ -122,7 +124,7 @@ ROW_NOTES = {"LSTM": "* the LSTM's forget gate came in 1999/2000 (Gers, Schmidhu
 
 
 class Timeline(ExplainerScene):
-    title = "From plain networks to GPT"
+    title = "From feed-forward networks to GPT"
 
     def construct(self) -> None:
         th = self.theme
@@ -147,7 +149,7 @@ class Timeline(ExplainerScene):
             self.beat(f"m{k}", milestone[3])
             if k == 0:
                 self.play(Create(spine), FadeIn(marker), run_time=0.8)
-            dim = [rows[k - 1].animate.set_opacity(0.45)] if k else []
+            dim = [rows[k - 1].animate.set_opacity(0.6)] if k else []  # still readable on the light theme
             self.play(marker.animate.move_to([spine_x, row.get_y(), 0]), FadeIn(row[0]), FadeIn(row[1], shift=0.2 * RIGHT),
                       *dim, *([FadeIn(notes[milestone[1]])] if milestone[1] in notes else []), run_time=0.9)
             self.play(Write(row[2]), run_time=share(self, 0.85))

@@ -208,32 +208,32 @@ def test_the_bottleneck_names_the_checkpoint_it_compares():
     assert "The 'attention' model at training step 0 of 4380 (untrained) gets 2 wrong" in text
 
 
-def test_unneeded_words_are_named_with_where_their_place_looked():
+def test_overlooked_words_are_named_with_where_their_place_looked():
     source = ["the", "dog", "sees", "the", "cat"]
     target = ["le", "chien", "voit", "le", "chat"]
     att = np.zeros((5, 5))
     att[:, 0] = att[:, 3] = 0.04
     att[[0, 1, 2, 3, 4], [1, 1, 2, 4, 4]] = 0.92  # each 'le' looks at its noun, not at 'the'
     att[2, 0] = 0.08
-    text = claims.unneeded_narration(att, source, target, "French", nouns=["dog", "cat"])
+    text = claims.overlooked_narration(att, source, target, "French", nouns=["dog", "cat"])
     assert "no French word gave 'the' more than 8% of its weight" in text
     assert "'le', written in the place of 'the', looked at 'dog' instead" in text
     assert "article takes its form from its noun" in text
     # without the grammar's nouns the reason is not given, only what the weights show
-    assert "article" not in claims.unneeded_narration(att, source, target, "German")
+    assert "article" not in claims.overlooked_narration(att, source, target, "German")
     # every word needed by some output word: nothing is said
-    assert claims.unneeded_narration(np.eye(5), source, target, "French", nouns=["dog"]) == ""
-    # an unneeded word whose place looked at itself (impossible here) or at a non-noun: no reason
+    assert claims.overlooked_narration(np.eye(5), source, target, "French", nouns=["dog"]) == ""
+    # an overlooked word whose place looked at itself (impossible here) or at a non-noun: no reason
     att2 = att.copy()
     att2[0] = 0
     att2[0, 2] = 1.0
-    text2 = claims.unneeded_narration(att2, source, target, "French", nouns=["dog", "cat"])
+    text2 = claims.overlooked_narration(att2, source, target, "French", nouns=["dog", "cat"])
     assert "looked at 'sees' instead." in text2 and "article" not in text2
-    # two different unneeded words are joined with "or"
+    # two different overlooked words are joined with "or"
     att3 = att.copy()
     att3[:, 2] = 0.0
     att3[2, 2], att3[2, 1] = 0.0, 0.95
-    assert "gave 'the' or 'sees' more than" in claims.unneeded_narration(att3, source, target, "French")
+    assert "gave 'the' or 'sees' more than" in claims.overlooked_narration(att3, source, target, "French")
 
 
 def test_the_end_token_is_introduced_only_when_it_was_written():

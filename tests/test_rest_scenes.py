@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from scenes.kit.theme import ROLES, THEMES, Theme, gate_to_color, use_theme
+from scenes.kit.theme import ROLES, THEMES, Theme, contrast, gate_to_color, text_on, use_theme, value_to_color
 
 # --- palette -------------------------------------------------------------------------------
 
@@ -29,16 +29,6 @@ def test_no_two_roles_share_a_colour(name):
         assert np.linalg.norm(lab(ca) - lab(cb)) >= 8, f"{name}: {a} ({ca}) and {b} ({cb}) look alike"
 
 
-def contrast(a: str, b: str) -> float:
-    """WCAG 2 contrast ratio of two sRGB hex colours (1 … 21)."""
-    def luminance(hex_color: str) -> float:
-        c = np.array([int(hex_color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]) / 255
-        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-        return float(c @ [0.2126, 0.7152, 0.0722])
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 def test_light_theme_text_roles_are_readable_on_the_background():
     """Every role but the background and the panel (the 0 of the scales) is drawn as text somewhere:
     words, labels, numbers. WCAG AA for normal text asks for 4.5:1."""
@@ -47,6 +37,21 @@ def test_light_theme_text_roles_are_readable_on_the_background():
            if role not in ("background", "panel") and contrast(color, th.background) < 4.5}
     assert not low, f"light roles below 4.5:1 on the background: {low}"
     assert contrast("#C9A800", th.background) < 4.5  # the old mustard gate colour would fail here
+
+
+def test_numbers_on_state_cells_pick_the_more_readable_text_colour():
+    """A state column prints its values on cells of every strength; on the light theme the theme's
+    dark text on a saturated blue cell reads at about 3:1, the light background colour far better."""
+    for name in THEMES:
+        with use_theme(name) as th:
+            worst = min(contrast(text_on(value_to_color(v, 1.0)), value_to_color(v, 1.0))
+                        for v in np.linspace(-1, 1, 41))
+            assert worst >= 3.0, (name, worst)
+            for v in (-1.0, 1.0):
+                fill = value_to_color(v, 1.0)
+                assert contrast(text_on(fill), fill) == max(contrast(th.text, fill), contrast(th.background, fill))
+    with use_theme("light") as th:
+        assert text_on(value_to_color(-1.0, 1.0)) == th.background  # light text on the full blue
 
 
 def test_old_attribute_names_keep_working_and_models_have_their_own_colours():

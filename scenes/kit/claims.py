@@ -194,8 +194,8 @@ def influence_narration(tokens: Sequence[str], influence: np.ndarray) -> str:
     if share[0] < share[-1]:
         strongest = (f"The last word, '{last}', pulls hardest" if top == n - 1 else
                      f"'{tokens[top]}' pulls hardest; the last word, '{last}', has {share[-1]:.0%} of its pull")
-        return (f"{measured} {strongest}; the first, '{first}', only {share[0]:.0%} of it: early words must "
-                "survive every later update.")
+        return (f"{measured} {strongest}; the first, '{first}', only {share[0]:.0%} of it: an early word's "
+                "effect must survive every later update.")
     if top == 0:
         return (f"{measured} Here the first word, '{first}', pulls hardest of all; the last, '{last}', has "
                 f"{share[-1]:.0%} of its pull.")
@@ -367,29 +367,30 @@ def score_gap_narration(scores: np.ndarray) -> str:
             "a lead in score becomes a ratio in weight.")
 
 
-# --- words attention never needed (context-window's last strips) ------------------------------
-UNNEEDED_WEIGHT = 0.10   # a source word no output word gave more than this was not needed
+# --- words attention hardly looked at (context-window's last strips) ------------------------------
+OVERLOOKED_WEIGHT = 0.10   # a source word no output word gave more than this was hardly looked at
 ARTICLES = {"the", "a", "an", "some"}   # English articles of the built-in grammar
 
 
-def unneeded_narration(attention: np.ndarray, source: Sequence[str], target: Sequence[str], tgt_lang: str,
-                       nouns: Sequence[str] = ()) -> str:
+def overlooked_narration(attention: np.ndarray, source: Sequence[str], target: Sequence[str], tgt_lang: str,
+                         nouns: Sequence[str] = ()) -> str:
     """What the dark strips say once every word is written: the source words no output word gave
-    more than 10% of its weight (attention could reach them and did not need them), and where the
-    word written in the place of the first of them looked instead. `nouns` are the source nouns of
+    more than 10% of its weight (attention could reach them and hardly looked at them directly; the
+    encoder's states around them may still carry them), and where the word written in the place of
+    the first of them looked instead. `nouns` are the source nouns of
     the built-in grammar, whose French articles take their form from the noun: only with them is
     that reason given. '' when every source word was needed by some output word."""
     rows = np.asarray(attention, dtype=float)[:len(target)]
     if len(rows) == 0:
         return ""
     most = rows.max(axis=0)
-    unneeded = [k for k in range(len(source)) if most[k] <= UNNEEDED_WEIGHT]
-    if not unneeded:
+    overlooked = [k for k in range(len(source)) if most[k] <= OVERLOOKED_WEIGHT]
+    if not overlooked:
         return ""
-    names = list(dict.fromkeys(source[k] for k in unneeded))
-    text = (f"The dark strips are words it never needed: no {tgt_lang} word gave {quoted(names, joiner='or')} "
-            f"more than {percent(float(most[unneeded].max()))} of its weight.")
-    first = unneeded[0]
+    names = list(dict.fromkeys(source[k] for k in overlooked))
+    text = (f"The dark strips are words it hardly looked at directly: no {tgt_lang} word gave "
+            f"{quoted(names, joiner='or')} more than {percent(float(most[overlooked].max()))} of its weight.")
+    first = overlooked[0]
     placed = [i for i in range(len(rows)) if round(diagonal_position(i, len(rows), len(source))) == first]
     if placed:
         i = placed[0]

@@ -2,10 +2,11 @@
 so a colour is explained with the same word everywhere it is used."""
 from __future__ import annotations
 
+import numpy as np
 from manim import RIGHT, Dot, Square, VGroup
 
 from scenes.kit.mobjects import label
-from scenes.kit.theme import ROLES, current
+from scenes.kit.theme import ROLES, current, weight_to_color
 
 
 def key_entry(role: str, text: str, mark: str = "square", size: float = 17) -> VGroup:
@@ -21,3 +22,11 @@ def key_entry(role: str, text: str, mark: str = "square", size: float = 17) -> V
 def color_key(*entries: tuple[str, str, str], buff: float = 0.45) -> VGroup:
     """Entries (role, meaning, 'square' | 'dot') in one row."""
     return VGroup(*[key_entry(*e) for e in entries]).arrange(RIGHT, buff=buff)
+
+
+def weight_scale(steps: int = 6, size: float = 15, cell: float = 0.22) -> VGroup:
+    """'0% [cells] 100%': the colours weight_to_color gives α from 0 to 1 in even steps, so strips
+    and cells coloured by weight can be read (the map is not linear in brightness)."""
+    cells = VGroup(*[Square(cell, stroke_width=0, fill_color=weight_to_color(float(v)), fill_opacity=1)
+                     for v in np.linspace(0.0, 1.0, steps)]).arrange(RIGHT, buff=0.02)
+    return VGroup(label("α 0%", size, current().muted), cells, label("100%", size, current().muted)).arrange(RIGHT, buff=0.08)

@@ -13,7 +13,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, Rectangle, Roun
 
 from scenes.kit.claims import check_words, percent  # noqa: F401  (percent: part of the kit's API)
 from scenes.kit.layout import slot_xs
-from scenes.kit.theme import current, value_to_color, weight_to_color
+from scenes.kit.theme import current, text_on, value_to_color, weight_to_color
 
 FONT = "DejaVu Sans"
 
@@ -97,7 +97,7 @@ class StateColumn(VGroup):
         if numbers:
             for rect, d in zip(self.cells, dims):
                 num = fit_width(Text(f"{values[d]:+.2f}", font=FONT, font_size=int(cell * 52),
-                                     color=th.text), width * 0.9)
+                                     color=text_on(rect.get_fill_color())), width * 0.9)
                 num.move_to(rect)
                 self.numbers.add(num)
             self.add(self.numbers)

@@ -110,6 +110,23 @@ def use_theme(name: str):
         _current.reset(token)
 
 
+def contrast(a, b) -> float:
+    """WCAG 2 contrast ratio of two colours (1 … 21); 4.5 is the floor for small text."""
+    def luminance(color) -> float:
+        c = np.array(ManimColor(color).to_rgb(), dtype=float)
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(c @ [0.2126, 0.7152, 0.0722])
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_on(fill) -> str:
+    """The theme's text or background colour, whichever reads better on `fill` (numbers printed
+    on strongly coloured cells turn light on the light theme, dark on the dark one)."""
+    th = current()
+    return max((th.text, th.background), key=lambda c: contrast(c, fill))
+
+
 def value_to_color(value: float, vmax: float) -> ManimColor:
     """The one diverging map: hue by sign, strength by |value| / vmax (clipped), zero = panel."""
     th = current()

@@ -100,6 +100,11 @@ class WordGrid(VGroup):
         sign = 1 if self.band_side == "above" else -1
         return self.band_bottom(k) + sign * (self.band - 0.12)
 
+    def text_span(self, k: int) -> tuple[float, float]:
+        """(bottom, top) of word k's line of text: the same for every word of a row, descenders and
+        capitals included, so boxes around words of one row line up."""
+        return self._text_bottom[k] + self.get_y_shift(), self._text_top[k] + self.get_y_shift()
+
     def get_y_shift(self) -> float:
         """How far the grid moved vertically since it was built (shift/next_to move the words)."""
         return self[0].baseline() - self.baselines[0]
