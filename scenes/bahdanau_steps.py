@@ -80,7 +80,6 @@ class BahdanauSteps(ExplainerScene):
                             (self.eq_soft[0], th.alpha), (self.eq_sum[3], th.alpha), (self.eq_sum[0], th.context)):
             part.set_color(color)
         self.dims = pick_dims(tr.encoder_states, self.shown_dims)
-        self.dec_dims = pick_dims(tr.decoder_states, self.shown_dims)
         self.add(self.footnote(self.provenance(extra=claims.dims_note(len(self.dims), tr.encoder_states.shape[1],
                                                                        "dimensions per state"))))
         self.words = TokenRow(tr.source_tokens, th.source, width=WIDTH, max_step=MAX_STEP, center=0.45)
@@ -101,7 +100,7 @@ class BahdanauSteps(ExplainerScene):
     def inputs(self, i: int) -> None:
         tr, th = self.tr, self.theme
         self.beat("inputs", "Step 1. Its inputs: the encoder states h_j, one per source word, and the decoder's "
-                            "state before this word, s_0.")
+                            "state before this word, s_0, which starts as h_T, the encoder's last state.")
         self.columns = VGroup()
         for x, values in zip(self.words.xs, tr.encoder_states):
             col = StateColumn(values, tr.state_range, self.dims, cell=0.12, cell_width=min(0.5, 0.6 * self.step),
@@ -114,7 +113,7 @@ class BahdanauSteps(ExplainerScene):
             MathTex(r"\alpha_{ij}", font_size=32, color=th.alpha).move_to([ROW_LABEL_X, ALPHAS_Y, 0]))
         self.light(self.eq_score[5], self.eq_sum[4], color=th.encoder, run_time=1.5,
                    extra=[FadeIn(self.columns, lag_ratio=0.1), FadeIn(self.row_names[0])])
-        self.s_col = self.state(self.prev_state(i), self.dec_dims, th.decoder).move_to([-6.0, BOTTOM_Y, 0])
+        self.s_col = self.state(self.prev_state(i), self.dims, th.decoder).move_to([-6.0, BOTTOM_Y, 0])
         self.s_label = self.s_name(i)
         self.light(self.eq_score[3], color=th.decoder, run_time=1.5,
                    extra=[FadeIn(self.s_col, shift=0.2 * UP), FadeIn(self.s_label)])
@@ -211,7 +210,7 @@ class BahdanauSteps(ExplainerScene):
                                f"new scores, fresh weights, a new context, {until}")
         for i in range(1, steps):
             part = STEP_SECONDS / 4
-            new_s = self.state(self.prev_state(i), self.dec_dims, th.decoder).move_to(self.s_col)
+            new_s = self.state(self.prev_state(i), self.dims, th.decoder).move_to(self.s_col)
             self.light(self.eq_score[3], color=th.decoder, run_time=part,
                        extra=[*self.swap("s_col", new_s), *self.swap("s_label", self.s_name(i))])
             self.light(self.eq_score[0], color=th.text, run_time=part,
