@@ -56,8 +56,11 @@ class ContextBottleneck(ExplainerScene):
         self.add(self.context)
         name = MathTex(r"h_T{=}h_{" + str(len(tr.source_tokens)) + r"}", font_size=28, color=self.theme.context)
         name.next_to(self.context, UP, buff=0.1)
-        self.context_name = name
-        self.play(FadeIn(name), st.columns[:-1].animate.set_opacity(FAINT), run_time=1.0)
+        self.context_name = VGroup(name, label("context vector", 16, self.theme.context)
+                                   .next_to(self.context, DOWN, buff=0.12))
+        self.row_names = st.row_names()
+        self.play(FadeIn(self.context_name), FadeIn(self.row_names), st.columns[:-1].animate.set_opacity(FAINT),
+                  run_time=1.0)
 
     def decode(self) -> None:
         st, tr = self.stage, self.tr
@@ -125,7 +128,7 @@ class ContextBottleneck(ExplainerScene):
         attention_name = "the attention model" if final else self.weights_name(attention)
         self.beat("long", claims.long_sentence_narration(len(plain.source_tokens), plain.model, checks[0], checks[1],
                                                          self.tgt_lang, attention_name=attention_name))
-        everything = VGroup(self.picture, self.context, self.context_name, self.decoder, self.pull)
+        everything = VGroup(self.picture, self.context, self.context_name, self.row_names, self.decoder, self.pull)
         self.play(FadeOut(everything), run_time=0.8)
         width, th = 12.4, self.theme
         source = self.text_block(self.src_lang, plain.source_tokens, th.source, width)
@@ -164,10 +167,11 @@ class ContextBottleneck(ExplainerScene):
         self.wait(max(1.0, self.reading_time_left()))  # the checked outputs, at rest
 
     def colour_legend(self, with_underlines: bool) -> VGroup:
-        """What green and red mean on an output (the check of claims.check_words), said on screen."""
-        partner = " (underlined)" if with_underlines else ""
+        """What green and red mean on an output (the check of claims.check_words), said on screen; with
+        underlines, the word-by-word check also strikes the red words through."""
+        partner, struck = (" (underlined)", ", struck through") if with_underlines else ("", "")
         text = (f"green: the word has a partner in the correct {self.tgt_lang}, in the same order{partner}; "
-                "red: it has none")
+                f"red{struck}: it has none")
         return fit_width(label(text, 17, self.theme.muted), 12.4)
 
     def text_block(self, name: str, words, color: str, width: float, max_lines: int | None = None) -> VGroup:
@@ -191,5 +195,8 @@ class ContextBottleneck(ExplainerScene):
                             color=th.right, stroke_width=3)
                 underlines.add(line)
                 anims.append(Create(line))
+            elif not ok:  # struck through as well as red: the check reads without telling red from green
+                anims.append(Create(Line(word.get_left(), word.get_right(), color=th.wrong, stroke_width=2.5)
+                                    .move_to(word.get_center())))
             self.play(*anims, run_time=per)
         return underlines

@@ -22,13 +22,21 @@ def block(text: str, color: str, width: float = 3.2, height: float = 0.6, size: 
     return VGroup(box, fit_width(label(text, size), width * 0.9).move_to(box))
 
 
-def pair_arcs(points: list[np.ndarray], color: str, width: float = 2.0, angle: float = -1.0) -> VGroup:
-    """Arcs between every pair of points (a diagram of "each looks at the others")."""
+def pair_arcs(points: list[np.ndarray], color: str, width: float = 2.0, angle: float = -1.0,
+              back_only: bool = False) -> VGroup:
+    """Arcs between every pair of points (a diagram of "each looks at the others"); with `back_only`,
+    each arc runs from the later point to the earlier one and ends in a tip (a masked decoder: a word
+    looks only back)."""
     arcs = VGroup()
     for i in range(len(points)):
         for j in range(i + 1, len(points)):
-            arcs.add(ArcBetweenPoints(points[i], points[j], angle=angle, color=color, stroke_width=width,
-                                      stroke_opacity=0.7))
+            if back_only:
+                arc = ArcBetweenPoints(points[j], points[i], angle=-angle, color=color, stroke_width=width,
+                                       stroke_opacity=0.7)
+                arcs.add(arc.add_tip(tip_length=0.14, tip_width=0.12))
+            else:
+                arcs.add(ArcBetweenPoints(points[i], points[j], angle=angle, color=color, stroke_width=width,
+                                          stroke_opacity=0.7))
     return arcs
 
 
@@ -207,7 +215,8 @@ class Evolution(ExplainerScene):
     def transformer(self) -> None:
         th = self.theme
         self.beat("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: the RNN boxes "
-                          "become attention blocks; in the encoder every word looks at every word, all at once.")
+                          "become attention blocks; in the encoder every word looks at every word, all at once; in "
+                          "the decoder each word looks only back, at itself and the words before it.")
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
         enc_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
@@ -219,7 +228,7 @@ class Evolution(ExplainerScene):
         enc_pts = [b.get_top() + 0.05 * UP for b in self.enc]
         self.enc_arcs = pair_arcs(enc_pts, th.alpha, width=2, angle=-0.9)
         dec_pts = [b.get_top() + 0.05 * UP for b in self.dec]
-        self.dec_arcs = pair_arcs(dec_pts, th.alpha, width=2, angle=-0.9)
+        self.dec_arcs = pair_arcs(dec_pts, th.alpha, width=2, angle=-0.9, back_only=True)
         cross = VGroup(*[Line(d.get_bottom(), e.get_top(), color=th.alpha, stroke_width=1.5, stroke_opacity=0.5)
                          for d in self.dec for e in self.enc])
         self.play(Transform(self.fan, cross), Create(self.enc_arcs, lag_ratio=0.1), Create(self.dec_arcs, lag_ratio=0.1),
@@ -256,7 +265,7 @@ class Evolution(ExplainerScene):
         self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(strike_out(ahead)),
                   FadeIn(caption[1:], lag_ratio=0.3), run_time=share(self, 0.5, at_least=2.0))
         self.play(Indicate(VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)]), color=th.alpha,
-                           scale_factor=1.04), run_time=share(self, 0.9, at_least=1.0))
+                           scale_factor=1.0), run_time=share(self, 0.9, at_least=1.0))
 
 
 class SelfAttentionTeaser(ExplainerScene):
@@ -301,7 +310,7 @@ class SelfAttentionTeaser(ExplainerScene):
         words = VGroup(self.rows, self.col_labels)
         self.play(*[c.animate.set_fill(th.alpha, opacity=0.35) for c in grid], words.animate.set_color(th.alpha),
                   run_time=share(self, 0.4, at_least=1.5))
-        self.play(words.animate.set_color(th.source), Indicate(grid, color=th.alpha, scale_factor=1.03),
+        self.play(words.animate.set_color(th.source), Indicate(grid, color=th.alpha, scale_factor=1.0),
                   run_time=share(self, 0.9, at_least=1.0))
 
     def side(self, text: str, size: float = 22, color: str | None = None) -> VGroup:
@@ -351,7 +360,7 @@ class SelfAttentionTeaser(ExplainerScene):
         self.play(FadeOut(self.notes), FadeIn(gpt), run_time=1.0)
         self.gpt = gpt
         if not ahead:
-            self.play(Indicate(grid, color=th.alpha), run_time=share(self, 0.9))
+            self.play(Indicate(grid, color=th.alpha, scale_factor=1.0), run_time=share(self, 0.9))
             return
         remain = self.side(f"{n * n - len(ahead)} of {n * n} weights remain", 26, th.alpha).move_to(self.count, LEFT)
         self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(self.strikes),
@@ -359,7 +368,7 @@ class SelfAttentionTeaser(ExplainerScene):
         self.play(*fade_replace(self.count, remain), run_time=1.0)
         self.count = remain
         kept = VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)])
-        self.play(Indicate(kept, color=th.alpha, scale_factor=1.03), run_time=share(self, 0.9, at_least=1.0))
+        self.play(Indicate(kept, color=th.alpha, scale_factor=1.0), run_time=share(self, 0.9, at_least=1.0))
 
     def next_part(self) -> None:
         th, n = self.theme, self.n

@@ -155,3 +155,11 @@ def test_a_word_flow_past_its_lines_ends_in_a_count_of_the_words_left_out():
     th = current()
     assert wrong_in_red(["le", "chat"], ["le", "banque", "<eos>"], th.target) == [th.target, th.wrong, th.target]
     assert wrong_in_red(None, ["banque"], th.target) == [th.target]
+
+
+def test_heatmap_numbers_round_as_the_narration_does():
+    """A cell prints what percent() says elsewhere in the film: 0.8% is '1' (the bahdanau scene says
+    1%), 0.4% prints nothing ('<1%'), 99.7% is '>99', never a misleading '100'."""
+    m = np.array([[0.008, 0.004, 0.988], [0.003, 0.997, 0.0]])
+    texts = [v.text for v in Heatmap(m, ["a", "b"], ["x", "y", "z"]).values]
+    assert texts == ["1", "99", ">99"]

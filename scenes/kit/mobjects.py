@@ -178,9 +178,9 @@ class Heatmap(VGroup):
                             fill_color=weight_to_color(self.matrix[i, j]), fill_opacity=1)
                 sq.move_to([j * cell, -i * cell, 0])
                 self.cells.add(sq)
-                if values and self.matrix[i, j] >= 0.01:
-                    num = fit_width(label(f"{self.matrix[i, j] * 100:.0f}", cell * 30,
-                                          th.background if self.matrix[i, j] > 0.5 else th.text), cell * 0.9)
+                if values and self.matrix[i, j] >= 0.005:  # what percent() rounds to 1% or more, as elsewhere
+                    num = fit_width(label(percent(self.matrix[i, j]).rstrip("%"), cell * 30,
+                                          text_on(sq.get_fill_color())), cell * 0.9)
                     self.values.add(num.move_to(sq))
                     self._row_values[i].add(num)
         size = min(font_size, cell * 48)

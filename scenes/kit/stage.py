@@ -11,7 +11,7 @@ relay's last picture and the bottleneck's first: both scenes call it, so they ma
 from __future__ import annotations
 
 import numpy as np
-from manim import RIGHT, UP, Arrow, Line, MathTex, SurroundingRectangle, VGroup, config
+from manim import LEFT, RIGHT, UP, Arrow, Line, MathTex, SurroundingRectangle, VGroup, config
 
 from model.trace import Trace
 from scenes.kit import claims
@@ -128,6 +128,20 @@ class CoreStage:
             word.set_color(self.th.muted if token == "<eos>" else color)
         self.out_arrows = VGroup(*[self.arrow(c.get_top(), c.get_top() + 0.3 * UP, self.th.decoder, 2.5)
                                    for c in self.dec_cells])
+
+    def row_names(self) -> VGroup:
+        """'encoder' left of its row of cells (right of it when the left has no room), 'decoder' right
+        of its row (its left holds the parked context); a name with no room is left out."""
+        names = VGroup()
+        half = config.frame_width / 2 - 0.25
+        encoder = label("encoder", 20, self.th.encoder).next_to(self.cells, LEFT, buff=0.3)
+        if encoder.get_left()[0] < -half:
+            encoder.next_to(self.cells, RIGHT, buff=0.3)
+        decoder = label("decoder", 20, self.th.decoder).next_to(self.dec_cells, RIGHT, buff=0.3)
+        for name in (encoder, decoder):
+            if abs(name.get_x()) + name.width / 2 <= half:
+                names.add(name)
+        return names
 
     def parked(self, column: StateColumn) -> StateColumn:
         """A copy of `column`, scaled and moved into the context slot left of the decoder."""
