@@ -87,7 +87,7 @@ class ContextBottleneck(ExplainerScene):
         n = len(tr.target_tokens)
         per = min(3.0, max(0.35, (self.reading_time_left() - 0.8) / n))  # the writing fills the beat
         for i in range(n):
-            anims = [Indicate(st.dec_cells[i], color=self.theme.decoder, scale_factor=1.12),
+            anims = [st.dec_cells[i].pulse(self.theme.decoder),
                      FadeIn(st.out_words[i], shift=0.3 * UP)]
             if i > 0:
                 anims.append(Indicate(st.dec_arrows[i - 1], color=self.theme.decoder))

@@ -40,7 +40,7 @@ class RNNRelay(ExplainerScene):
             # while the note is read: each drawn cell is that GRU, lit in turn
             each = max(0.3, (self.reading_time_left() - 1.2) / len(st.cells))
             for cell in st.cells:
-                self.play(Indicate(cell, color=self.theme.encoder, scale_factor=1.08), run_time=each)
+                self.play(cell.pulse(self.theme.encoder, 1.08), run_time=each)
         self.play(Indicate(rule[0][0:2], color=self.theme.encoder), run_time=1.0)
 
     def run_relay(self) -> None:
@@ -67,7 +67,7 @@ class RNNRelay(ExplainerScene):
             self.remove(emb)
             if t > 0:
                 self.remove(baton)
-            self.play(Indicate(st.cells[t], color=self.theme.encoder, scale_factor=1.12), run_time=run * 0.6)
+            self.play(st.cells[t].pulse(self.theme.encoder), run_time=run * 0.6)
             col = st.columns[t]
             self.play(GrowFromPoint(col, st.cells[t].get_top()), run_time=run)
 

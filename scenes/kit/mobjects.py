@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, Rectangle, RoundedRectangle, Square, Text,
-                   VGroup, VMobject, smooth)
+                   VGroup, VMobject, smooth, there_and_back)
 
 from scenes.kit.claims import check_words, percent  # noqa: F401  (percent: part of the kit's API)
 from scenes.kit.layout import slot_xs
@@ -129,6 +129,11 @@ class RNNCell(VGroup):
                                     fill_color=th.panel, fill_opacity=1)
         self.text = fit_width(label(kind, 20, th.text), width * 0.85).move_to(self.box)
         self.add(self.box, self.text)
+
+    def pulse(self, color: str, scale: float = 1.12):
+        """The box swells with a thick outline in `color` and settles back; its name stays readable
+        (Indicate would paint the name in the fill's colour)."""
+        return self.box.animate(rate_func=there_and_back).scale(scale).set_stroke(color=color, width=6)
 
 
 class AlphaFan(VGroup):
