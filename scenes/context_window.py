@@ -19,7 +19,7 @@ from scenes.kit.wrap import WordGrid
 
 WINDOW = 5
 LONG_MIN_WORDS = 9
-SLIDE_SECONDS = 0.9  # the window moves about one word a second
+SLIDE_SECONDS = 0.8  # the window moves about one word a second
 
 
 class ContextWindow(ExplainerScene):
@@ -74,9 +74,9 @@ class ContextWindow(ExplainerScene):
     def slide_window(self) -> None:
         n = len(self.words)
         stops = max(1, n - self.window + 1)
-        self.beat("slide", "Then the window moves on, one word at a time. Whatever lies outside it does not exist "
-                           "for the model at that moment, however much it matters. Fixed-window language models, "
-                           "such as the neural one of Bengio and colleagues in 2003, read text this way.")
+        self.beat("slide", "The window moves on one word at a time; whatever lies outside it does not exist for the "
+                           "model, however much it matters. Fixed-window language models, such as Bengio and "
+                           "colleagues' of 2003, read this way.")
         for start in range(1, stops):
             self.apply_window(start, run_time=SLIDE_SECONDS)
         if stops == 1:
@@ -124,7 +124,7 @@ class ContextWindow(ExplainerScene):
             elif i == 1:  # its narration read, the rest of the sentence is written under a beat of its own
                 self.beat("strips", f"The strip under each {self.src_lang} word shows its weight α as the model "
                                     "writes each word.")
-                step_time = max(0.6, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french.words) - 1, 1)))
+                step_time = max(0.45, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french.words) - 1, 1)))
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
             new_line = cursor is not None and abs(cursor.get_y() - mark.get_y()) > 0.05
@@ -136,16 +136,16 @@ class ContextWindow(ExplainerScene):
                       word.animate.set_opacity(1.0), move, run_time=step_time)
             if cursor is None or new_line:
                 cursor = mark
-        self.beat("end", "The window saw a fixed stretch of words; attention could reach every word each time and "
-                         "let the content decide where to look. " + self.overlooked_claim(len(french.words)))
+        self.beat("end", "Attention could reach every word each time and let the content decide where to look. "
+                         + self.overlooked_claim(len(french.words)))
         self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:len(french.words), k]))))
                     for k, s in enumerate(strips)], FadeOut(cursor), run_time=share(self, 0.3))
         legend = label("strip: the largest α each word received", 18, th.alpha)
         legend.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
         self.play(*fade_replace(key, legend), self.scale_key.animate.next_to(legend, RIGHT, buff=0.5), run_time=1.0)
         self.point_at_overlooked(strips, french)
-        self.beat("limit", "Transformers still take a limited number of tokens, words or pieces of words, at once: "
-                           "that maximum input length is what users of language models call the context window.")
+        self.beat("limit", "Transformers still read a limited number of tokens at once: that maximum is what users "
+                           "of language models call the context window.")
         whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
         note = label("illustration: a Transformer's context window holds its whole input, up to a maximum "
                      "number of tokens", 18, th.window)
