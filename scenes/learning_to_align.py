@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, SurroundingRectangle, Transform, VGroup
 
+from model.names import SPECIALS
 from model.trace import Trace, checkpoints
 from scenes.kit import AlphaFan, ExplainerScene, Heatmap, WordFlow, label, mark_differences, percent
-from scenes.kit.claims import check_words
+from scenes.kit.claims import check_words, quoted
+from scenes.kit.pacing import until_said
 
 SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
 SHARPENED = 0.2    # the mean largest α must grow at least this much to say "the weights sharpen"
@@ -62,8 +64,21 @@ def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
     if wrong is None:
         return text + " Its output is not a translation yet."
     if wrong >= len(tr.output_words):
-        return text + f" Its output: {len(tr.output_words)} words, all wrong."
-    return text + f" Its output: {len(tr.output_words)} words, {wrong} of them wrong."
+        return text + f" Its output: {output_count(tr.output_words)}, all wrong."
+    return text + f" Its output: {output_count(tr.output_words)}, {wrong} of them wrong."
+
+
+def output_count(tokens: tuple[str, ...]) -> str:
+    """'4 words', or, when the output holds special tokens (an untrained model writes '<sos>'),
+    '13 tokens (12 words and '<sos>')': a special token is not a word."""
+    specials = [t for t in tokens if t in SPECIALS]
+    words = len(tokens) - len(specials)
+    plural = "s" if words != 1 else ""
+    if not specials:
+        return f"{words} word{plural}"
+    kinds = quoted(sorted(set(specials)))
+    extra = kinds if len(specials) == 1 else f"{len(specials)} special tokens ({kinds})"
+    return f"{len(tokens)} tokens ({words} word{plural} and {extra})"
 
 
 def learning_narration(story: list[Checkpoint]) -> str:
@@ -175,7 +190,9 @@ class LearningToAlign(ExplainerScene):
             colors = [self.theme.target if good else self.theme.wrong for good in ok]
         else:
             colors = [self.theme.target] * len(shown)
-        words = shown + ([f"… +{more} words"] if more > 0 else [])
+        hidden = tr.output_words[len(shown):]
+        what = "tokens" if any(t in SPECIALS for t in hidden) else "words"
+        words = shown + ([f"… +{more} {what}"] if more > 0 else [])
         colors = colors + ([self.theme.muted] if more > 0 else [])
         line = WordFlow(words or ["(nothing)"], colors or [self.theme.muted], width=6.4, font_size=22)
         return line.next_to(self.says, DOWN, buff=0.15, aligned_edge=LEFT)
@@ -258,15 +275,36 @@ class LearningToAlign(ExplainerScene):
     def show_final(self) -> None:
         last = self.checkpoint_story[-1]
         self.beat("aligned", end_narration(self.checkpoint_story, self.src_lang, self.tgt_lang))
-        self.move_to_checkpoint(last, run_time=2.0)
+        self.move_to_checkpoint(last, run_time=1.2)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
-        self.play(self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box), run_time=0.8)
-        # walk the alignment: each output step's strongest source word, row by row
-        path = [self.heat.cells[i * len(self.tr.source_tokens) + int(row.argmax())]
-                for i, row in enumerate(last.trace.attention[:self.rows])]
+        self.sweep(last.trace, self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box))
+
+    def sweep(self, tr: Trace, *with_start) -> None:
+        """Walk the alignment over the rows the narrated average covers (the words written, not the
+        end token): a box on each row's strongest source word and, beside the row, that weight;
+        then the average of those weights, as said."""
+        cols = len(self.tr.source_tokens)
+        rows = tr.attention[:min(self.rows, len(tr.output_words))]
+        if not len(rows):
+            return
+        path = [self.heat.cells[i * cols + int(row.argmax())] for i, row in enumerate(rows)]
+        right = self.heat.cells.get_right()[0] + 0.12
+        size = min(18, max(12, 40 * self.heat.cells[0].height))
+        peaks = [label(percent(float(row.max())), size, self.theme.alpha) for row in rows]
+        for i, peak in enumerate(peaks):
+            peak.move_to([right, self.heat.cells[i * cols].get_center()[1], 0], aligned_edge=LEFT)
         # drawn just inside the cell, so on the last column it does not spill past the grid
         box = SurroundingRectangle(path[0], buff=-0.025, color=self.theme.text, stroke_width=3)
-        self.play(Create(box), run_time=0.5)
-        for cell in path[1:]:
-            self.play(box.animate.move_to(cell), run_time=min(0.6, 4.0 / len(path)))
-        self.play(FadeOut(box), run_time=0.5)
+        # the weights appear while "each word puts ..." is said, the average as "on average" is
+        each = min(0.6, max(0.25, until_said(self, "on average") / len(path)))
+        self.play(Create(box), FadeIn(peaks[0]), *with_start, run_time=each)
+        for cell, peak in zip(path[1:], peaks[1:]):
+            self.play(box.animate.move_to(cell), FadeIn(peak), run_time=each)
+        head = VGroup(*peaks).get_left()
+        average = VGroup(label(f"average {percent(mean_peak(tr))}", size, self.theme.alpha))
+        average.next_to(self.heat.cells, DOWN, buff=0.12).align_to([head[0], 0, 0], LEFT)
+        left_out = tr.target_tokens[len(rows):self.rows]   # the end token's row: not a word
+        if len(left_out):
+            average.add(label(f"(not the {quoted(sorted(set(left_out)))} row{'s' if len(left_out) > 1 else ''})",
+                              size * 0.85, self.theme.muted).next_to(average, DOWN, buff=0.05, aligned_edge=LEFT))
+        self.play(FadeOut(box), FadeIn(average, shift=0.1 * UP), run_time=0.6)
