@@ -183,7 +183,16 @@ class LearningToAlign(ExplainerScene):
         return AlphaFan(self.node.get_right(), targets, alphas, labels=True, label_size=18, label_points=spots)
 
     def output_line(self, tr: Trace) -> VGroup:
-        shown = list(tr.output_words[:self.rows + 2])
+        """The checkpoint's output under its heading, wrong words marked; as many words as fit above
+        the footnote (at most the grid's rows and two), the rest counted."""
+        for count in range(min(self.rows + 2, len(tr.output_words)), 0, -1):
+            line = self.output_flow(tr, count)
+            if line.get_bottom()[1] >= self.note.get_top()[1] + 0.1:
+                return line
+        return self.output_flow(tr, 0)
+
+    def output_flow(self, tr: Trace, count: int) -> VGroup:
+        shown = list(tr.output_words[:count])
         more = len(tr.output_words) - len(shown)
         if tr.reference_tokens is not None:
             ok = mark_differences(tr.reference_tokens, shown)
