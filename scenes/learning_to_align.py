@@ -11,7 +11,8 @@ from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, SurroundingRecta
 
 from model.names import SPECIALS
 from model.trace import Trace, checkpoints
-from scenes.kit import AlphaFan, ExplainerScene, Heatmap, WordFlow, label, mark_differences, percent
+from scenes.kit import (AlphaFan, ExplainerScene, Heatmap, WordFlow, fade_replace, fit_width, label, mark_differences,
+                        percent)
 from scenes.kit.claims import check_words, quoted
 from scenes.kit.pacing import until_said
 
@@ -102,11 +103,16 @@ def right_narration(story: list[Checkpoint]) -> str:
             f"{percent(right.exact_match)} of all {right.test_sentences} test sentences do.")
 
 
+def longest_rose(story: list[Checkpoint]) -> bool:
+    """Whether exact translations of the longest test sentences rose from the first checkpoint to the last."""
+    return story[-1].longest_exact > story[0].longest_exact
+
+
 def end_narration(story: list[Checkpoint], src_lang: str, tgt_lang: str) -> str:
     first, last = story[0], story[-1]
     text = (f"After {last.step} steps, each {tgt_lang} word puts {percent(mean_peak(last.trace))} of its weight, "
             f"on average, on one {src_lang} word.")
-    if last.longest_exact > first.longest_exact:
+    if longest_rose(story):
         text += (f" On test sentences of {last.longest_bucket} words, exact translations rose from "
                  f"{percent(first.longest_exact)} to {percent(last.longest_exact)}.")
     return text
@@ -287,6 +293,17 @@ class LearningToAlign(ExplainerScene):
         self.move_to_checkpoint(last, run_time=1.2)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
         self.sweep(last.trace, self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box))
+        if longest_rose(self.checkpoint_story):
+            # the longest sentences' figures, on screen while they are said, in the status line's place
+            first = self.checkpoint_story[0]
+            wait = until_said(self, "On test sentences of")
+            if wait > 0.05:
+                self.wait(wait)
+            rose = label(f"exact on test sentences of {last.longest_bucket} words: {percent(first.longest_exact)} at "
+                         f"step {first.step} → {percent(last.longest_exact)} at step {last.step}", 20, self.theme.text)
+            rose = fit_width(rose, 13.0).move_to(self.status_mob)
+            self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
+            self.status_mob = rose
 
     def sweep(self, tr: Trace, *with_start) -> None:
         """Walk the alignment over the rows the narrated average covers (the words written, not the
