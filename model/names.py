@@ -8,6 +8,24 @@ SPECIALS = ("<pad>", "<sos>", "<eos>", "<unk>")
 PAD, SOS, EOS, UNK = range(len(SPECIALS))
 # What each variant changes against `plain` in the controlled experiment (None: the baseline).
 DIFFERS_FROM_PLAIN = {"plain": None, "attention": "attention", "lstm": "cell"}
+# What each architecture a card names is built from (model.networks.build; a test checks they agree):
+# its recurrent cell and whether its decoder attends.
+DESIGNS = {"plain": ("GRU", False), "attention": ("GRU", True), "lstm": ("LSTM", False)}
+
+
+def design(card: dict) -> tuple[str, bool] | None:
+    """(cell, attends) of the model a card describes, from the architecture it records (None: a card
+    without a known architecture, about which nothing is said)."""
+    return DESIGNS.get((card.get("architecture") or {}).get("name"))
+
+
+def design_note(card: dict) -> str:
+    """'GRU, no attention' / 'GRU + attention' for a legend ('' when the card does not say)."""
+    found = design(card)
+    if found is None:
+        return ""
+    cell, attends = found
+    return f"{cell} + attention" if attends else f"{cell}, no attention"
 
 
 def words_of(vocab: list[str]) -> list[str]:

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, SurroundingRectangle, Transform, VGroup
 
+from model.names import SPECIALS
 from model.trace import Trace, checkpoints
-from scenes.kit import AlphaFan, ExplainerScene, Heatmap, WordFlow, label, mark_differences, percent
-from scenes.kit.claims import check_words
+from scenes.kit import (AlphaFan, ExplainerScene, Heatmap, WordFlow, fade_replace, fit_width, label, mark_differences,
+                        percent)
+from scenes.kit.claims import check_words, quoted
+from scenes.kit.pacing import until_said
 
 SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
 SHARPENED = 0.2    # the mean largest α must grow at least this much to say "the weights sharpen"
@@ -62,8 +65,21 @@ def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
     if wrong is None:
         return text + " Its output is not a translation yet."
     if wrong >= len(tr.output_words):
-        return text + f" Its output: {len(tr.output_words)} words, all wrong."
-    return text + f" Its output: {len(tr.output_words)} words, {wrong} of them wrong."
+        return text + f" Its output: {output_count(tr.output_words)}, all wrong."
+    return text + f" Its output: {output_count(tr.output_words)}, {wrong} of them wrong."
+
+
+def output_count(tokens: tuple[str, ...]) -> str:
+    """'4 words', or, when the output holds special tokens (an untrained model writes '<sos>'),
+    '13 tokens (12 words and '<sos>')': a special token is not a word."""
+    specials = [t for t in tokens if t in SPECIALS]
+    words = len(tokens) - len(specials)
+    plural = "s" if words != 1 else ""
+    if not specials:
+        return f"{words} word{plural}"
+    kinds = quoted(sorted(set(specials)))
+    extra = kinds if len(specials) == 1 else f"{len(specials)} special tokens ({kinds})"
+    return f"{len(tokens)} tokens ({words} word{plural} and {extra})"
 
 
 def learning_narration(story: list[Checkpoint]) -> str:
@@ -87,11 +103,16 @@ def right_narration(story: list[Checkpoint]) -> str:
             f"{percent(right.exact_match)} of all {right.test_sentences} test sentences do.")
 
 
+def longest_rose(story: list[Checkpoint]) -> bool:
+    """Whether exact translations of the longest test sentences rose from the first checkpoint to the last."""
+    return story[-1].longest_exact > story[0].longest_exact
+
+
 def end_narration(story: list[Checkpoint], src_lang: str, tgt_lang: str) -> str:
     first, last = story[0], story[-1]
     text = (f"After {last.step} steps, each {tgt_lang} word puts {percent(mean_peak(last.trace))} of its weight, "
             f"on average, on one {src_lang} word.")
-    if last.longest_exact > first.longest_exact:
+    if longest_rose(story):
         text += (f" On test sentences of {last.longest_bucket} words, exact translations rose from "
                  f"{percent(first.longest_exact)} to {percent(last.longest_exact)}.")
     return text
@@ -168,14 +189,25 @@ class LearningToAlign(ExplainerScene):
         return AlphaFan(self.node.get_right(), targets, alphas, labels=True, label_size=18, label_points=spots)
 
     def output_line(self, tr: Trace) -> VGroup:
-        shown = list(tr.output_words[:self.rows + 2])
+        """The checkpoint's output under its heading, wrong words marked; as many words as fit above
+        the footnote (at most the grid's rows and two), the rest counted."""
+        for count in range(min(self.rows + 2, len(tr.output_words)), 0, -1):
+            line = self.output_flow(tr, count)
+            if line.get_bottom()[1] >= self.note.get_top()[1] + 0.1:
+                return line
+        return self.output_flow(tr, 0)
+
+    def output_flow(self, tr: Trace, count: int) -> VGroup:
+        shown = list(tr.output_words[:count])
         more = len(tr.output_words) - len(shown)
         if tr.reference_tokens is not None:
             ok = mark_differences(tr.reference_tokens, shown)
             colors = [self.theme.target if good else self.theme.wrong for good in ok]
         else:
             colors = [self.theme.target] * len(shown)
-        words = shown + ([f"… +{more} words"] if more > 0 else [])
+        hidden = tr.output_words[len(shown):]
+        what = "tokens" if any(t in SPECIALS for t in hidden) else "words"
+        words = shown + ([f"… +{more} {what}"] if more > 0 else [])
         colors = colors + ([self.theme.muted] if more > 0 else [])
         line = WordFlow(words or ["(nothing)"], colors or [self.theme.muted], width=6.4, font_size=22)
         return line.next_to(self.says, DOWN, buff=0.15, aligned_edge=LEFT)
@@ -258,15 +290,47 @@ class LearningToAlign(ExplainerScene):
     def show_final(self) -> None:
         last = self.checkpoint_story[-1]
         self.beat("aligned", end_narration(self.checkpoint_story, self.src_lang, self.tgt_lang))
-        self.move_to_checkpoint(last, run_time=2.0)
+        self.move_to_checkpoint(last, run_time=1.2)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
-        self.play(self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box), run_time=0.8)
-        # walk the alignment: each output step's strongest source word, row by row
-        path = [self.heat.cells[i * len(self.tr.source_tokens) + int(row.argmax())]
-                for i, row in enumerate(last.trace.attention[:self.rows])]
+        self.sweep(last.trace, self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box))
+        if longest_rose(self.checkpoint_story):
+            # the longest sentences' figures, on screen while they are said, in the status line's place
+            first = self.checkpoint_story[0]
+            wait = until_said(self, "On test sentences of")
+            if wait > 0.05:
+                self.wait(wait)
+            rose = label(f"exact on test sentences of {last.longest_bucket} words: {percent(first.longest_exact)} at "
+                         f"step {first.step} → {percent(last.longest_exact)} at step {last.step}", 20, self.theme.text)
+            rose = fit_width(rose, 13.0).move_to(self.status_mob)
+            self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
+            self.status_mob = rose
+
+    def sweep(self, tr: Trace, *with_start) -> None:
+        """Walk the alignment over the rows the narrated average covers (the words written, not the
+        end token): a box on each row's strongest source word and, beside the row, that weight;
+        then the average of those weights, as said."""
+        cols = len(self.tr.source_tokens)
+        rows = tr.attention[:min(self.rows, len(tr.output_words))]
+        if not len(rows):
+            return
+        path = [self.heat.cells[i * cols + int(row.argmax())] for i, row in enumerate(rows)]
+        right = self.heat.cells.get_right()[0] + 0.12
+        size = min(18, max(12, 40 * self.heat.cells[0].height))
+        peaks = [label(percent(float(row.max())), size, self.theme.alpha) for row in rows]
+        for i, peak in enumerate(peaks):
+            peak.move_to([right, self.heat.cells[i * cols].get_center()[1], 0], aligned_edge=LEFT)
         # drawn just inside the cell, so on the last column it does not spill past the grid
         box = SurroundingRectangle(path[0], buff=-0.025, color=self.theme.text, stroke_width=3)
-        self.play(Create(box), run_time=0.5)
-        for cell in path[1:]:
-            self.play(box.animate.move_to(cell), run_time=min(0.6, 4.0 / len(path)))
-        self.play(FadeOut(box), run_time=0.5)
+        # the weights appear while "each word puts ..." is said, the average as "on average" is
+        each = min(0.6, max(0.25, until_said(self, "on average") / len(path)))
+        self.play(Create(box), FadeIn(peaks[0]), *with_start, run_time=each)
+        for cell, peak in zip(path[1:], peaks[1:]):
+            self.play(box.animate.move_to(cell), FadeIn(peak), run_time=each)
+        head = VGroup(*peaks).get_left()
+        average = VGroup(label(f"average {percent(mean_peak(tr))}", size, self.theme.alpha))
+        average.next_to(self.heat.cells, DOWN, buff=0.12).align_to([head[0], 0, 0], LEFT)
+        left_out = tr.target_tokens[len(rows):self.rows]   # the end token's row: not a word
+        if len(left_out):
+            average.add(label(f"(not the {quoted(sorted(set(left_out)))} row{'s' if len(left_out) > 1 else ''})",
+                              size * 0.85, self.theme.muted).next_to(average, DOWN, buff=0.05, aligned_edge=LEFT))
+        self.play(FadeOut(box), FadeIn(average, shift=0.1 * UP), run_time=0.6)

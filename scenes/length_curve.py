@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Indicate, Rectangle, VGroup, config
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Indicate, Rectangle, VGroup, config,
+                   there_and_back)
 
 from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
+from model.names import design, design_note
 from model.trace import model_info
 from scenes.kit import ExplainerScene, fit_width, label
-from scenes.kit.pacing import share
+from scenes.kit.pacing import share, until_said
 
 MODELS = ("plain", "lstm", "attention")
 FALL = 10.0  # points lost from the shortest to the longest group for a curve to "fall"
@@ -76,6 +78,26 @@ def counts_sentence(cards: dict[str, dict]) -> str:
     return f"between {min(ns)} and {max(ns)} unseen test sentences per length group (n under each bar)"
 
 
+def difference_phrases(cards: dict[str, dict]) -> dict[str, str]:
+    """Each variant's documented difference from its baseline, in words: the cells by name when the
+    cards' architectures say what they are ('the cell ('lstm' uses LSTM cells where 'plain' uses GRU
+    cells)'), else just which models are compared ('cell (lstm vs plain)')."""
+    phrases = {}
+    for name, card in cards.items():
+        exp = card.get("experiment") or {}
+        what, base = exp.get("differs_by"), exp.get("baseline")
+        if not what:
+            continue
+        mine, theirs = design(card), design(cards.get(base) or {})
+        if what == "cell" and mine and theirs and mine[0] != theirs[0] and mine[1] == theirs[1]:
+            phrases[name] = f"the cell ('{name}' uses {mine[0]} cells where '{base}' uses {theirs[0]} cells)"
+        elif what == "attention" and mine and theirs and mine[1] and not theirs[1] and mine[0] == theirs[0]:
+            phrases[name] = f"attention ('{name}' adds it to the same {mine[0]} as '{base}')"
+        else:
+            phrases[name] = f"{what} ({name} vs {base})"
+    return phrases
+
+
 def controls_sentence(cards: dict[str, dict]) -> str:
     """What the comparison controls, as `model.experiment` checks it (the one source of truth): the
     same recorded recipe, data, seed, sizes and training length, each variant differing from `plain`
@@ -86,8 +108,7 @@ def controls_sentence(cards: dict[str, dict]) -> str:
         return f"Their training differs beyond the one thing compared ({shown}), so this is not a controlled comparison."
     if not shared_recipe(cards):
         return "Their training settings are not recorded, so this comparison is not controlled."
-    named = [f"{exp['differs_by']} ({name} vs {exp['baseline']})"
-             for name, card in cards.items() if (exp := card.get("experiment") or {}).get("differs_by")]
+    named = list(difference_phrases(cards).values())
     what = f"the only differences are {' and '.join(named)}" if named else "nothing else differs"
     return f"All were trained with identical settings, so {what}."
 
@@ -162,68 +183,118 @@ class LengthCurve(ExplainerScene):
         self.caveat()
 
     def draw_axes(self) -> None:
+        """While the method is said, the chart is built with it: the length groups with the
+        question, each group's n as the count is said, each model's key as its difference is named."""
         th = self.theme
-        self.beat("axes", "How often does each model translate a whole sentence exactly right? We measured it on "
-                          f"{counts_sentence(self.cards)}. {controls_sentence(self.cards)}")
+        question = "How often does each model translate a whole sentence exactly right?"
+        counts = f"We measured it on {counts_sentence(self.cards)}."
+        controls = controls_sentence(self.cards)
+        self.beat("axes", f"{question} {counts} {controls}")
         self.add(self.heading())
         self.add(self.footnote("exact match by source length, as measured on held-out test sentences after "
                                "training the three models for this film"))
         groups = len(self.points["attention"])
-        self.axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=9.0, y_length=4.2,
+        self.axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=8.6, y_length=4.2,
                          axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
-        self.axes.shift(0.15 * DOWN + 0.6 * LEFT)
+        self.axes.shift(0.15 * DOWN + 0.9 * LEFT)
         y_ticks = VGroup(*[label(f"{y}%", 18, th.muted).next_to(self.axes.c2p(0, y), LEFT, buff=0.12)
                            for y in range(0, 101, 20)])
         y_name = label("sentences translated exactly", 20, th.text).rotate(1.5708)
         y_name.next_to(y_ticks, LEFT, buff=0.2)
         words = len(self.tr.source_tokens)
-        self.group_labels = VGroup()
+        names, ns, group_labels = VGroup(), VGroup(), VGroup()
         for g, bucket in enumerate(self.points["attention"]):
-            ns = sorted({self.points[m][g].n for m in MODELS})
-            n_text = f"n = {ns[0]}" if len(ns) == 1 else "n = " + "/".join(str(self.points[m][g].n) for m in MODELS)
+            counted = sorted({self.points[m][g].n for m in MODELS})
+            n_text = (f"n = {counted[0]}" if len(counted) == 1 else
+                      "n = " + "/".join(str(self.points[m][g].n) for m in MODELS))
             mine = bucket.lo <= words <= bucket.hi
             name = label(f"{bucket.name} words", 19, th.source if mine else th.text)
-            lab = VGroup(name, label(n_text, 15, th.muted)).arrange(DOWN, buff=0.06)
+            n = label(n_text, 15, th.muted)
+            lab = VGroup(name, n).arrange(DOWN, buff=0.06)
             if mine:
-                lab.add(label(f"(the example has {words} word{'s' if words != 1 else ''})", 14, th.source)
-                        .next_to(lab, DOWN, buff=0.04))
-            self.group_labels.add(lab.next_to(self.axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
-        x_name = label("source sentence length", 20, th.text).next_to(self.group_labels, DOWN, buff=0.15)
+                name = VGroup(name, label(f"(the example has {words} word{'s' if words != 1 else ''})", 14, th.source)
+                              .next_to(lab, DOWN, buff=0.04))
+                lab = VGroup(name, n)
+            group_labels.add(lab.next_to(self.axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
+            names.add(name)
+            ns.add(n)
+        x_name = label("source sentence length", 20, th.text).next_to(group_labels, DOWN, buff=0.15)
+        self.legend = self.model_keys()
         self.play(Create(self.axes), FadeIn(y_ticks), FadeIn(y_name), run_time=1.5)
-        each = share(self, 0.7) / max(groups, 1)
-        for lab in self.group_labels:
-            self.play(FadeIn(lab, shift=0.2 * UP), run_time=each)
-        self.play(FadeIn(x_name), run_time=share(self, 0.9))
-        self.legend = VGroup()
+        self.play(FadeIn(names, shift=0.2 * UP, lag_ratio=0.3), FadeIn(x_name),
+                  run_time=max(0.8, until_said(self, counts)))
+        self.play(FadeIn(ns, shift=0.1 * UP, lag_ratio=0.5), run_time=max(0.8, until_said(self, controls) - 0.2))
+        self.show_keys(controls)
         self.bars: dict[str, VGroup] = {}
+        self.values: dict[str, VGroup] = {}
+
+    def model_keys(self) -> VGroup:
+        """One key per model, right of the chart: its colour, its name and, from its card, what it
+        is built from ('GRU, no attention')."""
+        th = self.theme
+        keys = VGroup()
+        for name in MODELS:
+            color = th.model_color(name)
+            swatch = Rectangle(width=0.3, height=0.22, stroke_width=0, fill_color=color, fill_opacity=1)
+            key = VGroup(swatch, label(name, 20, color)).arrange(RIGHT, buff=0.12)
+            note = design_note(self.cards[name])
+            if note:
+                key.add(label(note, 15, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
+            keys.add(key)
+        keys.arrange(DOWN, buff=0.22, aligned_edge=LEFT)
+        return keys.next_to([self.axes.get_right()[0] + 0.35, self.axes.c2p(0, 100)[1], 0], DOWN + RIGHT, buff=0)
+
+    def show_keys(self, controls: str) -> None:
+        """The keys appear as the narration names each model's difference (the baseline's first);
+        when the cards name none, one after another over the sentence."""
+        phrases = difference_phrases(self.cards) if "identical settings" in controls else {}
+        order = [m for m in MODELS if m not in phrases] + [m for m in MODELS if m in phrases]
+        for k, name in enumerate(order):
+            key = self.legend[MODELS.index(name)]
+            self.play(FadeIn(key, shift=0.15 * LEFT), run_time=0.6)
+            later = order[k + 1] if k + 1 < len(order) else None
+            wait = until_said(self, phrases[later]) if later in phrases else (
+                self.reading_time_left() / (len(order) - k) if later else 0.0)
+            if wait > 0.05:
+                self.wait(wait)
 
     def bar(self, name: str, k: int, g: int, value: float) -> Rectangle:
-        width = 0.56
+        width = 0.54
         x = self.axes.c2p(g + 0.5, 0)[0] + (k - 1) * (width + 0.06)
         height = max(0.02, self.axes.c2p(0, value)[1] - self.axes.c2p(0, 0)[1])
         return Rectangle(width=width, height=height, stroke_width=0, fill_color=self.theme.model_color(name),
                          fill_opacity=1).move_to([x, self.axes.c2p(0, 0)[1] + height / 2, 0])
 
     def plot(self, name: str, k: int) -> None:
-        th = self.theme
-        color = th.model_color(name)
+        color = self.theme.model_color(name)
         self.beat(name, describe(name, self.points[name]))
         bars = VGroup(*[self.bar(name, k, g, b.exact) for g, b in enumerate(self.points[name])])
         values = VGroup(*[label(f"{b.exact:.0f}%", 15, color).next_to(bar, UP, buff=0.06)
                           for bar, b in zip(bars, self.points[name])])
-        key = VGroup(Rectangle(width=0.3, height=0.22, stroke_width=0, fill_color=color, fill_opacity=1),
-                     label(name, 20, color)).arrange(RIGHT, buff=0.12)
-        key.move_to([self.axes.get_right()[0] + 1.3, self.axes.c2p(0, 100)[1] - 0.45 * k, 0], aligned_edge=LEFT)
-        key.align_to([self.axes.get_right()[0] + 0.4, 0, 0], LEFT)
-        self.play(FadeIn(key), run_time=0.6)
+        self.play(Indicate(self.legend[k], color=self.theme.text, scale_factor=1.0), run_time=0.6)  # its key lights up
         each = share(self, 0.85) / len(bars)
         for bar, value in zip(bars, values):
             self.play(GrowFromEdge(bar, DOWN), FadeIn(value), run_time=each)
-        self.bars[name] = bars
-        self.legend.add(key)
+        self.bars[name], self.values[name] = bars, values
+
+    def shade(self, width: float, low: float, high: float) -> Rectangle:
+        """The look of the part of an attention bar above the plain bar (drawn on it, and in its key)."""
+        th = self.theme
+        return Rectangle(width=width, height=high - low, stroke_color=th.text, stroke_width=2,
+                         fill_color=th.text, fill_opacity=0.25)
+
+    def shade_key(self) -> VGroup:
+        """The legend's entry for the shading: a small attention bar with its top shaded."""
+        th = self.theme
+        swatch = Rectangle(width=0.3, height=0.3, stroke_width=0, fill_color=th.model_color("attention"),
+                           fill_opacity=1)
+        top = self.shade(0.3, 0, 0.15).move_to(swatch.get_top(), aligned_edge=UP)
+        words = VGroup(label("gain over plain", 18, th.text), label("(shaded)", 15, th.muted))
+        words.arrange(DOWN, buff=0.05, aligned_edge=LEFT)
+        key = VGroup(VGroup(swatch, top), words).arrange(RIGHT, buff=0.12)
+        return key.next_to(self.legend, DOWN, buff=0.28, aligned_edge=LEFT)
 
     def shade_gap(self) -> None:
-        th = self.theme
         plain, attention = self.points["plain"], self.points["attention"]
         clear = any(a.exact - p.exact > FLAT for p, a in zip(plain, attention))   # more than a few sentences
         self.beat("gap", gap_sentence(plain, attention) + (" That gap is why attention was needed." if clear else ""))
@@ -233,10 +304,11 @@ class LengthCurve(ExplainerScene):
                 continue
             bar = self.bars["attention"][g]
             low, high = self.axes.c2p(0, p.exact)[1], self.axes.c2p(0, a.exact)[1]
-            shade = Rectangle(width=bar.width + 0.12, height=high - low, stroke_color=th.text, stroke_width=2,
-                              fill_color=th.text, fill_opacity=0.25).move_to([bar.get_x(), (low + high) / 2, 0])
-            shades.add(shade)
+            shades.add(self.shade(bar.width, low, high).move_to([bar.get_x(), (low + high) / 2, 0]))
         if len(shades):
+            key = self.shade_key()
+            self.play(FadeIn(key, shift=0.15 * LEFT), run_time=0.8)
+            self.legend.add(key)
             each = share(self, 0.8) / len(shades)
             for shade in shades:
                 self.play(GrowFromEdge(shade, DOWN), run_time=each)
@@ -265,7 +337,11 @@ class LengthCurve(ExplainerScene):
         fit_width(note, room).next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
         self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.15), run_time=share(self, 0.45))
         # the drop the caveat is about: the bars after the shortest group, lit one by one while it is read
-        after_first = [bar for name in ("plain", "lstm", "attention") for bar in list(self.bars.get(name, []))[1:]]
-        for bar in after_first:
-            self.play(Indicate(bar, color=th.text, scale_factor=1.08), run_time=share(self, 0.9) / len(after_first))
+        # (a colour flash of the bar and its value: a scaled bar would cross the axis and the group labels)
+        after_first = [(bar, value) for name in MODELS
+                       for bar, value in list(zip(self.bars.get(name, []), self.values.get(name, [])))[1:]]
+        for bar, value in after_first:
+            self.play(bar.animate(rate_func=there_and_back).set_fill(th.text),
+                      value.animate(rate_func=there_and_back).set_color(th.text),
+                      run_time=share(self, 0.9) / len(after_first))
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from model.trace import Trace
 from scenes.learning_to_align import (Checkpoint, end_narration, fan_step, first_exact, learning_narration,
-                                      mean_peak, right_narration, start_narration, wrong_words)
+                                      mean_peak, output_count, right_narration, start_narration, wrong_words)
 
 SOURCE = ("the", "european", "economic", "area")
 REFERENCE = ("la", "zone", "économique", "européenne")
@@ -50,6 +50,17 @@ def test_an_even_start_is_called_spread_and_a_peaked_one_is_not():
     peaked = ckpt(fake_trace(aligned(), ("la", "la", "la", "la")), 0)
     text = start_narration(peaked, "English", "French")
     assert "spreads" not in text and "uneven" in text
+
+
+def test_special_tokens_in_the_output_are_not_counted_as_words():
+    """An untrained model writes '<sos>': the output is counted in tokens, and the words among them."""
+    with_sos = ckpt(fake_trace(uniform(), ("le", "<sos>", "le", "le")), 0)
+    text = start_narration(with_sos, "English", "French")
+    assert "4 tokens (3 words and '<sos>'), all wrong" in text and "4 words" not in text
+    assert output_count(("<sos>", "le", "<sos>", "<unk>")) == "4 tokens (1 word and 3 special tokens ('<sos>' and '<unk>'))"
+    assert output_count(("le", "le")) == "2 words" and output_count(("le",)) == "1 word"
+    words_only = start_narration(ckpt(fake_trace(uniform(), ("le", "le", "le", "le")), 0), "English", "French")
+    assert "4 words, all wrong" in words_only and "token" not in words_only
 
 
 def test_a_start_that_is_already_right_says_so():
@@ -102,3 +113,13 @@ def test_mean_peak_and_fan_step():
     assert fan_step(fake_trace(aligned(), REFERENCE)) == 1
     # a monotone alignment: every step is on the diagonal, the first is picked
     assert fan_step(fake_trace(aligned((0, 1, 2, 3, 3)), REFERENCE)) == 0
+
+
+def test_the_narrated_average_leaves_the_end_row_out():
+    """The average said (and shown under the sweep) covers the written words, not '<eos>'."""
+    m = aligned()
+    m[4] = 0.25          # the <eos> row: spread
+    tr = fake_trace(m, REFERENCE)
+    assert abs(mean_peak(tr) - 0.97) < 1e-6
+    story = [ckpt(fake_trace(uniform(), ("la",) * 4), 0), ckpt(tr, 400)]
+    assert "puts 97% of its weight" in end_narration(story, "English", "French")

@@ -156,7 +156,8 @@ def test_controls_are_claimed_only_when_the_experiment_check_finds_none():
     assert uncontrolled(cards) == []
     text = controls_sentence(cards)
     assert "identical settings" in text
-    assert "attention (attention vs plain)" in text and "cell (lstm vs plain)" in text
+    assert "the cell ('lstm' uses LSTM cells where 'plain' uses GRU cells)" in text
+    assert "attention ('attention' adds it to the same GRU as 'plain')" in text
     for path, value, named in [(("training", "steps"), 1, "attention: training.steps"),
                                (("seed",), 7, "attention: seed"),
                                (("recipe", "epochs"), 99, "attention: recipe"),
@@ -175,6 +176,47 @@ def test_controls_are_claimed_only_when_the_experiment_check_finds_none():
     assert "more" in controls_sentence(many)
     unrecorded = {name: dict(card, recipe=None) for name, card in real_cards().items()}
     assert "not recorded" in controls_sentence(unrecorded) and "identical" not in controls_sentence(unrecorded)
+
+
+def test_the_cells_are_named_only_as_the_cards_record_them():
+    """'plain' is a GRU: said from the architecture each card records, never assumed."""
+    from model.names import design_note
+    from scenes.length_curve import controls_sentence, difference_phrases
+
+    cards = real_cards()
+    assert [design_note(cards[m]) for m in ("plain", "lstm", "attention")] == [
+        "GRU, no attention", "LSTM, no attention", "GRU + attention"]
+    # cards that do not say what they are built from: the comparison is named, no cell is
+    unknown = real_cards()
+    for card in unknown.values():
+        card["architecture"]["name"] = "mine"
+    phrases = difference_phrases(unknown)
+    assert phrases == {"lstm": "cell (lstm vs plain)", "attention": "attention (attention vs plain)"}
+    assert design_note(unknown["plain"]) == ""
+    # a 'cell' variant whose card records the same cell as its baseline: no LSTM-vs-GRU claim
+    same_cell = real_cards()
+    same_cell["lstm"]["architecture"]["name"] = "plain"
+    assert "LSTM" not in difference_phrases(same_cell)["lstm"]
+    # an 'attention' variant whose card records no attention: not said to add it
+    no_attention = real_cards()
+    no_attention["attention"]["architecture"]["name"] = "plain"
+    assert "adds" not in difference_phrases(no_attention)["attention"]
+    assert "GRU" not in controls_sentence(unknown)
+
+
+def test_the_designs_named_are_the_networks_built():
+    """model.names.DESIGNS (read without torch) agrees with what model.networks builds."""
+    from torch import nn
+
+    from model.names import DESIGNS
+    from model.networks import Architecture, AttentionSeq2Seq, build
+
+    for name, (cell, attends) in DESIGNS.items():
+        net = build(Architecture(name=name, src_vocab=10, tgt_vocab=10))
+        decoder = net.cell if isinstance(net, AttentionSeq2Seq) else net.decoder
+        assert type(net.encoder) is {"GRU": nn.GRU, "LSTM": nn.LSTM}[cell]
+        assert type(decoder) in {"GRU": (nn.GRU, nn.GRUCell), "LSTM": (nn.LSTM, nn.LSTMCell)}[cell]
+        assert attends == isinstance(net, AttentionSeq2Seq)
 
 
 def test_the_gap_is_described_as_measured():
