@@ -158,6 +158,27 @@ def test_a_checkpoint_says_whether_its_words_are_the_final_models():
     assert checkpoint_words_narration(final, ["le"]) == "Its one word differs from the final model's."
 
 
+def test_a_checkpoint_says_what_to_take_from_it():
+    from scenes.kit.claims import checkpoint_lesson_narration
+
+    source = ["the", "european", "economic", "area"]
+    final, final_words = np.array([0.0, 0.08, 0.92, 0.0]), ["la", "zone", "économique"]
+    right = np.array([0.02, 0.03, 0.86, 0.09])
+    text = checkpoint_lesson_narration(final, right, source, final_words, ["les", "idées", "économiques"])
+    assert text.startswith("So its attention already points where the final model's does, at 'economic' (86% here, "
+                           "92% there)")
+    assert text.endswith("but the words it writes still differ from the final model's.")
+    assert checkpoint_lesson_narration(final, right, source, final_words, final_words).endswith(
+        "and its words already match.")
+    elsewhere = np.array([0.1, 0.1, 0.2, 0.6])      # the claim is false: it looks hardest at another word
+    text = checkpoint_lesson_narration(final, elsewhere, source, final_words, ["le", "zone", "verte"])
+    assert "already points" not in text
+    assert text == ("So its attention still looks hardest at 'area', where the final model's looks at 'economic', "
+                    "and its words still differ too.")
+    assert checkpoint_lesson_narration(final, elsewhere, source, final_words, final_words).endswith(
+        "yet its words so far already match.")
+
+
 def test_the_graded_checkpoint_is_learned_right_and_soft():
     from scenes.kit.claims import pick_graded_checkpoint
 
@@ -176,9 +197,20 @@ def test_softmax_and_score_gap_are_said_as_they_are():
     assert "becomes positive" not in softmax_narration(np.array([8.9, 12.1, 16.8, 9.0]))
     assert "becomes positive" in softmax_narration(np.array([-1.0, 2.0]))
     big = score_gap_narration(np.array([8.9, 12.1, 16.8, 9.0]))
-    assert "4.7 ahead" in big and "110 times" in big
+    assert "4.7 ahead" in big and "about 110 times" in big
     small = score_gap_narration(np.array([1.0, 1.1]))
-    assert "0.1 ahead" in small and "1.1 times" in small
+    assert "0.1 ahead" in small and "about 1.1 times" in small
+
+
+def test_a_weight_ratio_is_said_at_the_precision_the_screen_supports():
+    from scenes.kit.claims import score_gap_narration, times_said
+
+    film = score_gap_narration(np.array([12.1, 11.5, 10.3, 16.79]))  # exp(4.69) = 108.8: never "109 times"
+    assert "about 110 times" in film and "109" not in film
+    assert times_said(100.0) == "100 times"            # exact: no "about"
+    assert times_said(2.0) == "2.0 times"
+    assert times_said(1234.5) == "about 1,200 times"
+    assert times_said(float(np.exp(40))) == "more than a million times"
 
 
 def test_one_row_on_the_diagonal_is_said_in_the_singular():

@@ -243,6 +243,26 @@ def checkpoint_words_narration(final: Sequence[str], earlier: Sequence[str]) -> 
     return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''} from the final model's."
 
 
+def checkpoint_lesson_narration(final_row: np.ndarray, earlier_row: np.ndarray, source: Sequence[str],
+                                final_words: Sequence[str], earlier_words: Sequence[str]) -> str:
+    """What to take from an earlier checkpoint's step next to the final model's: whether its
+    attention already looks hardest where the final model's does, and whether its words so far
+    are already the final model's (position by position)."""
+    final_row, earlier_row = np.asarray(final_row, dtype=float), np.asarray(earlier_row, dtype=float)
+    target, looked = int(final_row.argmax()), int(earlier_row.argmax())
+    n = len(earlier_words)
+    same_words = n > 0 and all(k < len(final_words) and final_words[k] == w for k, w in enumerate(earlier_words))
+    if looked == target:
+        opening = (f"So its attention already points where the final model's does, at '{source[target]}' "
+                   f"({percent(earlier_row[target])} here, {percent(final_row[target])} there)")
+        return opening + (", and its words already match." if same_words else
+                          ", but the words it writes still differ from the final model's.")
+    opening = (f"So its attention still looks hardest at '{source[looked]}', where the final model's looks at "
+               f"'{source[target]}'")
+    return opening + (", yet its words so far already match." if same_words else
+                      ", and its words still differ too.")
+
+
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
     """Which word gets the most weight, and how the rest is shared, for one decoding step."""
     alphas = np.asarray(alphas, dtype=float)
@@ -362,9 +382,18 @@ def score_gap_narration(scores: np.ndarray) -> str:
         return "With one score, it takes all the weight."
     gap = scores[0] - scores[1]
     ratio = float(np.exp(min(gap, 50.0)))
-    times = f"{ratio:,.0f} times" if ratio >= 10 else f"{ratio:.1f} times"
-    return (f"The top score is {gap:.1f} ahead of the next, so after exp its weight is {times} the next one's: "
-            "a lead in score becomes a ratio in weight.")
+    return (f"The top score is {gap:.1f} ahead of the next, so after exp its weight is {times_said(ratio)} the "
+            "next one's: a lead in score becomes a ratio in weight.")
+
+
+def times_said(ratio: float) -> str:
+    """A ratio at two significant figures ('about 110 times', not '109 times'): the screen shows
+    its two weights as rounded percentages, so more digits than that could not be checked there."""
+    if ratio >= 1e6:
+        return "more than a million times"
+    rounded = float(f"{ratio:.2g}")
+    shown = f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.1f}"
+    return f"{'' if rounded == ratio else 'about '}{shown} times"
 
 
 # --- words attention hardly looked at (context-window's last strips) ------------------------------
