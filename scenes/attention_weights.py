@@ -97,10 +97,14 @@ class AttentionWeights(ExplainerScene):
                   *fade_replace(self.written, written[i]),
                   *[anim for c, n in zip(st.columns, columns) for anim in fade_replace(c, n)], run_time=1.5)
         fan = self.make_fan(other.attention[i])
-        # the fan is drawn line by line over the narration, then its labels one by one
+        # the fan is drawn line by line over the narration, then its labels one by one; then the
+        # lesson: where its strongest line points, and the words it wrote
         left = self.reading_time_left()
-        self.play(Create(fan.lines, lag_ratio=0.3), run_time=max(1.5, 0.45 * left))
-        self.play(FadeIn(fan.labels, lag_ratio=0.4), run_time=max(1.0, 0.35 * left))
+        self.play(Create(fan.lines, lag_ratio=0.3), run_time=max(1.5, 0.35 * left))
+        self.play(FadeIn(fan.labels, lag_ratio=0.4), run_time=max(1.0, 0.25 * left))
+        best = int(other.attention[i].argmax())
+        self.play(Indicate(fan.labels[best], color=self.theme.alpha), self.flash_word(best), run_time=max(1.0, 0.15 * left))
+        self.play(*[Indicate(w, color=self.theme.target) for w in written], run_time=max(1.0, 0.15 * left))
 
     # --- beats -----------------------------------------------------------------------------
     def start_from_the_bottleneck_picture(self) -> None:

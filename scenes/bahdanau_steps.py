@@ -4,7 +4,7 @@ appear; the first decoding step goes slowly, every later one gets at least three
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, FadeTransform, Indicate, MathTex, RoundedRectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, FadeTransform, Indicate, LaggedStart, MathTex, RoundedRectangle,
                    Transform, UpdateFromAlphaFunc, VGroup, VMobject, smooth)
 
 from scenes.kit import claims
@@ -21,6 +21,11 @@ PROBS_X, PROBS_TOP = 3.9, -1.78       # candidate list: right edge of its words,
 MAX_STEP = 1.9
 WIDTH = 11.4
 STEP_SECONDS = 3.2        # each decoding step after the first
+
+
+def exp_text(v: float) -> str:
+    """exp(e - e_max) at the precision of the percentages it becomes (0.009 → 1%, not '<0.01')."""
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.3f}" if v >= 0.001 else "<0.001"
 
 
 class BahdanauSteps(ExplainerScene):
@@ -106,8 +111,7 @@ class BahdanauSteps(ExplainerScene):
         name.next_to([PANEL_LEFT + 0.15, PANEL_TOP - 0.1, 0], DOWN + RIGHT, buff=0)
         self.french = WordFlow(self.tr.target_tokens, colors, width=FLOW_WIDTH, font_size=22, max_lines=3)
         self.french.next_to(name, DOWN, buff=0.18, aligned_edge=LEFT)
-        lines_h = 3 * (self.french.words[0].height if len(self.french.words) else 0.3) + 2 * 0.16
-        height = (PANEL_TOP - name.get_bottom()[1]) + 0.18 + max(lines_h, self.french.height) + 0.2
+        height = (PANEL_TOP - name.get_bottom()[1]) + 0.18 + self.french.height + 0.2  # the whole sentence's lines
         frame = RoundedRectangle(corner_radius=0.08, width=FLOW_WIDTH + 0.3, height=height, stroke_color=th.muted,
                                  stroke_width=1.5, stroke_opacity=0.6)
         return VGroup(frame.next_to([PANEL_LEFT, PANEL_TOP, 0], DOWN + RIGHT, buff=0), name)
@@ -127,12 +131,29 @@ class BahdanauSteps(ExplainerScene):
             MathTex("h_j", font_size=32, color=th.encoder).move_to([ROW_LABEL_X, COLUMNS_TOP - 0.4, 0]),
             MathTex("e_{ij}", font_size=32, color=th.text).move_to([ROW_LABEL_X, SCORES_Y, 0]),
             MathTex(r"\alpha_{ij}", font_size=32, color=th.alpha).move_to([ROW_LABEL_X, ALPHAS_Y, 0]))
-        self.light(self.eq_score[5], self.eq_sum[4], color=th.encoder, run_time=1.5,
+        left = self.reading_time_left()
+        self.light(self.eq_score[5], self.eq_sum[4], color=th.encoder, run_time=float(np.clip(0.2 * left, 1.5, 3.0)),
                    extra=[FadeIn(self.columns, lag_ratio=0.1), FadeIn(self.row_names[0])])
         self.s_col = self.state(self.prev_state(i), self.dims, th.decoder).move_to([-6.0, BOTTOM_Y, 0])
         self.s_label = self.s_name(i)
-        self.light(self.eq_score[3], color=th.decoder, run_time=1.5,
-                   extra=[FadeIn(self.s_col, shift=0.2 * UP), FadeIn(self.s_label)])
+        # s_0 is h_T: the last column's cells travel down into s_0 (when the trace says they are equal)
+        moves, h_T = [FadeIn(self.s_col, shift=0.2 * UP)], None
+        if np.allclose(self.prev_state(i), tr.encoder_states[-1]):
+            h_T = self.columns[-1].cells.copy()
+            moves = [h_T.animate.stretch_to_fit_width(self.s_col.cells.width)
+                     .stretch_to_fit_height(self.s_col.cells.height).move_to(self.s_col.cells).set_opacity(0),
+                     FadeIn(self.s_col, rate_func=lambda t: min(1.0, max(0.0, 2 * t - 1)))]
+        self.add_foreground_mobjects(self.words)  # h_T travels behind the words, never over them
+        self.light(self.eq_score[3], color=th.decoder, run_time=float(np.clip(0.3 * left, 1.5, 3.5)),
+                   extra=[*moves, FadeIn(self.s_label)])
+        self.remove_foreground_mobjects(self.words)
+        if h_T is not None:
+            self.remove(h_T)
+        # ours reads forwards only (Bahdanau et al.'s also read backwards): the states light up in reading order
+        ahead = label("forwards only →", 16, th.muted).next_to(self.row_names[0], DOWN, buff=0.2).set_x(-6.85, LEFT)
+        self.play(FadeIn(ahead), LaggedStart(*[Indicate(c, color=th.encoder, scale_factor=1.12) for c in self.columns],
+                                             lag_ratio=0.5),
+                  run_time=float(np.clip(self.reading_time_left() - 0.3, 1.5, 7.0)))
 
     def scores(self, i: int) -> None:
         tr, th = self.tr, self.theme
@@ -152,7 +173,7 @@ class BahdanauSteps(ExplainerScene):
         left = self.reading_time_left()
         # first the real exp(e_ij - e_max) row, then its division by the sum: the softmax in its two steps
         exps, _ = claims.softmax_parts(tr.attention_scores[i])
-        exp_row = self.number_row(exps, lambda v: f"{v:.2f}" if v >= 0.01 else "<0.01", ALPHAS_Y, th.alpha)
+        exp_row = self.number_row(exps, exp_text, ALPHAS_Y, th.alpha)
         exp_name = fit_width(MathTex(r"\exp(e_{ij}-e_{\max})", font_size=28, color=th.alpha), 1.6)
         exp_name.move_to([ROW_LABEL_X, ALPHAS_Y, 0]).set_x(-6.85, direction=LEFT)
         self.bars = self.alpha_bars(exps)
@@ -160,9 +181,8 @@ class BahdanauSteps(ExplainerScene):
                    extra=[FadeIn(exp_name), *[FadeTransform(s.copy(), e) for s, e in zip(self.score_row, exp_row)],
                           FadeIn(self.bars, lag_ratio=0.1)])
         self.add(exp_row)
-        divisor = fit_width(label(f"÷ {float(exps.sum()):.2f}", 20, th.alpha), 0.7)
-        divisor.move_to([0, ALPHAS_Y, 0]).set_x(min(6.9, exp_row[-1].get_right()[0] + 0.15 + divisor.width),
-                                                direction=RIGHT)
+        divisor = label(f"÷ {float(exps.sum()):.2f}, their sum", 18, th.alpha)
+        divisor.next_to(exp_name, DOWN, buff=0.15, aligned_edge=LEFT)
         self.play(FadeIn(divisor, shift=0.2 * LEFT), run_time=0.8)
         self.alpha_row = self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)
         self.light(self.eq_soft[0], color=th.alpha, run_time=float(np.clip(0.2 * left, 1.5, 3.0)),
