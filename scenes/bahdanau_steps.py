@@ -28,6 +28,22 @@ def exp_text(v: float) -> str:
     return f"{v:.2f}" if v >= 0.1 else f"{v:.3f}" if v >= 0.001 else "<0.001"
 
 
+def flight(mob, corners, width: float, height: float, fade: bool = False) -> UpdateFromAlphaFunc:
+    """`mob` travels along the polyline through `corners` (a route that keeps clear of what is
+    on screen), reaching `width` × `height` at the end; with `fade`, it fades out on its last 40%."""
+    mob.save_state()
+    w0, h0 = mob.width, mob.height
+    path = VMobject().set_points_as_corners(corners)
+
+    def step(m, t):
+        m.restore().stretch_to_fit_width(w0 + (width - w0) * t).stretch_to_fit_height(h0 + (height - h0) * t)
+        if fade:
+            m.set_opacity(min(1.0, (1 - t) / 0.4))
+        m.move_to(path.point_from_proportion(t))
+
+    return UpdateFromAlphaFunc(mob, step, rate_func=smooth)
+
+
 class BahdanauSteps(ExplainerScene):
     title = "Bahdanau attention, one decoding step at a time"
     shown_dims = 6
@@ -139,9 +155,12 @@ class BahdanauSteps(ExplainerScene):
         # s_0 is h_T: the last column's cells travel down into s_0 (when the trace says they are equal)
         moves, h_T = [FadeIn(self.s_col, shift=0.2 * UP)], None
         if np.allclose(self.prev_state(i), tr.encoder_states[-1]):
+            # down from the last column, left along the empty band of the α bars, down into s_0
             h_T = self.columns[-1].cells.copy()
-            moves = [h_T.animate.stretch_to_fit_width(self.s_col.cells.width)
-                     .stretch_to_fit_height(self.s_col.cells.height).move_to(self.s_col.cells).set_opacity(0),
+            lane = (ALPHAS_Y + BARS_Y) / 2
+            moves = [flight(h_T, [h_T.get_center(), [h_T.get_x(), lane, 0], [self.s_col.get_x(), lane, 0],
+                                  self.s_col.cells.get_center()],
+                            self.s_col.cells.width, self.s_col.cells.height, fade=True),
                      FadeIn(self.s_col, rate_func=lambda t: min(1.0, max(0.0, 2 * t - 1)))]
         self.add_foreground_mobjects(self.words)  # h_T travels behind the words, never over them
         self.light(self.eq_score[3], color=th.decoder, run_time=float(np.clip(0.3 * left, 1.5, 3.5)),
@@ -240,16 +259,10 @@ class BahdanauSteps(ExplainerScene):
         rising = self.probs[0][0].copy()
         start = rising.get_center()
         under = target.get_center() + 0.45 * DOWN
-        aside = PANEL_LEFT + FLOW_WIDTH + 0.3 + 0.1 + rising.width / 2   # just right of the panel
-        path = VMobject().set_points_as_corners([start, [aside, start[1], 0], [aside, under[1], 0], under,
-                                                 target.get_center()])
         grow = target.height / rising.height
-        rising.save_state()
-
-        def fly(mob, t):
-            mob.restore().scale(1 + (grow - 1) * t).move_to(path.point_from_proportion(t))
-
-        self.play(UpdateFromAlphaFunc(rising, fly, rate_func=smooth), run_time=run_time)
+        aside = PANEL_LEFT + FLOW_WIDTH + 0.3 + 0.12 + grow * rising.width / 2   # just right of the panel
+        self.play(flight(rising, [start, [aside, start[1], 0], [aside, under[1], 0], under, target.get_center()],
+                         grow * rising.width, grow * rising.height), run_time=run_time)
         self.remove(rising)
         self.add(target)
 
