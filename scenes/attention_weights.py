@@ -71,19 +71,17 @@ class AttentionWeights(ExplainerScene):
         k = claims.pick_graded_checkpoint(self.tr.attention[i], rows)
         if k is None:
             return None
-        return others[k], f"checkpoint at training step {kept[k]['step']} of {kept[-1]['step']}"
+        return others[k], f"training step {kept[k]['step']} of {kept[-1]['step']}"
 
     def show_checkpoint(self, other: Trace, name: str) -> None:
         """The same decoding step in `other` (an earlier checkpoint): its own encoder states and its
         own α as a second fan. What belongs to the trained model alone (c_i, the word ranking) goes,
         and the footnote names the checkpoint, so every number on screen is the checkpoint's."""
         st, i = self.stage, self.step
-        final_words, its_words = self.tr.target_tokens[:i + 1], other.target_tokens[:i + 1]
-        words = claims.checkpoint_words_narration(final_words, its_words)
         lesson = claims.checkpoint_lesson_narration(self.tr.attention[i], other.attention[i], other.source_tokens,
-                                                    final_words, its_words)
-        self.beat("checkpoint", f"Output word {i + 1} again, in the {name}. "
-                  + claims.weight_narration(other.attention[i], other.source_tokens) + f" {words} {lesson}")
+                                                    self.tr.target_tokens[:i + 1], other.target_tokens[:i + 1])
+        self.beat("checkpoint", f"Output word {i + 1} again, at {name}. "
+                  + claims.weight_narration(other.attention[i], other.source_tokens) + f" {lesson}")
         note = self.footnote(f"real values of the '{other.model}' checkpoint at step {other.training_step} "
                              f"(weights {other.sha256[:8]}); " + st.dims_note())
         columns = [st.state_column(t, values=h).move_to(c) for t, (h, c) in enumerate(zip(other.encoder_states,

@@ -134,9 +134,9 @@ class BahdanauSteps(ExplainerScene):
 
     def inputs(self, i: int) -> None:
         tr, th = self.tr, self.theme
-        self.beat("inputs", "Step 1. Its inputs: the encoder states h_j, one per source word, and the decoder's "
-                            "state before this word, s_0, which starts as h_T, the encoder's last state. (Bahdanau "
-                            "and colleagues' encoder also read the sentence backwards; ours reads forwards only.)")
+        self.beat("inputs", "Step 1. Its inputs: the encoder states h_j, one per word (ours reads forwards only; "
+                            "Bahdanau's also read backwards), and the decoder's state s_0, which starts as h_T, the "
+                            "encoder's last state.")
         self.columns = VGroup()
         for x, values in zip(self.words.xs, tr.encoder_states):
             col = StateColumn(values, tr.state_range, self.dims, cell=0.12, cell_width=min(0.5, 0.6 * self.step),
@@ -150,12 +150,16 @@ class BahdanauSteps(ExplainerScene):
         left = self.reading_time_left()
         self.light(self.eq_score[5], self.eq_sum[4], color=th.encoder, run_time=float(np.clip(0.2 * left, 1.5, 3.0)),
                    extra=[FadeIn(self.columns, lag_ratio=0.1), FadeIn(self.row_names[0])])
+        # ours reads forwards only (Bahdanau et al.'s also read backwards): the states light up in reading order
+        ahead = label("forwards only →", 16, th.muted).next_to(self.row_names[0], DOWN, buff=0.2).set_x(-6.85, LEFT)
+        self.play(FadeIn(ahead), LaggedStart(*[Indicate(c, color=th.encoder, scale_factor=1.12) for c in self.columns],
+                                             lag_ratio=0.5),
+                  run_time=float(np.clip(0.35 * left, 1.5, 5.0)))
         self.s_col = self.state(self.prev_state(i), self.dims, th.decoder).move_to([-6.0, BOTTOM_Y, 0])
         self.s_label = self.s_name(i)
-        # s_0 is h_T: the last column's cells travel down into s_0 (when the trace says they are equal)
         moves, h_T = [FadeIn(self.s_col, shift=0.2 * UP)], None
         if np.allclose(self.prev_state(i), tr.encoder_states[-1]):
-            # down from the last column, left along the empty band of the α bars, down into s_0
+            # s_0 is h_T: down from the last column, left along the empty band of the α bars, down into s_0
             h_T = self.columns[-1].cells.copy()
             lane = (ALPHAS_Y + BARS_Y) / 2
             moves = [flight(h_T, [h_T.get_center(), [h_T.get_x(), lane, 0], [self.s_col.get_x(), lane, 0],
@@ -163,16 +167,12 @@ class BahdanauSteps(ExplainerScene):
                             self.s_col.cells.width, self.s_col.cells.height, fade=True),
                      FadeIn(self.s_col, rate_func=lambda t: min(1.0, max(0.0, 2 * t - 1)))]
         self.add_foreground_mobjects(self.words)  # h_T travels behind the words, never over them
-        self.light(self.eq_score[3], color=th.decoder, run_time=float(np.clip(0.3 * left, 1.5, 3.5)),
+        self.light(self.eq_score[3], color=th.decoder,
+                   run_time=float(np.clip(self.reading_time_left() - 0.3, 1.5, 4.0)),
                    extra=[*moves, FadeIn(self.s_label)])
         self.remove_foreground_mobjects(self.words)
         if h_T is not None:
             self.remove(h_T)
-        # ours reads forwards only (Bahdanau et al.'s also read backwards): the states light up in reading order
-        ahead = label("forwards only →", 16, th.muted).next_to(self.row_names[0], DOWN, buff=0.2).set_x(-6.85, LEFT)
-        self.play(FadeIn(ahead), LaggedStart(*[Indicate(c, color=th.encoder, scale_factor=1.12) for c in self.columns],
-                                             lag_ratio=0.5),
-                  run_time=float(np.clip(self.reading_time_left() - 0.3, 1.5, 7.0)))
 
     def scores(self, i: int) -> None:
         tr, th = self.tr, self.theme
@@ -187,8 +187,8 @@ class BahdanauSteps(ExplainerScene):
 
     def weights(self, i: int) -> None:
         tr, th = self.tr, self.theme
-        self.beat("softmax", "The softmax comes next: exponentiate every score, then divide by their sum, so the "
-                             "weights are positive and add up to 100%. " + claims.score_gap_narration(tr.attention_scores[i]))
+        self.beat("softmax", "The softmax: exponentiate every score, then divide by their sum, so the weights are "
+                             "positive and add up to 100%. " + claims.score_gap_narration(tr.attention_scores[i]))
         left = self.reading_time_left()
         # first the real exp(e_ij - e_max) row, then its division by the sum: the softmax in its two steps
         exps, _ = claims.softmax_parts(tr.attention_scores[i])

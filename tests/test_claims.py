@@ -147,36 +147,26 @@ def test_dims_note_says_nothing_when_all_dimensions_are_shown():
     assert claims.dims_note(6, 6) == ""
 
 
-def test_a_checkpoint_says_whether_its_words_are_the_final_models():
-    from scenes.kit.claims import checkpoint_words_narration
-    final = ["la", "zone", "économique"]
-    assert checkpoint_words_narration(final, final) == "Its 3 words so far are the final model's."
-    assert checkpoint_words_narration(final, ["les", "idées", "économiques"]) == (
-        "All 3 of its words so far differ from the final model's.")
-    assert checkpoint_words_narration(final, ["la", "zone", "économiques"]) == (
-        "1 of its 3 words so far differs from the final model's.")
-    assert checkpoint_words_narration(final, ["le"]) == "Its one word differs from the final model's."
-
-
 def test_a_checkpoint_says_what_to_take_from_it():
-    from scenes.kit.claims import checkpoint_lesson_narration
+    from scenes.kit.claims import checkpoint_lesson_narration as lesson
 
     source = ["the", "european", "economic", "area"]
     final, final_words = np.array([0.0, 0.08, 0.92, 0.0]), ["la", "zone", "économique"]
-    right = np.array([0.02, 0.03, 0.86, 0.09])
-    text = checkpoint_lesson_narration(final, right, source, final_words, ["les", "idées", "économiques"])
-    assert text.startswith("So its attention already points where the final model's does, at 'economic' (86% here, "
-                           "92% there)")
-    assert text.endswith("but the words it writes still differ from the final model's.")
-    assert checkpoint_lesson_narration(final, right, source, final_words, final_words).endswith(
-        "and its words already match.")
-    elsewhere = np.array([0.1, 0.1, 0.2, 0.6])      # the claim is false: it looks hardest at another word
-    text = checkpoint_lesson_narration(final, elsewhere, source, final_words, ["le", "zone", "verte"])
+    right = np.array([0.02, 0.03, 0.86, 0.09])       # looks hardest where the final model does
+    elsewhere = np.array([0.1, 0.1, 0.2, 0.6])       # the claim is false: it looks hardest at another word
+    assert lesson(final, right, source, final_words, ["les", "idées", "économiques"]) == (
+        "Its attention already points where the final model's does, but all 3 of its words so far differ.")
+    assert lesson(final, right, source, final_words, ["la", "zone", "économiques"]).endswith(
+        "but 1 of its 3 words so far differs.")
+    assert lesson(final, right, source, final_words, final_words).endswith(
+        "and its 3 words so far are the final model's.")
+    assert lesson(final, right, source, final_words[:1], ["le"]).endswith("but its one word differs.")
+    text = lesson(final, elsewhere, source, final_words, ["le", "zone", "verte"])
     assert "already points" not in text
-    assert text == ("So its attention still looks hardest at 'area', where the final model's looks at 'economic', "
-                    "and its words still differ too.")
-    assert checkpoint_lesson_narration(final, elsewhere, source, final_words, final_words).endswith(
-        "yet its words so far already match.")
+    assert text == ("Its attention looks hardest at 'area', not at 'economic' as the final model's does, "
+                    "and 2 of its 3 words so far differ.")
+    assert lesson(final, elsewhere, source, final_words, final_words).endswith(
+        "yet its 3 words so far are the final model's.")
 
 
 def test_the_graded_checkpoint_is_learned_right_and_soft():

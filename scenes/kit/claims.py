@@ -228,19 +228,19 @@ def pick_graded_checkpoint(final_row: np.ndarray, rows: Sequence[np.ndarray | No
     return best
 
 
-def checkpoint_words_narration(final: Sequence[str], earlier: Sequence[str]) -> str:
-    """What an earlier checkpoint has written so far next to the final model's words at the same
-    positions: how many differ (position by position), or that none does."""
+def words_differ_clause(final: Sequence[str], earlier: Sequence[str]) -> tuple[str, bool]:
+    """How many of an earlier checkpoint's words so far differ from the final model's at the same
+    positions, as a clause ('all 3 of its words so far differ'), and whether any does."""
     final, earlier = list(final), list(earlier)
     n = len(earlier)
     differ = sum(1 for k, w in enumerate(earlier) if k >= len(final) or final[k] != w)
     if not differ:
-        return f"Its {n} word{'s' if n != 1 else ''} so far {'are' if n != 1 else 'is'} the final model's."
+        return (f"its {n} words so far are the final model's" if n != 1 else "its one word is the final model's"), False
     if n == 1:
-        return "Its one word differs from the final model's."
+        return "its one word differs", True
     if differ == n:
-        return f"All {n} of its words so far differ from the final model's."
-    return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''} from the final model's."
+        return f"all {n} of its words so far differ", True
+    return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''}", True
 
 
 def checkpoint_lesson_narration(final_row: np.ndarray, earlier_row: np.ndarray, source: Sequence[str],
@@ -248,19 +248,13 @@ def checkpoint_lesson_narration(final_row: np.ndarray, earlier_row: np.ndarray, 
     """What to take from an earlier checkpoint's step next to the final model's: whether its
     attention already looks hardest where the final model's does, and whether its words so far
     are already the final model's (position by position)."""
-    final_row, earlier_row = np.asarray(final_row, dtype=float), np.asarray(earlier_row, dtype=float)
-    target, looked = int(final_row.argmax()), int(earlier_row.argmax())
-    n = len(earlier_words)
-    same_words = n > 0 and all(k < len(final_words) and final_words[k] == w for k, w in enumerate(earlier_words))
+    target, looked = int(np.argmax(final_row)), int(np.argmax(earlier_row))
+    clause, differ = words_differ_clause(final_words, earlier_words)
     if looked == target:
-        opening = (f"So its attention already points where the final model's does, at '{source[target]}' "
-                   f"({percent(earlier_row[target])} here, {percent(final_row[target])} there)")
-        return opening + (", and its words already match." if same_words else
-                          ", but the words it writes still differ from the final model's.")
-    opening = (f"So its attention still looks hardest at '{source[looked]}', where the final model's looks at "
-               f"'{source[target]}'")
-    return opening + (", yet its words so far already match." if same_words else
-                      ", and its words still differ too.")
+        return ("Its attention already points where the final model's does, "
+                + (f"but {clause}." if differ else f"and {clause}."))
+    return (f"Its attention looks hardest at '{source[looked]}', not at '{source[target]}' as the final model's does, "
+            + (f"and {clause}." if differ else f"yet {clause}."))
 
 
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
