@@ -4,7 +4,7 @@ appear; the first decoding step goes slowly, every later one gets at least three
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, FadeTransform, Indicate, LaggedStart, MathTex, RoundedRectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Indicate, LaggedStart, MathTex, RoundedRectangle,
                    Transform, UpdateFromAlphaFunc, VGroup, VMobject, smooth)
 
 from scenes.kit import claims
@@ -197,7 +197,7 @@ class BahdanauSteps(ExplainerScene):
         exp_name.move_to([ROW_LABEL_X, ALPHAS_Y, 0]).set_x(-6.85, direction=LEFT)
         self.bars = self.alpha_bars(exps)
         self.light(self.eq_soft[2], color=th.alpha, run_time=float(np.clip(0.3 * left, 1.5, 4.0)),
-                   extra=[FadeIn(exp_name), *[FadeTransform(s.copy(), e) for s, e in zip(self.score_row, exp_row)],
+                   extra=[FadeIn(exp_name), FadeIn(exp_row, shift=0.3 * DOWN, lag_ratio=0.1),  # from the scores
                           FadeIn(self.bars, lag_ratio=0.1)])
         self.add(exp_row)
         divisor = label(f"÷ {float(exps.sum()):.2f}, their sum", 18, th.alpha)
