@@ -166,7 +166,7 @@ class AttentionWeights(ExplainerScene):
         exp_bars = signed_bars(exps, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE, self.theme.alpha, self.theme.alpha)
         k = str(i + 1)
         exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=self.theme.alpha)
-        exp_labels = self.bar_labels([f"{v:.2f}" if v >= 0.01 else "<0.01" for v in exps], exp_bars, exps)
+        exp_labels = self.bar_labels([claims.exp_text(v) for v in exps], exp_bars, exps)
         self.place_band_name(exp_name, VGroup(exp_bars, exp_labels))
         pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 2.0, 4.0))
         # bars grow and shrink; their numbers are replaced (kit.fade_replace), not morphed glyph into glyph

@@ -23,11 +23,6 @@ WIDTH = 11.4
 STEP_SECONDS = 3.2        # each decoding step after the first
 
 
-def exp_text(v: float) -> str:
-    """exp(e - e_max) at the precision of the percentages it becomes (0.009 → 1%, not '<0.01')."""
-    return f"{v:.2f}" if v >= 0.1 else f"{v:.3f}" if v >= 0.001 else "<0.001"
-
-
 def flight(mob, corners, width: float, height: float, fade: bool = False) -> UpdateFromAlphaFunc:
     """`mob` travels along the polyline through `corners` (a route that keeps clear of what is
     on screen), reaching `width` × `height` at the end; with `fade`, it fades out on its last 40%."""
@@ -192,7 +187,7 @@ class BahdanauSteps(ExplainerScene):
         left = self.reading_time_left()
         # first the real exp(e_ij - e_max) row, then its division by the sum: the softmax in its two steps
         exps, _ = claims.softmax_parts(tr.attention_scores[i])
-        exp_row = self.number_row(exps, exp_text, ALPHAS_Y, th.alpha)
+        exp_row = self.number_row(exps, claims.exp_text, ALPHAS_Y, th.alpha)
         exp_name = fit_width(MathTex(r"\exp(e_{ij}-e_{\max})", font_size=28, color=th.alpha), 1.6)
         exp_name.move_to([ROW_LABEL_X, ALPHAS_Y, 0]).set_x(-6.85, direction=LEFT)
         self.bars = self.alpha_bars(exps)

@@ -192,6 +192,13 @@ def test_softmax_and_score_gap_are_said_as_they_are():
     assert "0.1 ahead" in small and "about 1.1 times" in small
 
 
+def test_an_exponential_is_shown_as_precisely_as_the_percentage_it_becomes():
+    from scenes.kit.claims import exp_text, percent
+
+    assert (exp_text(0.0091), percent(0.0091 / 1.01)) == ("0.009", "1%")   # never '<0.01' beside '1%'
+    assert exp_text(1.0) == "1.00" and exp_text(0.0004) == "<0.001"
+
+
 def test_a_weight_ratio_is_said_at_the_precision_the_screen_supports():
     from scenes.kit.claims import score_gap_narration, times_said
 

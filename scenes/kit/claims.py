@@ -281,6 +281,12 @@ def softmax_parts(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return exps, exps / exps.sum()
 
 
+def exp_text(v: float) -> str:
+    """exp(e - e_max) at the precision of the percentage it becomes after the division (0.009 → 1%:
+    shown as 0.009, not '<0.01', which would look like less than the 1% beside it)."""
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.3f}" if v >= 0.001 else "<0.001"
+
+
 def score_narration(scores: np.ndarray, source: Sequence[str]) -> str:
     scores = np.asarray(scores, dtype=float)
     top = int(scores.argmax())
