@@ -5,7 +5,7 @@ of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, FadeTransform, Indicate, MathTex,
+from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, Indicate, MathTex,
                    Rectangle, ReplacementTransform, Transform, VGroup)
 
 from model.trace import Trace, checkpoints
@@ -71,16 +71,17 @@ class AttentionWeights(ExplainerScene):
         k = claims.pick_graded_checkpoint(self.tr.attention[i], rows)
         if k is None:
             return None
-        return others[k], f"checkpoint at training step {kept[k]['step']} of {kept[-1]['step']}"
+        return others[k], f"training step {kept[k]['step']} of {kept[-1]['step']}"
 
     def show_checkpoint(self, other: Trace, name: str) -> None:
         """The same decoding step in `other` (an earlier checkpoint): its own encoder states and its
         own α as a second fan. What belongs to the trained model alone (c_i, the word ranking) goes,
         and the footnote names the checkpoint, so every number on screen is the checkpoint's."""
         st, i = self.stage, self.step
-        words = claims.checkpoint_words_narration(self.tr.target_tokens[:i + 1], other.target_tokens[:i + 1])
-        self.beat("checkpoint", f"Output word {i + 1} again, in the {name}. "
-                  + claims.weight_narration(other.attention[i], other.source_tokens) + " " + words)
+        lesson = claims.checkpoint_lesson_narration(self.tr.attention[i], other.attention[i], other.source_tokens,
+                                                    self.tr.target_tokens[:i + 1], other.target_tokens[:i + 1])
+        self.beat("checkpoint", f"Output word {i + 1} again, at {name}. "
+                  + claims.weight_narration(other.attention[i], other.source_tokens) + f" {lesson}")
         note = self.footnote(f"real values of the '{other.model}' checkpoint at step {other.training_step} "
                              f"(weights {other.sha256[:8]}); " + st.dims_note())
         columns = [st.state_column(t, values=h).move_to(c) for t, (h, c) in enumerate(zip(other.encoder_states,
@@ -88,16 +89,20 @@ class AttentionWeights(ExplainerScene):
         start = StateColumn(other.context, self.tr.state_range, st.dims, cell=0.22, show_hidden_count=False)
         written = [fit_width(label(w, 24, self.theme.target), 0.95 * st.step).move_to(st.out_words[j])
                    for j, w in enumerate(other.target_tokens[:i + 1])]  # what the checkpoint wrote
-        self.play(FadeOut(self.fan), FadeOut(self.sum), FadeOut(self.bars), FadeTransform(self.note, note),
+        self.play(FadeOut(self.sum), FadeOut(self.bars), *fade_replace(self.note, note),
                   Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
-                  *[FadeTransform(st.out_words[j], w) for j, w in enumerate(written[:i])],
-                  FadeTransform(self.written, written[i]),
+                  *[anim for j, w in enumerate(written[:i]) for anim in fade_replace(st.out_words[j], w)],
+                  *fade_replace(self.written, written[i]),
                   *[anim for c, n in zip(st.columns, columns) for anim in fade_replace(c, n)], run_time=1.5)
         fan = self.make_fan(other.attention[i])
-        # the fan is drawn line by line over the narration, then its labels one by one
+        # the fan is drawn line by line over the narration, then its labels one by one; then the
+        # lesson: where its strongest line points, and the words it wrote
         left = self.reading_time_left()
-        self.play(Create(fan.lines, lag_ratio=0.3), run_time=max(1.5, 0.45 * left))
-        self.play(FadeIn(fan.labels, lag_ratio=0.4), run_time=max(1.0, 0.35 * left))
+        self.play(Create(fan.lines, lag_ratio=0.3), run_time=max(1.5, 0.35 * left))
+        self.play(FadeIn(fan.labels, lag_ratio=0.4), run_time=max(1.0, 0.25 * left))
+        best = int(other.attention[i].argmax())
+        self.play(Indicate(fan.labels[best], color=self.theme.alpha), self.flash_word(best), run_time=max(1.0, 0.15 * left))
+        self.play(*[Indicate(w, color=self.theme.target) for w in written], run_time=max(1.0, 0.15 * left))
 
     # --- beats -----------------------------------------------------------------------------
     def start_from_the_bottleneck_picture(self) -> None:
@@ -161,13 +166,13 @@ class AttentionWeights(ExplainerScene):
         exp_bars = signed_bars(exps, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE, self.theme.alpha, self.theme.alpha)
         k = str(i + 1)
         exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=self.theme.alpha)
-        exp_labels = self.bar_labels([f"{v:.2f}" if v >= 0.01 else "<0.01" for v in exps], exp_bars, exps)
+        exp_labels = self.bar_labels([claims.exp_text(v) for v in exps], exp_bars, exps)
         self.place_band_name(exp_name, VGroup(exp_bars, exp_labels))
         pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 2.0, 4.0))
         # bars grow and shrink; their numbers are replaced (kit.fade_replace), not morphed glyph into glyph
         self.play(Transform(self.scores, exp_bars), *fade_replace(self.score_labels, exp_labels),
-                  Transform(self.band_name, exp_name), run_time=pace)
-        self.score_labels = exp_labels
+                  *fade_replace(self.band_name, exp_name), run_time=pace)
+        self.score_labels, self.band_name = exp_labels, exp_name
         self.wait(0.8)
         total = float(exps.sum())
         alpha_bars = signed_bars(alphas, st.xs, st.step, BAND_Y - 0.35, 2 * BAR_SCALE * float(alphas.max()),
@@ -177,8 +182,8 @@ class AttentionWeights(ExplainerScene):
         alpha_labels = self.bar_labels([percent(a) for a in alphas], alpha_bars, alphas)
         self.place_band_name(alpha_name, VGroup(alpha_bars, alpha_labels))
         self.play(Transform(self.scores, alpha_bars), *fade_replace(self.score_labels, alpha_labels),
-                  Transform(self.band_name, alpha_name), run_time=pace)
-        self.score_labels = alpha_labels
+                  *fade_replace(self.band_name, alpha_name), run_time=pace)
+        self.score_labels, self.band_name = alpha_labels, alpha_name
 
     def make_fan(self, alphas: np.ndarray) -> AlphaFan:
         st = self.stage
@@ -195,8 +200,10 @@ class AttentionWeights(ExplainerScene):
         self.beat("fan", f"These are the attention weights of this step, over every state. "
                          f"{claims.weight_narration(alphas, tr.source_tokens)}")
         self.fan = self.make_fan(alphas)
-        self.play(*[ReplacementTransform(bar, line) for bar, line in zip(self.scores, self.fan.lines)],
-                  ReplacementTransform(self.score_labels, self.fan.labels), FadeOut(self.band_name), run_time=2.0)
+        # the bars fade as the lines grow out of the decoder cell (a bar morphed into a line passes
+        # through shapes that are neither); the percentages, the same text, move to their lines' ends
+        self.play(FadeOut(self.scores), Create(self.fan.lines, lag_ratio=0), FadeOut(self.band_name),
+                  ReplacementTransform(self.score_labels, self.fan.labels), run_time=2.0)
         best = int(alphas.argmax())
         self.play(self.flash_word(best), run_time=1.2)
         rest = [j for j in range(len(alphas)) if j != best]
@@ -245,7 +252,8 @@ class AttentionWeights(ExplainerScene):
         # the list stands on a card of the background's colour: the faded fan lines pass behind it
         card = BackgroundRectangle(bars, color=self.theme.background, fill_opacity=1, buff=0.08)
         self.bars = VGroup(card, bars)
-        self.play(self.fan.animate.set_opacity(0.12), FadeIn(card), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
+        # the fan has done its work (c_i is made): it goes, so the ranking covers none of it
+        self.play(FadeOut(self.fan), FadeIn(card), FadeIn(bars, lag_ratio=0.15), run_time=1.5)
         target = st.out_words[i].copy().set_opacity(1)
         self.play(Indicate(bars[0], color=self.theme.target), run_time=1.0)
         chosen = bars[0][0]

@@ -147,15 +147,26 @@ def test_dims_note_says_nothing_when_all_dimensions_are_shown():
     assert claims.dims_note(6, 6) == ""
 
 
-def test_a_checkpoint_says_whether_its_words_are_the_final_models():
-    from scenes.kit.claims import checkpoint_words_narration
-    final = ["la", "zone", "économique"]
-    assert checkpoint_words_narration(final, final) == "Its 3 words so far are the final model's."
-    assert checkpoint_words_narration(final, ["les", "idées", "économiques"]) == (
-        "All 3 of its words so far differ from the final model's.")
-    assert checkpoint_words_narration(final, ["la", "zone", "économiques"]) == (
-        "1 of its 3 words so far differs from the final model's.")
-    assert checkpoint_words_narration(final, ["le"]) == "Its one word differs from the final model's."
+def test_a_checkpoint_says_what_to_take_from_it():
+    from scenes.kit.claims import checkpoint_lesson_narration as lesson
+
+    source = ["the", "european", "economic", "area"]
+    final, final_words = np.array([0.0, 0.08, 0.92, 0.0]), ["la", "zone", "économique"]
+    right = np.array([0.02, 0.03, 0.86, 0.09])       # looks hardest where the final model does
+    elsewhere = np.array([0.1, 0.1, 0.2, 0.6])       # the claim is false: it looks hardest at another word
+    assert lesson(final, right, source, final_words, ["les", "idées", "économiques"]) == (
+        "Its attention already points where the final model's does, but all 3 of its words so far differ.")
+    assert lesson(final, right, source, final_words, ["la", "zone", "économiques"]).endswith(
+        "but 1 of its 3 words so far differs.")
+    assert lesson(final, right, source, final_words, final_words).endswith(
+        "and its 3 words so far are the final model's.")
+    assert lesson(final, right, source, final_words[:1], ["le"]).endswith("but its one word differs.")
+    text = lesson(final, elsewhere, source, final_words, ["le", "zone", "verte"])
+    assert "already points" not in text
+    assert text == ("Its attention looks hardest at 'area', not at 'economic' as the final model's does, "
+                    "and 2 of its 3 words so far differ.")
+    assert lesson(final, elsewhere, source, final_words, final_words).endswith(
+        "yet its 3 words so far are the final model's.")
 
 
 def test_the_graded_checkpoint_is_learned_right_and_soft():
@@ -176,9 +187,27 @@ def test_softmax_and_score_gap_are_said_as_they_are():
     assert "becomes positive" not in softmax_narration(np.array([8.9, 12.1, 16.8, 9.0]))
     assert "becomes positive" in softmax_narration(np.array([-1.0, 2.0]))
     big = score_gap_narration(np.array([8.9, 12.1, 16.8, 9.0]))
-    assert "4.7 ahead" in big and "110 times" in big
+    assert "4.7 ahead" in big and "about 110 times" in big
     small = score_gap_narration(np.array([1.0, 1.1]))
-    assert "0.1 ahead" in small and "1.1 times" in small
+    assert "0.1 ahead" in small and "about 1.1 times" in small
+
+
+def test_an_exponential_is_shown_as_precisely_as_the_percentage_it_becomes():
+    from scenes.kit.claims import exp_text, percent
+
+    assert (exp_text(0.0091), percent(0.0091 / 1.01)) == ("0.009", "1%")   # never '<0.01' beside '1%'
+    assert exp_text(1.0) == "1.00" and exp_text(0.0004) == "<0.001"
+
+
+def test_a_weight_ratio_is_said_at_the_precision_the_screen_supports():
+    from scenes.kit.claims import score_gap_narration, times_said
+
+    film = score_gap_narration(np.array([12.1, 11.5, 10.3, 16.79]))  # exp(4.69) = 108.8: never "109 times"
+    assert "about 110 times" in film and "109" not in film
+    assert times_said(100.0) == "100 times"            # exact: no "about"
+    assert times_said(2.0) == "2.0 times"
+    assert times_said(1234.5) == "about 1,200 times"
+    assert times_said(float(np.exp(40))) == "more than a million times"
 
 
 def test_one_row_on_the_diagonal_is_said_in_the_singular():

@@ -228,19 +228,33 @@ def pick_graded_checkpoint(final_row: np.ndarray, rows: Sequence[np.ndarray | No
     return best
 
 
-def checkpoint_words_narration(final: Sequence[str], earlier: Sequence[str]) -> str:
-    """What an earlier checkpoint has written so far next to the final model's words at the same
-    positions: how many differ (position by position), or that none does."""
+def words_differ_clause(final: Sequence[str], earlier: Sequence[str]) -> tuple[str, bool]:
+    """How many of an earlier checkpoint's words so far differ from the final model's at the same
+    positions, as a clause ('all 3 of its words so far differ'), and whether any does."""
     final, earlier = list(final), list(earlier)
     n = len(earlier)
     differ = sum(1 for k, w in enumerate(earlier) if k >= len(final) or final[k] != w)
     if not differ:
-        return f"Its {n} word{'s' if n != 1 else ''} so far {'are' if n != 1 else 'is'} the final model's."
+        return (f"its {n} words so far are the final model's" if n != 1 else "its one word is the final model's"), False
     if n == 1:
-        return "Its one word differs from the final model's."
+        return "its one word differs", True
     if differ == n:
-        return f"All {n} of its words so far differ from the final model's."
-    return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''} from the final model's."
+        return f"all {n} of its words so far differ", True
+    return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''}", True
+
+
+def checkpoint_lesson_narration(final_row: np.ndarray, earlier_row: np.ndarray, source: Sequence[str],
+                                final_words: Sequence[str], earlier_words: Sequence[str]) -> str:
+    """What to take from an earlier checkpoint's step next to the final model's: whether its
+    attention already looks hardest where the final model's does, and whether its words so far
+    are already the final model's (position by position)."""
+    target, looked = int(np.argmax(final_row)), int(np.argmax(earlier_row))
+    clause, differ = words_differ_clause(final_words, earlier_words)
+    if looked == target:
+        return ("Its attention already points where the final model's does, "
+                + (f"but {clause}." if differ else f"and {clause}."))
+    return (f"Its attention looks hardest at '{source[looked]}', not at '{source[target]}' as the final model's does, "
+            + (f"and {clause}." if differ else f"yet {clause}."))
 
 
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
@@ -265,6 +279,12 @@ def softmax_parts(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scores = np.asarray(scores, dtype=float)
     exps = np.exp(scores - scores.max())
     return exps, exps / exps.sum()
+
+
+def exp_text(v: float) -> str:
+    """exp(e - e_max) at the precision of the percentage it becomes after the division (0.009 → 1%:
+    shown as 0.009, not '<0.01', which would look like less than the 1% beside it)."""
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.3f}" if v >= 0.001 else "<0.001"
 
 
 def score_narration(scores: np.ndarray, source: Sequence[str]) -> str:
@@ -362,9 +382,18 @@ def score_gap_narration(scores: np.ndarray) -> str:
         return "With one score, it takes all the weight."
     gap = scores[0] - scores[1]
     ratio = float(np.exp(min(gap, 50.0)))
-    times = f"{ratio:,.0f} times" if ratio >= 10 else f"{ratio:.1f} times"
-    return (f"The top score is {gap:.1f} ahead of the next, so after exp its weight is {times} the next one's: "
-            "a lead in score becomes a ratio in weight.")
+    return (f"The top score is {gap:.1f} ahead of the next, so after exp its weight is {times_said(ratio)} the "
+            "next one's: a lead in score becomes a ratio in weight.")
+
+
+def times_said(ratio: float) -> str:
+    """A ratio at two significant figures ('about 110 times', not '109 times'): the screen shows
+    its two weights as rounded percentages, so more digits than that could not be checked there."""
+    if ratio >= 1e6:
+        return "more than a million times"
+    rounded = float(f"{ratio:.2g}")
+    shown = f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.1f}"
+    return f"{'' if rounded == ratio else 'about '}{shown} times"
 
 
 # --- words attention hardly looked at (context-window's last strips) ------------------------------
