@@ -137,7 +137,7 @@ class AttentionWeights(ExplainerScene):
         else:
             self.s_name.next_to(st.dec_arrows[i - 1], UP, buff=0.05)
         self.play(FadeIn(VGroup(*st.out_words[:i])), FadeIn(self.question), later.animate.set_opacity(0.15),
-                  FadeIn(self.s_name), Indicate(st.dec_cells[i], color=self.theme.decoder), run_time=1.5)
+                  FadeIn(self.s_name), st.dec_cells[i].pulse(self.theme.decoder), run_time=1.5)
         self.later = later
 
     def score(self) -> None:
@@ -233,7 +233,7 @@ class AttentionWeights(ExplainerScene):
         self.remove(*scaled)
         into = self.context.copy()
         self.play(into.animate.scale(0.2).move_to(st.dec_cells[i]).set_opacity(0),
-                  Indicate(st.dec_cells[i], color=self.theme.context), run_time=1.2)
+                  st.dec_cells[i].pulse(self.theme.context), run_time=1.2)
         self.remove(into)
         self.sum = VGroup(self.context, c_name)
 
