@@ -201,6 +201,8 @@ class LSTMCellState(ExplainerScene):
         for t, step in enumerate(self.steps):
             slow = t < 2
             beat_time = 1.0 if slow else 0.45
+            if t == 0:  # the first word's six moves fill its narration (the gates' means, c starting at zero)
+                beat_time = max(1.0, (self.reading_time_left() - 0.5) / 6)
             if t == 1:
                 self.beat("more", "Each word: the forget gate scales what the highway carries, the input gate "
                                   "adds the new content g, and h leaves through the output gate.")
