@@ -7,7 +7,7 @@ from manim import (DL, DOWN, DR, LEFT, UP, Create, FadeIn, FadeOut, GrowArrow, G
 
 from scenes.kit import ExplainerScene, SlotBars, fit_width, label
 from scenes.kit import claims
-from scenes.kit.mobjects import WordFlow
+from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
 LONG_MIN_WORDS = claims.LONG_WORDS  # a user sentence at least this long is used for the last beat
@@ -47,7 +47,8 @@ class ContextBottleneck(ExplainerScene):
         tag = st.box[1]
         st.box.remove(tag)  # the box around h_T stays; the rule and the tag leave
         self.picture.remove(st.rule_mob)
-        self.play(Transform(self.title_mob, self.heading()), FadeOut(st.rule_mob), FadeOut(tag),
+        title = self.heading()
+        self.play(*fade_replace(self.title_mob, title), FadeOut(st.rule_mob), FadeOut(tag),
                   FadeIn(st.dec_cells, lag_ratio=0.05), FadeIn(st.dec_arrows, lag_ratio=0.05), run_time=1.2)
         self.context = st.parked(st.columns[-1])
         flying = st.columns[-1].copy()
@@ -104,8 +105,9 @@ class ContextBottleneck(ExplainerScene):
                           for b, s in zip(bars, share)])
         note = self.footnote(self.provenance(extra="bars: each word's pull on h_T, ‖∂h_T/∂x_j‖, "
                                                    "largest = 100%"))
-        self.play(*[c.animate.set_opacity(DIM) for c in st.columns[:-1]], Transform(self.note, note),
+        self.play(*[c.animate.set_opacity(DIM) for c in st.columns[:-1]], *fade_replace(self.note, note),
                   FadeOut(self.legend), run_time=0.8)
+        self.note = note
         per = min(1.2, max(0.3, (self.reading_time_left() - 4.0) / len(share)))
         for t in range(len(share)):  # word by word, the pull grows and the word keeps that much of its ink
             self.play(GrowFromEdge(bars[t], DOWN), FadeIn(values[t]), st.words[t].animate.set_opacity(0.3 + 0.7 * share[t]),
@@ -148,7 +150,8 @@ class ContextBottleneck(ExplainerScene):
                   if final else f"the trained '{plain.model}' model ({plain.sha256[:8]}) and of {attention_name} "
                                 f"({attention.sha256[:8]})")
         note = self.footnote(f"real outputs of {models}")
-        self.play(FadeIn(source), Transform(self.note, note), run_time=1.0)
+        self.play(FadeIn(source), *fade_replace(self.note, note), run_time=1.0)
+        self.note = note
         if correct is None:
             for block in outputs:
                 self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03), run_time=1.5)

@@ -54,7 +54,7 @@ class ContextWindow(ExplainerScene):
             mark.set_opacity(0.0)
         self.add(self.marks)
         self.apply_window(0, run_time=1.2)
-        self.play(Indicate(VGroup(*self.marks[:window]), color=th.window, scale_factor=1.08),
+        self.play(Indicate(VGroup(*self.marks[:window]), color=th.window, scale_factor=1.0),
                   run_time=share(self, 0.9, at_least=1.0))
 
     def window_mark(self, k: int) -> RoundedRectangle:
@@ -138,17 +138,18 @@ class ContextWindow(ExplainerScene):
                 cursor = mark
         self.beat("end", "Attention could reach every word each time and let the content decide where to look. "
                          + self.overlooked_claim(len(french.words)))
-        self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:len(french.words), k]))))
-                    for k, s in enumerate(strips)], FadeOut(cursor), run_time=share(self, 0.3))
         legend = label("strip: the largest α each word received", 18, th.alpha)
         legend.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
-        self.play(*fade_replace(key, legend), self.scale_key.animate.next_to(legend, RIGHT, buff=0.5), run_time=1.0)
+        # the key changes with the strips: from here they show each word's largest α, not one step's
+        self.play(*[s.animate.set_fill(weight_to_color(float(np.max(tr.attention[:len(french.words), k]))))
+                    for k, s in enumerate(strips)], FadeOut(cursor), *fade_replace(key, legend),
+                  self.scale_key.animate.next_to(legend, RIGHT, buff=0.5), run_time=share(self, 0.3, at_least=1.2))
         self.point_at_overlooked(strips, french)
         self.beat("limit", "Transformers still read a limited number of tokens at once: that maximum is what users "
                            "of language models call the context window.")
         whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
-        note = label("illustration: a Transformer's context window holds its whole input, up to a maximum "
-                     "number of tokens", 18, th.window)
+        note = label("illustration, not this model: a Transformer's context window holds its whole input, up "
+                     "to a maximum number of tokens", 18, th.window)
         note.next_to(legend, DOWN, buff=0.25, aligned_edge=LEFT)
         self.play(FadeOut(self.overlooked_marks), Create(whole), FadeIn(note), run_time=share(self, 0.5))
 

@@ -69,7 +69,8 @@ class NoOrder(ExplainerScene):
         self.other_tokens = tuple(tr.source_tokens[i] for i in self.order)
         self.other = self.trace_of(" ".join(self.other_tokens), tr.model)
         self.beat("shuffle", "Take a sentence and shuffle its words. To a reader the meaning is gone, or changed.")
-        self.add(self.heading())
+        self.title_mob = self.heading()
+        self.add(self.title_mob)
         e, h = tr.source_embeddings.shape[1], tr.encoder_states.shape[1]
         self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dims (most varied); "
                                                      f"final states: the {SHOWN_DIMS} of {h} that differ most")))
@@ -115,7 +116,7 @@ class NoOrder(ExplainerScene):
             diff = ("they are exactly equal" if gap == 0 else
                     f"the two averages differ by {tiny_in_words(gap)}, a rounding error")
             text = ("A network that takes each word's vector on its own and averages them sees the same thing "
-                    f"both times: {diff}.")
+                    f"both times, by construction: {diff}.")
         else:
             text = f"Averaging the word vectors: the two averages differ by up to {gap:.2g}."
         self.beat("pool", text)
@@ -140,7 +141,7 @@ class NoOrder(ExplainerScene):
                   *[ReplacementTransform(c.copy(), means[1]) for c in bottom_cols],
                   FadeIn(heads), run_time=run)
         equal = "the two averages are identical" + ("" if gap == 0 else " (up to rounding)")
-        verdict = label(equal if same else f"the averages differ by up to {gap:.2g}", 22, th.wrong if same else th.correct)
+        verdict = label(equal if same else f"the averages differ by up to {gap:.2g}", 22, th.text)
         verdict.move_to([0, -2.65, 0])
         link = VGroup(means[0].copy(), means[1].copy())
         self.play(FadeIn(verdict, shift=0.2 * UP), link[0].animate.scale(0.45).next_to(verdict, LEFT, buff=0.3),
@@ -158,7 +159,10 @@ class NoOrder(ExplainerScene):
             text = (f"A recurrent network reads the words in order, yet here its final state barely changes: no "
                     f"dimension moves by more than {MOVED}.")
         self.beat("rnn", text)
-        self.play(FadeOut(self.pooled), run_time=0.8)
+        title = self.heading("A recurrent network's final state sees the order" if moved else
+                             "A recurrent network's final state, shuffled")
+        self.play(FadeOut(self.pooled), *fade_replace(self.title_mob, title), run_time=0.8)
+        self.title_mob = title
         dims = pick_dims(np.stack([a, b]), SHOWN_DIMS)
         vmax = tr.state_range
         finals = VGroup()

@@ -110,7 +110,7 @@ MILESTONES = (
      "In 1986 Rumelhart, Hinton and Williams showed how backpropagation trains networks of several layers. "
      "Such networks learn patterns, but treat each input on its own: nothing carries over from one input to "
      "the next."),
-    ("1990", "RNN", "reads in order, carrying a hidden state",
+    ("1990", "Elman RNN", "reads in order, carrying a hidden state",
      "By 1990 recurrent networks such as Elman's read in order, carrying a hidden state from word to word, "
      "but they forget."),
     ("1997", "LSTM", "a gated cell state keeps memories longer",
@@ -161,7 +161,7 @@ class Timeline(ExplainerScene):
             self.play(marker.animate.move_to([spine_x, row.get_y(), 0]), FadeIn(row[0]), FadeIn(row[1], shift=0.2 * RIGHT),
                       *dim, *([FadeIn(notes[milestone[1]])] if milestone[1] in notes else []), run_time=0.9)
             self.play(Write(row[2]), run_time=share(self, 0.85))
-        self.beat("all", "Each step fixed what the one before could not do. The film now walks this line from "
+        self.beat("all", "Each step answered a limit of the one before. The film now walks this line from "
                          "its first row, and stays longest on the two 2014 rows: from one vector to attention.")
         self.play(*[r.animate.set_opacity(1.0) for r in rows], run_time=1.0)
         span = VGroup(rows[3], rows[4])

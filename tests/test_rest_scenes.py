@@ -333,7 +333,7 @@ def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_row():
     years = {name: year for year, name, _, _ in MILESTONES}
     # the article's dates (Bahdanau 2014, Transformer 2017, GPT 2018) and well-known ones: backpropagation
     # (Rumelhart, Hinton & Williams 1986), Elman's RNN (1990), LSTM (1997), sequence to sequence (2014)
-    assert years == {"multilayer network": "1986", "RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
+    assert years == {"multilayer network": "1986", "Elman RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
                      "Bahdanau attention": "2014", "Transformer": "2017", "GPT": "2018"}
     for year, name, _, narration in MILESTONES:
         assert year.isdigit() and year in narration, f"{name}: the row shows {year}, the narration must say it"

@@ -194,8 +194,8 @@ def influence_narration(tokens: Sequence[str], influence: np.ndarray) -> str:
     if share[0] < share[-1]:
         strongest = (f"The last word, '{last}', pulls hardest" if top == n - 1 else
                      f"'{tokens[top]}' pulls hardest; the last word, '{last}', has {share[-1]:.0%} of its pull")
-        return (f"{measured} {strongest}; the first, '{first}', only {share[0]:.0%} of it: an early word's "
-                "effect must survive every later update.")
+        return (f"{measured} {strongest}; the first, '{first}', only {share[0]:.0%} of it, partly because an "
+                "early word's effect must survive every later update.")
     if top == 0:
         return (f"{measured} Here the first word, '{first}', pulls hardest of all; the last, '{last}', has "
                 f"{share[-1]:.0%} of its pull.")
@@ -403,7 +403,7 @@ ARTICLES = {"the", "a", "an", "some"}   # English articles of the built-in gramm
 
 def overlooked_narration(attention: np.ndarray, source: Sequence[str], target: Sequence[str], tgt_lang: str,
                          nouns: Sequence[str] = ()) -> str:
-    """What the dark strips say once every word is written: the source words no output word gave
+    """What the faintest strips say once every word is written: the source words no output word gave
     more than 10% of its weight (attention could reach them and hardly looked at them directly; the
     encoder's states around them may still carry them), and where the word written in the place of
     the first of them looked instead. `nouns` are the source nouns of
@@ -417,7 +417,7 @@ def overlooked_narration(attention: np.ndarray, source: Sequence[str], target: S
     if not overlooked:
         return ""
     names = list(dict.fromkeys(source[k] for k in overlooked))
-    text = (f"The dark strips are words it hardly looked at directly: no {tgt_lang} word gave "
+    text = (f"The faintest strips are words it hardly looked at directly: no {tgt_lang} word gave "
             f"{quoted(names, joiner='or')} more than {percent(float(most[overlooked].max()))} of its weight.")
     first = overlooked[0]
     placed = [i for i in range(len(rows)) if round(diagonal_position(i, len(rows), len(source))) == first]
