@@ -130,7 +130,7 @@ class BahdanauSteps(ExplainerScene):
     def inputs(self, i: int) -> None:
         tr, th = self.tr, self.theme
         self.beat("inputs", "Step 1. Its inputs: the encoder states h_j, one per word (ours reads forwards only; "
-                            "Bahdanau's also read backwards), and the decoder's state s_0, which starts as h_T, the "
+                            "Bahdanau's also read backwards), and the decoder's state s_0, in our model h_T, the "
                             "encoder's last state.")
         self.columns = VGroup()
         for x, values in zip(self.words.xs, tr.encoder_states):

@@ -18,6 +18,7 @@ from scenes.kit.pacing import until_said
 
 SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
 SHARPENED = 0.2    # the mean largest α must grow at least this much to say "the weights sharpen"
+DIP = 0.02         # a fall of the mean largest α smaller than this between checkpoints is noise
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,15 @@ def output_count(tokens: tuple[str, ...]) -> str:
 
 
 def learning_narration(story: list[Checkpoint]) -> str:
-    """What happens to the weights over training (said while the checkpoints go by)."""
-    start, end = mean_peak(story[0].trace), mean_peak(story[-1].trace)
+    """What happens to the weights over training (said while the checkpoints go by): "fewer and
+    fewer" only when the average largest α never falls by more than DIP from one checkpoint to the next."""
+    peaks = [mean_peak(c.trace) for c in story]
+    start, end = peaks[0], peaks[-1]
+    rise = f"the average largest weight goes from {percent(start)} to {percent(end)}"
     if end - start >= SHARPENED:
-        return "As training goes on, the weights gather on fewer and fewer words."
+        if all(b >= a - DIP for a, b in zip(peaks, peaks[1:])):
+            return f"As training goes on, the weights gather on fewer and fewer words: {rise}."
+        return f"As training goes on, the weights gather on fewer words, though not at every checkpoint: {rise}."
     if start - end >= SHARPENED:
         return "As training goes on, the weights spread out rather than sharpen."
     return "As training goes on, the weights change little in sharpness."
@@ -99,7 +105,7 @@ def right_narration(story: list[Checkpoint]) -> str:
         return "None of the kept checkpoints translates this sentence right."
     if right is story[0]:
         return "This sentence comes out right at every checkpoint."
-    return (f"From step {right.step} on, this sentence comes out right; by then "
+    return (f"From the checkpoint at step {right.step} on, this sentence comes out right; by then "
             f"{percent(right.exact_match)} of all {right.test_sentences} test sentences do.")
 
 

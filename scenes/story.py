@@ -216,7 +216,8 @@ class Evolution(ExplainerScene):
         th = self.theme
         self.beat("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: the RNN boxes "
                           "become attention blocks; in the encoder every word looks at every word, all at once; in "
-                          "the decoder each word looks only back, at itself and the words before it.")
+                          "the decoder each word looks only back, at itself and the words before it, and at every "
+                          "encoder word, as in Bahdanau's model.")
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
         enc_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
@@ -231,8 +232,11 @@ class Evolution(ExplainerScene):
         self.dec_arcs = pair_arcs(dec_pts, th.alpha, width=2, angle=-0.9, back_only=True)
         cross = VGroup(*[Line(d.get_bottom(), e.get_top(), color=th.alpha, stroke_width=1.5, stroke_opacity=0.5)
                          for d in self.dec for e in self.enc])
-        self.play(Transform(self.fan, cross), Create(self.enc_arcs, lag_ratio=0.1), Create(self.dec_arcs, lag_ratio=0.1),
-                  run_time=share(self, 0.9, at_least=2.0))
+        # in the order the narration names them: the encoder's arcs, the decoder's, then decoder to encoder
+        self.play(FadeOut(self.fan), Create(self.enc_arcs, lag_ratio=0.1), run_time=share(self, 0.3, at_least=1.5))
+        self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=share(self, 0.4, at_least=1.5))
+        self.fan = cross
+        self.play(Create(cross, lag_ratio=0.02), run_time=share(self, 0.9, at_least=1.5))
 
     def gpt(self) -> None:
         th = self.theme

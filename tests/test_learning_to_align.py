@@ -78,9 +78,13 @@ def test_without_a_reference_no_words_are_counted_wrong():
 def test_sharpening_and_the_first_right_step_are_computed():
     story = [ckpt(fake_trace(uniform(), ("la",) * 4), 0), ckpt(fake_trace(aligned(), REFERENCE), 40, exact=0.6),
              ckpt(fake_trace(aligned(), REFERENCE), 400, exact=0.99)]
-    assert "gather on fewer" in learning_narration(story)
+    assert "gather on fewer and fewer words" in learning_narration(story)
     text = right_narration(story)
-    assert "From step 40 on" in text and "60%" in text
+    assert "From the checkpoint at step 40 on" in text and "60%" in text
+    # sharper at the end, but not at every checkpoint: 'fewer and fewer' would be untrue
+    wobbly = [story[0], story[1], ckpt(fake_trace(uniform(), ("la",) * 4), 200), story[2]]
+    assert "though not at every checkpoint" in learning_narration(wobbly)
+    assert "fewer and fewer" not in learning_narration(wobbly)
     assert first_exact(story).step == 40
 
 
