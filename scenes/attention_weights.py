@@ -258,7 +258,8 @@ class AttentionWeights(ExplainerScene):
         self.play(Indicate(bars[0], color=self.theme.target), run_time=1.0)
         chosen = bars[0][0]
         bars[0].remove(chosen)  # the word itself leaves the list: no copy of it is left behind to cross
-        self.play(ReplacementTransform(chosen, target, path_arc=-0.4), FadeOut(self.question), run_time=1.5)
+        # a straight flight: an arc carried it across the word written before it
+        self.play(ReplacementTransform(chosen, target), FadeOut(self.question), run_time=1.5)
         self.written = target
 
     # --- helpers ---------------------------------------------------------------------------
