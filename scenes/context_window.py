@@ -10,7 +10,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, Rec
 from model.corpus import NOUNS
 from model.trace import model_info
 
-from scenes.kit import ExplainerScene, claims, label, percent, wrong_in_red
+from scenes.kit import ExplainerScene, claims, fit_width, label, percent, wrong_in_red
 from scenes.kit.key import weight_scale
 from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.pacing import share
@@ -148,8 +148,8 @@ class ContextWindow(ExplainerScene):
         self.beat("limit", "Transformers still read a limited number of tokens at once: that maximum is what users "
                            "of language models call the context window.")
         whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
-        note = label("illustration, not this model: a Transformer's context window holds its whole input, up "
-                     "to a maximum number of tokens", 18, th.window)
+        note = fit_width(label("illustration, not this model: a Transformer's context window holds its whole "
+                               "input, up to a maximum number of tokens", 18, th.window), 12.4)
         note.next_to(legend, DOWN, buff=0.25, aligned_edge=LEFT)
         self.play(FadeOut(self.overlooked_marks), Create(whole), FadeIn(note), run_time=share(self, 0.5))
 
