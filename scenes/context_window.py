@@ -136,8 +136,8 @@ class ContextWindow(ExplainerScene):
                       word.animate.set_opacity(1.0), move, run_time=step_time)
             if cursor is None or new_line:
                 cursor = mark
-        self.beat("end", "Attention could reach every word each time and let the content decide where to look. "
-                         + self.overlooked_claim(len(french.words)))
+        self.beat("end", "Attention could reach every word and let the content decide where to look. Each strip "
+                         "now shows its largest α. " + self.overlooked_claim(len(french.words)))
         legend = label("strip: the largest α each word received", 18, th.alpha)
         legend.next_to(french, DOWN, buff=0.3, aligned_edge=LEFT)
         # the key changes with the strips: from here they show each word's largest α, not one step's

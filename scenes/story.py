@@ -86,13 +86,13 @@ class WhereAttentionLives(ExplainerScene):
 
     def attention_lit(self) -> None:
         th = self.theme
-        self.beat("lit", "The attention blocks are where each word looks at the others to decide what it means "
-                         "here. This story is about why that block had to be invented: it starts with networks "
+        self.beat("lit", "The attention blocks are where each word looks back at the words before it to decide "
+                         "what it means here. This story is about why that block had to be invented: it starts with networks "
                          "that kept nothing from one word to the next.")
         for k in (1, 3):
             self.play(self.vectors.animate.next_to(self.stack[k], LEFT, buff=0.3), run_time=0.8)
             points = [v.get_top() + 0.03 * UP for v in self.vectors]
-            arcs = pair_arcs(points, th.alpha, width=2.5, angle=-1.4)
+            arcs = pair_arcs(points, th.alpha, width=2.5, angle=-1.4, back_only=True)  # a language model looks back
             self.play(Indicate(self.stack[k], color=th.alpha, scale_factor=1.06), Create(arcs, lag_ratio=0.05),
                       run_time=share(self, 0.3, at_least=1.5))
             self.play(FadeOut(arcs), run_time=0.6)

@@ -245,7 +245,7 @@ def test_overlooked_words_are_named_with_where_their_place_looked():
     att[[0, 1, 2, 3, 4], [1, 1, 2, 4, 4]] = 0.92  # each 'le' looks at its noun, not at 'the'
     att[2, 0] = 0.08
     text = claims.overlooked_narration(att, source, target, "French", nouns=["dog", "cat"])
-    assert "no French word gave 'the' more than 8% of its weight" in text
+    assert "no French word gave any of the 2 'the's more than 8% of its weight" in text
     assert "'le', written in the place of 'the', looked at 'dog' instead" in text
     assert "article takes its form from its noun" in text
     # without the grammar's nouns the reason is not given, only what the weights show

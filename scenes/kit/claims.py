@@ -417,8 +417,10 @@ def overlooked_narration(attention: np.ndarray, source: Sequence[str], target: S
     if not overlooked:
         return ""
     names = list(dict.fromkeys(source[k] for k in overlooked))
+    times = sum(source[k] == names[0] for k in overlooked)
+    which = (f"any of the {times} '{names[0]}'s" if len(names) == 1 and times > 1 else quoted(names, joiner='or'))
     text = (f"The faintest strips are words it hardly looked at directly: no {tgt_lang} word gave "
-            f"{quoted(names, joiner='or')} more than {percent(float(most[overlooked].max()))} of its weight.")
+            f"{which} more than {percent(float(most[overlooked].max()))} of its weight.")
     first = overlooked[0]
     placed = [i for i in range(len(rows)) if round(diagonal_position(i, len(rows), len(source))) == first]
     if placed:
