@@ -106,8 +106,12 @@ class AlignmentHeatmap(ExplainerScene):
                                         self.src_lang)
         if not text:
             return
+        why = claims.article_narration(self.alignment, tr.target_tokens, tr.source_tokens, self.tgt_lang,
+                                       nouns=self.grammar_nouns(tr))
+        text = f"{text} {why}" if why else text
         self.beat("reorder", text)
-        rows = self.alignment.reordered
+        article = claims.article_row(self.alignment, tr.source_tokens, self.grammar_nouns(tr))
+        rows = [i for i in self.alignment.reordered if i != article]  # the article's row is not word order
         if rows:
             swaps = self.marks(self.map, tr, rows, self.theme.target)
             self.play(FadeOut(self.off), Create(swaps, lag_ratio=0.2), run_time=1.2)

@@ -7,8 +7,6 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, Rectangle, RoundedRectangle,
                    SurroundingRectangle, Transform, VGroup)
 
-from model.corpus import NOUNS
-from model.trace import model_info
 
 from scenes.kit import ExplainerScene, claims, fit_width, label, percent, wrong_in_red
 from scenes.kit.key import weight_scale
@@ -155,9 +153,8 @@ class ContextWindow(ExplainerScene):
 
     def overlooked_claim(self, n_written: int) -> str:
         tr = self.source
-        grammar = model_info(tr.model).get("corpus", {}).get("kind") == "grammar"
         return claims.overlooked_narration(tr.attention[:n_written], tr.source_tokens, tr.output_words[:n_written],
-                                         self.tgt_lang, nouns=list(NOUNS) if grammar else ())
+                                           self.tgt_lang, nouns=self.grammar_nouns(tr))
 
     def point_at_overlooked(self, strips: VGroup, french: WordFlow) -> None:
         """Outline the strips of the words no output word needed, then the word written in the

@@ -269,3 +269,17 @@ def test_the_end_token_is_introduced_only_when_it_was_written():
     assert "<eos>" in claims.decoder_stop_narration(["la", "zone", "<eos>"])
     assert claims.decoder_stop_narration(["le", "le", "le"]) == ""   # decoding hit its length cap
     assert claims.decoder_stop_narration([]) == ""
+
+
+def test_an_article_that_looks_at_its_noun_is_not_called_word_order():
+    source = ["the", "european", "economic", "area"]
+    target = ["la", "zone", "économique", "européenne"]
+    att = np.array([[0.01, 0.0, 0.0, 0.99], [0.0, 0.0, 0.0, 1.0], [0.0, 0.08, 0.92, 0.0], [0.0, 0.99, 0.01, 0.0]])
+    al = claims.alignment(att, 4)
+    text = claims.article_narration(al, target, source, "French", nouns=["area"])
+    assert text.startswith("'la' is no reordering: it stands where 'the' does and looks at 'area'") and "noun" in text
+    assert claims.article_narration(al, target, source, "German") == ""          # not the built-in grammar
+    assert claims.article_narration(al, target, source, "French", nouns=["dog"]) == ""  # 'area' not a noun it knows
+    assert claims.article_row(al, source, ["area"]) == 0 and claims.article_row(al, source) is None
+    diagonal = claims.alignment(np.eye(4), 4)
+    assert claims.article_narration(diagonal, target, source, "French", nouns=["area"]) == ""

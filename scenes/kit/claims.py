@@ -362,6 +362,28 @@ def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str
             "order, so the model looks back or ahead to find each one.")
 
 
+def article_row(al: Alignment, source: Sequence[str], nouns: Sequence[str] = ()) -> int | None:
+    """The first output row that stands where a source article stands but looks most at a noun of
+    the built-in grammar (whose articles agree with their noun): not word order. None without one."""
+    nouns = set(nouns)
+    for i, best in enumerate(al.best):
+        place = round(diagonal_position(i, al.rows, len(source)))
+        if source[place] in ARTICLES and source[best] in nouns and best != place:
+            return i
+    return None
+
+
+def article_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,
+                      nouns: Sequence[str] = ()) -> str:
+    """Why the article_row leaves the diagonal; '' when there is none (or without the grammar's nouns)."""
+    i = article_row(al, source, nouns)
+    if i is None or i >= len(target):
+        return ""
+    place = round(diagonal_position(i, al.rows, len(source)))
+    return (f"'{target[i]}' is no reordering: it stands where '{source[place]}' does and looks at "
+            f"'{source[al.best[i]]}' because a {tgt_lang} article takes its form from its noun.")
+
+
 def softmax_narration(scores: np.ndarray) -> str:
     """What the softmax does to these scores: 'becomes positive' only when some score is not, and
     the subtraction of the largest score (shown as e - e_max) said for what it is."""

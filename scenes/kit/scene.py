@@ -21,8 +21,9 @@ from pathlib import Path
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
+from model.corpus import NOUNS
 from model.trace import (DEFAULT_MODEL, Trace, TraceInputError, check_sentence, checkpoints, file_sentences,
-                         languages, trace)
+                         languages, model_info, trace)
 from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, Example, SceneEntry
 from scenes.kit import claims
 from scenes.kit.mobjects import fit_width, label
@@ -185,6 +186,12 @@ class ExplainerScene(Scene):
         tr = tr or self.tr
         text = f"real values from {self.weights_name(tr)} (weights {tr.sha256[:8]})"
         return text + (f"; {extra}" if extra else "")
+
+    @staticmethod
+    def grammar_nouns(tr: Trace) -> list[str]:
+        """The built-in grammar's English nouns when `tr`'s model learned that grammar, else none: a
+        reason that holds only for it (a French article takes its form from its noun) needs them."""
+        return list(NOUNS) if model_info(tr.model).get("corpus", {}).get("kind") == "grammar" else []
 
     @staticmethod
     def weights_name(tr: Trace) -> str:
