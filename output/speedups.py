@@ -21,7 +21,9 @@ before, see the README's performance section):
    starting state is a plain copy of their mobject) starts from the mobject itself instead of a
    copy: in a still they are interpolated once, to their end, from the same numbers (their
    `interpolate(0)` at the start, which would only set the mobject to those numbers, is skipped).
-   Mobjects with updaters keep the copy (an updater may change it).
+   Mobjects with updaters keep the copy (an updater may change it), and so do animations whose rate
+   function does not end at 1 (`.animate(rate_func=there_and_back)` returns to its starting copy
+   after its `finish` has applied the methods to the mobject once more).
 
 3. Text parsed once per process. Manim turns a Text's SVG into mobjects every time (its own SVG
    cache is off for Text, and keyed by file name where it is on). Here every SVG mobject's parsed
@@ -121,7 +123,8 @@ def _begin(self) -> None:
     kind = type(self)
     if (_config.save_last_frame and kind.create_starting_mobject is _Animation.create_starting_mobject
             and kind.interpolate_mobject is _Animation.interpolate_mobject and kind.begin in _PLAIN_BEGINS
-            and self.mobject is not None and not self.mobject.get_family_updaters()):
+            and self.mobject is not None and not self.mobject.get_family_updaters()
+            and self.rate_func(1.0) == 1.0):  # there_and_back ends at its start: it needs the starting copy
         self.starting_mobject = self.mobject
         if self.suspend_mobject_updating:
             self.mobject.suspend_updating()

@@ -86,11 +86,14 @@ def test_the_worker_installs_the_encoder_and_hands_the_example_to_the_scene(tmp_
 
 
 PROBE_MOTION = (
-    "from manim import DOWN, FadeIn, FadeOut, Indicate, MathTex, Square, Text, Transform, Create, Scene\n\n\n"
+    "from manim import DOWN, FadeIn, FadeOut, Indicate, MathTex, Square, Text, Transform, Create, Scene, "
+    "there_and_back\n\n\n"
     "class Motion(Scene):\n"
     "    def construct(self):\n"
     "        word = Text('attention', color='#F0B429')\n"
-    "        self.play(FadeIn(word), Create(Square().shift(DOWN)))\n"
+    "        box = Square().shift(DOWN)\n"
+    "        self.play(FadeIn(word), Create(box))\n"
+    "        self.play(box.animate(rate_func=there_and_back).scale(1.3).set_stroke(width=9))  # ends where it began\n"
     "        self.wait(0.4)\n"
     "        self.play(Transform(word, Text('weights', font_size=60)), Indicate(word))\n"
     "        self.play(word.animate.shift(DOWN), FadeIn(MathTex(r'\\alpha_{ij}')), FadeIn(Text('attention')))\n"
