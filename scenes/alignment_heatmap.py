@@ -110,8 +110,8 @@ class AlignmentHeatmap(ExplainerScene):
                                        nouns=self.grammar_nouns(tr))
         text = f"{text} {why}" if why else text
         self.beat("reorder", text)
-        article = claims.article_row(self.alignment, tr.source_tokens, self.grammar_nouns(tr))
-        rows = [i for i in self.alignment.reordered if i != article]  # the article's row is not word order
+        articles = claims.article_rows(self.alignment, tr.source_tokens, self.grammar_nouns(tr))
+        rows = [i for i in self.alignment.reordered if i not in articles]  # an article's row is not word order
         if rows:
             swaps = self.marks(self.map, tr, rows, self.theme.target)
             self.play(FadeOut(self.off), Create(swaps, lag_ratio=0.2), run_time=1.2)

@@ -280,6 +280,11 @@ def test_an_article_that_looks_at_its_noun_is_not_called_word_order():
     assert text.startswith("'la' is no reordering: it stands where 'the' does and looks at 'area'") and "noun" in text
     assert claims.article_narration(al, target, source, "German") == ""          # not the built-in grammar
     assert claims.article_narration(al, target, source, "French", nouns=["dog"]) == ""  # 'area' not a noun it knows
-    assert claims.article_row(al, source, ["area"]) == 0 and claims.article_row(al, source) is None
+    assert claims.article_rows(al, source, ["area"]) == (0,) and claims.article_rows(al, source) == ()
+    two = claims.alignment(np.array([[0, 1.0, 0, 0, 0], [0, 1.0, 0, 0, 0], [0, 0, 0, 0, 1.0], [0, 0, 0, 0, 1.0]]), 4)
+    text2 = claims.article_narration(two, ["le", "chien", "le", "chat"], ["the", "dog", "sees", "the", "cat"],
+                                     "French", nouns=["dog", "cat"])
+    assert claims.article_rows(two, ["the", "dog", "sees", "the", "cat"], ["dog", "cat"]) == (0, 2)
+    assert text2.startswith("'le' and 'le' are no reordering: each stands where 'the' does") and "('dog' and 'cat')" in text2
     diagonal = claims.alignment(np.eye(4), 4)
     assert claims.article_narration(diagonal, target, source, "French", nouns=["area"]) == ""

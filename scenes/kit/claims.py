@@ -362,26 +362,32 @@ def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str
             "order, so the model looks back or ahead to find each one.")
 
 
-def article_row(al: Alignment, source: Sequence[str], nouns: Sequence[str] = ()) -> int | None:
-    """The first output row that stands where a source article stands but looks most at a noun of
-    the built-in grammar (whose articles agree with their noun): not word order. None without one."""
+def article_rows(al: Alignment, source: Sequence[str], nouns: Sequence[str] = ()) -> tuple[int, ...]:
+    """Output rows that stand where a source article stands but look most at a noun of the built-in
+    grammar (whose articles agree with their noun): not word order. None without the grammar's nouns."""
     nouns = set(nouns)
+    rows = []
     for i, best in enumerate(al.best):
         place = round(diagonal_position(i, al.rows, len(source)))
         if source[place] in ARTICLES and source[best] in nouns and best != place:
-            return i
-    return None
+            rows.append(i)
+    return tuple(rows)
 
 
 def article_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,
                       nouns: Sequence[str] = ()) -> str:
-    """Why the article_row leaves the diagonal; '' when there is none (or without the grammar's nouns)."""
-    i = article_row(al, source, nouns)
-    if i is None or i >= len(target):
+    """Why the article rows leave the diagonal; '' when there are none (or without the grammar's nouns)."""
+    rows = [i for i in article_rows(al, source, nouns) if i < len(target)]
+    if not rows:
         return ""
-    place = round(diagonal_position(i, al.rows, len(source)))
-    return (f"'{target[i]}' is no reordering: it stands where '{source[place]}' does and looks at "
-            f"'{source[al.best[i]]}' because a {tgt_lang} article takes its form from its noun.")
+    places = [source[round(diagonal_position(i, al.rows, len(source)))] for i in rows]
+    looked = [source[al.best[i]] for i in rows]
+    if len(rows) == 1:
+        return (f"'{target[rows[0]]}' is no reordering: it stands where '{places[0]}' does and looks at "
+                f"'{looked[0]}' because a {tgt_lang} article takes its form from its noun.")
+    where = quoted(list(dict.fromkeys(places)), joiner="or")
+    return (f"{quoted([target[i] for i in rows])} are no reordering: each stands where {where} does and looks at "
+            f"its noun ({quoted(looked)}), because a {tgt_lang} article takes its form from its noun.")
 
 
 def softmax_narration(scores: np.ndarray) -> str:
