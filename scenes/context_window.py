@@ -7,7 +7,6 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, Rectangle, RoundedRectangle,
                    SurroundingRectangle, Transform, VGroup)
 
-
 from scenes.kit import ExplainerScene, claims, fit_width, label, percent, wrong_in_red
 from scenes.kit.key import weight_scale
 from scenes.kit.mobjects import WordFlow, fade_replace
@@ -157,27 +156,19 @@ class ContextWindow(ExplainerScene):
                                            self.tgt_lang, nouns=self.grammar_nouns(tr))
 
     def point_at_overlooked(self, strips: VGroup, french: WordFlow) -> None:
-        """Outline the strips of the words no output word needed, then the word written in the
-        first one's place and the word it looked at instead."""
-        tr, th = self.source, self.theme
-        rows = tr.attention[:len(french.words)]
-        overlooked = [k for k in range(len(strips)) if rows.max(axis=0)[k] <= claims.OVERLOOKED_WEIGHT]
-        self.overlooked_marks = VGroup()
-        if not overlooked:
+        """Outline the strips of the words hardly looked at, then the word written in the first
+        one's place and the word it looked at instead (claims.overlooked, as the narration says)."""
+        th = self.theme
+        found = claims.overlooked(self.source.attention[:len(french.words)], len(strips))
+        self.overlooked_marks = VGroup(*[SurroundingRectangle(strips[k], buff=0.04, color=th.muted, stroke_width=2)
+                                         for k in found.words])
+        if not found.words:
             self.wait(share(self, 1.0))
             return
-        self.overlooked_marks.add(*[SurroundingRectangle(strips[k], buff=0.04, color=th.muted, stroke_width=2)
-                                  for k in overlooked])
-        placed = [i for i in range(len(rows))
-                  if round(claims.diagonal_position(i, len(rows), len(strips))) == overlooked[0]]
-        pair = []
-        if placed:  # the word written in the first one's place, and the word it looked at instead
-            i = placed[0]
-            looked = int(rows[i].argmax())
-            pair = [SurroundingRectangle(french.words[i], buff=0.08, corner_radius=0.06, color=th.alpha),
-                    SurroundingRectangle(VGroup(self.words[looked], strips[looked]), buff=0.05, corner_radius=0.06,
-                                         color=th.alpha)]
-            self.overlooked_marks.add(*pair)
-        self.play(*[Create(m) for m in self.overlooked_marks[:len(overlooked)]], run_time=share(self, 0.4))
-        if pair:
+        self.play(*[Create(m) for m in self.overlooked_marks], run_time=share(self, 0.4))
+        if found.stand_in is not None:
+            pair = [SurroundingRectangle(french.words[found.stand_in], buff=0.08, corner_radius=0.06, color=th.alpha),
+                    SurroundingRectangle(VGroup(self.words[found.looked], strips[found.looked]), buff=0.05,
+                                         corner_radius=0.06, color=th.alpha)]
             self.play(*[Create(m) for m in pair], run_time=share(self, 0.8, at_least=1.2))
+            self.overlooked_marks.add(*pair)

@@ -13,7 +13,8 @@ from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
 from model.names import design, design_note
 from model.trace import model_info
-from scenes.kit import ExplainerScene, fit_width, label
+from scenes.kit import ExplainerScene, WordFlow, label
+from scenes.kit.key import key_entry
 from scenes.kit.pacing import share, until_said
 
 MODELS = ("plain", "lstm", "attention")
@@ -142,6 +143,12 @@ def short_training_share(card: dict) -> float | None:
     return sum(len(p.source) <= LENGTH_BUCKETS[0][1] for p in train) / len(train)
 
 
+def state_size(cards: dict[str, dict]) -> int | None:
+    """The hidden size all the cards record, or None when they differ or do not say."""
+    sizes = {(card.get("architecture") or {}).get("hidden") for card in cards.values()}
+    return sizes.pop() if len(sizes) == 1 and None not in sizes else None
+
+
 def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
                     short_share: float | None) -> str:
     """Why a drop after the shortest group is this toy's and not a law: the models' size and training
@@ -150,11 +157,11 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
     if not any(len(p) > 1 and shape(p) == "falls" for p in points.values()):
         return ""
     limit = LENGTH_BUCKETS[0][1]
-    hidden = {(card.get("architecture") or {}).get("hidden") for card in cards.values()}
+    hidden = state_size(cards)
     # CPU time, not wall time: the wall clock of a shared machine says more about the machine than the model
     minutes = [(card["training"].get("cpu_seconds") or card["training"]["seconds"]) / 60 for card in cards.values()
                if (card.get("training") or {}).get("seconds")]
-    size = f" (a state of {hidden.pop()} numbers)" if len(hidden) == 1 and None not in hidden else ""
+    size = f" (a state of {hidden} numbers)" if hidden else ""
     if minutes:
         low, high = max(1, round(min(minutes))), max(1, round(max(minutes)))
         trained = (f", each trained for {low} minutes of CPU" if low == high else
@@ -234,9 +241,7 @@ class LengthCurve(ExplainerScene):
         th = self.theme
         keys = VGroup()
         for name in MODELS:
-            color = th.model_color(name)
-            swatch = Rectangle(width=0.3, height=0.22, stroke_width=0, fill_color=color, fill_opacity=1)
-            key = VGroup(swatch, label(name, 20, color)).arrange(RIGHT, buff=0.12)
+            key = key_entry(f"model_{name}", name, size=20)
             note = design_note(self.cards[name])
             if note:
                 key.add(label(note, 15, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
@@ -323,19 +328,16 @@ class LengthCurve(ExplainerScene):
             return
         self.beat("caveat", text)
         th = self.theme
-        hidden = {(card.get("architecture") or {}).get("hidden") for card in self.cards.values()}
-        lines = ["tiny models" + (f", {hidden.pop()}-number state," if len(hidden) == 1 and None not in hidden else ","),
-                 "trained for minutes;",
-                 *([f"{round(100 * short)}% of training", f"sentences have ≤ {LENGTH_BUCKETS[0][1]} words;"]
-                   if short is not None and short > 0.5 else
-                   [f"{100 - round(100 * short)}% of training", f"sentences have > {LENGTH_BUCKETS[0][1]} words;"]
-                   if short is not None else []),
-                 "larger LSTMs do far", "better on long sentences", "(Sutskever and colleagues,", "2014)"]
-        note = VGroup(*[label(line, 15, th.muted) for line in lines]).arrange(DOWN, buff=0.08, aligned_edge=LEFT)
+        hidden, limit = state_size(self.cards), LENGTH_BUCKETS[0][1]
+        data = ("" if short is None else f"{round(100 * short)}% of training sentences have ≤ {limit} words;"
+                if short > 0.5 else f"{100 - round(100 * short)}% of training sentences have > {limit} words;")
+        text = (f"tiny models{f', {hidden}-number state' if hidden else ''}, trained for minutes; {data} larger "
+                "LSTMs do far better on long sentences (Sutskever and colleagues, 2014)")
+        left = self.legend.get_left()[0]
+        note = WordFlow(text.split(), [th.muted] * len(text.split()), width=config.frame_width / 2 - 0.25 - left,
+                        font_size=15)
         note.next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
-        room = config.frame_width / 2 - 0.25 - note.get_left()[0]
-        fit_width(note, room).next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
-        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.15), run_time=share(self, 0.45))
+        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.45))
         # the drop the caveat is about: the bars after the shortest group, lit one by one while it is read
         # (a colour flash of the bar and its value: a scaled bar would cross the axis and the group labels)
         after_first = [(bar, value) for name in MODELS

@@ -247,6 +247,7 @@ def test_overlooked_words_are_named_with_where_their_place_looked():
     text = claims.overlooked_narration(att, source, target, "French", nouns=["dog", "cat"])
     assert "no French word gave any of the 2 'the's more than 8% of its weight" in text
     assert "'le', written in the place of 'the', looked at 'dog' instead" in text
+    assert claims.overlooked(att, 5) == claims.Overlooked((0, 3), stand_in=0, looked=1)  # what the scene outlines
     assert "article takes its form from its noun" in text
     # without the grammar's nouns the reason is not given, only what the weights show
     assert "article" not in claims.overlooked_narration(att, source, target, "German")

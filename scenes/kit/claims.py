@@ -429,33 +429,50 @@ OVERLOOKED_WEIGHT = 0.10   # a source word no output word gave more than this wa
 ARTICLES = {"the", "a", "an", "some"}   # English articles of the built-in grammar
 
 
+@dataclass(frozen=True)
+class Overlooked:
+    words: tuple[int, ...]       # source positions no output word gave more than OVERLOOKED_WEIGHT
+    stand_in: int | None = None  # the output word written in the first one's place (on the diagonal)
+    looked: int | None = None    # the source word that output word looked at most
+
+
+def overlooked(attention: np.ndarray, n_source: int) -> Overlooked:
+    """Which source words the rows of `attention` hardly looked at, and where the word written in
+    the first one's place looked instead (what the scene outlines and the narration says)."""
+    rows = np.asarray(attention, dtype=float)
+    if len(rows) == 0:
+        return Overlooked(())
+    most = rows.max(axis=0)
+    words = tuple(k for k in range(n_source) if most[k] <= OVERLOOKED_WEIGHT)
+    placed = [i for i in range(len(rows)) if words and round(diagonal_position(i, len(rows), n_source)) == words[0]]
+    if not placed:
+        return Overlooked(words)
+    return Overlooked(words, placed[0], int(rows[placed[0]].argmax()))
+
+
 def overlooked_narration(attention: np.ndarray, source: Sequence[str], target: Sequence[str], tgt_lang: str,
                          nouns: Sequence[str] = ()) -> str:
     """What the faintest strips say once every word is written: the source words no output word gave
     more than 10% of its weight (attention could reach them and hardly looked at them directly; the
     encoder's states around them may still carry them), and where the word written in the place of
-    the first of them looked instead. `nouns` are the source nouns of
-    the built-in grammar, whose French articles take their form from the noun: only with them is
-    that reason given. '' when every source word was needed by some output word."""
+    the first of them looked instead. `nouns` are the source nouns of the built-in grammar, whose
+    French articles take their form from the noun: only with them is that reason given. '' when
+    every source word was looked at by some output word."""
     rows = np.asarray(attention, dtype=float)[:len(target)]
-    if len(rows) == 0:
+    found = overlooked(rows, len(source))
+    if not found.words:
         return ""
-    most = rows.max(axis=0)
-    overlooked = [k for k in range(len(source)) if most[k] <= OVERLOOKED_WEIGHT]
-    if not overlooked:
-        return ""
-    names = list(dict.fromkeys(source[k] for k in overlooked))
-    times = sum(source[k] == names[0] for k in overlooked)
+    names = list(dict.fromkeys(source[k] for k in found.words))
+    times = sum(source[k] == names[0] for k in found.words)
     which = (f"any of the {times} '{names[0]}'s" if len(names) == 1 and times > 1 else quoted(names, joiner='or'))
+    most = float(rows.max(axis=0)[list(found.words)].max())
     text = (f"The faintest strips are words it hardly looked at directly: no {tgt_lang} word gave "
-            f"{which} more than {percent(float(most[overlooked].max()))} of its weight.")
-    first = overlooked[0]
-    placed = [i for i in range(len(rows)) if round(diagonal_position(i, len(rows), len(source))) == first]
-    if placed:
-        i = placed[0]
-        looked = int(rows[i].argmax())
-        text += f" '{target[i]}', written in the place of '{source[first]}', looked at '{source[looked]}' instead"
-        if source[first] in ARTICLES and source[looked] in set(nouns):
+            f"{which} more than {percent(most)} of its weight.")
+    if found.stand_in is not None:
+        first = source[found.words[0]]
+        text += (f" '{target[found.stand_in]}', written in the place of '{first}', looked at "
+                 f"'{source[found.looked]}' instead")
+        if first in ARTICLES and source[found.looked] in set(nouns):
             text += f": a {tgt_lang} article takes its form from its noun"
         text += "."
     return text
