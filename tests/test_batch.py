@@ -336,7 +336,7 @@ def test_an_interrupted_batch_starts_nothing_more_and_ends_its_renders(tmp_path,
     victim = subprocess.Popen([sys.executable, "render.py", "batch", str(jobs), "--jobs", "1", "--force"], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        manim = wait_until(lambda: [p for p in workers_under(f"{out}/") if p in workers_under("output.worker")])
+        wait_until(lambda: [p for p in workers_under(f"{out}/") if p in workers_under("output.worker")])
         child = [p for p in children_of(victim.pid) if p in workers_under("output.batch")]
         assert bool(child) == (how == "sigterm-model-set")  # another model set renders in a child process
         if how == "ctrl-c":
@@ -352,3 +352,19 @@ def test_an_interrupted_batch_starts_nothing_more_and_ends_its_renders(tmp_path,
     time.sleep(1.0)  # a queued render would have started by now
     assert not workers_under(f"{out}/") and not [p for p in child if p in workers_under("output.batch")]
     assert [p for p in out.rglob("*") if not p.is_dir() or p.name == ".work"] == []  # the layout's folders only
+
+
+def test_a_child_process_is_handed_its_job_as_json_not_pickle(broken_catalog, tmp_path):
+    """A render of another model set runs in a child: the job goes over as JSON data (a catalog scene
+    by its key, a scene file of one's own by all its fields) and comes back equal."""
+    from output.jobs import RenderJob
+    from scenes.catalog import Example
+
+    jobs = [RenderJob(scene=BY_KEY["timeline"], example=Example(sentence="the cat", models_dir=tmp_path,
+                                                                checkpoint=3, theme="light"),
+                      quality="low", fmt="webm", transparent=True, out=tmp_path / "out"),
+            RenderJob(scene=broken_catalog["broken"], example=Example(sentence="the cat", voice=tmp_path / "voice"),
+                      voice=str(tmp_path / "voice"), sections=True, out=tmp_path)]
+    for job in jobs:
+        data = json.loads(json.dumps(batch.job_to_json(job)))
+        assert batch.job_from_json(data) == job
