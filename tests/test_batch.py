@@ -368,3 +368,27 @@ def test_a_child_process_is_handed_its_job_as_json_not_pickle(broken_catalog, tm
     for job in jobs:
         data = json.loads(json.dumps(batch.job_to_json(job)))
         assert batch.job_from_json(data) == job
+
+
+def test_an_interruption_cancels_the_queued_jobs_of_the_runner():
+    """A KeyboardInterrupt in the waiting thread (what Ctrl-C and SIGTERM raise there) leaves the
+    queued jobs unstarted: before, the pool ran every one of them on its way out."""
+    import time
+
+    from output.runner import run_jobs
+
+    started = []
+
+    def work(job, slot):
+        started.append(job)
+        time.sleep(0.05)
+        return job
+
+    def heard(event):
+        if event.status == "done":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(list(range(100)), work, workers=2, on_event=heard)
+    time.sleep(0.2)
+    assert len(started) <= 4, started
