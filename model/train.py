@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -385,7 +386,7 @@ def staging_folder(target: Path) -> Path:
     """A new private folder beside `target` holding a copy of the set there (training one model keeps
     the others); folders left by dead runs are removed first."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    for old in target.parent.glob(STAGING.format(name=target.name, pid="*") + "*"):
+    for old in target.parent.glob(STAGING.format(name=glob.escape(target.name), pid="*") + "*"):
         pid = old.name[len(f".{target.name}.training-"):].split("-")[0]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
