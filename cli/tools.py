@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from output import preview as previews
 from output.jobs import QUALITIES, RenderJob, select_scenes
 from output.rendering import prepare_out
 from scenes.catalog import THEME_NAMES, Example
+
+EXIT_INTERRUPTED = 130  # as for Ctrl-C (cli.main)
 
 
 @cli.command()
@@ -44,27 +47,51 @@ def preview(scene, sentence, theme, model, checkpoint, quality, out, poster_only
         sys.exit(EXIT_RENDER_FAILED)
 
 
+def _out_folder(ctx, param, value) -> Path | None:
+    if value is not None and not value.strip():  # a Path would quietly make it the current folder
+        raise click.BadParameter("is empty; name an output folder")
+    return None if value is None else Path(value)
+
+
 @cli.command()
 @cloup.argument("jobs_file", type=cloup.Path(exists=True, dir_okay=False, path_type=Path))
-@cloup.option("--out", type=cloup.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: the jobs file's `out`).")
+@cloup.option("--out", default=None, callback=_out_folder, help="Output folder (default: the jobs file's `out`).")
 @cloup.option("--jobs", type=click.IntRange(min=1), default=None, help="Renders at a time here (default: cores).")
 @cloup.option("--ray", "ray_address", default=None, metavar="ADDRESS|auto|local",
               help="Run each render as a task on a Ray cluster (auto: the cluster of this machine; local: start one).")
 @cloup.option("--shared", is_flag=True, help="With --ray: the tasks write to --out themselves (a path every node sees).")
 @cloup.option("--force", is_flag=True, help="Render again even if identical renders exist.")
-@cloup.option("--dry-run", is_flag=True, help="List the renders and exit.")
-def batch(jobs_file, out, jobs, ray_address, shared, force, dry_run) -> None:
-    """Render every combination a JOBS_FILE (TOML) lists, with a manifest of all results (<out>/batch.json)."""
+@cloup.option("--dry-run", is_flag=True, help=f"Count the renders, show the first {batches.SHOWN} and exit.")
+@cloup.option("--yes", "-y", is_flag=True,
+              help=f"Start a batch of more than {batches.CONFIRM_ABOVE} renders without asking.")
+def batch(jobs_file, out, jobs, ray_address, shared, force, dry_run, yes) -> None:
+    """Render every combination a JOBS_FILE (TOML) lists, with a manifest of all results (<out>/batch.json).
+    The plan (how many renders, from which lists) is printed first; a batch of more than
+    200 renders asks before it starts (--yes starts it; without a terminal it is refused)."""
     plan = batches.load(jobs_file, out=out)
-    prepare_out(plan.out)
-    for job in plan.jobs if dry_run else ():
-        click.echo(f"{job.name}: {job.render.outputs.get('video', job.render.outputs['poster'])}")
-    for skip in plan.skipped:
+    for line in batches.describe_plan(plan):
+        click.echo(line)
+    for skip in plan.skipped[:batches.SHOWN]:
         click.echo(f"skipped: {skip['scene']} × '{skip['sentence']}': {skip['reason']}", err=True)
-    if not dry_run:
-        made = batches.run(plan, ray_address=ray_address, workers=jobs, force=force, shared=shared,
-                           on_result=lambda result: click.echo(batches.describe(result)))
-        click.echo(batches.summary(made, plan.manifest_path))
-        if made["counts"]["failed"]:
-            fail(f"{made['counts']['failed']} render(s) failed; see {plan.manifest_path}", code=EXIT_RENDER_FAILED)
+    if len(plan.skipped) > batches.SHOWN:
+        click.echo(f"skipped: … and {len(plan.skipped) - batches.SHOWN:,} more (all listed in the manifest)", err=True)
+    if dry_run:
+        first = list(itertools.islice(plan.iter_jobs(), batches.SHOWN))
+        for job in first:
+            click.echo(f"{job.name}: {job.render.outputs.get('video', job.render.outputs['poster'])}")
+        if plan.count > len(first):
+            click.echo(f"… and {plan.count - len(first):,} more")
+        return
+    if plan.count > batches.CONFIRM_ABOVE and not yes:
+        if not sys.stdin.isatty():
+            fail(f"the batch makes {plan.count:,} renders (more than {batches.CONFIRM_ABOVE}) and there is no "
+                 f"terminal to ask: add --yes to start it (--dry-run shows the plan)")
+        if not click.confirm(f"start {plan.count:,} renders?", default=False, err=True):
+            fail("the batch was not started", code=EXIT_INTERRUPTED)
+    plan.jobs  # noqa: B018 - every folder is checked (under out, links followed) before anything renders
+    prepare_out(plan.out)
+    made = batches.run(plan, ray_address=ray_address, workers=jobs, force=force, shared=shared,
+                       on_result=lambda result: click.echo(batches.describe(result)))
+    click.echo(batches.summary(made, plan.manifest_path))
+    if made["counts"]["failed"]:
+        fail(f"{made['counts']['failed']} render(s) failed; see {plan.manifest_path}", code=EXIT_RENDER_FAILED)

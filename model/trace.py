@@ -25,6 +25,7 @@ import numpy as np
 
 from model.corpus import Tokeniser, reference_translation
 from model.files import atomic_write_text
+from model.hints import retrain_command
 from model.names import DEFAULT_MODEL, MODEL_NAMES, words_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,15 +172,15 @@ def model_info(name: str) -> dict:
     path = MODELS_DIR / f"{name}.json"
     if not path.exists():
         raise TraceInputError(f"model '{name}' is not trained yet ({path} is missing); "
-                              f"run: python -m model.train --model {name}")
+                              f"run: {retrain_command(MODELS_DIR, name)}")
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise TraceInputError(f"the card of model '{name}' ({path}) cannot be read ({err.__class__.__name__}); "
-                              f"retrain with: python -m model.train --model {name}") from None
+                              f"retrain with: {retrain_command(MODELS_DIR, name)}") from None
     if not isinstance(info, dict) or not {"sha256", "vocab", "architecture"} <= set(info):
         raise TraceInputError(f"the card of model '{name}' ({path}) is not a model card; "
-                              f"retrain with: python -m model.train --model {name}")
+                              f"retrain with: {retrain_command(MODELS_DIR, name)}")
     return info
 
 
@@ -380,17 +381,17 @@ def load_model(name: str, checkpoint: int | None = None):
     weights = MODELS_DIR / (ckpt["file"] if ckpt else f"{name}.safetensors")
     expected = ckpt["sha256"] if ckpt else info["sha256"]
     if not weights.exists():
-        raise TraceInputError(f"{weights} is missing; retrain with: python -m model.train --model {name}")
+        raise TraceInputError(f"{weights} is missing; retrain with: {retrain_command(MODELS_DIR, name)}")
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()
     if digest != expected:
         raise TraceInputError(f"{weights} does not match the sha256 in {name}.json; "
-                              f"retrain with: python -m model.train --model {name}")
+                              f"retrain with: {retrain_command(MODELS_DIR, name)}")
     try:
         net = build(Architecture(**info["architecture"]))
         net.load_state_dict(load_file(str(weights)))
     except (TypeError, KeyError, RuntimeError) as err:
         raise TraceInputError(f"{weights} was trained by another version of this project ({err.__class__.__name__}); "
-                              f"retrain with: python -m model.train --model {name}") from None
+                              f"retrain with: {retrain_command(MODELS_DIR, name)}") from None
     net.eval()
     torch.set_num_threads(1)
     return net

@@ -1,6 +1,7 @@
 """Train the three variants deterministically and write `assets/models/<name>.{safetensors,json}`.
 
     python -m model.train [--model plain|attention|lstm|all] [--pairs FILE.tsv] [--seed N] [--epochs N]
+                          [--out FOLDER | --force]
 
 The JSON beside the weights holds everything needed to use them without this script: the
 architecture, both vocabularies, how text becomes tokens, the seed and recipe, the training time,
@@ -11,12 +12,19 @@ translations, the reference of every sentence in it.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import dataclasses
+import glob
 import hashlib
 import json
+import os
 import platform
 import random
+import shutil
+import signal
+import stat
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -338,6 +346,85 @@ def load_splits(pairs_file: str | None, seed: int, languages: list[str] | None =
     return corpus.grammar_splits(seed), info
 
 
+# --- where a set is written: a folder beside the target, swapped in whole when complete -------------
+class OutRefused(ValueError):
+    """An --out that training must not write (the shipped set without --force, a folder that is not a set)."""
+
+
+STAGING = ".{name}.training-{pid}-"  # beside the target; a dead run's is removed by the next run
+
+
+def check_out(out: Path, force: bool) -> Path:
+    """The folder a new set replaces (links followed), or OutRefused: the shipped set unless `force`,
+    and an existing folder that holds anything but a model set's files."""
+    target = Path(out).resolve()
+    if target == ASSETS.resolve() and not force:
+        raise OutRefused(f"{out} holds the shipped models, which this would replace: name a folder of your own "
+                         f"(--out my_models), or add --force to retrain the shipped set (it comes back byte for "
+                         f"byte with the same seed; `git checkout assets/models` restores it too)")
+    if target.exists() and not target.is_dir():
+        raise OutRefused(f"--out {out} is a file, not a folder")
+    if target.is_dir():
+        entries = list(target.iterdir())
+        if any(p.is_dir() for p in entries) or (entries and not any(p.suffix == ".safetensors" for p in entries)):
+            raise OutRefused(f"--out {out} holds other files than a model set; training replaces the whole folder, "
+                             f"so name a new or empty folder, or an earlier set's")
+    return target
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def staging_folder(target: Path) -> Path:
+    """A new private folder beside `target` holding a copy of the set there (training one model keeps
+    the others); folders left by dead runs are removed first."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for old in target.parent.glob(STAGING.format(name=glob.escape(target.name), pid="*") + "*"):
+        pid = old.name[len(f".{target.name}.training-"):].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING.format(name=target.name, pid=os.getpid()), dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, stat.S_IMODE(target.stat().st_mode) if target.is_dir() else 0o777 & ~umask)  # not mkdtemp's 0700
+    if target.is_dir():
+        for path in target.iterdir():
+            shutil.copy2(path, staging / path.name)
+    return staging
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Put the finished set at `target` in one step (the old set goes with its folder): Linux
+    exchanges the two folders atomically (renameat2); elsewhere two renames, with Ctrl-C held off."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if hasattr(libc, "renameat2") and libc.renameat2(-100, os.fsencode(staging), -100, os.fsencode(target), 2) == 0:
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the old set now
+        return
+    old = staging.with_name(staging.name + "-old")
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        os.rename(target, old)
+        os.rename(staging, target)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _ignore_interrupts() -> None:
+    """Training workers leave Ctrl-C to the main process, which ends them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _train_in_worker(name, splits, seed, out_dir, corpus_info, threads, recipe, queue) -> dict:
     torch.set_num_threads(threads)
     return train_one(name, splits, seed, out_dir, corpus_info, recipe,
@@ -371,18 +458,32 @@ def train_models(names, splits, seed, out_dir, corpus_info, jobs, threads, conso
                                on_batch=lambda m, loss: progress.update(tasks[m], advance=1, loss=loss)))
             return [results[n] for n in names]
         ctx = mp.get_context("spawn")
-        with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
+                                                           initializer=_ignore_interrupts) as pool:
             queue = manager.Queue()
             pending = {pool.submit(_train_in_worker, n, splits, seed, out_dir, corpus_info, threads, recipe, queue)
                        for n in order}
-            while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                while not queue.empty():
-                    n, loss = queue.get()
-                    progress.update(tasks[n], advance=1, loss=loss)
-                for future in finished:
-                    done(future.result())
+            try:
+                while pending:
+                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    while not queue.empty():
+                        n, loss = queue.get()
+                        progress.update(tasks[n], advance=1, loss=loss)
+                    for future in finished:
+                        done(future.result())
+            except BaseException:  # interrupted: the workers stop writing before the caller removes their folder
+                workers = list(pool._processes.values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for process in workers:
+                    process.terminate()
+                for process in workers:
+                    process.join()
+                raise
     return [results[n] for n in names]
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,7 +500,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="exact match ignores case (default: outputs must match the file's translations as written)")
     parser.add_argument("--epochs", type=int, default=RECIPE.epochs,
                         help=f"passes over the training pairs, the same for every model (default {RECIPE.epochs})")
-    parser.add_argument("--out", default=str(ASSETS), help="output folder (default: assets/models)")
+    parser.add_argument("--out", default=str(ASSETS),
+                        help="the model set's folder (default: assets/models, the shipped set, which needs --force); "
+                             "a new set is written beside it and replaces it whole when complete")
+    parser.add_argument("--force", action="store_true", help="allow replacing the shipped set (assets/models)")
     parser.add_argument("--jobs", type=int, default=2, help="models trained in parallel processes (default 2)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads per process (default 1: fastest for these tiny models, and reproducible)")
@@ -414,6 +518,11 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[red]error:[/red] --epochs must be at least 1")
         return 2
     try:
+        target = check_out(Path(args.out), args.force)
+    except (OutRefused, OSError) as err:
+        console.print(f"[red]error:[/red] {escape(str(err))}")
+        return 2
+    try:
         splits, corpus_info = load_splits(args.pairs, args.seed, args.languages, args.lowercase_source,
                                           args.fold_case)
     except (OSError, corpus.PairsFileError) as err:
@@ -423,8 +532,18 @@ def main(argv: list[str] | None = None) -> int:
     names = MODEL_NAMES if args.model == "all" else (args.model,)
     start = time.perf_counter()
     recipe = dataclasses.replace(RECIPE, epochs=args.epochs)
-    cards = train_models(names, splits, args.seed, Path(args.out), corpus_info, max(1, args.jobs), args.threads,
-                         console, recipe)
+    staging = staging_folder(target)
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        cards = train_models(names, splits, args.seed, staging, corpus_info, max(1, args.jobs), args.threads,
+                             console, recipe)
+        swap_in(staging, target)
+    except KeyboardInterrupt:
+        console.print(f"[red]error:[/red] interrupted; {escape(args.out)} is as it was")
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(staging, ignore_errors=True)
     console.print(f"done in {time.perf_counter() - start:.0f} s; weights and metrics in {args.out}")
     print_training_summary(cards, corpus.bucket_counts(splits.train), console)
     return 0

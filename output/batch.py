@@ -24,29 +24,30 @@ so a render of another model set runs in a child process with that set in its en
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import functools
 import itertools
 import json
+import math
 import os
-import pickle
-import re
 import shutil
 import socket
-import subprocess
+import string
 import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from model.files import atomic_write_bytes, atomic_write_text
 from model.trace import DEFAULT_SENTENCE, MODEL_NAMES, MODELS_DIR, TraceInputError, check_sentence
 from output import worker
 from output.jobs import (FORMATS, NARRATION_OUTPUTS, QUALITIES, ROOT, TRANSPARENT_FORMATS, RenderError, RenderJob,
-                         describe_missing, missing_models, slug)
+                         describe_missing, missing_models, model_set_tag, slug)
 from scenes.catalog import BY_KEY, SCENES, THEME_NAMES, Example, SceneEntry
 
 MANIFEST = "batch.json"
@@ -56,6 +57,8 @@ LAYOUT_FIELDS = ("model_set", "quality", "format", "theme", "sentence", "model",
 AXES = {"scenes": None, "sentences": [DEFAULT_SENTENCE], "model_sets": None, "models": [None],
         "checkpoints": [None], "themes": ["dark"], "qualities": ["high"], "formats": ["mp4"]}
 RETRIES = 1  # a failed render is tried once more, here and on Ray
+CONFIRM_ABOVE = 200  # renders: a larger batch asks before it starts (--yes answers for you)
+SHOWN = 10  # renders a --dry-run lists (it counts them all)
 # what a Ray task need not receive: the repository is shipped to the cluster without these
 RAY_EXCLUDES = [".git", ".venv", "media", ".cache", "**/__pycache__", "*.mp4", "*.webm", "*.mov", "*.gif",
                 ".pytest_cache", ".ruff_cache", "tests/control_frames"]
@@ -75,16 +78,95 @@ class BatchJob:
         return f"{self.render.stem} ({self.model_set}, {self.render.quality}, {self.render.fmt})"
 
 
-@dataclass
+@dataclass(eq=False)
+class Table:
+    """One [[render]] table as planned: its small axes (values deduplicated, in the order given),
+    how many values each axis listed (for the summary) and how many renders it makes."""
+    number: int
+    sizes: list[tuple[str, int]]
+    checkpoints: tuple
+    themes: tuple
+    qualities: tuple
+    formats: tuple
+    transparent: bool
+    renders: int = 0
+
+    @property
+    def product(self) -> int:
+        return math.prod(n for _, n in self.sizes)
+
+    @property
+    def per_block(self) -> int:
+        return len(self.checkpoints) * len(self.themes) * len(self.qualities) * len(self.formats)
+
+    def combinations(self):
+        return itertools.product(self.checkpoints, self.themes, self.qualities, self.formats)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One scene × sentence × model set × model of one table: its renders are the table's
+    checkpoints × themes × qualities × formats. A plan is a list of blocks, never a list of renders,
+    so planning (and --dry-run) costs what the jobs file lists, not what it multiplies to."""
+    table: Table
+    scene: SceneEntry
+    sentence: str
+    set_name: str
+    models_dir: Path
+    model: str | None
+
+
+@dataclass(eq=False)
 class Batch:
     out: Path
-    jobs: list[BatchJob]
+    layout: str
+    tables: list[Table]
+    blocks: list[Block]
+    count: int  # distinct renders
     skipped: list[dict] = field(default_factory=list)  # combinations a scene cannot draw, with the reason
     manifest: str = MANIFEST
 
     @property
     def manifest_path(self) -> Path:
         return self.out / self.manifest
+
+    def job(self, block: Block, checkpoint, theme: str, quality: str, fmt: str) -> BatchJob:
+        example = Example(sentence=block.sentence, models_dir=block.models_dir, model=block.model,
+                          checkpoint=checkpoint, theme=theme)
+        values = {"model_set": block.set_name, "quality": quality, "format": fmt, "theme": theme,
+                  "sentence": _slug(block.sentence), "model": block.model or "default",
+                  "checkpoint": "final" if checkpoint is None else checkpoint, "scene": block.scene.key}
+        folder = self.out / self.layout.format(**values) if self.layout else self.out
+        return BatchJob(RenderJob(scene=block.scene, example=example, quality=quality, fmt=fmt,
+                                  transparent=block.table.transparent, out=folder), block.set_name)
+
+    def iter_jobs(self) -> Iterator[BatchJob]:
+        """Every render once, in the order of the jobs file; each folder resolved (symbolic links
+        followed) and refused (BatchError) unless it lies under `out`."""
+        base = self.out.resolve()
+        _confined(self.manifest_path, base, "the manifest")
+        seen: set[Path] = set()
+        checked: set[Path] = set()
+        for block in self.blocks:
+            for combination in block.table.combinations():
+                job = self.job(block, *combination)
+                if job.render.out not in checked:
+                    _confined(job.render.out, base, f"the folder of {job.name}")
+                    checked.add(job.render.out)
+                path = job.render.outputs["manifest"]
+                if path not in seen:
+                    seen.add(path)
+                    yield job
+
+    @functools.cached_property
+    def jobs(self) -> list[BatchJob]:
+        return list(self.iter_jobs())
+
+
+def _confined(path: Path, base: Path, what: str) -> None:
+    resolved = path.resolve()
+    if resolved != base and not resolved.is_relative_to(base):
+        raise BatchError(f"{what} ({path}) lies outside out ({base}): every file of a batch is written under out")
 
 
 @dataclass
@@ -103,42 +185,78 @@ def load(path: Path, *, out: Path | None = None, catalog: Mapping[str, SceneEntr
         spec = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
         raise BatchError(f"cannot read the jobs file '{path}': {err.strerror or err}")
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise BatchError(f"{path}: {err}")
     return plan(spec, out=out, catalog=catalog)
 
 
 def plan(spec: Mapping, *, out: Path | None = None, catalog: Mapping[str, SceneEntry] = BY_KEY) -> Batch:
-    """The jobs of a parsed jobs file: every combination of each [[render]] table, each render once.
-    Relative paths (out, model sets) are relative to the current folder, like render's --out."""
+    """The renders of a parsed jobs file: every combination of each [[render]] table, each render once.
+    Relative paths (out, model sets) are relative to the current folder, like render's --out. Every
+    path the file makes stays under `out`: a layout or manifest name that is absolute or climbs out
+    (`..`), and an empty `out`, are refused."""
     unknown = set(spec) - {"out", "layout", "manifest", "render"}
     if unknown:
         raise BatchError(f"unknown key(s) in the jobs file: {', '.join(sorted(unknown))}")
-    out = Path(out or spec.get("out", "media/batch"))
-    layout = spec.get("layout", DEFAULT_LAYOUT)
-    fields = set(re.findall(r"{(\w*)}", layout))
-    if fields - set(LAYOUT_FIELDS):
-        raise BatchError(f"layout '{layout}': unknown field(s) {sorted(fields - set(LAYOUT_FIELDS))}; "
-                         f"use {', '.join('{' + f + '}' for f in LAYOUT_FIELDS)}")
+    out = _out(out if out is not None else spec.get("out", "media/batch"))
+    layout = _layout(spec.get("layout", DEFAULT_LAYOUT))
+    manifest = _manifest_name(spec.get("manifest", MANIFEST))
     tables = spec.get("render")
-    if not tables or not isinstance(tables, list):
+    if not tables or not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise BatchError("the jobs file lists no renders: add a [[render]] table with at least `scenes = [...]`")
-    jobs: dict[Path, BatchJob] = {}
-    skipped: list[dict] = []
+    fields = {name for _, name, _, _ in string.Formatter().parse(layout) if name}
+    planned, blocks, skipped = [], [], []
+    refusals: dict = {}
     for number, table in enumerate(tables, 1):
-        for job in _product(table, number, out, layout, catalog, skipped):
-            for path in job.render.outputs.values():
-                other = jobs.get(path)
-                if other is not None and other.render != job.render:
-                    raise BatchError(f"two renders would write {path}: {other.name} and {job.name}; "
-                                     f"add the field they differ in to the layout ('{layout}')")
-                jobs[path] = job
-    return Batch(out=out, jobs=list(dict.fromkeys(jobs.values())), skipped=skipped,
-                 manifest=spec.get("manifest", MANIFEST))
+        planned.append(_table(table, number, catalog, blocks, skipped, refusals))
+    return Batch(out=out, layout=layout, tables=planned, blocks=blocks, skipped=skipped, manifest=manifest,
+                 count=_count(blocks, fields, out, layout))
 
 
-def _product(table: Mapping, number: int, out: Path, layout: str, catalog: Mapping[str, SceneEntry],
-             skipped: list[dict]) -> list[BatchJob]:
+def _out(value) -> Path:
+    if isinstance(value, Path):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise BatchError("`out` must name a folder (an empty `out` would mean the current folder)")
+    return Path(value)
+
+
+def _relative_name(value: str, what: str) -> None:
+    """Refuse a folder or file name under out that is absolute or climbs out of it."""
+    if "\0" in value or "\\" in value:
+        raise BatchError(f"{what} '{value}' holds a character that cannot be in a file name")
+    parts = PurePosixPath(value).parts
+    if value.startswith(("/", "~")) or ".." in parts:
+        raise BatchError(f"{what} '{value}' leaves out: it must be a relative path under out without '..'")
+
+
+def _layout(layout) -> str:
+    if not isinstance(layout, str):
+        raise BatchError("`layout` must be a string such as \"{model_set}/{quality}/{format}\"")
+    try:
+        parsed = list(string.Formatter().parse(layout))
+    except ValueError as err:
+        raise BatchError(f"layout '{layout}': {err}; write a brace as {{{{ or }}}}") from None
+    bad = [name for _, name, spec, conversion in parsed
+           if name is not None and (name not in LAYOUT_FIELDS or spec or conversion)]
+    if bad:
+        raise BatchError(f"layout '{layout}': unknown field(s) {sorted(set(bad))}; "
+                         f"use {', '.join('{' + f + '}' for f in LAYOUT_FIELDS)}")
+    # every field's value is a slug or a fixed choice (letters, digits, dashes), never empty: the
+    # literal text alone decides where the folders go
+    _relative_name(layout.format(**{name: "x" for name in LAYOUT_FIELDS}), "the layout")
+    return layout
+
+
+def _manifest_name(name) -> str:
+    if not isinstance(name, str) or not name.strip() or name.endswith("/"):
+        raise BatchError("`manifest` must be a file name under out, such as \"batch.json\"")
+    _relative_name(name, "the manifest")
+    return name
+
+
+def _table(table: Mapping, number: int, catalog: Mapping[str, SceneEntry], blocks: list[Block],
+           skipped: list[dict], refusals: dict) -> Table:
     where = f"[[render]] #{number}"
     unknown = set(table) - set(AXES) - {"transparent"}
     if unknown:
@@ -152,32 +270,94 @@ def _product(table: Mapping, number: int, out: Path, layout: str, catalog: Mappi
             values = _model_sets(values, where)
         elif not isinstance(values, list) or not values:
             raise BatchError(f"{where}: `{axis}` must be a non-empty list")
+        else:
+            if axis != "checkpoints" and axis != "models" and not all(isinstance(v, str) for v in values):
+                raise BatchError(f"{where}: `{axis}` must be a list of strings")
+            values = list(dict.fromkeys(values))
         axes[axis] = values
     scenes = _scenes(axes["scenes"], catalog, where)
     _check_choices(where, "models", axes["models"], (None, *MODEL_NAMES))
     _check_choices(where, "themes", axes["themes"], THEME_NAMES)
     _check_choices(where, "qualities", axes["qualities"], tuple(QUALITIES))
     _check_choices(where, "formats", axes["formats"], FORMATS)
-    transparent = bool(table.get("transparent", False))
+    if not all(c is None or (type(c) is int and 0 <= c < 1000) for c in axes["checkpoints"]):
+        raise BatchError(f"{where}: `checkpoints` must list checkpoint numbers (0 = untrained, as `vocab` lists them)")
+    transparent = table.get("transparent", False)
+    if not isinstance(transparent, bool):
+        raise BatchError(f"{where}: `transparent` must be true or false")
     if transparent and set(axes["formats"]) - set(TRANSPARENT_FORMATS):
         raise BatchError(f"{where}: transparent needs formats among {', '.join(TRANSPARENT_FORMATS)}")
-    jobs = []
-    for entry, sentence, (set_name, models_dir), model, checkpoint, theme, quality, fmt in itertools.product(
-            scenes, axes["sentences"], axes["model_sets"].items(), axes["models"], axes["checkpoints"],
-            axes["themes"], axes["qualities"], axes["formats"]):
-        model = model if entry.model_for(model) != entry.model else None  # the same picture, one name
-        reason = _refusal(entry, sentence, model, models_dir)
-        if reason:
-            skipped.append({"scene": entry.key, "sentence": sentence, "model_set": set_name, "reason": reason})
+    sizes = [("scenes", len(scenes))] + [(axis, len(axes[axis])) for axis in AXES if axis != "scenes"]
+    planned = Table(number, sizes, tuple(axes["checkpoints"]), tuple(axes["themes"]), tuple(axes["qualities"]),
+                    tuple(axes["formats"]), transparent)
+    for entry in scenes:
+        models = dict.fromkeys(m if entry.model_for(m) != entry.model else None  # the same picture, one name
+                               for m in axes["models"])
+        for sentence in axes["sentences"]:
+            for set_name, models_dir in axes["model_sets"].items():
+                for model in models:
+                    if reason := _refusal(entry, sentence, model, models_dir, refusals):
+                        skipped.append({"scene": entry.key, "sentence": sentence, "model_set": set_name,
+                                        "reason": reason})
+                        continue
+                    blocks.append(Block(planned, entry, sentence, set_name, models_dir, model))
+                    planned.renders += planned.per_block
+    return planned
+
+
+def _count(blocks: list[Block], fields: set[str], out: Path, layout: str) -> int:
+    """How many distinct renders the blocks make, refusing (BatchError) two renders that would write
+    one file. Blocks whose files cannot meet (another scene, sentence, model set or model) are
+    counted by multiplying; only blocks that share all of those are compared render by render, and
+    their comparison is made once per combination of tables."""
+    groups: dict[tuple, list[Block]] = {}
+    tags: dict[Path, str | None] = {}
+    for block in blocks:
+        sentence = (_slug(block.sentence), block.sentence == DEFAULT_SENTENCE)
+        if block.models_dir not in tags:
+            tags[block.models_dir] = model_set_tag(block.models_dir)
+        model_set = (block.set_name if "model_set" in fields else None, tags[block.models_dir])
+        groups.setdefault((block.scene.key, sentence, model_set, block.model), []).append(block)
+    batch = Batch(out=out, layout=layout, tables=[], blocks=[], count=0)
+    total = 0
+    compared: dict[tuple, int] = {}
+    for group in groups.values():
+        if len(group) == 1 and ("quality" in fields or len(group[0].table.qualities) == 1):
+            total += group[0].table.per_block
             continue
-        example = Example(sentence=sentence, models_dir=models_dir, model=model, checkpoint=checkpoint, theme=theme)
-        values = {"model_set": set_name, "quality": quality, "format": fmt, "theme": theme, "sentence": slug(sentence),
-                  "model": model or "default", "checkpoint": "final" if checkpoint is None else checkpoint,
-                  "scene": entry.key}
-        folder = out / layout.format(**values) if layout else out
-        jobs.append(BatchJob(RenderJob(scene=entry, example=example, quality=quality, fmt=fmt,
-                                       transparent=transparent, out=folder), set_name))
-    return jobs
+        identities = list(dict.fromkeys((b.sentence, b.models_dir) for b in group))
+        shape = tuple((id(b.table), identities.index((b.sentence, b.models_dir))) for b in group)
+        if shape not in compared:
+            compared[shape] = _compare(batch, group, fields)
+        total += compared[shape]
+    return total
+
+
+def _compare(batch: Batch, group: list[Block], fields: set[str]) -> int:
+    """The distinct renders of blocks whose file names can meet; BatchError if two differ and share one."""
+    writers: dict[tuple, tuple] = {}
+    for block in group:
+        for checkpoint, theme, quality, fmt in block.table.combinations():
+            where = (checkpoint, theme, quality if "quality" in fields else None, fmt, block.table.transparent)
+            what = (block.sentence, block.models_dir, quality)
+            other = writers.setdefault(where, (what, block))
+            if other[0] != what:
+                first = batch.job(other[1], checkpoint, theme, other[0][2], fmt)
+                second = batch.job(block, checkpoint, theme, quality, fmt)
+                if other[0][0] != what[0]:
+                    fix = "list one of the two sentences: their file names are the same"
+                elif other[0][1] != what[1]:
+                    fix = "the two model sets have the same folder name and weights: list one of them"
+                else:
+                    fix = f"add the field they differ in to the layout ('{batch.layout}')"
+                raise BatchError(f"two renders would write {second.render.outputs['manifest'].with_suffix('')}.*: "
+                                 f"{first.name} and {second.name}; {fix}")
+    return len(writers)
+
+
+@functools.lru_cache(maxsize=4096)
+def _slug(sentence: str) -> str:
+    return slug(sentence)
 
 
 def _model_sets(values, where: str) -> dict[str, Path]:
@@ -185,8 +365,10 @@ def _model_sets(values, where: str) -> dict[str, Path]:
     if values is None:
         return {MODELS_DIR.name if MODELS_DIR.name != "models" else "shipped": MODELS_DIR}
     if isinstance(values, list):
+        if not all(isinstance(v, str) and v.strip() for v in values):
+            raise BatchError(f"{where}: `model_sets` must list folders")
         values = {Path(v).resolve().name: v for v in values}
-    if not isinstance(values, dict) or not values:
+    if not isinstance(values, dict) or not values or not all(isinstance(v, str) and v.strip() for v in values.values()):
         raise BatchError(f"{where}: `model_sets` must be a list of folders or a table of name = folder")
     sets = {}
     for name, folder in values.items():
@@ -212,22 +394,58 @@ def _check_choices(where: str, axis: str, values: list, choices: tuple) -> None:
         raise BatchError(f"{where}: {axis} {bad} not among {[c for c in choices if c is not None]}")
 
 
-def _refusal(entry: SceneEntry, sentence: str, model: str | None, models_dir: Path) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _tokens(sentence: str, model: str) -> int | str:
+    """The number of words of `sentence` for `model`, or why the model cannot read it."""
+    try:
+        return len(check_sentence(sentence, model))
+    except TraceInputError as err:
+        return str(err)
+
+
+def _refusal(entry: SceneEntry, sentence: str, model: str | None, models_dir: Path, known: dict) -> str | None:
     """Why `entry` cannot draw this sentence (None if it can). Words the model does not know are an
     error of the jobs file; a sentence too long for one scene's layout skips that combination only.
     A model set that lacks a model (or checkpoints) the scene draws skips it too. Another model set's
-    vocabulary is checked when its render runs (this process reads one set)."""
-    if missing := missing_models(entry, model, models_dir):
-        return f"the model set lacks {describe_missing(missing)}"
+    vocabulary is checked when its render runs (this process reads one set). `known`: what the
+    model sets hold, found once per plan."""
+    key = (entry.key, model, models_dir)
+    if key not in known:
+        missing = missing_models(entry, model, models_dir)
+        known[key] = f"the model set lacks {describe_missing(missing)}" if missing else None
+    if known[key]:
+        return known[key]
     if models_dir != MODELS_DIR:
         return None
-    try:
-        tokens = check_sentence(sentence, entry.model_for(model))
-    except TraceInputError as err:
-        raise BatchError(f"sentence '{sentence}': {err}")
-    if len(tokens) > entry.max_tokens:
-        return f"the scene shows sentences of at most {entry.max_tokens} words; this one has {len(tokens)}"
+    words = _tokens(sentence, entry.model_for(model))
+    if isinstance(words, str):
+        raise BatchError(f"sentence '{sentence}': {words}")
+    if words > entry.max_tokens:
+        return f"the scene shows sentences of at most {entry.max_tokens} words; this one has {words}"
     return None
+
+
+def describe_plan(batch: Batch) -> list[str]:
+    """The plan in a few lines: each table's product (scenes × sentences × ...) and the total."""
+    names = {"scenes": "scene", "sentences": "sentence", "model_sets": "model set", "models": "model",
+             "checkpoints": "checkpoint", "themes": "theme", "qualities": "quality", "formats": "format"}
+
+    def factor(axis: str, n: int) -> str:
+        noun = names[axis]
+        return f"{n:,} {noun if n == 1 else 'qualities' if axis == 'qualities' else noun + 's'}"
+
+    lines = []
+    for table in batch.tables:
+        shown = [factor(axis, n) for axis, n in table.sizes if n > 1 or axis in ("scenes", "sentences")]
+        line = f"[[render]] #{table.number}: {' × '.join(shown)} = {table.product:,}"
+        if table.renders != table.product:
+            line += f" → {table.renders:,} (skipped, or one render where a scene shows no other model)"
+        lines.append(line)
+    twice = sum(t.renders for t in batch.tables) - batch.count
+    lines.append(f"plan: {batch.count:,} render{'s' if batch.count != 1 else ''} into {batch.out}"
+                 + (f" ({twice:,} listed twice, made once)" if twice else "")
+                 + (f"; {len(batch.skipped):,} skipped" if batch.skipped else ""))
+    return lines
 
 
 # --- one render, in a process that reads its model set -------------------------------------------
@@ -248,28 +466,57 @@ def render_one(job: RenderJob, *, force: bool = False, slot: int | str = 0, know
         raise RenderError(f"{job.scene.key}: {err}") from None
 
 
+def job_to_json(job: RenderJob) -> dict:
+    """A render job as plain JSON values (what a child process is handed: data, never code)."""
+    scene = {"key": job.scene.key} if BY_KEY.get(job.scene.key) == job.scene else {
+        **dataclasses.asdict(job.scene), "file": str(job.scene.file) if job.scene.file else None}
+    example = {**dataclasses.asdict(job.example), "models_dir": str(job.example.models_dir),
+               "voice": str(job.example.voice) if job.example.voice else None}
+    return {"scene": scene, "example": example, "quality": job.quality, "fmt": job.fmt,
+            "transparent": job.transparent, "sections": job.sections, "voice": job.voice, "out": str(job.out)}
+
+
+def job_from_json(data: dict) -> RenderJob:
+    scene = data["scene"]
+    entry = BY_KEY[scene["key"]] if set(scene) == {"key"} else SceneEntry(
+        **{**scene, "models": tuple(scene["models"]), "draws": tuple(scene["draws"]),
+           "file": Path(scene["file"]) if scene["file"] else None})
+    example = data["example"]
+    example = Example(**{**example, "models_dir": Path(example["models_dir"]),
+                         "voice": Path(example["voice"]) if example["voice"] else None})
+    return RenderJob(scene=entry, example=example, quality=data["quality"], fmt=data["fmt"],
+                     transparent=data["transparent"], sections=data["sections"], voice=data["voice"],
+                     out=Path(data["out"]))
+
+
 def _render_in_child(job: RenderJob, **options) -> dict:
+    """The job in a child process (its own process group, ended with its renders when this command
+    is interrupted), handed the job and answering as JSON files in a private folder."""
+    from output.rendering import time_limit
+
     with tempfile.TemporaryDirectory(prefix="attention-batch-") as tmp:
-        request, answer = Path(tmp) / "request.pickle", Path(tmp) / "answer.pickle"
-        request.write_bytes(pickle.dumps((job, options)))
-        proc = subprocess.run([sys.executable, "-m", "output.batch", str(request), str(answer)], cwd=ROOT,
-                              env=worker.environment(job.example), capture_output=True, text=True)
-        if proc.returncode != 0 or not answer.exists():
-            tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
-            raise RenderError(f"{job.scene.key}: the render of model set {job.example.models_dir} failed\n{tail}")
-        ok, value = pickle.loads(answer.read_bytes())
-    if not ok:
-        raise RenderError(value)
-    return value
+        request, answer = Path(tmp) / "request.json", Path(tmp) / "answer.json"
+        request.write_text(json.dumps({"job": job_to_json(job), "options": options}), encoding="utf-8")
+        worker.run_tool([sys.executable, "-m", "output.batch", str(request), str(answer)], job.example,
+                        what=f"{job.scene.key} (model set {job.example.models_dir})", tool="the render's process",
+                        limit=3 * time_limit(job) + 120, polite=True)
+        try:
+            reply = json.loads(answer.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise RenderError(f"{job.scene.key}: the render of model set {job.example.models_dir} gave no answer")
+    if not reply["ok"]:
+        raise RenderError(reply["error"])
+    return reply["manifest"]
 
 
 def _child_main(request: str, answer: str) -> None:
-    job, options = pickle.loads(Path(request).read_bytes())
+    worker.stop_on_signals()  # a SIGTERM from the batch ends this render's workers, then this process
+    data = json.loads(Path(request).read_text(encoding="utf-8"))
     try:
-        result = (True, render_one(job, **options))
+        reply = {"ok": True, "manifest": render_one(job_from_json(data["job"]), **data["options"])}
     except RenderError as err:
-        result = (False, str(err))
-    Path(answer).write_bytes(pickle.dumps(result))
+        reply = {"ok": False, "error": str(err)}
+    Path(answer).write_text(json.dumps(reply, ensure_ascii=False), encoding="utf-8")
 
 
 # --- here, through the job runner of `render` -----------------------------------------------------
@@ -279,10 +526,12 @@ def run_local(batch: Batch, *, workers: int | None = None, force: bool = False,
 
     def work(job: BatchJob, slot: int) -> dict:
         for attempt in range(RETRIES + 1):
+            if worker.stopping():  # interrupted: nothing more starts, nothing is tried again
+                raise RenderError(f"{job.render.scene.key}: not started, the batch was interrupted")
             try:
                 return render_one(job.render, force=force, slot=slot)
             except RenderError:
-                if attempt == RETRIES:
+                if attempt == RETRIES or worker.stopping():
                     raise
 
     results: dict[BatchJob, Result] = {}
@@ -371,17 +620,23 @@ def run_ray(batch: Batch, *, address: str | None = None, force: bool = False, sh
         known = None if force or shared else _current_key(job.render)
         pending[task.remote(job.render, str(ROOT), shared, force, known)] = job
     results: dict[BatchJob, Result] = {}
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        job = pending.pop(done[0])
-        try:
-            answer = ray.get(done[0])
-            result = _received(job, answer, shared)
-        except (ray.exceptions.RayError, RenderError, OSError) as err:
-            cause = getattr(err, "cause", None) or err
-            result = Result(job, "failed", error=f"{cause}".strip() + f" (tried {RETRIES + 1} times)")
-        results[job] = result
-        on_result(result)
+    try:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            job = pending.pop(done[0])
+            try:
+                answer = ray.get(done[0])
+                result = _received(job, answer, shared)
+            except (ray.exceptions.RayError, RenderError, OSError) as err:
+                cause = getattr(err, "cause", None) or err
+                result = Result(job, "failed", error=f"{cause}".strip() + f" (tried {RETRIES + 1} times)")
+            results[job] = result
+            on_result(result)
+    except BaseException:  # Ctrl-C or SIGTERM: no task is left queued or running
+        for ref in pending:
+            with contextlib.suppress(Exception):
+                ray.cancel(ref, force=True)
+        raise
     return [results[job] for job in batch.jobs]
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import corpus
+from model.hints import retrain_command
 from model.trace import DEFAULT_SENTENCE, MODELS_DIR, TraceInputError, check_sentence, model_info, trace
 from scenes.catalog import Example, SceneEntry, select
 
@@ -196,8 +197,10 @@ def check_models(entries: list[SceneEntry], requested: str | None = None, folder
             files[what] = absent
             needed_by.setdefault(what, []).append(entry.key)
     if needed_by:
+        models = dict.fromkeys(what.split()[1] for what in files)  # "the plain model", "the attention model's ..."
+        how = " and ".join(retrain_command(folder, model) for model in models)
         raise TraceInputError(f"the models folder {folder} lacks {describe_missing(files, needed_by)}; train what "
-                              f"is missing (python -m model.train --model NAME) or leave those scenes out")
+                              f"is missing ({how}) or leave those scenes out")
 
 
 def describe_missing(files: dict[str, list[str]], needed_by: dict[str, list[str]] | None = None) -> str:

@@ -62,6 +62,8 @@ def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int
 
 def describe_os_error(err: OSError) -> str:
     where = f" '{err.filename2 or err.filename}'" if err.filename else ""
+    if err.errno in worker.FULL_DISK_ERRNOS:  # a full disk is said as such
+        return f"{os.strerror(err.errno).lower()} while writing{where or ' the output'}"
     return f"cannot write{where}: {err.strerror or err}"
 
 

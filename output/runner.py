@@ -60,14 +60,18 @@ def run_jobs(jobs: Sequence[Job], work: Callable[[Job, int], Any], *, workers: i
     results: dict[int, Any] = {}
     with ThreadPoolExecutor(max_workers=count) as pool:
         futures = {pool.submit(one, jobs[i]): i for i in order}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                results[i] = future.result()
-            except RenderError as err:
-                outcome.failures.append((jobs[i], err))
-                on_event(Event(jobs[i], "failed", error=err))
-                continue
-            on_event(Event(jobs[i], "done", result=results[i]))
+        try:
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except RenderError as err:
+                    outcome.failures.append((jobs[i], err))
+                    on_event(Event(jobs[i], "failed", error=err))
+                    continue
+                on_event(Event(jobs[i], "done", result=results[i]))
+        except BaseException:  # an interruption: no queued job starts; the running ones end with their workers
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     outcome.results = [(jobs[i], results[i]) for i in sorted(results)]
     return outcome

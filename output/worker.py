@@ -15,11 +15,14 @@ for a signal when its parent dies), so a `kill -9` of render.py leaves no Manim 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from output.jobs import ROOT, RenderError
@@ -31,6 +34,7 @@ TIMEOUT_ENV = "ATTENTION_RENDER_TIMEOUT"  # seconds; overrides the time limit of
 DEFAULT_LIMIT = 1800.0  # for a caller that names no limit (output.rendering derives one per scene)
 
 _running: set[subprocess.Popen] = set()
+_polite: set[subprocess.Popen] = set()  # asked to stop (SIGTERM) before they are killed
 _lock = threading.Lock()
 _stopping = threading.Event()  # set by terminate_all: no new worker starts
 
@@ -54,14 +58,19 @@ def run(example: Example, args: list[str], *, what: str, cwd: Path = ROOT, verbo
     DEFAULT_LIMIT)."""
     if limit is None:
         limit = override_limit() or DEFAULT_LIMIT
-    run_tool(command(args), example, what=what, tool="manim", cwd=cwd, verbose=verbose, limit=limit)
+    media = args[args.index("--media_dir") + 1] if "--media_dir" in args[:-1] else None
+    run_tool(command(args), example, what=what, tool="manim", cwd=cwd, verbose=verbose, limit=limit,
+             writes=Path(media) if media else None)
 
 
 def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Path = ROOT,
              verbose: bool = False, limit: float = DEFAULT_LIMIT,
-             limit_reason: str = "for this scene at this quality") -> None:
+             limit_reason: str = "for this scene at this quality", writes: Path | None = None,
+             polite: bool = False) -> None:
     """Run a command with the worker's environment (Manim through `run`, or manim-slides' converter);
-    past `limit` seconds it and its children are ended (RenderError)."""
+    past `limit` seconds it and its children are ended (RenderError). `writes`: the folder it writes
+    to, so that a failure on a full disk says so. `polite`: on an interruption it gets SIGTERM and a
+    moment to end its own workers (a batch's child process) before its group is killed."""
     if _stopping.is_set():
         raise RenderError(f"{what}: not started, the command was interrupted")
     proc = subprocess.Popen(cmd, cwd=cwd, env=environment(example), text=True, errors="replace",
@@ -69,6 +78,8 @@ def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Pat
                             stderr=None if verbose else subprocess.STDOUT, start_new_session=True)
     with _lock:
         _running.add(proc)
+        if polite:
+            _polite.add(proc)
     if _stopping.is_set():
         _end(proc)
     try:
@@ -85,13 +96,49 @@ def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Pat
     finally:
         with _lock:
             _running.discard(proc)
+            _polite.discard(proc)
     if proc.returncode != 0:
+        if full := disk_full(output or "", writes):
+            raise RenderError(f"{what}: {full}")
         lines = [line.strip(" │╰╯─") for line in (output or "").splitlines()]
         last = next((line for line in reversed(lines) if line), "")
         tail = "" if verbose or not last else f": {last} (--verbose shows the whole log)"
         how = f"was stopped by signal {-proc.returncode}" if proc.returncode < 0 else \
             f"exited with code {proc.returncode}"
         raise RenderError(f"{what}: {tool} {how}{tail}")
+
+
+FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+MIN_FREE_BYTES = 1 << 20  # a failed worker whose folder's disk has less than this free failed for want of space
+
+
+def disk_full(log: str, writes: Path | None) -> str | None:
+    """Why a worker failed, if a full disk is why: its log names ENOSPC (with the file it was
+    writing), or it died (a crash in a C library, a signal) while the disk it writes to is full."""
+    for number in FULL_DISK_ERRNOS:
+        reason = os.strerror(number)
+        at = log.find(reason)
+        if at >= 0:
+            # Manim's log wraps long lines: the file name may run over several of them
+            quoted = re.match(r"\s*:\s*'([^']*)'", log[at + len(reason):])
+            where = quoted.group(1).replace("\n", "") if quoted else None
+            return f"{reason.lower()} while writing {where or writes or 'its files'}"
+    if writes is not None and free_bytes(writes) < MIN_FREE_BYTES:
+        return f"{os.strerror(errno.ENOSPC).lower()} while writing {writes}"
+    return None
+
+
+def free_bytes(folder: Path) -> int:
+    """Bytes this process may still write on the file system of `folder` (or its nearest existing parent)."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return MIN_FREE_BYTES
+    blocks = info.f_bfree if os.geteuid() == 0 else info.f_bavail  # root may use the reserved blocks
+    return blocks * info.f_frsize
 
 
 def override_limit() -> float | None:
@@ -118,13 +165,42 @@ def _end(proc: subprocess.Popen) -> None:
 
 def terminate_all() -> None:
     """End every running worker (and its children) now, and start no other: the command is being
-    interrupted."""
+    interrupted. A polite one (a batch's child process) is asked first and killed with its group
+    if it has not ended within GRACE_SECONDS."""
     _stopping.set()
     with _lock:
         procs = list(_running)
+        polite = [proc for proc in procs if proc in _polite]
     for proc in procs:
         with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM if proc in polite else signal.SIGKILL)
+    deadline = time.monotonic() + GRACE_SECONDS
+    while polite and time.monotonic() < deadline:
+        time.sleep(0.05)
+        polite = [proc for proc in polite if not _ended(proc.pid)]
+    for proc in polite:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def stopping() -> bool:
+    """Whether the command is being interrupted (nothing new should start)."""
+    return _stopping.is_set()
+
+
+def _ended(pid: int) -> bool:
+    """Whether a child has exited (a zombie not yet reaped counts), without reaping it: another
+    thread waits for it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] in "ZX"
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+        return False
 
 
 def stop_on_signals() -> None:

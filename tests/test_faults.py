@@ -8,6 +8,7 @@ file (registered through a test SceneEntry) or the cheap `timeline` diagram at l
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -523,3 +524,186 @@ def test_trace_of_a_long_sentence_fits_80_columns():
     assert proc.returncode == 0
     assert all(len(line) <= 80 for line in proc.stdout.splitlines())
     assert proc.stdout.count("%") >= 38 * 38  # every weight is printed, none blanked out
+
+
+# --- 7. a full disk (issue 20) --------------------------------------------------------------------
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a file system with no space left: a 512 kB tmpfs, filled by the test (CI runs as
+    root); None where mounting is not allowed."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        yield None
+        return
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder: Path) -> None:
+    with contextlib.suppress(OSError), open(folder / "filler", "wb") as f:
+        while True:
+            f.write(b"\0" * 65536)
+            f.flush()
+
+
+def test_a_worker_that_meets_enospc_says_so_and_which_file():
+    """/dev/full answers every write with ENOSPC, as a full disk does."""
+    from output import worker
+
+    with pytest.raises(RenderError) as caught:
+        worker.run_tool([sys.executable, "-c", "open('/dev/full', 'wb').write(b'x' * 100000)"], jobs.Example(),
+                        what="fast", tool="manim", writes=Path("/tmp/work"))
+    assert str(caught.value) == "fast: no space left on device while writing /tmp/work"
+    # Manim's log names the file, wrapped at 80 columns
+    log = ("OSError: [Errno 28] No space left on device: \n'/media/out/.work/timeline-render-1-2/videos/story/"
+           "480p15/\npartial_movie_files/Timeline/uncached_00008.mp4'\n")
+    assert worker.disk_full(log, None) == ("no space left on device while writing /media/out/.work/timeline-render-1-2/"
+                                           "videos/story/480p15/partial_movie_files/Timeline/uncached_00008.mp4")
+
+
+def test_a_worker_that_crashes_on_a_full_disk_is_not_reported_as_a_signal(full_disk, monkeypatch, tmp_path):
+    from output import worker
+
+    if full_disk is None:  # no mount allowed here: the disk is full as the worker sees it
+        full_disk = tmp_path
+        monkeypatch.setattr(worker, "free_bytes", lambda folder: 0)
+    else:
+        fill(full_disk)
+    crash = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"]
+    with pytest.raises(RenderError) as caught:
+        worker.run_tool(crash, jobs.Example(), what="fast", tool="manim", writes=full_disk / "work")
+    assert str(caught.value) == f"fast: no space left on device while writing {full_disk / 'work'}"
+    monkeypatch.undo()
+    with pytest.raises(RenderError, match="stopped by signal 11"):  # with space left, the signal is the news
+        worker.run_tool(crash, jobs.Example(), what="fast", tool="manim", writes=ROOT)
+
+
+def test_an_os_error_for_want_of_space_is_said_as_such():
+    import errno
+
+    err = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "media/x.json")
+    assert rendering.describe_os_error(err) == "no space left on device while writing 'media/x.json'"
+
+
+def test_a_render_into_a_full_disk_is_one_line_and_leaves_nothing(full_disk):
+    if full_disk is None:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    out = full_disk / "out"
+    line = one_error_line(cli("render", "timeline", "--quality", "low", "--force", "--out", str(out)), 1)
+    assert line.startswith(f"error: timeline: no space left on device while writing {out}/"), line
+    assert list(out.iterdir()) == []
+
+
+# --- 8. training never loses a model set (issue 20) -----------------------------------------------
+def train_main(*args) -> tuple[int, str]:
+    from io import StringIO
+
+    from model import train
+
+    printed = StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stderr", printed)
+        code = train.main(list(args))
+    return code, " ".join(printed.getvalue().split())
+
+
+@pytest.mark.parametrize("out", ["assets/models", "./assets/models/", "link"])
+def test_training_refuses_to_replace_the_shipped_set_without_force(out, tmp_path, monkeypatch):
+    from model import train
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "assets").symlink_to(ROOT / "assets")
+    (tmp_path / "link").symlink_to(train.ASSETS)
+    before = {p.name: p.stat().st_mtime_ns for p in train.ASSETS.iterdir()}
+    code, printed = train_main("--out", out, "--epochs", "1")
+    assert code == 2 and "holds the shipped models" in printed and "--force" in printed
+    assert {p.name: p.stat().st_mtime_ns for p in train.ASSETS.iterdir()} == before
+
+
+def test_training_refuses_a_folder_that_is_not_a_model_set(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    code, printed = train_main("--out", str(tmp_path), "--epochs", "1")
+    assert code == 2 and "holds other files than a model set" in printed
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_new_set_is_swapped_in_whole(tmp_path):
+    from model import train
+
+    target = tmp_path / "set"
+    target.mkdir()
+    (target / "plain.safetensors").write_bytes(b"old")
+    (target / "plain.json").write_text("{}", encoding="utf-8")
+    staging = train.staging_folder(target)
+    assert sorted(p.name for p in staging.iterdir()) == ["plain.json", "plain.safetensors"]  # training one keeps all
+    (staging / "plain.safetensors").write_bytes(b"new")
+    train.swap_in(staging, target)
+    assert (target / "plain.safetensors").read_bytes() == b"new" and sorted(p.name for p in tmp_path.iterdir()) == ["set"]
+
+
+def test_an_interrupted_training_leaves_the_old_set_exactly_as_it_was(tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group, training workers included) once training has
+    written its first checkpoint: exit 130, the old set byte for byte, no folder left beside it."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_own_pair import write_pairs
+
+    pairs, target = tmp_path / "de.tsv", tmp_path / "set"
+    write_pairs(pairs, 300)
+    target.mkdir()
+    for name in ("plain.json", "plain.safetensors", "attention.json", "attention.safetensors"):
+        shutil.copy2(MODELS_DIR / name, target / name)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    victim = subprocess.Popen([sys.executable, "-m", "model.train", "--pairs", str(pairs), "--languages", "English",
+                               "German", "--epochs", "3", "--out", str(target)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for(lambda: list(tmp_path.glob(".set.training-*/attention.step-0.safetensors")), seconds=300)
+        os.killpg(victim.pid, signal.SIGINT)
+        _, err = victim.communicate(timeout=60)
+    finally:
+        if victim.poll() is None:
+            os.killpg(victim.pid, signal.SIGKILL)
+            victim.wait()
+    assert victim.returncode == 130 and f"{target} is as it was" in " ".join(err.split()), err
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["de.tsv", "set"]
+    assert not workers_of(str(pairs))
+
+
+def test_retrain_hints_are_safe_to_paste(tmp_path, monkeypatch):
+    """The hint names --out (and --force only for the shipped set), and for a set trained on a pair
+    file, that file, its languages and options; pasted, it never trains the built-in grammar into
+    someone's set nor replaces the shipped one without saying so."""
+    import shlex
+
+    from model import hints, train
+
+    assert hints.DEFAULT_EPOCHS == train.RECIPE.epochs
+    assert hints.retrain_command(train.ASSETS, "attention") == \
+        f"python -m model.train --model attention --out {hints.shown_path(train.ASSETS)} --force"
+    mine = tmp_path / "my models"
+    mine.mkdir()
+    card = {"corpus": {"kind": "tsv", "file": "de.tsv", "languages": ["English", "German"],
+                       "tokens": {"source": {"lowercase": True}, "exact_ignores_case": True}},
+            "recipe": {"epochs": 40}, "seed": 3}
+    (mine / "plain.json").write_text(json.dumps(card), encoding="utf-8")
+    (mine / "attention.json").write_text("{broken", encoding="utf-8")
+    hint = hints.retrain_command(mine, "attention")
+    assert shlex.split(hint) == ["python", "-m", "model.train", "--model", "attention", "--pairs", "de.tsv",
+                                 "--languages", "English", "German", "--lowercase-source", "--fold-case",
+                                 "--epochs", "40", "--seed", "3", "--out", str(mine)]
+    (mine / "plain.json").unlink()  # nothing readable: a placeholder pair file, which training refuses
+    hint = hints.retrain_command(mine, "attention")
+    assert "--pairs YOUR_PAIRS.tsv" in hint and "--force" not in hint
+    code, printed = train_main(*shlex.split(hint)[3:])
+    assert code == 2 and sorted(p.name for p in mine.iterdir()) == ["attention.json"]
+    # a message that prints it: a folder without the models a scene draws
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TraceInputError) as caught:
+        jobs.check_models([jobs_entry()], folder=tmp_path / "empty")
+    assert "(python -m model.train --model attention --pairs YOUR_PAIRS.tsv --out empty)" in str(caught.value)
