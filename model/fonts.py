@@ -97,6 +97,6 @@ def warnings(texts: Iterable[str], what: str = "words", fonts: frozenset[int] | 
     lines = []
     for script, (package, words) in missing(texts, fonts).items():
         shown = ", ".join(f"'{w}'" for w in words[:3]) + (f" and {len(words) - 3} more" if len(words) > 3 else "")
-        lines.append(f"no installed font draws {script} ({what}: {shown}); it would show as empty "
-                     f"boxes: install the Debian package {package} (apt-get install {package})")
+        lines.append(f"no installed font draws {script}, which {len(words)} of the {what} use ({shown}): they "
+                     f"would show as empty boxes; install the Debian package {package} (apt-get install {package})")
     return lines

@@ -43,8 +43,8 @@ def warn_missing_glyphs(text: str) -> None:
     """Once per script per process: say on stderr which script no installed font draws (Pango would
     draw empty boxes) and the Debian package to install; the CLI says it before rendering too."""
     from model import fonts
-    for line in fonts.warnings([text], "drawn"):
-        script = line.split(" (", 1)[0]
+    for line in fonts.warnings([text], "words drawn"):
+        script = line.split(", which", 1)[0]
         if script not in _WARNED:
             _WARNED.add(script)
             print(f"warning: {line}", file=sys.stderr)
