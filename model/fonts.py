@@ -76,6 +76,15 @@ def package_for(char: str) -> str:
     return CJK_PACKAGE if _CJK.match(char) else OTHER_PACKAGE
 
 
+def uncovered(text: str, fonts: frozenset[int] | None = None) -> str:
+    """The characters of `text` (each once) that no installed font has ("" when all are drawn, or
+    when fontconfig is absent)."""
+    fonts = covered() if fonts is None else fonts
+    if fonts is None:
+        return ""
+    return "".join(c for c in dict.fromkeys(text) if ord(c) not in fonts and unicodedata.category(c) not in _INVISIBLE)
+
+
 def missing(texts: Iterable[str], fonts: frozenset[int] | None = None) -> dict[str, tuple[str, list[str]]]:
     """{script: (the Debian package that draws it, the texts (each once, in order) with a character
     of it that no installed font has)}; empty when every character is covered or fontconfig is absent."""

@@ -139,6 +139,34 @@ def test_render_training_and_the_kit_warn_about_words_no_font_draws(monkeypatch,
     assert err.count("warning: no installed font draws Korean Hangul") == 1  # once per script per process
 
 
+def test_text_drawn_as_boxes_is_never_reused_once_its_font_is_installed(monkeypatch):
+    """Manim names a text's cached SVG by text and style alone; the kit adds the characters no font
+    had, so boxes drawn before a font was installed are not reused after (and a text every font draws
+    keeps Manim's own name: caches of Latin texts stay valid)."""
+    from manim import Text
+
+    from scenes.kit.mobjects import KitText, Word
+
+    word = Word(WORDS["Chinese"])
+    drawn = word._text2hash("#ffffff")
+    latin = KitText("européenne")
+    assert latin._text2hash("#ffffff") == Text._text2hash(latin, "#ffffff")
+    monkeypatch.setattr(fonts, "covered", lambda: frozenset(range(0x250)))
+    assert word._text2hash("#ffffff") != drawn
+    assert latin._text2hash("#ffffff") == Text._text2hash(latin, "#ffffff")
+
+
+def test_a_render_with_words_drawn_as_boxes_is_not_reused_after_a_font_is_installed(monkeypatch, tmp_path):
+    from output import cache
+    from output.jobs import RenderJob
+    from scenes.catalog import SCENES
+
+    job = RenderJob(scene=SCENES[0], quality="low", out=tmp_path)
+    drawn = cache.cache_key(job)  # the shipped models' words: every font draws them, the key is as before
+    monkeypatch.setattr(cache, "font_warnings", lambda trace: ["no installed font draws ..."])
+    assert cache.cache_key(job) != drawn
+
+
 # --- tokens --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, tokens", [
     ("नमस्ते दुनिया।", ["नमस्ते", "दुनिया"]),                     # Hindi: virama and vowel signs kept, danda dropped

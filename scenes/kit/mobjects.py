@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import hashlib
 import sys
 import unicodedata
 
@@ -50,14 +51,26 @@ def warn_missing_glyphs(text: str) -> None:
             print(f"warning: {line}", file=sys.stderr)
 
 
+class KitText(Text):
+    """Manim's Text whose cached SVG also depends on which of its characters no installed font has:
+    Manim names the SVG by text and style alone, so words drawn as empty boxes before their font
+    was installed would be reused as boxes ever after. A text every font draws keeps Manim's name."""
+
+    def _text2hash(self, color) -> str:
+        digest = super()._text2hash(color)
+        from model import fonts
+        missing = fonts.uncovered(self.text) if not self.text.isascii() else ""
+        return hashlib.sha256(f"{digest}\0{missing}".encode()).hexdigest()[:16] if missing else digest
+
+
 def label(text: str, size: float = 24, color: str | None = None, weight: str = "NORMAL") -> Text:
     """Text in the kit's font and the theme's text colour (any script: `shapeable`)."""
     if not text.isascii():
         warn_missing_glyphs(text)
-    return Text(shapeable(text), font=FONT, font_size=size, color=color or current().text, weight=weight)
+    return KitText(shapeable(text), font=FONT, font_size=size, color=color or current().text, weight=weight)
 
 
-class Word(Text):
+class Word(KitText):
     """Text that knows its baseline, so a row of words lines up like printed text
     (centring each word would make "the" and "european" jump up and down). Any script Pango draws:
     its glyphs are whatever shaping made of the characters (fewer for joined Arabic letters, more
