@@ -5,11 +5,10 @@ Numbers are plain `Text` made once (never live `DecimalNumber`s): cheap to rende
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import hashlib
 import sys
 import unicodedata
+from typing import Sequence
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, Rectangle, RoundedRectangle, Square, Text,
