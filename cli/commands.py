@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 import cloup
 
-from cli.options import VERBOSE_OPTION, WHAT_OPTIONS, checkpoint_option, example_options, model_option, options
+from cli.options import BURN_OPTION, VERBOSE_OPTION, WHAT_OPTIONS, checkpoint_option, example_options, model_option, options
 from model.report import print_trace, print_vocab
 from model.trace import default_sentence
 from model.trace import trace as run_trace
 from output import voice as speech
+from output.captions import burn
 from output.film import Film
 from output.jobs import FORMATS, TRANSPARENT_FORMATS, RenderJob, select_scenes, trace_warnings
 from output.rendering import prepare
@@ -87,8 +88,9 @@ def run(jobs: list[RenderJob], work, workers: int | None, verbose: bool, failed:
               help="Video container; png writes the poster frame only.")
 @cloup.option("--transparent", is_flag=True, help="Transparent background (webm, mov or png).")
 @cloup.option("--sections", is_flag=True, help="Also write one clip per beat, for slides (<name>.sections/).")
+@BURN_OPTION
 def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, fmt, transparent,
-           sections) -> None:
+           sections, burn_captions) -> None:
     """Render SCENES (keys from `list`, or `all`): video, .srt subtitles, poster .png, manifest .json.
 
     Outputs are named <scene>[--<sentence>][--<model>][--light][--transparent][--<format>].<ext>
@@ -97,6 +99,8 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs
     """
     if transparent and fmt not in TRANSPARENT_FORMATS:
         raise click.UsageError("--transparent needs --format webm, mov or png (mp4 and gif have no alpha channel)")
+    if burn_captions and fmt != "mp4":
+        raise click.UsageError("--burn-captions writes an mp4 beside the clip: use it with --format mp4")
     entries = select_scenes(scenes)
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
     prepare(out, entries, example, voice)
@@ -104,6 +108,9 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs
                              sections=sections, out=out, voice=voice) for e in entries]
     run(render_jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot), jobs, verbose,
         "failed to render: ")
+    if burn_captions:
+        for job in render_jobs:
+            burn_into_copy(job.outputs["video"], job.outputs["subtitles"])
 
 
 @cli.command()
@@ -140,7 +147,8 @@ def script(scenes, sentence, model, checkpoint, verbose, out) -> None:
 
 @cli.command()
 @example_options
-def film(quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose) -> None:
+@BURN_OPTION
+def film(quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, burn_captions) -> None:
     """The whole story: every scene in order, stitched into one video with chapters and one .srt.
 
     Each scene's own clip is rendered (or reused) first; the film is <out>/film[--...].mp4.
@@ -154,3 +162,15 @@ def film(quality, theme, sentence, model, checkpoint, out, voice, jobs, force, v
     made = the_film.assemble(manifests)  # a failure here is one line too (main)
     click.echo(f"film: {the_film.path} ({made['duration']:.1f} s, {len(made['chapters'])} chapters, "
                f"subtitles {made['subtitles']}; stitched in {time.perf_counter() - started:.1f} s)")
+    if burn_captions:
+        burn_into_copy(the_film.path, the_film.path.with_suffix(".srt"))
+
+
+def burn_into_copy(video: Path, subtitles: Path) -> None:
+    """<video>--captioned.mp4: the clip with its subtitles drawn into the picture (the clip itself is kept)."""
+    if not subtitles.exists():
+        click.echo(f"{video.name}: no narration, so no captions to burn")
+        return
+    started = time.perf_counter()
+    target = burn(video, subtitles, video.with_name(f"{video.stem}--captioned.mp4"))
+    click.echo(f"captions burned: {target} ({time.perf_counter() - started:.1f} s)")

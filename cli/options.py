@@ -36,6 +36,9 @@ WHAT_OPTIONS = [  # what to explain: shared by render, slides, film and script
     checkpoint_option,
 ]
 VERBOSE_OPTION = cloup.option("--verbose", is_flag=True, help="Show Manim's own log.")
+BURN_OPTION = cloup.option("--burn-captions", is_flag=True,
+                           help="Also write <name>--captioned.mp4 with the subtitles drawn into the picture, "
+                                "for players and LMSs that show no caption track.")
 
 example_options = options(  # render, slides and film: what to explain, how it looks, where it goes
     cloup.option("--quality", type=cloup.Choice(list(QUALITIES)), default="high", show_default=True,

@@ -45,8 +45,8 @@ from pathlib import Path
 from model.files import atomic_write_bytes, atomic_write_text
 from model.trace import DEFAULT_SENTENCE, MODEL_NAMES, MODELS_DIR, TraceInputError, check_sentence
 from output import worker
-from output.jobs import (FORMATS, QUALITIES, ROOT, TRANSPARENT_FORMATS, RenderError, RenderJob, describe_missing,
-                         missing_models, slug)
+from output.jobs import (FORMATS, NARRATION_OUTPUTS, QUALITIES, ROOT, TRANSPARENT_FORMATS, RenderError, RenderJob,
+                         describe_missing, missing_models, slug)
 from scenes.catalog import BY_KEY, SCENES, THEME_NAMES, Example, SceneEntry
 
 MANIFEST = "batch.json"
@@ -391,7 +391,7 @@ def _current_key(job: RenderJob) -> str | None:
         manifest = json.loads(job.outputs["manifest"].read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not all(path.exists() for name, path in job.outputs.items() if name != "subtitles"):
+    if not all(path.exists() for name, path in job.outputs.items() if name not in NARRATION_OUTPUTS):
         return None
     return manifest.get("cache_key")
 
@@ -408,8 +408,9 @@ def _received(job: BatchJob, answer: dict, shared: bool) -> Result:
         outputs["manifest"].parent.mkdir(parents=True, exist_ok=True)
         for name, data in answer["files"].items():
             atomic_write_bytes(outputs[name], data)
-        if "subtitles" in outputs and "subtitles" not in answer["files"] and outputs["subtitles"].exists():
-            outputs["subtitles"].unlink()
+        for name in NARRATION_OUTPUTS:
+            if name in outputs and name not in answer["files"] and outputs[name].exists():
+                outputs[name].unlink()
         stored = {key: value for key, value in manifest.items() if key != "cached"}
         atomic_write_text(outputs["manifest"], json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
     return Result(job, "rendered", manifest=manifest, host=answer["host"])

@@ -17,7 +17,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from output.jobs import ROOT, RenderJob, font_warnings
+from output.jobs import NARRATION_OUTPUTS, ROOT, RenderJob, font_warnings
 from output.voice import cache_part as voice_cache_part
 
 SOURCE_ROOTS = (ROOT / "scenes", ROOT / "output")
@@ -96,7 +96,7 @@ def cached_manifest(job: RenderJob, key: str) -> dict | None:
     if not isinstance(checks, dict):
         return None
     for name, path in job.outputs.items():
-        if name == "manifest" or (name == "subtitles" and name not in checks):
+        if name == "manifest" or (name in NARRATION_OUTPUTS and name not in checks):
             continue
         expected = checks.get(name)
         try:

@@ -1,4 +1,4 @@
-"""The whole story: every scene's clip in order, stitched into one film with chapters and one .srt.
+"""The whole story: every scene's clip in order, stitched into one film with chapters and one .srt (and its WebVTT twin).
 
 `Film` owns the film's name (`film[--...]`, named like a scene's clip), the render jobs of its
 scenes and its manifest. The clips share codec and size (one quality, one format), so their packets
@@ -18,6 +18,7 @@ import srt
 
 from model.files import atomic_path, atomic_write_text
 from model.trace import DEFAULT_MODEL, MODEL_NAMES
+from output.captions import vtt_from_srt
 from output.jobs import RenderJob, stem
 from output.voice import RATE, encode_into, sound_track
 from output.voice import describe as describe_voice
@@ -49,6 +50,7 @@ class Film:
         clips = [(job.scene.title, job.outputs["video"], job.outputs["subtitles"]) for job in self.jobs]
         result = stitch(clips, self.path)
         manifest = {"film": self.path.name, "subtitles": self.path.with_suffix(".srt").name,
+                    "captions": self.path.with_suffix(".vtt").name,
                     "sentence": self.example.sentence, "theme": self.example.theme, "quality": self.quality,
                     "duration": result["duration"], "chapters": result["chapters"],
                     "scenes": [m["files"]["manifest"] for m in manifests]}
@@ -112,7 +114,9 @@ def stitch(clips: list[tuple[str, Path, Path | None]], target: Path) -> dict:
             {"id": i, "start": int(c["start"] * 1000), "end": int(c["end"] * 1000),
              "time_base": Fraction(1, 1000), "metadata": {"title": c["title"]}}
             for i, c in enumerate(chapters)])
-    atomic_write_text(target.with_suffix(".srt"), srt.compose(subtitles, reindex=True))
+    composed = srt.compose(subtitles, reindex=True)
+    atomic_write_text(target.with_suffix(".srt"), composed)
+    atomic_write_text(target.with_suffix(".vtt"), vtt_from_srt(composed))  # the same cues, to the millisecond
     return {"duration": round(float(offset), 3), "chapters": chapters}
 
 

@@ -110,6 +110,10 @@ def stem(name: str, example: Example, *, story_model: str, models: tuple[str, ..
     return "--".join(parts)
 
 
+# Outputs a render makes only when the scene narrates: a clip without narration has no subtitles.
+NARRATION_OUTPUTS = ("subtitles", "captions")
+
+
 @dataclass(frozen=True, kw_only=True)
 class RenderJob:
     """One scene of one example, at one quality and format, written to `out`."""
@@ -134,6 +138,7 @@ class RenderJob:
         if self.fmt != "png":
             files["video"] = self.out / f"{self.stem}.{self.fmt}"
             files["subtitles"] = self.out / f"{self.stem}.srt"
+            files["captions"] = self.out / f"{self.stem}.vtt"  # the same cues as WebVTT, for HTML5 <track>
         return files
 
 

@@ -30,8 +30,9 @@ from xml.etree import ElementTree
 from model.files import atomic_write_text
 from model.trace import MODEL_NAMES, MODELS_DIR, model_info
 from output import voice, worker
+from output.captions import write_vtt
 from output.cache import cache_key, cached_manifest, file_check, tool_versions
-from output.jobs import QUALITIES, ROOT, OutFolderError, RenderError, RenderJob, check, check_out_dir
+from output.jobs import NARRATION_OUTPUTS, QUALITIES, ROOT, OutFolderError, RenderError, RenderJob, check, check_out_dir
 from scenes.catalog import Example, SceneEntry
 
 WORK_DIR = ".work"
@@ -319,6 +320,7 @@ def _collect(job: RenderJob, work: Path) -> dict[str, Path]:
     srts = sorted(videos[0].parent.glob(f"{job.scene.cls}*.srt"))
     if srts:
         produced["subtitles"] = srts[0]
+        produced["captions"] = write_vtt(srts[0])
     if job.transparent:
         produced["poster"] = _still(job, work / "poster")
     else:
@@ -415,9 +417,10 @@ def _publish(job: RenderJob, produced: dict[str, Path], manifest: dict) -> None:
                 shutil.rmtree(staging, ignore_errors=True)
             continue
         move(source, job.outputs[name])
-    stale_srt = job.outputs.get("subtitles")
-    if stale_srt and "subtitles" not in produced and stale_srt.exists():
-        stale_srt.unlink()
+    for name in NARRATION_OUTPUTS:  # a scene that no longer narrates leaves no old subtitles behind
+        stale = job.outputs.get(name)
+        if stale and name not in produced and stale.exists():
+            stale.unlink()
     atomic_write_text(job.outputs["manifest"], json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
 
 

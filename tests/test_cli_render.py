@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import srt
 
+from output.captions import vtt_from_subtitles
 from output.film import read_chapters
 from output.jobs import RenderError, RenderJob
 from output.rendering import render, video_facts
@@ -43,6 +44,8 @@ def test_render_writes_video_subtitles_poster_and_manifest(out):
     assert manifest["sentence"] == SHORT and manifest["quality"] == "low" and manifest["tools"]["manim"] == "0.21.0"
     subs = list(srt.parse(stem.with_suffix(".srt").read_text(encoding="utf-8")))
     assert subs and subs[-1].end.total_seconds() <= facts["duration"] + 0.05
+    assert stem.with_suffix(".vtt").read_text(encoding="utf-8") == vtt_from_subtitles(subs)
+    assert manifest["files"]["captions"] == stem.with_suffix(".vtt").name
     from PIL import Image
 
     with Image.open(stem.with_suffix(".png")) as poster:
@@ -69,7 +72,7 @@ def test_two_jobs_make_the_same_files_as_one(out):
         cli("render", *keys, "--sentence", SHORT, "--quality", "low", "--jobs", jobs, "--out", str(out / f"jobs{jobs}"))
     names1 = sorted(p.name for p in (out / "jobs1").iterdir())
     names2 = sorted(p.name for p in (out / "jobs2").iterdir())
-    assert names1 == names2 and len(names1) == 8
+    assert names1 == names2 and len(names1) == 10  # video, poster, manifest, .srt, .vtt per scene
     for key in keys:
         stem = f"{key}--the-cat"
         assert (out / "jobs1" / f"{stem}.srt").read_bytes() == (out / "jobs2" / f"{stem}.srt").read_bytes()
@@ -90,6 +93,7 @@ def test_film_has_a_chapter_per_scene_and_subtitles_in_sync(out):
     subs = list(srt.parse(film.with_suffix(".srt").read_text(encoding="utf-8")))
     assert all(a.end <= b.start + __import__("datetime").timedelta(milliseconds=2) for a, b in zip(subs, subs[1:]))
     assert subs[-1].end.total_seconds() <= facts["duration"] + 0.05
+    assert film.with_suffix(".vtt").read_text(encoding="utf-8") == vtt_from_subtitles(subs)
     # each scene's narration starts inside its own chapter
     first_line = {s.key: next(srt.parse((out / "film" / f"{s.key}--the-cat.srt").read_text(encoding="utf-8"))).content
                   for s in SCENES}
