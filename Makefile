@@ -11,10 +11,13 @@ STAMP := $(VENV)/.installed
 RAY_STAMP := $(VENV)/.installed-ray
 # Debian/Ubuntu packages: cairo + pango headers for pycairo/manimpango, a minimal TeX Live for MathTex;
 # espeak-ng (the offline voice, --voice synth); chromium and poppler-utils (the tests open the slides
-# page in a headless browser and read the PDF slides' pages).
+# page in a headless browser and read the PDF slides' pages); fontconfig's fc-list and fonts for scripts
+# DejaVu Sans lacks: fonts-noto-core (Arabic, Hebrew, Indic, Thai, ...; 43 MB) and fonts-wqy-microhei
+# (Chinese, Japanese kana, Korean; 5 MB), so a pair file in those scripts draws words, not boxes.
 SYSTEM_PACKAGES := build-essential pkg-config libcairo2-dev libpango1.0-dev \
 	texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal \
-	espeak-ng chromium poppler-utils
+	espeak-ng chromium poppler-utils \
+	fontconfig fonts-noto-core fonts-wqy-microhei
 # reveal.js for offline slides pages, pinned in the script, from the npm registry
 REVEAL := vendor/reveal.js/package.json
 # A local wheel directory (if present) supplies the CPU build of torch.

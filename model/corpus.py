@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex
+
 EXAMPLE_SOURCE = "the european economic area"
 EXAMPLE_TARGET = "la zone économique européenne"
 MAX_SOURCE_LEN = 40
@@ -88,6 +90,14 @@ ELISIONS |= {"français": ELISIONS["french"], "francais": ELISIONS["french"],
              "italiano": ELISIONS["italian"], "català": ELISIONS["catalan"]}  # the languages' own names
 GRAMMAR_LANGUAGES = ("English", "French")
 
+# A word: letters, combining marks (vowel signs, viramas, harakat), digits and joiners, as the
+# `regex` package's Unicode \w has them, plus every number character Python's \w knew (², ½), so
+# no character that was part of a word before is left out now; inner apostrophes and hyphens join.
+# Thai, Lao, Khmer, Chinese and Japanese write no spaces between words: there a word is what the
+# text separates with spaces or punctuation, nothing more (no dictionary segmentation).
+_UNICODE_WORD = regex.compile(r"[\w\p{N}]+(?:['-][\w\p{N}]+)*'?")
+# Before it (cards without "words": "unicode"): Python's \w, which drops combining marks and so
+# splits Devanagari, Tamil or Arabic words; kept only so those models read text as they learnt it.
 _WORD = re.compile(r"\w+(?:['-]\w+)*'?")
 _LEGACY_TOKEN = re.compile(r"[^\W\d_]+'|[\w]+(?:[-'][\w]+)*")
 
@@ -103,11 +113,14 @@ class Tokeniser:
     Case is kept unless `lowercase`; an apostrophe inside a word stays (D'Arcy, aujourd'hui) unless
     the part before it is one of the language's `elided` words (l'arbre → "l'", "arbre"); one at a
     word's edge is a quote mark and goes, except after an elided word ("l' arbre"). `legacy` is
-    how cards written before this were read: lower-cased, split after every apostrophe.
+    how cards written before this were read: lower-cased, split after every apostrophe. Words are
+    found by Unicode rules (`_UNICODE_WORD`) unless `unicode_words` is off: a card written before
+    them, whose words were found by Python's re word class (`_WORD`).
     """
     elided: frozenset[str] = frozenset()
     lowercase: bool = False
     legacy: bool = False
+    unicode_words: bool = True
 
     @classmethod
     def for_language(cls, language: str | None, lowercase: bool = False) -> "Tokeniser":
@@ -118,10 +131,14 @@ class Tokeniser:
         """The tokeniser a card records for one side (None: a card from before, read the old way)."""
         if entry is None:
             return cls(frozenset(), True, legacy=True)
-        return cls(frozenset(entry.get("elided", ())), bool(entry.get("lowercase", False)))
+        return cls(frozenset(entry.get("elided", ())), bool(entry.get("lowercase", False)),
+                   unicode_words=entry.get("words") == "unicode")
 
     def to_card(self) -> dict:
-        return {"elided": sorted(self.elided), "lowercase": self.lowercase}
+        card = {"elided": sorted(self.elided), "lowercase": self.lowercase}
+        if self.unicode_words:
+            card["words"] = "unicode"
+        return card
 
     def is_elided(self, token: str) -> bool:
         """Whether `token` ("l'") is an elided word, written against the word after it."""
@@ -136,7 +153,7 @@ class Tokeniser:
         if self.legacy:
             return _legacy_tokens(text)
         out: list[str] = []
-        for word in _WORD.findall(text):
+        for word in (_UNICODE_WORD if self.unicode_words else _WORD).findall(text):
             if word.endswith("'") and not self.is_elided(word):
                 word = word[:-1]          # a closing quote mark, not part of the word
             while "'" in word[:-1]:       # split elided words off the front: l'arbre, qu'il
@@ -327,25 +344,103 @@ class PairsFileError(ValueError):
     pass
 
 
-def read_tsv(path: str | Path, source: Tokeniser = Tokeniser(), target: Tokeniser = Tokeniser()) -> list[Pair]:
-    """The user's own `source<TAB>target` lines, each side read as written by its tokeniser;
-    blank lines and '#' comments are skipped."""
+PAIRS_FILE_MAX_BYTES = 200 * 1024 * 1024  # far above any pair file that trains in minutes here
+
+
+def check_pairs_file(path: str | Path) -> None:
+    """Refuse, before anything reads it, what is not a regular file of a sensible size (a folder, a
+    FIFO, /dev/zero would hang or never end)."""
+    import stat
+    try:
+        info = Path(path).stat()
+    except FileNotFoundError:
+        raise PairsFileError(f"{path}: no such file") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise PairsFileError(f"{path}: not a regular file; give a UTF-8 text file of source<TAB>target lines")
+    if info.st_size > PAIRS_FILE_MAX_BYTES:
+        raise PairsFileError(f"{path}: {info.st_size / 2**20:,.0f} MB; a pair file may have at most "
+                             f"{PAIRS_FILE_MAX_BYTES // 2**20} MB")
+
+
+def read_pairs_text(path: str | Path) -> str:
+    """The pair file as text: UTF-8 (a UTF-8 byte-order mark is allowed and dropped); anything else is
+    one PairsFileError naming the file and what it is instead (UTF-16 or UTF-32, binary, other bytes)."""
+    check_pairs_file(path)
+    data = Path(path).read_bytes()
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                      (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if data.startswith(bom):
+            raise PairsFileError(f"{path}: {name} text (it starts with a {name} byte-order mark); "
+                                 f"save it as UTF-8 and train again")
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        raise PairsFileError(f"{path}:{line}: not a text file (it has NUL bytes: binary data, or UTF-16 "
+                             f"without a byte-order mark); a pair file is UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise PairsFileError(f"{path}:{line}: not UTF-8 text (byte 0x{data[err.start]:02x} is not valid UTF-8 there; Latin-1 or "
+                             f"Windows-1252 perhaps); save the file as UTF-8") from None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A source given more than once with different targets: the first line's target is kept."""
+    source: tuple[str, ...]
+    kept: tuple[str, ...]
+    kept_line: int
+    dropped: tuple[tuple[int, tuple[str, ...]], ...]   # (line, target) of each other translation
+
+
+def read_pairs(path: str | Path, source: Tokeniser = Tokeniser(),
+               target: Tokeniser = Tokeniser()) -> tuple[list[Pair], list[Conflict]]:
+    """The user's own `source<TAB>target` lines, each side read as written by its tokeniser (blank
+    lines and '#' comments skipped), and the sources given with different targets (training keeps
+    one target per source: the first, see `split_pairs`)."""
     pairs = []
-    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    first: dict[tuple[str, ...], tuple[int, tuple[str, ...]]] = {}
+    others: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
+    for lineno, line in enumerate(read_pairs_text(path).splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split("\t")
         if len(parts) != 2:
             raise PairsFileError(f"{path}:{lineno}: expected 'source<TAB>target', got {len(parts)} field(s)")
-        src, tgt = source.tokens(parts[0]), target.tokens(parts[1])
+        src, tgt = tuple(source.tokens(parts[0])), tuple(target.tokens(parts[1]))
         if not src or not tgt:
             raise PairsFileError(f"{path}:{lineno}: an empty side once punctuation is removed")
         if len(src) > MAX_SOURCE_LEN:
             raise PairsFileError(f"{path}:{lineno}: source has {len(src)} tokens (max {MAX_SOURCE_LEN})")
-        pairs.append(Pair(tuple(src), tuple(tgt)))
+        pairs.append(Pair(src, tgt))
+        kept = first.setdefault(src, (lineno, tgt))
+        if kept[1] != tgt and all(tgt != t for _, t in others.get(src, ())):
+            others.setdefault(src, []).append((lineno, tgt))
     if len(pairs) < 20:
         raise PairsFileError(f"{path}: only {len(pairs)} pairs; at least 20 are needed to train and test")
-    return pairs
+    conflicts = [Conflict(src, first[src][1], first[src][0], tuple(dropped)) for src, dropped in others.items()]
+    return pairs, conflicts
+
+
+def read_tsv(path: str | Path, source: Tokeniser = Tokeniser(), target: Tokeniser = Tokeniser()) -> list[Pair]:
+    """The pairs of `read_pairs` alone."""
+    return read_pairs(path, source, target)[0]
+
+
+def conflict_warning(conflicts: list[Conflict], path: str | Path, source: Tokeniser = Tokeniser(),
+                     target: Tokeniser = Tokeniser(), shown: int = 3) -> str | None:
+    """One warning for the sources given with different targets: how many, the first few, which
+    target each keeps (None when there are none)."""
+    if not conflicts:
+        return None
+    examples = "; ".join(
+        f"'{source.text(c.source)}' keeps line {c.kept_line}'s '{target.text(c.kept)}', not "
+        + ", ".join(f"line {line}'s '{target.text(t)}'" for line, t in c.dropped)
+        for c in conflicts[:shown])
+    more = f"; and {len(conflicts) - shown} more" if len(conflicts) > shown else ""
+    n = len(conflicts)
+    return (f"{path}: {n} source{'s' if n > 1 else ''} given with different targets; training keeps the first "
+            f"target of each and drops the others: {examples}{more}")
 
 
 # A user's file: the test split takes this share of each length bucket and no more than this many
@@ -355,11 +450,16 @@ TSV_TEST_MAX_PER_BUCKET = 250
 
 
 def tsv_splits(path: str | Path, seed: int = 0, source: Tokeniser = Tokeniser(),
-               target: Tokeniser = Tokeniser()) -> Splits:
+               target: Tokeniser = Tokeniser(), notes: list[str] | None = None) -> Splits:
     """Splits for a user file: a test split of TSV_TEST_SHARE % of each length bucket (at most
     TSV_TEST_MAX_PER_BUCKET sentences; at least one sentence overall), the rest training (no
-    validation split: nothing in training reads it, and a small file needs every pair)."""
-    return split_pairs(read_tsv(path, source, target), seed, test_per_bucket=TSV_TEST_MAX_PER_BUCKET,
+    validation split: nothing in training reads it, and a small file needs every pair). What the
+    reader wants said (sources with different targets) is added to `notes`."""
+    pairs, conflicts = read_pairs(path, source, target)
+    warning = conflict_warning(conflicts, path, source, target)
+    if warning and notes is not None:
+        notes.append(warning)
+    return split_pairs(pairs, seed, test_per_bucket=TSV_TEST_MAX_PER_BUCKET,
                        valid_per_bucket=0, test_divisor=100 // TSV_TEST_SHARE, valid_divisor=1)
 
 

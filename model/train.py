@@ -329,17 +329,20 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
 
 
 def load_splits(pairs_file: str | None, seed: int, languages: list[str] | None = None,
-                lowercase_source: bool = False, fold_case: bool = False) -> tuple[Splits, dict]:
+                lowercase_source: bool = False, fold_case: bool = False,
+                notes: list[str] | None = None) -> tuple[Splits, dict]:
     """The splits and the corpus entry of the cards: the built-in grammar, or a pair file read as
-    written, each side tokenised for its language (elisions split only where ELISIONS says so)."""
+    written, each side tokenised for its language (elisions split only where ELISIONS says so).
+    Warnings about the file (sources with different targets) are added to `notes`."""
     if pairs_file:
         path = Path(pairs_file)
+        corpus.check_pairs_file(path)  # before hashing it: a FIFO or /dev/zero would never end
         names = list(languages) if languages else ["source", "target"]
         source = Tokeniser.for_language(names[0], lowercase=lowercase_source)
         target = Tokeniser.for_language(names[1])
         info = {"kind": "tsv", "file": path.name, "sha256": sha256_of(path), "languages": names,
                 "tokens": {"source": source.to_card(), "target": target.to_card(), "exact_ignores_case": fold_case}}
-        return corpus.tsv_splits(path, seed, source, target), info
+        return corpus.tsv_splits(path, seed, source, target, notes), info
     info = {"kind": "grammar", "seed": seed, "languages": list(corpus.GRAMMAR_LANGUAGES)}
     if languages:
         info["languages"] = list(languages)
@@ -423,6 +426,15 @@ def swap_in(staging: Path, target: Path) -> None:
 def _ignore_interrupts() -> None:
     """Training workers leave Ctrl-C to the main process, which ends them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def font_warnings(splits: Splits) -> list[str]:
+    """A line per script of the pairs' words that no installed font draws (the scenes would show
+    empty boxes), naming the Debian package that draws it."""
+    from model import fonts
+    pairs = [*splits.train, *splits.valid, *splits.test]
+    return [*fonts.warnings(sorted({w for p in pairs for w in p.source}), "source words"),
+            *fonts.warnings(sorted({w for p in pairs for w in p.target}), "target words")]
 
 
 def _train_in_worker(name, splits, seed, out_dir, corpus_info, threads, recipe, queue) -> dict:
@@ -517,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs < 1:
         console.print("[red]error:[/red] --epochs must be at least 1")
         return 2
+    notes: list[str] = []
     try:
         target = check_out(Path(args.out), args.force)
     except (OutRefused, OSError) as err:
@@ -524,10 +537,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         splits, corpus_info = load_splits(args.pairs, args.seed, args.languages, args.lowercase_source,
-                                          args.fold_case)
+                                          args.fold_case, notes)
     except (OSError, corpus.PairsFileError) as err:
-        console.print(f"[red]error:[/red] {escape(str(err))}")
+        console.print(f"[red]error:[/red] {escape(str(err))}", soft_wrap=True)  # one line, however long
         return 2
+    for note in [*notes, *font_warnings(splits)]:
+        console.print(f"[yellow]warning:[/yellow] {escape(note)}", soft_wrap=True)
     print_split(splits, corpus_info["kind"] == "tsv", console)
     names = MODEL_NAMES if args.model == "all" else (args.model,)
     start = time.perf_counter()

@@ -17,7 +17,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from output.jobs import NARRATION_OUTPUTS, ROOT, RenderJob
+from output.jobs import NARRATION_OUTPUTS, ROOT, RenderJob, font_warnings
 from output.voice import cache_part as voice_cache_part
 
 SOURCE_ROOTS = (ROOT / "scenes", ROOT / "output")
@@ -55,7 +55,8 @@ def tool_versions() -> dict:
 def cache_key(job: RenderJob, roots: tuple[Path, ...] = SOURCE_ROOTS) -> str:
     """Hash of everything the output depends on. Computes the trace if it is not cached yet."""
     example = job.example
-    drawn = example.trace(job.scene.model_for(example.model)).to_json()
+    shown = example.trace(job.scene.model_for(example.model))
+    drawn = shown.to_json()
     parts = {
         "trace": hashlib.sha256(drawn.encode()).hexdigest(),
         "models": models_digest(example.models_dir),
@@ -67,6 +68,8 @@ def cache_key(job: RenderJob, roots: tuple[Path, ...] = SOURCE_ROOTS) -> str:
         "voice": voice_cache_part(job),
         "tools": tool_versions(),
     }
+    if missing := font_warnings(shown):
+        parts["fonts"] = missing  # drawn as empty boxes: not reused once a font for them is installed
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 

@@ -159,7 +159,7 @@ def check(entries: list[SceneEntry], example: Example) -> None:
         entry.check(example.sentence, example.model)
     for model in sorted({entry.model_for(example.model) for entry in entries}):
         check_known(example.sentence, model)
-        example.trace(model)
+        warn_once(font_warnings(example.trace(model)))
 
 
 def missing_models(entry: SceneEntry, requested: str | None = None, folder: Path = MODELS_DIR) -> dict[str, list[str]]:
@@ -236,6 +236,26 @@ def check_known(sentence: str, model: str) -> None:
             f"try one closer to them")
 
 
+_WARNED: set[str] = set()
+
+
+def warn_once(lines: list[str]) -> None:
+    """Each warning on stderr once per process (a batch checks many examples of one model)."""
+    import click
+    for line in lines:
+        if line not in _WARNED:
+            _WARNED.add(line)
+            click.echo(f"warning: {line}", err=True)
+
+
+def font_warnings(result) -> list[str]:
+    """A line per script of the example's words (source, output, reference) that no installed font
+    draws (the scenes would show empty boxes), naming the Debian package to install."""
+    from model import fonts
+    words = dict.fromkeys([*result.source_tokens, *result.output_words, *(result.reference_tokens or ())])
+    return fonts.warnings(words, "words of this example")
+
+
 def trace_warnings(result) -> list[str]:
     """What `trace` says about a result it cannot vouch for (render refuses these: `check_known`)."""
     notes = []
@@ -246,7 +266,7 @@ def trace_warnings(result) -> list[str]:
     if not result.finished:
         notes.append(f"the model did not end its output (no end token): decoding stopped at its cap of "
                      f"{len(result.output_words)} words")
-    return notes
+    return notes + font_warnings(result)
 
 
 def check_out_dir(out: Path) -> None:

@@ -5,6 +5,9 @@ Numbers are plain `Text` made once (never live `DecimalNumber`s): cheap to rende
 """
 from __future__ import annotations
 
+import hashlib
+import sys
+import unicodedata
 from typing import Sequence
 
 import numpy as np
@@ -16,20 +19,69 @@ from scenes.kit.layout import slot_xs
 from scenes.kit.theme import current, text_on, value_to_color, weight_to_color
 
 FONT = "DejaVu Sans"
+LRM = "\u200e"  # LEFT-TO-RIGHT MARK: draws nothing, sets the paragraph's direction
+
+
+def shapeable(text: str) -> str:
+    """`text` as Manim's Text can draw it whatever its script.
+
+    Pango shapes any Unicode text (Arabic joins its letters, Devanagari forms conjuncts, marks
+    combine), so glyphs are not characters and are never indexed by character here. But a text that
+    starts right-to-left (Arabic, Hebrew) makes a right-to-left paragraph, which Pango aligns to the
+    right edge of Manim's 1920-pixel layout, beyond the SVG page: every glyph is cut off and the
+    Text comes out empty. A left-to-right mark in front keeps the paragraph left-aligned; the
+    right-to-left words inside it are still laid out right to left."""
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return LRM + text
+    return text
+
+
+_WARNED: set[str] = set()
+
+
+def warn_missing_glyphs(text: str) -> None:
+    """Once per script per process: say on stderr which script no installed font draws (Pango would
+    draw empty boxes) and the Debian package to install; the CLI says it before rendering too."""
+    from model import fonts
+    for line in fonts.warnings([text], "words drawn"):
+        script = line.split(", which", 1)[0]
+        if script not in _WARNED:
+            _WARNED.add(script)
+            print(f"warning: {line}", file=sys.stderr)
+
+
+class KitText(Text):
+    """Manim's Text whose cached SVG also depends on which of its characters no installed font has:
+    Manim names the SVG by text and style alone, so words drawn as empty boxes before their font
+    was installed would be reused as boxes ever after. A text every font draws keeps Manim's name."""
+
+    def _text2hash(self, color) -> str:
+        digest = super()._text2hash(color)
+        from model import fonts
+        missing = fonts.uncovered(self.text) if not self.text.isascii() else ""
+        return hashlib.sha256(f"{digest}\0{missing}".encode()).hexdigest()[:16] if missing else digest
 
 
 def label(text: str, size: float = 24, color: str | None = None, weight: str = "NORMAL") -> Text:
-    """Text in the kit's font and the theme's text colour."""
-    return Text(text, font=FONT, font_size=size, color=color or current().text, weight=weight)
+    """Text in the kit's font and the theme's text colour (any script: `shapeable`)."""
+    if not text.isascii():
+        warn_missing_glyphs(text)
+    return KitText(shapeable(text), font=FONT, font_size=size, color=color or current().text, weight=weight)
 
 
-class Word(Text):
+class Word(KitText):
     """Text that knows its baseline, so a row of words lines up like printed text
-    (centring each word would make "the" and "european" jump up and down)."""
+    (centring each word would make "the" and "european" jump up and down). Any script Pango draws:
+    its glyphs are whatever shaping made of the characters (fewer for joined Arabic letters, more
+    or fewer for Devanagari conjuncts and marks), never one per character."""
 
     def __init__(self, text: str, font_size: float = 26, color: str | None = None):
-        super().__init__(text + "x", font=FONT, font_size=font_size, color=color or current().text)
-        marker = self.submobjects[-1]  # an 'x' sits exactly on the baseline
+        if not text.isascii():
+            warn_missing_glyphs(text)
+        super().__init__(shapeable(text) + "x", font=FONT, font_size=font_size, color=color or current().text)
+        # an 'x' sits exactly on the baseline; the paragraph runs left to right (`shapeable`), so it
+        # is the rightmost glyph, whatever order the glyphs of a right-to-left word come in
+        marker = max(self.submobjects, key=lambda glyph: glyph.get_center()[0])
         self.remove(marker)
         self._below = (marker.get_bottom()[1] - self.get_bottom()[1]) / max(self.height, 1e-6)
 
