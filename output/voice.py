@@ -192,20 +192,24 @@ def recording_script(jobs: list[RenderJob], target: Path | None, verbose: bool =
 
 
 def write_script(beats: list[Beat], target: Path | None) -> str:
-    """The recording script: one row per beat (scene, beat, file to record, target seconds, text).
-    CSV for a .csv target, JSON for .json, else text to read from; returns what was written. The
-    text is the subtitles' (names as Unicode, sᵢ₋₁), for a person to read aloud."""
+    """The recording script: one row per beat (scene, beat, file to record, target seconds, text, and
+    in CSV and JSON its speech form for a text-to-speech tool). CSV for a .csv target, JSON for
+    .json, else text to read from; returns what was written. The text is the subtitles' (names as
+    Unicode, sᵢ₋₁), for a person to read aloud."""
     from scenes.kit.scene import readable_names  # Manim loads only when a script is written
 
+    said = [speech.spoken(b.narration) for b in beats]  # the speech form: what a text-to-speech tool should read
     beats = [replace(b, narration=readable_names(b.narration)) for b in beats]
     if target is not None and target.suffix == ".json":
         text = json.dumps([{"scene": b.scene, "beat": b.name, "file": f"{b.scene}/{b.name}.wav",
-                            "seconds": b.seconds, "text": b.narration} for b in beats], indent=1, ensure_ascii=False)
+                            "seconds": b.seconds, "text": b.narration, "speech": s} for b, s in zip(beats, said)],
+                          indent=1, ensure_ascii=False)
     elif target is not None and target.suffix == ".csv":
         buffer = io.StringIO()
         rows = csv.writer(buffer)
-        rows.writerow(["scene", "beat", "file", "seconds", "text"])
-        rows.writerows([b.scene, b.name, f"{b.scene}/{b.name}.wav", b.seconds, b.narration] for b in beats)
+        rows.writerow(["scene", "beat", "file", "seconds", "text", "speech"])
+        rows.writerows([b.scene, b.name, f"{b.scene}/{b.name}.wav", b.seconds, b.narration, s]
+                       for b, s in zip(beats, said))
         text = buffer.getvalue()
     else:
         lines = ["Recording script: one file per beat, <folder>/<scene>/<beat>.wav (or .mp3, .m4a).",

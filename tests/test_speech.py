@@ -96,3 +96,13 @@ def test_the_neural_voice_reads_every_sound_of_a_speech_form():
     assert phonemes and set(phonemes) <= set(tts.vocab)
     assert voice.describe("neural").startswith("neural: hibari-tts 0.2.1, voice heart")
     assert json.dumps(voice.neural_settings())  # what the cache keys hold is plain data
+
+
+def test_the_recording_script_gives_a_speech_form_beside_the_text(tmp_path):
+    beats = [voice.Beat("attention-weights", "sum", "The sum, c_i, is 92% of it.", 3.0)]
+    voice.write_script(beats, tmp_path / "script.json")
+    row, = json.loads((tmp_path / "script.json").read_text(encoding="utf-8"))
+    assert row["text"] == "The sum, cᵢ, is 92% of it." and row["speech"] == "The sum, c i, is 92 percent of it."
+    voice.write_script(beats, tmp_path / "script.csv")
+    header, values = (tmp_path / "script.csv").read_text(encoding="utf-8").splitlines()
+    assert header.endswith(",text,speech") and values.endswith(",\"The sum, c i, is 92 percent of it.\"")
