@@ -9,9 +9,9 @@
    clipped (|x| >= 1 before cleaning) and samples at full scale after, the loudness after cleaning
    (target -16 ± 1 LUFS), and the synthesis's real-time factor (seconds spent per second of speech).
 2. Unless --no-render: one scene (default attention-weights) rendered at low quality silent and with
-   the voice, one after the other in the same run (--force), wall and CPU seconds of each: the
-   voice's cost on that scene, and the film's estimate from it (the voice's CPU seconds per beat,
-   times the film's beats, plus the longer clips' frames: the picture waits for the speech).
+   the voice, one after the other in the same run (--force), wall and CPU seconds of each and the
+   clips' lengths: the voice's cost on that scene (a dry run of the scene to read its beats, the
+   speech, and the longer clip's frames: the picture waits for the speech).
 The load average is printed first and last: the machine is shared.
 """
 from __future__ import annotations

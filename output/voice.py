@@ -300,7 +300,10 @@ def _neural_wav(spoken: str) -> bytes:
     NEURAL_WORDS_PER_MINUTE (a beat of short words runs fast), again at the speed that brings it in."""
     low, high = NEURAL_WORDS_PER_MINUTE
     with _NEURAL_LOCK:
-        tts = neural_model()
+        try:
+            tts = neural_model()
+        except (ImportError, OSError, RuntimeError, ValueError) as err:  # a broken install: one line, not a trace
+            raise RenderError(f"the neural voice ({NEURAL_PACKAGE}) could not load: {err}") from err
         speed = NEURAL_SPEED
         samples = tts(spoken, speed=speed, seed=NEURAL_SEED)
         for _ in range(3):  # pauses stretch less than words: a second try lands closer
