@@ -46,8 +46,9 @@ $(RAY_STAMP): requirements-ray.txt | $(STAMP)
 $(REVEAL): tools/fetch_revealjs.sh | system
 	@bash tools/fetch_revealjs.sh
 
+# the film narrated by the offline neural voice (render.py film without --voice: the silent clips)
 video: setup
-	$(PY) render.py film --quality high --out media
+	$(PY) render.py film --quality high --out media --voice neural
 
 # CI runs `make test`, so the linter is enforced there too
 test: lint $(RAY_STAMP)

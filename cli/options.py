@@ -47,7 +47,8 @@ example_options = options(  # render, slides and film: what to explain, how it l
                  help="dark for screens, light for slides and print."),
     *WHAT_OPTIONS,
     cloup.option("--out", default="media", show_default=True, callback=_folder, help="Output folder."),
-    cloup.option("--voice", help="Speak every beat: synth (espeak-ng) or a folder of recordings (see script)."),
+    cloup.option("--voice", help="Speak every beat: neural (an offline neural voice), synth (espeak-ng) or a folder "
+                                 "of recordings (see script)."),
     cloup.option("--jobs", type=click.IntRange(min=1), default=None,
                  help="Scenes rendered in parallel processes (default: the number of cores)."),
     cloup.option("--force", is_flag=True, help="Render again even if an identical render exists."),

@@ -14,6 +14,7 @@ from cli.options import checkpoint_option
 from model.trace import MODEL_NAMES, default_sentence
 from output import batch as batches
 from output import preview as previews
+from output import voice as voices
 from output.jobs import QUALITIES, RenderJob, select_scenes
 from output.rendering import prepare_out
 from scenes.catalog import THEME_NAMES, Example
@@ -33,13 +34,19 @@ EXIT_INTERRUPTED = 130  # as for Ctrl-C (cli.main)
 @cloup.option("--watch", is_flag=True, help="Render again when the scene's file changes; type a sentence to show it.")
 @cloup.option("--open", "open_files", is_flag=True, help="Open the poster and the clip in the default viewer.")
 @cloup.option("--stop", is_flag=True, help="Stop the warm preview process.")
-def preview(scene, sentence, theme, model, checkpoint, quality, out, poster_only, watch, open_files, stop) -> None:
+@cloup.option("--voice", help="The clip speaks: neural, synth or a folder of recordings (as for render).")
+def preview(scene, sentence, theme, model, checkpoint, quality, out, poster_only, watch, open_files, stop,
+            voice) -> None:
     """SCENE's poster frame first, then its clip, from a warm process that keeps Manim, torch and the
     models loaded between calls (started on first use; it exits after 20 idle minutes)."""
     if stop:
         return click.echo("preview process stopped" if previews.stop() else "no preview process was running")
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
-    job = RenderJob(scene=select_scenes([scene] if scene else [])[0], example=example, quality=quality, out=out)
+    voices.check(voice)
+    if voice is not None and voice not in voices.VOICES:
+        voice = str(Path(voice).resolve())  # the warm process runs elsewhere
+    job = RenderJob(scene=select_scenes([scene] if scene else [])[0], example=example, quality=quality, out=out,
+                    voice=voice)
     show = functools.partial(previews.show, poster_only=poster_only, open_files=open_files)
     if watch:
         previews.watch(job, show)

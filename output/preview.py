@@ -84,7 +84,13 @@ class WarmRenderer:
         """Render `job` into `work`: {"poster": png} with `poster_only`, else {"video": mp4, "subtitles": srt?}."""
         from manim import config, tempconfig
 
-        environment = worker.environment(job.example)  # the scene base reads the example from here
+        example = job.example
+        if job.voice is not None and not poster_only:  # the clip speaks: per-beat WAVs first (output.voice)
+            from output import voice
+
+            voice_folder, _ = voice.prepare(job, work)
+            example = dataclasses.replace(example, voice=voice_folder)
+        environment = worker.environment(example)  # the scene base reads the example from here
         os.environ.clear()
         os.environ.update(environment)
         _, folder = QUALITIES[job.quality]
@@ -258,6 +264,7 @@ def _request(job: RenderJob, poster_only: bool) -> dict:
     return {"scene": job.scene.key, "file": str(job.scene.path), "cls": job.scene.cls, "module": job.scene.module,
             "sentence": e.sentence, "models_dir": str(e.models_dir), "model": e.model, "checkpoint": e.checkpoint,
             "theme": e.theme, "quality": job.quality, "out": str(job.out), "poster_only": poster_only,
+            "voice": job.voice,
             "digest": code_digest(e)}
 
 
@@ -271,7 +278,8 @@ def _job_from(request: dict) -> RenderJob:
                            file=Path(request["file"]))
     example = Example(sentence=request["sentence"], models_dir=Path(request["models_dir"]), model=request["model"],
                       checkpoint=request["checkpoint"], theme=request["theme"])
-    return RenderJob(scene=entry, example=example, quality=request["quality"], out=Path(request["out"]))
+    return RenderJob(scene=entry, example=example, quality=request["quality"], out=Path(request["out"]),
+                     voice=request.get("voice"))
 
 
 # --- the client: what `render.py preview` calls ---------------------------------------------------------

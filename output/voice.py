@@ -7,10 +7,14 @@ and its subtitle with it), and normalised to TARGET_LUFS integrated loudness (IT
 peak limiter at PEAK_CEILING), so beats and clips from different sessions can be joined. The scene
 then mixes each one in at its beat with Manim's `add_sound` and holds the picture until it ends.
 
-`synth` speaks each beat's narration with espeak-ng (Debian's package; chosen over flite because it
-reads the symbols our narration uses, such as α and →, and pauses at sentence breaks; see README).
-The narration comes from the scene itself, without rendering video: a dry run (`scene_beats`) plays
-the scene with Manim's last-frame mode, which skips every animation but keeps the scene's clock.
+`neural` speaks each beat with a neural voice that runs offline on the CPU: hibari-tts, a 6 M
+parameter ONNX model distilled from Kokoro-82M's af_heart voice (Apache-2.0), its weights inside the
+wheel, run by onnxruntime (about 40x faster than real time here; chosen by measurement, see README).
+`synth` speaks with espeak-ng (Debian's package; a formant synthesiser: intelligible, robotic, tiny).
+Both read the narration's speech form (output.speech: α → "alpha", e_ij → "e i j", 92% → "92
+percent"), not its subtitle form. The narration comes from the scene itself, without rendering
+video: a dry run (`scene_beats`) plays the scene with Manim's last-frame mode, which skips every
+animation but keeps the scene's clock.
 """
 from __future__ import annotations
 
@@ -19,10 +23,10 @@ import functools
 import hashlib
 import io
 import json
-import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import wave
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -31,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from model.files import atomic_write_bytes
-from output import worker
+from output import speech, worker
 from output.jobs import ROOT, RenderError, RenderJob
 from output.runner import run_jobs
 from scenes.catalog import RECORDING_EXTENSIONS
@@ -45,8 +49,13 @@ TARGET_LUFS = -16.0
 PEAK_CEILING = 10 ** (-1.5 / 20)  # -1.5 dBFS: headroom for the AAC encoder's overshoot
 SILENCE_DB = -40.0  # quieter than this, relative to the loudest 10 ms, is silence at the ends
 SYNTH_CACHE = ROOT / ".cache" / "voice"
-# what the synthesiser reads better spelled out
-SPOKEN = {"%": " percent", "×": " times ", "Σ": " sum ", "_": " ", "≈": " about ", "→": " to "}
+NEURAL = "neural"
+NEURAL_PACKAGE = "hibari-tts"  # pinned in requirements.txt; `import hibari`
+NEURAL_VOICE = "heart"  # the voice inside the wheel (the others would be downloaded: never here)
+NEURAL_SPEED = 1.0  # hibari's speed (durations are divided by it): at 1.0 the beats measured 134-215 words/min
+NEURAL_WORDS_PER_MINUTE = (130, 180)  # a beat said faster (or slower) is said again at the speed that brings it here
+NEURAL_SEED = 0  # the noise component fixed: the same text gives the same audio (and cache entry)
+VOICES = (SYNTH, NEURAL)  # the synthesised voices; anything else given to --voice is a folder
 
 
 @dataclass(frozen=True)
@@ -66,13 +75,18 @@ def check(voice: str | None) -> None:
     """VoiceError with one clear sentence when `voice` cannot be used on this machine."""
     if voice is None:
         return
+    if voice == NEURAL:
+        if not neural_available():
+            raise VoiceError(f"--voice neural needs the Python package {NEURAL_PACKAGE} (requirements.txt; "
+                             "`make setup` installs it)")
+        return
     if voice == SYNTH:
         if shutil.which(SYNTH_COMMAND) is None:
             raise VoiceError(f"--voice synth needs {SYNTH_COMMAND} (Debian package espeak-ng; `make setup` "
                              "installs it)")
         return
     if not Path(voice).is_dir():
-        raise VoiceError(f"--voice: '{voice}' is neither `synth` nor a folder of recordings "
+        raise VoiceError(f"--voice: '{voice}' is neither `neural`, `synth` nor a folder of recordings "
                          "(<folder>/<scene>/<beat>.wav|mp3|m4a; `render.py script` lists the beats)")
 
 
@@ -80,7 +94,45 @@ def describe(voice: str) -> str:
     """The voice source, as the manifest names it."""
     if voice == SYNTH:
         return f"synth: {synth_version()}, voice {SYNTH_VOICE}, {SYNTH_WORDS_PER_MINUTE} words/min"
+    if voice == NEURAL:
+        return (f"neural: {NEURAL_PACKAGE} {neural_version()}, voice {NEURAL_VOICE} (distilled from Kokoro-82M "
+                f"af_heart; Apache-2.0), speed {NEURAL_SPEED}, model sha256 {neural_model_sha256()}")
     return f"recordings: {Path(voice).resolve()}"
+
+
+def neural_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("hibari") is not None and importlib.util.find_spec("onnxruntime") is not None
+
+
+@functools.lru_cache(maxsize=1)
+def neural_version() -> str:
+    from importlib.metadata import version
+
+    return version(NEURAL_PACKAGE)
+
+
+@functools.lru_cache(maxsize=1)
+def neural_model_path() -> Path:
+    """The bundled voice's ONNX file (never downloaded: the package's own registry says it is bundled)."""
+    from hibari.voices import VOICES as HIBARI_VOICES
+    from hibari.voices import voice_path
+
+    if not HIBARI_VOICES[NEURAL_VOICE].get("bundled"):
+        raise VoiceError(f"hibari's voice {NEURAL_VOICE} is not inside the package: it would be downloaded")
+    return Path(voice_path(NEURAL_VOICE, download_missing=False))
+
+
+@functools.lru_cache(maxsize=1)
+def neural_model_sha256() -> str:
+    return hashlib.sha256(neural_model_path().read_bytes()).hexdigest()
+
+
+def neural_settings() -> list:
+    """Everything that decides the neural voice's audio for a text (the cache keys hold it)."""
+    return [NEURAL, neural_version(), NEURAL_VOICE, neural_model_sha256(), NEURAL_SPEED,
+            list(NEURAL_WORDS_PER_MINUTE), NEURAL_SEED]
 
 
 @functools.lru_cache(maxsize=1)
@@ -97,6 +149,8 @@ def cache_part(job: RenderJob) -> list | None:
     settings = [TARGET_LUFS, PEAK_CEILING, SILENCE_DB, RATE]
     if job.voice == SYNTH:
         return [SYNTH, synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE, *settings]
+    if job.voice == NEURAL:
+        return [*neural_settings(), *settings]
     h = hashlib.sha256()
     for path in _recordings(Path(job.voice), job.scene.key):
         h.update(f"{path.name}\n".encode())
@@ -138,20 +192,24 @@ def recording_script(jobs: list[RenderJob], target: Path | None, verbose: bool =
 
 
 def write_script(beats: list[Beat], target: Path | None) -> str:
-    """The recording script: one row per beat (scene, beat, file to record, target seconds, text).
-    CSV for a .csv target, JSON for .json, else text to read from; returns what was written. The
-    text is the subtitles' (names as Unicode, sᵢ₋₁), for a person to read aloud."""
+    """The recording script: one row per beat (scene, beat, file to record, target seconds, text, and
+    in CSV and JSON its speech form for a text-to-speech tool). CSV for a .csv target, JSON for
+    .json, else text to read from; returns what was written. The text is the subtitles' (names as
+    Unicode, sᵢ₋₁), for a person to read aloud."""
     from scenes.kit.scene import readable_names  # Manim loads only when a script is written
 
+    said = [speech.spoken(b.narration) for b in beats]  # the speech form: what a text-to-speech tool should read
     beats = [replace(b, narration=readable_names(b.narration)) for b in beats]
     if target is not None and target.suffix == ".json":
         text = json.dumps([{"scene": b.scene, "beat": b.name, "file": f"{b.scene}/{b.name}.wav",
-                            "seconds": b.seconds, "text": b.narration} for b in beats], indent=1, ensure_ascii=False)
+                            "seconds": b.seconds, "text": b.narration, "speech": s} for b, s in zip(beats, said)],
+                          indent=1, ensure_ascii=False)
     elif target is not None and target.suffix == ".csv":
         buffer = io.StringIO()
         rows = csv.writer(buffer)
-        rows.writerow(["scene", "beat", "file", "seconds", "text"])
-        rows.writerows([b.scene, b.name, f"{b.scene}/{b.name}.wav", b.seconds, b.narration] for b in beats)
+        rows.writerow(["scene", "beat", "file", "seconds", "text", "speech"])
+        rows.writerows([b.scene, b.name, f"{b.scene}/{b.name}.wav", b.seconds, b.narration, s]
+                       for b, s in zip(beats, said))
         text = buffer.getvalue()
     else:
         lines = ["Recording script: one file per beat, <folder>/<scene>/<beat>.wav (or .mp3, .m4a).",
@@ -171,9 +229,11 @@ def prepare(job: RenderJob, work: Path, verbose: bool = False, slot: int = 0) ->
     folder = work / "voice"
     (folder / job.scene.key).mkdir(parents=True, exist_ok=True)
     info: dict = {"source": describe(job.voice), "target_lufs": TARGET_LUFS, "loudness": {}}
-    if job.voice == SYNTH:
+    if job.voice == NEURAL:
+        info["model_sha256"] = neural_model_sha256()
+    if job.voice in VOICES:
         beats = scene_beats(job, work, verbose, slot)
-        sources = {b.name: synthesise(b.narration) for b in beats if b.narration.strip()}
+        sources = {b.name: synthesise(b.narration, job.voice) for b in beats if b.narration.strip()}
     else:
         sources = {p.stem: p for p in _recordings(Path(job.voice), job.scene.key)}
     for name, source in sources.items():
@@ -194,21 +254,73 @@ def report(info: dict, beats: list[dict]) -> dict:
             "unused": sorted(set(info["loudness"]) - names)}
 
 
-def synthesise(text: str) -> Path:
-    """The synthesiser's WAV of `text` (cached by text, voice and version under .cache/voice/)."""
-    spoken = re.sub(r"(\d)\s*[-–]\s*(\d)", r"\1 to \2", text)  # 31-40 words: "31 to 40", not "dash"
-    for symbol, words in SPOKEN.items():
-        spoken = spoken.replace(symbol, words)
-    key = hashlib.sha256(json.dumps([synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE, spoken]).encode()).hexdigest()
+def synthesise(text: str, voice: str = SYNTH) -> Path:
+    """A synthesised WAV of `text`'s speech form (output.speech), by `voice` (SYNTH or NEURAL); cached
+    by the spoken text, the voice and its version and settings under .cache/voice/."""
+    spoken = speech.spoken(text)
+    if voice == NEURAL:
+        settings = neural_settings()
+    else:
+        settings = [synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE]
+    key = hashlib.sha256(json.dumps([*settings, spoken]).encode()).hexdigest()
     target = SYNTH_CACHE / f"{key[:24]}.wav"
     if not target.exists():
         SYNTH_CACHE.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run([SYNTH_COMMAND, "-v", SYNTH_VOICE, "-s", str(SYNTH_WORDS_PER_MINUTE), "-b", "1",
-                               "--stdout"], input=spoken.encode("utf-8"), capture_output=True)
-        if proc.returncode != 0 or not proc.stdout:
-            raise RenderError(f"{SYNTH_COMMAND} failed: {proc.stderr.decode(errors='replace')[-300:]}")
-        atomic_write_bytes(target, proc.stdout)
+        atomic_write_bytes(target, _neural_wav(spoken) if voice == NEURAL else _synth_wav(spoken))
     return target
+
+
+def _synth_wav(spoken: str) -> bytes:
+    proc = subprocess.run([SYNTH_COMMAND, "-v", SYNTH_VOICE, "-s", str(SYNTH_WORDS_PER_MINUTE), "-b", "1",
+                           "--stdout"], input=spoken.encode("utf-8"), capture_output=True)
+    if proc.returncode != 0 or not proc.stdout:
+        raise RenderError(f"{SYNTH_COMMAND} failed: {proc.stderr.decode(errors='replace')[-300:]}")
+    return proc.stdout
+
+
+_NEURAL_LOCK = threading.Lock()  # one model per process, shared by the runner's threads
+
+
+@functools.lru_cache(maxsize=1)
+def neural_model():
+    """The neural voice, loaded once per process (about a second): its bundled model, one thread."""
+    from hibari import Hibari
+
+    return Hibari(voice=NEURAL_VOICE, model=str(neural_model_path()), threads=1)
+
+
+def words_per_minute(spoken: str, samples: np.ndarray, rate: int) -> float:
+    """The pace of a spoken text: its words over its sound, the quiet ends trimmed as a render trims them."""
+    seconds = len(trim_silence(samples, rate)) / rate
+    return speech.word_count(spoken) / seconds * 60 if seconds else 0.0
+
+
+def _neural_wav(spoken: str) -> bytes:
+    """The neural voice's WAV of a speech form, at NEURAL_SPEED, or, when that pace falls outside
+    NEURAL_WORDS_PER_MINUTE (a beat of short words runs fast), again at the speed that brings it in."""
+    low, high = NEURAL_WORDS_PER_MINUTE
+    with _NEURAL_LOCK:
+        try:
+            tts = neural_model()
+        except (ImportError, OSError, RuntimeError, ValueError) as err:  # a broken install: one line, not a trace
+            raise RenderError(f"the neural voice ({NEURAL_PACKAGE}) could not load: {err}") from err
+        speed = NEURAL_SPEED
+        samples = tts(spoken, speed=speed, seed=NEURAL_SEED)
+        for _ in range(3):  # pauses stretch less than words: a second try lands closer
+            pace = words_per_minute(spoken, samples, tts.sample_rate)
+            if not pace or low <= pace <= high:
+                break
+            speed *= min(max(pace, low), high) / pace
+            samples = tts(spoken, speed=speed, seed=NEURAL_SEED)
+    if not len(samples):
+        raise RenderError(f"the neural voice said nothing for: {spoken[:80]}")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:  # 16-bit mono at the model's rate; decode() resamples it
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(tts.sample_rate)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
 
 
 # --- audio: decode, clean, measure, write ----------------------------------------------------------

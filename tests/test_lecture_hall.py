@@ -1,8 +1,10 @@
 """Lecture-hall ready: slides that work offline in a real browser, PDF and PPTX slides, and a voice
-(the offline synthesiser, or recordings) timed to the beats. Real renders of the shortest scene at
-low quality through render.py; the browser is Debian's Chromium, headless, with no network."""
+(the offline neural voice, the synthesiser, or recordings) timed to the beats. Real renders of the
+shortest scene at low quality through render.py; the browser is Debian's Chromium, headless, with
+no network."""
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import wave
@@ -148,11 +150,15 @@ def test_pptx_slides_have_a_slide_and_a_note_per_beat(out, script):
 
 
 # --- a voice ----------------------------------------------------------------------------------------
-def test_synth_voice_is_in_the_clip_and_the_subtitles_follow_it(out, script):
-    cli("render", SCENE, "--voice", "synth", "--quality", "low", "--out", str(out / "synth"))
-    video = out / "synth" / f"{SCENE}.mp4"
+@pytest.mark.parametrize(("name", "source"), [("synth", "synth: eSpeak NG"), ("neural", "neural: hibari-tts")])
+def test_synthesised_voice_is_in_the_clip_and_the_subtitles_follow_it(out, script, name, source):
+    cli("render", SCENE, "--voice", name, "--quality", "low", "--out", str(out / name))
+    video = out / name / f"{SCENE}.mp4"
     manifest = json.loads(video.with_suffix(".json").read_text(encoding="utf-8"))
-    assert manifest["voice"]["source"].startswith("synth: eSpeak NG") and manifest["voice"]["missing"] == []
+    assert manifest["voice"]["source"].startswith(source) and manifest["voice"]["missing"] == []
+    if name == "neural":  # the manifest names the model by its content
+        digest = hashlib.sha256(voice.neural_model_path().read_bytes()).hexdigest()
+        assert manifest["voice"]["model_sha256"] == digest and digest in manifest["voice"]["source"]
     track = sound_of(video)
     assert len(track) / voice.RATE == pytest.approx(voice.video_seconds(video), abs=0.1)
     cues = list(srt.parse(video.with_suffix(".srt").read_text(encoding="utf-8")))
@@ -169,8 +175,17 @@ def test_synth_voice_is_in_the_clip_and_the_subtitles_follow_it(out, script):
         assert played["speech"] > 2 and played["end"] - played["start"] >= played["speech"] - FRAME
         speech = track[int(played["start"] * voice.RATE): int((played["start"] + played["speech"]) * voice.RATE)]
         assert voice.loudness(speech) == pytest.approx(voice.TARGET_LUFS, abs=1.5)
+        assert np.abs(speech).max() < 0.999  # nothing clipped
+        if name == "neural":  # a pace a listener follows
+            assert 130 <= words_per_minute(played["narration"], played["speech"]) <= 190
     last_sound = np.flatnonzero(loud_windows(track))[-1] * 0.02
     assert last_sound < manifest["beats"][-1]["end"]  # the voice is not cut off at the end
+
+
+def words_per_minute(narration: str, seconds: float) -> float:
+    from output.speech import spoken, word_count
+
+    return word_count(spoken(narration)) / seconds * 60
 
 
 def tone(path: Path, seconds: float, hz: float = 330.0) -> None:
@@ -261,9 +276,9 @@ def test_the_voice_reaches_the_scene_and_the_render_cache(tmp_path):
     tone(tmp_path / SCENE / "stack.wav", 0.5)
     assert find_recording(tmp_path, SCENE, "stack") == tmp_path / SCENE / "stack.wav"
     assert find_recording(tmp_path, SCENE, "lit") is None and find_recording(None, SCENE, "stack") is None
-    jobs = [RenderJob(scene=BY_KEY[SCENE], quality="low", voice=v) for v in (None, "synth", str(tmp_path))]
+    jobs = [RenderJob(scene=BY_KEY[SCENE], quality="low", voice=v) for v in (None, "synth", str(tmp_path), "neural")]
     keys = [cache_key(job) for job in jobs]
-    assert len(set(keys)) == 3
+    assert len(set(keys)) == 4
     tone(tmp_path / SCENE / "stack.wav", 0.6)  # a new take of one beat: render again
     assert cache_key(jobs[2]) != keys[2] and cache_key(jobs[1]) == keys[1]
 

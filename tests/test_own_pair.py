@@ -277,6 +277,7 @@ def test_every_scene_speaks_of_the_pair_and_never_of_french(own_models, tmp_path
     its words, its word-order facts), nothing about the shipped models."""
     import re
 
+    from output import speech
     from scenes.catalog import SCENES
 
     env = {**os.environ, "ATTENTION_MODELS_DIR": str(own_models["models"]),
@@ -300,6 +301,8 @@ def test_every_scene_speaks_of_the_pair_and_never_of_french(own_models, tmp_path
             assert not other_languages.search(text), (key, text)
             assert not set(re.findall(r"[\w'’]+", text.lower())) & french_words, (key, text)
             said.append(text)
+        for text in found["beats"]:  # what the voices read (output.speech): nothing a voice would skip
+            assert speech.unspoken(speech.spoken(text)) == [], (key, speech.spoken(text))
     everything = " ".join(said)
     assert "German" in everything and "English" in everything   # the names given to --languages
     bottleneck = " ".join(scenes["context-bottleneck"]["beats"])

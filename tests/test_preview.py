@@ -71,3 +71,17 @@ def test_a_new_drawing_code_digest_replaces_the_server(server, tmp_path, monkeyp
     monkeypatch.setattr(preview, "code_digest", lambda example: "edited code")
     after, _ = poster(job, server)
     assert after["server"] != before["server"]
+
+
+def test_a_preview_clip_speaks_with_a_voice(server, tmp_path):
+    """--voice reaches the warm process: the clip of the shortest scene carries the neural voice's
+    speech at the voice's loudness, its sound track as long as its video."""
+    from output import voice
+
+    job = RenderJob(scene=BY_KEY["where-attention-lives"], quality="low", out=tmp_path, voice="neural")
+    events = list(preview.preview(job, path=server))
+    assert [e["event"] for e in events] == ["poster", "clip"], events
+    clip = events[1]["files"]["video"]
+    track = voice.sound_track(clip)
+    assert track is not None and len(track) / voice.RATE == pytest.approx(voice.video_seconds(clip), abs=0.1)
+    assert voice.loudness(track) == pytest.approx(voice.TARGET_LUFS, abs=2)  # speech, with the pauses between beats

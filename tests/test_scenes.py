@@ -104,3 +104,20 @@ def test_last_frame_matches_control_image(entry, renders, tmp_path):
     # machine; a changed number, colour or layout moves many pixels a lot
     assert diff.mean() < 0.5, f"mean difference {diff.mean():.2f}"
     assert (diff.max(axis=2) > 64).mean() < 0.001, f"{(diff.max(axis=2) > 64).mean():.3%} of pixels changed a lot"
+
+
+@pytest.mark.parametrize("variant", ["video", "short-light", "longest-dark"])
+@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+def test_every_beat_has_a_speech_form_a_voice_reads_whole(entry, variant, renders):
+    """Each beat's narration (the article's example, a 2-word and the longest sentence), as the
+    voices read it (output.speech): no symbol left that a voice would skip or spell out."""
+    import json
+
+    from output.speech import spoken, unspoken
+
+    media = _ok(renders[(entry.key, variant)])
+    beats = json.loads((media / "beats" / f"{entry.cls}.json").read_text(encoding="utf-8"))
+    assert beats
+    for beat in beats:
+        said = spoken(beat["narration"])
+        assert said and unspoken(said) == [], (beat["name"], said)
