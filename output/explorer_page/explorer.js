@@ -185,7 +185,7 @@
       const bucket = bucketOf(state.tokens.length, model.entry.evaluation);
       if (bucket && model.entry.evaluation[bucket].n) {
         const e = model.entry.evaluation[bucket];
-        facts.push(`on the test split it translates ${Math.round(e.exact_match * 1000) / 10} % of the ${e.n} sentences of ${bucket} words exactly`);
+        facts.push(`on the test split it translates ${Math.round(e.exact_match * 1000) / 10} % of the ${e.n} sentences of ${bucket.replace("-", "–")} words exactly`);
       }
       if (facts.length) box.append(el("p", {className: "note"}, facts.join("; ") + "."));
       list.append(box);
@@ -203,7 +203,7 @@
       return;
     }
     const {tokens, alpha} = run.result, source = state.tokens;
-    $("heatmap-help").textContent = `Each row is one word the ${attending.name} model wrote; each column a ${sourceLanguage} word it read. ` +
+    $("heatmap-help").textContent = `Each row is one word the ${attending.name} model wrote; each column one ${sourceLanguage} word it read. ` +
       "A cell is that word's weight α: the share of its look at the source that went to that word (each row sums to 100 %). " +
       "Press a row's word to see its fan below.";
     const head = el("tr", {}, el("th", {scope: "col"}, "output ↓"), ...source.map(w => el("th", {scope: "col"}, w)));
@@ -245,11 +245,11 @@
     box.setAttribute("viewBox", `0 0 ${width} ${height}`);
     box.setAttribute("width", width); box.setAttribute("height", height);
     const x = j => 20 + step * (j + 0.5) + (width - 40 - S * step) / 2;
-    const nodes = [svg("rect", {x: width / 2 - 70, y: 6, width: 140, height: 30, rx: 6, fill: c.panel, stroke: c.decoder}),
+    const nodes = [svg("rect", {x: width / 2 - 70, y: 6, width: 140, height: 30, rx: 6, fill: c.background, stroke: c.decoder}),
                    svg("text", {x: width / 2, y: 26, "text-anchor": "middle", fill: c.target, "font-size": 16}, tokens[chosen])];
     const best = row.indexOf(Math.max(...row));
     row.forEach((a, j) => {
-      nodes.push(svg("line", {x1: width / 2, y1: top + 2, x2: x(j), y2: base - 2, stroke: c.alpha,
+      nodes.push(svg("line", {x1: width / 2, y1: top + 2, x2: x(j), y2: base - 24, stroke: c.alpha,
                               "stroke-width": (0.6 + 9 * a).toFixed(2), opacity: (0.18 + 0.82 * a).toFixed(3), "stroke-linecap": "round"}));
     });
     row.forEach((a, j) => {
@@ -302,9 +302,12 @@
     const m = cut.match(/[\p{L}\p{N}_'-]*$/u);
     return m ? m[0] : "";
   }
-  function chips(suggested) {
+  // The known words that start as the word at the caret does; for a word that starts no known word,
+  // the closest known ones.
+  function chips(closestWords) {
     const prefix = currentPrefix().toLowerCase();
-    const words = suggested || main.known.filter(w => w.toLowerCase().startsWith(prefix));
+    const starting = main.known.filter(w => w.toLowerCase().startsWith(prefix));
+    const words = starting.length || !closestWords ? starting : closestWords;
     const buttons = words.map((w, i) => el("button", {type: "button", tabIndex: i === 0 ? 0 : -1, onclick: () => addWord(w)}, w));
     $("chips").replaceChildren(...buttons);
   }
