@@ -7,6 +7,7 @@ Builds the explorer (render.py explorer's function) into a temporary folder, the
 page's own clock: the time from navigation start to the first heatmap drawn (the default example
 run through every model, its α table and fan drawn). Then, in one page, the time to decode a
 sentence of 4, 10, 20 and 40 words with every model (what a keystroke costs), median of 20 runs.
+`--screenshot FILE.png` also saves the README's picture (a 12-word sentence, dark theme, made small).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ SENTENCES = {
     40: ("the public cat and the good social city and some pretty unions and the small markets with the border "
          "or a young policy and a council with the school with the bad red child or the green bank"),
 }
+SCREENSHOT_SENTENCE = "some national policies with the german child with a big public area"
 DECODE = """(() => {
   const out = {};
   for (const [n, s] of Object.entries(%s)) {
@@ -52,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--models", type=Path, default=MODELS_DIR)
+    parser.add_argument("--screenshot", type=Path, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -72,6 +75,23 @@ def main() -> None:
             decode = browser.evaluate(DECODE % sentences)
         for n, ms in decode.items():
             print(f"decode a {n}-word sentence with every model: {ms:.1f} ms")
+        if args.screenshot:
+            screenshot(made["page"], args.screenshot)
+
+
+def screenshot(page: Path, target: Path, theme: str = "dark") -> None:
+    """The page with a sentence where the plain model fails and attention does not, shrunk to a
+    small palette PNG."""
+    from PIL import Image
+
+    with Browser(1000, 1120) as browser:
+        browser.call("Page.navigate", url=page.as_uri() + f"?theme={theme}#{SCREENSHOT_SENTENCE.replace(' ', '%20')}")
+        browser.evaluate("new Promise(r => document.readyState === 'complete' ? r() : addEventListener('load', r))")
+        browser.screenshot(target)
+    with Image.open(target) as image:
+        small = image.convert("RGB").resize((750, 840), Image.LANCZOS)
+    small.quantize(colors=256, method=Image.FASTOCTREE).save(target, optimize=True)
+    print(f"screenshot: {target} ({target.stat().st_size / 1e3:.0f} kB)")
 
 
 if __name__ == "__main__":

@@ -152,8 +152,8 @@ def add_explorer_slide(page: Path, assets: Path, models_dir: Path, theme: str) -
 
     build_explorer(assets / "explorer", models_dir)
     slide = (f'<section data-background-color="{THEMES[theme].background}" aria-label="Attention explorer">'
-             f'<iframe src="{assets.name}/explorer/index.html?theme={theme}" title="Attention explorer: type a sentence" '
-             'style="width:100%;height:700px;border:0"></iframe></section>\n')
+             f'<iframe src="{assets.name}/explorer/index.html?theme={theme}&amp;compact" '
+             'title="Attention explorer: type a sentence" style="width:100%;height:700px;border:0"></iframe></section>\n')
     html = page.read_text(encoding="utf-8")
     start = html.index('<div class="slides">')
     end = html.index("</div>", start)  # the slides' sections hold no div

@@ -272,8 +272,8 @@ def test_slides_end_with_the_explorer(tmp_path, page):
                       '</div></body></html>', encoding="utf-8")
     add_explorer_slide(slides, assets, SHIPPED, "light")
     text = slides.read_text(encoding="utf-8")
-    assert re.search(r'<section>one</section>\n<section [^>]*><iframe src="scene.slides_assets/explorer/index.html\?theme=light"',
-                     text)
+    iframe = r'<iframe src="scene.slides_assets/explorer/index.html\?theme=light&amp;compact"'
+    assert re.search(r'<section>one</section>\n<section [^>]*>' + iframe, text)
     with Browser(1000, 800) as browser:
         browser.open(slides)
         browser.evaluate("new Promise(r => setTimeout(r, 500))")

@@ -179,7 +179,7 @@
       if (ref) {
         const extra = Math.max(0, ref.length - words.length);
         facts.push(differs + extra === 0 ? `the same as the ${attending.name} model's output`
-          : `${differs + extra} of its words differ from the ${attending.name} model's output (marked${extra ? `; ${extra} missing at the end` : ""})`);
+          : `${differs + extra} of its words differ from the ${attending.name} model's word at the same place (marked${extra ? `; ${extra} missing at the end` : ""})`);
       }
       if (!result.finished) facts.push(`decoding stopped at its cap of ${result.limit} words without an end token`);
       const bucket = bucketOf(state.tokens.length, model.entry.evaluation);
@@ -249,7 +249,7 @@
                    svg("text", {x: width / 2, y: 26, "text-anchor": "middle", fill: c.target, "font-size": 16}, tokens[chosen])];
     const best = row.indexOf(Math.max(...row));
     row.forEach((a, j) => {
-      nodes.push(svg("line", {x1: width / 2, y1: top + 2, x2: x(j), y2: base - 24, stroke: c.alpha,
+      nodes.push(svg("line", {x1: width / 2, y1: top + 2, x2: x(j), y2: base - 28, stroke: c.alpha,
                               "stroke-width": (0.6 + 9 * a).toFixed(2), opacity: (0.18 + 0.82 * a).toFixed(3), "stroke-linecap": "round"}));
     });
     row.forEach((a, j) => {
@@ -353,6 +353,7 @@
     (attending ? `and the ${attending.name} model shows where each ${targetLanguage} word looked.` : "(none of these models attends).");
   $("heatmap-title").textContent = `Where each ${targetLanguage} word looked: α`;
   const params = new URLSearchParams(location.search);
+  if (params.has("compact")) document.body.classList.add("compact");  // a slide: less prose, more picture
   setTheme(params.get("theme") || (window.matchMedia && matchMedia("(prefers-color-scheme: light)").matches ? "light" : "dark"));
   drawAbout();
   input.value = fromHash() || DATA.example;
