@@ -24,13 +24,14 @@ from model.names import DEFAULT_MODEL, design
 from model.trace import TraceInputError
 
 PAGE_DIR = Path(__file__).resolve().parent / "explorer_page"
-PAGE_FILES = ("index.html", "explorer.css", "model.js", "explorer.js")
+PAGE_FILES = ("index.html", "explorer.css", "model.js", "grammar.js", "explorer.js")
 # The (cell, attends) designs model.js runs; any other model is skipped with a note.
 RUNS = {("GRU", False), ("GRU", True), ("LSTM", False)}
 DATA_VERSION = 1
 DEFAULT_SENTENCE = "the european economic area"  # the built-in models' example (model.trace's)
 CARD_FIELDS = ("name", "architecture", "vocab", "max_source_len", "max_target_len", "languages", "sha256",
                "evaluation", "experiment", "default_example")
+# The references of the built-in grammar are its rules (grammar.js); of a pair file, its translations.
 
 
 class ExplorerError(TraceInputError):
@@ -72,6 +73,7 @@ def model_entry(card_path: Path, card: dict) -> dict:
     entry["name"] = card_path.stem
     entry["tokens"] = (card.get("corpus") or {}).get("tokens")  # None: a card from before (legacy reading)
     entry["corpus_kind"] = (card.get("corpus") or {}).get("kind")
+    entry["exact_ignores_case"] = bool(((card.get("corpus") or {}).get("tokens") or {}).get("exact_ignores_case", False))
     found = design(card)
     entry["design"] = None if found is None else {"cell": found[0], "attends": found[1]}
     if found in RUNS:
@@ -102,6 +104,39 @@ def default_example(cards: list[tuple[Path, dict]]) -> str:
     return DEFAULT_SENTENCE
 
 
+def grammar_tables() -> dict:
+    """The built-in grammar's word tables (model/corpus.py), from which the page's grammar.js makes
+    its rule-based French reference and decides which sentences the grammar can make."""
+    from model import corpus
+
+    return {"nouns": corpus.NOUNS, "plurals": corpus.ENGLISH_PLURALS, "adjectives": corpus.ADJECTIVES,
+            "verbs": [[*forms, *french] for forms, french in corpus.VERBS.items()],
+            "np_joiners": corpus.NP_JOINERS, "clause_joiners": corpus.CLAUSE_JOINERS,
+            "vowels": "".join(sorted(corpus.VOWELS))}
+
+
+def references(models_dir: Path, cards: list[tuple[Path, dict]]) -> dict:
+    """Where the correct translation of a sentence comes from, as model.trace.reference_of finds it:
+    the built-in grammar's rules, the pair file's own translations (checked against the card's
+    sha256), or nothing. Read from the attention model's card (the first card without one)."""
+    path, card = next(((p, c) for p, c in cards if p.stem == DEFAULT_MODEL), cards[0])
+    kind = (card.get("corpus") or {}).get("kind")
+    refs = card.get("references") or {"kind": "grammar" if kind == "grammar" else "none"}
+    if refs["kind"] == "grammar":
+        return {"kind": "grammar", "grammar": grammar_tables()}
+    if refs["kind"] == "file":
+        table = Path(models_dir) / refs["file"]
+        try:
+            data = table.read_bytes()
+        except OSError:
+            raise ExplorerError(f"{table} is missing; retrain the models in {models_dir}") from None
+        if hashlib.sha256(data).hexdigest() != refs["sha256"]:
+            raise ExplorerError(f"{table} does not match the sha256 in {path.name}; retrain the models")
+        pairs = dict(line.split("\t") for line in data.decode("utf-8").splitlines())
+        return {"kind": "file", "pairs": pairs}
+    return {"kind": "none"}
+
+
 def explorer_data(models_dir: Path) -> dict:
     cards = model_cards(models_dir)
     if not cards:
@@ -110,7 +145,8 @@ def explorer_data(models_dir: Path) -> dict:
     if not any(m["weights"] for m in models):
         raise ExplorerError(f"no model in {models_dir} is one the explorer can run")
     return {"version": DATA_VERSION, "models": models, "example": default_example(cards),
-            "themes": theme_colours(), "models_dir": Path(models_dir).resolve().name}
+            "references": references(models_dir, cards), "themes": theme_colours(),
+            "models_dir": Path(models_dir).resolve().name}
 
 
 def build_explorer(out: Path, models_dir: Path) -> dict:

@@ -16,11 +16,12 @@ import pytest
 from rich.console import Console
 
 from browser import CHROMIUM, FLAGS, Browser
-from model.corpus import Tokeniser, grammar_splits
+from model.corpus import Tokeniser, grammar_splits, in_grammar, reference_translation
 from model.report import print_trace
 from model.trace import trace
 from output.explorer import RUNS, ExplorerError, build_explorer
 from output.slides import add_explorer_slide
+from scenes.kit.claims import check_words
 from tests.helpers import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,15 @@ RUN_ALL = """(() => {
   });
   return {ms: performance.now() - t0, out};
 })()"""
+JUDGE = """(() => {
+  const refs = new ExplorerReferences.References(EXPLORER_DATA.references);
+  return %s.map(([tokens, output]) => {
+    const ref = refs.of(tokens);
+    return [ref, refs.inGrammar(tokens), ref ? ExplorerReferences.checkWords(ref, output).ok : null];
+  });
+})()"""
+OUTSIDE = ["red cars", "and and", "car the red", "a cars", "some car", "the dog sees", "the dogs sees the cat",
+           "the dog and the cat sees the car", "the big", "an idea with the tree but the dog", "the cat sees a dog or"]
 
 TOKENISE = """(() => %s.map(([entry, text]) => {
   const t = new ExplorerModel.Tokeniser(entry), tokens = t.tokens(text);
@@ -78,6 +88,9 @@ def test_page_decodes_50_test_sentences_as_model_trace_does(page):
         opened(browser, page)
         result = browser.evaluate(RUN_ALL % json.dumps(sentences))
         tokenised = browser.evaluate(TOKENISE % json.dumps([[c, t] for c in CARD_TOKENS for t in TRICKY]))
+        outputs = [(s.split(), list(trace(s, "plain").output_words)) for s in sentences]
+        outputs += [(s.split(), ["la", "zone", "européenne", "zone"]) for s in OUTSIDE + [EXAMPLE]]
+        judged = browser.evaluate(JUDGE % json.dumps(outputs, ensure_ascii=False))
         requests = browser.requests
     worst = 0.0
     for sentence, got in zip(sentences, result["out"]):
@@ -95,6 +108,11 @@ def test_page_decodes_50_test_sentences_as_model_trace_does(page):
             tok = Tokeniser.from_card(card)
             expected.append([tok.tokens(text), tok.text(tok.tokens(text))])
     assert tokenised == expected
+    # the correct French, the grammar's bounds and the right words, as the film finds them
+    for (tokens, output), (ref, ok_grammar, ok_words) in zip(outputs, judged):
+        assert ref == reference_translation(tokens) and ok_grammar == in_grammar(tokens), tokens
+        assert ok_words == (None if ref is None else list(check_words(ref, output).ok)), tokens
+    assert sum(ok is False for _, ok, _ in judged) >= len(OUTSIDE) - 1 and judged[-1][2] == [True, True, True, False]
     assert requests and all(url.startswith(("file://", "data:")) for url in requests), requests
 
 

@@ -5,6 +5,8 @@
   "use strict";
   const DATA = window.EXPLORER_DATA;
   const {Model} = window.ExplorerModel;
+  const {References, checkWords} = window.ExplorerReferences;
+  const references = new References(DATA.references);
   const $ = id => document.getElementById(id);
   const el = (tag, props = {}, ...children) => {
     const node = document.createElement(tag);
@@ -98,7 +100,8 @@
       if (own.error) { runs.push({model, error: own}); continue; }
       runs.push({model, result: model.run(own.tokens)});
     }
-    return {sentence, tokens: checked.tokens, runs};
+    return {sentence, tokens: checked.tokens, runs, reference: references.of(checked.tokens),
+            inGrammar: references.inGrammar(checked.tokens)};
   }
 
   function explainError(error, model) {
@@ -123,7 +126,11 @@
       return current;
     }
     chips(null);
-    status(`${current.tokens.length} word${current.tokens.length > 1 ? "s" : ""}: ${current.tokens.join(" ")}`);
+    const read = `${current.tokens.length} word${current.tokens.length > 1 ? "s" : ""}: ${current.tokens.join(" ")}`;
+    if (current.inGrammar === false)
+      status(`${read}. This is not a sentence of the grammar the models learned (noun phrase [verb noun phrase] ` +
+             "[and|or|but|with …]), so their outputs are guesses.", true);
+    else status(read);
     const run = current.runs.find(r => r.model === attending);
     const rows = run && run.result ? run.result.tokens.length : 0;
     chosen = Math.min(chosen, Math.max(0, rows - 1));
@@ -155,9 +162,36 @@
     }
   }
 
+  // scenes/kit/claims.py: verdict
+  function verdict(check) {
+    if (check.exact) return "every word right";
+    const parts = [];
+    if (check.wrong) parts.push(`${check.wrong} of ${check.ok.length} words wrong`);
+    if (check.missing) parts.push(`${check.missing} missing`);
+    return parts.join(", ");
+  }
+
+  function outputWords(model, words, wrong) {
+    const out = el("p", {className: "output"});
+    words.forEach((w, i) => {
+      if (i > 0 && !model.target.isElided(words[i - 1])) out.append(" ");
+      out.append(wrong && wrong[i] ? el("mark", {}, w, el("span", {className: "visually-hidden"}, " (wrong)")) : w);
+    });
+    if (!words.length) out.append("(nothing)");
+    return out;
+  }
+
   function drawOutputs(state) {
     const list = el("div", {className: "models"});
-    const reference = state.runs.find(r => r.model === attending && r.result);
+    const reference = state.reference;
+    if (reference) {
+      const source = references.kind === "grammar" ? "the grammar's rule" : "the pair file's translation";
+      list.append(el("p", {className: "reference"}, `Correct ${targetLanguage} (${source}): `,
+        outputWords(main, reference, null)));
+    } else {
+      list.append(el("p", {className: "reference"}, `No correct ${targetLanguage} is known for this sentence, so nothing is marked right or wrong.`));
+    }
+    const base = state.runs.find(r => r.model === attending && r.result);
     for (const {model, result, error} of state.runs) {
       const box = el("div", {className: "model"});
       box.style.borderLeftColor = colours()[roleOf(model)];
@@ -165,27 +199,22 @@
                     el("span", {className: "design"}, `(${designNote(model)})`)));
       if (error) { box.append(el("p", {className: "note"}, explainError(error, model))); list.append(box); continue; }
       const words = result.tokens.filter(t => t !== "<eos>");
-      const out = el("p", {className: "output"});
-      let differs = 0;
-      const ref = reference && model !== attending ? reference.result.tokens.filter(t => t !== "<eos>") : null;
-      words.forEach((w, i) => {
-        const glue = i > 0 && !model.target.isElided(words[i - 1]) ? " " : "";
-        if (glue) out.append(glue);
-        if (ref && ref[i] !== w) { differs++; out.append(el("mark", {}, w)); } else out.append(w);
-      });
-      if (!words.length) out.append("(nothing)");
-      box.append(out);
+      const same = model.entry.exact_ignores_case ? (a, b) => a.toLowerCase() === b.toLowerCase() : (a, b) => a === b;
+      const check = reference ? checkWords(reference, words, same) : null;
+      box.append(outputWords(model, words, check ? check.ok.map(ok => !ok) : null));
       const facts = [];
-      if (ref) {
-        const extra = Math.max(0, ref.length - words.length);
-        facts.push(differs + extra === 0 ? `the same as the ${attending.name} model's output`
-          : `${differs + extra} of its words differ from the ${attending.name} model's word at the same place (marked${extra ? `; ${extra} missing at the end` : ""})`);
+      if (check) facts.push(verdict(check).replace("words wrong", "words wrong (marked)"));
+      else if (base && model !== attending) {
+        const other = base.result.tokens.filter(t => t !== "<eos>");
+        facts.push(other.join(" ") === words.join(" ") ? `the same as the ${attending.name} model's output`
+                                                       : `not the same as the ${attending.name} model's output`);
       }
       if (!result.finished) facts.push(`decoding stopped at its cap of ${result.limit} words without an end token`);
       const bucket = bucketOf(state.tokens.length, model.entry.evaluation);
       if (bucket && model.entry.evaluation[bucket].n) {
         const e = model.entry.evaluation[bucket];
-        facts.push(`on the test split it translates ${Math.round(e.exact_match * 1000) / 10} % of the ${e.n} sentences of ${bucket.replace("-", "–")} words exactly`);
+        facts.push(`on the test split it translates ${Math.round(e.exact_match * 1000) / 10} % of the ${e.n} sentences ` +
+                   `of ${bucket.replace("-", "–")} words exactly`);
       }
       if (facts.length) box.append(el("p", {className: "note"}, facts.join("; ") + "."));
       list.append(box);
