@@ -3,12 +3,15 @@ Chromium, headless, no network. The page runs the shipped weights itself; one pa
 sentences of the test split and must give model.trace's tokens and α (within 1e-4)."""
 from __future__ import annotations
 
+import hashlib
 import html.parser
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -259,6 +262,12 @@ def test_keyboard_labels_and_contrast_in_both_themes(page, tmp_path):
         browser.call("Input.insertText", text="the big dog sees a red carr")
         status = browser.evaluate("document.getElementById('status').textContent")
         assert "'carr' (closest known: car" in status
+        browser.evaluate("document.getElementById('sentence').select()")
+        browser.call("Input.insertText", text="red cars")  # known words, outside the grammar
+        status = browser.evaluate("document.getElementById('status').textContent")
+        assert "not a sentence of the grammar the models learned" in status and "guesses" in status
+        browser.evaluate("document.getElementById('sentence').select()")
+        browser.call("Input.insertText", text="the big dog sees a red carr")
         browser.evaluate("(i => i.setSelectionRange(i.value.length - 4, i.value.length))(document.getElementById('sentence'))")
         browser.call("Input.insertText", text="ca")
         key(browser, "Tab", 9)  # to the word chips: the known words that start with 'ca'
@@ -300,3 +309,38 @@ def test_slides_end_with_the_explorer(tmp_path, page):
     seen = json.dumps(tree, ensure_ascii=False)
     assert "α in %: output words (rows) attending to source words (columns)" in seen  # the iframe ran the models
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def test_own_models_read_text_and_references_as_their_cards_say(tmp_path):
+    """A model set trained on a pair file (ATTENTION_MODELS_DIR): its card's tokens (lower-cased
+    source, elided French articles), its languages and its pair file's translations reach the page."""
+    models = tmp_path / "my models"
+    models.mkdir()
+    pairs = "the european economic area\tla zone économique européenne\nthe tree\tl' arbre\n"
+    (models / "references.tsv").write_text(pairs, encoding="utf-8")
+    for name in ("attention", "plain"):
+        shutil.copyfile(SHIPPED / f"{name}.safetensors", models / f"{name}.safetensors")
+        card = json.loads((SHIPPED / f"{name}.json").read_text(encoding="utf-8"))
+        card["corpus"] = {"kind": "file", "tokens": {"source": {"elided": [], "lowercase": True},
+                                                     "target": {"elided": ["l"], "lowercase": False}}}
+        card["languages"] = {"source": "Englisch", "target": "Französisch"}
+        card["references"] = {"kind": "file", "file": "references.tsv",
+                              "sha256": hashlib.sha256(pairs.encode()).hexdigest(), "pairs": 2}
+        card["default_example"] = {"sentence": "the tree"}
+        (models / f"{name}.json").write_text(json.dumps(card), encoding="utf-8")
+    out = tmp_path / "page"
+    proc = subprocess.run([sys.executable, "render.py", "explorer", "--out", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "ATTENTION_MODELS_DIR": str(models)})
+    assert proc.returncode == 0 and "runs attention, plain;" in proc.stdout, proc.stderr
+    with Browser(1000, 800) as browser:
+        opened(browser, out / "index.html")
+        first = browser.evaluate("[document.getElementById('sentence-label').textContent, "
+                                 "document.getElementById('sentence').value, "
+                                 "document.querySelector('.reference').textContent]")
+        opened(browser, out / "index.html", "The  European Economic Area.")
+        exact = browser.evaluate("[...document.querySelectorAll('.model .note')].map(p => p.textContent)")
+        opened(browser, out / "index.html", "the big tree")
+        unknown = browser.evaluate("document.querySelector('.reference').textContent")
+    assert first == ["Englisch sentence", "the tree", "Correct Französisch (the pair file's translation): l'arbre"]
+    assert exact[0].startswith("every word right") and "is not a sentence of the grammar" not in exact[0]
+    assert unknown == "No correct Französisch is known for this sentence, so nothing is marked right or wrong."
