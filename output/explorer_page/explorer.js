@@ -274,11 +274,14 @@
     box.setAttribute("viewBox", `0 0 ${width} ${height}`);
     box.setAttribute("width", width); box.setAttribute("height", height);
     const x = j => 20 + step * (j + 0.5) + (width - 40 - S * step) / 2;
-    const nodes = [svg("rect", {x: width / 2 - 70, y: 6, width: 140, height: 30, rx: 6, fill: c.background, stroke: c.decoder}),
-                   svg("text", {x: width / 2, y: 26, "text-anchor": "middle", fill: c.target, "font-size": 16}, tokens[chosen])];
     const best = row.indexOf(Math.max(...row));
+    // the output word stands above the state it weighs most (kept inside the drawing), so on a long
+    // sentence its strongest line is short and in view
+    const from = Math.min(width - 80, Math.max(80, S > 8 ? x(best) : width / 2));
+    const nodes = [svg("rect", {x: from - 70, y: 6, width: 140, height: 30, rx: 6, fill: c.background, stroke: c.decoder}),
+                   svg("text", {x: from, y: 26, "text-anchor": "middle", fill: c.target, "font-size": 16}, tokens[chosen])];
     row.forEach((a, j) => {
-      nodes.push(svg("line", {x1: width / 2, y1: top + 2, x2: x(j), y2: base - 28, stroke: c.alpha,
+      nodes.push(svg("line", {x1: from, y1: top + 2, x2: x(j), y2: base - 28, stroke: c.alpha,
                               "stroke-width": (0.6 + 9 * a).toFixed(2), opacity: (0.18 + 0.82 * a).toFixed(3), "stroke-linecap": "round"}));
     });
     row.forEach((a, j) => {
@@ -293,14 +296,20 @@
       nodes.push(label);
     });
     box.replaceChildren(...nodes);
+    const frame = box.parentElement;
+    frame.scrollLeft = Math.max(0, from - frame.clientWidth / 2);
+    const share = row[best] >= 0.5 ? `Most of its weight, ${percent(row[best])}, goes` : `Its largest weight, ${percent(row[best])}, goes`;
     $("fan-desc").textContent = `'${tokens[chosen]}' (output word ${chosen + 1} of ${tokens.length}) weighs every encoder state h_j; ` +
-      `the line to h_j is as thick as its α, and the word reads c = Σ α_j h_j. Most of its weight, ${percent(row[best])}, ` +
-      `goes to h${best + 1}, the state after '${source[best]}'.`;
-    const head = el("tr", {}, el("th", {scope: "col"}, "source word"), el("th", {scope: "col"}, "encoder state"),
-                    el("th", {scope: "col"}, `α of '${tokens[chosen]}'`));
-    const body = el("tbody", {}, ...row.map((a, j) => el("tr", {}, el("th", {scope: "row"}, source[j]),
-      el("td", {}, `h${j + 1}`), el("td", {}, j === best ? el("strong", {}, percent(a)) : percent(a)))));
-    $("fan-table").replaceChildren(el("caption", {}, `α in %: where output word '${tokens[chosen]}' looked`), el("thead", {}, head), body);
+      `the line to h_j is as thick as its α, and the word reads c = Σ α_j h_j. ${share} ` +
+      `to h${best + 1}, the state after '${source[best]}'.`;
+    const cells = (label, values) => el("tr", {}, el("th", {scope: "row"}, label), ...values);
+    const table = [
+      el("caption", {}, `α in %: where output word '${tokens[chosen]}' looked`),
+      el("thead", {}, el("tr", {}, el("th", {scope: "col"}, "source word"), ...source.map(w => el("th", {scope: "col"}, w)))),
+      el("tbody", {},
+         cells("encoder state", source.map((_, j) => el("td", {}, `h${j + 1}`))),
+         cells(`α of '${tokens[chosen]}'`, row.map((a, j) => el("td", {}, j === best ? el("strong", {}, percent(a)) : percent(a)))))];
+    $("fan-table").replaceChildren(...table);
   }
 
   const verified = new Map();
@@ -308,7 +317,8 @@
     const parts = models.map(m => `the trained '${m.name}' model (weights ${m.entry.sha256.slice(0, 8)})`);
     const checked = models.every(m => verified.get(m) === true);
     const foot = $("footnote");
-    foot.replaceChildren(`Real values from ${parts.join(", ")}, computed in this page from their weights files` +
+    const named = parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}` : parts[0];
+    foot.replaceChildren(`Real values from ${named}, computed in this page from their weights files` +
       (checked ? "; each file's sha256 was checked here against its model card." : "."));
     const bad = models.filter(m => verified.get(m) === false);
     if (bad.length) foot.append(el("span", {className: "warning"},
