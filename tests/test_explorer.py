@@ -46,14 +46,13 @@ def opened(browser: Browser, page: Path, fragment: str = "", query: str = "") ->
     assert browser.evaluate("typeof window.explorer") == "object", "the page's script failed"
 
 
-def test_sentences() -> list[str]:
+def sample_sentences() -> list[str]:
     """50 sentences of the test split, spread evenly over its lengths (2 to 40 words)."""
     pairs = sorted(grammar_splits().test, key=lambda p: (len(p.source), p.source))
     picked = [pairs[round(k * (len(pairs) - 1) / 49)] for k in range(50)]
     return [" ".join(p.source) for p in picked]
 
 
-test_sentences.__test__ = False  # a helper, not a test
 
 RUN_ALL = """(() => {
   const t0 = performance.now();
@@ -84,7 +83,7 @@ CARD_TOKENS = [None, {"elided": ["l", "qu", "jusqu"], "lowercase": False}, {"eli
 
 
 def test_page_decodes_50_test_sentences_as_model_trace_does(page):
-    sentences = test_sentences()
+    sentences = sample_sentences()
     lengths = [len(s.split()) for s in sentences]
     assert len(sentences) == 50 and min(lengths) <= 3 and max(lengths) == 40
     with Browser(800, 600) as browser:
@@ -177,7 +176,7 @@ def test_dump_dom_prints_the_alpha_table_of_render_trace(tmp_path):
     assert table[1:] == rows and len(rows) == 5  # la zone économique européenne <eos>, in percent
 
 
-def test_a_model_the_page_cannot_run_is_a_note_not_a_crash(tmp_path, page):
+def test_a_model_the_page_cannot_run_is_a_note_not_a_crash(tmp_path):
     models = tmp_path / "models"
     models.mkdir()
     for name in ("attention.json", "attention.safetensors"):
@@ -290,7 +289,7 @@ def test_keyboard_labels_and_contrast_in_both_themes(page, tmp_path):
         browser.screenshot(tmp_path / "typed.png")
 
 
-def test_slides_end_with_the_explorer(tmp_path, page):
+def test_slides_end_with_the_explorer(tmp_path):
     """output/slides.py's last slide, on a page shaped like manim-slides' (its sections hold no div)."""
     assets = tmp_path / "scene.slides_assets"
     assets.mkdir()
