@@ -9,15 +9,17 @@ from pathlib import Path
 import click
 import cloup
 
-from cli.options import BURN_OPTION, VERBOSE_OPTION, WHAT_OPTIONS, checkpoint_option, example_options, model_option, options
+from cli.options import (BURN_OPTION, VERBOSE_OPTION, WHAT_OPTIONS, _folder, checkpoint_option, example_options,
+                         model_option, options)
 from model.report import print_trace, print_vocab
-from model.trace import default_sentence
+from model.trace import MODELS_DIR, default_sentence
 from model.trace import trace as run_trace
 from output import voice as speech
 from output.captions import burn
+from output.explorer import build_explorer
 from output.film import Film
 from output.jobs import FORMATS, TRANSPARENT_FORMATS, RenderJob, select_scenes, trace_warnings
-from output.rendering import prepare
+from output.rendering import prepare, prepare_out
 from output.rendering import render as render_job
 from output.slides import SLIDE_FORMATS, make_slides
 from output.terminal import describe_clip, print_scenes, run_shown
@@ -118,15 +120,18 @@ def render(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs
 @example_options
 @cloup.option("--to", "to", type=cloup.Choice(SLIDE_FORMATS), default="html", show_default=True,
               help="html: an offline reveal.js page; pptx: PowerPoint, a video per slide; pdf: a still per slide.")
-def slides(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, to) -> None:
+@cloup.option("--explorer", "with_explorer", is_flag=True, help="html: end with a slide holding the explorer (see `explorer`).")
+def slides(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, to, with_explorer) -> None:
     """Turn SCENES into slides, one per beat, with manim-slides (<scene>.slides.<to> in --out).
 
     html: an offline reveal.js page; reveal.js and the clips sit beside it in <name>.slides_assets/."""
+    if with_explorer and to != "html":
+        raise click.UsageError("--explorer needs --to html (the explorer is a web page)")
     entries = select_scenes(scenes)
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
     prepare(out, entries, example, voice)
     slide_jobs = [RenderJob(scene=e, example=example, quality=quality, out=out, voice=voice) for e in entries]
-    run(slide_jobs, lambda job, slot: make_slides(job, to, verbose), jobs, verbose, "failed to make slides: ",
+    run(slide_jobs, lambda job, slot: make_slides(job, to, verbose, with_explorer), jobs, verbose, "failed to make slides: ",
         describe=lambda job, made: f"{job.scene.key}: {made['file']}")
 
 
@@ -174,3 +179,19 @@ def burn_into_copy(video: Path, subtitles: Path) -> None:
     started = time.perf_counter()
     target = burn(video, subtitles, video.with_name(f"{video.stem}--captioned.mp4"))
     click.echo(f"captions burned: {target} ({time.perf_counter() - started:.1f} s)")
+
+
+@cli.command()
+@cloup.option("--out", default="media/explorer", show_default=True, callback=_folder,
+              help="The folder to write (index.html and what it loads).")
+@cloup.option("--models", "models_dir", type=cloup.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A model folder (default: ATTENTION_MODELS_DIR, else the shipped models).")
+def explorer(out, models_dir) -> None:
+    """An offline page that runs the trained models in the browser: type a sentence, see each model's
+    output, the attention model's α and one word's fan (<out>/index.html; no server, no network)."""
+    prepare_out(out)
+    made = build_explorer(out, models_dir or MODELS_DIR)
+    for note in made["skipped"]:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"explorer: {made['page']} (runs {', '.join(made['models'])}; {made['bytes'] / 1e6:.1f} MB); "
+               "open it in a browser, or copy the folder")

@@ -44,18 +44,18 @@ def _tool(name: str) -> str:
 CONVERTER = [_tool("manim-slides"), "convert"]  # the tests point it at a converter that hangs
 
 
-def make_slides(job: RenderJob, to: str = "html", verbose: bool = False) -> dict:
+def make_slides(job: RenderJob, to: str = "html", verbose: bool = False, explorer: bool = False) -> dict:
     """Render `job.scene` as slides and convert them; returns {"file": the written file, and "voice"
-    (as in a manifest) when the slides speak}."""
+    (as in a manifest) when the slides speak}. `explorer` (html): a last slide holds the explorer."""
     if to not in SLIDE_FORMATS:
         raise ValueError(f"unknown slide format '{to}'; choose one of: {', '.join(SLIDE_FORMATS)}")
     if to == "html":
         reveal_version()  # fail before rendering when reveal.js is missing
     with work_dir(job, "slides") as work:
-        return _make_slides(job, to, verbose, work)
+        return _make_slides(job, to, verbose, work, explorer)
 
 
-def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> dict:
+def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path, explorer: bool = False) -> dict:
     cls = f"{job.scene.cls}Slides"
     (work / "slides_scene.py").write_text(
         f"from manim_slides import Slide\nfrom scenes.{job.scene.module} import {job.scene.cls}\n\n\n"
@@ -81,6 +81,8 @@ def _make_slides(job: RenderJob, to: str, verbose: bool, work: Path) -> dict:
     convert(job, cls, to, options, name, work, verbose)
     if to == "html":
         offline_page(work / name, work / assets, speaks=job.voice is not None)
+        if explorer:
+            add_explorer_slide(work / name, work / assets, job.example.models_dir, job.example.theme)
         final_assets = job.out / assets
         if final_assets.exists():
             shutil.rmtree(final_assets)
@@ -140,3 +142,19 @@ def offline_page(page: Path, assets: Path, speaks: bool) -> None:
     if remote:
         raise RenderError(f"the slides page would load from the network: {', '.join(remote)}")
     page.write_text(html, encoding="utf-8")
+
+
+def add_explorer_slide(page: Path, assets: Path, models_dir: Path, theme: str) -> None:
+    """End the slides page with a slide that holds the explorer (output/explorer.py), built into
+    `assets`/explorer and shown in an iframe in the slides' theme."""
+    from output.explorer import build_explorer
+    from scenes.kit.theme import THEMES
+
+    build_explorer(assets / "explorer", models_dir)
+    slide = (f'<section data-background-color="{THEMES[theme].background}" aria-label="Attention explorer">'
+             f'<iframe src="{assets.name}/explorer/index.html?theme={theme}&amp;compact" '
+             'title="Attention explorer: type a sentence" style="width:100%;height:700px;border:0"></iframe></section>\n')
+    html = page.read_text(encoding="utf-8")
+    start = html.index('<div class="slides">')
+    end = html.index("</div>", start)  # the slides' sections hold no div
+    page.write_text(html[:end] + slide + html[end:], encoding="utf-8")
