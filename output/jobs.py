@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import corpus
+from model.files import read_bounded
 from model.trace import DEFAULT_SENTENCE, MODELS_DIR, TraceInputError, check_sentence, model_info, trace
 from scenes.catalog import Example, SceneEntry, select
 
@@ -75,7 +76,7 @@ def _tag(folder: Path, cards: tuple) -> str:
     """Cached on the cards' names, times and sizes, so a retrained set gets its new tag at once."""
     digest = hashlib.sha256()
     for name, *_ in cards:
-        raw = (folder / name).read_bytes()
+        raw = read_bounded(folder / name, "model card")  # a regular file of bounded size
         try:
             weights = json.loads(raw).get("sha256")
         except (ValueError, AttributeError):

@@ -43,6 +43,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from model.files import read_bounded
 from output import parsed_text, worker
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_models
 from output.rendering import ENCODERS_IN_FLIGHT, MANIM_CACHE, work_dir
@@ -115,7 +116,7 @@ def code_digest(example: Example) -> str:
             h.update(f"{file.relative_to(ROOT)}\n".encode())
             h.update(file.read_bytes())
     for card in sorted(Path(example.models_dir).glob("*.json")):
-        h.update(card.read_bytes())
+        h.update(read_bounded(card, "model card"))
     return h.hexdigest()
 
 
