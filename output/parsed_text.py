@@ -31,10 +31,10 @@ class Unencodable(TypeError):
 
 
 def _classes() -> dict[str, type]:
-    from manim import VGroup
+    from manim import Rectangle, VGroup
     from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
-    return {"VMobjectFromSVGPath": VMobjectFromSVGPath, "VGroup": VGroup}
+    return {"VMobjectFromSVGPath": VMobjectFromSVGPath, "VGroup": VGroup, "Rectangle": Rectangle}  # TeX: rules
 
 
 def _enums() -> dict[str, type[enum.Enum]]:
@@ -43,55 +43,100 @@ def _enums() -> dict[str, type[enum.Enum]]:
     return {"LineJointType": LineJointType, "CapStyleType": CapStyleType}
 
 
+class SvgPath:
+    """A glyph's svgelements path, kept as its `d` text and parsed only if read. Manim reads a glyph's
+    path once, when its constructor builds the points; a glyph that comes back from a fork is only
+    ever copied, so its path is almost never parsed again."""
+
+    __slots__ = ("d_text", "_parsed")
+
+    def __init__(self, d_text: str) -> None:
+        self.d_text = d_text
+        self._parsed = None
+
+    def _path(self):
+        if self._parsed is None:
+            import svgelements as se
+
+            self._parsed = se.Path(self.d_text)
+        return self._parsed
+
+    def __iter__(self):
+        return iter(self._path())
+
+    def __len__(self) -> int:
+        return len(self._path())
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._path(), name)
+
+    def d(self, *args, **kwargs) -> str:
+        return self.d_text if not (args or kwargs) else self._path().d(*args, **kwargs)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self  # never changed: copies share it, as output.speedups does for svgelements paths
+
+
 class _Encoder:
     def __init__(self) -> None:
+        import svgelements as se
+        from manim.utils.color import ManimColor
+
+        self.svg_path, self.color = se.Path, ManimColor
         self.classes = {cls: name for name, cls in _classes().items()}
         self.enums = {cls: name for name, cls in _enums().items()}
-        self.objects: list[dict] = []
+        self.objects: list[list] = []
         self.refs: dict[int, int] = {}
+        self.schemas: dict[tuple, int] = {}
         self.arrays: list[np.ndarray] = []
 
     def mobject(self, mob) -> dict:
         name = self.classes.get(type(mob))
         if name is None:
             raise Unencodable(type(mob).__qualname__)
-        if id(mob) not in self.refs:
-            self.refs[id(mob)] = len(self.objects)
-            record = {"cls": name, "attrs": None}
+        ref = self.refs.get(id(mob))
+        if ref is None:
+            ref = self.refs[id(mob)] = len(self.objects)
+            record = [name, 0, None]
             self.objects.append(record)
-            record["attrs"] = {key: self.value(v) for key, v in vars(mob).items()}
-        return {"o": self.refs[id(mob)]}
+            attrs = vars(mob)
+            keys = tuple(attrs)
+            record[1] = self.schemas.setdefault(keys, len(self.schemas))
+            record[2] = [self.value(v) for v in attrs.values()]
+        return {"o": ref}
 
     def value(self, v):  # noqa: PLR0911  (one branch per kind of value)
-        import svgelements as se
-        from manim.utils.color import ManimColor
-
         kind = type(v)
-        if v is None or kind in (bool, int, str):
+        if v is None or kind is bool or kind is int or kind is str:
             return v
         if kind is float:
-            return {"f": repr(v)}  # nan and inf survive
+            return v if v == v and abs(v) != float("inf") else {"f": repr(v)}  # nan and inf as text
+        if kind is np.ndarray and v.dtype.kind in _ARRAY_KINDS:
+            self.arrays.append(np.ascontiguousarray(v))
+            return {"a": len(self.arrays) - 1}
+        if kind in self.classes:
+            return self.mobject(v)
         if kind is list:
             return {"l": [self.value(x) for x in v]}
         if kind is tuple:
             return {"t": [self.value(x) for x in v]}
         if kind is dict and all(type(k) is str for k in v):
             return {"d": {k: self.value(x) for k, x in v.items()}}
-        if kind is np.ndarray and v.dtype.kind in _ARRAY_KINDS:
-            self.arrays.append(np.ascontiguousarray(v))
-            return {"a": len(self.arrays) - 1}
-        if isinstance(v, np.generic) and v.dtype.kind in _ARRAY_KINDS:
-            return {"n": [v.dtype.str, v.item()]}
-        if kind is ManimColor:
-            return {"c": self.value(v._internal_value)}
+        if kind is self.color:
+            return {"c": v._internal_value.tolist()}
         if kind in self.enums:
             return {"e": [self.enums[kind], v.name]}
+        if kind is self.svg_path or kind is SvgPath:
+            return {"svg": v.d()}
         if isinstance(v, PurePath):
             return {"p": str(v)}
-        if kind is se.Path:
-            return {"svg": v.d()}
-        if kind in self.classes:
-            return self.mobject(v)
+        if isinstance(v, np.generic) and v.dtype.kind in _ARRAY_KINDS:
+            return {"n": [v.dtype.str, v.item()]}
         raise Unencodable(kind.__qualname__)
 
     def entry(self, mob) -> dict:
@@ -116,8 +161,10 @@ def encode(entries: tuple[dict, dict]) -> bytes:
                 del encoder.objects[mark[0]:], encoder.arrays[mark[1]:]
                 encoder.refs = mark[2]
         caches.append(kept)
-    arrays = [{"dtype": a.dtype.str, "shape": list(a.shape)} for a in encoder.arrays]
-    header = json.dumps({"caches": caches, "objects": encoder.objects, "arrays": arrays}).encode()
+    arrays = [[a.dtype.str, *a.shape] for a in encoder.arrays]
+    schemas = [list(keys) for keys in encoder.schemas]
+    header = json.dumps({"caches": caches, "objects": encoder.objects, "schemas": schemas, "arrays": arrays},
+                        separators=(",", ":")).encode()
     return b"".join([_HEADER.pack(len(header)), header, *(a.tobytes() for a in encoder.arrays)])
 
 
@@ -130,60 +177,69 @@ def _key(key):
 
 
 class _Decoder:
-    def __init__(self, header: dict, data: memoryview) -> None:
+    def __init__(self, header: dict, data: bytearray) -> None:
+        from manim.utils.color import ManimColor
+
+        self.color = ManimColor
         self.classes = _classes()
         self.enums = _enums()
         self.arrays = []
         at = 0
-        for spec in header["arrays"]:
-            dtype = np.dtype(spec["dtype"])
-            if dtype.kind not in _ARRAY_KINDS:
-                raise ValueError(f"an array of kind {dtype.kind!r}")
-            count = int(np.prod(spec["shape"], dtype=np.int64))
+        dtypes: dict[str, np.dtype] = {}
+        for name, *shape in header["arrays"]:
+            dtype = dtypes.get(name)
+            if dtype is None:
+                dtype = dtypes[name] = np.dtype(name)
+                if dtype.kind not in _ARRAY_KINDS:
+                    raise ValueError(f"an array of kind {dtype.kind!r}")
+            count = 1
+            for n in shape:
+                count *= int(n)
             size = count * dtype.itemsize
-            if at + size > len(data):
+            if count < 0 or at + size > len(data):
                 raise ValueError("truncated arrays")
-            self.arrays.append(np.frombuffer(data[at:at + size], dtype=dtype).reshape(spec["shape"]).copy())
+            # views of one private buffer: a cached glyph is only ever copied, never changed in place
+            self.arrays.append(np.frombuffer(data, dtype=dtype, count=count, offset=at).reshape(shape))
             at += size
+        schemas = [[str(k) for k in keys] for keys in header["schemas"]]
         records = header["objects"]
-        self.objects = [self.classes[r["cls"]].__new__(self.classes[r["cls"]]) for r in records]
-        for obj, record in zip(self.objects, records, strict=True):
-            obj.__dict__.update({str(k): self.value(v) for k, v in record["attrs"].items()})
+        self.objects = [self.classes[name].__new__(self.classes[name]) for name, _, _ in records]
+        for obj, (_, schema, values) in zip(self.objects, records, strict=True):
+            obj.__dict__.update(zip(schemas[schema], map(self.value, values), strict=True))
 
     def value(self, v):  # noqa: PLR0911
-        import svgelements as se
-        from manim.utils.color import ManimColor
-
-        if v is None or type(v) in (bool, int, str):
-            return v
+        if type(v) is not dict:
+            if v is None or type(v) in (bool, int, str, float):
+                return v
+            raise ValueError(f"an untagged {type(v).__name__}")
         (tag, x), = v.items()
-        if tag == "f":
-            return float(x)
+        if tag == "a":
+            return self.arrays[x]
+        if tag == "o":
+            return self.objects[x]
         if tag == "l":
             return [self.value(i) for i in x]
         if tag == "t":
             return tuple(self.value(i) for i in x)
         if tag == "d":
             return {str(k): self.value(i) for k, i in x.items()}
-        if tag == "a":
-            return self.arrays[x]
+        if tag == "f":
+            return float(x)
+        if tag == "c":
+            color = self.color.__new__(self.color)
+            color._internal_value = np.asarray(x, dtype=float)
+            return color
+        if tag == "e":
+            return self.enums[x[0]][x[1]]
+        if tag == "svg":
+            return SvgPath(str(x))
+        if tag == "p":
+            return Path(str(x))
         if tag == "n":
             dtype = np.dtype(x[0])
             if dtype.kind not in _ARRAY_KINDS:
                 raise ValueError(f"a number of kind {dtype.kind!r}")
             return dtype.type(x[1])
-        if tag == "c":
-            color = ManimColor.__new__(ManimColor)
-            color._internal_value = np.asarray(self.value(x), dtype=float)
-            return color
-        if tag == "e":
-            return self.enums[x[0]][x[1]]
-        if tag == "p":
-            return Path(str(x))
-        if tag == "svg":
-            return se.Path(str(x))
-        if tag == "o":
-            return self.objects[x]
         raise ValueError(f"an unknown value tag {tag!r}")
 
 
@@ -195,7 +251,7 @@ def decode(data: bytes) -> tuple[dict, dict]:
         raise ValueError("not parsed text")
     (size,) = _HEADER.unpack_from(data)
     header = json.loads(bytes(data[_HEADER.size:_HEADER.size + size]))
-    decoder = _Decoder(header, memoryview(data)[_HEADER.size + size:])
+    decoder = _Decoder(header, bytearray(memoryview(data)[_HEADER.size + size:]))
     caches = []
     for kept in header["caches"]:
         cache = {}
