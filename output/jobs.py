@@ -176,7 +176,7 @@ def missing_models(entry: SceneEntry, requested: str | None = None, folder: Path
 
 def _listed_checkpoints(card: Path) -> list[dict]:
     try:
-        kept = json.loads(card.read_text(encoding="utf-8")).get("checkpoints", [])
+        kept = json.loads(read_bounded(card, "model card").decode("utf-8")).get("checkpoints", [])
     except (OSError, ValueError, AttributeError):
         return []  # an unreadable card is refused where it is read, with its own message
     return [c for c in kept if isinstance(c, dict) and isinstance(c.get("file"), str)]
