@@ -49,10 +49,10 @@ def warm(sentence: str, out: Path, env: dict) -> dict[str, tuple[float, float]]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        # a private preview server (its socket lives in TMPDIR), and private trace and LaTeX/text caches:
+        # a private preview server (its socket in the runtime folder XDG_RUNTIME_DIR), private trace and LaTeX/text caches:
         # nothing of these sentences was computed or typeset before this run
         env = {**os.environ, "PYTHONPATH": str(ROOT), "ATTENTION_TRACE_CACHE": str(out / "traces"),
-               "ATTENTION_MANIM_CACHE": str(out / "manim-cache"), "TMPDIR": tmp}
+               "ATTENTION_MANIM_CACHE": str(out / "manim-cache"), "TMPDIR": tmp, "XDG_RUNTIME_DIR": tmp}
         rows = []
         sentence = next(SENTENCES)
         rows.append(("cold poster: render.py render --format png", *timed(

@@ -9,6 +9,7 @@ import click
 
 from cli import tools  # noqa: F401 - registers preview and batch on the group
 from cli.commands import EXIT_RENDER_FAILED, cli, fail
+from model.files import UnsafeFile
 from model.trace import TraceInputError
 from output import batch as batches
 from output import voice as speech
@@ -17,7 +18,7 @@ from output.jobs import OutFolderError, RenderError
 from output.rendering import describe_os_error
 from scenes.catalog import UnknownScene
 
-BAD_INPUT = (UnknownScene, TraceInputError, batches.BatchError, speech.VoiceError, OutFolderError)
+BAD_INPUT = (UnknownScene, TraceInputError, batches.BatchError, speech.VoiceError, OutFolderError, UnsafeFile)
 
 
 def main(argv: list[str] | None = None) -> int:

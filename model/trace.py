@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from model.corpus import Tokeniser, reference_translation
-from model.files import atomic_write_text
+from model.files import UnsafeFile, atomic_write_text, confined, read_bounded
 from model.hints import retrain_command
 from model.names import DEFAULT_MODEL, MODEL_NAMES, words_of
 
@@ -174,7 +174,9 @@ def model_info(name: str) -> dict:
         raise TraceInputError(f"model '{name}' is not trained yet ({path} is missing); "
                               f"run: {retrain_command(MODELS_DIR, name)}")
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
+        info = json.loads(read_bounded(path, "model card").decode("utf-8"))
+    except UnsafeFile as err:
+        raise TraceInputError(f"{err}; retrain with: {retrain_command(MODELS_DIR, name)}") from None
     except (OSError, ValueError) as err:
         raise TraceInputError(f"the card of model '{name}' ({path}) cannot be read ({err.__class__.__name__}); "
                               f"retrain with: {retrain_command(MODELS_DIR, name)}") from None
@@ -252,12 +254,25 @@ def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
     return tokens
 
 
+def _card_file(name, what: str) -> Path:
+    """A file a model card names (a checkpoint, the pair file): inside the models folder, else one
+    TraceInputError line (model.files.confined)."""
+    try:
+        return confined(MODELS_DIR, name, what)
+    except UnsafeFile as err:
+        raise TraceInputError(f"a model card names a file outside the models folder: {err}") from None
+
+
 @functools.lru_cache(maxsize=None)
-def _file_references(path: Path, sha256: str) -> dict[str, tuple[str, ...]]:
+def _file_references(name: str, sha256: str) -> dict[str, tuple[str, ...]]:
     """The pair file's translations stored beside the models: source tokens → target tokens."""
+    path = _card_file(name, "pair file")
     if not path.exists():
         raise TraceInputError(f"{path} is missing; retrain the models in {path.parent}")
-    data = path.read_bytes()
+    try:
+        data = read_bounded(path, "pair file")
+    except UnsafeFile as err:
+        raise TraceInputError(str(err)) from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise TraceInputError(f"{path} does not match the sha256 in the model card; retrain the models")
     table = {}
@@ -273,7 +288,7 @@ def file_sentences(model: str) -> list[str]:
     refs = model_info(model).get("references") or {}
     if refs.get("kind") != "file":
         return []
-    return list(_file_references(MODELS_DIR / refs["file"], refs["sha256"]))
+    return list(_file_references(refs["file"], refs["sha256"]))
 
 
 def reference_of(tokens: list[str], model: str) -> tuple[str, ...] | None:
@@ -286,7 +301,7 @@ def reference_of(tokens: list[str], model: str) -> tuple[str, ...] | None:
         found = reference_translation(tokens)
         return None if found is None else tuple(found)
     if refs["kind"] == "file":
-        return _file_references(MODELS_DIR / refs["file"], refs["sha256"]).get(" ".join(tokens))
+        return _file_references(refs["file"], refs["sha256"]).get(" ".join(tokens))
     return None
 
 
@@ -372,23 +387,28 @@ def load_model(name: str, checkpoint: int | None = None):
     """The torch module with its shipped weights (or checkpoint K's), checked against the sha256
     recorded in its card."""
     import torch
-    from safetensors.torch import load_file
+    from safetensors.torch import load
 
     from model.networks import Architecture, build
 
     info = model_info(name)
     ckpt = checkpoint_info(name, checkpoint)
-    weights = MODELS_DIR / (ckpt["file"] if ckpt else f"{name}.safetensors")
+    # a checkpoint's file is named by the card: it must stay inside the models folder
+    weights = _card_file(ckpt["file"], "weights file") if ckpt else MODELS_DIR / f"{name}.safetensors"
     expected = ckpt["sha256"] if ckpt else info["sha256"]
     if not weights.exists():
         raise TraceInputError(f"{weights} is missing; retrain with: {retrain_command(MODELS_DIR, name)}")
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    try:
+        data = read_bounded(weights, "weights file")  # a regular file of bounded size: never /dev/zero
+    except UnsafeFile as err:
+        raise TraceInputError(f"{err}; retrain with: {retrain_command(MODELS_DIR, name)}") from None
+    digest = hashlib.sha256(data).hexdigest()
     if digest != expected:
         raise TraceInputError(f"{weights} does not match the sha256 in {name}.json; "
                               f"retrain with: {retrain_command(MODELS_DIR, name)}")
     try:
         net = build(Architecture(**info["architecture"]))
-        net.load_state_dict(load_file(str(weights)))
+        net.load_state_dict(load(data))  # the very bytes whose digest was checked
     except (TypeError, KeyError, RuntimeError) as err:
         raise TraceInputError(f"{weights} was trained by another version of this project ({err.__class__.__name__}); "
                               f"retrain with: {retrain_command(MODELS_DIR, name)}") from None

@@ -17,6 +17,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+from model.files import read_bounded
 from output.jobs import NARRATION_OUTPUTS, ROOT, RenderJob, font_warnings
 from output.voice import cache_part as voice_cache_part
 
@@ -38,7 +39,7 @@ def models_digest(models_dir: Path) -> str:
     h = hashlib.sha256()
     for card in sorted(Path(models_dir).glob("*.json")):
         h.update(f"{card.name}\n".encode())
-        h.update(card.read_bytes())
+        h.update(read_bounded(card, "model card"))  # a regular file of bounded size
     return h.hexdigest()
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import corpus
+from model.files import read_bounded
 from model.hints import retrain_command
 from model.trace import DEFAULT_SENTENCE, MODELS_DIR, TraceInputError, check_sentence, model_info, trace
 from scenes.catalog import Example, SceneEntry, select
@@ -76,7 +77,7 @@ def _tag(folder: Path, cards: tuple) -> str:
     """Cached on the cards' names, times and sizes, so a retrained set gets its new tag at once."""
     digest = hashlib.sha256()
     for name, *_ in cards:
-        raw = (folder / name).read_bytes()
+        raw = read_bounded(folder / name, "model card")  # a regular file of bounded size
         try:
             weights = json.loads(raw).get("sha256")
         except (ValueError, AttributeError):
@@ -181,7 +182,7 @@ def missing_models(entry: SceneEntry, requested: str | None = None, folder: Path
 
 def _listed_checkpoints(card: Path) -> list[dict]:
     try:
-        kept = json.loads(card.read_text(encoding="utf-8")).get("checkpoints", [])
+        kept = json.loads(read_bounded(card, "model card").decode("utf-8")).get("checkpoints", [])
     except (OSError, ValueError, AttributeError):
         return []  # an unreadable card is refused where it is read, with its own message
     return [c for c in kept if isinstance(c, dict) and isinstance(c.get("file"), str)]

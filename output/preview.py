@@ -12,6 +12,15 @@ everything it imports for good (output/, scenes/kit/, scenes/catalog.py, model/,
 a request with another digest makes it exit, and the client starts a fresh one. Scene files are re-read on
 every request, so editing a scene costs no restart. Requests are served one at a time; each render
 runs in a fork of the warm process, which keeps the server's own state as it was after warming up.
+
+What the server trusts (README, "Security"): it listens in a private runtime folder ($XDG_RUNTIME_DIR
+when that is private, else a 0700 folder of its own in the temp folder, owner and mode checked), on a
+socket of mode 0600, and serves only processes of its own user (SO_PEERCRED). A request names a
+catalog scene, or a .py file inside this checkout that the same user owns; it carries no output path:
+the client hands over its open output folder (SCM_RIGHTS), and the server writes only into it. The
+digest is a staleness check, not a password, and travels on the server's stdin, not its command line.
+No file at a predictable name is trusted: the log is created afresh (O_EXCL | O_NOFOLLOW), and what a
+fork parsed comes back through its pipe as data that cannot run code (output.parsed_text), not a pickle.
 """
 from __future__ import annotations
 
@@ -21,9 +30,11 @@ import hashlib
 import importlib.util
 import json
 import os
-import pickle
+import re
 import select
 import socket
+import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -32,7 +43,8 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from output import worker
+from model.files import read_bounded
+from output import parsed_text, worker
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_models
 from output.rendering import ENCODERS_IN_FLIGHT, MANIM_CACHE, work_dir
 from scenes.catalog import Example
@@ -43,10 +55,56 @@ START_TIMEOUT = 120  # seconds for a new server to import everything and load th
 WARM_SOURCES = ("output", "scenes/kit", "scenes/catalog.py", "model")
 
 
+MAX_REQUEST = 64 * 1024  # bytes of one request line
+REQUEST_SECONDS = 30  # a client that connects and sends nothing is dropped after this
+
+
+class PreviewError(RenderError):
+    """The preview server cannot be used safely here (its runtime folder is not private)."""
+
+
+class Refused(ValueError):
+    """A request the server does not serve; its message is the client's one error line."""
+
+
+def _is_private_folder(path: Path, uid: int | None = None) -> str | None:
+    """None if `path` is a real folder (not a symlink) of this user that nobody else may enter; else why not."""
+    uid = os.getuid() if uid is None else uid
+    try:
+        st = os.lstat(path)
+    except OSError as err:
+        return err.strerror or str(err)
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return "it is not a folder"
+    if st.st_uid != uid:
+        return f"it belongs to uid {st.st_uid}, not {uid}"
+    if st.st_mode & 0o077:
+        return f"its mode is {stat.S_IMODE(st.st_mode):04o}, not 0700"
+    return None
+
+
+def runtime_dir(environ=os.environ, temp: str | None = None) -> Path:
+    """The private folder of this user's preview servers: $XDG_RUNTIME_DIR/attention-preview when
+    $XDG_RUNTIME_DIR is this user's and private, else <temp>/attention-preview-<uid>, created 0700;
+    an existing one is used only if it is a real folder of this user with mode 0700 (PreviewError)."""
+    xdg = environ.get("XDG_RUNTIME_DIR")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) and _is_private_folder(Path(xdg)) is None else None
+    folder = base / "attention-preview" if base else Path(temp or tempfile.gettempdir()) / f"attention-preview-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    problem = _is_private_folder(folder)
+    if problem:
+        raise PreviewError(f"the preview's runtime folder {folder} is not private ({problem}); remove it, "
+                           "or set XDG_RUNTIME_DIR to a folder of yours with mode 0700")
+    return folder
+
+
 def socket_path(root: Path = ROOT) -> Path:
-    """One server per checkout and user, in the temp folder (Unix socket paths must be short)."""
+    """One server per checkout and user, in the user's private runtime folder (socket paths must be short)."""
     tag = hashlib.sha256(f"{root}:{sys.executable}".encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"attention-preview-{os.getuid()}-{tag}.sock"
+    return runtime_dir() / f"preview-{tag}.sock"
 
 
 def code_digest(example: Example) -> str:
@@ -58,7 +116,7 @@ def code_digest(example: Example) -> str:
             h.update(f"{file.relative_to(ROOT)}\n".encode())
             h.update(file.read_bytes())
     for card in sorted(Path(example.models_dir).glob("*.json")):
-        h.update(card.read_bytes())
+        h.update(read_bounded(card, "model card"))
     return h.hexdigest()
 
 
@@ -135,15 +193,41 @@ def _fresh_module(path: Path):
     return module
 
 
+def listen(path: Path) -> socket.socket:
+    """A Unix socket bound at `path` with mode 0600 whatever the umask (only its user may connect)."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            raise PreviewError(f"{path} is in the way of the preview's socket (not a socket)")
+        os.unlink(path)  # a dead server's socket
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    umask = os.umask(0o177)
+    try:
+        server.bind(str(path))
+    finally:
+        os.umask(umask)
+    os.chmod(path, 0o600)
+    server.listen(4)
+    return server
+
+
+def peer_uid(conn: socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket (SO_PEERCRED: pid, uid, gid)."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def check_peer(uid: int, own: int | None = None) -> None:
+    """Refused unless the peer is this server's own user."""
+    own = os.getuid() if own is None else own
+    if uid != own:
+        raise Refused(f"refused: the preview process serves its own user (uid {own}) only, not uid {uid}")
+
+
 def serve(path: Path, digest: str) -> None:
     """Answer requests on the Unix socket `path` until idle for IDLE_MINUTES, or until a request comes
     from code of another `digest` (the client that started this server computed it)."""
     renderer = WarmRenderer()
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    server.bind(str(path))
-    server.listen(4)
+    server = listen(path)
     server.settimeout(IDLE_MINUTES * 60)
     try:
         while True:
@@ -151,17 +235,58 @@ def serve(path: Path, digest: str) -> None:
                 conn, _ = server.accept()
             except TimeoutError:
                 return
-            with conn, conn.makefile("rw", encoding="utf-8") as stream:
-                request = json.loads(stream.readline())
-                if request["digest"] != digest:
-                    _send(stream, event="stale")
-                    return
-                job = _job_from(request)
-                _answer(renderer, job, request, stream)
+            with conn:
+                out = None
+                try:
+                    uid = peer_uid(conn)
+                    check_peer(uid)
+                    request, out = _receive(conn)
+                    if request.get("digest") != digest:
+                        _send_to(conn, event="stale")
+                        return
+                    job = _job_from(request, out, uid)
+                    conn.settimeout(None)
+                    with conn.makefile("w", encoding="utf-8") as stream:
+                        _answer(renderer, job, request, stream)
+                except (Refused, OSError) as err:  # a bad request costs its client an error line, nothing more
+                    print(f"preview: {err}", file=sys.stderr, flush=True)
+                    with contextlib.suppress(OSError):
+                        _send_to(conn, event="error", message=str(err))
+                finally:
+                    if out is not None:
+                        os.close(out)
     finally:
         server.close()
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _receive(conn: socket.socket) -> tuple[dict, int | None]:
+    """One request line, and the output folder the client handed over with it (an open descriptor)."""
+    conn.settimeout(REQUEST_SECONDS)
+    data, fds, flags, _ = socket.recv_fds(conn, MAX_REQUEST, 1)
+    fd = fds[0] if fds else None
+    try:
+        if flags & socket.MSG_CTRUNC:
+            raise Refused("refused: more than one descriptor came with the request")
+        while data and not data.endswith(b"\n"):
+            if len(data) >= MAX_REQUEST:
+                raise Refused(f"refused: a request longer than {MAX_REQUEST} bytes")
+            chunk = conn.recv(MAX_REQUEST - len(data))
+            if not chunk:
+                break
+            data += chunk
+        try:
+            request = json.loads(data.decode("utf-8"))
+        except ValueError:
+            raise Refused("refused: a request that is not one JSON line") from None
+        if not isinstance(request, dict):
+            raise Refused("refused: a request that is not a JSON object")
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        raise
+    return request, fd
 
 
 def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> None:
@@ -179,24 +304,26 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
         _send(stream, event="error", message=f"{job.scene.key}: {err}")
         return
     for step in ["poster"] if request.get("poster_only") else ["poster", "clip"]:
-        parsed = Path(tempfile.gettempdir()) / f"attention-preview-parsed-{os.getpid()}-{step}.pickle"
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the fork: render, publish, report, and leave without running any cleanup of the server
             os.close(read)
-            parsed_before = _parsed_text()
-            os.write(write, json.dumps(_render_step(renderer, job, step)).encode())
-            os.close(write)  # the answer is complete: the server tells the client while this fork goes on
-            _save_parsed_text(parsed_before, parsed)
+            with contextlib.suppress(BaseException):
+                parsed_before = _parsed_text()
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(json.dumps(_render_step(renderer, job, step)).encode() + b"\n")
+                    pipe.flush()  # the answer is out: the server tells the client while this fork goes on
+                    pipe.write(_new_parsed_text(parsed_before))
             os._exit(0)
         os.close(write)
         with os.fdopen(read, "rb") as answer:
-            data = answer.read()
-        event = json.loads(data) if data else None
-        if event is None:
-            _, status = os.waitpid(pid, 0)
-            event = {"event": "error", "message": f"{job.scene.key}: the {step} render died (wait status {status})"}
-        _send(stream, **event, seconds=round(time.perf_counter() - started, 3), server=os.getpid())
+            line = answer.readline()
+            event = json.loads(line) if line.endswith(b"\n") else None
+            if event is None:
+                _, status = os.waitpid(pid, 0)
+                event = {"event": "error", "message": f"{job.scene.key}: the {step} render died (wait status {status})"}
+            _send(stream, **event, seconds=round(time.perf_counter() - started, 3), server=os.getpid())
+            parsed = answer.read(parsed_text.MAX_BYTES + 1)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
         _keep_parsed_text(parsed)
@@ -208,44 +335,37 @@ def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
     try:
         with work_dir(job, f"preview-{step}") as work:
             produced = renderer.render(job, work, poster_only=step == "poster")
-            published = {name: str(_publish(source, job, name)) for name, source in produced.items()}
+            published = {name: _publish(source, job, name).name for name, source in produced.items()}
     except BaseException as err:  # noqa: BLE001  (any failure of a scene is reported, the server lives on)
         traceback.print_exc()  # into the server's log
         return {"event": "error", "message": f"{job.scene.key}: {type(err).__name__}: {err}"}
     return {"event": step, "cpu_seconds": round(time.process_time(), 3), "files": published}
 
 
-# Text a fork parsed (output.speedups) goes back to the server, so that later forks start with it: a
-# new sentence then parses only its own words. An optimisation only: a failure costs a parse later.
+# Text a fork parsed (output.speedups) goes back to the server through the fork's pipe, as data that
+# cannot run code (output.parsed_text), so that later forks start with it: a new sentence then parses
+# only its own words. An optimisation only: a failure costs a parse later.
 def _parsed_text() -> tuple[set, set]:
     from output import speedups
 
     return speedups.svg_cache_keys()
 
 
-def _save_parsed_text(before: tuple[set, set], path: Path) -> None:
+def _new_parsed_text(before: tuple[set, set]) -> bytes:
     from output import speedups
 
-    with contextlib.suppress(Exception):
-        with open(path.with_suffix(".part"), "wb") as out:
-            pickle.dump(speedups.new_svg_entries(before), out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(path.with_suffix(".part"), path)
+    return parsed_text.encode(speedups.new_svg_entries(before))
 
 
-def _keep_parsed_text(path: Path) -> None:
+def _keep_parsed_text(data: bytes) -> None:
     from output import speedups
 
+    if not data:
+        return
     try:
-        with open(path, "rb") as source:
-            speedups.add_svg_entries(pickle.load(source))
-    except FileNotFoundError:
-        pass
+        speedups.add_svg_entries(parsed_text.decode(data))
     except Exception:  # noqa: BLE001
         traceback.print_exc()
-    finally:
-        for leftover in (path, path.with_suffix(".part")):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
 
 
 def _publish(source: Path, job: RenderJob, name: str) -> Path:
@@ -259,27 +379,123 @@ def _send(stream, **event) -> None:
     stream.flush()
 
 
+def _send_to(conn: socket.socket, **event) -> None:
+    conn.sendall((json.dumps(event) + "\n").encode())
+
+
 def _request(job: RenderJob, poster_only: bool) -> dict:
+    """What the client asks for. No output path and no models folder: the output folder goes with the
+    request as an open descriptor, and the models folder is the server's own (the digest covers it)."""
+    from scenes.catalog import BY_KEY
+
     e = job.example
-    return {"scene": job.scene.key, "file": str(job.scene.path), "cls": job.scene.cls, "module": job.scene.module,
-            "sentence": e.sentence, "models_dir": str(e.models_dir), "model": e.model, "checkpoint": e.checkpoint,
-            "theme": e.theme, "quality": job.quality, "out": str(job.out), "poster_only": poster_only,
-            "voice": job.voice,
-            "digest": code_digest(e)}
+    request = {"scene": job.scene.key, "sentence": e.sentence, "model": e.model, "checkpoint": e.checkpoint,
+               "theme": e.theme, "quality": job.quality, "poster_only": poster_only, "digest": code_digest(e),
+               "voice": None if job.voice is None else voice_field(job.voice)}
+    if BY_KEY.get(job.scene.key) != job.scene:  # a scene of the user's own, by file and class
+        request.update(file=str(Path(job.scene.path).absolute()), cls=job.scene.cls)
+    return request
 
 
-def _job_from(request: dict) -> RenderJob:
-    from scenes.catalog import BY_KEY, SceneEntry
+_FIELDS = {"digest", "scene", "file", "cls", "sentence", "model", "checkpoint", "theme", "quality", "poster_only", "voice"}
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+MAX_SENTENCE = 2000  # characters: far beyond what any scene's layout holds
 
-    entry = BY_KEY.get(request["scene"])
-    if entry is None or entry.path != Path(request["file"]):
-        entry = SceneEntry(key=request["scene"], module=request["module"], cls=request["cls"], title="", figure="",
-                           summary="", model="attention", models=("attention",), max_tokens=40, typical_seconds=0,
-                           file=Path(request["file"]))
-    example = Example(sentence=request["sentence"], models_dir=Path(request["models_dir"]), model=request["model"],
-                      checkpoint=request["checkpoint"], theme=request["theme"])
-    return RenderJob(scene=entry, example=example, quality=request["quality"], out=Path(request["out"]),
-                     voice=request.get("voice"))
+
+def voice_field(voice: str) -> str:
+    """A job's --voice as a request carries it: a built-in voice by name, a recordings folder as an absolute path."""
+    from output.voice import VOICES
+
+    return voice if voice in VOICES else str(Path(voice).absolute())
+
+
+def own_voice(voice, uid: int) -> str | None:
+    """A request's voice the server may use for user `uid`: a built-in voice, or a folder of recordings
+    the user owns (each recording in it is checked again when it is read: output.voice.check)."""
+    from output.voice import VOICES
+
+    if voice is None or voice in VOICES:
+        return voice
+    if type(voice) is not str or not Path(voice).is_absolute():
+        raise Refused(f"refused: the request's voice {voice!r:.80}")
+    try:
+        st = os.stat(voice)
+    except OSError as err:
+        raise Refused(f"refused: the voice folder '{voice:.200}' cannot be read ({err.strerror})") from None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid:
+        raise Refused(f"refused: the voice folder '{voice:.200}' is not a folder of the requesting user's own")
+    return voice
+
+
+def own_scene_file(file: str, uid: int, root: Path = ROOT) -> Path:
+    """`file` as a scene file the server may import for user `uid`: a .py file inside the project
+    `root` (after resolving links), a regular file owned by that user and not writable by others."""
+    project = Path(root).resolve()
+    path = Path(file)
+    if not path.is_absolute():
+        raise Refused(f"refused: the scene file '{file}' is not an absolute path")
+    try:
+        resolved = path.resolve(strict=True)
+        st = os.stat(resolved)
+    except (OSError, RuntimeError) as err:
+        raise Refused(f"refused: the scene file '{file}' cannot be read ({getattr(err, 'strerror', None) or err})") from None
+    if not resolved.is_relative_to(project):
+        raise Refused(f"refused: the scene file '{file}' is outside this project ({project}); the preview "
+                      "serves catalog scenes and scene files inside the project only")
+    if resolved.suffix != ".py" or not stat.S_ISREG(st.st_mode):
+        raise Refused(f"refused: the scene file '{file}' is not a regular .py file")
+    if st.st_uid != uid or st.st_mode & 0o002:
+        raise Refused(f"refused: the scene file '{file}' is not the requesting user's own file "
+                      "(another owner, or writable by everyone)")
+    return resolved
+
+
+def _job_from(request: dict, out: int | None, uid: int) -> RenderJob:
+    """The render a checked request asks for (Refused, with the reason, for anything else)."""
+    from model.trace import MODEL_NAMES, MODELS_DIR
+    from scenes.catalog import BY_KEY, THEME_NAMES, SceneEntry
+
+    unknown = sorted(set(request) - _FIELDS)
+    if unknown:
+        raise Refused(f"refused: a request with unknown fields ({', '.join(unknown)}); the output folder "
+                      "is the descriptor the client hands over, the models folder the server's own")
+
+    def field(name, kinds, allowed=None):
+        value = request.get(name)
+        if type(value) not in kinds or (allowed is not None and value not in allowed):
+            raise Refused(f"refused: the request's {name} {value!r:.80}")
+        return value
+
+    key = field("scene", (str,))
+    if request.get("file") is None:
+        entry = BY_KEY.get(key)
+        if entry is None:
+            raise Refused(f"refused: '{key:.80}' is not a scene of the catalog")
+    else:
+        path = own_scene_file(field("file", (str,)), uid)
+        cls = field("cls", (str,))
+        if not _KEY.fullmatch(key) or not cls.isidentifier():
+            raise Refused(f"refused: a scene key or class that is not a plain name ({key!r:.80}, {cls!r:.80})")
+        entry = BY_KEY.get(key)
+        if entry is None or entry.path.resolve() != path or entry.cls != cls:
+            entry = SceneEntry(key=key, module=path.stem, cls=cls, title="", figure="", summary="",
+                               model="attention", models=("attention",), max_tokens=40, typical_seconds=0, file=path)
+    sentence = field("sentence", (str,))
+    if len(sentence) > MAX_SENTENCE:
+        raise Refused(f"refused: a sentence of more than {MAX_SENTENCE} characters")
+    checkpoint = field("checkpoint", (int, type(None)))
+    if checkpoint is not None and checkpoint < 0:
+        raise Refused(f"refused: the request's checkpoint {checkpoint}")
+    example = Example(sentence=sentence, models_dir=MODELS_DIR, model=field("model", (str, type(None)), (*MODEL_NAMES, None)),
+                      checkpoint=checkpoint, theme=field("theme", (str,), THEME_NAMES))
+    field("poster_only", (bool, type(None)))
+    if out is None:
+        raise Refused("refused: a request without its output folder (the client hands over the open folder)")
+    if not stat.S_ISDIR(os.fstat(out).st_mode):
+        raise Refused("refused: the output the client handed over is not a folder")
+    os.set_inheritable(out, False)
+    return RenderJob(scene=entry, example=example, quality=field("quality", (str,), QUALITIES),
+                     out=Path(f"/proc/self/fd/{out}"), voice=own_voice(request.get("voice"), uid))
 
 
 # --- the client: what `render.py preview` calls ---------------------------------------------------------
@@ -291,12 +507,18 @@ def preview(job: RenderJob, *, poster_only: bool = False, path: Path | None = No
     request = _request(job, poster_only)
     for attempt in range(2):
         conn = _connect(path, job.example, request["digest"])
-        with conn, conn.makefile("rw", encoding="utf-8") as stream:
-            _send(stream, **request)
+        out = os.open(job.out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:  # the request, with the output folder as an open descriptor: the only place the server writes
+            socket.send_fds(conn, [(json.dumps(request) + "\n").encode()], [out])
+        finally:
+            os.close(out)
+        with conn, conn.makefile("r", encoding="utf-8") as stream:
             for line in stream:
                 event = json.loads(line)
                 if event["event"] == "stale":
                     break
+                if "files" in event:  # names inside the output folder
+                    event["files"] = {name: str(job.out / Path(file).name) for name, file in event["files"].items()}
                 yield event
             else:
                 return
@@ -309,15 +531,26 @@ def _connect(path: Path, example: Example, digest: str) -> socket.socket:
     if conn:
         return conn
     log = path.with_suffix(".log")
-    with open(log, "w", encoding="utf-8") as out:
-        subprocess.Popen([sys.executable, "-m", "output.preview", str(path), digest], cwd=ROOT, env=worker.environment(example),
-                         stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    with os.fdopen(open_new_file(log), "w", encoding="utf-8") as out:  # the digest goes on stdin, not in `ps`
+        server = subprocess.Popen([sys.executable, "-m", "output.preview", str(path)], cwd=ROOT,
+                                  env=worker.environment(example), stdout=out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.PIPE, start_new_session=True)
+    with contextlib.suppress(OSError), server.stdin:
+        server.stdin.write(f"{digest}\n".encode())
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         time.sleep(0.1)
         if conn := _try_connect(path):
             return conn
     raise RenderError(f"the preview server did not start in {START_TIMEOUT} s; see {log}")
+
+
+def open_new_file(path: Path) -> int:
+    """A new file at the predictable `path`, mode 0600: whatever was there (a planted symbolic link
+    too) is removed, never followed or truncated, and a file that reappears in between is an error."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
 
 
 def _try_connect(path: Path) -> socket.socket | None:
@@ -342,7 +575,7 @@ def stop(path: Path | None = None) -> bool:
     if not conn:
         return False
     with conn, conn.makefile("rw", encoding="utf-8") as stream:
-        _send(stream, digest="stop")  # no server serves this digest: it exits
+        _send(stream, digest="stop")  # no server serves this digest: it exits (also a refusal: read and go)
         stream.readline()
     _wait_gone(path or socket_path())
     return True
@@ -399,4 +632,4 @@ def watch(job: RenderJob, render_once: Callable[[RenderJob], None], lines=sys.st
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), sys.argv[2])
+    serve(Path(sys.argv[1]), sys.stdin.readline().strip())

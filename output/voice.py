@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.files import atomic_write_bytes
+from model.files import UnsafeFile, atomic_write_bytes, check_file, confined, read_bounded
 from output import speech, worker
 from output.jobs import ROOT, RenderError, RenderJob
 from output.runner import run_jobs
@@ -88,6 +88,9 @@ def check(voice: str | None) -> None:
     if not Path(voice).is_dir():
         raise VoiceError(f"--voice: '{voice}' is neither `neural`, `synth` nor a folder of recordings "
                          "(<folder>/<scene>/<beat>.wav|mp3|m4a; `render.py script` lists the beats)")
+    for folder in sorted(Path(voice).iterdir()):  # every recording checked before any render starts
+        if folder.is_dir():
+            _recordings(Path(voice), folder.name)
 
 
 def describe(voice: str) -> str:
@@ -154,13 +157,29 @@ def cache_part(job: RenderJob) -> list | None:
     h = hashlib.sha256()
     for path in _recordings(Path(job.voice), job.scene.key):
         h.update(f"{path.name}\n".encode())
-        h.update(path.read_bytes())
+        h.update(_read_recording(path))
     return [str(Path(job.voice).resolve()), h.hexdigest(), *settings]
 
 
 def _recordings(voice: Path, scene: str) -> list[Path]:
+    """The recordings of `scene` in the folder `voice`; VoiceError, at once and without opening it, for
+    one that is not a regular file (a FIFO, a link to /dev/zero), lies outside `voice` or is too large."""
     folder = voice / scene
-    return sorted(p for p in folder.glob("*") if p.suffix[1:].lower() in RECORDING_EXTENSIONS) if folder.is_dir() else []
+    found = sorted(p for p in folder.glob("*") if p.suffix[1:].lower() in RECORDING_EXTENSIONS) if folder.is_dir() else []
+    for path in found:
+        try:
+            check_file(path, "recording")
+            confined(voice, path.relative_to(voice), "recording")
+        except UnsafeFile as err:
+            raise VoiceError(f"--voice: {err}") from None
+    return found
+
+
+def _read_recording(path: Path) -> bytes:
+    try:
+        return read_bounded(path, "recording")
+    except UnsafeFile as err:
+        raise VoiceError(f"--voice: {err}") from None
 
 
 # --- the beats of a scene, without rendering video -------------------------------------------------
@@ -237,10 +256,14 @@ def prepare(job: RenderJob, work: Path, verbose: bool = False, slot: int = 0) ->
     else:
         sources = {p.stem: p for p in _recordings(Path(job.voice), job.scene.key)}
     for name, source in sources.items():
+        data = _read_recording(source)  # bounded, a regular file: checked on the open file
         try:
-            samples = clean(decode(source))
+            samples = clean(decode(io.BytesIO(data)))
         except (OSError, ValueError) as err:  # av raises subclasses of both for unreadable files
             raise RenderError(f"{job.scene.key}: cannot read the recording {source}: {err}") from err
+        if not len(samples):
+            raise RenderError(f"{job.scene.key}: the recording {source} is silent (every sample "
+                              "is zero); record it again or remove it")
         write_wav(folder / job.scene.key / f"{name}.wav", samples)
         info["loudness"][name] = round(loudness(samples), 1)
     return folder, info
@@ -324,12 +347,12 @@ def _neural_wav(spoken: str) -> bytes:
 
 
 # --- audio: decode, clean, measure, write ----------------------------------------------------------
-def decode(path: Path, rate: int = RATE) -> np.ndarray:
-    """Any audio file PyAV reads → mono float32 samples at `rate`."""
+def decode(path, rate: int = RATE) -> np.ndarray:
+    """Any audio file PyAV reads (a path, or an open binary file) → mono float32 samples at `rate`."""
     import av
 
     chunks = []
-    with av.open(str(path)) as container:
+    with av.open(path if hasattr(path, "read") else str(path)) as container:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         for frame in container.decode(audio=0):
             chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]

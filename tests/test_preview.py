@@ -3,13 +3,17 @@ a failing scene, and serves call after call from one process. Tiny scenes at 320
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import tempfile
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from output import preview
-from output.jobs import RenderJob
+from output.jobs import ROOT, RenderJob
 from output.rendering import render
 from scenes.catalog import BY_KEY, Example, SceneEntry
 
@@ -23,6 +27,15 @@ def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("preview") / "s.sock"
     yield path
     preview.stop(path)
+
+
+@pytest.fixture
+def project_tmp():
+    """A folder inside the project: the preview server imports a user's own scene file only from there."""
+    (ROOT / "media").mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="test-preview-", dir=ROOT / "media"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def poster(job: RenderJob, path) -> tuple[dict, np.ndarray]:
@@ -45,8 +58,8 @@ def test_the_warm_poster_is_the_cold_poster(server, tmp_path):
     assert second["server"] == first["server"]  # one warm process served both
 
 
-def test_an_edited_scene_shows_and_a_failing_scene_is_reported(server, tmp_path):
-    scene_file = tmp_path / "probe_scene.py"
+def test_an_edited_scene_shows_and_a_failing_scene_is_reported(server, tmp_path, project_tmp):
+    scene_file = project_tmp / "probe_scene.py"
     entry = SceneEntry(key="probe", module="probe_scene", cls="Probe", title="", figure="", summary="",
                        model="attention", models=("attention",), max_tokens=40, typical_seconds=1, file=scene_file)
     job = RenderJob(scene=entry, quality="low", out=tmp_path)
