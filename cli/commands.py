@@ -19,8 +19,9 @@ from output.captions import burn
 from output.explorer import build_explorer
 from output.film import Film
 from output.jobs import FORMATS, TRANSPARENT_FORMATS, RenderJob, select_scenes, trace_warnings
-from output.rendering import prepare, prepare_out
+from output.rendering import prepare
 from output.rendering import render as render_job
+from output.workdirs import prepare_out
 from output.slides import SLIDE_FORMATS, make_slides
 from output.terminal import describe_clip, print_scenes, run_shown
 from scenes.catalog import SCENES, Example

@@ -16,7 +16,7 @@ from output import batch as batches
 from output import preview as previews
 from output import voice as voices
 from output.jobs import QUALITIES, RenderJob, select_scenes
-from output.rendering import prepare_out
+from output.workdirs import prepare_out
 from scenes.catalog import THEME_NAMES, Example
 
 EXIT_INTERRUPTED = 130  # as for Ctrl-C (cli.main)

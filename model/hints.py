@@ -11,6 +11,8 @@ import os
 import shlex
 from pathlib import Path
 
+from model.files import UnsafeFile, read_bounded
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = (ROOT / "assets" / "models").resolve()
 DEFAULT_EPOCHS = 10  # model.train.RECIPE.epochs (a test keeps them equal)
@@ -32,8 +34,8 @@ def set_card(folder: Path, prefer: str | None = None) -> dict | None:
     names = ([f"{prefer}.json"] if prefer else []) + sorted(p.name for p in folder.glob("*.json"))
     for name in dict.fromkeys(names):
         try:
-            card = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            card = json.loads(read_bounded(folder / name, "model card").decode("utf-8"))  # never a /dev/zero whole
+        except (OSError, ValueError, UnsafeFile):
             continue
         if isinstance(card, dict) and isinstance(card.get("corpus"), dict):
             return card

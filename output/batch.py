@@ -492,7 +492,7 @@ def job_from_json(data: dict) -> RenderJob:
 def _render_in_child(job: RenderJob, **options) -> dict:
     """The job in a child process (its own process group, ended with its renders when this command
     is interrupted), handed the job and answering as JSON files in a private folder."""
-    from output.rendering import time_limit
+    from output.manim_call import time_limit
 
     with tempfile.TemporaryDirectory(prefix="attention-batch-") as tmp:
         request, answer = Path(tmp) / "request.json", Path(tmp) / "answer.json"

@@ -19,7 +19,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from model.files import atomic_write_text
+from model.files import UnsafeFile, atomic_write_text, confined, read_bounded
 from model.names import DEFAULT_MODEL, design
 from model.trace import TraceInputError
 
@@ -45,8 +45,8 @@ def model_cards(models_dir: Path) -> list[tuple[Path, dict]]:
     found = []
     for path in sorted(Path(models_dir).glob("*.json")):
         try:
-            card = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
+            card = json.loads(read_bounded(path, "model card").decode("utf-8"))
+        except (OSError, ValueError, UnsafeFile) as err:
             raise ExplorerError(f"the model card {path} cannot be read ({err.__class__.__name__}); "
                                 "retrain with: python -m model.train") from None
         if isinstance(card, dict) and {"architecture", "sha256", "vocab"} <= set(card):
@@ -57,9 +57,12 @@ def model_cards(models_dir: Path) -> list[tuple[Path, dict]]:
 
 def _weights(card_path: Path, card: dict) -> bytes:
     weights = card_path.with_suffix(".safetensors")
-    if not weights.is_file():
-        raise ExplorerError(f"{weights} is missing; retrain with: python -m model.train")
-    data = weights.read_bytes()
+    try:
+        data = read_bounded(weights, "weights file")
+    except FileNotFoundError:
+        raise ExplorerError(f"{weights} is missing; retrain with: python -m model.train") from None
+    except UnsafeFile as err:
+        raise ExplorerError(str(err)) from None
     if hashlib.sha256(data).hexdigest() != card["sha256"]:
         raise ExplorerError(f"{weights} does not match the sha256 in {card_path.name}; "
                             "retrain with: python -m model.train")
@@ -125,11 +128,13 @@ def references(models_dir: Path, cards: list[tuple[Path, dict]]) -> dict:
     if refs["kind"] == "grammar":
         return {"kind": "grammar", "grammar": grammar_tables()}
     if refs["kind"] == "file":
-        table = Path(models_dir) / refs["file"]
         try:
-            data = table.read_bytes()
+            table = confined(models_dir, refs["file"], "pair file")
+            data = read_bounded(table, "pair file")
+        except UnsafeFile as err:
+            raise ExplorerError(str(err)) from None
         except OSError:
-            raise ExplorerError(f"{table} is missing; retrain the models in {models_dir}") from None
+            raise ExplorerError(f"{Path(models_dir) / refs['file']} is missing; retrain the models in {models_dir}") from None
         if hashlib.sha256(data).hexdigest() != refs["sha256"]:
             raise ExplorerError(f"{table} does not match the sha256 in {path.name}; retrain the models")
         pairs = dict(line.split("\t") for line in data.decode("utf-8").splitlines())

@@ -46,7 +46,8 @@ from pathlib import Path
 from model.files import read_bounded
 from output import parsed_text, worker
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_models
-from output.rendering import ENCODERS_IN_FLIGHT, MANIM_CACHE, work_dir
+from output.manim_call import preview_options
+from output.workdirs import work_dir
 from scenes.catalog import Example
 
 IDLE_MINUTES = 20
@@ -128,10 +129,9 @@ class WarmRenderer:
         import manim  # noqa: F401  (the point is to pay for these imports once)
         import scenes.kit  # noqa: F401
         from model import trace
-        from output import encoding, speedups
+        from output import speedups
 
-        encoding.install()
-        speedups.install()
+        speedups.install_all()
         for name in trace.MODEL_NAMES:  # torch and every model's weights (and checkpoints), loaded once
             if (trace.MODELS_DIR / f"{name}.safetensors").exists():
                 trace.load_model(name)
@@ -140,7 +140,7 @@ class WarmRenderer:
 
     def render(self, job: RenderJob, work: Path, poster_only: bool) -> dict[str, Path]:
         """Render `job` into `work`: {"poster": png} with `poster_only`, else {"video": mp4, "subtitles": srt?}."""
-        from manim import config, tempconfig
+        from manim import tempconfig
 
         example = job.example
         if job.voice is not None and not poster_only:  # the clip speaks: per-beat WAVs first (output.voice)
@@ -152,17 +152,7 @@ class WarmRenderer:
         os.environ.clear()
         os.environ.update(environment)
         _, folder = QUALITIES[job.quality]
-        # LaTeX/text caches kept between calls: one folder, as the server renders one step at a time
-        # (Manim's temporary SVG names are fixed: two renders at once must not share a folder)
-        caches = MANIM_CACHE / "preview"
-        options = {"media_dir": str(work), "tex_dir": str(caches / "Tex"), "text_dir": str(caches / "texts"),
-                   "input_file": str(job.scene.path), "disable_caching": True,
-                   "verbosity": "ERROR", "progress_bar": "none", "save_last_frame": poster_only,
-                   "write_to_movie": not poster_only, "output_file": job.scene.cls,
-                   "max_inflight_encoders": ENCODERS_IN_FLIGHT}
-        with tempconfig(options), contextlib.chdir(work):  # Manim writes a poster's .srt beside the cwd
-            config.quality = _manim_quality(job.quality)
-            config.format = None if poster_only else "mp4"
+        with tempconfig(preview_options(job, work, poster_only)), contextlib.chdir(work):  # a poster's .srt lands in the cwd
             scene_class = getattr(_fresh_module(job.scene.path), job.scene.cls)
             scene_class().render()
         if poster_only:
@@ -177,10 +167,6 @@ class WarmRenderer:
         if videos[0].with_suffix(".srt").exists():
             produced["subtitles"] = videos[0].with_suffix(".srt")
         return produced
-
-
-def _manim_quality(quality: str) -> str:
-    return {"low": "low_quality", "medium": "medium_quality", "high": "high_quality", "4k": "fourk_quality"}[quality]
 
 
 def _fresh_module(path: Path):

@@ -13,41 +13,26 @@ a slot is locked by the one process using it; damaged entries are removed before
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import errno
-import fcntl
-import itertools
 import json
 import os
-import re
 import shutil
-import sys
 import time
 from pathlib import Path
-from xml.etree import ElementTree
 
 from model.files import atomic_write_text
 from model.trace import MODEL_NAMES, MODELS_DIR, model_info
 from output import voice, worker
 from output.captions import write_vtt
 from output.cache import cache_key, cached_manifest, file_check, tool_versions
-from output.jobs import NARRATION_OUTPUTS, QUALITIES, ROOT, OutFolderError, RenderError, RenderJob, check, check_out_dir
+from output.jobs import NARRATION_OUTPUTS, QUALITIES, RenderError, RenderJob, check
+from output.manim_call import cache_slot, heal_manim_cache, manim_args, time_limit
+from output.workdirs import prepare_out, work_dir
 from scenes.catalog import Example, SceneEntry
 
-WORK_DIR = ".work"
 SILENT_FORMATS = ("png", "gif")  # no sound track: a voice would change nothing
-SAFE_WORK = ROOT / ".cache" / "work"  # Manim's work folders when --out has characters Manim would format
-# one sub-folder per concurrent render slot; ATTENTION_MANIM_CACHE moves it (tests)
-MANIM_CACHE = Path(os.environ.get("ATTENTION_MANIM_CACHE") or ROOT / ".cache" / "manim")
 TIMEOUT_ENV = worker.TIMEOUT_ENV
-# The time limit of one Manim process: a minute to start, plus this many seconds per second of the
-# scene's typical length. Measured on 2 idle cores: 0.16 s per second at 480p15, 0.82 at 1080p60;
-# the limits leave 15-25x for a loaded machine and a long sentence.
-SECONDS_PER_SECOND = {"low": 4, "medium": 8, "high": 15, "4k": 40}
-# Manim encodes an animation's frames while the next one is drawn when this is above 1 (its
-# `max_inflight_encoders`; its default, 1, makes drawing wait for the encoder after every animation)
-ENCODERS_IN_FLIGHT = 2
 
 
 def render(job: RenderJob, force: bool = False, verbose: bool = False, slot: int | str = 0) -> dict:
@@ -97,141 +82,10 @@ def _render(job: RenderJob, force: bool, verbose: bool, slot: int | str) -> dict
         return {**manifest, "cached": False}
 
 
-def time_limit(job: RenderJob) -> float:
-    """Seconds one Manim process of `job` may run (ATTENTION_RENDER_TIMEOUT overrides)."""
-    return worker.override_limit() or 60.0 + job.scene.typical_seconds * SECONDS_PER_SECOND.get(job.quality, 40)
-
-
 def played_beats(media: Path, cls: str) -> list[dict]:
     """The beats as the scene base played them (name, narration, start, end, seconds of speech)."""
     beats = media / "beats" / f"{cls}.json"
     return json.loads(beats.read_text(encoding="utf-8")) if beats.exists() else []
-
-
-def manim_args(job: RenderJob, work: Path, last_frame_only: bool = False, cache_dir: Path | None = None) -> list[str]:
-    flag, _ = QUALITIES[job.quality]
-    args = ["render", f"-q{flag}", "--disable_caching", "--silent", "--media_dir", str(work)]
-    if cache_dir is not None:
-        # LaTeX and text SVGs survive between renders (about 0.8 s saved per scene at 480p), in a
-        # folder no other running Manim process shares
-        work.mkdir(parents=True, exist_ok=True)
-        cfg = work / "manim.cfg"
-        cfg.write_text(f"[CLI]\ntex_dir = {cache_dir / 'Tex'}\ntext_dir = {cache_dir / 'texts'}\n"
-                       f"max_inflight_encoders = {ENCODERS_IN_FLIGHT}\n", encoding="utf-8")
-        args += ["-c", str(cfg)]
-    if job.fmt == "png" or last_frame_only:
-        args.append("-s")  # the last frame only: the poster
-    else:
-        args += ["--format", job.fmt]
-    if job.transparent:
-        args.append("-t")
-    if job.sections and not last_frame_only:
-        args.append("--save_sections")
-    return args + [str(job.scene.path), job.scene.cls]
-
-
-# --- work folders: private, locked by their owner, removed by the next command when their owner died --
-def is_safe_for_manim(path: Path) -> bool:
-    """Manim runs str.format over its folder settings: a path with a brace is a template to it."""
-    return not re.search(r"[{}]", str(path))
-
-
-def work_root(out: Path) -> Path:
-    """Where the work folders of renders into `out` live: `<out>/.work`, or `.cache/work` when
-    Manim would read `out` as a template."""
-    root = Path(os.path.abspath(out)) / WORK_DIR
-    return root if is_safe_for_manim(root) else SAFE_WORK
-
-
-def _try_lock(path: Path):
-    """An open file holding an exclusive lock on `path`, or None if another process holds it."""
-    handle = open(path, "a+b")  # noqa: SIM115 - the lock lives as long as the handle
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
-@contextlib.contextmanager
-def work_dir(job: RenderJob, tag: str):
-    """A private, locked folder for one render, removed afterwards whatever happens (and its parent
-    once empty); if the process is killed instead, the next command removes it (`clean_stale`)."""
-    job.out.mkdir(parents=True, exist_ok=True)
-    root = work_root(job.out)
-    name = f"{job.stem}-{tag}-{os.getpid()}-{time.monotonic_ns()}"
-    for attempt in range(3):  # another command may remove the empty root between our two mkdirs
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            lock = _try_lock(root / f"{name}.lock")
-            break
-        except FileNotFoundError:
-            if attempt == 2:
-                raise
-    work = root / name
-    try:
-        work.mkdir()
-        yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            (root / f"{name}.lock").unlink()
-        if lock:
-            lock.close()
-        with contextlib.suppress(OSError):
-            root.rmdir()
-
-
-_PART = re.compile(r"^\..+\.(\d+)-\d+\.part(\.[^.]*)?$")  # model.files.atomic_path's temporary names
-
-
-def clean_stale(out: Path, max_age: float = 60.0) -> list[Path]:
-    """Remove what dead runs left: work folders whose lock no process holds (older ones without a
-    lock after `max_age` seconds) under `out`'s work root and `.cache/work`, and temporary `.part`
-    files in `out` whose writer is gone. Returns what was removed."""
-    removed: list[Path] = []
-    for root in dict.fromkeys((work_root(out), SAFE_WORK)):
-        if not root.is_dir():
-            continue
-        for lock_path in root.glob("*.lock"):
-            handle = _try_lock(lock_path)
-            if handle is None:
-                continue  # its owner is alive
-            with handle:
-                folder = lock_path.with_suffix("")
-                if folder.exists():
-                    shutil.rmtree(folder, ignore_errors=True)
-                    removed.append(folder)
-                with contextlib.suppress(OSError):
-                    lock_path.unlink()
-        for folder in root.iterdir():
-            if folder.is_dir() and not folder.with_name(folder.name + ".lock").exists() \
-                    and time.time() - folder.stat().st_mtime > max_age:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
-        with contextlib.suppress(OSError):
-            root.rmdir()
-    if out.is_dir():
-        for path in out.iterdir():
-            match = _PART.match(path.name)
-            if match and not _alive(int(match.group(1))):
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-                removed.append(path)
-    return removed
-
-
-def prepare_out(out: Path) -> None:
-    """Before a command writes into `out`: create it and prove it writable (OutFolderError), and
-    remove what dead runs left there."""
-    try:
-        check_out_dir(out)
-    except OSError as err:
-        raise OutFolderError(f"cannot write to the output folder '{out}': {err.strerror or err}") from None
-    clean_stale(out)
 
 
 def prepare(out: Path, entries: list[SceneEntry] | tuple[SceneEntry, ...], example: Example,
@@ -242,70 +96,6 @@ def prepare(out: Path, entries: list[SceneEntry] | tuple[SceneEntry, ...], examp
     voice.check(voice_name)
     check(entries, example)
     prepare_out(out)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-# --- Manim's LaTeX/text caches: one per slot, a slot held by one process, damaged entries removed ---
-@contextlib.contextmanager
-def cache_slot(start: int | str = 0):
-    """The first Manim cache folder (`.cache/manim/slot-N`, from N = `start`; for a named slot
-    `slot-NAME`, then `slot-NAME-1`, ...) that no other render, in this process or another, is
-    using; held until the block ends."""
-    MANIM_CACHE.mkdir(parents=True, exist_ok=True)
-    names = (f"slot-{n}" for n in itertools.count(start)) if isinstance(start, int) else \
-        (f"slot-{start}" + (f"-{n}" if n else "") for n in itertools.count())
-    for name in names:
-        handle = _try_lock(MANIM_CACHE / f"{name}.lock")
-        if handle is not None:
-            break
-    with handle:
-        yield MANIM_CACHE / name
-
-
-def damaged_cache_files(cache_dir: Path) -> list[Path]:
-    """Entries of a Manim cache that Manim would reuse although they cannot be read: SVGs that are
-    empty or not XML, DVI/XDV files without their format's first byte, LaTeX sources cut short."""
-    bad = []
-    for path in sorted(cache_dir.rglob("*")) if cache_dir.is_dir() else ():
-        if not path.is_file():
-            continue
-        suffix = path.suffix.lower()
-        try:
-            data = path.read_bytes()
-            if suffix == ".svg":
-                ok = bool(data) and ElementTree.fromstring(data) is not None
-            elif suffix in (".dvi", ".xdv"):
-                ok = data[:1] == b"\xf7" and data[-1:] == b"\xdf"
-            elif suffix == ".tex":
-                ok = data.rstrip().endswith(b"\\end{document}")
-            else:
-                continue
-        except (ElementTree.ParseError, ValueError):
-            ok = False
-        if not ok:
-            bad.append(path)
-    return bad
-
-
-def heal_manim_cache(cache_dir: Path) -> list[Path]:
-    """Delete damaged cache entries (Manim then rebuilds them), with one warning line."""
-    bad = damaged_cache_files(cache_dir)
-    for path in bad:
-        path.unlink(missing_ok=True)
-    if bad:
-        names = ", ".join(p.name for p in bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
-        sys.stderr.write(f"warning: removed {len(bad)} damaged file(s) from Manim's cache {cache_dir} "
-                         f"({names}); they are made again\n")
-    return bad
 
 
 def _collect(job: RenderJob, work: Path) -> dict[str, Path]:

@@ -26,7 +26,9 @@ from pathlib import Path
 
 from output import voice, worker
 from output.jobs import QUALITIES, ROOT, RenderError, RenderJob
-from output.rendering import played_beats, time_limit, work_dir
+from output.manim_call import time_limit
+from output.rendering import played_beats
+from output.workdirs import work_dir
 
 SLIDE_FORMATS = ("html", "pptx", "pdf")
 REVEAL_DIR = ROOT / "vendor" / "reveal.js"  # written by tools/fetch_revealjs.sh (make setup)

@@ -37,7 +37,9 @@ from __future__ import annotations
 import copy
 import enum
 import hashlib
+import os
 import re
+import sys
 
 import numpy as np
 
@@ -236,3 +238,27 @@ def install() -> None:
     Animation.begin = _begin
     _PLAIN_BEGINS.update({_begin, Transform.begin})
     Scene.get_moving_and_static_mobjects = _moving_and_static(Scene.get_moving_and_static_mobjects)
+
+
+# The speed-ups patch Manim's internals: installed only for the version they were written and tested
+# for; ATTENTION_SPEEDUPS=0 renders with plain Manim (to compare, or to rule them out).
+SPEEDUPS_ENV = "ATTENTION_SPEEDUPS"
+SPEEDUPS_WRITTEN_FOR = "0.21.0"
+
+
+def install_all() -> bool:
+    """Install the speed-ups in this process (idempotent); False, with one warning line, when Manim is
+    not the version they were written for, and False when ATTENTION_SPEEDUPS=0 asks for plain Manim."""
+    if os.environ.get(SPEEDUPS_ENV, "1") == "0":
+        return False
+    from importlib.metadata import version
+
+    if version("manim") != SPEEDUPS_WRITTEN_FOR:
+        sys.stderr.write(f"warning: the render speed-ups were written for Manim {SPEEDUPS_WRITTEN_FOR}, "
+                         f"not {version('manim')}: rendering with plain Manim\n")
+        return False
+    from output import encoding
+
+    encoding.install()
+    install()
+    return True

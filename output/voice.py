@@ -187,7 +187,7 @@ def scene_beats(job: RenderJob, work: Path | None = None, verbose: bool = False,
     """Run the scene with every animation skipped (Manim's -s: only the last frame is drawn) and read
     the beats the scene base wrote: names, narration and how long each lasts silent. `work`: a folder
     to run in (default: a temporary one); `slot`: whose LaTeX/text caches to use, as for a render."""
-    from output.rendering import MANIM_CACHE, manim_args  # rendering imports this module
+    from output.manim_call import MANIM_CACHE, manim_args
 
     if work is None:
         with tempfile.TemporaryDirectory(prefix="beats-") as tmp:

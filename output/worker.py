@@ -231,10 +231,9 @@ def main(argv: list[str] | None = None) -> None:
     _die_with_parent()
     from manim.__main__ import main as manim
 
-    from output import encoding, speedups
+    from output.speedups import install_all
 
-    encoding.install()
-    speedups.install()
+    install_all()
     manim(args=sys.argv[1:] if argv is None else argv, prog_name="manim")
 
 

@@ -23,11 +23,13 @@ import pytest
 from model import corpus
 from model.trace import MODELS_DIR, TraceInputError
 from model.trace import trace as run_trace
-from output import jobs, rendering
+from output import jobs, manim_call, rendering, workdirs
 from output.cache import cache_key, cached_manifest, file_check
 from output.film import stitch
 from output.jobs import FORMATS, RenderError, RenderJob, model_set_tag
-from output.rendering import cache_slot, clean_stale, damaged_cache_files, render
+from output.manim_call import cache_slot, damaged_cache_files
+from output.rendering import render
+from output.workdirs import clean_stale
 from scenes.catalog import SceneEntry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +118,7 @@ def test_an_out_folder_with_format_fields_gets_the_files_and_nothing_else(render
     assert manifest["cached"] is False and manifest["frames"] >= 1
     assert sorted(p.name for p in job.out.iterdir()) == ["fast.json", "fast.mp4", "fast.png"]
     assert [p.name for p in job.out.parent.iterdir()] == ["q{quality}"]  # no q480p15/ beside it
-    assert not rendering.SAFE_WORK.exists() or not any(rendering.SAFE_WORK.iterdir())
+    assert not workdirs.SAFE_WORK.exists() or not any(workdirs.SAFE_WORK.iterdir())
 
 
 @pytest.mark.parametrize("name", ["L{log_dir}", "br{ace}s", "{", "a}b{{c", "sp ace %(x)s"])
@@ -146,9 +148,9 @@ def test_a_render_past_its_time_limit_is_ended_with_its_children(tmp_path, monke
 
 def test_the_time_limit_follows_the_scene_and_the_quality(tiny):
     long = SceneEntry(**{**tiny.__dict__, "typical_seconds": 40})
-    low, high = (rendering.time_limit(RenderJob(scene=long, quality=q)) for q in ("low", "high"))
+    low, high = (manim_call.time_limit(RenderJob(scene=long, quality=q)) for q in ("low", "high"))
     assert 60 < low < high
-    assert rendering.time_limit(RenderJob(scene=tiny, quality="low")) < low
+    assert manim_call.time_limit(RenderJob(scene=tiny, quality="low")) < low
 
 
 HUNG_CONVERTER = '''
@@ -184,11 +186,11 @@ def test_the_converters_time_limit_follows_the_slides_and_the_quality():
 
 # --- 3. caches that heal --------------------------------------------------------------------------
 def test_a_cache_slot_is_held_by_one_render_at_a_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(rendering, "MANIM_CACHE", tmp_path / "manim")
+    monkeypatch.setattr(manim_call, "MANIM_CACHE", tmp_path / "manim")
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time\nfrom output import rendering\nfrom pathlib import Path\n"
-                               "rendering.MANIM_CACHE = Path(sys.argv[1])\n"
-                               "with rendering.cache_slot(0):\n    print('held', flush=True)\n    time.sleep(30)\n",
+                               "import sys, time\nfrom output import manim_call\nfrom pathlib import Path\n"
+                               "manim_call.MANIM_CACHE = Path(sys.argv[1])\n"
+                               "with manim_call.cache_slot(0):\n    print('held', flush=True)\n    time.sleep(30)\n",
                                str(tmp_path / "manim")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -202,7 +204,7 @@ def test_a_cache_slot_is_held_by_one_render_at_a_time(tmp_path, monkeypatch):
 
 
 def test_damaged_manim_cache_entries_are_removed_and_made_again(tiny, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(rendering, "MANIM_CACHE", tmp_path / "manim")
+    monkeypatch.setattr(manim_call, "MANIM_CACHE", tmp_path / "manim")
     job = RenderJob(scene=tiny, quality="low", fmt="png", out=tmp_path / "out")
     render(job)
     entries = sorted(p for p in (tmp_path / "manim").rglob("*") if p.suffix in (".svg", ".tex", ".dvi", ".xdv"))
@@ -284,7 +286,7 @@ def test_dead_runs_leftovers_are_removed_and_live_ones_kept(tmp_path):
     part = out / ".film.999999999-1.part.mp4"  # atomic_path's temporary file of a dead process
     part.write_bytes(b"x")
     job = RenderJob(scene=jobs_entry(), out=out)
-    with rendering.work_dir(job, "render") as live:
+    with workdirs.work_dir(job, "render") as live:
         removed = clean_stale(out)
         assert live.exists()
     assert {p.name for p in removed} == {"dead-run", "from-before-locks", part.name}
