@@ -32,6 +32,7 @@ import json
 import os
 import re
 import select
+import shutil
 import socket
 import stat
 import struct
@@ -128,6 +129,7 @@ class WarmRenderer:
     def __init__(self) -> None:
         import manim  # noqa: F401  (the point is to pay for these imports once)
         import scenes.kit  # noqa: F401
+        self.speech_folders: list[Path] = []  # removed after each step (_render_step)
         from model import trace
         from output import speedups
 
@@ -146,7 +148,11 @@ class WarmRenderer:
         if job.voice is not None and not poster_only:  # the clip speaks: per-beat WAVs first (output.voice)
             from output import voice
 
-            voice_folder, _ = voice.prepare(job, work)
+            # the speech is prepared by a Manim process of its own (a dry run of the scene), which
+            # cannot see this process's /proc/self/fd/N: it works in a private folder of this user's
+            speech_work = Path(tempfile.mkdtemp(prefix="preview-voice-"))
+            self.speech_folders.append(speech_work)
+            voice_folder, _ = voice.prepare(dataclasses.replace(job, out=speech_work), speech_work)
             example = dataclasses.replace(example, voice=voice_folder)
         environment = worker.environment(example)  # the scene base reads the example from here
         os.environ.clear()
@@ -318,6 +324,7 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
 
 
 def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
+    renderer.speech_folders = []
     try:
         with work_dir(job, f"preview-{step}") as work:
             produced = renderer.render(job, work, poster_only=step == "poster")
@@ -325,6 +332,9 @@ def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
     except BaseException as err:  # noqa: BLE001  (any failure of a scene is reported, the server lives on)
         traceback.print_exc()  # into the server's log
         return {"event": "error", "message": f"{job.scene.key}: {type(err).__name__}: {err}"}
+    finally:
+        for folder in renderer.speech_folders:
+            shutil.rmtree(folder, ignore_errors=True)
     return {"event": step, "cpu_seconds": round(time.process_time(), 3), "files": published}
 
 
