@@ -120,7 +120,7 @@ class BahdanauSteps(ExplainerScene):
         marked = " (red: wrong)" if th.wrong in colors else ""
         name = label(f"{self.tgt_lang} so far{marked}", 18, th.muted)
         name.next_to([PANEL_LEFT + 0.15, PANEL_TOP - 0.1, 0], DOWN + RIGHT, buff=0)
-        self.french = WordFlow(self.tr.target_tokens, colors, width=FLOW_WIDTH, font_size=22, max_lines=3)
+        self.french = WordFlow(claims.tokens_text(self.tr.target_tokens), colors, width=FLOW_WIDTH, font_size=22, max_lines=3)
         self.french.next_to(name, DOWN, buff=0.18, aligned_edge=LEFT)
         height = (PANEL_TOP - name.get_bottom()[1]) + 0.18 + self.french.height + 0.2  # the whole sentence's lines
         frame = RoundedRectangle(corner_radius=0.08, width=FLOW_WIDTH + 0.3, height=height, stroke_color=th.muted,
