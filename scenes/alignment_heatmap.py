@@ -60,7 +60,7 @@ class AlignmentHeatmap(ExplainerScene):
     def link_boxes(self, heatmap: Heatmap, f: Facts, width: float = 3.0) -> VGroup:
         """A box on each output word's link cell; the words that stand for a crossing in the target colour."""
         crossing = set(f.crossing_rows)
-        return VGroup(*[SurroundingRectangle(heatmap.cell(i, j), buff=0.0, stroke_width=width,
+        return VGroup(*[SurroundingRectangle(heatmap.cell(i, j), buff=0.0, stroke_width=width * (1.6 if i in crossing else 1),
                                              color=self.theme.target if i in crossing else self.theme.text)
                         for i, j in enumerate(f.links)])
 
@@ -94,8 +94,15 @@ class AlignmentHeatmap(ExplainerScene):
         neighbours (labels sit one cell apart)."""
         return Indicate(word, color=color, scale_factor=1.1)
 
-    def paced(self, count: int, at_most: float = 1.5, at_least: float = 0.3) -> float:
-        return min(at_most, max(at_least, (self.reading_time_left() - 0.5) / max(count, 1)))
+    def pace(self, steps: list[list], at_most: float = 4.0, at_least: float = 0.6) -> None:
+        """Play `steps` (each a list of animations played together) one after the other, spread over
+        what the open beat's narration still needs, so the picture moves while it is said."""
+        steps = [step for step in steps if step]
+        if not steps:
+            return
+        each = min(at_most, max(at_least, (self.reading_time_left() - 0.3) / len(steps)))
+        for step in steps:
+            self.play(*step, run_time=each)
 
     # --- beats ------------------------------------------------------------------------------
     def fill_rows(self) -> None:
@@ -124,16 +131,16 @@ class AlignmentHeatmap(ExplainerScene):
                            f"word looks at most. {order}" + (f" {ahead}" if ahead else ""))
         self.add_foreground_mobjects(self.map.values)  # boxes and path run behind the percentages' digits
         self.links = self.link_boxes(self.map, f)
-        self.play(Create(self.links, lag_ratio=0.3), run_time=self.paced(1, at_most=2.0, at_least=1.0) * 0.5)
         self.path = self.monotone_path(self.map, f)
-        if self.path.has_points():
-            self.play(Create(self.path), run_time=2.0)
-        for i in f.crossing_rows:   # each word that stands for a crossing with the source word it links to
-            self.play(self.flash(self.map.row_labels[i], self.theme.target),
-                      self.flash(self.map.col_labels[f.links[i]], self.theme.target),
-                      run_time=self.paced(len(f.crossing_rows), at_most=1.5, at_least=0.6))
-        for i, _ in f.ahead[:alignment.NAMED]:
-            self.play(self.flash(self.map.row_labels[i], self.theme.text), run_time=0.8)
+        steps = [[Create(self.links, lag_ratio=0.3)], [Create(self.path)] if self.path.has_points() else []]
+        # each word that stands for a crossing, with the source word it links to; then the words that look ahead
+        steps += [[self.flash(self.links[i], self.theme.target), self.flash(self.map.row_labels[i], self.theme.target),
+                   self.flash(self.map.col_labels[f.links[i]], self.theme.target)] for i in f.crossing_rows]
+        steps += [[self.flash(self.links[i], self.theme.text), self.flash(self.map.row_labels[i], self.theme.text),
+                   self.flash(self.map.row_labels[k], self.theme.text)] for i, k in f.ahead[:alignment.NAMED]]
+        if f.monotone and not f.still:   # the path of links is walked once more while the order is said
+            steps.append([Indicate(self.path, color=self.theme.alpha, scale_factor=1.0)])
+        self.pace(steps)
 
     def show_partners(self) -> None:
         f = self.facts
@@ -143,9 +150,8 @@ class AlignmentHeatmap(ExplainerScene):
             return
         self.beat("partners", text)
         self.outlines = self.no_partner(self.map, f)
-        per = self.paced(len(f.unlinked), at_most=1.5, at_least=0.5)
-        for j, outline in zip(f.unlinked, self.outlines):
-            self.play(Create(outline), self.flash(self.map.col_labels[j], self.theme.muted), run_time=per)
+        self.pace([[Create(outline), self.flash(self.map.col_labels[j], self.theme.muted)]
+                   for j, outline in zip(f.unlinked, self.outlines)])
 
     def show_split(self) -> None:
         f = self.facts
@@ -156,10 +162,9 @@ class AlignmentHeatmap(ExplainerScene):
         self.beat("split", text)
         self.splits = self.split_boxes(self.map, f)
         self.play(Create(self.splits, lag_ratio=0.2), run_time=1.2)
-        for i, many in f.split[:alignment.NAMED]:
-            self.play(self.flash(self.map.row_labels[i], self.theme.alpha),
-                      *[self.flash(self.map.col_labels[j], self.theme.alpha) for j in many],
-                      run_time=self.paced(min(len(f.split), alignment.NAMED), at_least=0.6))
+        self.pace([[self.flash(self.map.row_labels[i], self.theme.alpha),
+                    *[self.flash(self.map.col_labels[j], self.theme.alpha) for j in many]]
+                   for i, many in f.split[:alignment.NAMED]])
 
     def longer_sentence(self) -> None:
         sentence = self.long_example(LONG_MIN_WORDS)
@@ -178,10 +183,12 @@ class AlignmentHeatmap(ExplainerScene):
         self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
         self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
         self.add_foreground_mobjects(big.values)
-        self.play(Create(self.link_boxes(big, f, width=2.0), lag_ratio=0.05), run_time=1.5)
+        boxes = self.link_boxes(big, f, width=2.0)
         path = self.monotone_path(big, f)
-        if path.has_points():
-            self.play(Create(path), run_time=1.5)
-        marks = VGroup(self.no_partner(big, f, width=1.5), self.split_boxes(big, f, width=2.0))
-        if len(marks.get_family()) > 1:
-            self.play(Create(marks, lag_ratio=0.1), run_time=1.2)
+        crossing = [boxes[i] for i in f.crossing_rows]
+        self.pace([[Create(boxes, lag_ratio=0.05)],
+                   [Create(path)] if path.has_points() else [],
+                   [Indicate(VGroup(*crossing), color=self.theme.target, scale_factor=1.15)] if crossing else [],
+                   [Create(self.no_partner(big, f, width=1.5), lag_ratio=0.1)] if f.unlinked else [],
+                   [Create(self.split_boxes(big, f, width=2.0), lag_ratio=0.1)] if f.split else []],
+                  at_most=3.0)

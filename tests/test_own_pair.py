@@ -302,6 +302,14 @@ def test_every_scene_speaks_of_the_pair_and_never_of_french(own_models, tmp_path
             said.append(text)
     everything = " ".join(said)
     assert "German" in everything and "English" in everything   # the names given to --languages
+    # word order is told from the alignment's links (tests/test_russian_pair.py), and special tokens as ‹eos›
+    from test_russian_pair import assert_order_told_truly
+
+    from scenes.kit import alignment
+    assert_order_told_truly(scenes["alignment-heatmap"]["beats"], alignment.trace_facts(trace_mod.trace()), "German",
+                            "English")
+    assert "<eos>" not in " ".join(b for found in scenes.values() for b in found["beats"])
+    assert "diagonal" not in " ".join(scenes["alignment-heatmap"]["beats"])
     bottleneck = " ".join(scenes["context-bottleneck"]["beats"])
     longest = max(len(corpus.tokenise(en, "English")) for en, _ in own_models["pairs"])
     # the long-sentence beat takes the file's longest sentence, not the 3-to-5-word default example
