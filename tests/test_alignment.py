@@ -105,6 +105,8 @@ def test_shares_pasted_into_sentences_read_right():
     assert al.under(0.003) == "1%" and al.under(0.034) == "4%" and al.under(0.04) == "5%"
     assert claims.said_percent(0.003) == "less than 1%" and claims.said_percent(0.997) == "more than 99%"
     assert claims.said_percent(0.48) == "48%"
+    sharp = claims.weight_narration(np.array([0.998, 0.001, 0.001]), ["a", "b", "c"])
+    assert sharp == "Almost all of it, more than 99%, goes to 'a'; the other 2 states share less than 1% between them."
     text = al.overlooked_narration(np.array([[0.003, 0.997], [0.0, 1.0]]), ["the", "dog"], ["x", "y"], "German")
     assert "<1%" not in text and "as much as 1%" in text
 

@@ -294,11 +294,13 @@ def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
     if others == 0:
         return f"With a single word, '{word}' gets all of it."
     if alphas[best] >= SHARP_WEIGHT:
-        return (f"Almost all of it, {percent(alphas[best])}, goes to '{word}'; the other {others} "
-                f"state{'s' if others > 1 else ''} share{'' if others > 1 else 's'} the remaining {percent(rest)}.")
+        left = f"the remaining {percent(rest)}" if percent(rest)[0] != "<" else (
+            "less than 1% between them" if others > 1 else "less than 1%")
+        return (f"Almost all of it, {said_percent(alphas[best])}, goes to '{word}'; the other {others} "
+                f"state{'s' if others > 1 else ''} share{'' if others > 1 else 's'} {left}.")
     second = int(np.argsort(-alphas, kind="stable")[1])
-    return (f"The largest share, {percent(alphas[best])}, goes to '{word}'; '{source[second]}' gets "
-            f"{percent(alphas[second])}, and every other state keeps a little.")
+    return (f"The largest share, {said_percent(alphas[best])}, goes to '{word}'; '{source[second]}' gets "
+            f"{said_percent(alphas[second])}, and every other state keeps a little.")
 
 
 def softmax_parts(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
