@@ -168,7 +168,10 @@ class ContextWindow(ExplainerScene):
             self.wait(share(self, 1.0))
             return
         self.play(*[Create(m) for m in self.overlooked_marks], run_time=share(self, 0.4))
-        if found.stand_in is not None:
+        if found.stand_in is None:   # nothing more to point at: the words named light up while they are said
+            self.play(*[Indicate(self.words[k], color=th.muted, scale_factor=1.1) for k in found.words],
+                      run_time=share(self, 0.9, at_least=1.0))
+        else:
             pair = [SurroundingRectangle(french.words[found.stand_in], buff=0.08, corner_radius=0.06, color=th.alpha),
                     SurroundingRectangle(VGroup(self.words[found.looked], strips[found.looked]), buff=0.05,
                                          corner_radius=0.06, color=th.alpha)]
