@@ -8,6 +8,7 @@ from __future__ import annotations
 from manim import (RIGHT, UP, Create, DashedVMobject, FadeIn, FadeOut, Indicate, Rectangle, SurroundingRectangle,
                    Transform, VGroup, VMobject)
 
+from model.corpus import ADJECTIVES
 from scenes.kit import ExplainerScene, Heatmap, alignment, claims
 from scenes.kit.alignment import Facts
 
@@ -155,7 +156,8 @@ class AlignmentHeatmap(ExplainerScene):
 
     def show_split(self) -> None:
         f = self.facts
-        text = alignment.split_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr))
+        text = alignment.split_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr),
+                                         adjectives=list(ADJECTIVES) if self.grammar else [])
         self.splits = VGroup()
         if not text:
             return

@@ -69,6 +69,10 @@ def test_a_word_looks_at_several_only_at_a_quarter_each():
     f = facts(RUSSIAN)
     assert f.split == ((0, (1, 2)),)
     assert al.split_narration(f, "Russian") == "'маленький' splits its weight, 48% on 'small' and 47% on 'boy'."
+    # the built-in grammar's reason only for a noun with its article or adjective, never for any split
+    assert "takes its form from its noun" in al.split_narration(f, "R", grammar=True, nouns=["boy"], adjectives=["small"])
+    assert "takes its form" not in al.split_narration(f, "R", grammar=True, nouns=["boy"])
+    assert "takes its form" not in al.split_narration(f, "R", grammar=True, nouns=["boy", "small"], adjectives=["small"])
     below = al.facts(np.array([[.76, .24], [0, 1.0]]), ["small", "boy"], ["x", "y"])
     assert below.split == () and al.split_narration(below, "Russian") == ""
     twice = al.facts(np.array([[.5, 0, .5]]), ["cat", "and", "cat"], ["кошка"])

@@ -203,8 +203,11 @@ def source_name(f: Facts, j: int) -> str:
     return f"'{w}'" if f.source.count(w) == 1 else f"'{w}' (word {j + 1})"
 
 
-def split_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Sequence[str] = ()) -> str:
-    """Output words whose weight splits over several source words, with the shares. '' when none."""
+def split_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Sequence[str] = (),
+                    adjectives: Sequence[str] = ()) -> str:
+    """Output words whose weight splits over several source words, with the shares. '' when none. With
+    the built-in grammar, agreement is given as the reason only when every split is over one noun and
+    articles or adjectives of the grammar."""
     if not f.split:
         return ""
     said = []
@@ -215,7 +218,9 @@ def split_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Seque
     more = len(f.split) - len(said)
     text = "; ".join(said) + (f"; {more} more {tgt_lang} word{'s split their' if more > 1 else ' splits its'} weight too"
                               if more else "")
-    if grammar and all(any(f.source[j] in set(nouns) for j in many) for _, many in f.split):
+    agreeing = set(ARTICLES) | set(adjectives)
+    if grammar and all(sum(f.source[j] in set(nouns) for j in many) == 1
+                       and all(f.source[j] in set(nouns) | agreeing for j in many) for _, many in f.split):
         return text + f": a {tgt_lang} article or adjective takes its form from its noun."
     return text + "."
 
