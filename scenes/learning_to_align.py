@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, SurroundingRectangle, Transform, VGroup
+from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, Indicate, SurroundingRectangle, Transform, VGroup
 
 from model.names import SPECIALS
 from model.trace import Trace, checkpoints
@@ -301,6 +301,7 @@ class LearningToAlign(ExplainerScene):
         self.move_to_checkpoint(last, run_time=1.2)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
         self.sweep(last.trace, self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box))
+        self.point_at_order(last.trace)
         if longest_rose(self.checkpoint_story):
             # the longest sentences' figures, on screen while they are said, in the status line's place
             first = self.checkpoint_story[0]
@@ -312,6 +313,23 @@ class LearningToAlign(ExplainerScene):
             rose = fit_width(rose, 13.0).move_to(self.status_mob)
             self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
             self.status_mob = rose
+
+    def point_at_order(self, tr: Trace) -> None:
+        """While the order sentence is said: the rows whose links cross light up one after another, with
+        the source words they link to (alignment.order_narration); with no crossing, every row in turn."""
+        facts = alignment.trace_facts(tr)
+        said = alignment.order_narration(facts, self.tgt_lang, self.src_lang)
+        if not said:
+            return
+        wait = until_said(self, said[:20])
+        if wait > 0.05:
+            self.wait(wait)
+        rows = [i for i in (facts.crossing_rows or range(facts.rows)) if i < self.rows]
+        left = until_said(self, "On test sentences of") or self.reading_time_left()
+        each = min(1.5, max(0.4, (left - 0.2) / max(len(rows), 1)))
+        for i in rows:
+            self.play(Indicate(self.heat.row_labels[i], color=self.theme.alpha, scale_factor=1.15),
+                      Indicate(self.words[facts.links[i]], color=self.theme.alpha, scale_factor=1.15), run_time=each)
 
     def sweep(self, tr: Trace, *with_start) -> None:
         """Walk the alignment over the rows the narrated average covers (the words written, not the

@@ -82,6 +82,7 @@ def test_a_word_looks_at_several_only_at_a_quarter_each():
 def test_no_order_to_see_and_too_few_rows_are_said_as_they_are():
     still = al.facts(np.array([[.1, .1, .8]] * 3), ["x", "y", "z"], ["a", "b", "c"])
     assert still.still and "show no word order at all" in al.order_narration(still, "German", "English")
+    assert still.ahead and al.ahead_narration(still, "German") == ""   # nothing to add about shared links
     one = al.facts(np.array([[1.0]]), ["cats"], ["chats"])
     assert al.order_narration(one, "French", "English") == "" and al.summary_narration(one, "French", "English") == ""
     assert al.facts(np.zeros((2, 2)), ["a", "b"], []).links == ()

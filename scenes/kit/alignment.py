@@ -152,7 +152,7 @@ def order_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
 def ahead_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Sequence[str] = ()) -> str:
     """Output words that share their link with a later word. With the built-in grammar, the reason for
     an article looking at its noun; for any other pair, what the weights show. '' when there are none."""
-    if not f.ahead:
+    if not f.ahead or f.still:   # with every row on one word, sharing it says nothing more
         return ""
     pairs = f.ahead[:NAMED]
     more = len(f.ahead) - len(pairs)
