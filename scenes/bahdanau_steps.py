@@ -238,7 +238,8 @@ class BahdanauSteps(ExplainerScene):
 
     def candidates(self, i: int) -> ProbabilityBars:
         """Step i's top candidates, right of the French panel, their words' right edges on PROBS_X."""
-        probs = ProbabilityBars(self.tr.top_tokens[i], self.tr.top_probs[i], width=2.0, bar_height=0.22, font_size=18)
+        probs = ProbabilityBars(claims.tokens_text(self.tr.top_tokens[i]), self.tr.top_probs[i], width=2.0,
+                                bar_height=0.22, font_size=18)
         return probs.shift([PROBS_X, PROBS_TOP, 0])
 
     def append_word(self, i: int, run_time: float) -> None:
