@@ -88,7 +88,7 @@ class AttentionWeights(ExplainerScene):
                                                                                               st.columns))]
         start = StateColumn(other.context, self.tr.state_range, st.dims, cell=0.22, show_hidden_count=False)
         written = [fit_width(label(w, 24, self.theme.target), 0.95 * st.step).move_to(st.out_words[j])
-                   for j, w in enumerate(other.target_tokens[:i + 1])]  # what the checkpoint wrote
+                   for j, w in enumerate(claims.tokens_text(other.target_tokens[:i + 1]))]  # what the checkpoint wrote
         self.play(FadeOut(self.sum), FadeOut(self.bars), *fade_replace(self.note, note),
                   Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
                   *[anim for j, w in enumerate(written[:i]) for anim in fade_replace(st.out_words[j], w)],
@@ -245,7 +245,7 @@ class AttentionWeights(ExplainerScene):
             shown += ", a wrong word (red)"
         self.beat("word", f"From c_{i + 1} and its own state the decoder ranks every {self.tgt_lang} word. These are "
                           f"the model's real top {len(tr.top_tokens[i])}; it writes {shown}.")
-        bars = ProbabilityBars(tr.top_tokens[i], tr.top_probs[i], width=1.8, bar_height=0.2, font_size=17)
+        bars = ProbabilityBars(claims.tokens_text(tr.top_tokens[i]), tr.top_probs[i], width=1.8, bar_height=0.2, font_size=17)
         bars.move_to(self.context).align_to(self.context, UP)
         side = RIGHT if self.context.get_x() < 1.5 else LEFT
         bars.next_to(self.sum, side, buff=0.35)

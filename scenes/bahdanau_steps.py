@@ -120,7 +120,7 @@ class BahdanauSteps(ExplainerScene):
         marked = " (red: wrong)" if th.wrong in colors else ""
         name = label(f"{self.tgt_lang} so far{marked}", 18, th.muted)
         name.next_to([PANEL_LEFT + 0.15, PANEL_TOP - 0.1, 0], DOWN + RIGHT, buff=0)
-        self.french = WordFlow(self.tr.target_tokens, colors, width=FLOW_WIDTH, font_size=22, max_lines=3)
+        self.french = WordFlow(claims.tokens_text(self.tr.target_tokens), colors, width=FLOW_WIDTH, font_size=22, max_lines=3)
         self.french.next_to(name, DOWN, buff=0.18, aligned_edge=LEFT)
         height = (PANEL_TOP - name.get_bottom()[1]) + 0.18 + self.french.height + 0.2  # the whole sentence's lines
         frame = RoundedRectangle(corner_radius=0.08, width=FLOW_WIDTH + 0.3, height=height, stroke_color=th.muted,
@@ -238,7 +238,8 @@ class BahdanauSteps(ExplainerScene):
 
     def candidates(self, i: int) -> ProbabilityBars:
         """Step i's top candidates, right of the French panel, their words' right edges on PROBS_X."""
-        probs = ProbabilityBars(self.tr.top_tokens[i], self.tr.top_probs[i], width=2.0, bar_height=0.22, font_size=18)
+        probs = ProbabilityBars(claims.tokens_text(self.tr.top_tokens[i]), self.tr.top_probs[i], width=2.0,
+                                bar_height=0.22, font_size=18)
         return probs.shift([PROBS_X, PROBS_TOP, 0])
 
     def append_word(self, i: int, run_time: float) -> None:

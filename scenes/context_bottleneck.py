@@ -179,7 +179,7 @@ class ContextBottleneck(ExplainerScene):
 
     def text_block(self, name: str, words, color: str, width: float, max_lines: int | None = None) -> VGroup:
         """A muted caption and, under it, the words wrapped at `width` (at most `max_lines` lines)."""
-        flow = WordFlow(list(words), [color] * len(words), width, 22, max_lines=max_lines)
+        flow = WordFlow(claims.tokens_text(words), [color] * len(words), width, 22, max_lines=max_lines)
         block = VGroup(label(name, 20, self.theme.muted), flow)
         flow.next_to(block[0], DOWN, buff=0.1, aligned_edge=LEFT)
         return block

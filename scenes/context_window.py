@@ -7,7 +7,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, Rectangle, RoundedRectangle,
                    SurroundingRectangle, Transform, VGroup)
 
-from scenes.kit import ExplainerScene, claims, fit_width, label, percent, wrong_in_red
+from scenes.kit import ExplainerScene, alignment, claims, fit_width, label, wrong_in_red
 from scenes.kit.key import weight_scale
 from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.pacing import share
@@ -86,7 +86,7 @@ class ContextWindow(ExplainerScene):
         strongest = int(tr.attention[0].argmax())
         self.beat("attention", f"Attention has no such sliding window. For each {self.tgt_lang} word it weighs all {n} "
                                f"{self.src_lang} words: for '{first}', "
-                               f"{percent(float(tr.attention[0, strongest]))} of the weight goes to "
+                               f"{claims.said_percent(float(tr.attention[0, strongest]))} of the weight goes to "
                                f"'{tr.source_tokens[strongest]}'.")
         top = self.heading().get_bottom()[1] - 0.45
         shift = (top - self.words.top()) * UP
@@ -152,21 +152,26 @@ class ContextWindow(ExplainerScene):
 
     def overlooked_claim(self, n_written: int) -> str:
         tr = self.source
-        return claims.overlooked_narration(tr.attention[:n_written], tr.source_tokens, tr.output_words[:n_written],
-                                           self.tgt_lang, nouns=self.grammar_nouns(tr))
+        return alignment.overlooked_narration(tr.attention, tr.source_tokens, tr.output_words[:n_written],
+                                              self.tgt_lang, nouns=self.grammar_nouns(tr))
 
     def point_at_overlooked(self, strips: VGroup, french: WordFlow) -> None:
-        """Outline the strips of the words hardly looked at, then the word written in the first
-        one's place and the word it looked at instead (claims.overlooked, as the narration says)."""
+        """Outline the strips of the words hardly looked at, then, for the built-in grammar, the article
+        that looks at the first one's noun and that noun (alignment.overlooked, as the narration says)."""
         th = self.theme
-        found = claims.overlooked(self.source.attention[:len(french.words)], len(strips))
+        tr = self.source
+        found = alignment.overlooked(tr.attention, tr.source_tokens, tr.output_words[:len(french.words)],
+                                     self.grammar_nouns(tr))
         self.overlooked_marks = VGroup(*[SurroundingRectangle(strips[k], buff=0.04, color=th.muted, stroke_width=2)
                                          for k in found.words])
         if not found.words:
             self.wait(share(self, 1.0))
             return
         self.play(*[Create(m) for m in self.overlooked_marks], run_time=share(self, 0.4))
-        if found.stand_in is not None:
+        if found.stand_in is None:   # nothing more to point at: the words named light up while they are said
+            self.play(*[Indicate(self.words[k], color=th.muted, scale_factor=1.1) for k in found.words],
+                      run_time=share(self, 0.9, at_least=1.0))
+        else:
             pair = [SurroundingRectangle(french.words[found.stand_in], buff=0.08, corner_radius=0.06, color=th.alpha),
                     SurroundingRectangle(VGroup(self.words[found.looked], strips[found.looked]), buff=0.05,
                                          corner_radius=0.06, color=th.alpha)]

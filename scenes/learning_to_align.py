@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, SurroundingRectangle, Transform, VGroup
+from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, Indicate, SurroundingRectangle, Transform, VGroup
 
 from model.names import SPECIALS
 from model.trace import Trace, checkpoints
 from scenes.kit import (AlphaFan, ExplainerScene, Heatmap, WordFlow, fade_replace, fit_width, label, mark_differences,
                         percent)
-from scenes.kit.claims import check_words, quoted
+from scenes.kit import alignment
+from scenes.kit.claims import check_words, quoted, said_percent, tokens_text
 from scenes.kit.pacing import until_said
 
 SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
@@ -56,10 +57,10 @@ def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
     peak, even = mean_peak(tr), 1 / len(tr.source_tokens)
     if peak < SPREAD:
         text = (f"Untrained, every step spreads its weight over the whole sentence: the largest weight averages "
-                f"{percent(peak)}, near the {percent(even)} of an even split.")
+                f"{said_percent(peak)}, near the {said_percent(even)} of an even split.")
     else:
-        text = (f"Even untrained, the weights are uneven: the largest weight averages {percent(peak)}, where an "
-                f"even split gives {percent(even)}.")
+        text = (f"Even untrained, the weights are uneven: the largest weight averages {said_percent(peak)}, where an "
+                f"even split gives {said_percent(even)}.")
     wrong = wrong_words(tr)
     if tr.exact:
         return text + " And it already writes the right translation."
@@ -72,13 +73,13 @@ def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
 
 def output_count(tokens: tuple[str, ...]) -> str:
     """'4 words', or, when the output holds special tokens (an untrained model writes '<sos>'),
-    '13 tokens (12 words and '<sos>')': a special token is not a word."""
+    '13 tokens (12 words and '‹sos›')': a special token is not a word (written as on screen)."""
     specials = [t for t in tokens if t in SPECIALS]
     words = len(tokens) - len(specials)
     plural = "s" if words != 1 else ""
     if not specials:
         return f"{words} word{plural}"
-    kinds = quoted(sorted(set(specials)))
+    kinds = quoted(tokens_text(sorted(set(specials))))
     extra = kinds if len(specials) == 1 else f"{len(specials)} special tokens ({kinds})"
     return f"{len(tokens)} tokens ({words} word{plural} and {extra})"
 
@@ -88,7 +89,7 @@ def learning_narration(story: list[Checkpoint]) -> str:
     fewer" only when the average largest α never falls by more than DIP from one checkpoint to the next."""
     peaks = [mean_peak(c.trace) for c in story]
     start, end = peaks[0], peaks[-1]
-    rise = f"the average largest weight goes from {percent(start)} to {percent(end)}"
+    rise = f"the average largest weight goes from {said_percent(start)} to {said_percent(end)}"
     if end - start >= SHARPENED:
         if all(b >= a - DIP for a, b in zip(peaks, peaks[1:])):
             return f"As training goes on, the weights gather on fewer and fewer words: {rise}."
@@ -106,7 +107,7 @@ def right_narration(story: list[Checkpoint]) -> str:
     if right is story[0]:
         return "This sentence comes out right at every checkpoint."
     return (f"From the checkpoint at step {right.step} on, this sentence comes out right; by then "
-            f"{percent(right.exact_match)} of all {right.test_sentences} test sentences do.")
+            f"{said_percent(right.exact_match)} of all {right.test_sentences} test sentences do.")
 
 
 def longest_rose(story: list[Checkpoint]) -> bool:
@@ -116,21 +117,22 @@ def longest_rose(story: list[Checkpoint]) -> bool:
 
 def end_narration(story: list[Checkpoint], src_lang: str, tgt_lang: str) -> str:
     first, last = story[0], story[-1]
-    text = (f"After {last.step} steps, each {tgt_lang} word puts {percent(mean_peak(last.trace))} of its weight, "
+    text = (f"After {last.step} steps, each {tgt_lang} word puts {said_percent(mean_peak(last.trace))} of its weight, "
             f"on average, on one {src_lang} word.")
+    facts = alignment.trace_facts(last.trace)
+    order = alignment.order_narration(facts, tgt_lang, src_lang)
+    split = alignment.split_narration(facts, tgt_lang)
+    text += "".join(f" {t}" for t in (order, split) if t)
     if longest_rose(story):
         text += (f" On test sentences of {last.longest_bucket} words, exact translations rose from "
-                 f"{percent(first.longest_exact)} to {percent(last.longest_exact)}.")
+                 f"{said_percent(first.longest_exact)} to {said_percent(last.longest_exact)}.")
     return text
 
 
 def fan_step(tr: Trace) -> int:
-    """The final model's step whose strongest α sits furthest from the diagonal (the first on ties):
-    where looking back by position alone would go wrong."""
-    n = max(len(tr.output_words), 1)
-    rows = tr.attention[:n]
-    diag = np.arange(n) * (tr.attention.shape[1] - 1) / max(n - 1, 1)
-    return int(np.argmax(np.abs(rows.argmax(axis=1) - diag) - 1e-6 * np.arange(n)))
+    """The final model's step whose fan says most about alignment (alignment.telling_step): a word that
+    stands for a crossing, else one that looks at several, else one that looks ahead."""
+    return alignment.telling_step(alignment.trace_facts(tr))
 
 
 class LearningToAlign(ExplainerScene):
@@ -165,7 +167,7 @@ class LearningToAlign(ExplainerScene):
         labels = ["·"] * self.rows
         n = min(self.rows, len(tr.target_tokens))
         matrix[:n] = tr.attention[:n]
-        labels[:n] = tr.target_tokens[:n]
+        labels[:n] = tokens_text(tr.target_tokens[:n])
         return matrix, labels
 
     # --- pieces -------------------------------------------------------------------------------
@@ -213,7 +215,7 @@ class LearningToAlign(ExplainerScene):
             colors = [self.theme.target] * len(shown)
         hidden = tr.output_words[len(shown):]
         what = "tokens" if any(t in SPECIALS for t in hidden) else "words"
-        words = shown + ([f"… +{more} {what}"] if more > 0 else [])
+        words = tokens_text(shown) + ([f"… +{more} {what}"] if more > 0 else [])
         colors = colors + ([self.theme.muted] if more > 0 else [])
         line = WordFlow(words or ["(nothing)"], colors or [self.theme.muted], width=6.4, font_size=22)
         return line.next_to(self.says, DOWN, buff=0.15, aligned_edge=LEFT)
@@ -236,7 +238,7 @@ class LearningToAlign(ExplainerScene):
         self.heat = self.heatmap(first.trace)
         self.words = self.source_column()
         self.node = Dot([1.0, self.words.get_center()[1], 0], radius=0.09, color=self.theme.decoder)
-        final_word = self.final.target_tokens[self.step_i]
+        final_word = tokens_text(self.final.target_tokens)[self.step_i]
         self.writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
                              label(f"(the final model writes '{final_word}' here)", 16, self.theme.muted))
         self.writer.arrange(DOWN, buff=0.08)
@@ -299,6 +301,7 @@ class LearningToAlign(ExplainerScene):
         self.move_to_checkpoint(last, run_time=1.2)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
         self.sweep(last.trace, self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box))
+        self.point_at_order(last.trace)
         if longest_rose(self.checkpoint_story):
             # the longest sentences' figures, on screen while they are said, in the status line's place
             first = self.checkpoint_story[0]
@@ -310,6 +313,23 @@ class LearningToAlign(ExplainerScene):
             rose = fit_width(rose, 13.0).move_to(self.status_mob)
             self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
             self.status_mob = rose
+
+    def point_at_order(self, tr: Trace) -> None:
+        """While the order sentence is said: the rows whose links cross light up one after another, with
+        the source words they link to (alignment.order_narration); with no crossing, every row in turn."""
+        facts = alignment.trace_facts(tr)
+        said = alignment.order_narration(facts, self.tgt_lang, self.src_lang)
+        if not said:
+            return
+        wait = until_said(self, said[:20])
+        if wait > 0.05:
+            self.wait(wait)
+        rows = [i for i in (facts.crossing_rows or range(facts.rows)) if i < self.rows]
+        left = until_said(self, "On test sentences of") or self.reading_time_left()
+        each = min(1.5, max(0.4, (left - 0.2) / max(len(rows), 1)))
+        for i in rows:
+            self.play(Indicate(self.heat.row_labels[i], color=self.theme.alpha, scale_factor=1.15),
+                      Indicate(self.words[facts.links[i]], color=self.theme.alpha, scale_factor=1.15), run_time=each)
 
     def sweep(self, tr: Trace, *with_start) -> None:
         """Walk the alignment over the rows the narrated average covers (the words written, not the
@@ -337,6 +357,6 @@ class LearningToAlign(ExplainerScene):
         average.next_to(self.heat.cells, DOWN, buff=0.12).align_to([head[0], 0, 0], LEFT)
         left_out = tr.target_tokens[len(rows):self.rows]   # the end token's row: not a word
         if len(left_out):
-            average.add(label(f"(not the {quoted(sorted(set(left_out)))} row{'s' if len(left_out) > 1 else ''})",
+            average.add(label(f"(not the {quoted(tokens_text(sorted(set(left_out))))} row{'s' if len(left_out) > 1 else ''})",
                               size * 0.85, self.theme.muted).next_to(average, DOWN, buff=0.05, aligned_edge=LEFT))
         self.play(FadeOut(box), FadeIn(average, shift=0.1 * UP), run_time=0.6)

@@ -13,7 +13,7 @@ from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
 from model.names import design, design_note
 from model.trace import model_info
-from scenes.kit import ExplainerScene, WordFlow, label
+from scenes.kit import ExplainerScene, WordFlow, claims, label
 from scenes.kit.key import key_entry
 from scenes.kit.pacing import share, until_said
 
@@ -43,20 +43,9 @@ def buckets(card: dict) -> list[Bucket]:
 
 
 def shape(points: list[Bucket]) -> str:
-    """'falls', 'flat', 'rises' or 'varies', from the first and last groups and the spread."""
-    values = [b.exact for b in points]
-    if max(values) - min(values) <= FLAT:
-        return "flat"
-    if values[0] - values[-1] >= FALL:
-        return "falls"
-    if values[-1] - values[0] >= FALL:
-        return "rises"
-    steps = [b - a for a, b in zip(values, values[1:])]
-    if all(d <= 0 for d in steps):   # a smaller fall, but a fall all the same (two groups: 7% → 0%)
-        return "falls"
-    if all(d >= 0 for d in steps):
-        return "rises"
-    return "varies"
+    """'falls', 'rises', 'flat', 'varies' or 'unclear': from the size of the change and the number of
+    test sentences behind it (claims.trend)."""
+    return claims.trend([b.exact for b in points], [b.n for b in points])
 
 
 def describe(name: str, points: list[Bucket]) -> str:
@@ -65,8 +54,7 @@ def describe(name: str, points: list[Bucket]) -> str:
     if len(points) == 1:
         return (f"The {name} model translates {first.exact:.0f}% of the {first.name}-word test sentences exactly; "
                 "no longer sentences were tested.")
-    verdict = {"falls": "it falls as sentences grow", "flat": "it stays flat as sentences grow",
-               "rises": "it rises as sentences grow", "varies": "it goes up and down with length"}[shape(points)]
+    verdict = claims.TREND_WORDS[shape(points)]
     return (f"The {name} model translates {first.exact:.0f}% of the {first.name}-word sentences exactly and "
             f"{last.exact:.0f}% of the {last.name}-word ones: {verdict}.")
 

@@ -9,6 +9,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut
 
 from model.trace import GATE_NAMES
 from scenes.kit import ExplainerScene, SlotBars, StateColumn, fade_replace, label, percent, pick_dims
+from scenes.kit.claims import said_percent
 from scenes.kit.pacing import share
 from scenes.kit.theme import current, gate_to_color
 from scenes.kit.wrap import WordGrid
@@ -190,7 +191,7 @@ class LSTMCellState(ExplainerScene):
         empty = ("; c starts at zero, so on the first word only what the input gate lets in counts"
                  if not np.any(self.steps[0]["c_prev"]) else "")
         self.beat("steps", f"Now the real values, word by word. On '{tr.source_tokens[0]}' the forget gate is "
-                           f"{percent(f0)} open and the input gate {percent(i0)}, on average over all "
+                           f"{said_percent(f0)} open and the input gate {said_percent(i0)}, on average over all "
                            f"{len(self.steps[0]['f'])} dimensions{empty}. Watch c travel along the highway.")
         words = WordGrid(tr.source_tokens, th.source, width=11.0, font_size=24, max_rows=1).move_to([0, -2.65, 0])
         self.play(FadeIn(words, lag_ratio=0.1), run_time=0.8)
@@ -247,8 +248,8 @@ class LSTMCellState(ExplainerScene):
         keep = retention(tr.encoder_gates)
         n, hidden = len(keep), tr.encoder_gates.shape[2]
         fades = n > 2 and keep[0] < keep[-2]
-        claim = (f"It is {percent(keep[0])} for the first word, {percent(keep[-2])} for the one before last."
-                 if fades else f"It is {percent(keep[0])} for the first word; here the early words do not fade.")
+        claim = (f"It is {said_percent(keep[0])} for the first word, {said_percent(keep[-2])} for the one before last."
+                 if fades else f"It is {said_percent(keep[0])} for the first word; here the early words do not fade.")
         self.beat("dilute", "But the highway is still a chain of multiplications. Multiply the forget gates after "
                             f"a word, to the end of this {n}-word sentence: that is the share of what it wrote "
                             f"still on the highway at the last word. {claim}")

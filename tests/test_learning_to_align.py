@@ -56,8 +56,8 @@ def test_special_tokens_in_the_output_are_not_counted_as_words():
     """An untrained model writes '<sos>': the output is counted in tokens, and the words among them."""
     with_sos = ckpt(fake_trace(uniform(), ("le", "<sos>", "le", "le")), 0)
     text = start_narration(with_sos, "English", "French")
-    assert "4 tokens (3 words and '<sos>'), all wrong" in text and "4 words" not in text
-    assert output_count(("<sos>", "le", "<sos>", "<unk>")) == "4 tokens (1 word and 3 special tokens ('<sos>' and '<unk>'))"
+    assert "4 tokens (3 words and '‹sos›'), all wrong" in text and "4 words" not in text   # as on screen
+    assert output_count(("<sos>", "le", "<sos>", "<unk>")) == "4 tokens (1 word and 3 special tokens ('‹sos›' and '‹unk›'))"
     assert output_count(("le", "le")) == "2 words" and output_count(("le",)) == "1 word"
     words_only = start_narration(ckpt(fake_trace(uniform(), ("le", "le", "le", "le")), 0), "English", "French")
     assert "4 words, all wrong" in words_only and "token" not in words_only
@@ -109,13 +109,17 @@ def test_end_narration_reports_the_rise_only_when_there_is_one():
     assert "After 99 steps" in text and "97%" in text and "rose from 0% to 97%" in text
     flat = end_narration([ckpt(first.trace, 0, longest=0.5), ckpt(last.trace, 99, longest=0.5)], "English", "French")
     assert "rose" not in flat
+    # the final model's order, from its links: the crossing named, or a monotone alignment said as such
+    assert "'european', 'economic' and 'area' come out in reverse order" in text and "never cross" not in text
+    kept = end_narration([first, ckpt(fake_trace(aligned((0, 1, 2, 3, 3)), REFERENCE), 99)], "English", "French")
+    assert "never cross" in kept and "reverse" not in kept
 
 
 def test_mean_peak_and_fan_step():
     assert abs(mean_peak(fake_trace(uniform(), ("la",) * 4)) - 0.25) < 1e-6
-    # the example: 'zone' (step 1) looks at 'area' (3), furthest from the diagonal
+    # the example: 'zone' (step 1) stands for 'area' (3), whose link crosses those of 'economic' and 'european'
     assert fan_step(fake_trace(aligned(), REFERENCE)) == 1
-    # a monotone alignment: every step is on the diagonal, the first is picked
+    # a monotone alignment with nothing shared or split: the first step
     assert fan_step(fake_trace(aligned((0, 1, 2, 3, 3)), REFERENCE)) == 0
 
 

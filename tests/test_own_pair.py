@@ -305,6 +305,14 @@ def test_every_scene_speaks_of_the_pair_and_never_of_french(own_models, tmp_path
             assert speech.unspoken(speech.spoken(text)) == [], (key, speech.spoken(text))
     everything = " ".join(said)
     assert "German" in everything and "English" in everything   # the names given to --languages
+    # word order is told from the alignment's links (tests/test_russian_pair.py), and special tokens as ‹eos›
+    from test_russian_pair import assert_order_told_truly
+
+    from scenes.kit import alignment
+    assert_order_told_truly(scenes["alignment-heatmap"]["beats"], alignment.trace_facts(trace_mod.trace()), "German",
+                            "English")
+    assert not re.search(r"<(eos|sos|unk)>", " ".join(t for found in scenes.values() for t in found["beats"] + found["texts"]))
+    assert "diagonal" not in " ".join(scenes["alignment-heatmap"]["beats"])
     bottleneck = " ".join(scenes["context-bottleneck"]["beats"])
     longest = max(len(corpus.tokenise(en, "English")) for en, _ in own_models["pairs"])
     # the long-sentence beat takes the file's longest sentence, not the 3-to-5-word default example

@@ -25,6 +25,33 @@ def percent(p: float) -> str:
     return f"{p * 100:.0f}%"
 
 
+SPECIAL_TEXT = {"<pad>": "‹pad›", "<sos>": "‹sos›", "<eos>": "‹eos›", "<unk>": "‹unk›"}
+
+
+def token_text(token: str) -> str:
+    """A token as written on screen and in narration: the model's special tokens in single
+    guillemets (‹eos›), since SRT and WebVTT readers take '<eos>' for a markup tag and drop it."""
+    return SPECIAL_TEXT.get(token, token)
+
+
+def tokens_text(tokens: Sequence[str]) -> list[str]:
+    return [token_text(t) for t in tokens]
+
+
+def caption_text(text: str) -> str:
+    """Narration made safe for every caption format: special tokens written as on screen."""
+    for raw, shown in SPECIAL_TEXT.items():
+        text = text.replace(raw, shown)
+    return text
+
+
+def said_percent(p: float) -> str:
+    """percent() for a sentence: '<1%' and '>99%' read wrong inside one ('more than <1%'), so they are
+    said in words: 'less than 1%', 'more than 99%'."""
+    shown = percent(p)
+    return {"<": "less than ", ">": "more than "}.get(shown[0], "") + shown.lstrip("<>")
+
+
 def quoted(words: Sequence[str], limit: int = 4, joiner: str = "and") -> str:
     """'a', 'b' and 'c' (and N more); `joiner` "or" for 'a', 'b' or 'c'."""
     words = [f"'{w}'" for w in words]
@@ -53,10 +80,10 @@ def weights_name(model: str, step: int | None = None, final_step: int | None = N
 
 # --- the decoder's end -----------------------------------------------------------------------
 def decoder_stop_narration(target_tokens: Sequence[str]) -> str:
-    """How the decoder stopped: by writing <eos> (said, since the token then appears on screen), or
-    nothing when decoding ran into its length cap and no <eos> was written."""
+    """How the decoder stopped: by writing its end token (said, since the token then appears on
+    screen), or nothing when decoding ran into its length cap and no end token was written."""
     if target_tokens and target_tokens[-1] == "<eos>":
-        return "It stops when it writes <eos>, its end-of-sentence token."
+        return f"It stops when it writes {token_text('<eos>')}, its end-of-sentence token."
     return ""
 
 
@@ -267,11 +294,13 @@ def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
     if others == 0:
         return f"With a single word, '{word}' gets all of it."
     if alphas[best] >= SHARP_WEIGHT:
-        return (f"Almost all of it, {percent(alphas[best])}, goes to '{word}'; the other {others} "
-                f"state{'s' if others > 1 else ''} share{'' if others > 1 else 's'} the remaining {percent(rest)}.")
+        left = f"the remaining {percent(rest)}" if percent(rest)[0] != "<" else (
+            "less than 1% between them" if others > 1 else "less than 1%")
+        return (f"Almost all of it, {said_percent(alphas[best])}, goes to '{word}'; the other {others} "
+                f"state{'s' if others > 1 else ''} share{'' if others > 1 else 's'} {left}.")
     second = int(np.argsort(-alphas, kind="stable")[1])
-    return (f"The largest share, {percent(alphas[best])}, goes to '{word}'; '{source[second]}' gets "
-            f"{percent(alphas[second])}, and every other state keeps a little.")
+    return (f"The largest share, {said_percent(alphas[best])}, goes to '{word}'; '{source[second]}' gets "
+            f"{said_percent(alphas[second])}, and every other state keeps a little.")
 
 
 def softmax_parts(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -295,99 +324,6 @@ def score_narration(scores: np.ndarray, source: Sequence[str]) -> str:
         return f"One score, {scores[top]:+.1f}, for '{source[top]}'."
     return (f"The highest score, {scores[top]:+.1f}, is for '{source[top]}'; the lowest, "
             f"{scores[low]:+.1f}, for '{source[low]}'.")
-
-
-# --- the alignment heatmap ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Alignment:
-    best: tuple[int, ...]        # per output word (no <eos>): the source position with the largest α
-    on_diagonal: tuple[int, ...]  # rows whose strongest cell the corner-to-corner diagonal crosses
-    reordered: tuple[int, ...]   # rows taking part in an inversion (a later row looks further left)
-    ended: bool = True           # the output has an end row (<eos>); not when decoding hit its cap
-
-    @property
-    def rows(self) -> int:
-        return len(self.best)
-
-    @property
-    def off_diagonal(self) -> tuple[int, ...]:
-        return tuple(i for i in range(self.rows) if i not in self.on_diagonal)
-
-
-def diagonal_position(i: int, rows: int, cols: int) -> float:
-    """Column where the diagonal from the top-left cell's centre to the bottom-right cell's
-    centre crosses row i (what the dashed line on screen shows)."""
-    return 0.0 if rows < 2 else i * (cols - 1) / (rows - 1)
-
-
-def alignment(attention: np.ndarray, n_words: int) -> Alignment:
-    rows = np.asarray(attention, dtype=float)[:n_words]
-    best = tuple(int(b) for b in rows.argmax(axis=1))
-    cols = rows.shape[1]
-    on = tuple(i for i, b in enumerate(best) if abs(b - diagonal_position(i, len(best), cols)) <= 0.5)
-    reordered = tuple(i for i in range(len(best))
-                      if any(best[k] > best[i] for k in range(i)) or any(best[k] < best[i] for k in range(i + 1, len(best))))
-    return Alignment(best, on, reordered, ended=len(attention) > n_words)
-
-
-def diagonal_narration(al: Alignment) -> str:
-    """What the dashed diagonal shows; nothing when there are too few rows for a diagonal."""
-    n, k = al.rows, len(al.on_diagonal)
-    aside = " (the end row aside)" if al.ended else ""
-    if n < 2:
-        return ""
-    if k == n:
-        return f"All {n} word rows{aside} have their strongest cell on the dashed diagonal."
-    if k == 0:
-        return f"None of the {n} word rows{aside} has its strongest cell on the dashed diagonal; all are marked."
-    lead = f"{k} of the {n} word rows" if k > n / 2 else f"Only {k} of the {n} word rows"
-    verb = "has its" if k == 1 else "have their"
-    return f"{lead}{aside} {verb} strongest cell on the dashed diagonal; the marked rows leave it."
-
-
-def reorder_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,
-                      src_lang: str) -> str:
-    if al.rows < 2:
-        return ""
-    if len(set(al.best)) == 1:   # no order to see: every row looks at one word
-        return (f"Every {tgt_lang} word looks most at the same {src_lang} word, '{source[al.best[0]]}', "
-                "so these rows show no word order at all.")
-    if not al.reordered:
-        moves = "moves right" if len(set(al.best)) == al.rows else "stays or moves right"
-        return (f"No word changes order: row after row, the strongest cell {moves}, so the {tgt_lang} "
-                "words follow the source order.")
-    rows = list(al.reordered)
-    their_sources = [source[al.best[i]] for i in rows]
-    return (f"{quoted([target[i] for i in rows])} look most at {quoted(their_sources)}: not in the {src_lang} "
-            "order, so the model looks back or ahead to find each one.")
-
-
-def article_rows(al: Alignment, source: Sequence[str], nouns: Sequence[str] = ()) -> tuple[int, ...]:
-    """Output rows that stand where a source article stands but look most at a noun of the built-in
-    grammar (whose articles agree with their noun): not word order. None without the grammar's nouns."""
-    nouns = set(nouns)
-    rows = []
-    for i, best in enumerate(al.best):
-        place = round(diagonal_position(i, al.rows, len(source)))
-        if source[place] in ARTICLES and source[best] in nouns and best != place:
-            rows.append(i)
-    return tuple(rows)
-
-
-def article_narration(al: Alignment, target: Sequence[str], source: Sequence[str], tgt_lang: str,
-                      nouns: Sequence[str] = ()) -> str:
-    """Why the article rows leave the diagonal; '' when there are none (or without the grammar's nouns)."""
-    rows = [i for i in article_rows(al, source, nouns) if i < len(target)]
-    if not rows:
-        return ""
-    places = [source[round(diagonal_position(i, al.rows, len(source)))] for i in rows]
-    looked = [source[al.best[i]] for i in rows]
-    if len(rows) == 1:
-        return (f"'{target[rows[0]]}' is no reordering: it stands where '{places[0]}' does and looks at "
-                f"'{looked[0]}' because a {tgt_lang} article takes its form from its noun.")
-    where = quoted(list(dict.fromkeys(places)), joiner="or")
-    return (f"{quoted([target[i] for i in rows])} are no reordering: each stands where {where} does and looks at "
-            f"its noun ({quoted(looked)}), because a {tgt_lang} article takes its form from its noun.")
 
 
 def softmax_narration(scores: np.ndarray) -> str:
@@ -424,55 +360,47 @@ def times_said(ratio: float) -> str:
     return f"{'' if rounded == ratio else 'about '}{shown} times"
 
 
-# --- words attention hardly looked at (context-window's last strips) ------------------------------
-OVERLOOKED_WEIGHT = 0.10   # a source word no output word gave more than this was hardly looked at
+# --- words the built-in grammar knows ---------------------------------------------------------------
 ARTICLES = {"the", "a", "an", "some"}   # English articles of the built-in grammar
 
 
-@dataclass(frozen=True)
-class Overlooked:
-    words: tuple[int, ...]       # source positions no output word gave more than OVERLOOKED_WEIGHT
-    stand_in: int | None = None  # the output word written in the first one's place (on the diagonal)
-    looked: int | None = None    # the source word that output word looked at most
+# --- a trend over lengths (length-curve's words) --------------------------------------------------
+TREND_POINTS = 5.0    # a change of no more than this many points between the first and last group is not a trend
+FLAT_POINTS = 5.0     # groups that all stay within this many points are "flat"
+TREND_P = 0.05        # and the change must be unlikely as chance between two samples of that size
 
 
-def overlooked(attention: np.ndarray, n_source: int) -> Overlooked:
-    """Which source words the rows of `attention` hardly looked at, and where the word written in
-    the first one's place looked instead (what the scene outlines and the narration says)."""
-    rows = np.asarray(attention, dtype=float)
-    if len(rows) == 0:
-        return Overlooked(())
-    most = rows.max(axis=0)
-    words = tuple(k for k in range(n_source) if most[k] <= OVERLOOKED_WEIGHT)
-    placed = [i for i in range(len(rows)) if words and round(diagonal_position(i, len(rows), n_source)) == words[0]]
-    if not placed:
-        return Overlooked(words)
-    return Overlooked(words, placed[0], int(rows[placed[0]].argmax()))
+def change_is_real(first: float, n_first: int, last: float, n_last: int) -> bool:
+    """Whether two exact-match shares (0-100) differ by more than their samples' chance: Fisher's
+    exact test on the sentences right and wrong in each group (scipy), p < TREND_P."""
+    from scipy.stats import fisher_exact
+
+    right = (round(first / 100 * n_first), round(last / 100 * n_last))
+    table = [[right[0], n_first - right[0]], [right[1], n_last - right[1]]]
+    return bool(fisher_exact(table)[1] < TREND_P)
 
 
-def overlooked_narration(attention: np.ndarray, source: Sequence[str], target: Sequence[str], tgt_lang: str,
-                         nouns: Sequence[str] = ()) -> str:
-    """What the faintest strips say once every word is written: the source words no output word gave
-    more than 10% of its weight (attention could reach them and hardly looked at them directly; the
-    encoder's states around them may still carry them), and where the word written in the place of
-    the first of them looked instead. `nouns` are the source nouns of the built-in grammar, whose
-    French articles take their form from the noun: only with them is that reason given. '' when
-    every source word was looked at by some output word."""
-    rows = np.asarray(attention, dtype=float)[:len(target)]
-    found = overlooked(rows, len(source))
-    if not found.words:
-        return ""
-    names = list(dict.fromkeys(source[k] for k in found.words))
-    times = sum(source[k] == names[0] for k in found.words)
-    which = (f"any of the {times} '{names[0]}'s" if len(names) == 1 and times > 1 else quoted(names, joiner='or'))
-    most = float(rows.max(axis=0)[list(found.words)].max())
-    text = (f"The faintest strips are words it hardly looked at directly: no {tgt_lang} word gave "
-            f"{which} more than {percent(most)} of its weight.")
-    if found.stand_in is not None:
-        first = source[found.words[0]]
-        text += (f" '{target[found.stand_in]}', written in the place of '{first}', looked at "
-                 f"'{source[found.looked]}' instead")
-        if first in ARTICLES and source[found.looked] in set(nouns):
-            text += f": a {tgt_lang} article takes its form from its noun"
-        text += "."
-    return text
+def trend(values: Sequence[float], counts: Sequence[int]) -> str:
+    """How exact match (%) moves from the shortest length group to the longest, chosen from the size
+    of the change AND the number of sentences behind it: 'falls' or 'rises' (more than TREND_POINTS,
+    and beyond chance), 'flat' (every group within FLAT_POINTS), 'varies' (real changes both ways
+    between neighbours), else 'unclear' (a change too small, or on too few sentences, to name)."""
+    values, counts = list(values), list(counts)
+    if len(values) < 2:
+        return "flat"
+    change = values[-1] - values[0]
+    if abs(change) > TREND_POINTS and change_is_real(values[0], counts[0], values[-1], counts[-1]):
+        return "falls" if change < 0 else "rises"
+    if max(values) - min(values) <= FLAT_POINTS:
+        return "flat"
+    steps = [(b - a) for a, b in zip(values, values[1:])]
+    real = [d for d, (n0, n1, a, b) in zip(steps, zip(counts, counts[1:], values, values[1:]))
+            if abs(d) > TREND_POINTS and change_is_real(a, n0, b, n1)]
+    if any(d > 0 for d in real) and any(d < 0 for d in real):
+        return "varies"
+    return "unclear"
+
+
+TREND_WORDS = {"falls": "it falls as sentences grow", "rises": "it rises as sentences grow",
+               "flat": "it stays flat as sentences grow", "varies": "it goes up and down with length",
+               "unclear": "too few sentences differ to call that a trend"}

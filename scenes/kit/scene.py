@@ -261,14 +261,15 @@ _TEX_NAME = re.compile(r"\b([A-Za-z])_(?:\{([^{}]+)\}|([A-Za-z0-9]+)\b)")
 
 def readable_names(text: str) -> str:
     """Narration for reading (subtitles, the recording script): TeX-like names as Unicode, 's_{i-1}'
-    → 'sᵢ₋₁', 'e_ij' → 'eᵢⱼ'; a name with no subscript form ('h_T') stays. The voice (espeak-ng)
+    → 'sᵢ₋₁', 'e_ij' → 'eᵢⱼ'; a name with no subscript form ('h_T') stays; special tokens as on
+    screen ('‹eos›'). The voice (espeak-ng)
     keeps the plain text: it spells Unicode subscripts out as code points."""
     def sub(m: re.Match) -> str:
         index = (m.group(2) or m.group(3)).replace(" ", "")
         if all(ch in _SUBSCRIPTS for ch in index):
             return m.group(1) + "".join(_SUBSCRIPTS[ch] for ch in index)
         return m.group(0)
-    return _TEX_NAME.sub(sub, text)
+    return claims.caption_text(_TEX_NAME.sub(sub, text))   # ‹eos›: caption readers drop '<eos>' as a tag
 
 
 def _split_caption(text: str, start: float, end: float, max_chars: int = 90):

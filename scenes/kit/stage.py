@@ -120,8 +120,8 @@ class CoreStage:
                                   .move_to([x, DEC_CELL_Y, 0]) for x in self.dec_xs])
         self.dec_arrows = VGroup(*[self.arrow(self.dec_cells[i - 1].get_right(), self.dec_cells[i].get_left(),
                                               self.th.decoder, 3) for i in range(1, len(tokens))])
-        self.out_words = TokenRow(tokens, self.th.target, width=step * len(tokens), max_step=step, font_size=24,
-                                  center=float(np.mean(self.dec_xs)), stagger=True, stagger_gap=0.3)
+        self.out_words = TokenRow(claims.tokens_text(tokens), self.th.target, width=step * len(tokens), max_step=step,
+                                  font_size=24, center=float(np.mean(self.dec_xs)), stagger=True, stagger_gap=0.3)
         self.out_words.shift((OUT_Y - self.out_words[0].baseline()) * UP)
         colors = colors or [self.th.target] * len(tokens)
         for word, token, color in zip(self.out_words, tokens, colors):

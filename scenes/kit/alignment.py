@@ -1,0 +1,324 @@
+"""Alignment facts: what the film may say about word order, computed from the α matrix alone.
+
+Order is a property of the alignment, not of positions (the two sentences may differ in length, a
+word may have no partner), so nothing here compares row i with column i:
+
+- an output word's **link** is the source word it gives its largest α;
+- several output words may share a link (an article looking at its noun, which its next word
+  translates): the **last** of them stands for that source word, the earlier ones **look ahead**;
+- two source words **cross** when the output words that stand for them come out in the opposite
+  order: that, and only that, is a reordering; with no crossing the alignment is **monotone**;
+- a source word no output word links to has **no partner** in the output (in the weights);
+- an output word that puts at least 25 % of its weight on each of two or more source words
+  **looks at several** (agreement, an article and its noun).
+
+Linguistic reasons are said only for the built-in grammar, whose rules are known (`grammar=True`);
+for a user's pair the narration says what the weights show, and no more.
+
+Pure Python + numpy (no Manim): the scenes place the text and marks; tests feed matrices where each
+fact is true and where it is false.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from scenes.kit.claims import ARTICLES, quoted, said_percent
+
+SPLIT = 0.25   # an output word giving at least this share to each of two or more source words looks at several
+NAMED = 3      # at most this many items are named in one sentence; the rest are counted
+
+
+@dataclass(frozen=True, eq=False)
+class Facts:
+    """The alignment facts of one α matrix (rows: the output words, the end token left out)."""
+    source: tuple[str, ...]
+    output: tuple[str, ...]
+    weights: np.ndarray = field(repr=False)
+    ended: bool = True   # the trace had an end row (decoding did not stop at its cap)
+
+    @cached_property
+    def links(self) -> tuple[int, ...]:
+        """Per output word: the source position it gives its largest α (the first on ties)."""
+        return tuple(int(j) for j in self.weights.argmax(axis=1)) if len(self.output) else ()
+
+    @property
+    def rows(self) -> int:
+        return len(self.output)
+
+    @cached_property
+    def stands_for(self) -> dict[int, int]:
+        """Source position → the last output word linked to it."""
+        return {j: i for i, j in enumerate(self.links)}
+
+    @cached_property
+    def ahead(self) -> tuple[tuple[int, int], ...]:
+        """(output word, the later output word that stands for its link): words that look ahead."""
+        return tuple((i, self.stands_for[j]) for i, j in enumerate(self.links) if self.stands_for[j] != i)
+
+    @cached_property
+    def crossings(self) -> tuple[tuple[int, int], ...]:
+        """Pairs of source positions j < k whose standing output words come out in the opposite order."""
+        linked = sorted(self.stands_for)
+        return tuple((j, k) for a, j in enumerate(linked) for k in linked[a + 1:]
+                     if self.stands_for[j] > self.stands_for[k])
+
+    @property
+    def monotone(self) -> bool:
+        return not self.crossings
+
+    @property
+    def still(self) -> bool:
+        """Every output word links to one source word: the rows show no order at all."""
+        return self.rows > 0 and len(set(self.links)) == 1
+
+    @cached_property
+    def crossing_rows(self) -> tuple[int, ...]:
+        """The output words that stand for a source word in a crossing (the rows marked as reordered)."""
+        return tuple(sorted({self.stands_for[j] for pair in self.crossings for j in pair}))
+
+    @cached_property
+    def swaps(self) -> tuple[tuple[int, ...], ...]:
+        """The crossings grouped: source positions connected by crossings, each group in source order."""
+        groups: list[set[int]] = []
+        for j, k in self.crossings:
+            touching = [g for g in groups if j in g or k in g]
+            merged = {j, k}.union(*touching)
+            groups = [g for g in groups if g not in touching] + [merged]
+        return tuple(sorted(tuple(sorted(g)) for g in groups))
+
+    @cached_property
+    def unlinked(self) -> tuple[int, ...]:
+        """Source positions no output word links to: no partner in the output, by the weights."""
+        return tuple(j for j in range(len(self.source)) if j not in self.stands_for)
+
+    @cached_property
+    def split(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """(output word, the source positions it gives at least SPLIT each), for words that look at several."""
+        found = []
+        for i in range(self.rows):
+            many = tuple(int(j) for j in np.flatnonzero(self.weights[i] >= SPLIT))
+            if len(many) >= 2:
+                found.append((i, many))
+        return tuple(found)
+
+
+def facts(attention: np.ndarray, source: Sequence[str], output: Sequence[str], ended: bool | None = None) -> Facts:
+    """The facts of the rows of `attention` that wrote `output` (the end row, if any, left out)."""
+    rows = np.asarray(attention, dtype=float)[:len(output)]
+    if ended is None:
+        ended = len(attention) > len(output)
+    return Facts(tuple(source), tuple(output), rows, ended)
+
+
+def trace_facts(tr) -> Facts:
+    """The facts of a Trace's attention model output."""
+    return facts(tr.attention, tr.source_tokens, tr.output_words)
+
+
+# --- narration ---------------------------------------------------------------------------------
+def swap_phrase(f: Facts, group: Sequence[int]) -> str:
+    """One group of crossing source words and how they come out: "'green' and 'garden' swap ('jardin'
+    before 'vert')", "'european', 'economic' and 'area' come out in reverse order ('zone', …)"."""
+    words = [f.source[j] for j in group]
+    out_order = sorted(group, key=lambda j: f.stands_for[j])
+    partners = [f.output[f.stands_for[j]] for j in out_order]
+    if len(group) == 2:
+        return f"{quoted(words)} swap ({quoted(partners[:1])} before {quoted(partners[1:])})"
+    how = "in reverse order" if out_order == sorted(group, reverse=True) else "in another order"
+    return f"{quoted(words)} come out {how} ({quoted(partners, limit=6)})"
+
+
+def order_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
+    """What the links say about order: none to see, monotone, or which words cross. '' with < 2 rows."""
+    if f.rows < 2:
+        return ""
+    if f.still:
+        return (f"Every {tgt_lang} word looks most at the same {src_lang} word, '{f.source[f.links[0]]}', "
+                "so these rows show no word order at all.")
+    if f.monotone:
+        return (f"The links never cross: row after row they stay or move right, so the {tgt_lang} words keep "
+                f"the {src_lang} order.")
+    groups = f.swaps
+    named = "; ".join(swap_phrase(f, g) for g in groups[:NAMED])
+    more = f"; and {len(groups) - NAMED} more group{'s' if len(groups) - NAMED > 1 else ''} cross" \
+        if len(groups) > NAMED else ""
+    return f"Where links cross, words change order: {named}{more}."
+
+
+def ahead_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Sequence[str] = ()) -> str:
+    """Output words that share their link with a later word. With the built-in grammar, the reason for
+    an article looking at its noun; for any other pair, what the weights show. '' when there are none."""
+    if not f.ahead or f.still:   # with every row on one word, sharing it says nothing more
+        return ""
+    pairs = f.ahead[:NAMED]
+    more = len(f.ahead) - len(pairs)
+    tail = f" ({more} more like {'it' if len(pairs) == 1 else 'them'})" if more else ""
+    if grammar and all(f.source[f.links[i]] in set(nouns) for i, _ in f.ahead):
+        whose = "; ".join(f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it"
+                          for i, k in pairs)
+        return (f"{whose}{tail}: a {tgt_lang} article takes its form from its noun, so this is no reordering.")
+    whose = "; ".join(f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it"
+                      for i, k in pairs)
+    return f"{whose}{tail}: a shared link, not a crossing."
+
+
+def listing(counts: dict[str, int], limit: int = 6) -> str:
+    """'the' (3 times), 'a' and 'and': words with how often they occur, as many as `limit`, the rest counted."""
+    items = [f"'{w}'" + (f" ({n} times)" if n > 1 else "") for w, n in counts.items()]
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def partners_narration(f: Facts, tgt_lang: str, src_lang: str, grammar: bool = False,
+                       nouns: Sequence[str] = ()) -> str:
+    """Source words no output word links to. With the built-in grammar, English articles are said to
+    be looked past for their noun when some output word looks ahead at a noun. '' when every word is linked."""
+    if not f.unlinked or f.rows == 0:
+        return ""
+    words = [f.source[j] for j in f.unlinked]
+    counts = {w: words.count(w) for w in dict.fromkeys(words)}
+    if len(counts) == 1:
+        w, n = next(iter(counts.items()))
+        which = f"'{w}'" if n == 1 else f"any of the {n} '{w}'s"
+    else:
+        which = f"these {len(words)} {src_lang} words, " + listing(counts)
+    these = "this word has" if len(words) == 1 else "these words have"
+    text = (f"No {tgt_lang} word looks most at {which}: in the weights, {these} no partner in "
+            f"{tgt_lang}.")
+    if (grammar and all(w in ARTICLES for w in counts)
+            and any(f.source[f.links[i]] in set(nouns) for i, _ in f.ahead)):
+        text += (f" The {tgt_lang} article looks at its noun instead." if len(words) == 1
+                 else f" The {tgt_lang} articles look at their nouns instead.")
+    return text
+
+
+def source_name(f: Facts, j: int) -> str:
+    """A source word quoted; a word the sentence holds more than once with its place ('cat' (word 15))."""
+    w = f.source[j]
+    return f"'{w}'" if f.source.count(w) == 1 else f"'{w}' (word {j + 1})"
+
+
+def split_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Sequence[str] = (),
+                    adjectives: Sequence[str] = ()) -> str:
+    """Output words whose weight splits over several source words, with the shares. '' when none. With
+    the built-in grammar, agreement is given as the reason only when every split is over one noun and
+    articles or adjectives of the grammar."""
+    if not f.split:
+        return ""
+    said = []
+    for i, many in f.split[:NAMED]:
+        shares = [f"{said_percent(f.weights[i, j])} on {source_name(f, j)}" for j in many]
+        said.append(f"'{f.output[i]}' splits its weight, " + (" and ".join(shares) if len(shares) == 2
+                                                             else ", ".join(shares[:-1]) + " and " + shares[-1]))
+    more = len(f.split) - len(said)
+    text = "; ".join(said) + (f"; {more} more {tgt_lang} word{'s split their' if more > 1 else ' splits its'} weight too"
+                              if more else "")
+    agreeing = set(ARTICLES) | set(adjectives)
+    if grammar and all(sum(f.source[j] in set(nouns) for j in many) == 1
+                       and all(f.source[j] in set(nouns) | agreeing for j in many) for _, many in f.split):
+        return text + f": a {tgt_lang} article or adjective takes its form from its noun."
+    return text + "."
+
+
+def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
+    """The long sentence's facts in one breath: monotone or how many groups cross, how many words have no
+    partner, how many look at several."""
+    if f.rows < 2:
+        return ""
+    if f.still:
+        order = f"every {tgt_lang} word looks most at '{f.source[f.links[0]]}'"
+    elif f.monotone:
+        order = "no links cross: the order is kept (the path of links)"
+    else:
+        n = len(f.swaps)
+        order = f"links cross in {n} place{'s' if n > 1 else ''} (coloured boxes): " + "; ".join(
+            swap_phrase(f, g) for g in f.swaps[:2]) + (f"; and {n - 2} more" if n > 2 else "")
+    parts = [order]
+    if f.unlinked:
+        n = len(f.unlinked)
+        parts.append(f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns)")
+    if f.split:
+        n = len(f.split)
+        boxed = "their shares boxed" if n > 1 else "its shares boxed"
+        parts.append(f"{n} {tgt_lang} word{'s look' if n > 1 else ' looks'} at several ({boxed})")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+# --- learning-to-align: the step whose fan is worth showing -------------------------------------------
+def telling_step(f: Facts) -> int:
+    """The output word whose fan says most about alignment: one that stands for a crossing (the first),
+    else one that looks at several, else one that looks ahead, else the one whose link is furthest from
+    its own position (the first on ties). 0 for an empty output."""
+    if f.crossing_rows:
+        return f.crossing_rows[0]
+    if f.split:
+        return f.split[0][0]
+    if f.ahead:
+        return f.ahead[0][0]
+    if not f.rows:
+        return 0
+    return int(np.argmax([abs(j - i) for i, j in enumerate(f.links)]))
+
+
+# --- words attention hardly looked at (context-window's last strips) -------------------------------
+OVERLOOKED_WEIGHT = 0.10   # a source word no output word gave more than this was hardly looked at
+
+
+@dataclass(frozen=True)
+class Overlooked:
+    words: tuple[int, ...]       # source positions no output word gave more than OVERLOOKED_WEIGHT
+    stand_in: int | None = None  # built-in grammar: the output article that looks at the first one's noun
+    looked: int | None = None    # that noun's source position
+
+
+def overlooked(attention: np.ndarray, source: Sequence[str], output: Sequence[str],
+               nouns: Sequence[str] = ()) -> Overlooked:
+    """Which source words the rows that wrote `output` hardly looked at; with the built-in grammar's
+    nouns, when the first of them is an article, the output word that looks ahead at its noun (an
+    article that shares its noun's link) and that noun. No position is compared with another."""
+    rows = np.asarray(attention, dtype=float)[:len(output)]
+    if len(rows) == 0:
+        return Overlooked(())
+    most = rows.max(axis=0)
+    words = tuple(k for k in range(len(source)) if most[k] <= OVERLOOKED_WEIGHT)
+    if not words or source[words[0]] not in ARTICLES:
+        return Overlooked(words)
+    noun = next((k for k in range(words[0] + 1, len(source)) if source[k] in set(nouns)), None)
+    f = facts(rows, source, output, ended=True)
+    ahead = [i for i, _ in f.ahead if f.links[i] == noun]
+    return Overlooked(words, ahead[0], noun) if noun is not None and ahead else Overlooked(words)
+
+
+def under(p: float) -> str:
+    """The smallest whole percentage a share stays under: 0.034 → '4%', 0.04 → '5%', 0.003 → '1%'."""
+    return f"{int(np.floor(p * 100 + 1e-9)) + 1}%"
+
+
+def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], tgt_lang: str,
+                         nouns: Sequence[str] = ()) -> str:
+    """The source words no output word gave more than 10 % of its weight (attention could reach them and
+    hardly looked at them directly; the encoder's states around them may still carry them); whether they
+    are any output word's link; with the built-in grammar's nouns, the article that looks at the first
+    one's noun instead, and why. '' when every source word was looked at."""
+    rows = np.asarray(attention, dtype=float)[:len(output)]
+    found = overlooked(rows, source, output, nouns)
+    if not found.words:
+        return ""
+    names = list(dict.fromkeys(source[k] for k in found.words))
+    times = sum(source[k] == names[0] for k in found.words)
+    which = (f"any of the {times} '{names[0]}'s" if len(names) == 1 and times > 1 else quoted(names, joiner='or'))
+    most = float(rows.max(axis=0)[list(found.words)].max())
+    text = (f"The faintest strips are words it hardly looked at directly: no {tgt_lang} word gave "
+            f"{which} as much as {under(most)} of its weight.")
+    if found.stand_in is not None:
+        text += (f" '{output[found.stand_in]}', the {tgt_lang} article, looks at its noun "
+                 f"'{source[found.looked]}' instead: a {tgt_lang} article takes its form from its noun.")
+    elif not nouns and set(found.words) <= set(facts(rows, source, output).unlinked):
+        text += f" In the weights, {'it has' if len(found.words) == 1 else 'they have'} no partner in {tgt_lang}."
+    return text

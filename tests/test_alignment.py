@@ -1,0 +1,138 @@
+"""Alignment facts (scenes.kit.alignment) from hand-made α matrices where each fact holds and where it
+does not; special tokens that survive every caption format; trend words that weigh the sentences behind
+a change."""
+import datetime
+
+import numpy as np
+import srt
+
+from scenes.kit import alignment as al
+from scenes.kit import claims
+from scenes.kit.scene import _split_caption, readable_names
+
+FRENCH = (["the", "european", "economic", "area"], ["la", "zone", "économique", "européenne"],
+          [[.01, 0, 0, .99], [0, 0, 0, 1], [0, .08, .92, 0], [0, .99, .01, 0]])
+# a Russian-like output: no article, the adjective splits its weight with its noun
+RUSSIAN = (["the", "small", "boy", "sees", "a", "dog"], ["маленький", "мальчик", "видит", "собаку"],
+           [[.02, .48, .47, .01, .01, .01], [0, .05, .93, .02, 0, 0], [0, 0, .02, .96, .01, .01],
+            [0, 0, 0, .01, .04, .95]])
+
+
+def facts(case, ended=True):
+    source, output, weights = case
+    return al.facts(np.array(weights, dtype=float), source, output, ended=ended)
+
+
+def test_a_crossing_is_links_in_opposite_order_and_is_named():
+    f = facts(FRENCH)
+    assert f.links == (3, 3, 2, 1) and not f.monotone
+    assert f.crossings == ((1, 2), (1, 3), (2, 3)) and f.swaps == ((1, 2, 3),)
+    assert f.crossing_rows == (1, 2, 3)          # 'la' looks ahead with 'zone': not itself a crossing
+    assert f.ahead == ((0, 1),)
+    text = al.order_narration(f, "French", "English")
+    assert "'european', 'economic' and 'area' come out in reverse order ('zone', 'économique' and 'européenne')" in text
+    assert "never cross" not in text
+    two = al.facts(np.array([[0, 1.0], [1.0, 0]]), ["green", "garden"], ["jardin", "vert"])
+    assert al.order_narration(two, "French", "English") == (
+        "Where links cross, words change order: 'green' and 'garden' swap ('jardin' before 'vert').")
+
+
+def test_a_monotone_alignment_says_so_and_names_no_crossing():
+    f = facts(RUSSIAN)
+    assert f.monotone and f.crossings == () and f.crossing_rows == ()
+    text = al.order_narration(f, "Russian", "English")
+    assert "never cross" in text and "keep the English order" in text and "swap" not in text
+    assert "no links cross" in al.summary_narration(f, "Russian", "English").lower()
+    # an article looking ahead at its noun (which its next word translates) is a shared link, not a crossing
+    german = al.facts(np.array([[0, 0, 1.0], [0, .96, .04], [0, .01, .99]]), ["the", "green", "dog"],
+                      ["den", "grünen", "Hund"])
+    assert german.monotone and german.ahead == ((0, 2),)
+    assert al.ahead_narration(german, "German") == "'den' looks most at 'dog', like 'Hund' after it: a shared link, " \
+                                                   "not a crossing."
+    assert "article" in al.ahead_narration(german, "German", grammar=True, nouns=["dog"])   # the grammar's reason
+    assert al.ahead_narration(facts(RUSSIAN), "Russian") == ""
+
+
+def test_words_with_no_partner_are_named_only_when_no_output_word_links_to_them():
+    f = facts(RUSSIAN)
+    assert f.unlinked == (0, 4)
+    text = al.partners_narration(f, "Russian", "English")
+    assert text.startswith("No Russian word looks most at these 2 English words, 'the' and 'a'") and "no partner" in text
+    assert "noun" not in text   # no linguistic reason for a pair whose grammar is not known
+    every = al.facts(np.eye(3), ["a", "b", "c"], ["x", "y", "z"])
+    assert every.unlinked == () and al.partners_narration(every, "X", "Y") == ""
+    repeated = al.facts(np.array([[0, 1.0, 0, 0], [0, 0, 0, 1.0]]), ["the", "dog", "the", "cat"], ["Hund", "Katze"])
+    assert "any of the 2 'the's" in al.partners_narration(repeated, "German", "English")
+
+
+def test_a_word_looks_at_several_only_at_a_quarter_each():
+    f = facts(RUSSIAN)
+    assert f.split == ((0, (1, 2)),)
+    assert al.split_narration(f, "Russian") == "'маленький' splits its weight, 48% on 'small' and 47% on 'boy'."
+    # the built-in grammar's reason only for a noun with its article or adjective, never for any split
+    assert "takes its form from its noun" in al.split_narration(f, "R", grammar=True, nouns=["boy"], adjectives=["small"])
+    assert "takes its form" not in al.split_narration(f, "R", grammar=True, nouns=["boy"])
+    assert "takes its form" not in al.split_narration(f, "R", grammar=True, nouns=["boy", "small"], adjectives=["small"])
+    below = al.facts(np.array([[.76, .24], [0, 1.0]]), ["small", "boy"], ["x", "y"])
+    assert below.split == () and al.split_narration(below, "Russian") == ""
+    twice = al.facts(np.array([[.5, 0, .5]]), ["cat", "and", "cat"], ["кошка"])
+    assert "'cat' (word 1)" in al.split_narration(twice, "Russian") and "'cat' (word 3)" in al.split_narration(twice, "R")
+
+
+def test_no_order_to_see_and_too_few_rows_are_said_as_they_are():
+    still = al.facts(np.array([[.1, .1, .8]] * 3), ["x", "y", "z"], ["a", "b", "c"])
+    assert still.still and "show no word order at all" in al.order_narration(still, "German", "English")
+    assert still.ahead and al.ahead_narration(still, "German") == ""   # nothing to add about shared links
+    one = al.facts(np.array([[1.0]]), ["cats"], ["chats"])
+    assert al.order_narration(one, "French", "English") == "" and al.summary_narration(one, "French", "English") == ""
+    assert al.facts(np.zeros((2, 2)), ["a", "b"], []).links == ()
+
+
+def test_the_telling_step_prefers_a_crossing_then_a_split():
+    assert al.telling_step(facts(FRENCH)) == 1
+    assert al.telling_step(facts(RUSSIAN)) == 0
+    assert al.telling_step(al.facts(np.eye(3), ["a", "b", "c"], ["x", "y", "z"])) == 0
+
+
+def test_overlooked_words_and_the_article_that_looks_at_their_noun():
+    source, output, weights = FRENCH
+    text = al.overlooked_narration(np.array(weights), source, output, "French", nouns=["area"])
+    assert "no French word gave 'the' as much as 2% of its weight" in text
+    assert "'la', the French article, looks at its noun 'area' instead" in text
+    assert al.overlooked(np.array(weights), source, output, ["area"]) == al.Overlooked((0,), stand_in=0, looked=3)
+    # a user's pair: no reason from a grammar, the weights' fact instead
+    user = al.overlooked_narration(np.array(weights), source, output, "French")
+    assert "article" not in user and "no partner in French" in user
+    assert al.overlooked_narration(np.eye(4), source, output, "French", nouns=["area"]) == ""
+
+
+def test_shares_pasted_into_sentences_read_right():
+    assert al.under(0.003) == "1%" and al.under(0.034) == "4%" and al.under(0.04) == "5%"
+    assert claims.said_percent(0.003) == "less than 1%" and claims.said_percent(0.997) == "more than 99%"
+    assert claims.said_percent(0.48) == "48%"
+    sharp = claims.weight_narration(np.array([0.998, 0.001, 0.001]), ["a", "b", "c"])
+    assert sharp == "Almost all of it, more than 99%, goes to 'a'; the other 2 states share less than 1% between them."
+    text = al.overlooked_narration(np.array([[0.003, 0.997], [0.0, 1.0]]), ["the", "dog"], ["x", "y"], "German")
+    assert "<1%" not in text and "as much as 1%" in text
+
+
+def test_special_tokens_survive_every_caption_format():
+    assert claims.tokens_text(["la", "<eos>", "<sos>", "<unk>"]) == ["la", "‹eos›", "‹sos›", "‹unk›"]
+    narration = claims.decoder_stop_narration(["la", "<eos>"]) + " An untrained model writes <sos> and <unk>."
+    pieces = list(_split_caption(readable_names(narration), 0.0, 6.0))
+    written = [srt.Subtitle(index=k + 1, start=datetime.timedelta(seconds=a), end=datetime.timedelta(seconds=b),
+                            content=text) for k, (a, b, text) in enumerate(pieces)]
+    file_text = srt.compose(written)
+    parsed = list(srt.parse(file_text))
+    assert srt.compose(parsed) == file_text and [s.content for s in parsed] == [s.content for s in written]
+    said = " ".join(s.content for s in parsed)
+    assert "<" not in said and "‹eos›" in said and "‹sos›" in said and "‹unk›" in said
+
+
+def test_trend_words_weigh_the_size_of_a_change_and_the_sentences_behind_it():
+    assert claims.trend([100, 94.7], [40, 38]) == "unclear"   # 2 of 38 sentences: no fall to speak of
+    assert claims.trend([96, 0], [250, 250]) == "falls" and claims.trend([10, 90], [250, 250]) == "rises"
+    assert claims.trend([50, 52, 49], [250, 250, 250]) == "flat"
+    assert claims.trend([100, 60, 100], [250, 250, 250]) == "varies"
+    assert claims.trend([100, 80], [5, 5]) == "unclear"          # 20 points, but one sentence of five
+    assert claims.trend([80], [100]) == "flat"
