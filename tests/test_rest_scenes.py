@@ -211,7 +211,14 @@ def test_the_designs_named_are_the_networks_built():
     from model.names import DESIGNS
     from model.networks import Architecture, AttentionSeq2Seq, build
 
+    from model.networks import TransformerSeq2Seq, architecture
+
     for name, (cell, attends) in DESIGNS.items():
+        if cell is None:  # no recurrence: no RNN module anywhere, attention in every block
+            net = build(architecture(name, 10, 10, 8, 8, 4))
+            assert isinstance(net, TransformerSeq2Seq) and attends
+            assert not any(isinstance(m, nn.RNNBase) for m in net.modules())
+            continue
         net = build(Architecture(name=name, src_vocab=10, tgt_vocab=10))
         decoder = net.cell if isinstance(net, AttentionSeq2Seq) else net.decoder
         assert type(net.encoder) is {"GRU": nn.GRU, "LSTM": nn.LSTM}[cell]
