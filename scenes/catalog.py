@@ -121,8 +121,8 @@ class SceneEntry:
 SCENES = (
     SceneEntry(key="where-attention-lives", module="story", cls="WhereAttentionLives",
                title="Where attention lives", figure="1",
-               summary="a language-model stack with its attention blocks lit (a diagram)",
-               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=22),
+               summary="the real transformer's encoder and decoder stacks, each attention block lit with its heads' weights",
+               model="transformer", models=("transformer",), max_tokens=40, typical_seconds=30),
     SceneEntry(key="timeline", module="story", cls="Timeline",
                title="From feed-forward networks to GPT", figure="2",
                summary="ANN, RNN, LSTM, seq2seq, Bahdanau attention, Transformer, GPT: what each fixed",
@@ -173,12 +173,12 @@ SCENES = (
                draws=("plain", "lstm", "attention")),
     SceneEntry(key="evolution", module="story", cls="Evolution",
                title="From Bahdanau to Transformers and GPT", figure="16",
-               summary="attention + RNN (2014), attention without RNN (2017), decoder only (2018)",
-               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=27),
+               summary="attention + RNN (2014), the real transformer's layers (2017), its decoder's causal mask (2018)",
+               model="transformer", models=("transformer",), max_tokens=40, typical_seconds=40),
     SceneEntry(key="self-attention-teaser", module="story", cls="SelfAttentionTeaser",
                title="Next: self-attention", figure="17",
-               summary="every word of the sentence linked to every other word: what comes next",
-               model="attention", models=("attention", "plain", "lstm"), max_tokens=12, typical_seconds=25),
+               summary="the real transformer's encoder self-attention, head by head, then its decoder's causal mask",
+               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=63),
 )
 BY_KEY = {s.key: s for s in SCENES}
 BY_CLASS = {s.cls: s for s in SCENES}

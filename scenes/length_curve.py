@@ -13,11 +13,11 @@ from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
 from model.names import design, design_note
 from model.trace import model_info
-from scenes.kit import ExplainerScene, WordFlow, label
+from scenes.kit import ExplainerScene, WordFlow, fit_width, label
 from scenes.kit.key import key_entry
 from scenes.kit.pacing import share, until_said
 
-MODELS = ("plain", "lstm", "attention")
+MODELS = ("plain", "lstm", "attention", "transformer")
 FALL = 10.0  # points lost from the shortest to the longest group for a curve to "fall"
 FLAT = 5.0   # a curve whose groups stay within this many points is "flat"
 
@@ -94,6 +94,8 @@ def difference_phrases(cards: dict[str, dict]) -> dict[str, str]:
             phrases[name] = f"the cell ('{name}' uses {mine[0]} cells where '{base}' uses {theirs[0]} cells)"
         elif what == "attention" and mine and theirs and mine[1] and not theirs[1] and mine[0] == theirs[0]:
             phrases[name] = f"attention ('{name}' adds it to the same {mine[0]} as '{base}')"
+        elif what == "architecture" and mine and theirs and mine[0] is None and theirs[0]:
+            phrases[name] = f"the architecture ('{name}' has no recurrence: attention layers only)"
         else:
             phrases[name] = f"{what} ({name} vs {base})"
     return phrases
@@ -128,6 +130,38 @@ def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
     else:
         trend = f"it is {first:.0f} points on the shortest sentences and {last:.0f} on the longest"
     return f"The shaded part of each attention bar is what it gets right beyond the plain model: {trend}."
+
+
+LEVEL = 1.0  # points within which two models are level on a length group
+
+
+def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
+    """The Transformer against the attention model, group by group, as measured: where it is ahead,
+    level (within LEVEL points) and behind; the groups where it does not win are always said."""
+    ahead, level, behind = [], [], []
+    for a, t in zip(attention, transformer):
+        gap = t.exact - a.exact
+        (ahead if gap > LEVEL else behind if gap < -LEVEL else level).append((a, t))
+
+    def groups(found) -> str:
+        names = [f"{t.name}" for _, t in found]
+        return (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
+
+    def figures(found) -> str:
+        return ", ".join(f"{t.exact:.0f}% against {a.exact:.0f}%" for a, t in found)
+
+    parts = []
+    if ahead:
+        parts.append(f"ahead on the {groups(ahead)}-word sentences ({figures(ahead)})")
+    if level:
+        parts.append(f"level on the {groups(level)}-word ones ({figures(level)})")
+    if behind:
+        parts.append(f"behind on the {groups(behind)}-word ones ({figures(behind)})")
+    verdict = ("It does not beat the attention model anywhere here." if not ahead else
+               "It does not beat the attention model everywhere." if behind or level else
+               "It beats the attention model in every length group.")
+    return ("Against the attention model, trained the same way, the Transformer is " + "; ".join(parts)
+            + ". " + verdict)
 
 
 def short_training_share(card: dict) -> float | None:
@@ -199,7 +233,7 @@ class LengthCurve(ExplainerScene):
         self.beat("axes", f"{question} {counts} {controls}")
         self.add(self.heading())
         self.add(self.footnote("exact match by source length, as measured on held-out test sentences after "
-                               "training the three models for this film"))
+                               f"training the {len(MODELS)} models for this film"))
         groups = len(self.points["attention"])
         self.axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=8.6, y_length=4.2,
                          axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
@@ -264,17 +298,18 @@ class LengthCurve(ExplainerScene):
                 self.wait(wait)
 
     def bar(self, name: str, k: int, g: int, value: float) -> Rectangle:
-        width = 0.54
-        x = self.axes.c2p(g + 0.5, 0)[0] + (k - 1) * (width + 0.06)
+        width = 1.62 / len(MODELS) - 0.06   # 0.48 for three models, 0.345 for four
+        x = self.axes.c2p(g + 0.5, 0)[0] + (k - (len(MODELS) - 1) / 2) * (width + 0.06)
         height = max(0.02, self.axes.c2p(0, value)[1] - self.axes.c2p(0, 0)[1])
         return Rectangle(width=width, height=height, stroke_width=0, fill_color=self.theme.model_color(name),
                          fill_opacity=1).move_to([x, self.axes.c2p(0, 0)[1] + height / 2, 0])
 
     def plot(self, name: str, k: int) -> None:
         color = self.theme.model_color(name)
-        self.beat(name, describe(name, self.points[name]))
+        versus = (" " + versus_sentence(self.points["attention"], self.points[name])) if name == "transformer" else ""
+        self.beat(name, describe(name, self.points[name]) + versus)
         bars = VGroup(*[self.bar(name, k, g, b.exact) for g, b in enumerate(self.points[name])])
-        values = VGroup(*[label(f"{b.exact:.0f}%", 15, color).next_to(bar, UP, buff=0.06)
+        values = VGroup(*[fit_width(label(f"{b.exact:.0f}%", 15, color), bar.width + 0.04).next_to(bar, UP, buff=0.06)
                           for bar, b in zip(bars, self.points[name])])
         self.play(Indicate(self.legend[k], color=self.theme.text, scale_factor=1.0), run_time=0.6)  # its key lights up
         each = share(self, 0.85) / len(bars)

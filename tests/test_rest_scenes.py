@@ -191,7 +191,9 @@ def test_the_cells_are_named_only_as_the_cards_record_them():
     for card in unknown.values():
         card["architecture"]["name"] = "mine"
     phrases = difference_phrases(unknown)
-    assert phrases == {"lstm": "cell (lstm vs plain)", "attention": "attention (attention vs plain)"}
+    assert phrases == {"lstm": "cell (lstm vs plain)", "attention": "attention (attention vs plain)",
+                       "transformer": "architecture (transformer vs plain)"}
+    assert "no recurrence" in difference_phrases(real_cards())["transformer"]
     assert design_note(unknown["plain"]) == ""
     # a 'cell' variant whose card records the same cell as its baseline: no LSTM-vs-GRU claim
     same_cell = real_cards()

@@ -179,3 +179,43 @@ def test_a_causal_mask_is_said_only_when_the_zeros_are_there(example):
     roles = head_roles(example, "encoder")
     layers, heads = example.encoder_self_attention.shape[:2]
     assert [r.name for r in roles][:2] == ["encoder L1·H1", "encoder L1·H2"] and len(roles) == layers * heads
+
+
+# What the last chapters say, fed weights and cards where each claim is false.
+
+def test_the_heads_narration_names_only_what_the_weights_show():
+    from model.heads import HeadRole
+    from scenes.story import heads_narration
+
+    spread = [HeadRole("encoder", 1 + k // 2, 1 + k % 2, "spread", 0.3, None) for k in range(4)]
+    text = heads_narration(spread, 2, 2)
+    assert "none of the 4" in text and "word before" not in text and "'" not in text.split("way.")[1]
+    back = [HeadRole("encoder", 1, 1, "previous", 0.7, None)] + spread[1:]
+    text = heads_narration(back, 2, 2)
+    assert "1 of the 4 gives the word before at least half its weight on average (L1·H1)" in text
+    assert "the other 3 spread" in text
+    words = [HeadRole("encoder", 1, 1, "word", 0.6, "the"), HeadRole("encoder", 2, 2, "word", 0.9, "the")] + spread[1:3]
+    assert "L1·H1 and L2·H2 give 'the' most of their weight" in heads_narration(words, 2, 2)
+
+
+def test_the_mask_is_narrated_only_when_its_zeros_are_in_the_weights(example):
+    from scenes.story import mask_narration
+
+    assert "exactly 0" in mask_narration(True, 5, 2, 4) and "10 weights above" in mask_narration(True, 5, 2, 4)
+    assert "exactly 0" not in mask_narration(False, 5, 2, 4) and "no mask is claimed" in mask_narration(False, 5, 2, 4)
+    assert "nothing ahead" in mask_narration(True, 1, 2, 4)
+
+
+def test_the_length_curve_says_where_the_transformer_does_not_win():
+    from scenes.length_curve import Bucket, versus_sentence
+
+    def points(*values):
+        return [Bucket(lo, lo + 9, v, 250) for lo, v in zip((1, 11, 21, 31), values)]
+
+    behind = versus_sentence(points(100, 100, 100, 98), points(97, 85, 46, 3))
+    assert "behind on the 1–10, 11–20, 21–30 and 31–40-word ones" in behind and "anywhere" in behind
+    mixed = versus_sentence(points(90, 60, 30, 10), points(99, 60.5, 20, 5))
+    assert "ahead on the 1–10-word" in mixed and "level on the 11–20" in mixed and "behind on the 21–30 and 31–40" in mixed
+    assert "does not beat the attention model everywhere" in mixed
+    ahead = versus_sentence(points(50, 40, 30, 20), points(60, 50, 40, 30))
+    assert "behind" not in ahead and "in every length group" in ahead
