@@ -151,17 +151,22 @@ def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
         return ", ".join(f"{t.exact:.0f}% against {a.exact:.0f}%" for a, t in found)
 
     parts = []
-    if ahead:
-        parts.append(f"ahead on the {groups(ahead)}-word sentences ({figures(ahead)})")
-    if level:
-        parts.append(f"level on the {groups(level)}-word ones ({figures(level)})")
-    if behind:
-        parts.append(f"behind on the {groups(behind)}-word ones ({figures(behind)})")
+    for word, found in (("ahead", ahead), ("level", level), ("behind", behind)):
+        if found:
+            noun = "sentences" if not parts else "ones"
+            parts.append(f"{word} on the {groups(found)}-word {noun} ({figures(found)})")
     verdict = ("It does not beat the attention model anywhere here." if not ahead else
                "It does not beat the attention model everywhere." if behind or level else
                "It beats the attention model in every length group.")
     return ("Against the attention model, trained the same way, the Transformer is " + "; ".join(parts)
             + ". " + verdict)
+
+
+def still_learning(card: dict) -> bool:
+    """Whether the card's training loss was still falling in its last epoch (then a model that loses
+    is said to have had the same budget, not to have reached its best)."""
+    losses = (card.get("training") or {}).get("epoch_loss") or []
+    return len(losses) >= 2 and losses[-1] < losses[-2]
 
 
 def short_training_share(card: dict) -> float | None:
@@ -280,7 +285,7 @@ class LengthCurve(ExplainerScene):
             if note:
                 key.add(label(note, 15, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
             keys.add(key)
-        keys.arrange(DOWN, buff=0.22, aligned_edge=LEFT)
+        keys.arrange(DOWN, buff=0.22 if len(MODELS) < 4 else 0.12, aligned_edge=LEFT)
         return keys.next_to([self.axes.get_right()[0] + 0.35, self.axes.c2p(0, 100)[1], 0], DOWN + RIGHT, buff=0)
 
     def show_keys(self, controls: str) -> None:
@@ -306,7 +311,11 @@ class LengthCurve(ExplainerScene):
 
     def plot(self, name: str, k: int) -> None:
         color = self.theme.model_color(name)
-        versus = (" " + versus_sentence(self.points["attention"], self.points[name])) if name == "transformer" else ""
+        versus = ""
+        if name == "transformer":
+            versus = " " + versus_sentence(self.points["attention"], self.points[name])
+            if still_learning(self.cards[name]) and "does not beat" in versus:
+                versus += " Its training loss was still falling at the end: this is what the same training buys it."
         self.beat(name, describe(name, self.points[name]) + versus)
         bars = VGroup(*[self.bar(name, k, g, b.exact) for g, b in enumerate(self.points[name])])
         values = VGroup(*[fit_width(label(f"{b.exact:.0f}%", 15, color), bar.width + 0.04).next_to(bar, UP, buff=0.06)
@@ -370,8 +379,8 @@ class LengthCurve(ExplainerScene):
                 "LSTMs do far better on long sentences (Sutskever and colleagues, 2014)")
         left = self.legend.get_left()[0]
         note = WordFlow(text.split(), [th.muted] * len(text.split()), width=config.frame_width / 2 - 0.25 - left,
-                        font_size=15)
-        note.next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
+                        font_size=15 if len(MODELS) < 4 else 14)
+        note.next_to(self.legend, DOWN, buff=0.45 if len(MODELS) < 4 else 0.25, aligned_edge=LEFT)
         self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.45))
         # the drop the caveat is about: the bars after the shortest group, lit one by one while it is read
         # (a colour flash of the bar and its value: a scaled bar would cross the axis and the group labels)
