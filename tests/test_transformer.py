@@ -219,3 +219,11 @@ def test_the_length_curve_says_where_the_transformer_does_not_win():
     assert "does not beat the attention model everywhere" in mixed
     ahead = versus_sentence(points(50, 40, 30, 20), points(60, 50, 40, 30))
     assert "behind" not in ahead and "in every length group" in ahead
+
+
+def test_still_learning_is_said_only_when_the_last_epoch_lowered_the_loss():
+    from scenes.length_curve import still_learning
+
+    assert still_learning(model_info("transformer"))   # 0.1423 → 0.1182 in the shipped card
+    assert not still_learning({"training": {"epoch_loss": [0.5, 0.2, 0.21]}})
+    assert not still_learning({"training": {"epoch_loss": [0.5]}}) and not still_learning({})
