@@ -44,7 +44,8 @@ def pair_arcs(points: list[np.ndarray], color: str, width: float = 2.0, angle: f
 
 def head_thumbs(weights: np.ndarray, size: float) -> VGroup:
     """One small grid per head (weights [heads, rows, columns]), side by side: each cell coloured by
-    its real weight on the one α scale, so a masked head shows its empty upper triangle."""
+    its real weight on the one α scale, so a masked head shows its empty upper triangle. (Squares, not
+    an ImageMobject: Manim 0.21's camera cannot paste images with this Pillow.)"""
     thumbs = VGroup()
     for w in weights:
         rows, cols = w.shape
@@ -526,7 +527,8 @@ class SelfAttentionTeaser(ExplainerScene):
         new.col_labels.set_color(th.target)
         name = self.side("decoder · layer 1 · head 1", 24, th.decoder).move_to(self.name, LEFT)
         note = self.side("masked self-attention", 18, th.text).move_to(self.role_line, LEFT)
-        self.play(FadeOut(VGroup(self.map, self.count)), FadeOut(self.axes), *fade_replace(self.name, name),
+        old = VGroup(self.map.cells, self.map.values, self.map.row_labels, self.map.col_labels, self.count)
+        self.play(FadeOut(old), FadeOut(self.axes), *fade_replace(self.name, name),
                   *fade_replace(self.role_line, note), run_time=1.0)
         self.map, self.name, self.role_line = new, name, note
         axes = VGroup(label("looks at →", 17, th.muted).next_to(new.col_labels, UP, buff=0.1),
