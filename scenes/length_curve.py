@@ -95,7 +95,7 @@ def difference_phrases(cards: dict[str, dict]) -> dict[str, str]:
         elif what == "attention" and mine and theirs and mine[1] and not theirs[1] and mine[0] == theirs[0]:
             phrases[name] = f"attention ('{name}' adds it to the same {mine[0]} as '{base}')"
         elif what == "architecture" and mine and theirs and mine[0] is None and theirs[0]:
-            phrases[name] = f"the architecture ('{name}' has no recurrence: attention layers only)"
+            phrases[name] = f"the architecture ('{name}': attention layers, no recurrence)"
         else:
             phrases[name] = f"{what} ({name} vs {base})"
     return phrases
@@ -142,24 +142,22 @@ def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
     for a, t in zip(attention, transformer):
         gap = t.exact - a.exact
         (ahead if gap > LEVEL else behind if gap < -LEVEL else level).append((a, t))
+    if behind and not ahead and not level:
+        (a0, t0), (a1, t1) = behind[0], behind[-1]
+        if len(behind) == 1:
+            return f"Trained the same way, the Transformer trails attention by {a0.exact - t0.exact:.0f} points."
+        return (f"Trained the same way, the Transformer trails attention in every length group: by "
+                f"{a0.exact - t0.exact:.0f} points on {t0.name} words, by {a1.exact - t1.exact:.0f} on {t1.name}.")
 
     def groups(found) -> str:
-        names = [f"{t.name}" for _, t in found]
+        names = [t.name for _, t in found]
         return (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
 
-    def figures(found) -> str:
-        return ", ".join(f"{t.exact:.0f}% against {a.exact:.0f}%" for a, t in found)
-
-    parts = []
-    for word, found in (("ahead", ahead), ("level", level), ("behind", behind)):
-        if found:
-            noun = "sentences" if not parts else "ones"
-            parts.append(f"{word} on the {groups(found)}-word {noun} ({figures(found)})")
-    verdict = ("It does not beat the attention model anywhere here." if not ahead else
-               "It does not beat the attention model everywhere." if behind or level else
-               "It beats the attention model in every length group.")
-    return ("Against the attention model, trained the same way, the Transformer is " + "; ".join(parts)
-            + ". " + verdict)
+    parts = [f"{word} on {groups(found)} words" for word, found in
+             (("ahead", ahead), ("level", level), ("behind", behind)) if found]
+    verdict = ("" if not (behind or level) else " It does not beat attention everywhere." if ahead else
+               " It does not beat attention anywhere here.")
+    return "Against attention, trained the same way, the Transformer is " + "; ".join(parts) + "." + verdict
 
 
 def still_learning(card: dict) -> bool:
@@ -314,9 +312,9 @@ class LengthCurve(ExplainerScene):
         versus = ""
         if name == "transformer":
             versus = " " + versus_sentence(self.points["attention"], self.points[name])
-            if still_learning(self.cards[name]) and "does not beat" in versus:
-                versus += " Its training loss was still falling at the end: this is what the same training buys it."
-        self.beat(name, describe(name, self.points[name]) + versus)
+            if still_learning(self.cards[name]) and ("trails" in versus or "does not beat" in versus):
+                versus += " Its loss was still falling: the same budget, not its best."
+        self.beat(name, versus.strip() if versus else describe(name, self.points[name]))
         bars = VGroup(*[self.bar(name, k, g, b.exact) for g, b in enumerate(self.points[name])])
         values = VGroup(*[fit_width(label(f"{b.exact:.0f}%", 15, color), bar.width + 0.04).next_to(bar, UP, buff=0.06)
                           for bar, b in zip(bars, self.points[name])])
