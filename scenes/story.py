@@ -525,6 +525,9 @@ class SelfAttentionTeaser(ExplainerScene):
         inputs = ("<sos>",) + tr.target_tokens[:-1]   # what each decoder position reads
         new = self.head_map(weights[0, 0], inputs, inputs, th.target)
         new.col_labels.set_color(th.target)
+        right = self.map.get_right()[0]   # the side panel stays where it is: a larger matrix grows to the left
+        if new.get_right()[0] > right:
+            new.shift((right - new.get_right()[0]) * RIGHT)
         name = self.side("decoder · layer 1 · head 1", 24, th.decoder).move_to(self.name, LEFT)
         note = self.side("masked self-attention", 18, th.text).move_to(self.role_line, LEFT)
         old = VGroup(self.map.cells, self.map.values, self.map.row_labels, self.map.col_labels, self.count)
