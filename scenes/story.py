@@ -1,6 +1,7 @@
-"""The frame of the story, drawn rather than computed (each says so on screen): where attention
-lives in a language model (fig. 1), the timeline (fig. 2), the evolution from Bahdanau to
-Transformers and GPT (fig. 16), and a teaser of self-attention (fig. 17). Each is built in the
+"""The frame of the story: the timeline (fig. 2) is drawn rather than computed (it says so on screen);
+where attention lives (fig. 1), the evolution from Bahdanau to Transformers and GPT (fig. 16) and the
+teaser of self-attention (fig. 17) are drawn from the trained `transformer` model's trace (its layer
+and head counts, its attention weights), and their footnotes name it and its weights. Each is built in the
 order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
@@ -24,24 +25,6 @@ def block(text: str, color: str, width: float = 3.2, height: float = 0.6, size: 
     return VGroup(box, fit_width(label(text, size), width * 0.9).move_to(box))
 
 
-def pair_arcs(points: list[np.ndarray], color: str, width: float = 2.0, angle: float = -1.0,
-              back_only: bool = False) -> VGroup:
-    """Arcs between every pair of points (a diagram of "each looks at the others"); with `back_only`,
-    each arc runs from the later point to the earlier one and ends in a tip (a masked decoder: a word
-    looks only back)."""
-    arcs = VGroup()
-    for i in range(len(points)):
-        for j in range(i + 1, len(points)):
-            if back_only:
-                arc = ArcBetweenPoints(points[j], points[i], angle=-angle, color=color, stroke_width=width,
-                                       stroke_opacity=0.7)
-                arcs.add(arc.add_tip(tip_length=0.14, tip_width=0.12))
-            else:
-                arcs.add(ArcBetweenPoints(points[i], points[j], angle=angle, color=color, stroke_width=width,
-                                          stroke_opacity=0.7))
-    return arcs
-
-
 def head_thumbs(weights: np.ndarray, size: float) -> VGroup:
     """One small grid per head (weights [heads, rows, columns]), side by side: each cell coloured by
     its real weight on the one α scale, so a masked head shows its empty upper triangle. (Squares, not
@@ -55,9 +38,9 @@ def head_thumbs(weights: np.ndarray, size: float) -> VGroup:
     return thumbs.arrange(RIGHT, buff=0.07)
 
 
-def stack_narration(layers: int, heads: int) -> str:
+def stack_narration(layers: int, heads: int, source: str, target: str) -> str:
     return (f"The Transformer trained here on the same sentences is two stacks of layers: an encoder of {layers} "
-            f"layer{'s' if layers != 1 else ''} reads the English words, a decoder of {layers} writes the French. "
+            f"layer{'s' if layers != 1 else ''} reads the {source} words, a decoder of {layers} writes the {target}. "
             "Words go in at the bottom as vectors with their positions added; each layer refines them on their way up; "
             "the decoder's top predicts the next word.")
 
@@ -83,7 +66,7 @@ class WhereAttentionLives(ExplainerScene):
         th, tr = self.theme, self.tr
         self.layers, self.heads = tr.encoder_self_attention.shape[:2]
         L, A = self.layers, self.heads
-        self.beat("stack", stack_narration(L, A))
+        self.beat("stack", stack_narration(L, A, self.src_lang, self.tgt_lang))
         self.add(self.heading(), self.footnote(self.provenance(
             extra=f"beside each attention block, its {A} heads' weights (rows: who looks; columns: at whom)")))
         enc_parts = [(f"{self.src_lang} words + positions", th.source, None)]
