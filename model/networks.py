@@ -1,4 +1,4 @@
-"""The three seq2seq variants of one controlled experiment, small enough that their states can be drawn.
+"""The four seq2seq variants of one controlled experiment, small enough that their states can be drawn.
 
 All three read the sentence with the same unidirectional encoder (h_j has seen words 1..j, as in
 the relay the film shows) and start decoding from its last state h_T. They differ in one thing each:
@@ -6,6 +6,11 @@ the relay the film shows) and start decoding from its last state h_T. They diffe
 - `attention`: GRU cells; every decoder step reads c_i = Σ_j α_ij h_j instead (Bahdanau et al. 2014):
   e_ij = vᵀ tanh(W s_{i-1} + U h_j),  α_i = softmax_j(e_i) (padding masked).
 - `lstm`: like `plain` with LSTM cells (a cell state c beside h); the trace replays its gates.
+- `transformer`: no recurrence at all (Vaswani et al. 2017): a small encoder–decoder Transformer
+  (TRANSFORMER: layers, heads, feed-forward size, positions), d_model = the others' hidden size.
+  Every encoder word attends to every word, each decoder position to the positions before it
+  (causal mask) and to every encoder output (cross-attention). Attention is computed here, by
+  hand (`MultiHeadAttention`), so the weights a trace keeps are exactly the ones the model used.
 
 Every model has `forward(src, src_len, tgt_in)` for teacher-forced training, `greedy(src, src_len,
 max_len)` for batched evaluation, and `run_trace(model, src_ids, ...)` decodes one sentence keeping
@@ -15,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
+
+import math
 
 import numpy as np
 import torch
@@ -33,9 +40,20 @@ class Architecture:
     embed: int = 32
     hidden: int = 64
     attn: int = 32            # size of the additive-attention layer
+    # the Transformer's own sizes (None for the recurrent variants, and left out of their cards)
+    layers: int | None = None     # encoder layers = decoder layers
+    heads: int | None = None      # attention heads per attention block
+    ffn: int | None = None        # inner size of each feed-forward block
+    positions: str | None = None  # "sinusoidal" or "learned"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+# The Transformer's shape (chosen by measurement: README, "The models"); d_model = Recipe.hidden.
+TRANSFORMER = {"layers": 2, "heads": 4, "positions": "sinusoidal"}
+FFN_FACTOR = 2        # feed-forward inner size = 2 × d_model
+MAX_POSITIONS = 128   # learned positions only: longer than any source (40) or decoding cap (85)
 
 
 class Encoded(NamedTuple):
@@ -56,8 +74,18 @@ class Step(NamedTuple):
     scores: torch.Tensor | None = None  # [B,S] scores e_ij before the softmax
 
 
+def architecture(name: str, src_vocab: int, tgt_vocab: int, embed: int, hidden: int, attn: int) -> Architecture:
+    """The architecture a variant is built with from the shared recipe's sizes: the recurrent ones
+    take them as they are; the Transformer works at d_model = hidden throughout (embeddings too)."""
+    if name == "transformer":
+        return Architecture(name=name, src_vocab=src_vocab, tgt_vocab=tgt_vocab, embed=hidden, hidden=hidden,
+                            attn=hidden // TRANSFORMER["heads"], ffn=FFN_FACTOR * hidden, **TRANSFORMER)
+    return Architecture(name=name, src_vocab=src_vocab, tgt_vocab=tgt_vocab, embed=embed, hidden=hidden, attn=attn)
+
+
 def build(arch: Architecture) -> "Seq2Seq":
-    return {"plain": PlainSeq2Seq, "attention": AttentionSeq2Seq, "lstm": LSTMSeq2Seq}[arch.name](arch)
+    return {"plain": PlainSeq2Seq, "attention": AttentionSeq2Seq, "lstm": LSTMSeq2Seq,
+            "transformer": TransformerSeq2Seq}[arch.name](arch)
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -223,9 +251,207 @@ class AttentionSeq2Seq(Seq2Seq):
         return self.out(torch.cat([torch.stack(features, 1), embs], -1))
 
 
+class MultiHeadAttention(nn.Module):
+    """Scaled dot-product attention with `heads` heads, written out so its weights can be kept:
+    weights = softmax(q kᵀ / √d_head) over the allowed keys (a masked key gets exp(-inf) = 0 exactly)."""
+
+    def __init__(self, d: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor, allowed: torch.Tensor):
+        """x [B,Lq,D] attends to memory [B,Lk,D] where `allowed` [B or 1,Lq,Lk] is True; returns the
+        output [B,Lq,D] and the weights [B,heads,Lq,Lk] (each row sums to 1)."""
+        b, lq, d = x.shape
+        lk, h = memory.shape[1], self.heads
+        q = self.q(x).view(b, lq, h, d // h).transpose(1, 2)
+        k = self.k(memory).view(b, lk, h, d // h).transpose(1, 2)
+        v = self.v(memory).view(b, lk, h, d // h).transpose(1, 2)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(d // h)
+        weights = torch.softmax(scores.masked_fill(~allowed[:, None], float("-inf")), -1)
+        return self.o((weights @ v).transpose(1, 2).reshape(b, lq, d)), weights
+
+
+class _FeedForward(nn.Sequential):
+    def __init__(self, d: int, inner: int):
+        super().__init__(nn.Linear(d, inner), nn.ReLU(), nn.Linear(inner, d))
+
+
+class EncoderLayer(nn.Module):
+    """Pre-norm: x + self-attention(LN x), then x + feed-forward(LN x)."""
+
+    def __init__(self, d: int, heads: int, inner: int):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn, self.ff = MultiHeadAttention(d, heads), _FeedForward(d, inner)
+
+    def forward(self, x, allowed):
+        y = self.norm1(x)
+        out, weights = self.attn(y, y, allowed)
+        x = x + out
+        return x + self.ff(self.norm2(x)), weights
+
+
+class DecoderLayer(nn.Module):
+    """Pre-norm: masked self-attention, cross-attention to the encoder's outputs, feed-forward."""
+
+    def __init__(self, d: int, heads: int, inner: int):
+        super().__init__()
+        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+        self.self_attn, self.cross = MultiHeadAttention(d, heads), MultiHeadAttention(d, heads)
+        self.ff = _FeedForward(d, inner)
+
+    def forward(self, x, memory, causal, src_allowed):
+        y = self.norm1(x)
+        out, self_w = self.self_attn(y, y, causal)
+        x = x + out
+        out, cross_w = self.cross(self.norm2(x), memory, src_allowed)
+        x = x + out
+        return x + self.ff(self.norm3(x)), self_w, cross_w
+
+
+def sinusoids(length: int, d: int) -> torch.Tensor:
+    """The fixed position signals of Vaswani et al.: sin/cos at geometrically spaced frequencies."""
+    pos = torch.arange(length, dtype=torch.float32)[:, None]
+    freq = torch.exp(torch.arange(0, d, 2, dtype=torch.float32) * (-math.log(10000.0) / d))
+    table = torch.zeros(length, d)
+    table[:, 0::2], table[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq)
+    return table
+
+
+class Decoded(NamedTuple):
+    """One pass of the Transformer's decoder over a prefix."""
+    states: torch.Tensor            # [B,T,D]: the last layer's outputs (after its final norm)
+    self_weights: list              # per layer [B,heads,T,T]: masked self-attention (0 above the diagonal)
+    cross_weights: list             # per layer [B,heads,T,S]: attention to the encoder's outputs
+
+
+class TransformerSeq2Seq(Seq2Seq):
+    """An encoder–decoder Transformer: no recurrence; the encoder's words attend to each other,
+    the decoder attends to its own earlier positions and to every encoder output."""
+
+    def __init__(self, arch: Architecture):
+        nn.Module.__init__(self)
+        self.arch = arch
+        d = arch.hidden
+        self.src_emb = nn.Embedding(arch.src_vocab, d, padding_idx=PAD)
+        self.tgt_emb = nn.Embedding(arch.tgt_vocab, d, padding_idx=PAD)
+        if arch.positions == "learned":
+            self.src_pos = nn.Embedding(MAX_POSITIONS, d)
+            self.tgt_pos = nn.Embedding(MAX_POSITIONS, d)
+        self.encoder_layers = nn.ModuleList(EncoderLayer(d, arch.heads, arch.ffn) for _ in range(arch.layers))
+        self.decoder_layers = nn.ModuleList(DecoderLayer(d, arch.heads, arch.ffn) for _ in range(arch.layers))
+        self.encoder_norm, self.decoder_norm = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.out = nn.Linear(d, arch.tgt_vocab)
+
+    def _embed(self, emb: torch.Tensor, which: str) -> torch.Tensor:
+        """Scaled token embeddings [B,L,D] plus their positions."""
+        length, d = emb.shape[1], self.arch.hidden
+        if self.arch.positions == "learned":
+            pos = getattr(self, f"{which}_pos")(torch.arange(length))
+        else:
+            pos = sinusoids(length, d)
+        return emb * math.sqrt(d) + pos
+
+    def encode_embedded(self, emb: torch.Tensor, src_len: torch.Tensor):
+        """Encoder outputs [B,S,D] from token embeddings, and each layer's weights [B,heads,S,S]."""
+        allowed = _mask(src_len, emb.shape[1])[:, None, :].expand(-1, emb.shape[1], -1)
+        x, weights = self._embed(emb, "src"), []
+        for layer in self.encoder_layers:
+            x, w = layer(x, allowed)
+            weights.append(w)
+        return self.encoder_norm(x), weights
+
+    def encode(self, src, src_len):
+        states, _ = self.encode_embedded(self.src_emb(src), src_len)
+        return Encoded(states, _last_state(states, src_len), None, None)
+
+    def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_allowed: torch.Tensor) -> Decoded:
+        """The decoder over a whole prefix at once (teacher forcing, or greedy decoding's each step)."""
+        length = tgt_in.shape[1]
+        causal = torch.ones(length, length, dtype=torch.bool).tril()[None]
+        x = self._embed(self.tgt_emb(tgt_in), "tgt")
+        cross_allowed = src_allowed[:, None, :].expand(-1, length, -1)
+        selfs, crosses = [], []
+        for layer in self.decoder_layers:
+            x, self_w, cross_w = layer(x, memory, causal, cross_allowed)
+            selfs.append(self_w)
+            crosses.append(cross_w)
+        return Decoded(self.decoder_norm(x), selfs, crosses)
+
+    def forward(self, src, src_len, tgt_in):
+        enc = self.encode(src, src_len)
+        return self.out(self.decode(tgt_in, enc.states, _mask(src_len, src.shape[1])).states)
+
+    def context_of(self, emb, src_len):
+        """The last word's encoder output (no decoder starts from it; kept for the trace's `influence`)."""
+        return _last_state(self.encode_embedded(emb, src_len)[0], src_len)
+
+    @torch.no_grad()
+    def greedy(self, src, src_len, max_len):
+        """Batched greedy decoding: each step runs the decoder over the whole prefix (no cache)."""
+        memory = self.encode(src, src_len).states
+        allowed = _mask(src_len, src.shape[1])
+        ys = torch.full((src.shape[0], 1), SOS, dtype=torch.long)
+        done = torch.zeros(src.shape[0], dtype=torch.bool)
+        out = []
+        for _ in range(max_len):
+            logits = self.out(self.decode(ys, memory, allowed).states[:, -1])
+            prev = torch.where(done, torch.full_like(done, PAD, dtype=torch.long), logits.argmax(-1))
+            out.append(prev)
+            ys = torch.cat([ys, prev[:, None]], 1)
+            done |= prev == EOS
+            if done.all():
+                break
+        return torch.stack(out, 1)
+
+
+@torch.no_grad()
+def _run_transformer_trace(model: TransformerSeq2Seq, src_ids: list[int], max_len: int, top_k: int) -> dict:
+    """Greedy-decode one sentence with the Transformer. Each step runs the decoder over the whole
+    prefix; the last step's pass (its inputs: <sos> and every output but the last) holds every
+    output position, so its states and weights are the ones kept: decoder self-attention [L,heads,T,T]
+    with exact zeros above the diagonal, cross-attention [L,heads,T,S]. Each step's top-k comes from
+    that step's own pass."""
+    src = torch.tensor([src_ids])
+    src_len = torch.tensor([len(src_ids)])
+    emb = model.src_emb(src)
+    states, enc_weights = model.encode_embedded(emb, src_len)
+    allowed = _mask(src_len, src.shape[1])
+    ys = torch.tensor([[SOS]])
+    ids, top_ids, top_p = [], [], []
+    for _ in range(max_len):
+        passed = model.decode(ys, states, allowed)
+        probs = torch.softmax(model.out(passed.states[0, -1]), -1)
+        top = probs.topk(top_k)
+        prev = int(probs.argmax())
+        ids.append(prev)
+        top_ids.append(top.indices.tolist())
+        top_p.append(_np(top.values))
+        if prev == EOS or len(ids) == max_len:
+            break
+        ys = torch.cat([ys, torch.tensor([[prev]])], 1)
+    return {
+        "source_embeddings": _np(emb[0]),
+        "encoder_states": _np(states[0]),
+        "context": _np(states[0, -1]),
+        "influence": _influence(model, src_ids),
+        "output_ids": ids,
+        "decoder_states": _np(passed.states[0]),
+        "top_ids": top_ids,
+        "top_probs": np.stack(top_p),
+        "encoder_self_attention": _np(torch.stack([w[0] for w in enc_weights])),
+        "decoder_self_attention": _np(torch.stack([w[0] for w in passed.self_weights])),
+        "cross_attention": _np(torch.stack([w[0] for w in passed.cross_weights])),
+    }
+
+
 @torch.no_grad()
 def run_trace(model: Seq2Seq, src_ids: list[int], max_len: int, top_k: int) -> dict:
     """Greedy-decode one sentence, keeping every intermediate quantity the scenes draw."""
+    if isinstance(model, TransformerSeq2Seq):
+        return _run_transformer_trace(model, src_ids, max_len, top_k)
     src = torch.tensor([src_ids])
     src_len = torch.tensor([len(src_ids)])
     emb = model.src_emb(src)[0]

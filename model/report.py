@@ -33,6 +33,9 @@ def print_trace(tr: Trace, console: Console | None = None) -> None:
         console.print(f"[bold]reference[/bold]  {escape(tr.text(tr.reference_tokens))}  ({mark})")
     else:
         console.print("[bold]reference[/bold]  none known for this sentence (nothing to mark right or wrong)")
+    if tr.cross_attention is not None:
+        print_heads(tr, console)
+        return
     if tr.attention is None:
         console.print(f"({tr.model} has no attention: its decoder sees only the final encoder state)")
         return
@@ -40,23 +43,44 @@ def print_trace(tr: Trace, console: Console | None = None) -> None:
         console.print(table)
 
 
-def _alpha_table(tr: Trace, columns: range, chunked: bool) -> Table:
+def print_heads(tr: Trace, console: Console) -> None:
+    """A Transformer's trace: its cross-attention table per layer and head (rows: the position that
+    predicts each output word), then every head named with what its weights show for this sentence."""
+    from model.heads import KIND_TITLES, head_roles
+
+    layers, heads = tr.cross_attention.shape[:2]
+    console.print(f"{layers} layers × {heads} heads in each of: encoder self-attention, decoder masked "
+                  "self-attention, cross-attention (all three in --json)")
+    for layer in range(layers):
+        for head in range(heads):
+            title = (f"cross-attention L{layer + 1}·H{head + 1} in %: the position predicting each output word "
+                     "(rows) attending to source words (columns)")
+            for table in alpha_tables(tr, console, tr.cross_attention[layer, head], title):
+                console.print(table)
+    for kind, title in KIND_TITLES.items():
+        console.print(f"[bold]{title}[/bold]")
+        for role in head_roles(tr, kind):
+            console.print(f"  {role.name}: {escape(role.says)}")
+
+
+def _alpha_table(tr: Trace, columns: range, chunked: bool, matrix=None, title: str | None = None) -> Table:
     S = len(tr.source_tokens)
-    title = "α in %: output words (rows) attending to source words (columns)"
+    matrix = tr.attention if matrix is None else matrix
+    title = title or "α in %: output words (rows) attending to source words (columns)"
     if chunked:
         title += f", source words {columns.start + 1}–{columns.stop} of {S}"
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("output ↓", no_wrap=True)
     for j in columns:
         table.add_column(escape(tr.source_tokens[j]), justify="right", no_wrap=True)
-    for out_tok, row in zip(tr.target_tokens, tr.attention):
+    for out_tok, row in zip(tr.target_tokens, matrix):
         best = int(row.argmax())
         cells = [f"[bold]{row[j]:.0%}[/bold]" if j == best else f"{row[j]:.0%}" for j in columns]
         table.add_row(escape(out_tok), *cells)
     return table
 
 
-def alpha_tables(tr: Trace, console: Console) -> list[Table]:
+def alpha_tables(tr: Trace, console: Console, matrix=None, title: str | None = None) -> list[Table]:
     """The α table, split into as few tables of consecutive source words as fit the console's
     width, so every column keeps its word and its numbers (40 words fit in 5 tables at 80 columns)."""
     S, width = len(tr.source_tokens), console.width
@@ -65,15 +89,15 @@ def alpha_tables(tr: Trace, console: Console) -> list[Table]:
     def fits(table: Table) -> bool:
         return Measurement.get(console, unbounded, table).maximum <= width
 
-    whole = _alpha_table(tr, range(S), False)
+    whole = _alpha_table(tr, range(S), False, matrix, title)
     if fits(whole):
         return [whole]
     tables, start = [], 0
     while start < S:
         stop = start + 1
-        while stop < S and fits(_alpha_table(tr, range(start, stop + 1), True)):
+        while stop < S and fits(_alpha_table(tr, range(start, stop + 1), True, matrix, title)):
             stop += 1
-        tables.append(_alpha_table(tr, range(start, stop), True))
+        tables.append(_alpha_table(tr, range(start, stop), True, matrix, title))
         start = stop
     return tables
 

@@ -62,6 +62,16 @@ class Trace:
     target_elided: the target language's elided words ("l" for l'arbre), written against the next
     word (None: a trace of a model from before, any word ending in an apostrophe is);
     exact_ignores_case: whether the model was trained to be judged regardless of case.
+
+    The `transformer` model has no recurrence: encoder_states are its last encoder layer's outputs,
+    context is the last word's output (no decoder starts from it; influence is measured on it),
+    decoder_states [T,D] the last decoder layer's outputs, `attention` None, and instead, per layer
+    L and head (A heads): encoder_self_attention [L,A,S,S] (row: the word that looks, column: the
+    word looked at), decoder_self_attention [L,A,T,T] (row i: the position that predicts output i,
+    reading <sos> and outputs 1..i-1; exact zeros above the diagonal, from the causal mask) and
+    cross_attention [L,A,T,S] (decoder position → source word). Every row sums to 1. The decoder's
+    weights and states are those of decoding's last step, which ran the decoder over the whole
+    output (each step re-reads its prefix); the None of the recurrent models.
     """
 
     model: str
@@ -86,6 +96,9 @@ class Trace:
     training_step: int | None = None
     target_elided: tuple[str, ...] | None = None
     exact_ignores_case: bool = False
+    encoder_self_attention: np.ndarray | None = None
+    decoder_self_attention: np.ndarray | None = None
+    cross_attention: np.ndarray | None = None
 
     @property
     def output_words(self) -> tuple[str, ...]:
@@ -447,4 +460,7 @@ def _compute(tokens: list[str], model: str, info: dict, checkpoint: int | None, 
         checkpoint=checkpoint, training_step=ckpt["step"] if ckpt else None,
         target_elided=None if target.legacy else tuple(sorted(target.elided)),
         exact_ignores_case=bool(info["corpus"].get("tokens", {}).get("exact_ignores_case", False)),
+        encoder_self_attention=rec.get("encoder_self_attention"),
+        decoder_self_attention=rec.get("decoder_self_attention"),
+        cross_attention=rec.get("cross_attention"),
     )

@@ -1,6 +1,6 @@
-"""Train the three variants deterministically and write `assets/models/<name>.{safetensors,json}`.
+"""Train the four variants deterministically and write `assets/models/<name>.{safetensors,json}`.
 
-    python -m model.train [--model plain|attention|lstm|all] [--pairs FILE.tsv] [--seed N] [--epochs N]
+    python -m model.train [--model plain|attention|lstm|transformer|all] [--pairs FILE.tsv] [--seed N] [--epochs N]
                           [--out FOLDER | --force]
 
 The JSON beside the weights holds everything needed to use them without this script: the
@@ -38,7 +38,7 @@ from model import corpus
 from model.corpus import LENGTH_BUCKETS, MAX_SOURCE_LEN, Pair, Splits, Tokeniser
 from model.files import atomic_path, atomic_write_text
 from model.names import DEFAULT_MODEL, DIFFERS_FROM_PLAIN, EOS, MODEL_NAMES, PAD, SOS, SPECIALS
-from model.networks import Architecture, Seq2Seq, build
+from model.networks import Seq2Seq, architecture, build
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
 
@@ -62,6 +62,7 @@ class Recipe:
 
 RECIPE = Recipe()
 CHECKPOINTED = ("attention",)  # the variant whose learning the film shows
+SLOWEST_FIRST = ("transformer", "attention", "plain", "lstm")  # measured CPU time per training, longest first
 REFERENCES_FILE = "references.tsv"
 DEFAULT_EXAMPLE_WORDS = 5      # the default example is a test sentence of about this many words…
 DEFAULT_EXAMPLE_MAX_WORDS = 10  # …and never longer (the film's scenes all take 10 words)
@@ -122,18 +123,35 @@ def same_words(a, b, ignore_case: bool = False) -> bool:
     return list(a) == list(b)
 
 
+def bleu_metric(ignore_case: bool = False):
+    """sacreBLEU's corpus BLEU over the models' own tokens (tokenize='none': the pairs are tokenised
+    already, so l' and arbre count as two words for every model alike), ignoring case when trained so."""
+    from sacrebleu.metrics import BLEU
+
+    return BLEU(tokenize="none", lowercase=ignore_case)
+
+
+def bleu_signature(ignore_case: bool = False) -> str:
+    """sacreBLEU's signature of the BLEU in the cards (its version and settings), for the card."""
+    metric = bleu_metric(ignore_case)
+    metric.corpus_score(["a"], [["a"]])  # sacreBLEU names the number of references once it has scored
+    return str(metric.get_signature())
+
+
 def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab: list[str],
              ignore_case: bool = False) -> dict:
-    """Exact match and token accuracy per source-length bucket, comparing words as written
+    """Exact match, token accuracy and BLEU per source-length bucket, comparing words as written
     (`ignore_case`: regardless of case, when training was asked to fold it).
 
     Token accuracy: the share of reference positions (the final end-of-sentence included) where
     the output has the same token; a missing or extra word shifts and so costs what follows.
+    BLEU: sacreBLEU's corpus BLEU of the bucket's outputs against their references (`bleu_metric`).
     """
     src_index = {t: i for i, t in enumerate(src_vocab)}
     tgt_index = {t: i for i, t in enumerate(tgt_vocab)}
     model.eval()
     stats = {f"{lo}-{hi}": [0, 0, 0, 0] for lo, hi in LENGTH_BUCKETS}  # n, exact, correct, total
+    texts: dict[str, tuple[list[str], list[str]]] = {b: ([], []) for b in stats}  # hypotheses, references
     for k in range(0, len(pairs), 256):
         chunk = pairs[k:k + 256]
         src, src_len, _, _ = encode_batch(chunk, src_index, tgt_index)
@@ -141,12 +159,22 @@ def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab:
         for p, row in zip(chunk, out.tolist()):
             hyp = decode_ids(row, tgt_vocab) + ["<eos>"]
             ref = list(p.target) + ["<eos>"]
-            s = stats[corpus.bucket_of(len(p.source))]
+            bucket = corpus.bucket_of(len(p.source))
+            s = stats[bucket]
             s[0] += 1
             s[1] += same_words(hyp, ref, ignore_case)
             s[2] += sum(h.casefold() == r.casefold() if ignore_case else h == r for h, r in zip(hyp, ref))
             s[3] += len(ref)
-    return {b: {"exact_match": round(e / n, 4) if n else None, "token_accuracy": round(c / t, 4) if t else None, "n": n}
+            texts[bucket][0].append(" ".join(hyp[:-1]))
+            texts[bucket][1].append(" ".join(ref[:-1]))
+    metric = bleu_metric(ignore_case)
+
+    def bleu(bucket: str) -> float | None:
+        hyps, refs = texts[bucket]
+        return round(metric.corpus_score(hyps, [refs]).score, 2) if hyps else None
+
+    return {b: {"exact_match": round(e / n, 4) if n else None, "token_accuracy": round(c / t, 4) if t else None,
+                "bleu": bleu(b), "n": n}
             for b, (n, e, c, t) in stats.items()}
 
 
@@ -231,8 +259,7 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
     src_vocab, tgt_vocab = build_vocab(splits.train)
     src_index = {t: i for i, t in enumerate(src_vocab)}
     tgt_index = {t: i for i, t in enumerate(tgt_vocab)}
-    arch = Architecture(name=name, src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab),
-                        embed=recipe.embed, hidden=recipe.hidden, attn=recipe.attn)
+    arch = architecture(name, len(src_vocab), len(tgt_vocab), recipe.embed, recipe.hidden, recipe.attn)
     model = build(arch)
     opt = torch.optim.Adam(model.parameters(), lr=recipe.max_lr)
     n_batches = -(-len(splits.train) // recipe.batch_size)
@@ -321,6 +348,7 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
                      "train_pairs": len(splits.train), "test_pairs": len(splits.test)},
         "sha256": sha,
         "evaluation": evaluation,
+        "bleu_signature": bleu_signature(ignore_case),
         "checkpoints": checkpoints,
         **extra,
     }
@@ -453,7 +481,8 @@ def train_models(names, splits, seed, out_dir, corpus_info, jobs, threads, conso
 
     columns = (TextColumn("{task.description:9s}"), BarColumn(), TextColumn("loss {task.fields[loss]:.3f}"),
                TimeElapsedColumn(), TimeRemainingColumn())
-    order = sorted(names, key=lambda n: n != "attention")  # the slowest (a Python loop per step) first
+    # the slowest first (transformer 333, attention 238 CPU-s), so plain and lstm fill in behind them
+    order = sorted(names, key=lambda n: SLOWEST_FIRST.index(n) if n in SLOWEST_FIRST else len(SLOWEST_FIRST))
     results: dict[str, dict] = {}
 
     def done(info: dict) -> None:

@@ -13,11 +13,11 @@ from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
 from model.names import design, design_note
 from model.trace import model_info
-from scenes.kit import ExplainerScene, WordFlow, claims, label
+from scenes.kit import ExplainerScene, WordFlow, claims, fit_width, label
 from scenes.kit.key import key_entry
 from scenes.kit.pacing import share, until_said
 
-MODELS = ("plain", "lstm", "attention")
+MODELS = ("plain", "lstm", "attention", "transformer")
 FALL = 10.0  # points lost from the shortest to the longest group for a curve to "fall"
 FLAT = 5.0   # a curve whose groups stay within this many points is "flat"
 
@@ -82,6 +82,8 @@ def difference_phrases(cards: dict[str, dict]) -> dict[str, str]:
             phrases[name] = f"the cell ('{name}' uses {mine[0]} cells where '{base}' uses {theirs[0]} cells)"
         elif what == "attention" and mine and theirs and mine[1] and not theirs[1] and mine[0] == theirs[0]:
             phrases[name] = f"attention ('{name}' adds it to the same {mine[0]} as '{base}')"
+        elif what == "architecture" and mine and theirs and mine[0] is None and theirs[0]:
+            phrases[name] = f"the architecture ('{name}': attention layers, no recurrence)"
         else:
             phrases[name] = f"{what} ({name} vs {base})"
     return phrases
@@ -116,6 +118,41 @@ def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
     else:
         trend = f"it is {first:.0f} points on the shortest sentences and {last:.0f} on the longest"
     return f"The shaded part of each attention bar is what it gets right beyond the plain model: {trend}."
+
+
+LEVEL = 1.0  # points within which two models are level on a length group
+
+
+def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
+    """The Transformer against the attention model, group by group, as measured: where it is ahead,
+    level (within LEVEL points) and behind; the groups where it does not win are always said."""
+    ahead, level, behind = [], [], []
+    for a, t in zip(attention, transformer):
+        gap = t.exact - a.exact
+        (ahead if gap > LEVEL else behind if gap < -LEVEL else level).append((a, t))
+    if behind and not ahead and not level:
+        (a0, t0), (a1, t1) = behind[0], behind[-1]
+        if len(behind) == 1:
+            return f"Trained the same way, the Transformer trails attention by {a0.exact - t0.exact:.0f} points."
+        return (f"Trained the same way, the Transformer trails attention in every length group: by "
+                f"{a0.exact - t0.exact:.0f} points on {t0.name} words, by {a1.exact - t1.exact:.0f} on {t1.name}.")
+
+    def groups(found) -> str:
+        names = [t.name for _, t in found]
+        return (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
+
+    parts = [f"{word} on {groups(found)} words" for word, found in
+             (("ahead", ahead), ("level", level), ("behind", behind)) if found]
+    verdict = ("" if not (behind or level) else " It does not beat attention everywhere." if ahead else
+               " It does not beat attention anywhere here.")
+    return "Against attention, trained the same way, the Transformer is " + "; ".join(parts) + "." + verdict
+
+
+def still_learning(card: dict) -> bool:
+    """Whether the card's training loss was still falling in its last epoch (then a model that loses
+    is said to have had the same budget, not to have reached its best)."""
+    losses = (card.get("training") or {}).get("epoch_loss") or []
+    return len(losses) >= 2 and losses[-1] < losses[-2]
 
 
 def short_training_share(card: dict) -> float | None:
@@ -187,7 +224,7 @@ class LengthCurve(ExplainerScene):
         self.beat("axes", f"{question} {counts} {controls}")
         self.add(self.heading())
         self.add(self.footnote("exact match by source length, as measured on held-out test sentences after "
-                               "training the three models for this film"))
+                               f"training the {len(MODELS)} models for this film"))
         groups = len(self.points["attention"])
         self.axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=8.6, y_length=4.2,
                          axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
@@ -234,7 +271,7 @@ class LengthCurve(ExplainerScene):
             if note:
                 key.add(label(note, 15, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
             keys.add(key)
-        keys.arrange(DOWN, buff=0.22, aligned_edge=LEFT)
+        keys.arrange(DOWN, buff=0.22 if len(MODELS) < 4 else 0.12, aligned_edge=LEFT)
         return keys.next_to([self.axes.get_right()[0] + 0.35, self.axes.c2p(0, 100)[1], 0], DOWN + RIGHT, buff=0)
 
     def show_keys(self, controls: str) -> None:
@@ -252,17 +289,22 @@ class LengthCurve(ExplainerScene):
                 self.wait(wait)
 
     def bar(self, name: str, k: int, g: int, value: float) -> Rectangle:
-        width = 0.54
-        x = self.axes.c2p(g + 0.5, 0)[0] + (k - 1) * (width + 0.06)
+        width = 1.62 / len(MODELS) - 0.06   # 0.48 for three models, 0.345 for four
+        x = self.axes.c2p(g + 0.5, 0)[0] + (k - (len(MODELS) - 1) / 2) * (width + 0.06)
         height = max(0.02, self.axes.c2p(0, value)[1] - self.axes.c2p(0, 0)[1])
         return Rectangle(width=width, height=height, stroke_width=0, fill_color=self.theme.model_color(name),
                          fill_opacity=1).move_to([x, self.axes.c2p(0, 0)[1] + height / 2, 0])
 
     def plot(self, name: str, k: int) -> None:
         color = self.theme.model_color(name)
-        self.beat(name, describe(name, self.points[name]))
+        versus = ""
+        if name == "transformer":
+            versus = " " + versus_sentence(self.points["attention"], self.points[name])
+            if still_learning(self.cards[name]) and ("trails" in versus or "does not beat" in versus):
+                versus += " Its loss was still falling: the same budget, not its best."
+        self.beat(name, versus.strip() if versus else describe(name, self.points[name]))
         bars = VGroup(*[self.bar(name, k, g, b.exact) for g, b in enumerate(self.points[name])])
-        values = VGroup(*[label(f"{b.exact:.0f}%", 15, color).next_to(bar, UP, buff=0.06)
+        values = VGroup(*[fit_width(label(f"{b.exact:.0f}%", 15, color), bar.width + 0.04).next_to(bar, UP, buff=0.06)
                           for bar, b in zip(bars, self.points[name])])
         self.play(Indicate(self.legend[k], color=self.theme.text, scale_factor=1.0), run_time=0.6)  # its key lights up
         each = share(self, 0.85) / len(bars)
@@ -323,8 +365,8 @@ class LengthCurve(ExplainerScene):
                 "LSTMs do far better on long sentences (Sutskever and colleagues, 2014)")
         left = self.legend.get_left()[0]
         note = WordFlow(text.split(), [th.muted] * len(text.split()), width=config.frame_width / 2 - 0.25 - left,
-                        font_size=15)
-        note.next_to(self.legend, DOWN, buff=0.45, aligned_edge=LEFT)
+                        font_size=15 if len(MODELS) < 4 else 14)
+        note.next_to(self.legend, DOWN, buff=0.45 if len(MODELS) < 4 else 0.25, aligned_edge=LEFT)
         self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.45))
         # the drop the caveat is about: the bars after the shortest group, lit one by one while it is read
         # (a colour flash of the bar and its value: a scaled bar would cross the axis and the group labels)

@@ -1,14 +1,17 @@
-"""The frame of the story, drawn rather than computed (each says so on screen): where attention
-lives in a language model (fig. 1), the timeline (fig. 2), the evolution from Bahdanau to
-Transformers and GPT (fig. 16), and a teaser of self-attention (fig. 17). Each is built in the
+"""The frame of the story: the timeline (fig. 2) is drawn rather than computed (it says so on screen);
+where attention lives (fig. 1), the evolution from Bahdanau to Transformers and GPT (fig. 16) and the
+teaser of self-attention (fig. 17) are drawn from the trained `transformer` model's trace (its layer
+and head counts, its attention weights), and their footnotes name it and its weights. Each is built in the
 order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Brace, Create, Dot,
-                   FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, Transform, VGroup, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, Dot,
+                   FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, SurroundingRectangle, Transform, VGroup,
+                   Write)
 
-from scenes.kit import ExplainerScene, claims, current, fade_replace, fit_width, label
+from model.heads import KINDS, HeadRole, causal_zeros, head_roles
+from scenes.kit import ExplainerScene, Heatmap, claims, current, fade_replace, fit_width, label, weight_to_color
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
@@ -22,82 +25,115 @@ def block(text: str, color: str, width: float = 3.2, height: float = 0.6, size: 
     return VGroup(box, fit_width(label(text, size), width * 0.9).move_to(box))
 
 
-def pair_arcs(points: list[np.ndarray], color: str, width: float = 2.0, angle: float = -1.0,
-              back_only: bool = False) -> VGroup:
-    """Arcs between every pair of points (a diagram of "each looks at the others"); with `back_only`,
-    each arc runs from the later point to the earlier one and ends in a tip (a masked decoder: a word
-    looks only back)."""
-    arcs = VGroup()
-    for i in range(len(points)):
-        for j in range(i + 1, len(points)):
-            if back_only:
-                arc = ArcBetweenPoints(points[j], points[i], angle=-angle, color=color, stroke_width=width,
-                                       stroke_opacity=0.7)
-                arcs.add(arc.add_tip(tip_length=0.14, tip_width=0.12))
-            else:
-                arcs.add(ArcBetweenPoints(points[i], points[j], angle=angle, color=color, stroke_width=width,
-                                          stroke_opacity=0.7))
-    return arcs
+def head_thumbs(weights: np.ndarray, size: float) -> VGroup:
+    """One small grid per head (weights [heads, rows, columns]), side by side: each cell coloured by
+    its real weight on the one α scale, so a masked head shows its empty upper triangle. (Squares, not
+    an ImageMobject: Manim 0.21's camera cannot paste images with this Pillow.)"""
+    thumbs = VGroup()
+    for w in weights:
+        rows, cols = w.shape
+        cell = size / max(rows, cols)
+        thumbs.add(VGroup(*[Square(cell, stroke_width=0, fill_color=weight_to_color(float(w[i, j])), fill_opacity=1)
+                            .move_to([j * cell, -i * cell, 0]) for i in range(rows) for j in range(cols)]))
+    return thumbs.arrange(RIGHT, buff=0.07)
+
+
+def stack_narration(layers: int, heads: int, source: str, target: str) -> str:
+    return (f"The Transformer trained here on the same sentences is two stacks of layers: an encoder of {layers} "
+            f"layer{'s' if layers != 1 else ''} reads the {source} words, a decoder of {layers} writes the {target}. "
+            "Words go in at the bottom as vectors with their positions added; each layer refines them on their way up; "
+            "the decoder's top predicts the next word.")
+
+
+def lit_narration(layers: int, heads: int) -> str:
+    return (f"Its {3 * layers} attention blocks, each with {heads} heads, are where words look at other words: in the "
+            "encoder every word at every word; in the decoder each position at itself and the ones before it, and, "
+            "through cross-attention, at every encoder word. Beside each block, its heads' real weights for this "
+            "sentence. This story is about why that block had to be invented: it starts with networks that kept "
+            "nothing from one word to the next.")
 
 
 class WhereAttentionLives(ExplainerScene):
-    title = "Where attention lives in a language model"
-    VECTORS = 8  # vectors drawn per layer (a diagram: one square per word, at most this many)
+    title = "Where attention lives in a Transformer"
+    BLOCK_W = 2.9
+    THUMB = 0.42   # the side of one head's grid
 
     def construct(self) -> None:
-        self.words_in()
+        self.stacks()
         self.attention_lit()
 
-    def words_in(self) -> None:
-        th = self.theme
-        self.beat("stack", "A language model is a stack of layers. Words go in at the bottom as vectors; each layer "
-                           "refines them on their way up; the top predicts the next word.")
-        self.add(self.heading(), self.footnote(ILLUSTRATION))
-        words = WordGrid(self.tr.source_tokens, th.source, width=12.6, font_size=24, min_font=16, max_rows=3)
-        words.to_edge(DOWN, buff=0.8)
-        parts = [("word vectors + positions", th.source), ("attention", th.alpha), ("feed-forward", th.muted),
-                 ("attention", th.alpha), ("feed-forward", th.muted), ("next-word probabilities", th.target)]
-        top = self.heading().get_bottom()[1] - 0.3
-        room = top - (words.get_top()[1] + 0.35)
-        height = min(0.55, room / len(parts) - 0.2)
-        gap = (room - height * len(parts)) / (len(parts) - 1)
-        self.stack = VGroup(*[block(text, color, width=4.4, height=height, size=20) for text, color in parts])
-        for k, b in enumerate(self.stack):  # bottom to top
-            b.move_to([0.3, words.get_top()[1] + 0.35 + height / 2 + k * (height + gap), 0])
-        repeated = Brace(VGroup(*self.stack[1:5]), RIGHT, buff=0.15, color=th.muted)
-        repeat = VGroup(repeated, label("N layers (2 drawn)", 20, th.muted).next_to(repeated, RIGHT, buff=0.15))
-        n = min(self.VECTORS, len(self.tr.source_tokens))
-        self.vectors = VGroup(*[Square(0.24, stroke_width=0, fill_color=th.source, fill_opacity=1) for _ in range(n)])
-        self.vectors.arrange(RIGHT, buff=0.08)
-        self.play(FadeIn(words, lag_ratio=0.05), run_time=1.0)
-        # the words rise into the bottom block and become vectors; the layers appear as the vectors reach them
-        self.vectors.next_to(self.stack[0], LEFT, buff=0.3)
-        rising = words.copy()
-        self.play(FadeIn(self.stack[0]), FadeOut(rising, target_position=self.stack[0], scale=0.5),
-                  FadeIn(self.vectors, shift=0.3 * UP), run_time=1.2)
-        each = share(self, 0.9) / (len(self.stack) - 1)
-        for k in range(1, len(self.stack)):
-            arrow = Arrow(self.stack[k - 1].get_top(), self.stack[k].get_bottom(), buff=0.02, stroke_width=3,
-                          color=th.muted, max_tip_length_to_length_ratio=0.5)
-            extra = [FadeIn(repeat)] if k == 4 else []
-            self.play(FadeIn(self.stack[k], shift=0.15 * UP), Create(arrow), *extra,
-                      self.vectors.animate.next_to(self.stack[k], LEFT, buff=0.3), run_time=each)
-        self.repeat = repeat
+    def stacks(self) -> None:
+        th, tr = self.theme, self.tr
+        self.layers, self.heads = tr.encoder_self_attention.shape[:2]
+        L, A = self.layers, self.heads
+        self.beat("stack", stack_narration(L, A, self.src_lang, self.tgt_lang))
+        self.add(self.heading(), self.footnote(self.provenance(
+            extra=f"beside each attention block, its {A} heads' weights (rows: who looks; columns: at whom)")))
+        enc_parts = [(f"{self.src_lang} words + positions", th.source, None)]
+        dec_parts = [(f"{self.tgt_lang} so far + positions", th.target, None)]
+        for layer in range(L):
+            enc_parts += [(f"L{layer + 1} self-attention · {A} heads", th.alpha, ("encoder", layer)),
+                          (f"L{layer + 1} feed-forward", th.muted, None)]
+            dec_parts += [(f"L{layer + 1} masked self-attention · {A} heads", th.alpha, ("decoder", layer)),
+                          (f"L{layer + 1} cross-attention · {A} heads", th.alpha, ("cross", layer)),
+                          (f"L{layer + 1} feed-forward", th.muted, None)]
+        dec_parts.append(("next-word probabilities", th.target, None))
+        inputs = ("<sos>",) + tr.target_tokens[:-1]
+        src = WordGrid(tr.source_tokens, th.source, width=4.6, font_size=20, min_font=12, max_rows=3, center=-2.4)
+        dec = WordGrid(inputs, th.target, width=4.6, font_size=20, min_font=12, max_rows=3, center=2.4)
+        for grid in (src, dec):
+            grid.to_edge(DOWN, buff=0.75)
+        bottom = max(src.get_top()[1], dec.get_top()[1]) + 0.3
+        top = self.heading().get_bottom()[1] - 0.25
+        n = len(dec_parts)
+        height = min(0.5, (top - bottom) / n - 0.12)
+        gap = (top - bottom - n * height) / (n - 1)
+        ys = [bottom + height / 2 + k * (height + gap) for k in range(n)]
+        self.enc = VGroup(*[block(text, color, width=self.BLOCK_W, height=height, size=17).move_to([-2.4, ys[k], 0])
+                            for k, (text, color, _) in enumerate(enc_parts)])
+        self.dec = VGroup(*[block(text, color, width=self.BLOCK_W, height=height, size=17).move_to([2.4, ys[k], 0])
+                            for k, (text, color, _) in enumerate(dec_parts)])
+        self.kinds = {kind: (self.enc if kind[0] == "encoder" else self.dec)[k]
+                      for parts, _ in ((enc_parts, 0), (dec_parts, 1))
+                      for k, (_, _, kind) in enumerate(parts) if kind}
+        names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, UP, buff=0.08),
+                       label("decoder", 20, th.decoder).next_to(self.dec[-1], LEFT, buff=0.3))
+        self.play(FadeIn(src, lag_ratio=0.05), FadeIn(dec, lag_ratio=0.05), run_time=1.0)
+        self.play(FadeIn(self.enc[0]), FadeIn(self.dec[0]), FadeOut(src.copy(), target_position=self.enc[0], scale=0.5),
+                  FadeOut(dec.copy(), target_position=self.dec[0], scale=0.5), run_time=1.0)
+        arrow = lambda a, b: Arrow(a.get_top(), b.get_bottom(), buff=0.02, stroke_width=2.5, color=th.muted,
+                                   max_tip_length_to_length_ratio=0.5)
+        each = share(self, 0.9) / (n - 1)
+        for k in range(1, n):
+            parts = [FadeIn(self.dec[k], shift=0.1 * UP), Create(arrow(self.dec[k - 1], self.dec[k]))]
+            if k < len(self.enc):
+                parts += [FadeIn(self.enc[k], shift=0.1 * UP), Create(arrow(self.enc[k - 1], self.enc[k]))]
+            if k == len(self.enc) - 1:
+                parts.append(FadeIn(names[0]))
+            self.play(*parts, run_time=max(0.4, each))
+        # the encoder's output reaches every cross-attention block
+        feeds = VGroup(*[Arrow(self.enc[-1].get_right(), self.kinds[("cross", layer)].get_left(), buff=0.05,
+                               stroke_width=2.5, color=th.encoder, max_tip_length_to_length_ratio=0.08)
+                         for layer in range(L)])
+        self.play(Create(feeds), FadeIn(names[1]), run_time=1.0)
 
     def attention_lit(self) -> None:
-        th = self.theme
-        self.beat("lit", "The attention blocks are where each word looks back at the words before it to decide "
-                         "what it means here. This story is about why that block had to be invented: it starts with networks "
-                         "that kept nothing from one word to the next.")
-        for k in (1, 3):
-            self.play(self.vectors.animate.next_to(self.stack[k], LEFT, buff=0.3), run_time=0.8)
-            points = [v.get_top() + 0.03 * UP for v in self.vectors]
-            arcs = pair_arcs(points, th.alpha, width=2.5, angle=-1.4, back_only=True)  # a language model looks back
-            self.play(Indicate(self.stack[k], color=th.alpha, scale_factor=1.06), Create(arcs, lag_ratio=0.05),
-                      run_time=share(self, 0.3, at_least=1.5))
-            self.play(FadeOut(arcs), run_time=0.6)
-        self.play(self.vectors.animate.next_to(self.stack[-1], LEFT, buff=0.3), run_time=1.0)
-        self.play(Indicate(self.stack[-1], color=th.target, scale_factor=1.05), run_time=share(self, 1.0))
+        th, tr = self.theme, self.tr
+        self.beat("lit", lit_narration(self.layers, self.heads))
+        order = [(kind, layer) for layer in range(self.layers) for kind in ("encoder", "decoder", "cross")]
+        each = share(self, 0.9) / len(order)
+        for kind, layer in order:
+            box = self.kinds[(kind, layer)]
+            weights = getattr(tr, KINDS[kind])[layer]
+            thumbs = head_thumbs(weights, min(self.THUMB, box.height))
+            if kind == "encoder":
+                thumbs.next_to(box, LEFT, buff=0.15)
+            else:
+                thumbs.next_to(box, RIGHT, buff=0.15)
+            self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2),
+                      run_time=max(0.8, each))
+        top = self.dec[-1]
+        self.play(Indicate(top, color=th.target, scale_factor=1.05), run_time=share(self, 1.0))
 
 
 # Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or as the field knows
@@ -170,41 +206,76 @@ class Timeline(ExplainerScene):
         self.play(Create(brace), marker.animate.move_to([spine_x, span.get_y(), 0]), run_time=share(self, 0.8))
 
 
+def weighted_arcs(points: list[np.ndarray], weights: np.ndarray, color: str, back_only: bool = False) -> VGroup:
+    """Arcs between the points whose strength is a real weight: between i and j the larger of the two
+    directions' weights (weights[i, j]: i looks at j); with `back_only`, from each later point j back
+    to i with weights[j, i] (a masked decoder looks only back), tipped."""
+    arcs = VGroup()
+    for i in range(len(points)):
+        for j in range(i + 1, len(points)):
+            w = float(weights[j, i]) if back_only else float(max(weights[i, j], weights[j, i]))
+            opacity, width = 0.12 + 0.88 * w, 1.0 + 5.0 * w
+            if back_only:
+                arc = ArcBetweenPoints(points[j], points[i], angle=0.9, color=color, stroke_width=width,
+                                       stroke_opacity=opacity)
+                arcs.add(arc.add_tip(tip_length=0.14, tip_width=0.12))
+            else:
+                arcs.add(ArcBetweenPoints(points[i], points[j], angle=-0.9, color=color, stroke_width=width,
+                                          stroke_opacity=opacity))
+    return arcs
+
+
 class Evolution(ExplainerScene):
     title = "From Bahdanau to Transformers and GPT"
-    CELLS = 4  # boxes per row: a diagram, not the example's length
+    CELLS = 4  # boxes per row at most: the example's first words and output positions
 
     def construct(self) -> None:
+        tr = self.tr
+        self.layers, self.heads = tr.encoder_self_attention.shape[:2]
+        self.n_src = min(self.CELLS, len(tr.source_tokens))
+        self.n_tgt = min(self.CELLS, len(tr.target_tokens))
         self.bahdanau()
         self.transformer()
         self.gpt()
 
-    def row(self, y: float, text: str, color: str) -> VGroup:
-        boxes = VGroup(*[block(text, color, width=1.5, height=0.7, size=20) for _ in range(self.CELLS)])
+    def row(self, y: float, text: str, color: str, count: int) -> VGroup:
+        boxes = VGroup(*[block(text, color, width=1.5, height=0.7, size=20) for _ in range(count)])
         return boxes.arrange(RIGHT, buff=0.9).move_to([0.6, y, 0])
 
     def chain(self, boxes: VGroup) -> VGroup:
         return VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.06, color=self.theme.muted, stroke_width=3,
                               max_tip_length_to_length_ratio=0.3) for a, b in zip(boxes, boxes[1:])])
 
+    def mean_weights(self, kind: str) -> np.ndarray:
+        """The last layer's weights of one kind, averaged over its heads (said in the footnote)."""
+        return getattr(self.tr, KINDS[kind])[-1].mean(axis=0)
+
     def bahdanau(self) -> None:
-        th = self.theme
-        self.add(self.heading(), self.footnote(ILLUSTRATION))
+        th, tr = self.theme, self.tr
+        shown = "" if self.n_src == len(tr.source_tokens) else f" (its first {self.n_src} words)"
+        self.add(self.heading(), self.footnote(self.provenance(
+            extra=f"2014 row: a diagram; 2017 and 2018: its last layer's weights for this sentence{shown}, "
+                  f"averaged over its {self.heads} heads")))
         self.beat("2014", "In 2014 attention joined a recurrent encoder and decoder: the decoder could look back at "
                           "every word, but both halves still read one word after another.")
         self.year = label("2014 · Bahdanau: attention + RNN", 28, th.text, weight="BOLD").move_to([0, 2.45, 0])
-        self.enc = self.row(-2.25, "RNN", th.encoder)
-        self.dec = self.row(0.7, "RNN", th.decoder)
-        self.names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, LEFT, buff=0.4),
-                            label("decoder", 20, th.decoder).next_to(self.dec, LEFT, buff=0.4))
+        self.enc = self.row(-2.25, "RNN", th.encoder, self.n_src)
+        self.dec = self.row(0.7, "RNN", th.decoder, self.n_tgt)
+        self.words = VGroup(*[fit_width(label(t, 18, th.source), 1.6).next_to(b, DOWN, buff=0.12)
+                              for t, b in zip(tr.source_tokens, self.enc)])
+        self.names = VGroup(label("encoder", 20, th.encoder).next_to(VGroup(self.enc, self.dec), LEFT, buff=0.4)
+                            .set_y(self.enc.get_y()),
+                            label("decoder", 20, th.decoder).next_to(VGroup(self.enc, self.dec), LEFT, buff=0.4)
+                            .set_y(self.dec.get_y()))
         self.enc_chain, self.dec_chain = self.chain(self.enc), self.chain(self.dec)
-        self.play(FadeIn(self.year), FadeIn(self.names[0]), FadeIn(self.enc[0]), run_time=1.0)
-        for k in range(1, self.CELLS):  # one word after another
-            self.play(Create(self.enc_chain[k - 1]), FadeIn(self.enc[k], shift=0.2 * RIGHT), run_time=0.6)
+        self.play(FadeIn(self.year), FadeIn(self.names[0]), FadeIn(self.enc[0]), FadeIn(self.words[0]), run_time=1.0)
+        for k in range(1, self.n_src):  # one word after another
+            self.play(Create(self.enc_chain[k - 1]), FadeIn(self.enc[k], shift=0.2 * RIGHT), FadeIn(self.words[k]),
+                      run_time=0.6)
         self.play(FadeIn(self.names[1]), FadeIn(self.dec[0]), run_time=0.6)
         self.fan = self.fan_from(self.dec[0])
         self.play(Create(self.fan, lag_ratio=0.2), run_time=1.2)
-        for k in range(1, self.CELLS):  # at each output step the decoder looks back at every word
+        for k in range(1, self.n_tgt):  # at each output step the decoder looks back at every word
             self.play(Create(self.dec_chain[k - 1]), FadeIn(self.dec[k], shift=0.2 * RIGHT),
                       Transform(self.fan, self.fan_from(self.dec[k])), run_time=share(self, 0.3, at_least=0.8))
 
@@ -213,175 +284,267 @@ class Evolution(ExplainerScene):
                              stroke_opacity=0.8) for e in self.enc])
 
     def transformer(self) -> None:
-        th = self.theme
+        th, L, A = self.theme, self.layers, self.heads
         self.beat("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: the RNN boxes "
-                          "become attention blocks; in the encoder every word looks at every word, all at once; in "
-                          "the decoder each word looks only back, at itself and the words before it, and at every "
-                          "encoder word, as in Bahdanau's model.")
+                          "become attention layers. In the encoder every word looks at every word, all at once; in "
+                          "the decoder each position looks only back, at itself and the positions before it, and at "
+                          f"every encoder word, as in Bahdanau's model. Ours has {L} such layer{'s' if L != 1 else ''} "
+                          f"on each side, {A} heads in every attention block; the arcs are as strong as its weights.")
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
-        enc_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
-        dec_new = VGroup(*[block("attention", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.dec])
+        enc_new = VGroup(*[block(f"{L} layers", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
+        dec_new = VGroup(*[block(f"{L} layers", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.dec])
         # the header changes with the boxes (it says "no RNN"), and words fade, never morph glyph into glyph
         self.play(*fade_replace(self.enc, enc_new), *fade_replace(self.dec, dec_new), *fade_replace(self.year, year),
                   run_time=share(self, 0.3, at_least=2.0))
         self.enc, self.dec, self.year = enc_new, dec_new, year
+        n, m = self.n_src, self.n_tgt
         enc_pts = [b.get_top() + 0.05 * UP for b in self.enc]
-        self.enc_arcs = pair_arcs(enc_pts, th.alpha, width=2, angle=-0.9)
+        self.enc_arcs = weighted_arcs(enc_pts, self.mean_weights("encoder")[:n, :n], th.alpha)
         dec_pts = [b.get_top() + 0.05 * UP for b in self.dec]
-        self.dec_arcs = pair_arcs(dec_pts, th.alpha, width=2, angle=-0.9, back_only=True)
-        cross = VGroup(*[Line(d.get_bottom(), e.get_top(), color=th.alpha, stroke_width=1.5, stroke_opacity=0.5)
-                         for d in self.dec for e in self.enc])
+        self.dec_arcs = weighted_arcs(dec_pts, self.mean_weights("decoder")[:m, :m], th.alpha, back_only=True)
+        cross_w = self.mean_weights("cross")
+        cross = VGroup(*[Line(d.get_bottom(), e.get_top(), color=th.alpha, stroke_width=1.0 + 4.0 * float(cross_w[i, j]),
+                              stroke_opacity=0.1 + 0.9 * float(cross_w[i, j]))
+                         for i, d in enumerate(self.dec) for j, e in enumerate(self.enc)])
         # in the order the narration names them: the encoder's arcs, the decoder's, then decoder to encoder
         self.play(FadeOut(self.fan), Create(self.enc_arcs, lag_ratio=0.1), run_time=share(self, 0.3, at_least=1.5))
-        self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=share(self, 0.4, at_least=1.5))
+        self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=share(self, 0.45, at_least=1.5))
         self.fan = cross
         self.play(Create(cross, lag_ratio=0.02), run_time=share(self, 0.9, at_least=1.5))
 
     def gpt(self) -> None:
-        th = self.theme
-        self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. Its attention is "
-                          "masked, as in the Transformer's decoder: each word may look at itself and the words before "
-                          "it, never at the words still to come.")
+        th, tr = self.theme, self.tr
+        zeros = causal_zeros(tr)
+        masked = ("Its attention is masked, as in our Transformer's decoder, where every weight on a later position is "
+                  "exactly 0: each position may look at itself and the ones before it, never at the words still to come."
+                  if zeros else "Its attention is masked: each position may look at itself and the ones before it.")
+        self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. " + masked)
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(*fade_replace(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
-                  FadeOut(self.names[0]), run_time=1.2)
+                  FadeOut(self.names[0]), FadeOut(self.words), run_time=1.2)
         self.year = year
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
             nxt.next_to(self.dec, DOWN, buff=0.3)
         self.play(FadeIn(nxt, shift=0.3 * RIGHT), Indicate(self.dec_arcs, color=th.alpha), run_time=1.5)
-        # the causal mask (a diagram): word i (row) looks at word j (column) only when j <= i
-        n = self.CELLS
+        # the real mask: our decoder's self-attention (last layer, heads averaged), first positions
+        n = self.n_tgt
+        weights = self.mean_weights("decoder")[:n, :n]
         grid = weight_grid(n, 0.5)
-        ahead = [grid[i * n + j] for i, j in claims.masked_cells(n)]
-        for c in grid:
-            c.set_fill(th.alpha, opacity=0.45)
         grid.move_to([-2.2, -2.25, 0])
-        rows = VGroup(*[label(f"word {i + 1}", 16, th.muted).next_to(grid[i * n], LEFT, buff=0.12) for i in range(n)])
+        inputs = ("<sos>",) + tr.target_tokens[:-1]
+        rows = VGroup(*[fit_width(label(inputs[i], 16, th.target), 1.4).next_to(grid[i * n], LEFT, buff=0.12)
+                        for i in range(n)])
         cols = VGroup(*[label(str(j + 1), 16, th.muted).next_to(grid[j], UP, buff=0.08) for j in range(n)])
-        cols.add(label("looks at word →", 16, th.muted).next_to(cols, UP, buff=0.08))
-        caption = VGroup(label("the causal mask", 22, th.text, weight="BOLD"),
-                         label("each word looks at itself and the words before it;", 18, th.text),
-                         label("the words still to come are struck out", 18, th.text))
+        cols.add(label("looks at position →", 16, th.muted).next_to(cols, UP, buff=0.08))
+        lines = ["the causal mask, in our decoder's weights",
+                 "each position looks at itself and the ones before it;",
+                 "above the diagonal: exactly 0, struck out" if zeros else "above the diagonal: not all 0 here"]
+        caption = VGroup(label(lines[0], 22, th.text, weight="BOLD"), label(lines[1], 18, th.text),
+                         label(lines[2], 18, th.text))
         caption.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(grid, RIGHT, buff=0.6)
+        fit_width(caption, 6.9 - caption.get_left()[0])
         self.play(FadeIn(grid), FadeIn(rows), FadeIn(cols), FadeIn(caption[0]), run_time=share(self, 0.25, at_least=1.2))
-        self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(strike_out(ahead)),
-                  FadeIn(caption[1:], lag_ratio=0.3), run_time=share(self, 0.5, at_least=2.0))
+        ahead = [grid[i * n + j] for i, j in claims.masked_cells(n)] if zeros else []
+        self.play(*[grid[i * n + j].animate.set_fill(weight_to_color(float(weights[i, j])), opacity=1)
+                    for i in range(n) for j in range(n)],
+                  *([Create(strike_out(ahead))] if ahead else []), FadeIn(caption[1:], lag_ratio=0.3),
+                  run_time=share(self, 0.5, at_least=2.0))
         self.play(Indicate(VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)]), color=th.alpha,
                            scale_factor=1.0), run_time=share(self, 0.9, at_least=1.0))
 
 
+def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
+    """What the encoder's heads do in this sentence, as far as their weights show it (model.heads):
+    the heads that give one relative position or one word at least half their weight on average are
+    named with it; the others are said to spread their weight."""
+    by_role: dict[str, list[HeadRole]] = {}
+    for role in roles:
+        by_role.setdefault(role.role, []).append(role)
+    total = layers * heads
+    opening = (f"The trained model has {layers} encoder layer{'s' if layers != 1 else ''} of {heads} heads; "
+               "each head weighs the words its own way.")
+    what = {"previous": "the word before", "self": "the word itself", "next": "the word after"}
+    parts = []
+    for key in ("previous", "self", "next"):
+        found = by_role.get(key, [])
+        if found:
+            names = ", ".join(r.name.replace("encoder ", "") for r in found)
+            parts.append(f"{len(found)} of the {total} give{'s' if len(found) == 1 else ''} {what[key]} at least "
+                         f"half {'its' if len(found) == 1 else 'their'} weight on average ({names})")
+    words: dict[str, list[str]] = {}
+    for r in by_role.get("word", []):
+        words.setdefault(r.word, []).append(r.name.replace("encoder ", ""))
+    for word, names in words.items():
+        one = len(names) == 1
+        parts.append(f"{' and '.join(names)} give{'s' if one else ''} '{word}' most of {'its' if one else 'their'} weight")
+    spread = len(by_role.get("spread", []))
+    if not parts:
+        return f"{opening} In this sentence none of the {total} gives one position half its weight: they spread it."
+    tail = f"; the other {spread} spread their weight" if spread else ""
+    return f"{opening} In this sentence, " + "; ".join(parts) + tail + "."
+
+
+def mask_narration(zeros: bool | None, n: int, layers: int, heads: int) -> str:
+    """The decoder's causal mask, said from the weights: only when every weight above the diagonal,
+    in every layer and head, is exactly 0."""
+    opening = "The decoder writes one word after another, and GPT keeps only this half."
+    if not zeros:
+        return f"{opening} In this model's weights the cells above the diagonal are not all zero, so no mask is claimed."
+    ahead = n * (n - 1) // 2
+    if not ahead:
+        return f"{opening} With one position there is nothing ahead to mask."
+    return (f"{opening} In all {layers * heads} of its self-attention heads the {ahead} weight{'s' if ahead > 1 else ''} "
+            f"above the diagonal {'are' if ahead > 1 else 'is'} exactly 0: each position weighs only itself and the "
+            f"words before it. That is the causal mask; {n * (n + 1) // 2} of {n * n} weights remain.")
+
+
 class SelfAttentionTeaser(ExplainerScene):
     title = "Next: every word attends to every word"
+    MAX_CELL = 1.1
 
     def construct(self) -> None:
         self.matrix()
+        self.every_head()
         self.every_pair()
         self.causal_mask()
         self.next_part()
 
-    def matrix(self) -> None:
-        """The words along both sides of an n × n grid; then every row fills at once."""
-        th = self.theme
-        tokens = self.tr.source_tokens
-        self.n = n = len(tokens)
-        self.beat("teaser", "Bahdanau attention lets the output look back at the input. Self-attention goes further: "
-                            "every word of a sentence weighs every word, itself included, all at once.")
-        self.add(self.heading(), self.footnote("which pairs get a weight; " + ILLUSTRATION +
-                                               " (our models have no self-attention)"))
-        cell = min(1.3, 4.4 / n)
-        size = min(24, cell * 50)
-        self.grid = grid = weight_grid(n, cell)
-        self.col_labels = VGroup(*[label(t, size, th.source).rotate(np.pi / 2) for t in tokens])
-        self.rows = VGroup(*[label(t, size, th.source) for t in tokens])  # the words, one per matrix row
-        for j, lab in enumerate(self.col_labels):
-            lab.next_to(grid[j], UP, buff=0.08)
-        for i, lab in enumerate(self.rows):
-            lab.next_to(grid[i * n], LEFT, buff=0.12)
-        matrix = VGroup(grid, self.col_labels, self.rows)
-        matrix.move_to([-0.9, 0, 0])
-        top = self.heading().get_bottom()[1] - 0.75
-        room = top - (self.footnote(ILLUSTRATION).get_top()[1] + 0.25)
-        if matrix.height > room:  # the grid never runs into the footnote
-            matrix.scale(room / matrix.height)
-        matrix.shift((top - matrix.get_top()[1]) * UP)
-        heads = VGroup(label("looks at →", 17, th.muted).next_to(self.col_labels, UP, buff=0.1),
-                       label("each word ↓", 17, th.muted).next_to(self.rows, UP, buff=0.1).align_to(self.rows, RIGHT))
-        self.play(FadeIn(self.rows, lag_ratio=0.1), FadeIn(self.col_labels, lag_ratio=0.1), FadeIn(heads), run_time=1.2)
-        self.play(FadeIn(grid), run_time=1.0)
-        # all at once: every word lights and every row of the matrix fills in the same moment
-        words = VGroup(self.rows, self.col_labels)
-        self.play(*[c.animate.set_fill(th.alpha, opacity=0.35) for c in grid], words.animate.set_color(th.alpha),
-                  run_time=share(self, 0.4, at_least=1.5))
-        self.play(words.animate.set_color(th.source), Indicate(grid, color=th.alpha, scale_factor=1.0),
-                  run_time=share(self, 0.9, at_least=1.0))
+    def head_map(self, weights: np.ndarray, rows, cols, row_color: str) -> Heatmap:
+        """One head's weights as a grid, placed where the scene's matrix stands."""
+        n_rows, n_cols = weights.shape
+        cell = min(self.MAX_CELL, 4.2 / max(n_rows, n_cols))
+        hm = Heatmap(weights, rows, cols, cell=cell, font_size=24)
+        hm.row_labels.set_color(row_color)
+        top = self.heading().get_bottom()[1] - 0.5
+        room = top - (self.footnote(self.provenance()).get_top()[1] + 0.3)
+        if hm.height > room:
+            hm.scale(room / hm.height)
+        hm.move_to([-2.6, 0, 0]).shift((top - hm.get_top()[1]) * UP)
+        return hm
 
     def side(self, text: str, size: float = 22, color: str | None = None) -> VGroup:
         """A line of the side panel, right of the matrix."""
-        x0 = self.grid.get_right()[0] + 0.45
+        x0 = self.map.get_right()[0] + 0.45
         return fit_width(label(text, size, color or self.theme.text), 6.9 - x0)
 
     def place_side(self, mob, row: float) -> None:
-        mob.move_to([0, self.grid.get_top()[1] - 0.3 - 0.7 * row, 0])
-        mob.align_to([self.grid.get_right()[0] + 0.45, 0, 0], LEFT)
+        mob.move_to([0, self.map.cells.get_top()[1] - 0.3 - 0.7 * row, 0])
+        mob.align_to([self.map.get_right()[0] + 0.45, 0, 0], LEFT)
+
+    def matrix(self) -> None:
+        """The example's real encoder self-attention, layer 1 head 1: every word weighing every word."""
+        th, tr = self.theme, self.tr
+        tokens = tr.source_tokens
+        self.n = len(tokens)
+        self.layers, self.heads = tr.encoder_self_attention.shape[:2]
+        self.beat("teaser", "Bahdanau attention lets the output look back at the input. A Transformer goes further: "
+                            "every word of a sentence weighs every word, itself included, all at once, with no "
+                            "recurrence. These are the weights of a real one, trained here on the same sentences.")
+        self.add(self.heading(), self.footnote(self.provenance(
+            extra="its encoder's self-attention for this sentence, then its decoder's")))
+        self.map = self.head_map(tr.encoder_self_attention[0, 0], tokens, tokens, th.source)
+        heads = VGroup(label("looks at →", 17, th.muted).next_to(self.map.col_labels, UP, buff=0.1),
+                       label("each word ↓", 17, th.muted).next_to(self.map.row_labels, UP, buff=0.1)
+                       .align_to(self.map.row_labels, RIGHT))
+        self.axes = heads
+        self.name = self.side("encoder · layer 1 · head 1", 24, th.alpha)
+        self.place_side(self.name, 0)
+        self.play(FadeIn(self.map.row_labels, lag_ratio=0.1), FadeIn(self.map.col_labels, lag_ratio=0.1),
+                  FadeIn(heads), run_time=1.2)
+        self.play(FadeIn(self.map.cells, lag_ratio=0.02), FadeIn(self.map.values), FadeIn(self.name),
+                  run_time=share(self, 0.6, at_least=1.5))
+        self.play(Indicate(self.map.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.95, at_least=1.0))
+
+    def every_head(self) -> None:
+        """Each head of each encoder layer in turn, with what its weights show (model.heads)."""
+        th, tr = self.theme, self.tr
+        roles = head_roles(tr, "encoder")
+        self.beat("heads", heads_narration(roles, self.layers, self.heads))
+        role_line = self.side(roles[0].says, 18, th.text)
+        self.place_side(role_line, 0.7)
+        self.play(FadeIn(role_line), run_time=0.6)
+        each = share(self, 0.95) / max(1, len(roles) - 1)
+        for role in roles[1:]:
+            new = self.head_map(tr.encoder_self_attention[role.layer - 1, role.head - 1], tr.source_tokens,
+                                tr.source_tokens, th.source)
+            name = self.side(f"encoder · layer {role.layer} · head {role.head}", 24, th.alpha).move_to(self.name, LEFT)
+            line = self.side(role.says, 18, th.text).move_to(role_line, LEFT)
+            self.play(Transform(self.map.cells, new.cells), *fade_replace(self.map.values, new.values),
+                      *fade_replace(self.name, name), *fade_replace(role_line, line), run_time=max(0.8, each))
+            self.map.values, self.name, role_line = new.values, name, line
+        self.role_line = role_line
 
     def every_pair(self) -> None:
-        """n × n: the diagonal (each word with itself), and one pair lit both ways."""
-        th, n, grid = self.theme, self.n, self.grid
-        self.beat("count", claims.pair_count_narration(n) + " Nothing waits for the word before it.")
-        self.count = self.side(f"{n} × {n} = {n * n} weights", 26, th.alpha)
-        self.place_side(self.count, 0)
-        diagonal = [grid[i * n + i] for i in range(n)]
-        itself = self.side("diagonal: each word with itself", 20, th.text)
-        self.place_side(itself, 1)
-        self.play(Write(self.count), run_time=1.2)
-        # outlined, not filled: a brighter fill would say these weights are larger, which a diagram cannot know
-        self.play(*[c.animate.set_stroke(th.text, width=4) for c in diagonal], FadeIn(itself),
-                  run_time=share(self, 0.3, at_least=1.5))
-        self.play(*[c.animate.set_stroke(th.muted, width=1.5) for c in diagonal], run_time=0.6)
-        if n >= 2:  # a pair in both directions: word 1 looks at word 2, and word 2 at word 1
-            both = [grid[1], grid[n]]
-            ways = self.side("a pair, both ways: two weights", 20, th.text)
-            self.place_side(ways, 2)
-            self.play(*[c.animate.set_stroke(th.text, width=4) for c in both], FadeIn(ways),
-                      *[Indicate(w, color=th.alpha) for w in (self.rows[0], self.rows[1])],
-                      run_time=share(self, 0.6, at_least=1.5))
-            self.play(*[c.animate.set_stroke(th.muted, width=1.5) for c in both], run_time=share(self, 0.9))
-            self.notes = VGroup(itself, ways)
+        """n × n weights per head, every row summing to 1 (checked on the weights shown)."""
+        th, n, tr = self.theme, self.n, self.tr
+        sums = tr.encoder_self_attention.sum(-1)
+        rows_sum = bool(np.allclose(sums, 1.0, atol=1e-4))
+        extra = " In every head each word's row adds up to 1: its weights share out one unit of attention." if rows_sum else ""
+        self.beat("count", claims.pair_count_narration(n) + extra)
+        count = self.side(f"{n} × {n} = {n * n} weights per head", 22, th.alpha)
+        self.place_side(count, 1.6)
+        self.play(Write(count), run_time=1.2)
+        if rows_sum and n >= 1:
+            total = self.side("each row: 100%", 20, th.text)
+            self.place_side(total, 2.3)
+            row = VGroup(*[self.map.cell(0, j) for j in range(n)])
+            frame = SurroundingRectangle(row, color=th.text, buff=0.03, stroke_width=3)
+            self.play(FadeIn(total), Create(frame), Indicate(self.map.row_labels[0]),
+                      run_time=share(self, 0.9, at_least=1.5))
+            self.count = VGroup(count, total, frame)
         else:
-            self.notes = VGroup(itself)
+            self.play(Indicate(self.map.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.9))
+            self.count = count
 
     def causal_mask(self) -> None:
-        """GPT's mask: the cells above the diagonal (words still to come) greyed and struck out."""
-        th, n, grid = self.theme, self.n, self.grid
-        self.beat("mask", claims.causal_mask_narration(n))
-        gpt = VGroup(self.side("GPT: no looking ahead", 24, th.text),
-                     self.side("struck out: words still to come", 18, th.muted)).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        self.place_side(gpt, 1.2)
-        ahead = [grid[i * n + j] for i, j in claims.masked_cells(n)]
-        self.strikes = strike_out(ahead)
-        self.play(FadeOut(self.notes), FadeIn(gpt), run_time=1.0)
-        self.gpt = gpt
-        if not ahead:
-            self.play(Indicate(grid, color=th.alpha, scale_factor=1.0), run_time=share(self, 0.9))
-            return
-        remain = self.side(f"{n * n - len(ahead)} of {n * n} weights remain", 26, th.alpha).move_to(self.count, LEFT)
-        self.play(*[c.animate.set_fill(th.panel, opacity=1) for c in ahead], Create(self.strikes),
-                  run_time=share(self, 0.4, at_least=2.0))
-        self.play(*fade_replace(self.count, remain), run_time=1.0)
-        self.count = remain
-        kept = VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)])
-        self.play(Indicate(kept, color=th.alpha, scale_factor=1.0), run_time=share(self, 0.9, at_least=1.0))
+        """The decoder's real masked self-attention (layer 1, head 1): zeros above the diagonal, from the data."""
+        th, tr = self.theme, self.tr
+        weights = tr.decoder_self_attention
+        layers, heads, t = weights.shape[0], weights.shape[1], weights.shape[-1]
+        zeros = causal_zeros(tr)
+        self.beat("mask", mask_narration(zeros, t, layers, heads))
+        inputs = ("<sos>",) + tr.target_tokens[:-1]   # what each decoder position reads
+        new = self.head_map(weights[0, 0], inputs, inputs, th.target)
+        new.col_labels.set_color(th.target)
+        right = self.map.get_right()[0]   # the side panel stays where it is: a larger matrix grows to the left
+        if new.get_right()[0] > right:
+            new.shift((right - new.get_right()[0]) * RIGHT)
+        name = self.side("decoder · layer 1 · head 1", 24, th.decoder).move_to(self.name, LEFT)
+        note = self.side("masked self-attention", 18, th.text).move_to(self.role_line, LEFT)
+        old = VGroup(self.map.cells, self.map.values, self.map.row_labels, self.map.col_labels, self.count)
+        self.play(FadeOut(old), FadeOut(self.axes), *fade_replace(self.name, name),
+                  *fade_replace(self.role_line, note), run_time=1.0)
+        self.map, self.name, self.role_line = new, name, note
+        axes = VGroup(label("looks at →", 17, th.muted).next_to(new.col_labels, UP, buff=0.1),
+                      label("position ↓", 17, th.muted).next_to(new.row_labels, UP, buff=0.1).align_to(new.row_labels, RIGHT))
+        self.axes = axes
+        self.play(FadeIn(new), FadeIn(axes), run_time=share(self, 0.3, at_least=1.5))
+        ahead = [new.cell(i, j) for i, j in claims.masked_cells(t)]
+        if zeros and ahead:
+            self.strikes = strike_out(ahead)
+            zero = self.side(f"above the diagonal: exactly 0 in all {layers * heads} heads", 18, th.text)
+            self.place_side(zero, 1.6)
+            zero.align_to(self.name, LEFT)
+            self.play(Create(self.strikes), FadeIn(zero), run_time=share(self, 0.6, at_least=2.0))
+            # the labels light, not the cells: a lit cell would be drawn over its number
+            self.play(Indicate(new.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.95, at_least=1.0))
+            self.count = zero
+        else:
+            self.strikes = VGroup()
+            self.count = VGroup()
+            self.play(Indicate(new.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.9))
 
     def next_part(self) -> None:
-        th, n = self.theme, self.n
-        self.beat("next", "How those weights are computed, from the words themselves, is the subject of the next "
-                          "part: self-attention.")
-        every = self.side(f"{n} × {n} = {n * n} weights", 26, th.alpha).move_to(self.count, LEFT)
-        self.play(FadeOut(self.strikes), FadeOut(self.gpt), *fade_replace(self.count, every),
-                  *[c.animate.set_fill(th.alpha, opacity=0.6) for c in self.grid], run_time=share(self, 0.5, at_least=1.5))
-        self.play(Indicate(self.rows, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
+        th = self.theme
+        self.beat("next", "How a head computes its weights from the words themselves, with queries, keys and values, "
+                          "is the subject of the next part: self-attention.")
+        qkv = self.side("next: queries · keys · values", 22, th.alpha)
+        self.place_side(qkv, 2.6)
+        qkv.align_to(self.name, LEFT)
+        self.play(FadeIn(qkv, shift=0.2 * UP), run_time=share(self, 0.4, at_least=1.2))
+        self.play(Indicate(self.map.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
 
 
 def weight_grid(n: int, cell: float) -> VGroup:

@@ -434,13 +434,14 @@ def test_the_catalog_declares_every_model_a_scene_draws(tmp_path):
     (tmp_path / "attention.json").write_text(json.dumps(card), encoding="utf-8")
     (tmp_path / "attention.safetensors").write_bytes(b"")
     needs = {entry.key: jobs.missing_models(entry, None, tmp_path) for entry in catalog.SCENES}
-    assert needs["length-curve"].keys() == {"the plain model", "the lstm model"}
+    assert needs["length-curve"].keys() == {"the plain model", "the lstm model", "the transformer model"}
     assert needs["learning-to-align"] == {"the attention model's training checkpoints":
                                           [c["file"] for c in card["checkpoints"] if not (tmp_path / c["file"]).exists()]}
     assert needs["rnn-relay"] == {"the plain model": ["plain.json", "plain.safetensors"]}
     assert [key for key, missing in needs.items() if not missing] == [
-        "where-attention-lives", "timeline", "context-window", "bahdanau-steps", "alignment-heatmap", "evolution",
-        "self-attention-teaser"]
+        "timeline", "context-window", "bahdanau-steps", "alignment-heatmap"]
+    for key in ("where-attention-lives", "evolution", "self-attention-teaser"):   # they draw the transformer
+        assert needs[key] == {"the transformer model": ["transformer.json", "transformer.safetensors"]}
 
 
 def test_a_batch_skips_the_scenes_a_model_set_cannot_draw(models_copy, tmp_path):

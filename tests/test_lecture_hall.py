@@ -22,7 +22,7 @@ from output.film import stitch
 from tests.helpers import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENE = "where-attention-lives"  # a diagram: two beats, about 20 s, cheap to render
+SCENE = "where-attention-lives"  # two beats, about 45 s (the transformer model's stacks), cheap to render
 FRAME = 1 / 15  # one frame at --quality low
 
 

@@ -198,7 +198,9 @@ def test_the_cells_are_named_only_as_the_cards_record_them():
     for card in unknown.values():
         card["architecture"]["name"] = "mine"
     phrases = difference_phrases(unknown)
-    assert phrases == {"lstm": "cell (lstm vs plain)", "attention": "attention (attention vs plain)"}
+    assert phrases == {"lstm": "cell (lstm vs plain)", "attention": "attention (attention vs plain)",
+                       "transformer": "architecture (transformer vs plain)"}
+    assert "no recurrence" in difference_phrases(real_cards())["transformer"]
     assert design_note(unknown["plain"]) == ""
     # a 'cell' variant whose card records the same cell as its baseline: no LSTM-vs-GRU claim
     same_cell = real_cards()
@@ -218,7 +220,14 @@ def test_the_designs_named_are_the_networks_built():
     from model.names import DESIGNS
     from model.networks import Architecture, AttentionSeq2Seq, build
 
+    from model.networks import TransformerSeq2Seq, architecture
+
     for name, (cell, attends) in DESIGNS.items():
+        if cell is None:  # no recurrence: no RNN module anywhere, attention in every block
+            net = build(architecture(name, 10, 10, 8, 8, 4))
+            assert isinstance(net, TransformerSeq2Seq) and attends
+            assert not any(isinstance(m, nn.RNNBase) for m in net.modules())
+            continue
         net = build(Architecture(name=name, src_vocab=10, tgt_vocab=10))
         decoder = net.cell if isinstance(net, AttentionSeq2Seq) else net.decoder
         assert type(net.encoder) is {"GRU": nn.GRU, "LSTM": nn.LSTM}[cell]

@@ -72,7 +72,9 @@ def test_scene_renders_a_video_with_subtitles(entry, renders):
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == SIZE
         duration = float(stream.duration * stream.time_base)
-    assert 12 <= duration <= 75, f"{entry.key} lasts {duration:.1f} s"
+    # at most 75 s, or a quarter more than the catalog's typical length for the scenes that must say more
+    # (length-curve narrates four models)
+    assert 12 <= duration <= max(75, 1.25 * entry.typical_seconds), f"{entry.key} lasts {duration:.1f} s"
     srt = videos[0].with_suffix(".srt").read_text(encoding="utf-8")
     assert srt.count("-->") >= 2
 

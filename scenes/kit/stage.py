@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from manim import LEFT, RIGHT, UP, Arrow, Line, MathTex, SurroundingRectangle, VGroup, config
 
+from model.names import DESIGNS
 from model.trace import Trace
 from scenes.kit import claims
 from scenes.kit.layout import pick_dims, slot_step, slot_xs
@@ -32,7 +33,10 @@ DIM = 0.3                # opacity of states the decoder never sees
 
 
 def kind_of(tr: Trace) -> str:
-    return "LSTM" if tr.model == "lstm" else "GRU"
+    """The cell a model is built from, from the one registry (model.names.DESIGNS); 'Transformer' for
+    the model without recurrence (the core stage never draws it: its scenes do not offer it)."""
+    cell = DESIGNS.get(tr.model, ("GRU", False))[0]
+    return cell or "Transformer"
 
 
 class CoreStage:

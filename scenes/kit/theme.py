@@ -39,6 +39,7 @@ ROLES = {
     "model_plain": "the plain (GRU, no attention) model in comparisons",
     "model_lstm": "the LSTM model in comparisons",
     "model_attention": "the attention model in comparisons",
+    "model_transformer": "the transformer model in comparisons",
 }
 
 
@@ -66,13 +67,14 @@ class Theme:
     model_plain: str
     model_lstm: str
     model_attention: str
+    model_transformer: str
 
     @property
     def right(self) -> str:
         return self.correct
 
     def model_color(self, model: str) -> str:
-        """The colour of a model (plain, lstm, attention) wherever models are compared."""
+        """The colour of a model (plain, lstm, attention, transformer) wherever models are compared."""
         return getattr(self, f"model_{model}", self.text)
 
     def roles(self) -> dict[str, str]:
@@ -85,12 +87,14 @@ THEMES = {
                   source="#88C0D0", target="#EBCB8B", encoder="#81A1C1", decoder="#B48EAD",
                   context="#A3BE8C", alpha="#E879F9", positive="#F08A4B", negative="#4FA3E0",
                   correct="#3DDC84", wrong="#E5606A", window="#A78BFA", cell="#F9A8D4", gate="#E6E35C",
-                  model_plain="#C9A27E", model_lstm="#F472B6", model_attention="#22D3EE"),
+                  model_plain="#C9A27E", model_lstm="#F472B6", model_attention="#22D3EE",
+                  model_transformer="#FFB000"),
     "light": Theme("light", background="#FBFAF7", text="#1F2328", muted="#6B7280", panel="#E6E3DC",
                    source="#1F6F8B", target="#9A6700", encoder="#3B5BA5", decoder="#7B3F98",
                    context="#3F7D20", alpha="#A21CAF", positive="#C2410C", negative="#1971C2",
                    correct="#087F5B", wrong="#C92A2A", window="#6D28D9", cell="#C8287A", gate="#7A6500",
-                   model_plain="#8B5E34", model_lstm="#A61E4D", model_attention="#0F766E"),
+                   model_plain="#8B5E34", model_lstm="#A61E4D", model_attention="#0F766E",
+                   model_transformer="#92400E"),
 }
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("attention_theme", default=None)
 
