@@ -23,7 +23,7 @@ REVEAL := vendor/reveal.js/package.json
 # A local wheel directory (if present) supplies the CPU build of torch.
 PIP_LOCAL := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: all setup system video test lint clean-setup
+.PHONY: all setup system video test check lint clean-setup
 all: video
 
 setup: system $(STAMP) $(REVEAL)
@@ -50,12 +50,17 @@ $(REVEAL): tools/fetch_revealjs.sh | system
 video: setup
 	$(PY) render.py film --quality high --out media --voice neural
 
-# CI runs `make test`, so the linter is enforced there too
+# CI runs `make test`, so the linter and the type check are enforced there too
 test: lint $(RAY_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
+
+# The fast tier while you work: lint, the unit tests and one scene at 320x180 (`-m "not slow"`)
+check: lint
+	$(PY) -m pytest -q -m "not slow"
 
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 clean-setup:
 	rm -rf $(VENV) vendor

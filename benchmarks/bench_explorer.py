@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import Browser  # noqa: E402
+
 from model.trace import MODELS_DIR  # noqa: E402
 from output.explorer import build_explorer  # noqa: E402
 

@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.timing import timed  # noqa: E402
-
 from scenes.catalog import BY_KEY, SCENES, Example  # noqa: E402
 
 REAL_TIME_TARGET = 0.5  # the whole story at 1080p60 with --jobs 2 (issue 15)

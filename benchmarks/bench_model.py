@@ -39,7 +39,7 @@ def main() -> None:
     for n in (4, 20, 40):
         sentence = sentence_of_length(n)
         for name in ("plain", "lstm", "attention"):
-            t = statistics.median(time_calls(lambda: trace(sentence, name, use_cache=False), 20))
+            t = statistics.median(time_calls(lambda s=sentence, m=name: trace(s, m, use_cache=False), 20))
             print(f"  {name:9s} {n:2d} words: {t * 1000:6.1f} ms")
     with tempfile.TemporaryDirectory() as cache:
         import os

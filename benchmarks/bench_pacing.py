@@ -16,6 +16,7 @@ slow fade that moves one level per frame is still seen once it adds up.
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -81,11 +82,11 @@ def change_times(video: Path) -> tuple[list[int], int, float]:
 def measure(name: str, changes: list[int], start: int, end: int, fps: float) -> Pacing:
     """Pacing of frames [start, end) given the change indices of the whole video."""
     inside = [c for c in changes if start < c < end]  # the first frame of a clip is not a change
-    per_window = int(round(fps))
+    per_window = round(fps)
     windows = max(1, -(-(end - start) // per_window))
     moving = {(c - start) // per_window for c in inside}
     edges = [start, *inside, end]
-    gaps = [(b - a, a) for a, b in zip(edges, edges[1:])]
+    gaps = [(b - a, a) for a, b in itertools.pairwise(edges)]
     longest, at = max(gaps)
     return Pacing(name, (end - start) / fps, windows, windows - len(moving), longest / fps, (at - start) / fps)
 
@@ -100,7 +101,7 @@ def measure_film(video: Path) -> list[Pacing]:
     from output.film import read_chapters
 
     changes, count, fps = change_times(video)
-    return [measure(c["title"], changes, int(round(c["start"] * fps)), min(count, int(round(c["end"] * fps))), fps)
+    return [measure(c["title"], changes, round(c["start"] * fps), min(count, round(c["end"] * fps)), fps)
             for c in read_chapters(video)]
 
 

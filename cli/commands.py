@@ -9,8 +9,16 @@ from pathlib import Path
 import click
 import cloup
 
-from cli.options import (BURN_OPTION, VERBOSE_OPTION, WHAT_OPTIONS, _folder, checkpoint_option, example_options,
-                         model_option, options)
+from cli.options import (
+    BURN_OPTION,
+    VERBOSE_OPTION,
+    WHAT_OPTIONS,
+    _folder,
+    checkpoint_option,
+    example_options,
+    model_option,
+    options,
+)
 from model.report import print_trace, print_vocab
 from model.trace import MODELS_DIR, default_sentence
 from model.trace import trace as run_trace
@@ -21,9 +29,9 @@ from output.film import Film
 from output.jobs import FORMATS, TRANSPARENT_FORMATS, RenderJob, select_scenes, trace_warnings
 from output.rendering import prepare
 from output.rendering import render as render_job
-from output.workdirs import prepare_out
 from output.slides import SLIDE_FORMATS, make_slides
 from output.terminal import describe_clip, print_scenes, run_shown
+from output.workdirs import prepare_out
 from scenes.catalog import SCENES, Example
 
 EXIT_BAD_INPUT = 2

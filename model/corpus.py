@@ -123,11 +123,11 @@ class Tokeniser:
     unicode_words: bool = True
 
     @classmethod
-    def for_language(cls, language: str | None, lowercase: bool = False) -> "Tokeniser":
+    def for_language(cls, language: str | None, lowercase: bool = False) -> Tokeniser:
         return cls(frozenset(ELISIONS.get((language or "").strip().lower(), ())), lowercase)
 
     @classmethod
-    def from_card(cls, entry: dict | None) -> "Tokeniser":
+    def from_card(cls, entry: dict | None) -> Tokeniser:
         """The tokeniser a card records for one side (None: a card from before, read the old way)."""
         if entry is None:
             return cls(frozenset(), True, legacy=True)
@@ -233,10 +233,7 @@ class Grammar:
         adjs = r.sample(self.adjs, n_adj)
         before = [a for a in adjs if ADJECTIVES[a][4] == "before"]
         after = [a for a in adjs if ADJECTIVES[a][4] == "after"]
-        if plural:
-            en_det = r.choice(("the", "some"))
-        else:
-            en_det = r.choice(("the", "the", "a"))
+        en_det = r.choice(("the", "some")) if plural else r.choice(("the", "the", "a"))
         en_noun = ENGLISH_PLURALS.get(noun, noun + "s") if plural else noun
         en = [en_det, *before, *after, en_noun]
         if en_det == "a" and en[1][0] in "aeiou":
@@ -260,7 +257,7 @@ class Grammar:
 
     def sentence(self, target_len: int) -> tuple[list[str], list[str]]:
         """A phrase list or chained clauses of roughly `target_len` source tokens."""
-        if target_len <= 8 and self.rng.random() < 0.5 or self.rng.random() < 0.25:
+        if (target_len <= 8 and self.rng.random() < 0.5) or self.rng.random() < 0.25:
             return self.noun_phrase_list(max(1, round(target_len / 3.6)))
         en, fr = self.clause()
         for _ in range(max(0, round(target_len / 7.3) - 1)):
@@ -513,7 +510,7 @@ def _translate_noun_phrase(det: str, adjs: list[str], noun: str, plural: bool) -
     form = (2 if plural else 0) + (1 if gender == "f" else 0)
     before = [ADJECTIVES[a][form] for a in adjs if ADJECTIVES[a][4] == "before"]
     after = [ADJECTIVES[a][form] for a in reversed(adjs) if ADJECTIVES[a][4] == "after"]
-    words = before + [fr_pl if plural else fr_sg] + after
+    words = [*before, fr_pl if plural else fr_sg, *after]
     if plural:
         fr_det = "les" if det == "the" else "des"
     elif det == "a":
@@ -560,7 +557,7 @@ def in_grammar(tokens: list[str] | tuple[str, ...]) -> bool:
     first = _noun_phrase_end(tokens, 0)
     if first is None:
         return False
-    end, plural = first
+    end, _plural = first
     if end < len(tokens) and tokens[end] in _EN_VERB:  # clauses
         i = 0
         while True:
@@ -597,14 +594,14 @@ def known_sentence(tokens: list[str] | tuple[str, ...]) -> str:
 
     def edits(words: list[str]):
         for i in range(len(words) - 1):
-            yield words[:i] + [words[i + 1], words[i]] + words[i + 2:]
+            yield [*words[:i], words[i + 1], words[i], *words[i + 2:]]
         for i in range(len(words) + 1):
             for det in ("the", "some", "a"):
-                yield words[:i] + [det] + words[i:]
+                yield [*words[:i], det, *words[i:]]
         for i, word in enumerate(words):
             for key in VERBS:
                 if word in key:
-                    yield words[:i] + [key[1 - key.index(word)]] + words[i + 1:]
+                    yield [*words[:i], key[1 - key.index(word)], *words[i + 1:]]
         for i in range(len(words)):
             if len(words) > 1:
                 yield words[:i] + words[i + 1:]

@@ -20,12 +20,9 @@ def uncontrolled(cards: dict[str, dict], baseline: str = "plain") -> list[str]:
     base = cards[baseline]
     found = []
     for name, card in cards.items():
-        for key in SHARED_SETTINGS:
-            if card.get(key) != base.get(key):
-                found.append(f"{name}: {key}")
-        for key in TRAINING_SHARED:
-            if card.get("training", {}).get(key) != base.get("training", {}).get(key):
-                found.append(f"{name}: training.{key}")
+        found += [f"{name}: {key}" for key in SHARED_SETTINGS if card.get(key) != base.get(key)]
+        found += [f"{name}: training.{key}" for key in TRAINING_SHARED
+                  if card.get("training", {}).get(key) != base.get("training", {}).get(key)]
         arch = {k: v for k, v in card.get("architecture", {}).items() if k != "name"}
         base_arch = {k: v for k, v in base.get("architecture", {}).items() if k != "name"}
         if arch != base_arch and DIFFERS_FROM_PLAIN.get(name) != "architecture":

@@ -77,7 +77,7 @@ def head_roles(trace, kind: str) -> list[HeadRole]:
     weights = getattr(trace, KINDS[kind])
     if weights is None:
         return []
-    columns = tuple(trace.source_tokens) if kind != "decoder" else ("<sos>",) + tuple(trace.target_tokens[:-1])
+    columns = tuple(trace.source_tokens) if kind != "decoder" else ("<sos>", *tuple(trace.target_tokens[:-1]))
     out = []
     for layer, per_layer in enumerate(weights, 1):
         for head, w in enumerate(per_layer, 1):

@@ -18,10 +18,9 @@ every intermediate quantity as numpy arrays (the raw material of `model.trace.Tr
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
-
-import math
 
 import numpy as np
 import torch
@@ -83,7 +82,7 @@ def architecture(name: str, src_vocab: int, tgt_vocab: int, embed: int, hidden: 
     return Architecture(name=name, src_vocab=src_vocab, tgt_vocab=tgt_vocab, embed=embed, hidden=hidden, attn=attn)
 
 
-def build(arch: Architecture) -> "Seq2Seq":
+def build(arch: Architecture) -> Seq2Seq:
     return {"plain": PlainSeq2Seq, "attention": AttentionSeq2Seq, "lstm": LSTMSeq2Seq,
             "transformer": TransformerSeq2Seq}[arch.name](arch)
 
@@ -348,10 +347,7 @@ class TransformerSeq2Seq(Seq2Seq):
     def _embed(self, emb: torch.Tensor, which: str) -> torch.Tensor:
         """Scaled token embeddings [B,L,D] plus their positions."""
         length, d = emb.shape[1], self.arch.hidden
-        if self.arch.positions == "learned":
-            pos = getattr(self, f"{which}_pos")(torch.arange(length))
-        else:
-            pos = sinusoids(length, d)
+        pos = getattr(self, f"{which}_pos")(torch.arange(length)) if self.arch.positions == "learned" else sinusoids(length, d)
         return emb * math.sqrt(d) + pos
 
     def encode_embedded(self, emb: torch.Tensor, src_len: torch.Tensor):

@@ -155,7 +155,7 @@ class Trace:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Trace":
+    def from_dict(cls, data: dict) -> Trace:
         kwargs: dict = {"model": data["model"]["name"], "sha256": data["model"]["sha256"]}
         for f in dataclasses.fields(cls):
             if f.name in kwargs:
@@ -173,11 +173,11 @@ class Trace:
         return cls(**kwargs)
 
     @classmethod
-    def from_json(cls, text: str) -> "Trace":
+    def from_json(cls, text: str) -> Trace:
         return cls.from_dict(json.loads(text))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def model_info(name: str) -> dict:
     """The JSON written beside the weights (architecture, vocabularies, sha256, evaluation)."""
     if name not in MODEL_NAMES:
@@ -276,7 +276,7 @@ def _card_file(name, what: str) -> Path:
         raise TraceInputError(f"a model card names a file outside the models folder: {err}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _file_references(name: str, sha256: str) -> dict[str, tuple[str, ...]]:
     """The pair file's translations stored beside the models: source tokens → target tokens."""
     path = _card_file(name, "pair file")
@@ -322,7 +322,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ATTENTION_TRACE_CACHE", ROOT / ".cache" / "traces"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def code_hash() -> str:
     """sha256 of the source files that compute a trace."""
     digest = hashlib.sha256()
@@ -387,7 +387,7 @@ def trace(sentence: str | None = None, model: str = DEFAULT_MODEL, use_cache: bo
     return result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _warn(message: str) -> None:
     """One warning line on stderr, once per process."""
     import sys
@@ -395,7 +395,7 @@ def _warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_model(name: str, checkpoint: int | None = None):
     """The torch module with its shipped weights (or checkpoint K's), checked against the sha256
     recorded in its card."""

@@ -74,7 +74,7 @@ def checkpoint_steps(total: int, count: int) -> list[int]:
     if count < 2 or total < 1:
         return [total]
     inner = np.geomspace(max(1, total / 30), total, count - 1)
-    steps = [0] + [int(round(s)) for s in inner]
+    steps = [0] + [round(s) for s in inner]
     return sorted(set(steps))
 
 
@@ -95,8 +95,8 @@ def encode_batch(pairs: list[Pair], src_index: dict, tgt_index: dict):
     for i, p in enumerate(pairs):
         src[i, :len(p.source)] = torch.tensor([src_index.get(t, unk) for t in p.source])
         ids = [tgt_index.get(t, unk) for t in p.target]
-        tgt_in[i, :len(ids) + 1] = torch.tensor([SOS] + ids)
-        tgt_out[i, :len(ids) + 1] = torch.tensor(ids + [EOS])
+        tgt_in[i, :len(ids) + 1] = torch.tensor([SOS, *ids])
+        tgt_out[i, :len(ids) + 1] = torch.tensor([*ids, EOS])
     return src, torch.tensor([len(p.source) for p in pairs]), tgt_in, tgt_out
 
 
@@ -110,7 +110,7 @@ def prepare_batches(pairs: list[Pair], size: int, src_index: dict, tgt_index: di
 def decode_ids(ids: list[int], vocab: list[str]) -> list[str]:
     words = []
     for i in ids:
-        if i == EOS or i == PAD:
+        if i in (EOS, PAD):
             break
         words.append(vocab[i])
     return words
@@ -157,8 +157,8 @@ def evaluate(model: Seq2Seq, pairs: list[Pair], src_vocab: list[str], tgt_vocab:
         src, src_len, _, _ = encode_batch(chunk, src_index, tgt_index)
         out = model.greedy(src, src_len, max_len=max(len(p.target) for p in chunk) + 10)
         for p, row in zip(chunk, out.tolist()):
-            hyp = decode_ids(row, tgt_vocab) + ["<eos>"]
-            ref = list(p.target) + ["<eos>"]
+            hyp = [*decode_ids(row, tgt_vocab), "<eos>"]
+            ref = [*list(p.target), "<eos>"]
             bucket = corpus.bucket_of(len(p.source))
             s = stats[bucket]
             s[0] += 1
@@ -291,7 +291,7 @@ def train_one(name: str, splits: Splits, seed: int, out_dir: Path, corpus_info: 
         t0 = time.perf_counter()
         checkpoint(0)
         eval_seconds += time.perf_counter() - t0
-    for epoch in range(recipe.epochs):
+    for _epoch in range(recipe.epochs):
         model.train()
         total = 0.0
         rng.shuffle(batches)

@@ -38,16 +38,28 @@ import string
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import tomllib
+
 from model.files import atomic_write_bytes, atomic_write_text
 from model.trace import DEFAULT_SENTENCE, MODEL_NAMES, MODELS_DIR, TraceInputError, check_sentence
 from output import worker
-from output.jobs import (FORMATS, NARRATION_OUTPUTS, QUALITIES, ROOT, TRANSPARENT_FORMATS, RenderError, RenderJob,
-                         describe_missing, missing_models, model_set_tag, slug)
+from output.jobs import (
+    FORMATS,
+    NARRATION_OUTPUTS,
+    QUALITIES,
+    ROOT,
+    TRANSPARENT_FORMATS,
+    RenderError,
+    RenderJob,
+    describe_missing,
+    missing_models,
+    model_set_tag,
+    slug,
+)
 from scenes.catalog import BY_KEY, SCENES, THEME_NAMES, Example, SceneEntry
 
 MANIFEST = "batch.json"
@@ -184,9 +196,9 @@ def load(path: Path, *, out: Path | None = None, catalog: Mapping[str, SceneEntr
     try:
         spec = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
-        raise BatchError(f"cannot read the jobs file '{path}': {err.strerror or err}")
+        raise BatchError(f"cannot read the jobs file '{path}': {err.strerror or err}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise BatchError(f"{path}: {err}")
+        raise BatchError(f"{path}: {err}") from None
     return plan(spec, out=out, catalog=catalog)
 
 
@@ -244,7 +256,7 @@ def _layout(layout) -> str:
                          f"use {', '.join('{' + f + '}' for f in LAYOUT_FIELDS)}")
     # every field's value is a slug or a fixed choice (letters, digits, dashes), never empty: the
     # literal text alone decides where the folders go
-    _relative_name(layout.format(**{name: "x" for name in LAYOUT_FIELDS}), "the layout")
+    _relative_name(layout.format(**dict.fromkeys(LAYOUT_FIELDS, "x")), "the layout")
     return layout
 
 
@@ -503,7 +515,7 @@ def _render_in_child(job: RenderJob, **options) -> dict:
         try:
             reply = json.loads(answer.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise RenderError(f"{job.scene.key}: the render of model set {job.example.models_dir} gave no answer")
+            raise RenderError(f"{job.scene.key}: the render of model set {job.example.models_dir} gave no answer") from None
     if not reply["ok"]:
         raise RenderError(reply["error"])
     return reply["manifest"]

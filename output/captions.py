@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import cast
 
 import srt
 
@@ -116,15 +117,16 @@ def burn(video: Path, subtitles: Path, target: Path) -> Path:
         v_out = out.add_stream("libx264", rate=v_in.average_rate, options={"preset": preset(), "crf": "23"})
         v_out.width, v_out.height, v_out.pix_fmt = v_in.width, v_in.height, "yuv420p"
         a_out = out.add_stream_from_template(a_in) if a_in is not None else None
-        for packet in source.demux(*[s for s in (v_in, a_in) if s is not None]):
-            if packet.stream is a_in:
-                if packet.dts is not None:
+        streams: list[av.stream.Stream] = [v_in] if a_in is None else [v_in, a_in]
+        for packet in source.demux(*streams):
+            if packet.stream is not v_in:  # the sound, copied as it is
+                if packet.dts is not None and a_out is not None:
                     packet.stream = a_out
                     out.mux(packet)
                 continue
-            for frame in packet.decode():
+            for frame in cast("list[av.VideoFrame]", packet.decode()):
                 pts, time_base = frame.pts, frame.time_base
-                when = float(pts * time_base) if pts is not None else 0.0
+                when = float(pts * time_base) if pts is not None and time_base is not None else 0.0
                 text = next((c for start, end, c in cues if start <= when < end), None)
                 if text is not None:
                     if text not in bands:

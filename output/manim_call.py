@@ -50,7 +50,7 @@ def manim_args(job: RenderJob, work: Path, last_frame_only: bool = False, cache_
         args.append("-t")
     if job.sections and not last_frame_only:
         args.append("--save_sections")
-    return args + [str(job.scene.path), job.scene.cls]
+    return [*args, str(job.scene.path), job.scene.cls]
 
 
 def preview_options(job: RenderJob, work: Path, poster_only: bool) -> dict:

@@ -48,7 +48,7 @@ class SvgPath:
     path once, when its constructor builds the points; a glyph that comes back from a fork is only
     ever copied, so its path is almost never parsed again."""
 
-    __slots__ = ("d_text", "_parsed")
+    __slots__ = ("_parsed", "d_text")
 
     def __init__(self, d_text: str) -> None:
         self.d_text = d_text
@@ -110,7 +110,7 @@ class _Encoder:
             record[2] = [self.value(v) for v in attrs.values()]
         return {"o": ref}
 
-    def value(self, v):  # noqa: PLR0911  (one branch per kind of value)
+    def value(self, v):
         kind = type(v)
         if v is None or kind is bool or kind is int or kind is str:
             return v
@@ -207,7 +207,7 @@ class _Decoder:
         for obj, (_, schema, values) in zip(self.objects, records, strict=True):
             obj.__dict__.update(zip(schemas[schema], map(self.value, values), strict=True))
 
-    def value(self, v):  # noqa: PLR0911
+    def value(self, v):
         if type(v) is not dict:
             if v is None or type(v) in (bool, int, str, float):
                 return v

@@ -128,6 +128,7 @@ class WarmRenderer:
 
     def __init__(self) -> None:
         import manim  # noqa: F401  (the point is to pay for these imports once)
+
         import scenes.kit  # noqa: F401
         self.speech_folders: list[Path] = []  # removed after each step (_render_step)
         from model import trace
@@ -329,7 +330,7 @@ def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
         with work_dir(job, f"preview-{step}") as work:
             produced = renderer.render(job, work, poster_only=step == "poster")
             published = {name: _publish(source, job, name).name for name, source in produced.items()}
-    except BaseException as err:  # noqa: BLE001  (any failure of a scene is reported, the server lives on)
+    except BaseException as err:
         traceback.print_exc()  # into the server's log
         return {"event": "error", "message": f"{job.scene.key}: {type(err).__name__}: {err}"}
     finally:
@@ -360,7 +361,7 @@ def _keep_parsed_text(data: bytes) -> None:
         return
     try:
         speedups.add_svg_entries(parsed_text.decode(data))
-    except Exception:  # noqa: BLE001
+    except Exception:
         traceback.print_exc()
 
 
@@ -501,7 +502,7 @@ def preview(job: RenderJob, *, poster_only: bool = False, path: Path | None = No
     path = path or socket_path()
     job.out.mkdir(parents=True, exist_ok=True)
     request = _request(job, poster_only)
-    for attempt in range(2):
+    for _attempt in range(2):
         conn = _connect(path, job.example, request["digest"])
         out = os.open(job.out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:  # the request, with the output folder as an open descriptor: the only place the server writes

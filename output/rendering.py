@@ -24,8 +24,8 @@ from pathlib import Path
 from model.files import atomic_write_text
 from model.trace import MODEL_NAMES, MODELS_DIR, model_info
 from output import voice, worker
-from output.captions import write_vtt
 from output.cache import cache_key, cached_manifest, file_check, tool_versions
+from output.captions import write_vtt
 from output.jobs import NARRATION_OUTPUTS, QUALITIES, RenderError, RenderJob, check
 from output.manim_call import cache_slot, heal_manim_cache, manim_args, time_limit
 from output.workdirs import prepare_out, work_dir
@@ -139,7 +139,7 @@ def last_frame(video: Path, target: Path) -> None:
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         frame = None
-        for frame in container.decode(stream):
+        for frame in container.decode(stream):  # noqa: B007 - the loop keeps the last frame
             pass
     if frame is None:
         raise RenderError(f"{video.name} has no frames")

@@ -200,11 +200,11 @@ def add_svg_entries(entries: tuple[dict, dict]) -> None:
 def _remove_last_m(file_name: str) -> None:
     """manimpango's PangoUtils.remove_last_M, which rewrites a Text's SVG file every time a Text is
     made: the file is written only when the substitution changes it (a new file)."""
-    with open(file_name) as source:  # noqa: PLW1514 (as manimpango reads it)
+    with open(file_name) as source:
         content = source.read()
     changed = _LAST_M.sub('Z "/>', content)
     if changed != content:
-        with open(file_name, "w") as target:  # noqa: PLW1514
+        with open(file_name, "w") as target:
             target.write(changed)
 
 

@@ -281,10 +281,7 @@ def synthesise(text: str, voice: str = SYNTH) -> Path:
     """A synthesised WAV of `text`'s speech form (output.speech), by `voice` (SYNTH or NEURAL); cached
     by the spoken text, the voice and its version and settings under .cache/voice/."""
     spoken = speech.spoken(text)
-    if voice == NEURAL:
-        settings = neural_settings()
-    else:
-        settings = [synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE]
+    settings = neural_settings() if voice == NEURAL else [synth_version(), SYNTH_VOICE, SYNTH_WORDS_PER_MINUTE]
     key = hashlib.sha256(json.dumps([*settings, spoken]).encode()).hexdigest()
     target = SYNTH_CACHE / f"{key[:24]}.wav"
     if not target.exists():
@@ -423,8 +420,8 @@ def add_audio_to_slides(movie: Path, slides: list[Path]) -> None:
     offset = 0.0
     for slide in slides:
         seconds = video_seconds(slide)
-        piece = track[int(round(offset * RATE)): int(round((offset + seconds) * RATE))]
-        piece = np.pad(piece, (0, max(0, int(round(seconds * RATE)) - len(piece))))
+        piece = track[round(offset * RATE): round((offset + seconds) * RATE)]
+        piece = np.pad(piece, (0, max(0, round(seconds * RATE) - len(piece))))
         mux_audio(slide, piece)
         offset += seconds
 

@@ -89,7 +89,7 @@ def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Pat
             _end(proc)
             proc.communicate()
             raise RenderError(f"{what}: {tool} took longer than {limit:.0f} s, the time limit for this scene at "
-                              f"this quality; it was stopped (set ATTENTION_RENDER_TIMEOUT=SECONDS to allow more)")
+                              f"this quality; it was stopped (set ATTENTION_RENDER_TIMEOUT=SECONDS to allow more)") from None
         except BaseException:  # an interrupt: the worker must not outlive us
             _end(proc)
             raise

@@ -5,8 +5,20 @@ no output word links to have no partner; output words whose weight splits look a
 longer sentence's matrix with the same facts."""
 from __future__ import annotations
 
-from manim import (RIGHT, UP, Create, DashedVMobject, FadeIn, FadeOut, Indicate, Rectangle, SurroundingRectangle,
-                   Transform, VGroup, VMobject)
+from manim import (
+    RIGHT,
+    UP,
+    Create,
+    DashedVMobject,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    Rectangle,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+    VMobject,
+)
 
 from model.corpus import ADJECTIVES
 from scenes.kit import ExplainerScene, Heatmap, alignment, claims

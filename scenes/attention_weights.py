@@ -5,13 +5,36 @@ of the candidate list into the sentence."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, Indicate, MathTex,
-                   Rectangle, ReplacementTransform, Transform, VGroup)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    BackgroundRectangle,
+    Create,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    MathTex,
+    Rectangle,
+    ReplacementTransform,
+    Transform,
+    VGroup,
+)
 
 from model.trace import Trace, checkpoints
-from scenes.kit import (AlphaFan, ExplainerScene, ProbabilityBars, StateColumn, fade_replace, fit_width, label,
-                        percent, wrong_in_red)
-from scenes.kit import claims
+from scenes.kit import (
+    AlphaFan,
+    ExplainerScene,
+    ProbabilityBars,
+    StateColumn,
+    claims,
+    fade_replace,
+    fit_width,
+    label,
+    percent,
+    wrong_in_red,
+)
 from scenes.kit.stage import DIM, CoreStage
 
 BAND_Y = 0.78          # baseline of the score / weight bars, between the states and the decoder

@@ -4,12 +4,39 @@ appear; the first decoding step goes slowly, every later one gets at least three
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Indicate, LaggedStart, MathTex, RoundedRectangle,
-                   Transform, UpdateFromAlphaFunc, VGroup, VMobject, smooth)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    MathTex,
+    RoundedRectangle,
+    Transform,
+    UpdateFromAlphaFunc,
+    VGroup,
+    VMobject,
+    smooth,
+)
 
-from scenes.kit import claims
-from scenes.kit import (ExplainerScene, ProbabilityBars, SlotBars, StateColumn, TokenRow, fade_replace, fit_width,
-                        label, percent, pick_dims, slot_step, wrong_in_red)
+from scenes.kit import (
+    ExplainerScene,
+    ProbabilityBars,
+    SlotBars,
+    StateColumn,
+    TokenRow,
+    claims,
+    fade_replace,
+    fit_width,
+    label,
+    percent,
+    pick_dims,
+    slot_step,
+    wrong_in_red,
+)
 from scenes.kit.mobjects import WordFlow
 
 ROW_LABEL_X = -6.3

@@ -2,11 +2,25 @@
 writes the translation from it alone while the other states stay behind; a long sentence fails."""
 from __future__ import annotations
 
-from manim import (DL, DOWN, DR, LEFT, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromEdge, Indicate, Line, MathTex,
-                   Transform, VGroup)
+from manim import (
+    DL,
+    DOWN,
+    DR,
+    LEFT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    GrowArrow,
+    GrowFromEdge,
+    Indicate,
+    Line,
+    MathTex,
+    Transform,
+    VGroup,
+)
 
-from scenes.kit import ExplainerScene, SlotBars, fit_width, label
-from scenes.kit import claims
+from scenes.kit import ExplainerScene, SlotBars, claims, fit_width, label
 from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 

@@ -4,8 +4,21 @@ of the attention model, drawn as a strip of intensity under every source word)."
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, Rectangle, RoundedRectangle,
-                   SurroundingRectangle, Transform, VGroup)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    Rectangle,
+    RoundedRectangle,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+)
 
 from scenes.kit import ExplainerScene, alignment, claims, fit_width, label, wrong_in_red
 from scenes.kit.key import weight_scale
@@ -47,7 +60,7 @@ class ContextWindow(ExplainerScene):
         self.words.move_to([0, 0.3, 0])  # centred while the window slides; attention moves it up
         self.play(FadeIn(self.words, lag_ratio=0.03), run_time=1.2)
         self.marks = VGroup(*[self.window_mark(k) for k in range(n)])
-        for k, mark in enumerate(self.marks):
+        for _k, mark in enumerate(self.marks):
             mark.set_opacity(0.0)
         self.add(self.marks)
         self.apply_window(0, run_time=1.2)

@@ -4,6 +4,7 @@ with each checkpoint's output words and its measured exact match. Every value is
 real checkpoint; every sentence is computed from them."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,9 +12,18 @@ from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, Indicate, Surrou
 
 from model.names import SPECIALS
 from model.trace import Trace, checkpoints
-from scenes.kit import (AlphaFan, ExplainerScene, Heatmap, WordFlow, fade_replace, fit_width, label, mark_differences,
-                        percent)
-from scenes.kit import alignment
+from scenes.kit import (
+    AlphaFan,
+    ExplainerScene,
+    Heatmap,
+    WordFlow,
+    alignment,
+    fade_replace,
+    fit_width,
+    label,
+    mark_differences,
+    percent,
+)
 from scenes.kit.claims import check_words, quoted, said_percent, tokens_text
 from scenes.kit.pacing import until_said
 
@@ -91,7 +101,7 @@ def learning_narration(story: list[Checkpoint]) -> str:
     start, end = peaks[0], peaks[-1]
     rise = f"the average largest weight goes from {said_percent(start)} to {said_percent(end)}"
     if end - start >= SHARPENED:
-        if all(b >= a - DIP for a, b in zip(peaks, peaks[1:])):
+        if all(b >= a - DIP for a, b in itertools.pairwise(peaks)):
             return f"As training goes on, the weights gather on fewer and fewer words: {rise}."
         return f"As training goes on, the weights gather on fewer words, though not at every checkpoint: {rise}."
     if start - end >= SHARPENED:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Indicate, Rectangle, VGroup, config,
-                   there_and_back)
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Indicate, Rectangle, VGroup, config, there_and_back
 
 from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled

@@ -3,9 +3,26 @@
 word; then why long sentences still dilute, measured on the forget gates of a long sentence."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut, GrowFromEdge, Line,
-                   RoundedRectangle, SurroundingRectangle, Transform, VGroup)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Circle,
+    Create,
+    FadeIn,
+    FadeOut,
+    GrowFromEdge,
+    Line,
+    RoundedRectangle,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+)
 
 from model.trace import GATE_NAMES
 from scenes.kit import ExplainerScene, SlotBars, StateColumn, fade_replace, label, percent, pick_dims
@@ -146,7 +163,7 @@ class LSTMCellState(ExplainerScene):
         state_row = VGroup(label("value −", 15, th.muted), states, label("+", 15, th.muted)).arrange(RIGHT, buff=0.08)
         return VGroup(gate_row, state_row).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
 
-    GATE_LABELS = {"f": "forget f", "i": "input i", "g": "new g", "o": "output o"}
+    GATE_LABELS: ClassVar[dict[str, str]] = {"f": "forget f", "i": "input i", "g": "new g", "o": "output o"}
 
     def gate_name(self, key: str, step: dict) -> VGroup:
         """The gate's name beside its column (the input arrow comes from below) and, for the three

@@ -19,7 +19,7 @@ CELL = 0.2
 MOVED = 0.1  # a final-state dimension "differs" when it moves by more than this
 # each sentence on one row (a column hangs under every word), between the row tags and the averages;
 # the font shrinks for all words alike so the longest allowed sentence still fits on one row
-ROW_LAYOUT = dict(width=11.4, font_size=28, min_font=12, max_rows=1, center=0.1)
+ROW_LAYOUT = {"width": 11.4, "font_size": 28, "min_font": 12, "max_rows": 1, "center": 0.1}
 KEY_Y = -3.3  # the colour key's row, between the verdict and the footnote
 SIDE_X = 6.45  # where the averages and the final states stand, right of the words
 
@@ -128,7 +128,7 @@ class NoOrder(ExplainerScene):
         self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), FadeIn(self.key), run_time=1.5)
         x_mean = SIDE_X
         means = VGroup()
-        for cols, vec, row in ((top_cols, a, self.top), (bottom_cols, b, self.bottom)):
+        for cols, vec, _row in ((top_cols, a, self.top), (bottom_cols, b, self.bottom)):
             mean = StateColumn(vec, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
                                outline=th.text).move_to([x_mean, cols.get_y(), 0])
             mean.remove(mean.note)

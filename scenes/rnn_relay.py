@@ -2,11 +2,10 @@
 along the arrow and enters the next cell with the next word, where the next state is made."""
 from __future__ import annotations
 
-from manim import (DOWN, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromPoint, Indicate, ReplacementTransform)
+from manim import DOWN, UP, Create, FadeIn, FadeOut, GrowArrow, GrowFromPoint, Indicate, ReplacementTransform
 
 from scenes.kit import ExplainerScene, label
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
-
 
 # what the cell drawn "GRU" is, and what "plain" means in this film (said once, here)
 GRU_NOTE_SAID = (" Our cell is a GRU, a small gated recurrent cell from 2014. In this film 'plain' means "

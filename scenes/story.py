@@ -5,10 +5,29 @@ and head counts, its attention weights), and their footnotes name it and its wei
 order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, ArcBetweenPoints, Arrow, Create, Dot,
-                   FadeIn, FadeOut, Indicate, Line, RoundedRectangle, Square, SurroundingRectangle, Transform, VGroup,
-                   Write)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    ArcBetweenPoints,
+    Arrow,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    Line,
+    RoundedRectangle,
+    Square,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+    Write,
+)
 
 from model.heads import KINDS, HeadRole, causal_zeros, head_roles
 from scenes.kit import ExplainerScene, Heatmap, claims, current, fade_replace, fit_width, label, weight_to_color
@@ -78,7 +97,7 @@ class WhereAttentionLives(ExplainerScene):
                           (f"L{layer + 1} cross-attention · {A} heads", th.alpha, ("cross", layer)),
                           (f"L{layer + 1} feed-forward", th.muted, None)]
         dec_parts.append(("next-word probabilities", th.target, None))
-        inputs = ("<sos>",) + tr.target_tokens[:-1]
+        inputs = ("<sos>", *tr.target_tokens[:-1])
         src = WordGrid(tr.source_tokens, th.source, width=4.6, font_size=20, min_font=12, max_rows=3, center=-2.4)
         dec = WordGrid(inputs, th.target, width=4.6, font_size=20, min_font=12, max_rows=3, center=2.4)
         for grid in (src, dec):
@@ -244,7 +263,7 @@ class Evolution(ExplainerScene):
 
     def chain(self, boxes: VGroup) -> VGroup:
         return VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.06, color=self.theme.muted, stroke_width=3,
-                              max_tip_length_to_length_ratio=0.3) for a, b in zip(boxes, boxes[1:])])
+                              max_tip_length_to_length_ratio=0.3) for a, b in itertools.pairwise(boxes)])
 
     def mean_weights(self, kind: str) -> np.ndarray:
         """The last layer's weights of one kind, averaged over its heads (said in the footnote)."""
@@ -333,7 +352,7 @@ class Evolution(ExplainerScene):
         weights = self.mean_weights("decoder")[:n, :n]
         grid = weight_grid(n, 0.5)
         grid.move_to([-2.2, -2.25, 0])
-        inputs = ("<sos>",) + tr.target_tokens[:-1]
+        inputs = ("<sos>", *tr.target_tokens[:-1])
         rows = VGroup(*[fit_width(label(inputs[i], 16, th.target), 1.4).next_to(grid[i * n], LEFT, buff=0.12)
                         for i in range(n)])
         cols = VGroup(*[label(str(j + 1), 16, th.muted).next_to(grid[j], UP, buff=0.08) for j in range(n)])
@@ -505,7 +524,7 @@ class SelfAttentionTeaser(ExplainerScene):
         layers, heads, t = weights.shape[0], weights.shape[1], weights.shape[-1]
         zeros = causal_zeros(tr)
         self.beat("mask", mask_narration(zeros, t, layers, heads))
-        inputs = ("<sos>",) + tr.target_tokens[:-1]   # what each decoder position reads
+        inputs = ("<sos>", *tr.target_tokens[:-1])   # what each decoder position reads
         new = self.head_map(weights[0, 0], inputs, inputs, th.target)
         new.col_labels.set_color(th.target)
         right = self.map.get_right()[0]   # the side panel stays where it is: a larger matrix grows to the left

@@ -80,7 +80,7 @@ def test_bad_jobs_files_name_what_is_wrong(tmp_path):
         plan({"out": "x"})
     bad = tmp_path / "bad.toml"
     bad.write_text("render = [", encoding="utf-8")
-    with pytest.raises(BatchError, match="bad.toml"):
+    with pytest.raises(BatchError, match=r"bad\.toml"):
         batch.load(bad)
 
 
@@ -156,7 +156,7 @@ def test_a_batch_runs_on_ray_reports_a_failure_and_hits_the_cache_when_run_again
 
 
 # --- issue 20: paths stay under out, large plans, interruptions -------------------------------------
-@pytest.mark.parametrize("spec, message", [
+@pytest.mark.parametrize(("spec", "message"), [
     ({"layout": "../escaped/{quality}"}, "leaves out"),
     ({"layout": "{model_set}/../../escaped"}, "leaves out"),
     ({"layout": "/tmp/escaped/{quality}"}, "leaves out"),
@@ -392,3 +392,7 @@ def test_an_interruption_cancels_the_queued_jobs_of_the_runner():
         run_jobs(list(range(100)), work, workers=2, on_event=heard)
     time.sleep(0.2)
     assert len(started) <= 4, started
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

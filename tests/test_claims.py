@@ -21,8 +21,8 @@ def make_trace(source, target, attention=None, reference=None, influence=None, m
 
 
 def test_lcs_alignment_counts_words_difflib_would_mark_red():
-    reference = "le grand chien voit le jardin vert mais des chats".split()
-    output = "le petit jardin voit le jardin vert mais des voitures".split()
+    reference = ["le", "grand", "chien", "voit", "le", "jardin", "vert", "mais", "des", "chats"]
+    output = ["le", "petit", "jardin", "voit", "le", "jardin", "vert", "mais", "des", "voitures"]
     check = claims.check_words(reference, output)
     # 'voit le jardin vert mais des' stays right although it sits between two mistakes
     assert check.ok == (True, False, False, True, True, True, True, True, True, False)
@@ -33,12 +33,12 @@ def test_lcs_alignment_counts_words_difflib_would_mark_red():
 
 
 def test_exact_plain_output_is_not_called_wrong():
-    words = "la zone économique européenne".split()
+    words = ["la", "zone", "économique", "européenne"]
     check = claims.check_words(words, words)
     assert check.exact and check.wrong == 0 and claims.verdict(check) == "every word right"
     text = claims.long_sentence_narration(20, "plain", check, check, "French")
     assert "wrong" not in text and "still gets every word" in text and "long sentence" in text
-    wrong = claims.check_words(words, "la zone verte".split())
+    wrong = claims.check_words(words, ["la", "zone", "verte"])
     text = claims.long_sentence_narration(20, "plain", wrong, check, "French")
     assert "1 of the 'plain' model's 3 words is wrong" in text and "2 of the correct words are missing" in text
     short = claims.check_words(words, words[:2])   # it stopped early: nothing wrong, nothing red

@@ -30,7 +30,7 @@ def test_trace_table_and_plain_model():
     assert plain.returncode == 0 and json.loads(plain.stdout)["attention"] is None
 
 
-@pytest.mark.parametrize("args, message", [
+@pytest.mark.parametrize(("args", "message"), [
     (("trace", ""), "empty"),
     (("trace", "the zebra"), "zebra"),
     (("trace", "the cat", "--model", "gpt"), "gpt"),

@@ -1,6 +1,7 @@
 """render.py as a lecturer uses it: real renders at low quality through the real entry point."""
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def test_film_has_a_chapter_per_scene_and_subtitles_in_sync(out):
     for chapter, seconds in zip(chapters, clip_seconds):
         assert chapter["end"] - chapter["start"] == pytest.approx(seconds, abs=0.1)
     subs = list(srt.parse(film.with_suffix(".srt").read_text(encoding="utf-8")))
-    assert all(a.end <= b.start + __import__("datetime").timedelta(milliseconds=2) for a, b in zip(subs, subs[1:]))
+    assert all(a.end <= b.start + __import__("datetime").timedelta(milliseconds=2) for a, b in itertools.pairwise(subs))
     assert subs[-1].end.total_seconds() <= facts["duration"] + 0.05
     assert film.with_suffix(".vtt").read_text(encoding="utf-8") == vtt_from_subtitles(subs)
     # each scene's narration starts inside its own chapter
@@ -125,7 +126,7 @@ def test_a_failed_render_leaves_no_file_behind(tmp_path):
     assert list((tmp_path / "out").iterdir()) == []
 
 
-@pytest.mark.parametrize("args, message", [
+@pytest.mark.parametrize(("args", "message"), [
     (("render", "atention-weights"), "did you mean 'attention-weights'"),
     (("render",), "name at least one scene"),
     (("render", "rnn-relay", "--quality", "ultra"), "'ultra' is not one of"),
@@ -149,3 +150,7 @@ def test_help_of_every_command():
     for command in ((), ("list",), ("trace",), ("vocab",), ("render",), ("slides",), ("film",)):
         proc = cli(*command, "--help")
         assert "Usage:" in proc.stdout
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

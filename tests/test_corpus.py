@@ -36,7 +36,7 @@ def test_every_pair_matches_the_rule_based_reference(grammar_splits):
         assert corpus.reference_translation(list(p.source)) == list(p.target)
 
 
-@pytest.mark.parametrize("english, french", [
+@pytest.mark.parametrize(("english", "french"), [
     ("the tree", "l'arbre"),
     ("the big tree", "le grand arbre"),
     ("an old", None),
@@ -57,7 +57,7 @@ def test_normalise_folds_case_and_punctuation():
     assert corpus.normalise("?!") == ""
 
 
-@pytest.mark.parametrize("text, language, tokens, back", [
+@pytest.mark.parametrize(("text", "language", "tokens", "back"), [
     ("L'arbre est là.", "French", ["L'", "arbre", "est", "là"], "L'arbre est là"),
     ("qu'il voit l' arbre", "french", ["qu'", "il", "voit", "l'", "arbre"], "qu'il voit l'arbre"),
     ("aujourd'hui", "French", ["aujourd'hui"], "aujourd'hui"),          # not an elision: one word

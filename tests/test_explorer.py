@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import CHROMIUM, FLAGS, Browser
 from rich.console import Console
 
-from browser import CHROMIUM, FLAGS, Browser
 from model.corpus import Tokeniser, grammar_splits, in_grammar, reference_translation
 from model.report import print_trace
 from model.trace import trace
@@ -91,7 +91,7 @@ def test_page_decodes_50_test_sentences_as_model_trace_does(page):
         result = browser.evaluate(RUN_ALL % json.dumps(sentences))
         tokenised = browser.evaluate(TOKENISE % json.dumps([[c, t] for c in CARD_TOKENS for t in TRICKY]))
         outputs = [(s.split(), list(trace(s, "plain").output_words)) for s in sentences]
-        outputs += [(s.split(), ["la", "zone", "européenne", "zone"]) for s in OUTSIDE + [EXAMPLE]]
+        outputs += [(s.split(), ["la", "zone", "européenne", "zone"]) for s in [*OUTSIDE, EXAMPLE]]
         judged = browser.evaluate(JUDGE % json.dumps(outputs, ensure_ascii=False))
         requests = browser.requests
     worst = 0.0
@@ -279,7 +279,7 @@ def test_keyboard_labels_and_contrast_in_both_themes(page, tmp_path):
         assert browser.evaluate("document.getElementById('sentence').value") == "the big dog sees a red car "
         assert browser.evaluate("location.hash") == "#the%20big%20dog%20sees%20a%20red%20car"
         heads = browser.evaluate("[...document.querySelectorAll('#alpha-table thead th')].map(th => th.textContent)")
-        assert heads == ["output ↓", *"the big dog sees a red car".split()]
+        assert heads == ["output ↓", *["the", "big", "dog", "sees", "a", "red", "car"]]
         # the fan follows the output word chosen with the keyboard
         browser.evaluate("document.getElementById('fan-word').focus()")
         before = browser.evaluate("document.querySelector('#fan-table caption').textContent")
@@ -343,3 +343,7 @@ def test_own_models_read_text_and_references_as_their_cards_say(tmp_path):
     assert first == ["Englisch sentence", "the tree", "Correct Französisch (the pair file's translation): l'arbre"]
     assert exact[0].startswith("every word right") and "is not a sentence of the grammar" not in exact[0]
     assert unknown == "No correct Französisch is known for this sentence, so nothing is marked right or wrong."
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

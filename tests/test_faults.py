@@ -271,7 +271,7 @@ def test_a_cached_render_counts_only_if_its_files_are_complete(rendered):
 def test_stitching_a_broken_clip_leaves_no_part_file(tmp_path):
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"")
-    with pytest.raises(Exception):  # noqa: B017 - whatever PyAV raises; the CLI makes it one line
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever PyAV raises; the CLI makes it one line
         stitch([("a", clip, None)], tmp_path / "film.mp4")
     assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
 
@@ -363,7 +363,7 @@ def test_trace_warns_about_a_sentence_outside_the_grammar():
 def test_the_grammar_check_knows_every_sentence_the_models_learned(grammar_splits):
     sources = [p.source for p in grammar_splits.train + grammar_splits.test]
     assert all(corpus.in_grammar(s) for s in sources)
-    for sentence in OUT_OF_GRAMMAR + ["the cat sees", "the cats sees the dog", "the cat and", "a cats"]:
+    for sentence in [*OUT_OF_GRAMMAR, "the cat sees", "the cats sees the dog", "the cat and", "a cats"]:
         assert not corpus.in_grammar(sentence.split())
         assert corpus.in_grammar(corpus.known_sentence(sentence.split()).split())
 
@@ -512,7 +512,7 @@ def test_an_unexpected_error_is_one_line_and_a_traceback_with_verbose(monkeypatc
         main(["render", "timeline", "--verbose"])
 
 
-@pytest.mark.parametrize("args, message", [
+@pytest.mark.parametrize(("args", "message"), [
     (("render", "all", "rnn-rely"), "did you mean 'rnn-relay'"),
     (("render", "ALL", "--sentence", "red cars"), "not a sentence of the grammar"),  # ALL is all
     (("render", "Timeline", "--sentence", "the zebra"), "zebra"),
@@ -685,7 +685,7 @@ def test_retrain_hints_are_safe_to_paste(tmp_path, monkeypatch):
 
     from model import hints, train
 
-    assert hints.DEFAULT_EPOCHS == train.RECIPE.epochs
+    assert train.RECIPE.epochs == hints.DEFAULT_EPOCHS
     assert hints.retrain_command(train.ASSETS, "attention") == \
         f"python -m model.train --model attention --out {hints.shown_path(train.ASSETS)} --force"
     mine = tmp_path / "my models"
@@ -702,7 +702,7 @@ def test_retrain_hints_are_safe_to_paste(tmp_path, monkeypatch):
     (mine / "plain.json").unlink()  # nothing readable: a placeholder pair file, which training refuses
     hint = hints.retrain_command(mine, "attention")
     assert "--pairs YOUR_PAIRS.tsv" in hint and "--force" not in hint
-    code, printed = train_main(*shlex.split(hint)[3:])
+    code, _printed = train_main(*shlex.split(hint)[3:])
     assert code == 2 and sorted(p.name for p in mine.iterdir()) == ["attention.json"]
     # a message that prints it: a folder without the models a scene draws
     monkeypatch.chdir(tmp_path)
@@ -710,3 +710,7 @@ def test_retrain_hints_are_safe_to_paste(tmp_path, monkeypatch):
     with pytest.raises(TraceInputError) as caught:
         jobs.check_models([jobs_entry()], folder=tmp_path / "empty")
     assert "(python -m model.train --model attention --pairs YOUR_PAIRS.tsv --out empty)" in str(caught.value)
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

@@ -77,7 +77,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_no_import_cycle_among_the_project_modules():
     edges = graph()
-    assert "output.rendering" in edges and edges["output.rendering"]  # the walk sees real imports
+    assert edges.get("output.rendering")  # the walk sees real imports
     found = cycles(edges)
     assert not found, "import cycles: " + "; ".join(" → ".join(group) for group in found)
 

@@ -3,8 +3,17 @@ import numpy as np
 import pytest
 from manim import ManimColor, Square, Text
 
-from scenes.kit import (AlphaFan, Heatmap, ProbabilityBars, StateColumn, TokenRow, current, use_theme,
-                        value_to_color, weight_to_color)
+from scenes.kit import (
+    AlphaFan,
+    Heatmap,
+    ProbabilityBars,
+    StateColumn,
+    TokenRow,
+    current,
+    use_theme,
+    value_to_color,
+    weight_to_color,
+)
 from scenes.kit.scene import _split_caption, layout_problems, readable_names
 
 
@@ -19,9 +28,8 @@ def test_theme_is_resolved_when_used():
         light_zero = value_to_color(0.0, 1.0)
     assert current().name == "dark"
     assert distance(light_zero, value_to_color(0.0, 1.0)) > 0.5
-    with pytest.raises(ValueError, match="unknown theme"):
-        with use_theme("neon"):
-            pass
+    with pytest.raises(ValueError, match="unknown theme"), use_theme("neon"):
+        pass
 
 
 def test_value_to_color_diverges_around_zero_with_a_fixed_range():

@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from model.trace import Trace
-from scenes.learning_to_align import (Checkpoint, end_narration, fan_step, first_exact, learning_narration,
-                                      mean_peak, output_count, right_narration, start_narration, wrong_words)
+from scenes.learning_to_align import (
+    Checkpoint,
+    end_narration,
+    fan_step,
+    first_exact,
+    learning_narration,
+    mean_peak,
+    output_count,
+    right_narration,
+    start_narration,
+    wrong_words,
+)
 
 SOURCE = ("the", "european", "economic", "area")
 REFERENCE = ("la", "zone", "économique", "européenne")
@@ -16,7 +26,7 @@ def fake_trace(attention: np.ndarray, output: tuple[str, ...], reference=REFEREN
     t, s = attention.shape
     z = np.zeros((1, 1), dtype=np.float32)
     return Trace(model="attention", sha256="0" * 64, sentence=" ".join(SOURCE), source_tokens=SOURCE,
-                 target_tokens=output + ("<eos>",), reference_tokens=reference, source_embeddings=z,
+                 target_tokens=(*output, "<eos>"), reference_tokens=reference, source_embeddings=z,
                  encoder_states=np.zeros((s, 2), np.float32), encoder_cells=None, encoder_gates=None,
                  context=np.zeros(2, np.float32), influence=np.ones(s, np.float32),
                  decoder_states=np.zeros((t, 2), np.float32), attention=attention.astype(np.float32),

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import srt
+from browser import CHROMIUM, Browser
 from PIL import Image
 
-from browser import CHROMIUM, Browser
 from output import voice
 from output.film import stitch
 from tests.helpers import cli
@@ -286,3 +286,7 @@ def test_the_voice_reaches_the_scene_and_the_render_cache(tmp_path):
 def test_a_voice_that_cannot_be_used_is_bad_input(tmp_path):
     proc = cli("render", SCENE, "--voice", str(tmp_path / "no-such-folder"), check=False)
     assert proc.returncode == 2 and proc.stderr.startswith("error: --voice:") and len(proc.stderr.splitlines()) == 1
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

@@ -1,6 +1,7 @@
 import hashlib
-from pathlib import Path
+import itertools
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -48,7 +49,7 @@ def test_padding_gets_exactly_zero_attention():
     net = load_model("attention")
     info = model_info("attention")
     pairs = [corpus.Pair(("the", "cat"), ("le", "chat")),
-             corpus.Pair(tuple("the european economic area".split()), tuple("la zone économique européenne".split()))]
+             corpus.Pair(("the", "european", "economic", "area"), ("la", "zone", "économique", "européenne"))]
     index_s = {t: i for i, t in enumerate(info["vocab"]["source"])}
     index_t = {t: i for i, t in enumerate(info["vocab"]["target"])}
     src, src_len, _, _ = encode_batch(pairs, index_s, index_t)
@@ -82,7 +83,7 @@ def test_lstm_gates_replayed_by_hand_match_torch():
 
     info = model_info("lstm")
     index = {t: i for i, t in enumerate(info["vocab"]["source"])}
-    rec = run_trace(load_model("lstm"), [index[t] for t in "the big dog sees a cat".split()], 20, 3)
+    rec = run_trace(load_model("lstm"), [index[t] for t in ["the", "big", "dog", "sees", "a", "cat"]], 20, 3)
     assert abs(rec["replayed_states"] - rec["encoder_states"]).max() < 1e-5
 
 
@@ -120,7 +121,7 @@ def test_the_three_models_differ_only_in_the_documented_thing():
     assert {n: c["experiment"]["differs_by"] for n, c in cards.items()} == DIFFERS_FROM_PLAIN
 
 
-@pytest.mark.parametrize("name, path, value, expected", [
+@pytest.mark.parametrize(("name", "path", "value", "expected"), [
     ("attention", ("recipe", "epochs"), 11, "attention: recipe"),
     ("lstm", ("architecture", "hidden"), 32, "lstm: architecture"),
     ("attention", ("seed",), 1, "attention: seed"),
@@ -176,5 +177,5 @@ def test_a_checkpoint_evaluates_to_its_stored_figures(grammar_splits):
 def test_checkpoint_steps_are_log_spaced_from_the_start():
     steps = checkpoint_steps(4000, 9)
     assert steps[0] == 0 and steps[-1] == 4000 and len(steps) == 9
-    gaps = [b / a for a, b in zip(steps[1:], steps[2:])]
+    gaps = [b / a for a, b in itertools.pairwise(steps)]
     assert max(gaps) / min(gaps) < 1.1

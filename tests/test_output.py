@@ -125,7 +125,7 @@ def test_the_workers_speed_ups_draw_what_plain_manim_draws(what, tmp_path, monke
     args = ["render", "--disable_caching", "-r", "320,180", "--frame_rate", "10", *(["-s"] if "still" in what else []),
             str(file), cls]
     monkeypatch.setenv("ATTENTION_X264_PRESET", "medium")
-    worker.run(Example(), args[:1] + ["--media_dir", str(tmp_path / "ours")] + args[1:], what="probe")
+    worker.run(Example(), [*args[:1], "--media_dir", str(tmp_path / "ours"), *args[1:]], what="probe")
     plain = subprocess.run([sys.executable, "-m", "manim", *args[:1], "--media_dir", str(tmp_path / "plain"), *args[1:]],
                            cwd=ROOT, capture_output=True, text=True, env=worker.environment(Example()))
     assert plain.returncode == 0, plain.stderr[-2000:]
@@ -272,11 +272,10 @@ def test_the_runner_lets_other_errors_through():
 def test_an_atomic_write_leaves_the_old_file_or_the_new_one(tmp_path):
     target = tmp_path / "film.json"
     atomic_write_text(target, "old")
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            assert tmp.parent == target.parent and tmp.suffix == ".json"
-            tmp.write_text("half", encoding="utf-8")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:  # noqa: PT012 - the write is cut short inside
+        assert tmp.parent == target.parent and tmp.suffix == ".json"
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("killed")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["film.json"]
     atomic_write_text(target, "new")
     assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["film.json"]
@@ -286,3 +285,7 @@ def test_nothing_outside_model_writes_a_temp_file_by_hand():
     """The tmp-then-replace idiom lives in model/files.py only (model/ is being switched to it)."""
     files = [ROOT / "render.py", *(ROOT / "scenes").rglob("*.py"), *(ROOT / "output").rglob("*.py")]
     assert [f.name for f in files if ".tmp" in f.read_text(encoding="utf-8")] == []
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

@@ -186,7 +186,7 @@ def test_the_advice_follows_the_measurement():
 
 def test_the_cli_uses_the_stored_default_and_keeps_case(own_models):
     env = {**os.environ, "ATTENTION_MODELS_DIR": str(own_models["models"])}
-    run = dict(cwd=ROOT, env=env, capture_output=True, text=True)
+    run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True}
     example = own_models["cards"]["attention"]["default_example"]["sentence"]
     vocab = subprocess.run([sys.executable, "render.py", "vocab"], **run)
     assert vocab.returncode == 0, vocab.stderr
@@ -317,3 +317,7 @@ def test_every_scene_speaks_of_the_pair_and_never_of_french(own_models, tmp_path
     longest = max(len(corpus.tokenise(en, "English")) for en, _ in own_models["pairs"])
     # the long-sentence beat takes the file's longest sentence, not the 3-to-5-word default example
     assert f"sentence ({longest} words)" in bottleneck or f"a sentence of {longest} words" in bottleneck
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

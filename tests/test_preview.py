@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
-
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +97,7 @@ def test_a_preview_clip_speaks_with_a_voice(server, tmp_path):
     track = voice.sound_track(clip)
     assert track is not None and len(track) / voice.RATE == pytest.approx(voice.video_seconds(clip), abs=0.1)
     assert voice.loudness(track) == pytest.approx(voice.TARGET_LUFS, abs=2)  # speech, with the pauses between beats
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

@@ -61,7 +61,7 @@ def test_old_attribute_names_keep_working_and_models_have_their_own_colours():
         models = [theme.model_color(m) for m in ("plain", "lstm", "attention")]
         assert len(set(models)) == 3 and not signs & set(models)
         assert theme.window != theme.alpha
-    assert {f for f in Theme.__dataclass_fields__} - {"name"} == set(ROLES)
+    assert set(Theme.__dataclass_fields__) - {"name"} == set(ROLES)
 
 
 def test_gates_have_their_own_scale():
@@ -218,9 +218,7 @@ def test_the_designs_named_are_the_networks_built():
     from torch import nn
 
     from model.names import DESIGNS
-    from model.networks import Architecture, AttentionSeq2Seq, build
-
-    from model.networks import TransformerSeq2Seq, architecture
+    from model.networks import Architecture, AttentionSeq2Seq, TransformerSeq2Seq, architecture, build
 
     for name, (cell, attends) in DESIGNS.items():
         if cell is None:  # no recurrence: no RNN module anywhere, attention in every block
@@ -367,3 +365,7 @@ def test_colour_key_names_palette_roles_in_their_theme_colours(theme):
         assert key[1][0].get_color().to_hex().lower() == th.correct.lower()
         with pytest.raises(ValueError, match="unknown colour role"):
             color_key(("green", "a colour, not a role", "dot"))
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

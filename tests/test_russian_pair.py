@@ -14,10 +14,10 @@ import subprocess
 import sys
 
 import pytest
+from russian_pair import write_pairs
 
 from model import trace as trace_mod
 from model.trace import ROOT
-from russian_pair import write_pairs
 from scenes.kit import alignment
 from scenes.kit.scene import LONG_EXAMPLE
 
@@ -172,3 +172,7 @@ def test_the_built_in_french_names_its_adjective_swap():
     long = alignment.trace_facts(trace_mod.trace(LONG_EXAMPLE))
     assert_long_told_truly(heat[-1], long)
     assert "'green' and 'garden' swap ('jardin' before 'vert')" in heat[-1]
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

@@ -123,3 +123,7 @@ def test_every_beat_has_a_speech_form_a_voice_reads_whole(entry, variant, render
     for beat in beats:
         said = spoken(beat["narration"])
         assert said and unspoken(said) == [], (beat["name"], said)
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

@@ -168,7 +168,7 @@ def test_a_render_with_words_drawn_as_boxes_is_not_reused_after_a_font_is_instal
 
 
 # --- tokens --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, tokens", [
+@pytest.mark.parametrize(("text", "tokens"), [
     ("नमस्ते दुनिया।", ["नमस्ते", "दुनिया"]),                     # Hindi: virama and vowel signs kept, danda dropped
     ("சென்னை நகரம்", ["சென்னை", "நகரம்"]),                       # Tamil
     ("ภาษา ไทย ที่นี่", ["ภาษา", "ไทย", "ที่นี่"]),                  # Thai: words are what spaces separate
@@ -229,7 +229,7 @@ def train(*argv) -> tuple[int, str]:
     return code, printed.getvalue()
 
 
-@pytest.mark.parametrize("name, data, says", [
+@pytest.mark.parametrize(("name", "data", "says"), [
     ("utf16.tsv", PAIRS.encode("utf-16"), "UTF-16 text (it starts with a UTF-16 byte-order mark)"),
     ("utf16be.tsv", b"\xfe\xff" + PAIRS.encode("utf-16-be"), "UTF-16 text"),
     ("utf32.tsv", PAIRS.encode("utf-32"), "UTF-32 text"),

@@ -98,7 +98,7 @@ def test_cache_serves_the_same_trace_without_torch(tmp_path):
     assert out.stdout.split("\n")[:2] == ["la zone économique européenne", "False"]
 
 
-@pytest.mark.parametrize("sentence, message", [
+@pytest.mark.parametrize(("sentence", "message"), [
     ("", "empty"),
     ("   \t ", "empty"),
     ("?! ...", "no words"),
@@ -132,7 +132,7 @@ def test_checkpoints_show_alpha_being_learned():
     assert last.translation == "la zone économique européenne"
 
 
-@pytest.mark.parametrize("model, checkpoint, message", [
+@pytest.mark.parametrize(("model", "checkpoint", "message"), [
     ("attention", 99, "checkpoint 99 does not exist"),
     ("plain", 0, "trained without checkpoints; use --model attention"),
 ])

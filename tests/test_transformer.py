@@ -190,11 +190,11 @@ def test_the_heads_narration_names_only_what_the_weights_show():
     spread = [HeadRole("encoder", 1 + k // 2, 1 + k % 2, "spread", 0.3, None) for k in range(4)]
     text = heads_narration(spread, 2, 2)
     assert "none of the 4" in text and "word before" not in text and "'" not in text.split("way.")[1]
-    back = [HeadRole("encoder", 1, 1, "previous", 0.7, None)] + spread[1:]
+    back = [HeadRole("encoder", 1, 1, "previous", 0.7, None), *spread[1:]]
     text = heads_narration(back, 2, 2)
     assert "1 of the 4 gives the word before at least half its weight on average (L1·H1)" in text
     assert "the other 3 spread" in text
-    words = [HeadRole("encoder", 1, 1, "word", 0.6, "the"), HeadRole("encoder", 2, 2, "word", 0.9, "the")] + spread[1:3]
+    words = [HeadRole("encoder", 1, 1, "word", 0.6, "the"), HeadRole("encoder", 2, 2, "word", 0.9, "the"), *spread[1:3]]
     assert "L1·H1 and L2·H2 give 'the' most of their weight" in heads_narration(words, 2, 2)
 
 
@@ -230,3 +230,7 @@ def test_still_learning_is_said_only_when_the_last_epoch_lowered_the_loss():
     assert still_learning(model_info("transformer"))   # 0.1423 → 0.1182 in the shipped card
     assert not still_learning({"training": {"epoch_loss": [0.5, 0.2, 0.21]}})
     assert not still_learning({"training": {"epoch_loss": [0.5]}}) and not still_learning({})
+
+
+# `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
+pytestmark = pytest.mark.slow

@@ -48,9 +48,7 @@ def half_written(folder: Path) -> list[str]:
             bad.append(f"{manifest} (not JSON)")
             continue
         if isinstance(data, dict) and "files" in data:
-            for name in data["files"].values():
-                if not (folder / name).exists():
-                    bad.append(f"{manifest}: {name} missing")
+            bad += [f"{manifest}: {name} missing" for name in data["files"].values() if not (folder / name).exists()]
     return bad
 
 
@@ -266,7 +264,7 @@ def main(filter_: str = "") -> None:
         if filter_ and filter_ not in case.name:
             continue
         light = case.expect == "bad" or (case.args and case.args[0] in ("trace", "list", "script", "batch"))
-        if os.environ.get("MODE") == "light" and not light or os.environ.get("MODE") == "heavy" and light:
+        if (os.environ.get("MODE") == "light" and not light) or (os.environ.get("MODE") == "heavy" and light):
             continue
         case_dir = sandbox / f"case-{len(results):03d}"
         case_dir.mkdir()
@@ -330,7 +328,7 @@ def main(filter_: str = "") -> None:
             problems.append(f"repository changed: {sorted(new)}")
         line = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1][:160]
         results.append((case.name, not problems, problems, seconds))
-        print(f"{'PASS' if not problems else 'FAIL'} {case.name} ({seconds:.1f} s) {line if not problems else problems}",
+        print(f"{'PASS' if not problems else 'FAIL'} {case.name} ({seconds:.1f} s) {problems if problems else line}",
               flush=True)
     passed = sum(ok for _, ok, _, _ in results)
     print(f"\n{passed} of {len(results)} cases: one-line error or correct output, nothing outside --out, "

@@ -20,9 +20,9 @@ fact is true and where it is false.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
 
 import numpy as np
 
@@ -316,7 +316,7 @@ def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: S
     most = float(rows.max(axis=0)[list(found.words)].max())
     text = (f"The faintest strips are words it hardly looked at directly: no {tgt_lang} word gave "
             f"{which} as much as {under(most)} of its weight.")
-    if found.stand_in is not None:
+    if found.stand_in is not None and found.looked is not None:
         text += (f" '{output[found.stand_in]}', the {tgt_lang} article, looks at its noun "
                  f"'{source[found.looked]}' instead: a {tgt_lang} article takes its form from its noun.")
     elif not nouns and set(found.words) <= set(facts(rows, source, output).unlinked):

@@ -6,8 +6,9 @@ The scenes call these functions and only place the text.
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -393,7 +394,7 @@ def trend(values: Sequence[float], counts: Sequence[int]) -> str:
         return "falls" if change < 0 else "rises"
     if max(values) - min(values) <= FLAT_POINTS:
         return "flat"
-    steps = [(b - a) for a, b in zip(values, values[1:])]
+    steps = [(b - a) for a, b in itertools.pairwise(values)]
     real = [d for d, (n0, n1, a, b) in zip(steps, zip(counts, counts[1:], values, values[1:]))
             if abs(d) > TREND_POINTS and change_is_real(a, n0, b, n1)]
     if any(d > 0 for d in real) and any(d < 0 for d in real):

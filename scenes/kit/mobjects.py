@@ -8,13 +8,28 @@ from __future__ import annotations
 import hashlib
 import sys
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, Rectangle, RoundedRectangle, Square, Text,
-                   VGroup, VMobject, smooth, there_and_back)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    FadeIn,
+    FadeOut,
+    Line,
+    Rectangle,
+    RoundedRectangle,
+    Square,
+    Text,
+    VGroup,
+    VMobject,
+    smooth,
+    there_and_back,
+)
 
-from scenes.kit.claims import check_words, percent  # noqa: F401  (percent: part of the kit's API)
+from scenes.kit.claims import check_words, percent
 from scenes.kit.layout import slot_xs
 from scenes.kit.theme import current, text_on, value_to_color, weight_to_color
 
@@ -88,7 +103,7 @@ class Word(KitText):
     def baseline(self) -> float:
         return self.get_bottom()[1] + self._below * self.height
 
-    def put_on_baseline(self, x: float, y: float) -> "Word":
+    def put_on_baseline(self, x: float, y: float) -> Word:
         self.set_x(x)
         self.shift((y - self.baseline()) * UP)
         return self
@@ -318,7 +333,7 @@ class WordFlow(VGroup):
             while keep > 0:
                 keep -= 1
                 self.more = Word(f"… +{len(mobs) - keep} words", 0.8 * font_size, th.muted)
-                if self._lines([m.width for m in mobs[:keep]] + [self.more.width], gaps[:keep] + [0.0], width) <= max_lines:
+                if self._lines([m.width for m in mobs[:keep]] + [self.more.width], [*gaps[:keep], 0.0], width) <= max_lines:
                     break
         self.words = VGroup(*mobs[:keep])
         self.hidden = len(mobs) - keep

@@ -22,8 +22,17 @@ import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
 
 from model.corpus import NOUNS
-from model.trace import (DEFAULT_MODEL, Trace, TraceInputError, check_sentence, checkpoints, file_sentences,
-                         languages, model_info, trace)
+from model.trace import (
+    DEFAULT_MODEL,
+    Trace,
+    TraceInputError,
+    check_sentence,
+    checkpoints,
+    file_sentences,
+    languages,
+    model_info,
+    trace,
+)
 from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, Example, SceneEntry
 from scenes.kit import claims
 from scenes.kit.mobjects import fit_width, label

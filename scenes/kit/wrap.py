@@ -8,7 +8,7 @@ keeps a `band` of room above or below its words for the per-word values.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from manim import VGroup
@@ -81,7 +81,7 @@ class WordGrid(VGroup):
         """The bottom of the grid including the last row's band."""
         return self.band_top(len(self) - 1) if self.band_side == "below" else self.get_bottom()[1]
 
-    def place_top(self, y: float) -> "WordGrid":
+    def place_top(self, y: float) -> WordGrid:
         """Shift the grid so that its top, band included, sits at y."""
         self.shift((y - self.top()) * np.array([0.0, 1.0, 0.0]))
         return self
