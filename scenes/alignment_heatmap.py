@@ -67,7 +67,8 @@ class AlignmentHeatmap(ExplainerScene):
 
     def cell_note(self, heatmap: Heatmap, tr) -> str:
         shown = "numbers = α in %" if len(heatmap.values) else "stronger colour = more α"
-        return self.provenance(tr, extra=f"{shown}; one row per output word; box = the row's link (its largest α)")
+        end = "; the ‹eos› row is no word: unboxed" if len(tr.attention) > len(tr.output_words) else ""
+        return self.provenance(tr, extra=f"{shown}; one row per output word; box = the row's link (its largest α){end}")
 
     # --- marks: every one drawn from the facts the narration says -------------------------------
     def link_boxes(self, heatmap: Heatmap, f: Facts, width: float = 3.0) -> VGroup:

@@ -47,8 +47,14 @@ def test_a_monotone_alignment_says_so_and_names_no_crossing():
     german = al.facts(np.array([[0, 0, 1.0], [0, .96, .04], [0, .01, .99]]), ["the", "green", "dog"],
                       ["den", "grünen", "Hund"])
     assert german.monotone and german.ahead == ((0, 2),)
-    assert al.ahead_narration(german, "German") == "'den' looks most at 'dog', like 'Hund' after it: a shared link, " \
-                                                   "not a crossing."
+    assert al.ahead_narration(german, "German") == ("'den' looks most at 'dog', like 'Hund' after it: it looks ahead "
+                                                    "at a later word's partner, so the order is read from 'Hund'.")
+    # 'den' (row 0) links right of 'grünen' (row 1): by the links alone they cross, so "never cross" is
+    # said only with the looking-ahead word left out, and named as such
+    order = al.order_narration(german, "German", "English")
+    assert order.startswith("Leave out the 1 German word that looks ahead at a later word's partner, and the links "
+                            "never cross")
+    assert al.summary_narration(german, "German", "English").startswith("Leave out the 1 word that looks ahead")
     assert "article" in al.ahead_narration(german, "German", grammar=True, nouns=["dog"])   # the grammar's reason
     assert al.ahead_narration(facts(RUSSIAN), "Russian") == ""
 

@@ -140,6 +140,11 @@ def order_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
         return (f"Every {tgt_lang} word looks most at the same {src_lang} word, '{f.source[f.links[0]]}', "
                 "so these rows show no word order at all.")
     if f.monotone:
+        if f.ahead:  # a word that looks ahead at a later word's partner would cross the rows between
+            n = len(f.ahead)
+            return (f"Leave out the {n} {tgt_lang} word{'s' if n > 1 else ''} that look{'' if n > 1 else 's'} ahead "
+                    f"at a later word's partner, and the links never cross: row after row they stay or move right, "
+                    f"so the {tgt_lang} words keep the {src_lang} order.")
         return (f"The links never cross: row after row they stay or move right, so the {tgt_lang} words keep "
                 f"the {src_lang} order.")
     groups = f.swaps
@@ -163,7 +168,8 @@ def ahead_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Seque
         return (f"{whose}{tail}: a {tgt_lang} article takes its form from its noun, so this is no reordering.")
     whose = "; ".join(f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it"
                       for i, k in pairs)
-    return f"{whose}{tail}: a shared link, not a crossing."
+    return (f"{whose}{tail}: it looks ahead at a later word's partner, so the order is read from "
+            f"'{f.output[pairs[0][1]]}'{' and the others' if len(pairs) > 1 else ''}.")
 
 
 def listing(counts: dict[str, int], limit: int = 6) -> str:
@@ -188,8 +194,9 @@ def partners_narration(f: Facts, tgt_lang: str, src_lang: str, grammar: bool = F
     else:
         which = f"these {len(words)} {src_lang} words, " + listing(counts)
     these = "this word has" if len(words) == 1 else "these words have"
+    end = " (the end token ‹eos› is not a word and is not counted)" if f.ended else ""
     text = (f"No {tgt_lang} word looks most at {which}: in the weights, {these} no partner in "
-            f"{tgt_lang}.")
+            f"{tgt_lang}{end}.")
     if (grammar and all(w in ARTICLES for w in counts)
             and any(f.source[f.links[i]] in set(nouns) for i, _ in f.ahead)):
         text += (f" The {tgt_lang} article looks at its noun instead." if len(words) == 1
@@ -232,6 +239,10 @@ def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
         return ""
     if f.still:
         order = f"every {tgt_lang} word looks most at '{f.source[f.links[0]]}'"
+    elif f.monotone and f.ahead:
+        n = len(f.ahead)
+        order = (f"leave out the {n} word{'s' if n > 1 else ''} that look{'' if n > 1 else 's'} ahead at a later "
+                 "word's partner, and no links cross: the order is kept (the path of links)")
     elif f.monotone:
         order = "no links cross: the order is kept (the path of links)"
     else:
