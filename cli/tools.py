@@ -44,7 +44,8 @@ def preview(scene, sentence, theme, model, checkpoint, quality, out, poster_only
     if stop:
         return click.echo("preview process stopped" if previews.stop() else "no preview process was running")
     if beat is not None and voice is not None:
-        raise click.UsageError("--beat with --voice is not supported yet: preview the beat silent, or the whole scene with its voice")
+        raise click.UsageError("--beat with --voice is not supported yet: preview the beat silent, "
+                               "or the whole scene with its voice")
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint, beat=beat)
     voices.check(voice)
     if voice is not None and voice not in voices.VOICES:

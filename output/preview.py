@@ -336,7 +336,7 @@ def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
         from scenes.kit.scene import UnknownBeat
 
         if isinstance(err, UnknownBeat):  # bad input, not a broken render: the client exits 2
-            return {"event": "error", "message": str(err), "bad_input": True}
+            return {"event": "error", "message": f"{job.scene.key}: {err}", "bad_input": True}
         traceback.print_exc()  # into the server's log
         return {"event": "error", "message": f"{job.scene.key}: {type(err).__name__}: {err}"}
     finally:

@@ -179,7 +179,7 @@ class ExplainerScene(Scene):
         self._flush_narration()
         if self.example.beat is not None and not any(b["name"] == self.example.beat for b in self.beats):
             names = ", ".join(b["name"] for b in self.beats) or "none"
-            raise UnknownBeat(f"{self.story.key or type(self).__name__} has no beat '{self.example.beat}'; its beats: {names}")
+            raise UnknownBeat(f"the scene has no beat '{self.example.beat}'; its beats: {names}")
         if self.example.voice is not None and not self.renderer.skip_animations:
             from pydub import AudioSegment  # Manim's own dependency; the sound track ends with the picture
 
