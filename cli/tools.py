@@ -35,13 +35,18 @@ EXIT_INTERRUPTED = 130  # as for Ctrl-C (cli.main)
 @cloup.option("--open", "open_files", is_flag=True, help="Open the poster and the clip in the default viewer.")
 @cloup.option("--stop", is_flag=True, help="Stop the warm preview process.")
 @cloup.option("--voice", help="The clip speaks: neural, synth or a folder of recordings (as for render).")
+@cloup.option("--beat", help="One beat only (a name `script SCENE` lists): from its start to its end, "
+                             "earlier animations skipped to their end states.")
 def preview(scene, sentence, theme, model, checkpoint, quality, out, poster_only, watch, open_files, stop,
-            voice) -> None:
+            voice, beat) -> None:
     """SCENE's poster frame first, then its clip, from a warm process that keeps Manim, torch and the
     models loaded between calls (started on first use; it exits after 20 idle minutes)."""
     if stop:
         return click.echo("preview process stopped" if previews.stop() else "no preview process was running")
-    example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
+    if beat is not None and voice is not None:
+        raise click.UsageError("--beat with --voice is not supported yet: preview the beat silent, "
+                               "or the whole scene with its voice")
+    example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint, beat=beat)
     voices.check(voice)
     if voice is not None and voice not in voices.VOICES:
         voice = str(Path(voice).resolve())  # the warm process runs elsewhere

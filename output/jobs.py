@@ -105,6 +105,8 @@ def stem(name: str, example: Example, *, story_model: str, models: tuple[str, ..
         parts.append(f"checkpoint-{example.checkpoint}")
     if example.theme != "dark":
         parts.append(example.theme)
+    if example.beat is not None:  # one beat's preview clip
+        parts.append(f"beat-{slug(example.beat)}")
     if transparent:
         parts.append("transparent")
     if fmt != "mp4":

@@ -296,7 +296,9 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
     except TraceInputError as err:
         _send(stream, event="error", message=f"{job.scene.key}: {err}")
         return
-    for step in ["poster"] if request.get("poster_only") else ["poster", "clip"]:
+    # one beat (--beat): its clip only, sooner (a poster would cost the whole scene's construction again)
+    steps = ["poster"] if request.get("poster_only") else ["clip"] if job.example.beat else ["poster", "clip"]
+    for step in steps:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the fork: render, publish, report, and leave without running any cleanup of the server
@@ -331,6 +333,10 @@ def _render_step(renderer: WarmRenderer, job: RenderJob, step: str) -> dict:
             produced = renderer.render(job, work, poster_only=step == "poster")
             published = {name: _publish(source, job, name).name for name, source in produced.items()}
     except BaseException as err:
+        from scenes.kit.scene import UnknownBeat
+
+        if isinstance(err, UnknownBeat):  # bad input, not a broken render: the client exits 2
+            return {"event": "error", "message": f"{job.scene.key}: {err}", "bad_input": True}
         traceback.print_exc()  # into the server's log
         return {"event": "error", "message": f"{job.scene.key}: {type(err).__name__}: {err}"}
     finally:
@@ -388,13 +394,14 @@ def _request(job: RenderJob, poster_only: bool) -> dict:
     e = job.example
     request = {"scene": job.scene.key, "sentence": e.sentence, "model": e.model, "checkpoint": e.checkpoint,
                "theme": e.theme, "quality": job.quality, "poster_only": poster_only, "digest": code_digest(e),
-               "voice": None if job.voice is None else voice_field(job.voice)}
+               "voice": None if job.voice is None else voice_field(job.voice), "beat": e.beat}
     if BY_KEY.get(job.scene.key) != job.scene:  # a scene of the user's own, by file and class
         request.update(file=str(Path(job.scene.path).absolute()), cls=job.scene.cls)
     return request
 
 
-_FIELDS = {"digest", "scene", "file", "cls", "sentence", "model", "checkpoint", "theme", "quality", "poster_only", "voice"}
+_FIELDS = {"digest", "scene", "file", "cls", "sentence", "model", "checkpoint", "theme", "quality", "poster_only", "voice",
+           "beat"}
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 MAX_SENTENCE = 2000  # characters: far beyond what any scene's layout holds
 
@@ -484,7 +491,9 @@ def _job_from(request: dict, out: int | None, uid: int) -> RenderJob:
     if checkpoint is not None and checkpoint < 0:
         raise Refused(f"refused: the request's checkpoint {checkpoint}")
     example = Example(sentence=sentence, models_dir=MODELS_DIR, model=field("model", (str, type(None)), (*MODEL_NAMES, None)),
-                      checkpoint=checkpoint, theme=field("theme", (str,), THEME_NAMES))
+                      checkpoint=checkpoint, theme=field("theme", (str,), THEME_NAMES), beat=field("beat", (str, type(None))))
+    if example.beat is not None and not _KEY.fullmatch(example.beat):
+        raise Refused(f"refused: a beat name that is not a plain name ({example.beat!r:.80})")
     field("poster_only", (bool, type(None)))
     if out is None:
         raise Refused("refused: a request without its output folder (the client hands over the open folder)")
@@ -591,6 +600,8 @@ def show(job: RenderJob, *, poster_only: bool = False, open_files: bool = False)
         for event in preview(job, poster_only=poster_only):
             if event["event"] == "error":
                 click.echo(f"error: {event['message']}", err=True)
+                if event.get("bad_input"):  # a beat the scene does not have: the one line lists its beats
+                    sys.exit(2)
                 return False
             path = event["files"]["poster" if event["event"] == "poster" else "video"]
             click.echo(f"{event['event']}: {path} ({event['seconds']:.1f} s, {event['cpu_seconds']:.1f} CPU s)")

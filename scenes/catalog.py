@@ -35,6 +35,7 @@ CHECKPOINT_ENV = "ATTENTION_CHECKPOINT"
 THEME_ENV = "ATTENTION_THEME"
 CHECK_LAYOUT_ENV = "ATTENTION_CHECK_LAYOUT"  # 1: fail a render on text off frame or overlapping (tests)
 VOICE_ENV = "ATTENTION_VOICE"  # a folder of per-beat recordings: <folder>/<scene key>/<beat>.<extension>
+BEAT_ENV = "ATTENTION_BEAT"  # one beat only: earlier animations skipped, the scene ends after it (preview --beat)
 RECORDING_EXTENSIONS = ("wav", "mp3", "m4a", "flac", "ogg")  # what a recording of one beat may be
 
 
@@ -48,6 +49,7 @@ class Example:
     checkpoint: int | None = None   # None: the final weights; K: the attention model's K-th training checkpoint
     theme: str = "dark"
     voice: Path | None = None       # per-beat recordings the scene plays and waits for (None: silent)
+    beat: str | None = None         # None: the whole scene; a beat's name: that beat only (preview --beat)
 
     def trace(self, model: str, sentence: str | None = None) -> Trace:
         """The trace of this example's sentence (or another one) through `model`, at the example's
@@ -63,11 +65,13 @@ class Example:
             env[CHECKPOINT_ENV] = str(self.checkpoint)
         if self.voice is not None:
             env[VOICE_ENV] = str(self.voice)
+        if self.beat is not None:
+            env[BEAT_ENV] = self.beat
         return env
 
     def environment(self, base: Mapping[str, str] = os.environ) -> dict[str, str]:
         """`base` with this example in place of any example it held: a worker's whole environment."""
-        ours = (SENTENCE_ENV, MODELS_DIR_ENV, MODEL_ENV, CHECKPOINT_ENV, THEME_ENV, VOICE_ENV)
+        ours = (SENTENCE_ENV, MODELS_DIR_ENV, MODEL_ENV, CHECKPOINT_ENV, THEME_ENV, VOICE_ENV, BEAT_ENV)
         return {**{k: v for k, v in base.items() if k not in ours}, **self.to_env()}
 
     @classmethod
@@ -79,7 +83,8 @@ class Example:
                    model=env.get(MODEL_ENV) or None,
                    checkpoint=int(checkpoint) if checkpoint else None,
                    theme=env.get(THEME_ENV) or "dark",
-                   voice=Path(env[VOICE_ENV]) if env.get(VOICE_ENV) else None)
+                   voice=Path(env[VOICE_ENV]) if env.get(VOICE_ENV) else None,
+                   beat=env.get(BEAT_ENV) or None)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -386,3 +386,10 @@ def test_an_all_silent_recording_is_a_clear_error(tmp_path):
     job = RenderJob(scene=BY_KEY["timeline"], voice=str(voice), out=tmp_path)
     with pytest.raises(RenderError, match=r"intro\.wav is silent"):
         speech.prepare(job, tmp_path / "work")
+
+
+@pytest.mark.parametrize("beat", [7, "../x", "a b", "x" * 100])
+def test_a_request_beat_is_a_plain_name(beat, out_fd):
+    with pytest.raises(preview.Refused, match="beat"):
+        preview._job_from(request(beat=beat), out_fd, os.getuid())
+    assert preview._job_from(request(beat="softmax"), out_fd, os.getuid()).example.beat == "softmax"

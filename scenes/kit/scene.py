@@ -20,6 +20,7 @@ from pathlib import Path
 
 import srt
 from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
+from manim.utils.exceptions import EndSceneEarlyException
 
 from model.corpus import NOUNS
 from model.trace import (
@@ -45,6 +46,10 @@ LONG_EXAMPLE = ("the big dog sees the european economic area and some small cats
                 "but the young student finds a red car")
 
 
+class UnknownBeat(ValueError):
+    """The example names a beat this scene does not have (preview --beat); the message lists its beats."""
+
+
 class ExplainerScene(Scene):
     """Subclasses set `title` and write `construct` as a list of named steps. The model their
     story needs and the longest sentence their layout holds come from their entry in
@@ -68,6 +73,8 @@ class ExplainerScene(Scene):
         self.tr: Trace = self.example.trace(self.story.model_for(self.example.model))
         self.src_lang, self.tgt_lang = languages(self.tr.model)  # "English", "French" for the grammar
         self._beat: dict | None = None
+        if self.example.beat is not None:  # one beat only: what comes before it is skipped to its end state
+            self.renderer.file_writer.sections[-1].skip_animations = True
 
     def trace_of(self, sentence: str, model: str, checkpoint: int | None = None) -> Trace:
         """Another trace for this scene: the example's settings, or an explicit training checkpoint."""
@@ -113,11 +120,14 @@ class ExplainerScene(Scene):
         """Start a beat: a new section (clip/slide) and its narration, shown until the next beat.
         With a voice (`Example.voice`), the beat's recording starts here and the picture waits for it."""
         self._flush_narration()
+        only = self.example.beat
+        if only is not None and any(b["name"] == only for b in self.beats):
+            raise EndSceneEarlyException()  # the one beat asked for is over (Scene.render ends the scene here)
         if hasattr(self, "next_slide"):  # rendered through manim-slides (render.py slides)
             # the narration becomes the presenter's notes (at time 0 it only sets the first slide's)
             self.next_slide(notes=readable_names(narration))  # read by a person, like the subtitles
-        else:
-            self.next_section(name)
+        else:  # with one beat asked for, the beats before it are skipped (Manim's own section skipping)
+            self.next_section(name, skip_animations=only is not None and name != only)
         self._beat = {"name": name, "narration": narration, "start": self.time, "speech": self._speak(name)}
 
     def _speak(self, name: str) -> float | None:
@@ -148,11 +158,12 @@ class ExplainerScene(Scene):
             self.wait(hold - (self.time - start))
         end = self.time
         self.beats.append({**beat, "end": round(end, 3), "start": round(start, 3)})
-        if end <= start:
+        if end <= start or self.example.beat not in (None, beat["name"]):
             return
+        offset = start if self.example.beat is not None else 0.0  # one beat's clip starts at its start
         writer = self.renderer.file_writer
-        for piece_start, piece_end, piece in _split_caption(readable_names(text), start,
-                                                            start + speech if speech else end):
+        for piece_start, piece_end, piece in _split_caption(readable_names(text), start - offset,
+                                                            (start + speech if speech else end) - offset):
             writer.subcaptions.append(srt.Subtitle(
                 index=len(writer.subcaptions) + 1, content=piece,
                 start=datetime.timedelta(seconds=piece_start), end=datetime.timedelta(seconds=piece_end)))
@@ -166,6 +177,9 @@ class ExplainerScene(Scene):
 
     def tear_down(self) -> None:
         self._flush_narration()
+        if self.example.beat is not None and not any(b["name"] == self.example.beat for b in self.beats):
+            names = ", ".join(b["name"] for b in self.beats) or "none"
+            raise UnknownBeat(f"the scene has no beat '{self.example.beat}'; its beats: {names}")
         if self.example.voice is not None and not self.renderer.skip_animations:
             from pydub import AudioSegment  # Manim's own dependency; the sound track ends with the picture
 
