@@ -72,6 +72,12 @@ def lit_narration(layers: int, heads: int) -> str:
             "nothing from one word to the next.")
 
 
+def decoder_inputs(tr) -> tuple[str, ...]:
+    """What each decoder position reads (the start token, then the words written so far), as shown:
+    special tokens in guillemets (‹sos›), which every caption reader keeps."""
+    return tuple(claims.token_text(t) for t in ("<sos>", *tr.target_tokens[:-1]))
+
+
 class WhereAttentionLives(ExplainerScene):
     title = "Where attention lives in a Transformer"
     BLOCK_W = 2.9
@@ -97,7 +103,7 @@ class WhereAttentionLives(ExplainerScene):
                           (f"L{layer + 1} cross-attention · {A} heads", th.alpha, ("cross", layer)),
                           (f"L{layer + 1} feed-forward", th.muted, None)]
         dec_parts.append(("next-word probabilities", th.target, None))
-        inputs = ("<sos>", *tr.target_tokens[:-1])
+        inputs = decoder_inputs(tr)
         src = WordGrid(tr.source_tokens, th.source, width=4.6, font_size=20, min_font=12, max_rows=3, center=-2.4)
         dec = WordGrid(inputs, th.target, width=4.6, font_size=20, min_font=12, max_rows=3, center=2.4)
         for grid in (src, dec):
@@ -352,7 +358,7 @@ class Evolution(ExplainerScene):
         weights = self.mean_weights("decoder")[:n, :n]
         grid = weight_grid(n, 0.5)
         grid.move_to([-2.2, -2.25, 0])
-        inputs = ("<sos>", *tr.target_tokens[:-1])
+        inputs = decoder_inputs(tr)
         rows = VGroup(*[fit_width(label(inputs[i], 16, th.target), 1.4).next_to(grid[i * n], LEFT, buff=0.12)
                         for i in range(n)])
         cols = VGroup(*[label(str(j + 1), 16, th.muted).next_to(grid[j], UP, buff=0.08) for j in range(n)])
@@ -524,7 +530,7 @@ class SelfAttentionTeaser(ExplainerScene):
         layers, heads, t = weights.shape[0], weights.shape[1], weights.shape[-1]
         zeros = causal_zeros(tr)
         self.beat("mask", mask_narration(zeros, t, layers, heads))
-        inputs = ("<sos>", *tr.target_tokens[:-1])   # what each decoder position reads
+        inputs = decoder_inputs(tr)   # what each decoder position reads
         new = self.head_map(weights[0, 0], inputs, inputs, th.target)
         new.col_labels.set_color(th.target)
         right = self.map.get_right()[0]   # the side panel stays where it is: a larger matrix grows to the left

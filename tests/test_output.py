@@ -153,13 +153,14 @@ def test_names_show_only_what_differs_from_the_defaults(tmp_path):
     assert set(RenderJob(scene=RELAY, fmt="png", out=tmp_path).outputs) == {"poster", "manifest"}
 
 
-@pytest.mark.parametrize("example", [Example(), Example(sentence="the cat", theme="light"),
-                                     Example(model="plain"), Example(model="attention")])
-def test_the_film_is_named_as_before(example, tmp_path):
-    """The film's own name equals the old rule: the first scene's name with its key replaced."""
+@pytest.mark.parametrize(("example", "name"), [
+    (Example(), "film.mp4"), (Example(sentence="the cat", theme="light"), "film--the-cat--light.mp4"),
+    (Example(model="plain"), "film--plain.mp4"), (Example(model="attention"), "film.mp4")])
+def test_the_film_is_named_as_before(example, name, tmp_path):
+    """The film keeps the names it always had (its first scene, now drawn from the transformer, can no
+    longer show plain, so the old rule "the first scene's name with its key replaced" no longer says it)."""
     film = Film(example=example, out=tmp_path)
-    first = film.jobs[0]
-    assert film.path == tmp_path / (first.stem.replace(first.scene.key, "film", 1) + ".mp4")
+    assert film.path == tmp_path / name
     assert [job.scene for job in film.jobs] == list(SCENES)
 
 
