@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,17 @@ from model.hints import retrain_command
 from model.names import DEFAULT_MODEL, MODEL_NAMES, words_of
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = Path(os.environ.get("ATTENTION_MODELS_DIR") or ROOT / "assets" / "models").resolve()
+SHIPPED_MODELS_DIR = (ROOT / "assets" / "models").resolve()
+MODELS_DIR_ENV = "ATTENTION_MODELS_DIR"  # the one place the environment's model set is named
+
+
+def env_models_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """The model set the environment names (ATTENTION_MODELS_DIR), else the shipped models. Only
+    `Example.from_env` and the default set below ask; everything else takes a set as a value."""
+    return Path(env.get(MODELS_DIR_ENV) or SHIPPED_MODELS_DIR).resolve()
+
+
+MODELS_DIR = env_models_dir()  # the default set of the module-level functions (thin wrappers)
 DEFAULT_SENTENCE = "the european economic area"  # the built-in models' example (the article's)
 TOP_K = 5
 TRACE_VERSION = 3  # bump when the fields or their meaning change: old cache entries are ignored

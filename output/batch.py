@@ -19,7 +19,7 @@ Two ways to run the same jobs, with the same results and the same manifest (`<ou
   every node shares). Ray retries a failed task once; a job that still fails is reported and the
   others finish. Renders whose files are already up to date are reused in both ways.
 
-A process reads one model set (model.trace takes it from ATTENTION_MODELS_DIR when it is imported),
+A process reads one model set (its default set, model.trace.MODELS_DIR, named by the environment),
 so a render of another model set runs in a child process with that set in its environment.
 """
 from __future__ import annotations

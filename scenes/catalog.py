@@ -21,15 +21,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.trace import MODELS_DIR, Trace, TraceInputError, check_sentence, checkpoints, default_sentence, trace
+from model.trace import (
+    MODELS_DIR,
+    MODELS_DIR_ENV,
+    ModelSet,
+    Trace,
+    TraceInputError,
+    check_sentence,
+    default_sentence,
+    env_models_dir,
+    model_set,
+)
 
 SCENES_DIR = Path(__file__).resolve().parent
 THEME_NAMES = ("dark", "light")  # the themes of scenes.kit.theme, named here for the CLI (no Manim import)
 
-# The environment variables that carry an Example into a Manim process. The models folder is also
-# read by model.trace itself (the same name), so every trace in the worker comes from that folder.
+# The environment variables that carry an Example into a Manim process (the models folder's name,
+# MODELS_DIR_ENV, is model.trace's: `from_env` is the one reader of it besides the default set).
 SENTENCE_ENV = "ATTENTION_SENTENCE"
-MODELS_DIR_ENV = "ATTENTION_MODELS_DIR"
 MODEL_ENV = "ATTENTION_MODEL"
 CHECKPOINT_ENV = "ATTENTION_CHECKPOINT"
 THEME_ENV = "ATTENTION_THEME"
@@ -52,8 +61,14 @@ class Example:
     def trace(self, model: str, sentence: str | None = None) -> Trace:
         """The trace of this example's sentence (or another one) through `model`, at the example's
         checkpoint where that model keeps checkpoints (the others have only their final weights)."""
-        checkpoint = self.checkpoint if checkpoints(model) else None
-        return trace(sentence or self.sentence, model, checkpoint=checkpoint)
+        models = self.model_set
+        checkpoint = self.checkpoint if models.checkpoints(model) else None
+        return models.trace(sentence or self.sentence, model, checkpoint=checkpoint)
+
+    @property
+    def model_set(self) -> ModelSet:
+        """The example's model set as a value (one per folder in a process)."""
+        return model_set(self.models_dir)
 
     def to_env(self) -> dict[str, str]:
         env = {SENTENCE_ENV: self.sentence, MODELS_DIR_ENV: str(self.models_dir), THEME_ENV: self.theme}
@@ -74,8 +89,9 @@ class Example:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Example:
         """The example a worker was given; the article's example in the dark theme when nothing was."""
         checkpoint = env.get(CHECKPOINT_ENV)
-        return cls(sentence=env.get(SENTENCE_ENV) or default_sentence(),
-                   models_dir=Path(env.get(MODELS_DIR_ENV) or MODELS_DIR),
+        models_dir = env_models_dir(env)
+        return cls(sentence=env.get(SENTENCE_ENV) or model_set(models_dir).default_sentence(),
+                   models_dir=models_dir,
                    model=env.get(MODEL_ENV) or None,
                    checkpoint=int(checkpoint) if checkpoint else None,
                    theme=env.get(THEME_ENV) or "dark",
