@@ -15,7 +15,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.trace import TraceInputError, check_sentence
+from model.trace import ModelSet, TraceInputError, check_sentence
 
 # What to draw lives in scenes/example.py; its names are re-exported here for the callers of before.
 from scenes.example import CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, THEME_NAMES, Example
@@ -53,9 +53,11 @@ class SceneEntry:
         """Every model this scene reads when `requested` is asked for: the one it shows, then `draws`."""
         return tuple(dict.fromkeys((self.model_for(requested), *self.draws)))
 
-    def check(self, sentence: str, requested_model: str | None = None) -> list[str]:
-        """The sentence's tokens, or TraceInputError if the model or this scene's layout cannot take it."""
-        tokens = check_sentence(sentence, self.model_for(requested_model))
+    def check(self, sentence: str, requested_model: str | None = None, models: ModelSet | None = None) -> list[str]:
+        """The sentence's tokens, or TraceInputError if the model (of `models`, default: the default
+        set) or this scene's layout cannot take it."""
+        checker = models.check_sentence if models is not None else check_sentence
+        tokens = checker(sentence, self.model_for(requested_model))
         if len(tokens) > self.max_tokens:
             raise TraceInputError(f"the scene '{self.key}' shows sentences of at most {self.max_tokens} words; "
                                   f"this one has {len(tokens)}")

@@ -6,7 +6,7 @@ environment variables (`to_env`, each field's variable named in its metadata), t
 server and batch's child process as JSON (`to_json`), and the scene base reads it back
 (`from_env`). Both directions are derived from the dataclass's fields: a new field is one line
 here (with its variable's name). So `ATTENTION_SENTENCE=... manim scenes/x.py X` works as well as
-`render.py`. `refusal` says why an example cannot be drawn by a scene, for every caller alike.
+`render.py`. Refusals: output.jobs.check.
 """
 from __future__ import annotations
 
@@ -15,12 +15,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from model.trace import MODELS_DIR, MODELS_DIR_ENV, ModelSet, Trace, default_sentence, env_models_dir, model_set
-
-if TYPE_CHECKING:
-    from scenes.catalog import SceneEntry
 
 THEME_NAMES = ("dark", "light")  # the themes of scenes.kit.theme, named here for the CLI (no Manim import)
 
@@ -110,23 +107,3 @@ def _typed(f: dataclasses.Field, value: Any) -> Any:
         return int(value)
     return value
 
-
-def refusal(entry: SceneEntry, example: Example) -> str | None:
-    """Why `entry` cannot draw `example` (its model set lacks a model the scene reads, the model or
-    the scene's layout cannot take the sentence), or None: the one check the CLI, batch and preview
-    share."""
-    from model.trace import TraceInputError
-
-    models = example.model_set
-    try:
-        for name in entry.models_needed(example.model):
-            models.info(name)
-        tokens = models.check_sentence(example.sentence, entry.model_for(example.model))
-        if example.checkpoint is not None and entry.reads_checkpoints:
-            models.checkpoint_info(entry.model_for(example.model), example.checkpoint)
-    except TraceInputError as err:
-        return str(err)
-    if len(tokens) > entry.max_tokens:
-        return (f"the scene '{entry.key}' shows sentences of at most {entry.max_tokens} words; "
-                f"this one has {len(tokens)}")
-    return None
