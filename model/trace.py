@@ -567,4 +567,4 @@ def load_model(name: str, checkpoint: int | None = None):
 
 
 for _cached in (model_info, _file_references, load_model):
-    _cached.cache_clear = clear_caches  # type: ignore[attr-defined]
+    setattr(_cached, "cache_clear", clear_caches)  # noqa: B010 (tests clear them as they did functools caches)
