@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.trace import MODELS_DIR, MODELS_DIR_ENV, ModelSet, Trace, default_sentence, env_models_dir, model_set
+from model.trace import MODELS_DIR_ENV, ModelSet, Trace, default_sentence, env_models_dir, model_set
 
 THEME_NAMES = ("dark", "light")  # the themes of scenes.kit.theme, named here for the CLI (no Manim import)
 
@@ -32,6 +32,13 @@ VOICE_ENV = "ATTENTION_VOICE"  # a folder of per-beat recordings: <folder>/<scen
 RECORDING_EXTENSIONS = ("wav", "mp3", "m4a", "flac", "ogg")  # what a recording of one beat may be
 
 
+def _default_set() -> Path:
+    """The default set's folder when the Example is made (read then, so a test may point it elsewhere)."""
+    from model import trace
+
+    return trace.MODELS_DIR
+
+
 def _env(name: str) -> dict[str, str]:
     return {"env": name}
 
@@ -41,7 +48,7 @@ class Example:
     """What to draw: the same for every scene of one command."""
 
     sentence: str = field(default_factory=default_sentence, metadata=_env(SENTENCE_ENV))  # the default set's example
-    models_dir: Path = field(default=MODELS_DIR, metadata=_env(MODELS_DIR_ENV))  # the model set (weights and cards)
+    models_dir: Path = field(default_factory=_default_set, metadata=_env(MODELS_DIR_ENV))  # the model set
     model: str | None = field(default=None, metadata=_env(MODEL_ENV))  # None: each scene shows its story's model
     checkpoint: int | None = field(default=None, metadata=_env(CHECKPOINT_ENV))  # K: the K-th training checkpoint
     theme: str = field(default="dark", metadata=_env(THEME_ENV))
