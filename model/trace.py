@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,17 @@ from model.hints import retrain_command
 from model.names import DEFAULT_MODEL, MODEL_NAMES, words_of
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = Path(os.environ.get("ATTENTION_MODELS_DIR") or ROOT / "assets" / "models").resolve()
+SHIPPED_MODELS_DIR = (ROOT / "assets" / "models").resolve()
+MODELS_DIR_ENV = "ATTENTION_MODELS_DIR"  # the one place the environment's model set is named
+
+
+def env_models_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """The model set the environment names (ATTENTION_MODELS_DIR), else the shipped models. Only
+    `Example.from_env` and the default set below ask; everything else takes a set as a value."""
+    return Path(env.get(MODELS_DIR_ENV) or SHIPPED_MODELS_DIR).resolve()
+
+
+MODELS_DIR = env_models_dir()  # the default set of the module-level functions (thin wrappers)
 DEFAULT_SENTENCE = "the european economic area"  # the built-in models' example (the article's)
 TOP_K = 5
 TRACE_VERSION = 3  # bump when the fields or their meaning change: old cache entries are ignored
@@ -177,147 +188,6 @@ class Trace:
         return cls.from_dict(json.loads(text))
 
 
-@functools.cache
-def model_info(name: str) -> dict:
-    """The JSON written beside the weights (architecture, vocabularies, sha256, evaluation)."""
-    if name not in MODEL_NAMES:
-        raise TraceInputError(f"unknown model '{name}'; choose one of: {', '.join(MODEL_NAMES)}")
-    path = MODELS_DIR / f"{name}.json"
-    if not path.exists():
-        raise TraceInputError(f"model '{name}' is not trained yet ({path} is missing); "
-                              f"run: {retrain_command(MODELS_DIR, name)}")
-    try:
-        info = json.loads(read_bounded(path, "model card").decode("utf-8"))
-    except UnsafeFile as err:
-        raise TraceInputError(f"{err}; retrain with: {retrain_command(MODELS_DIR, name)}") from None
-    except (OSError, ValueError) as err:
-        raise TraceInputError(f"the card of model '{name}' ({path}) cannot be read ({err.__class__.__name__}); "
-                              f"retrain with: {retrain_command(MODELS_DIR, name)}") from None
-    if not isinstance(info, dict) or not {"sha256", "vocab", "architecture"} <= set(info):
-        raise TraceInputError(f"the card of model '{name}' ({path}) is not a model card; "
-                              f"retrain with: {retrain_command(MODELS_DIR, name)}")
-    return info
-
-
-def languages(model: str) -> tuple[str, str]:
-    """The names of the model's source and target languages, for labels on screen."""
-    names = model_info(model).get("languages", {})
-    return names.get("source", "source"), names.get("target", "target")
-
-
-def tokenisers(model: str) -> tuple[Tokeniser, Tokeniser]:
-    """How the model's training pairs became tokens, source and target, as its card records it
-    (a card from before records nothing: both sides lower-cased, split after every apostrophe)."""
-    tokens = model_info(model)["corpus"].get("tokens", {})
-    return Tokeniser.from_card(tokens.get("source")), Tokeniser.from_card(tokens.get("target"))
-
-
-def default_sentence(model: str = DEFAULT_MODEL) -> str:
-    """The example every command uses when given none: chosen when the models were trained (a short
-    test sentence the attention model translates exactly) and stored in the card of `model`, or
-    else of the attention model; the built-in models' is the article's "the european economic area"."""
-    own_pairs = False
-    for name in dict.fromkeys((model, DEFAULT_MODEL)):
-        if name in MODEL_NAMES and (MODELS_DIR / f"{name}.json").exists():
-            info = model_info(name)
-            if info.get("default_example", {}).get("sentence"):
-                return info["default_example"]["sentence"]
-            own_pairs |= info["corpus"]["kind"] != "grammar"
-    if own_pairs:
-        raise TraceInputError(f"the models in {MODELS_DIR} store no default example (they were trained "
-                              "by an earlier version); give a sentence, or retrain them")
-    return DEFAULT_SENTENCE
-
-
-def _example_hint(model: str) -> str:
-    try:
-        return f", e.g. \"{default_sentence(model)}\""
-    except TraceInputError:
-        return ""
-
-
-def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
-    """Tokenise and validate a sentence as the model's training pairs were; returns its tokens or
-    raises TraceInputError."""
-    try:
-        source_language = languages(model)[0]
-    except TraceInputError:
-        source_language = "source"
-    if not sentence or not sentence.strip():
-        raise TraceInputError(f"the sentence is empty; give a few {source_language} words{_example_hint(model)}")
-    info = model_info(model)
-    tokens = tokenisers(model)[0].tokens(sentence)
-    if not tokens:
-        raise TraceInputError(f"\"{sentence.strip()}\" has no words once punctuation is removed")
-    known = words_of(info["vocab"]["source"])
-    unknown = list(dict.fromkeys(t for t in tokens if t not in known))
-    if unknown:
-        parts = []
-        for word in unknown:
-            same_but_case = [k for k in known if k.casefold() == word.casefold()]
-            close = same_but_case + [w for w in difflib.get_close_matches(word, known, n=3, cutoff=0.0)
-                                     if w not in same_but_case]
-            parts.append(f"'{word}' (closest known: {', '.join(close[:3])})")
-        noun = "word" if len(unknown) == 1 else "words"
-        raise TraceInputError(f"the {model} model does not know the {noun} {'; '.join(parts)}. "
-                              "See every known word with: python render.py vocab")
-    limit = info["max_source_len"]
-    if len(tokens) > limit:
-        raise TraceInputError(f"the sentence has {len(tokens)} words; the model reads at most {limit}")
-    return tokens
-
-
-def _card_file(name, what: str) -> Path:
-    """A file a model card names (a checkpoint, the pair file): inside the models folder, else one
-    TraceInputError line (model.files.confined)."""
-    try:
-        return confined(MODELS_DIR, name, what)
-    except UnsafeFile as err:
-        raise TraceInputError(f"a model card names a file outside the models folder: {err}") from None
-
-
-@functools.cache
-def _file_references(name: str, sha256: str) -> dict[str, tuple[str, ...]]:
-    """The pair file's translations stored beside the models: source tokens → target tokens."""
-    path = _card_file(name, "pair file")
-    if not path.exists():
-        raise TraceInputError(f"{path} is missing; retrain the models in {path.parent}")
-    try:
-        data = read_bounded(path, "pair file")
-    except UnsafeFile as err:
-        raise TraceInputError(str(err)) from None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise TraceInputError(f"{path} does not match the sha256 in the model card; retrain the models")
-    table = {}
-    for line in data.decode("utf-8").splitlines():
-        source, target = line.split("\t")
-        table[source] = tuple(target.split(" "))
-    return table
-
-
-def file_sentences(model: str) -> list[str]:
-    """The source sentences of the pair file `model` was trained on (both splits), each as its tokens
-    joined by spaces; [] for the built-in grammar and for cards without stored references."""
-    refs = model_info(model).get("references") or {}
-    if refs.get("kind") != "file":
-        return []
-    return list(_file_references(refs["file"], refs["sha256"]))
-
-
-def reference_of(tokens: list[str], model: str) -> tuple[str, ...] | None:
-    """The correct translation of a tokenised sentence: for models trained on a pair file, the file's
-    own translation when the sentence is in it (any split), else None; for the built-in grammar,
-    its rule-based French of any sentence it can parse."""
-    info = model_info(model)
-    refs = info.get("references") or {"kind": "grammar" if info["corpus"]["kind"] == "grammar" else "none"}
-    if refs["kind"] == "grammar":
-        found = reference_translation(tokens)
-        return None if found is None else tuple(found)
-    if refs["kind"] == "file":
-        return _file_references(refs["file"], refs["sha256"]).get(" ".join(tokens))
-    return None
-
-
 def cache_dir() -> Path:
     return Path(os.environ.get("ATTENTION_TRACE_CACHE", ROOT / ".cache" / "traces"))
 
@@ -338,55 +208,6 @@ def _cache_path(sha256: str, sentence: str, info: dict) -> Path:
     return cache_dir() / f"{sha256[:12]}-{key}.json"
 
 
-def checkpoints(model: str) -> list[dict]:
-    """The model's training checkpoints (step, file, sha256, evaluation), oldest first; the last
-    one holds the final weights. Empty for a model trained without them."""
-    return model_info(model).get("checkpoints", [])
-
-
-def checkpoint_info(model: str, checkpoint: int | None) -> dict | None:
-    """The card entry of checkpoint K, or TraceInputError naming the ones that exist."""
-    if checkpoint is None:
-        return None
-    kept = checkpoints(model)
-    if not kept:
-        with_ckpt = [m for m in MODEL_NAMES if (MODELS_DIR / f"{m}.json").exists() and checkpoints(m)]
-        hint = f"; use --model {with_ckpt[0]}" if with_ckpt else ""
-        raise TraceInputError(f"the {model} model was trained without checkpoints{hint}")
-    if not 0 <= checkpoint < len(kept):
-        steps = ", ".join(f"{k}: step {c['step']}" for k, c in enumerate(kept))
-        raise TraceInputError(f"checkpoint {checkpoint} does not exist; the {model} model keeps "
-                              f"{len(kept)} checkpoints ({steps})")
-    return kept[checkpoint]
-
-
-def trace(sentence: str | None = None, model: str = DEFAULT_MODEL, use_cache: bool = True,
-          checkpoint: int | None = None) -> Trace:
-    """Run `sentence` (default: the models' default example) through the trained `model` (or its
-    training checkpoint number `checkpoint`) and keep every intermediate quantity."""
-    tokens = check_sentence(default_sentence(model) if sentence is None else sentence, model)
-    info = model_info(model)
-    ckpt = checkpoint_info(model, checkpoint)
-    sha256 = ckpt["sha256"] if ckpt else info["sha256"]
-    normalised = " ".join(tokens)
-    path = _cache_path(sha256, normalised, info)
-    if use_cache and path.exists():
-        try:
-            cached = Trace.from_json(path.read_text(encoding="utf-8"))
-            if cached.checkpoint == checkpoint:
-                return cached
-        except (ValueError, KeyError, TypeError, AttributeError, OSError):
-            _warn(f"the cached trace {path} was damaged; computing it again")  # then overwritten
-    result = _compute(tokens, model, info, checkpoint, ckpt)
-    if use_cache:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(path, result.to_json())
-        except OSError as err:
-            _warn(f"cannot keep the trace in {path.parent} ({err.strerror or err}); it is computed again next time")
-    return result
-
-
 @functools.cache
 def _warn(message: str) -> None:
     """One warning line on stderr, once per process."""
@@ -395,72 +216,355 @@ def _warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
 
 
-@functools.cache
-def load_model(name: str, checkpoint: int | None = None):
-    """The torch module with its shipped weights (or checkpoint K's), checked against the sha256
-    recorded in its card."""
-    import torch
-    from safetensors.torch import load
-
-    from model.networks import Architecture, build
-
-    info = model_info(name)
-    ckpt = checkpoint_info(name, checkpoint)
-    # a checkpoint's file is named by the card: it must stay inside the models folder
-    weights = _card_file(ckpt["file"], "weights file") if ckpt else MODELS_DIR / f"{name}.safetensors"
-    expected = ckpt["sha256"] if ckpt else info["sha256"]
-    if not weights.exists():
-        raise TraceInputError(f"{weights} is missing; retrain with: {retrain_command(MODELS_DIR, name)}")
-    try:
-        data = read_bounded(weights, "weights file")  # a regular file of bounded size: never /dev/zero
-    except UnsafeFile as err:
-        raise TraceInputError(f"{err}; retrain with: {retrain_command(MODELS_DIR, name)}") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != expected:
-        raise TraceInputError(f"{weights} does not match the sha256 in {name}.json; "
-                              f"retrain with: {retrain_command(MODELS_DIR, name)}")
-    try:
-        net = build(Architecture(**info["architecture"]))
-        net.load_state_dict(load(data))  # the very bytes whose digest was checked
-    except (TypeError, KeyError, RuntimeError) as err:
-        raise TraceInputError(f"{weights} was trained by another version of this project ({err.__class__.__name__}); "
-                              f"retrain with: {retrain_command(MODELS_DIR, name)}") from None
-    net.eval()
-    torch.set_num_threads(1)
-    return net
-
-
 def decode_limit(source_len: int, info: dict) -> int:
     """The most output words decoding may produce before it stops without an end token: enough
     for any translation of this length (2× + 5), never more than the longest training target allows."""
     return min(info["max_target_len"], 2 * source_len + 5)
 
 
-def _compute(tokens: list[str], model: str, info: dict, checkpoint: int | None, ckpt: dict | None) -> Trace:
-    from model.networks import run_trace
+class ModelSet:
+    """One folder of trained models as a value: its cards, checkpoints, loaded networks and traces.
 
-    net = load_model(model, checkpoint)
-    src_vocab, tgt_vocab = info["vocab"]["source"], info["vocab"]["target"]
-    index = {t: i for i, t in enumerate(src_vocab)}
-    rec = run_trace(net, [index[t] for t in tokens], decode_limit(len(tokens), info), TOP_K)
-    reference = reference_of(tokens, model)
-    target = tokenisers(model)[1]
-    return Trace(
-        model=model, sha256=ckpt["sha256"] if ckpt else info["sha256"], sentence=" ".join(tokens),
-        source_tokens=tuple(tokens),
-        target_tokens=tuple(tgt_vocab[i] for i in rec["output_ids"]),
-        reference_tokens=None if reference is None else tuple(reference),
-        source_embeddings=rec["source_embeddings"], encoder_states=rec["encoder_states"],
-        encoder_cells=rec.get("encoder_cells"), encoder_gates=rec.get("encoder_gates"),
-        context=rec["context"], influence=rec["influence"], decoder_states=rec["decoder_states"],
-        attention=rec.get("attention"), attention_scores=rec.get("attention_scores"),
-        step_contexts=rec.get("step_contexts"),
-        top_tokens=tuple(tuple(tgt_vocab[i] for i in row) for row in rec["top_ids"]),
-        top_probs=rec["top_probs"],
-        checkpoint=checkpoint, training_step=ckpt["step"] if ckpt else None,
-        target_elided=None if target.legacy else tuple(sorted(target.elided)),
-        exact_ignores_case=bool(info["corpus"].get("tokens", {}).get("exact_ignores_case", False)),
-        encoder_self_attention=rec.get("encoder_self_attention"),
-        decoder_self_attention=rec.get("decoder_self_attention"),
-        cross_attention=rec.get("cross_attention"),
-    )
+    Everything a folder's models answer is cached on the set; `model_set(folder)` hands out one set
+    per resolved folder, so two sets (the shipped models and a user's pair) live side by side in one
+    process. The module-level functions below are the default set's (`MODELS_DIR`)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder).resolve()
+        self._info: dict[str, dict] = {}
+        self._nets: dict[tuple[str, int | None], object] = {}
+        self._refs: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+
+    def __repr__(self) -> str:
+        return f"ModelSet({str(self.folder)!r})"
+
+    def clear(self) -> None:
+        """Forget what was read (a card edited on disk is read again)."""
+        self._info.clear()
+        self._nets.clear()
+        self._refs.clear()
+
+    def trained(self) -> list[str]:
+        """The models of this set that have a card, in MODEL_NAMES order."""
+        return [name for name in MODEL_NAMES if (self.folder / f"{name}.json").exists()]
+
+    def info(self, name: str) -> dict:
+        """The JSON written beside the weights (architecture, vocabularies, sha256, evaluation)."""
+        if name in self._info:
+            return self._info[name]
+        folder = self.folder
+        if name not in MODEL_NAMES:
+            raise TraceInputError(f"unknown model '{name}'; choose one of: {', '.join(MODEL_NAMES)}")
+        path = folder / f"{name}.json"
+        if not path.exists():
+            raise TraceInputError(f"model '{name}' is not trained yet ({path} is missing); "
+                                  f"run: {retrain_command(folder, name)}")
+        try:
+            info = json.loads(read_bounded(path, "model card").decode("utf-8"))
+        except UnsafeFile as err:
+            raise TraceInputError(f"{err}; retrain with: {retrain_command(folder, name)}") from None
+        except (OSError, ValueError) as err:
+            raise TraceInputError(f"the card of model '{name}' ({path}) cannot be read ({err.__class__.__name__}); "
+                                  f"retrain with: {retrain_command(folder, name)}") from None
+        if not isinstance(info, dict) or not {"sha256", "vocab", "architecture"} <= set(info):
+            raise TraceInputError(f"the card of model '{name}' ({path}) is not a model card; "
+                                  f"retrain with: {retrain_command(folder, name)}")
+        self._info[name] = info
+        return info
+
+    def languages(self, model: str) -> tuple[str, str]:
+        """The names of the model's source and target languages, for labels on screen."""
+        names = self.info(model).get("languages", {})
+        return names.get("source", "source"), names.get("target", "target")
+
+    def tokenisers(self, model: str) -> tuple[Tokeniser, Tokeniser]:
+        """How the model's training pairs became tokens, source and target, as its card records it
+        (a card from before records nothing: both sides lower-cased, split after every apostrophe)."""
+        tokens = self.info(model)["corpus"].get("tokens", {})
+        return Tokeniser.from_card(tokens.get("source")), Tokeniser.from_card(tokens.get("target"))
+
+    def default_sentence(self, model: str = DEFAULT_MODEL) -> str:
+        """The example every command uses when given none: chosen when the models were trained (a short
+        test sentence the attention model translates exactly) and stored in the card of `model`, or
+        else of the attention model; the built-in models' is the article's "the european economic area"."""
+        own_pairs = False
+        for name in dict.fromkeys((model, DEFAULT_MODEL)):
+            if name in MODEL_NAMES and (self.folder / f"{name}.json").exists():
+                info = self.info(name)
+                if info.get("default_example", {}).get("sentence"):
+                    return info["default_example"]["sentence"]
+                own_pairs |= info["corpus"]["kind"] != "grammar"
+        if own_pairs:
+            raise TraceInputError(f"the models in {self.folder} store no default example (they were trained "
+                                  "by an earlier version); give a sentence, or retrain them")
+        return DEFAULT_SENTENCE
+
+    def _example_hint(self, model: str) -> str:
+        try:
+            return f", e.g. \"{self.default_sentence(model)}\""
+        except TraceInputError:
+            return ""
+
+    def check_sentence(self, sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
+        """Tokenise and validate a sentence as the model's training pairs were; returns its tokens or
+        raises TraceInputError."""
+        try:
+            source_language = self.languages(model)[0]
+        except TraceInputError:
+            source_language = "source"
+        if not sentence or not sentence.strip():
+            raise TraceInputError(f"the sentence is empty; give a few {source_language} words{self._example_hint(model)}")
+        info = self.info(model)
+        tokens = self.tokenisers(model)[0].tokens(sentence)
+        if not tokens:
+            raise TraceInputError(f"\"{sentence.strip()}\" has no words once punctuation is removed")
+        known = words_of(info["vocab"]["source"])
+        unknown = list(dict.fromkeys(t for t in tokens if t not in known))
+        if unknown:
+            parts = []
+            for word in unknown:
+                same_but_case = [k for k in known if k.casefold() == word.casefold()]
+                close = same_but_case + [w for w in difflib.get_close_matches(word, known, n=3, cutoff=0.0)
+                                         if w not in same_but_case]
+                parts.append(f"'{word}' (closest known: {', '.join(close[:3])})")
+            noun = "word" if len(unknown) == 1 else "words"
+            raise TraceInputError(f"the {model} model does not know the {noun} {'; '.join(parts)}. "
+                                  "See every known word with: python render.py vocab")
+        limit = info["max_source_len"]
+        if len(tokens) > limit:
+            raise TraceInputError(f"the sentence has {len(tokens)} words; the model reads at most {limit}")
+        return tokens
+
+    def card_file(self, name, what: str) -> Path:
+        """A file a model card names (a checkpoint, the pair file): inside the models folder, else one
+        TraceInputError line (model.files.confined)."""
+        try:
+            return confined(self.folder, name, what)
+        except UnsafeFile as err:
+            raise TraceInputError(f"a model card names a file outside the models folder: {err}") from None
+
+    def file_references(self, name: str, sha256: str) -> dict[str, tuple[str, ...]]:
+        """The pair file's translations stored beside the models: source tokens → target tokens."""
+        if (name, sha256) in self._refs:
+            return self._refs[name, sha256]
+        path = self.card_file(name, "pair file")
+        if not path.exists():
+            raise TraceInputError(f"{path} is missing; retrain the models in {path.parent}")
+        try:
+            data = read_bounded(path, "pair file")
+        except UnsafeFile as err:
+            raise TraceInputError(str(err)) from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise TraceInputError(f"{path} does not match the sha256 in the model card; retrain the models")
+        table = {}
+        for line in data.decode("utf-8").splitlines():
+            source, target = line.split("\t")
+            table[source] = tuple(target.split(" "))
+        self._refs[name, sha256] = table
+        return table
+
+    def file_sentences(self, model: str) -> list[str]:
+        """The source sentences of the pair file `model` was trained on (both splits), each as its tokens
+        joined by spaces; [] for the built-in grammar and for cards without stored references."""
+        refs = self.info(model).get("references") or {}
+        if refs.get("kind") != "file":
+            return []
+        return list(self.file_references(refs["file"], refs["sha256"]))
+
+    def reference_of(self, tokens: list[str], model: str) -> tuple[str, ...] | None:
+        """The correct translation of a tokenised sentence: for models trained on a pair file, the file's
+        own translation when the sentence is in it (any split), else None; for the built-in grammar,
+        its rule-based French of any sentence it can parse."""
+        info = self.info(model)
+        refs = info.get("references") or {"kind": "grammar" if info["corpus"]["kind"] == "grammar" else "none"}
+        if refs["kind"] == "grammar":
+            found = reference_translation(tokens)
+            return None if found is None else tuple(found)
+        if refs["kind"] == "file":
+            return self.file_references(refs["file"], refs["sha256"]).get(" ".join(tokens))
+        return None
+
+    def checkpoints(self, model: str) -> list[dict]:
+        """The model's training checkpoints (step, file, sha256, evaluation), oldest first; the last
+        one holds the final weights. Empty for a model trained without them."""
+        return self.info(model).get("checkpoints", [])
+
+    def checkpoint_info(self, model: str, checkpoint: int | None) -> dict | None:
+        """The card entry of checkpoint K, or TraceInputError naming the ones that exist."""
+        if checkpoint is None:
+            return None
+        kept = self.checkpoints(model)
+        if not kept:
+            with_ckpt = [m for m in self.trained() if self.checkpoints(m)]
+            hint = f"; use --model {with_ckpt[0]}" if with_ckpt else ""
+            raise TraceInputError(f"the {model} model was trained without checkpoints{hint}")
+        if not 0 <= checkpoint < len(kept):
+            steps = ", ".join(f"{k}: step {c['step']}" for k, c in enumerate(kept))
+            raise TraceInputError(f"checkpoint {checkpoint} does not exist; the {model} model keeps "
+                                  f"{len(kept)} checkpoints ({steps})")
+        return kept[checkpoint]
+
+    def trace(self, sentence: str | None = None, model: str = DEFAULT_MODEL, use_cache: bool = True,
+              checkpoint: int | None = None) -> Trace:
+        """Run `sentence` (default: the set's default example) through the trained `model` (or its
+        training checkpoint number `checkpoint`) and keep every intermediate quantity."""
+        tokens = self.check_sentence(self.default_sentence(model) if sentence is None else sentence, model)
+        info = self.info(model)
+        ckpt = self.checkpoint_info(model, checkpoint)
+        sha256 = ckpt["sha256"] if ckpt else info["sha256"]
+        normalised = " ".join(tokens)
+        path = _cache_path(sha256, normalised, info)
+        if use_cache and path.exists():
+            try:
+                cached = Trace.from_json(path.read_text(encoding="utf-8"))
+                if cached.checkpoint == checkpoint:
+                    return cached
+            except (ValueError, KeyError, TypeError, AttributeError, OSError):
+                _warn(f"the cached trace {path} was damaged; computing it again")  # then overwritten
+        result = self._compute(tokens, model, info, checkpoint, ckpt)
+        if use_cache:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(path, result.to_json())
+            except OSError as err:
+                _warn(f"cannot keep the trace in {path.parent} ({err.strerror or err}); it is computed again next time")
+        return result
+
+    def load_model(self, name: str, checkpoint: int | None = None):
+        """The torch module with its shipped weights (or checkpoint K's), checked against the sha256
+        recorded in its card."""
+        if (name, checkpoint) in self._nets:
+            return self._nets[name, checkpoint]
+        import torch
+        from safetensors.torch import load
+
+        from model.networks import Architecture, build
+
+        folder = self.folder
+        info = self.info(name)
+        ckpt = self.checkpoint_info(name, checkpoint)
+        # a checkpoint's file is named by the card: it must stay inside the models folder
+        weights = self.card_file(ckpt["file"], "weights file") if ckpt else folder / f"{name}.safetensors"
+        expected = ckpt["sha256"] if ckpt else info["sha256"]
+        if not weights.exists():
+            raise TraceInputError(f"{weights} is missing; retrain with: {retrain_command(folder, name)}")
+        try:
+            data = read_bounded(weights, "weights file")  # a regular file of bounded size: never /dev/zero
+        except UnsafeFile as err:
+            raise TraceInputError(f"{err}; retrain with: {retrain_command(folder, name)}") from None
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != expected:
+            raise TraceInputError(f"{weights} does not match the sha256 in {name}.json; "
+                                  f"retrain with: {retrain_command(folder, name)}")
+        try:
+            net = build(Architecture(**info["architecture"]))
+            net.load_state_dict(load(data))  # the very bytes whose digest was checked
+        except (TypeError, KeyError, RuntimeError) as err:
+            raise TraceInputError(f"{weights} was trained by another version of this project ({err.__class__.__name__}); "
+                                  f"retrain with: {retrain_command(folder, name)}") from None
+        net.eval()
+        torch.set_num_threads(1)
+        self._nets[name, checkpoint] = net
+        return net
+
+    def _compute(self, tokens: list[str], model: str, info: dict, checkpoint: int | None, ckpt: dict | None) -> Trace:
+        from model.networks import run_trace
+
+        net = self.load_model(model, checkpoint)
+        src_vocab, tgt_vocab = info["vocab"]["source"], info["vocab"]["target"]
+        index = {t: i for i, t in enumerate(src_vocab)}
+        rec = run_trace(net, [index[t] for t in tokens], decode_limit(len(tokens), info), TOP_K)
+        reference = self.reference_of(tokens, model)
+        target = self.tokenisers(model)[1]
+        return Trace(
+            model=model, sha256=ckpt["sha256"] if ckpt else info["sha256"], sentence=" ".join(tokens),
+            source_tokens=tuple(tokens),
+            target_tokens=tuple(tgt_vocab[i] for i in rec["output_ids"]),
+            reference_tokens=None if reference is None else tuple(reference),
+            source_embeddings=rec["source_embeddings"], encoder_states=rec["encoder_states"],
+            encoder_cells=rec.get("encoder_cells"), encoder_gates=rec.get("encoder_gates"),
+            context=rec["context"], influence=rec["influence"], decoder_states=rec["decoder_states"],
+            attention=rec.get("attention"), attention_scores=rec.get("attention_scores"),
+            step_contexts=rec.get("step_contexts"),
+            top_tokens=tuple(tuple(tgt_vocab[i] for i in row) for row in rec["top_ids"]),
+            top_probs=rec["top_probs"],
+            checkpoint=checkpoint, training_step=ckpt["step"] if ckpt else None,
+            target_elided=None if target.legacy else tuple(sorted(target.elided)),
+            exact_ignores_case=bool(info["corpus"].get("tokens", {}).get("exact_ignores_case", False)),
+            encoder_self_attention=rec.get("encoder_self_attention"),
+            decoder_self_attention=rec.get("decoder_self_attention"),
+            cross_attention=rec.get("cross_attention"),
+        )
+
+
+_SETS: dict[Path, ModelSet] = {}
+
+
+def model_set(folder: Path | str | None = None) -> ModelSet:
+    """The one ModelSet of `folder` (resolved) in this process; None: the default set, MODELS_DIR."""
+    resolved = Path(MODELS_DIR if folder is None else folder).resolve()
+    if resolved not in _SETS:
+        _SETS[resolved] = ModelSet(resolved)
+    return _SETS[resolved]
+
+
+def clear_caches() -> None:
+    """Forget every set's cards, networks and pair files (tests edit them on disk)."""
+    for models in _SETS.values():
+        models.clear()
+
+
+# The default set's answers, for callers that read one set (the module's MODELS_DIR, looked up at
+# each call, so a test may point it elsewhere). `cache_clear` clears every set's caches.
+def model_info(name: str) -> dict:
+    return model_set().info(name)
+
+
+def languages(model: str) -> tuple[str, str]:
+    return model_set().languages(model)
+
+
+def tokenisers(model: str) -> tuple[Tokeniser, Tokeniser]:
+    return model_set().tokenisers(model)
+
+
+def default_sentence(model: str = DEFAULT_MODEL) -> str:
+    return model_set().default_sentence(model)
+
+
+def check_sentence(sentence: str, model: str = DEFAULT_MODEL) -> list[str]:
+    return model_set().check_sentence(sentence, model)
+
+
+def _file_references(name: str, sha256: str) -> dict[str, tuple[str, ...]]:
+    return model_set().file_references(name, sha256)
+
+
+def file_sentences(model: str) -> list[str]:
+    return model_set().file_sentences(model)
+
+
+def reference_of(tokens: list[str], model: str) -> tuple[str, ...] | None:
+    return model_set().reference_of(tokens, model)
+
+
+def checkpoints(model: str) -> list[dict]:
+    return model_set().checkpoints(model)
+
+
+def checkpoint_info(model: str, checkpoint: int | None) -> dict | None:
+    return model_set().checkpoint_info(model, checkpoint)
+
+
+def trace(sentence: str | None = None, model: str = DEFAULT_MODEL, use_cache: bool = True,
+          checkpoint: int | None = None) -> Trace:
+    """`ModelSet.trace` of the default set."""
+    return model_set().trace(sentence, model, use_cache=use_cache, checkpoint=checkpoint)
+
+
+def load_model(name: str, checkpoint: int | None = None):
+    return model_set().load_model(name, checkpoint)
+
+
+for _cached in (model_info, _file_references, load_model):
+    setattr(_cached, "cache_clear", clear_caches)  # noqa: B010 (tests clear them as they did functools caches)

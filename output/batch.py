@@ -19,7 +19,7 @@ Two ways to run the same jobs, with the same results and the same manifest (`<ou
   every node shares). Ray retries a failed task once; a job that still fails is reported and the
   others finish. Renders whose files are already up to date are reused in both ways.
 
-A process reads one model set (model.trace takes it from ATTENTION_MODELS_DIR when it is imported),
+A process reads one model set (its default set, model.trace.MODELS_DIR, named by the environment),
 so a render of another model set runs in a child process with that set in its environment.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ from pathlib import Path, PurePosixPath
 import tomllib
 
 from model.files import atomic_write_bytes, atomic_write_text
-from model.trace import DEFAULT_SENTENCE, MODEL_NAMES, MODELS_DIR, TraceInputError, check_sentence
+from model.trace import DEFAULT_SENTENCE, MODEL_NAMES, MODELS_DIR, TraceInputError, model_set
 from output import worker
 from output.jobs import (
     FORMATS,
@@ -407,10 +407,10 @@ def _check_choices(where: str, axis: str, values: list, choices: tuple) -> None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _tokens(sentence: str, model: str) -> int | str:
-    """The number of words of `sentence` for `model`, or why the model cannot read it."""
+def _tokens(sentence: str, model: str, models_dir: Path = MODELS_DIR) -> int | str:
+    """The number of words of `sentence` for `model` of the set in `models_dir`, or why it cannot read it."""
     try:
-        return len(check_sentence(sentence, model))
+        return len(model_set(models_dir).check_sentence(sentence, model))
     except TraceInputError as err:
         return str(err)
 
@@ -418,18 +418,16 @@ def _tokens(sentence: str, model: str) -> int | str:
 def _refusal(entry: SceneEntry, sentence: str, model: str | None, models_dir: Path, known: dict) -> str | None:
     """Why `entry` cannot draw this sentence (None if it can). Words the model does not know are an
     error of the jobs file; a sentence too long for one scene's layout skips that combination only.
-    A model set that lacks a model (or checkpoints) the scene draws skips it too. Another model set's
-    vocabulary is checked when its render runs (this process reads one set). `known`: what the
-    model sets hold, found once per plan."""
+    A model set that lacks a model (or checkpoints) the scene draws skips it too. Each set's own
+    vocabulary is checked (a set is a value: model.trace.model_set). `known`: what the model sets
+    hold, found once per plan."""
     key = (entry.key, model, models_dir)
     if key not in known:
         missing = missing_models(entry, model, models_dir)
         known[key] = f"the model set lacks {describe_missing(missing)}" if missing else None
     if known[key]:
         return known[key]
-    if models_dir != MODELS_DIR:
-        return None
-    words = _tokens(sentence, entry.model_for(model))
+    words = _tokens(sentence, entry.model_for(model), models_dir)
     if isinstance(words, str):
         raise BatchError(f"sentence '{sentence}': {words}")
     if words > entry.max_tokens:
@@ -482,9 +480,7 @@ def job_to_json(job: RenderJob) -> dict:
     """A render job as plain JSON values (what a child process is handed: data, never code)."""
     scene = {"key": job.scene.key} if BY_KEY.get(job.scene.key) == job.scene else {
         **dataclasses.asdict(job.scene), "file": str(job.scene.file) if job.scene.file else None}
-    example = {**dataclasses.asdict(job.example), "models_dir": str(job.example.models_dir),
-               "voice": str(job.example.voice) if job.example.voice else None}
-    return {"scene": scene, "example": example, "quality": job.quality, "fmt": job.fmt,
+    return {"scene": scene, "example": job.example.to_json(), "quality": job.quality, "fmt": job.fmt,
             "transparent": job.transparent, "sections": job.sections, "voice": job.voice, "out": str(job.out)}
 
 
@@ -493,10 +489,7 @@ def job_from_json(data: dict) -> RenderJob:
     entry = BY_KEY[scene["key"]] if set(scene) == {"key"} else SceneEntry(
         **{**scene, "models": tuple(scene["models"]), "draws": tuple(scene["draws"]),
            "file": Path(scene["file"]) if scene["file"] else None})
-    example = data["example"]
-    example = Example(**{**example, "models_dir": Path(example["models_dir"]),
-                         "voice": Path(example["voice"]) if example["voice"] else None})
-    return RenderJob(scene=entry, example=example, quality=data["quality"], fmt=data["fmt"],
+    return RenderJob(scene=entry, example=Example.from_json(data["example"]), quality=data["quality"], fmt=data["fmt"],
                      transparent=data["transparent"], sections=data["sections"], voice=data["voice"],
                      out=Path(data["out"]))
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from model import corpus
 from model.files import read_bounded
 from model.hints import retrain_command
-from model.trace import DEFAULT_SENTENCE, MODELS_DIR, TraceInputError, check_sentence, model_info, trace
+from model.trace import DEFAULT_SENTENCE, MODELS_DIR, ModelSet, TraceInputError, model_info, model_set
 from scenes.catalog import Example, SceneEntry, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,14 +154,18 @@ def select_scenes(keys) -> list[SceneEntry]:
     return select(keys)
 
 
-def check(entries: list[SceneEntry], example: Example) -> None:
-    """Refuse up front, with one clear TraceInputError, an example that some scene cannot draw;
-    computes (and caches) the traces the scenes will read."""
-    check_models(entries, example.model)
+def check(entries: list[SceneEntry], example: Example, *, traces: bool = True) -> None:
+    """Refuse up front, with one clear TraceInputError, an example that some scene cannot draw: the
+    one refusal the CLI and the preview call (batch's planning shares its parts: missing_models and
+    the set's check_sentence). All against the example's own model set. With `traces`, also computes
+    (and caches) the traces the scenes will read; without, nothing imports torch (the preview's client)."""
+    check_models(entries, example.model, example.models_dir)
     for entry in entries:
-        entry.check(example.sentence, example.model)
+        entry.check(example.sentence, example.model, example.model_set)
+    if not traces:
+        return
     for model in sorted({entry.model_for(example.model) for entry in entries}):
-        check_known(example.sentence, model)
+        check_known(example.sentence, model, example.model_set)
         warn_once(font_warnings(example.trace(model)))
 
 
@@ -218,20 +222,21 @@ def describe_missing(files: dict[str, list[str]], needed_by: dict[str, list[str]
     return "; and ".join(f"{what} ({some(absent)}){who(what)}" for what, absent in files.items())
 
 
-def check_known(sentence: str, model: str) -> None:
+def check_known(sentence: str, model: str, models: ModelSet | None = None) -> None:
     """Refuse a sentence the model never learned to translate, before any render starts: for the
     built-in grammar, one the grammar cannot make (its output would be a guess that runs to the
     length cap, and narration about it would be false), with a similar sentence it knows; for a
     user's own pairs, one whose translation the final model does not end (no end token)."""
-    tokens = check_sentence(sentence, model)
-    if model_info(model)["corpus"].get("kind") == "grammar":
+    models = models or model_set()  # default: the default set
+    tokens = models.check_sentence(sentence, model)
+    if models.info(model)["corpus"].get("kind") == "grammar":
         if not corpus.in_grammar(tokens):
             raise TraceInputError(
                 f"\"{' '.join(tokens)}\" is not a sentence of the grammar the models learned (noun phrases "
                 f"joined by and/or/with, or clauses like \"the cat sees a dog\"), so their output would be a "
                 f"guess; a similar sentence they know: \"{corpus.known_sentence(tokens)}\"")
         return
-    result = trace(sentence, model)
+    result = models.trace(sentence, model)
     if not result.finished:
         raise TraceInputError(
             f"the {model} model did not finish its translation of \"{' '.join(tokens)}\" (no end token after "

@@ -46,7 +46,7 @@ from pathlib import Path
 
 from model.files import read_bounded
 from output import parsed_text, worker
-from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check_models
+from output.jobs import QUALITIES, ROOT, RenderError, RenderJob, check
 from output.manim_call import preview_options
 from output.workdirs import work_dir
 from scenes.catalog import Example
@@ -595,8 +595,7 @@ def show(job: RenderJob, *, poster_only: bool = False, open_files: bool = False)
     from model.trace import TraceInputError
 
     try:
-        check_models([job.scene], job.example.model)  # bad input, refused before rendering
-        job.scene.check(job.example.sentence, job.example.model)
+        check([job.scene], job.example, traces=False)  # bad input, refused before rendering
         for event in preview(job, poster_only=poster_only):
             if event["event"] == "error":
                 click.echo(f"error: {event['message']}", err=True)

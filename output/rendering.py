@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 from model.files import atomic_write_text
-from model.trace import MODEL_NAMES, MODELS_DIR, model_info
 from output import voice, worker
 from output.cache import cache_key, cached_manifest, file_check, tool_versions
 from output.captions import write_vtt
@@ -161,11 +160,11 @@ def video_facts(path: Path) -> dict:
 
 def _manifest(job: RenderJob, produced: dict[str, Path], seconds: float, key: str) -> dict:
     model = job.scene.model_for(job.example.model)
+    models = job.example.model_set  # the job's set, not the process's default one
     manifest = {
         "scene": job.scene.key, "figure": job.scene.figure, "sentence": job.example.sentence,
-        "model": {"name": model, "sha256": model_info(model)["sha256"]},
-        "models": {name: model_info(name)["sha256"] for name in MODEL_NAMES
-                   if (MODELS_DIR / f"{name}.json").exists()},
+        "model": {"name": model, "sha256": models.info(model)["sha256"]},
+        "models": {name: models.info(name)["sha256"] for name in models.trained()},
         "theme": job.example.theme, "quality": job.quality, "format": job.fmt, "transparent": job.transparent,
         "render_seconds": round(seconds, 2), "tools": tool_versions(), "cache_key": key,
         "files": {name: path.name for name, path in job.outputs.items() if name in produced or name == "manifest"},

@@ -7,84 +7,23 @@ draws (so a models folder that lacks them is refused before Manim starts), and t
 its layout holds.
 Scene classes pick these up from here (ExplainerScene does it).
 
-`Example` is "what to draw": sentence, model set, model, checkpoint, theme, and the voice (a
-folder of per-beat recordings the scene plays and waits for). The CLI builds it
-once; the output package hands it to a Manim worker as environment variables (`to_env`), and the
-scene base reads it back (`from_env`). The variables' names are spelled here and nowhere else, so
-`ATTENTION_SENTENCE=... manim scenes/x.py X` works as well as `render.py`.
+`Example`, "what to draw", lives in scenes/example.py (re-exported here).
 """
 from __future__ import annotations
 
 import difflib
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from model.trace import MODELS_DIR, Trace, TraceInputError, check_sentence, checkpoints, default_sentence, trace
+from model.trace import ModelSet, TraceInputError, check_sentence
+
+# What to draw lives in scenes/example.py; its names are re-exported here for the callers of before.
+from scenes.example import CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, THEME_NAMES, Example
 
 SCENES_DIR = Path(__file__).resolve().parent
-THEME_NAMES = ("dark", "light")  # the themes of scenes.kit.theme, named here for the CLI (no Manim import)
 
-# The environment variables that carry an Example into a Manim process. The models folder is also
-# read by model.trace itself (the same name), so every trace in the worker comes from that folder.
-SENTENCE_ENV = "ATTENTION_SENTENCE"
-MODELS_DIR_ENV = "ATTENTION_MODELS_DIR"
-MODEL_ENV = "ATTENTION_MODEL"
-CHECKPOINT_ENV = "ATTENTION_CHECKPOINT"
-THEME_ENV = "ATTENTION_THEME"
-CHECK_LAYOUT_ENV = "ATTENTION_CHECK_LAYOUT"  # 1: fail a render on text off frame or overlapping (tests)
-VOICE_ENV = "ATTENTION_VOICE"  # a folder of per-beat recordings: <folder>/<scene key>/<beat>.<extension>
-BEAT_ENV = "ATTENTION_BEAT"  # one beat only: earlier animations skipped, the scene ends after it (preview --beat)
-RECORDING_EXTENSIONS = ("wav", "mp3", "m4a", "flac", "ogg")  # what a recording of one beat may be
-
-
-@dataclass(frozen=True, kw_only=True)
-class Example:
-    """What to draw: the same for every scene of one command."""
-
-    sentence: str = field(default_factory=default_sentence)  # the model set's default example
-    models_dir: Path = MODELS_DIR   # the model set (weights and cards); model.trace reads the same folder
-    model: str | None = None        # None: each scene shows the model its story needs
-    checkpoint: int | None = None   # None: the final weights; K: the attention model's K-th training checkpoint
-    theme: str = "dark"
-    voice: Path | None = None       # per-beat recordings the scene plays and waits for (None: silent)
-    beat: str | None = None         # None: the whole scene; a beat's name: that beat only (preview --beat)
-
-    def trace(self, model: str, sentence: str | None = None) -> Trace:
-        """The trace of this example's sentence (or another one) through `model`, at the example's
-        checkpoint where that model keeps checkpoints (the others have only their final weights)."""
-        checkpoint = self.checkpoint if checkpoints(model) else None
-        return trace(sentence or self.sentence, model, checkpoint=checkpoint)
-
-    def to_env(self) -> dict[str, str]:
-        env = {SENTENCE_ENV: self.sentence, MODELS_DIR_ENV: str(self.models_dir), THEME_ENV: self.theme}
-        if self.model:
-            env[MODEL_ENV] = self.model
-        if self.checkpoint is not None:
-            env[CHECKPOINT_ENV] = str(self.checkpoint)
-        if self.voice is not None:
-            env[VOICE_ENV] = str(self.voice)
-        if self.beat is not None:
-            env[BEAT_ENV] = self.beat
-        return env
-
-    def environment(self, base: Mapping[str, str] = os.environ) -> dict[str, str]:
-        """`base` with this example in place of any example it held: a worker's whole environment."""
-        ours = (SENTENCE_ENV, MODELS_DIR_ENV, MODEL_ENV, CHECKPOINT_ENV, THEME_ENV, VOICE_ENV, BEAT_ENV)
-        return {**{k: v for k, v in base.items() if k not in ours}, **self.to_env()}
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Example:
-        """The example a worker was given; the article's example in the dark theme when nothing was."""
-        checkpoint = env.get(CHECKPOINT_ENV)
-        return cls(sentence=env.get(SENTENCE_ENV) or default_sentence(),
-                   models_dir=Path(env.get(MODELS_DIR_ENV) or MODELS_DIR),
-                   model=env.get(MODEL_ENV) or None,
-                   checkpoint=int(checkpoint) if checkpoint else None,
-                   theme=env.get(THEME_ENV) or "dark",
-                   voice=Path(env[VOICE_ENV]) if env.get(VOICE_ENV) else None,
-                   beat=env.get(BEAT_ENV) or None)
+__all__ = ["BY_CLASS", "BY_KEY", "CHECK_LAYOUT_ENV", "RECORDING_EXTENSIONS", "SCENES", "THEME_NAMES",
+           "Example", "SceneEntry", "UnknownScene", "select"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,9 +53,11 @@ class SceneEntry:
         """Every model this scene reads when `requested` is asked for: the one it shows, then `draws`."""
         return tuple(dict.fromkeys((self.model_for(requested), *self.draws)))
 
-    def check(self, sentence: str, requested_model: str | None = None) -> list[str]:
-        """The sentence's tokens, or TraceInputError if the model or this scene's layout cannot take it."""
-        tokens = check_sentence(sentence, self.model_for(requested_model))
+    def check(self, sentence: str, requested_model: str | None = None, models: ModelSet | None = None) -> list[str]:
+        """The sentence's tokens, or TraceInputError if the model (of `models`, default: the default
+        set) or this scene's layout cannot take it."""
+        checker = models.check_sentence if models is not None else check_sentence
+        tokens = checker(sentence, self.model_for(requested_model))
         if len(tokens) > self.max_tokens:
             raise TraceInputError(f"the scene '{self.key}' shows sentences of at most {self.max_tokens} words; "
                                   f"this one has {len(tokens)}")

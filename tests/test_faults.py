@@ -369,17 +369,23 @@ def test_the_grammar_check_knows_every_sentence_the_models_learned(grammar_split
 
 
 def test_an_own_models_unfinished_translation_is_refused(monkeypatch):
-    monkeypatch.setattr(jobs, "model_info", lambda model: {"corpus": {"kind": "tsv"}})
-    monkeypatch.setattr(jobs, "check_sentence", lambda sentence, model: sentence.split())
-
     class Unfinished:
         finished, output_words = False, ("x",) * 13
 
-    monkeypatch.setattr(jobs, "trace", lambda sentence, model: Unfinished())
+    class OwnSet:   # a model set trained on a user's pairs (the checks read it through its ModelSet)
+        def info(self, model):
+            return {"corpus": {"kind": "tsv"}}
+
+        def check_sentence(self, sentence, model):
+            return sentence.split()
+
+        def trace(self, sentence, model):
+            return Unfinished()
+
     with pytest.raises(TraceInputError, match="did not finish its translation"):
-        jobs.check_known("ein satz", "attention")
+        jobs.check_known("ein satz", "attention", OwnSet())
     Unfinished.finished = True
-    jobs.check_known("ein satz", "attention")
+    jobs.check_known("ein satz", "attention", OwnSet())
 
 
 def test_an_argument_that_is_not_utf8_is_refused_before_anything_starts(tmp_path):

@@ -45,7 +45,7 @@ def test_the_environment_variable_names_are_spelled_in_one_module():
              *sorted((ROOT / "tests").glob("*.py"))]
     spelled = {name: [f.relative_to(ROOT).as_posix() for f in files if name in f.read_text(encoding="utf-8")]
                for name in names}
-    assert all(where in (["scenes/catalog.py"], ["scenes/catalog.py", "tests/test_output.py"])
+    assert all(where in (["scenes/example.py"], ["scenes/example.py", "tests/test_output.py"])
                for where in spelled.values()), spelled
 
 
