@@ -36,7 +36,9 @@ EXAMPLE = "the european economic area"
 def page(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("explorer")
     made = build_explorer(out, SHIPPED)
-    assert made["models"] == ["attention", "plain", "lstm"] and not made["skipped"]
+    # the shipped transformer is not run by the page (yet): a note says so, the other three run
+    assert made["models"] == ["attention", "plain", "lstm"]
+    assert len(made["skipped"]) == 1 and "'transformer' model (transformer) is not run" in made["skipped"][0]
     return made["page"]
 
 
