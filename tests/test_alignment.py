@@ -32,6 +32,10 @@ def test_a_crossing_is_links_in_opposite_order_and_is_named():
     text = al.order_narration(f, "French", "English")
     assert "'european', 'economic' and 'area' come out in reverse order ('zone', 'économique' and 'européenne')" in text
     assert "never cross" not in text
+    # 'la' looks ahead at 'area' with 'zone': its link crosses the rows between, so it is left out by name
+    assert text.startswith("Leave out the 1 word that looks ahead at a later word's partner, and where links cross")
+    assert al.summary_narration(f, "French", "English").startswith(
+        "Leave out the 1 word that looks ahead at a later word's partner, and links cross in 1 place")
     two = al.facts(np.array([[0, 1.0], [1.0, 0]]), ["green", "garden"], ["jardin", "vert"])
     assert al.order_narration(two, "French", "English") == (
         "Where links cross, words change order: 'green' and 'garden' swap ('jardin' before 'vert').")

@@ -151,6 +151,10 @@ def order_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
     named = "; ".join(swap_phrase(f, g) for g in groups[:NAMED])
     more = f"; and {len(groups) - NAMED} more group{'s' if len(groups) - NAMED > 1 else ''} cross" \
         if len(groups) > NAMED else ""
+    if f.ahead:  # their links cross the rows between too: the count holds only with them left out
+        n = len(f.ahead)
+        return (f"Leave out the {n} word{'s' if n > 1 else ''} that look{'' if n > 1 else 's'} ahead at a later "
+                f"word's partner, and where links cross, words change order: {named}{more}.")
     return f"Where links cross, words change order: {named}{more}."
 
 
@@ -168,8 +172,10 @@ def ahead_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Seque
         return (f"{whose}{tail}: a {tgt_lang} article takes its form from its noun, so this is no reordering.")
     whose = "; ".join(f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it"
                       for i, k in pairs)
+    if len(pairs) > 1:
+        return f"{whose}{tail}: they look ahead at a later word's partner, so the order is read from the later words."
     return (f"{whose}{tail}: it looks ahead at a later word's partner, so the order is read from "
-            f"'{f.output[pairs[0][1]]}'{' and the others' if len(pairs) > 1 else ''}.")
+            f"'{f.output[pairs[0][1]]}'.")
 
 
 def listing(counts: dict[str, int], limit: int = 6) -> str:
@@ -247,7 +253,10 @@ def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
         order = "no links cross: the order is kept (the path of links)"
     else:
         n = len(f.swaps)
-        order = f"links cross in {n} place{'s' if n > 1 else ''} (coloured boxes): " + "; ".join(
+        ahead = len(f.ahead)
+        left_out = (f"leave out the {ahead} word{'s' if ahead > 1 else ''} that look{'' if ahead > 1 else 's'} "
+                    "ahead at a later word's partner, and ") if ahead else ""
+        order = left_out + f"links cross in {n} place{'s' if n > 1 else ''} (coloured boxes): " + "; ".join(
             swap_phrase(f, g) for g in f.swaps[:2]) + (f"; and {n - 2} more" if n > 2 else "")
     parts = [order]
     if f.unlinked:
