@@ -105,3 +105,14 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a regular file"
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs (one of another user's counts as running): whose leftovers may go."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

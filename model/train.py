@@ -36,7 +36,7 @@ from torch import nn
 
 from model import corpus
 from model.corpus import LENGTH_BUCKETS, MAX_SOURCE_LEN, Pair, Splits, Tokeniser
-from model.files import atomic_path, atomic_write_text
+from model.files import alive, atomic_path, atomic_write_text
 from model.names import DEFAULT_MODEL, DIFFERS_FROM_PLAIN, EOS, MODEL_NAMES, PAD, SOS, SPECIALS
 from model.networks import Seq2Seq, architecture, build
 
@@ -403,23 +403,13 @@ def check_out(out: Path, force: bool) -> Path:
     return target
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
 def staging_folder(target: Path) -> Path:
     """A new private folder beside `target` holding a copy of the set there (training one model keeps
     the others); folders left by dead runs are removed first."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for old in target.parent.glob(STAGING.format(name=glob.escape(target.name), pid="*") + "*"):
         pid = old.name[len(f".{target.name}.training-"):].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING.format(name=target.name, pid=os.getpid()), dir=target.parent))
     umask = os.umask(0)

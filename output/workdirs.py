@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
+from model.files import alive
 from output.jobs import ROOT, OutFolderError, RenderJob, check_out_dir
 
 WORK_DIR = ".work"
@@ -100,7 +101,7 @@ def clean_stale(out: Path, max_age: float = 60.0) -> list[Path]:
     if out.is_dir():
         for path in out.iterdir():
             match = _PART.match(path.name)
-            if match and not _alive(int(match.group(1))):
+            if match and not alive(int(match.group(1))):
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
@@ -118,14 +119,5 @@ def prepare_out(out: Path) -> None:
         raise OutFolderError(f"cannot write to the output folder '{out}': {err.strerror or err}") from None
     clean_stale(out)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
