@@ -50,13 +50,16 @@ $(REVEAL): tools/fetch_revealjs.sh | system
 video: setup
 	$(PY) render.py film --quality high --out media --voice neural
 
-# CI runs `make test`, so the linter and the type check are enforced there too
+# CI runs `make test`, so the linter and the type check are enforced there too. Two pytest workers
+# (pytest-xdist), one per core; --dist loadfile keeps each file, and so its trained models, servers and
+# renders (module fixtures), on one worker.
+TEST_WORKERS ?= 2
 test: lint $(RAY_STAMP)
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 # The fast tier while you work: lint, the unit tests and one scene at 320x180 (`-m "not slow"`)
 check: lint
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 lint: setup
 	$(PY) -m ruff check .

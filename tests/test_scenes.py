@@ -1,6 +1,8 @@
 """Every scene renders (tiny resolution, low frame rate) for the article's example, a 2-word
-sentence and the longest sentence its layout allows, in both themes, with no text off frame or
-overlapping (the scenes' own layout check), and its last frame matches a control image."""
+sentence and the longest sentence its layout allows, with no text off frame or overlapping (the
+scenes' own layout check), and its last frame matches a control image. Both themes are drawn: the
+2-word sentence in the light theme, the others in the dark one (a theme changes colours, never
+positions, so each sentence is laid out once)."""
 from __future__ import annotations
 
 import os
@@ -43,8 +45,6 @@ def renders(tmp_path_factory):
         jobs.append((entry.key, "still", entry, DEFAULT_SENTENCE, "dark", True))
         jobs.append((entry.key, "short-light", entry, SHORT, "light", True))
         jobs.append((entry.key, "longest-dark", entry, sentence_of_length(entry.max_tokens), "dark", True))
-        jobs.append((entry.key, "longest-light", entry, sentence_of_length(entry.max_tokens), "light", True))
-        jobs.append((entry.key, "short-dark", entry, SHORT, "dark", True))
 
     def run(job):
         key, variant, entry, sentence, theme, last = job
@@ -79,9 +79,9 @@ def test_scene_renders_a_video_with_subtitles(entry, renders):
     assert srt.count("-->") >= 2
 
 
-@pytest.mark.parametrize("variant", ["short-light", "short-dark", "longest-dark", "longest-light"])
+@pytest.mark.parametrize("variant", ["short-light", "longest-dark"])
 @pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
-def test_scene_lays_out_short_and_longest_sentences_in_both_themes(entry, variant, renders):
+def test_scene_lays_out_short_and_longest_sentences(entry, variant, renders):
     media = _ok(renders[(entry.key, variant)])
     assert list(media.rglob("*.png")), "no last frame written"
 
