@@ -157,8 +157,8 @@ class NoOrder(ExplainerScene):
         self.title_mob = self.heading()
         self.add(self.title_mob)
         e, h = tr.source_embeddings.shape[1], tr.encoder_states.shape[1]
-        self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dims, states: "
-                                                     f"{SHOWN_DIMS} of {h} (the most varied); distances: all dims")))
+        self.add(self.footnote(self.provenance(extra=f"shown: {SHOWN_DIMS} of {e} / {h} dims; "
+                                                     "distances: all")))
         self.rows_y = (2.4, -0.05)
         self.top = WordGrid(tr.source_tokens, th.source, **ROW_LAYOUT)
         self.top.shift((self.rows_y[0] - self.top[0].baseline()) * UP)

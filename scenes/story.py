@@ -222,8 +222,7 @@ class Timeline(ExplainerScene):
     def setup_axis(self) -> None:
         th = self.theme
         self.add(self.heading(), self.footnote(
-            "icons: diagrams of each architecture, not model output · years: the article's (2014, 2017, 2018) "
-            "and the papers' (1986, 1990, 1997, 2014)"))
+            "icons: diagrams, not model output · years: the article's (2014, 2017, 2018), the papers' (1986, 1990, 1997)"))
         self.add(label("diagrams, not model output", 20, th.muted).next_to(self.heading(), DOWN, buff=0.12))
         self.axis = Line([-6.4, self.AXIS_Y, 0], [6.4, self.AXIS_Y, 0], color=th.muted, stroke_width=2)
         self.ticks = VGroup(*[VGroup(Line([self.year_x(str(y)), self.AXIS_Y - 0.08, 0],
