@@ -36,8 +36,6 @@ from scenes.kit.icons import ICONS, flow
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
-ILLUSTRATION = "a diagram of the idea, not model output"
-
 
 def block(text: str, color: str, width: float = 3.2, height: float = 0.6, size: float = 22, fill: str | None = None):
     """A labelled rounded box: a layer or an architecture part."""
@@ -233,7 +231,6 @@ class Timeline(ExplainerScene):
         self.slots = [(k - (len(MILESTONES) - 1) / 2) * self.SLOT for k in range(len(MILESTONES))]
         self.icons = VGroup()
         self.texts = VGroup()
-        self.leaders = VGroup()
         # every caption in one type size: the widest one sets the scale of all
         self.captions = [self.caption(m) for m in MILESTONES]
         widest = max(c.width for c in self.captions)
@@ -271,7 +268,6 @@ class Timeline(ExplainerScene):
         self.play(Write(fix), run_time=0.6)
         self.icons.add(icon)
         self.texts.add(text)
-        self.leaders.add(leader)
         self.play(flow(icon, th.alpha if m.icon == "attention" else th.encoder, share(self, 0.85)))
 
     def focus(self) -> None:
