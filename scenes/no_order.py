@@ -1,17 +1,38 @@
-"""No sense of order (article figs. 3–4): averaging a sentence's word vectors gives the same result
-for the sentence and its shuffle; a recurrent network's final state does not. Both computed, not
-asserted, and the claim is scoped to what is computed: a network that pools its word vectors."""
+"""No sense of order (article figs. 3-4). The article's point: a plain feed-forward network keeps
+nothing from one input to the next, so, fed one word at a time, it cannot know what came before: each
+word gets its own vector wherever it stands, and pooled they are the same for a sentence and its
+shuffle (computed). A network that takes a fixed window of words at once does see their order inside
+the window; the scene says so and claims nothing about it. Then the real GRU chain of the `plain`
+model reads both orders from its trace, state by state, and the narration says how far apart its
+states end up (computed; it changes when they do not differ)."""
 from __future__ import annotations
 
+import itertools
 import random
+from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, FadeIn, FadeOut, ReplacementTransform, VGroup
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    ReplacementTransform,
+    SurroundingRectangle,
+    VGroup,
+)
 
-from scenes.kit import ExplainerScene, StateColumn, fit_width, label, pick_dims
+from scenes.kit import ExplainerScene, RNNCell, StateColumn, fit_width, label, pick_dims
+from scenes.kit.claims import token_text
 from scenes.kit.key import color_key
 from scenes.kit.mobjects import fade_replace
-from scenes.kit.pacing import share
+from scenes.kit.pacing import share, until_said
+from scenes.kit.stage import kind_of
 from scenes.kit.wrap import WordGrid
 
 SHOWN_DIMS = 8
@@ -20,6 +41,8 @@ MOVED = 0.1  # a final-state dimension "differs" when it moves by more than this
 # each sentence on one row (a column hangs under every word), between the row tags and the averages;
 # the font shrinks for all words alike so the longest allowed sentence still fits on one row
 ROW_LAYOUT = {"width": 11.4, "font_size": 28, "min_font": 12, "max_rows": 1, "center": 0.1}
+STATE_CELL = 0.16  # a state's cell: two chains of 8 fit between the rows
+VERDICT_Y = -2.65
 KEY_Y = -3.3  # the colour key's row, between the verdict and the footnote
 SIDE_X = 6.45  # where the averages and the final states stand, right of the words
 
@@ -55,13 +78,75 @@ def tiny_in_words(gap: float) -> str:
     return f"about {gap:.2g}"
 
 
+def same_vectors_moved(vectors: np.ndarray, shuffled_vectors: np.ndarray, order: list[int]) -> bool:
+    """Whether the shuffle's word vectors are the sentence's own, only moved (a per-word network's
+    output depends on the word alone)."""
+    return bool(np.allclose(shuffled_vectors, vectors[order], atol=1e-6))
+
+
+SAME_STATE = 0.05  # two states closer than this (Euclidean) are said to be "almost the same"
+
+
+@dataclass(frozen=True)
+class OrderGaps:
+    """How far apart the recurrent states of the two readings are (Euclidean distances)."""
+    final: float          # between the two final states
+    length: float         # the final states' mean length, to say how large `final` is
+    moved: int            # final-state dimensions that move by more than MOVED
+    dims: int
+    word: str             # one word read at different moments in the two orders
+    at: tuple[int, int]   # its position in the sentence and in the shuffle
+    after: tuple[str | None, str | None]  # the word read just before it in each (None: it came first)
+    word_gap: float       # between its two states
+
+
+def order_gaps(states: np.ndarray, shuffled_states: np.ndarray, tokens: tuple[str, ...], order: list[int]) -> OrderGaps:
+    """The gaps between the states of a sentence's reading and its shuffle's. The word compared is the
+    first of the sentence that the shuffle reads after different words (its earlier words differ), so
+    its two states could differ; the last word when none does."""
+    a, b = states[-1], shuffled_states[-1]
+    shuffled_tokens = tuple(tokens[k] for k in order)
+    where = {i: order.index(i) for i in range(len(tokens))}
+    i = next((i for i in range(len(tokens)) if tokens[:i + 1] != shuffled_tokens[:where[i] + 1]), len(tokens) - 1)
+    j = where[i]
+    return OrderGaps(final=float(np.linalg.norm(a - b)),
+                     length=float((np.linalg.norm(a) + np.linalg.norm(b)) / 2),
+                     moved=int((np.abs(a - b) > MOVED).sum()), dims=len(a), word=token_text(tokens[i]), at=(i, j),
+                     after=(token_text(tokens[i - 1]) if i else None, token_text(shuffled_tokens[j - 1]) if j else None),
+                     word_gap=float(np.linalg.norm(states[i] - shuffled_states[j])))
+
+
+def _after(word: str | None) -> str:
+    return "first" if word is None else f"after '{word}'"
+
+
+def word_sentence(g: OrderGaps) -> str:
+    """What happens to the one word compared, as it is."""
+    if g.word_gap < SAME_STATE:
+        return (f"The word '{g.word}' gets almost the same state in both readings ({g.word_gap:.2f} apart), "
+                f"read {_after(g.after[0])} and {_after(g.after[1])}.")
+    return (f"The word '{g.word}' is read {_after(g.after[0])} in the sentence and {_after(g.after[1])} in the "
+            f"shuffle: its two states are {g.word_gap:.2f} apart.")
+
+
+def final_sentence(g: OrderGaps) -> str:
+    """What the two final states say about order, as it is."""
+    if g.final < SAME_STATE:
+        return (f"Yet the two final states end up almost the same, {g.final:.2f} apart: here the order "
+                "barely reached the end of the chain.")
+    return (f"Same words, other order: the two final states end up {g.final:.2f} apart, "
+            f"{round(100 * g.final / g.length)}% of a state's length, and {g.moved} of their {g.dims} numbers "
+            f"move by more than {MOVED}. The state carries the order.")
+
+
 class NoOrder(ExplainerScene):
-    title = "Averaged word vectors have no sense of order"
+    title = "Without memory, no sense of order"
 
     def construct(self) -> None:
         self.shuffle()
         self.pool()
         self.recurrent()
+        self.apart()
 
     def shuffle(self) -> None:
         tr, th = self.tr, self.theme
@@ -72,8 +157,8 @@ class NoOrder(ExplainerScene):
         self.title_mob = self.heading()
         self.add(self.title_mob)
         e, h = tr.source_embeddings.shape[1], tr.encoder_states.shape[1]
-        self.add(self.footnote(self.provenance(extra=f"word vectors: {SHOWN_DIMS} of {e} dims (most varied); "
-                                                     f"final states: the {SHOWN_DIMS} of {h} that differ most")))
+        self.add(self.footnote(self.provenance(extra=f"shown: {SHOWN_DIMS} of {e} / {h} dims; "
+                                                     "distances: all")))
         self.rows_y = (2.4, -0.05)
         self.top = WordGrid(tr.source_tokens, th.source, **ROW_LAYOUT)
         self.top.shift((self.rows_y[0] - self.top[0].baseline()) * UP)
@@ -112,79 +197,112 @@ class NoOrder(ExplainerScene):
         tr, other, th = self.tr, self.other, self.theme
         a, b = tr.source_embeddings.mean(axis=0), other.source_embeddings.mean(axis=0)
         same, gap = pooling_verdict(a, b)
+        moved = same_vectors_moved(tr.source_embeddings, other.source_embeddings, self.order)
+        start = ("A plain feed-forward network keeps nothing from one input to the next. Fed one word at a time, "
+                 "it cannot know what came before" + (": each word gets the same vector wherever it stands. "
+                                                      if moved else ". "))
         if same:
             diff = ("they are exactly equal" if gap == 0 else
-                    f"the two averages differ by {tiny_in_words(gap)}, a rounding error")
-            text = ("A network that takes each word's vector on its own and averages them sees the same thing "
-                    f"both times, by construction: {diff}.")
+                    f"they differ by {tiny_in_words(gap)}, a rounding error")
+            text = start + f"Pool those vectors and both orders look alike: {diff}."
         else:
-            text = f"Averaging the word vectors: the two averages differ by up to {gap:.2g}."
-        self.beat("pool", text)
+            text = start + f"Pooled, the two orders differ by up to {gap:.2g}."
+        self.beat("pool", text + " (A network shown a fixed window of words at once does see order inside it.)")
         vmax = float(np.abs(tr.source_embeddings).max())
         dims = pick_dims(tr.source_embeddings, SHOWN_DIMS)
         top_cols = self.columns(tr.source_embeddings, self.top, vmax, dims)
         bottom_cols = self.columns(other.source_embeddings, self.bottom, vmax, dims)
         self.key = self.value_key()
         self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), FadeIn(self.key), run_time=1.5)
-        x_mean = SIDE_X
+        if moved:  # the same vector, moved: each word's column travels to its place in the shuffle
+            copies = VGroup(*[top_cols[i].copy() for i in self.order])
+            self.play(*[c.animate.move_to(bottom_cols[k]) for k, c in enumerate(copies)], run_time=1.5)
+            self.remove(copies)
         means = VGroup()
-        for cols, vec, _row in ((top_cols, a, self.top), (bottom_cols, b, self.bottom)):
+        for cols, vec in ((top_cols, a), (bottom_cols, b)):
             mean = StateColumn(vec, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
-                               outline=th.text).move_to([x_mean, cols.get_y(), 0])
+                               outline=th.text).move_to([SIDE_X, cols.get_y(), 0])
             mean.remove(mean.note)
             means.add(mean)
         heads = VGroup(label("average", 16, th.text).next_to(means[0], UP, buff=0.1),
                        label("average", 16, th.text).next_to(means[1], UP, buff=0.1))
-        # the average being taken: every word's column slides into one
-        run = share(self, 0.6, at_least=2.5)
+        # the average being taken: every word's column slides into one (copies: the columns stay)
+        run = share(self, 0.5, at_least=2.0)
         self.play(*[ReplacementTransform(c.copy(), means[0]) for c in top_cols],
                   *[ReplacementTransform(c.copy(), means[1]) for c in bottom_cols],
                   FadeIn(heads), run_time=run)
         equal = "the two averages are identical" + ("" if gap == 0 else " (up to rounding)")
         verdict = label(equal if same else f"the averages differ by up to {gap:.2g}", 22, th.text)
-        verdict.move_to([0, -2.65, 0])
-        link = VGroup(means[0].copy(), means[1].copy())
-        self.play(FadeIn(verdict, shift=0.2 * UP), link[0].animate.scale(0.45).next_to(verdict, LEFT, buff=0.3),
-                  link[1].animate.scale(0.45).next_to(verdict, RIGHT, buff=0.3), run_time=share(self, 0.9))
-        self.pooled = VGroup(top_cols, bottom_cols, means, heads, verdict, link)
+        verdict.move_to([0, VERDICT_Y + 0.12, 0])
+        window = label("(a network shown a fixed window of words at once sees order inside it)", 16, th.muted)
+        window.next_to(verdict, DOWN, buff=0.08)
+        self.play(FadeIn(verdict, shift=0.2 * UP), run_time=share(self, 0.4))
+        self.play(FadeIn(window), run_time=share(self, 0.9))
+        self.inputs = (top_cols, bottom_cols)
+        self.pooled = VGroup(means, heads, verdict, window)
+
+    def chain(self, row: WordGrid, states: np.ndarray, vmax: float) -> tuple[VGroup, VGroup, VGroup]:
+        """The GRU chain under a row of words: a cell under each word, the baton arrows between them,
+        and under each cell the state it makes (the real h_t of the trace)."""
+        th = self.theme
+        step = row.x(1) - row.x(0) if len(row) > 1 else 1.6
+        width = min(0.8, 0.72 * step)
+        y = row.get_bottom()[1] - 0.12 - 0.17   # one line of cells, whatever the words' descenders
+        cells = VGroup(*[RNNCell(kind_of(self.tr), width=width, height=0.34).move_to([row.x(k), y, 0])
+                         for k in range(len(row))])
+        batons = VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.03, color=th.encoder, stroke_width=3,
+                                max_tip_length_to_length_ratio=0.35, max_stroke_width_to_length_ratio=20)
+                          for a, b in itertools.pairwise(cells)])
+        cols = VGroup()
+        for k, cell in enumerate(cells):
+            col = StateColumn(states[k], vmax, self.state_dims, cell=STATE_CELL, cell_width=0.3, show_hidden_count=False)
+            col.remove(col.note)
+            cols.add(col.next_to(cell, DOWN, buff=0.1))
+        return cells, batons, cols
 
     def recurrent(self) -> None:
         tr, other, th = self.tr, self.other, self.theme
-        a, b = tr.encoder_states[-1], other.encoder_states[-1]
-        moved = int((np.abs(a - b) > MOVED).sum())
-        if moved:
-            text = (f"A recurrent network reads the words in order, so its final state changes: {moved} of its "
-                    f"{len(a)} dimensions move by more than {MOVED}. Order reaches the model.")
-        else:
-            text = (f"A recurrent network reads the words in order, yet here its final state barely changes: no "
-                    f"dimension moves by more than {MOVED}.")
-        self.beat("rnn", text)
-        title = self.heading("A recurrent network's final state sees the order" if moved else
-                             "A recurrent network's final state, shuffled")
+        gru = kind_of(tr)
+        self.beat("rnn", f"A recurrent network does keep something: its state, handed from word to word. Here the "
+                         f"trained {gru} reads both orders, one word at a time; under each word, the state it has "
+                         "made so far.")
+        title = self.heading("A recurrent network reads in order")
         self.play(FadeOut(self.pooled), *fade_replace(self.title_mob, title), run_time=0.8)
         self.title_mob = title
-        dims = pick_dims(np.stack([a, b]), SHOWN_DIMS)
-        vmax = tr.state_range
-        finals = VGroup()
-        for row, state in ((self.top, a), (self.bottom, b)):
-            reader = Dot(color=th.encoder, radius=0.09).next_to(row[0], DOWN, buff=0.25)
-            self.add(reader)
-            col = StateColumn(state, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
-                              outline=th.encoder).move_to([SIDE_X, row[0].get_y() - 1.05, 0])
-            col.remove(col.note)
-            # the state is carried from word to word, then out as the final state
-            path = [[row.x(k), reader.get_y(), 0] for k in range(len(row))]
-            for point in path[1:]:
-                self.play(reader.animate.move_to(point), run_time=0.35)
-            self.play(ReplacementTransform(reader, col), run_time=0.8)
-            finals.add(col)
-        heads = VGroup(*[label("final state", 16, th.text).next_to(c, UP, buff=0.1) for c in finals])
-        differs = np.abs(a - b)[dims] > MOVED
-        marks = VGroup(*[VGroup(*[Dot(radius=0.045, color=th.correct).next_to(cell, LEFT, buff=0.06)
-                                  for cell, d in zip(col.cells, differs) if d]) for col in finals[:1]])
-        verdict = label(f"{moved} of {len(a)} dimensions differ by more than {MOVED}", 22,
-                        th.correct if moved else th.wrong).move_to([0, -2.65, 0])
-        extra = [("correct", f"differs by more than {MOVED} (of the {SHOWN_DIMS} shown)", "dot")] if len(marks[0]) else []
-        key = self.value_key(*extra)
-        self.play(FadeIn(heads), FadeIn(verdict, shift=0.2 * UP), Create(marks), *fade_replace(self.key, key),
-                  run_time=share(self, 0.9))
+        self.state_dims = pick_dims(np.concatenate([tr.encoder_states, other.encoder_states]), SHOWN_DIMS)
+        vmax = max(tr.state_range, other.state_range)
+        self.chains = [self.chain(self.top, tr.encoder_states, vmax), self.chain(self.bottom, other.encoder_states, vmax)]
+        self.play(*[FadeIn(cells, lag_ratio=0.1) for cells, _, _ in self.chains], run_time=0.8)
+        n = len(tr.source_tokens)
+        each = max(0.5, (self.reading_time_left() - 1.0) / n)
+        for t in range(n):
+            anims = []
+            for (cells, batons, cols), inputs in zip(self.chains, self.inputs):
+                # the word's vector goes into its cell; the state handed over arrives; the new state comes out
+                anims += [FadeOut(inputs[t], target_position=cells[t], scale=0.3), cells[t].pulse(th.encoder),
+                          FadeIn(cols[t], shift=0.2 * DOWN)]
+                if t:
+                    anims.append(Create(batons[t - 1]))
+            self.play(*anims, run_time=each)
+
+    def apart(self) -> None:
+        tr, other, th = self.tr, self.other, self.theme
+        g = order_gaps(tr.encoder_states, other.encoder_states, tr.source_tokens, self.order)
+        self.beat("apart", word_sentence(g) + " " + final_sentence(g))
+        (_, _, top_cols), (_, _, bottom_cols) = self.chains
+        i, j = g.at
+        pair = VGroup(SurroundingRectangle(top_cols[i], color=th.target, buff=0.05, stroke_width=3),
+                      SurroundingRectangle(bottom_cols[j], color=th.target, buff=0.05, stroke_width=3))
+        said = label(f"'{g.word}': its two states are {g.word_gap:.2f} apart", 22, th.text).move_to([0, VERDICT_Y, 0])
+        self.play(Create(pair), FadeIn(said, shift=0.2 * UP), run_time=1.0)
+        self.play(Indicate(self.top[i], color=th.target), Indicate(self.bottom[j], color=th.target),
+                  run_time=max(1.0, until_said(self, "Same words") or until_said(self, "Yet the") or 2.0))
+        finals = VGroup(top_cols[-1], bottom_cols[-1])
+        boxes = VGroup(*[SurroundingRectangle(c, color=th.encoder, buff=0.05, stroke_width=4) for c in finals])
+        tags = VGroup(*[label("final state", 16, th.encoder).next_to(b, RIGHT, buff=0.08) for b in boxes])
+        far = g.final >= SAME_STATE
+        verdict = label(f"final states: {g.final:.2f} apart" + (f" ({g.moved} of {g.dims} numbers move > {MOVED})"
+                                                                if far else " (almost the same)"), 22,
+                        th.correct if far else th.wrong).move_to([0, VERDICT_Y, 0])
+        self.play(*fade_replace(said, verdict), FadeOut(pair), Create(boxes), FadeIn(tags), run_time=1.0)
+        self.play(*[Indicate(c, color=th.encoder, scale_factor=1.06) for c in finals], run_time=share(self, 0.9))

@@ -6,6 +6,7 @@ order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 from manim import (
@@ -31,10 +32,9 @@ from manim import (
 
 from model.heads import KINDS, HeadRole, causal_zeros, head_roles
 from scenes.kit import ExplainerScene, Heatmap, claims, current, fade_replace, fit_width, label, weight_to_color
+from scenes.kit.icons import ICONS, flow
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
-
-ILLUSTRATION = "a diagram of the idea, not model output"
 
 
 def block(text: str, color: str, width: float = 3.2, height: float = 0.6, size: float = 22, fill: str | None = None):
@@ -161,74 +161,124 @@ class WhereAttentionLives(ExplainerScene):
         self.play(Indicate(top, color=th.target, scale_factor=1.05), run_time=share(self, 1.0))
 
 
-# Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or as the field knows
-# them: backpropagation for multi-layer networks (Rumelhart, Hinton & Williams, 1986), Elman's
-# recurrent network (1990), the LSTM (Hochreiter & Schmidhuber, 1997), sequence to sequence
-# (Sutskever, Vinyals & Le, 2014). Each row's narration names the year its row shows. The LSTM's forget
-# gate came later (Gers, Schmidhuber & Cummins, 1999/2000): the row is starred and the footnote says so.
+# Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or, for the ideas it
+# names without a year, as the field dates their papers: backpropagation for multi-layer networks
+# (Rumelhart, Hinton & Williams, 1986), Elman's recurrent network (1990), the LSTM (Hochreiter &
+# Schmidhuber, 1997), sequence to sequence (Sutskever, Vinyals & Le, 2014). Each beat's narration
+# names the year its icon shows. The LSTM's forget gate came later (Gers, Schmidhuber & Cummins,
+# 1999/2000): its name is starred and the note under the axis says so.
+class Milestone(NamedTuple):
+    year: str
+    name: str        # under the icon
+    fix: str         # what it added, under the name (two short lines at most)
+    narration: str
+    icon: str        # key of scenes.kit.icons.ICONS
+
+
 MILESTONES = (
-    ("1986", "multilayer network", "learns by backpropagation; keeps no memory",
-     "In 1986 Rumelhart, Hinton and Williams showed how backpropagation trains networks of several layers. "
-     "Such networks learn patterns, but treat each input on its own: nothing carries over from one input to "
-     "the next."),
-    ("1990", "Elman RNN", "reads in order, carrying a hidden state",
-     "By 1990 recurrent networks such as Elman's read in order, carrying a hidden state from word to word, "
-     "but they forget."),
-    ("1997", "LSTM", "a gated cell state keeps memories longer",
-     "In 1997 the LSTM added a cell state guarded by gates, so information can survive many more steps. "
-     "Its forget gate, which our LSTM uses, came a little later, in 1999 and 2000."),
-    ("2014", "seq2seq", "encoder-decoder translation through one vector",
-     "In 2014 sequence-to-sequence models translated whole sentences, passing everything through one vector."),
-    ("2014", "Bahdanau attention", "the decoder looks back at every word",
-     "The same year, 2014, Bahdanau and colleagues let the decoder look back at every word: attention."),
-    ("2017", "Transformer", "attention alone, no recurrence",
-     "In 2017 the Transformer kept the attention and dropped the recurrent network."),
-    ("2018", "GPT", "a decoder-only Transformer that writes text",
-     "In 2018 GPT kept only the Transformer's decoder, trained to write the next word."),
+    Milestone("1986", "ANN", "many layers,\nno memory",
+              "Seven ideas, drawn as diagrams. 1986: backpropagation trains networks of several layers, "
+              "but each input is handled alone.", "feed-forward"),
+    Milestone("1990", "RNN", "carries a state\nword to word",
+              "1990: Elman's recurrent network reads in order, carrying a hidden state.", "rnn"),
+    Milestone("1997", "LSTM", "a gated cell state\nkeeps memory",
+              "1997: the LSTM's gated cell state keeps memories longer.", "lstm"),
+    Milestone("2014", "seq2seq", "one vector for\nthe whole input",
+              "2014: sequence to sequence passes a whole sentence through one vector.", "seq2seq"),
+    Milestone("2014", "attention", "looks back at\nevery word",
+              "Also 2014: Bahdanau's attention lets the decoder look back at every word.", "attention"),
+    Milestone("2017", "Transformer", "attention,\nno recurrence",
+              "2017: the Transformer keeps attention and drops recurrence.", "transformer"),
+    Milestone("2018", "GPT", "decoder only,\nwrites text",
+              "2018: GPT keeps only the decoder and writes text.", "gpt"),
 )
-
-
-# a row whose name is starred, and what its star says under the timeline (shown with the row)
-ROW_NOTES = {"LSTM": "* the LSTM's forget gate came in 1999/2000 (Gers, Schmidhuber & Cummins)"}
+FOCUS = ("seq2seq", "attention")  # the two ideas the film stays with longest
+# a name that is starred, and what its star says under the axis (shown with its icon)
+NAME_NOTES = {"LSTM": "* the LSTM's forget gate came in 1999/2000 (Gers, Schmidhuber & Cummins)"}
+YEARS_SHOWN = (1985, 2019)  # the axis's span
 
 
 class Timeline(ExplainerScene):
+    """Seven icons in evenly spaced slots, each tied by a thin line to its year on a time axis drawn
+    to scale: the icons stay readable, and the axis shows 28 years for the first three ideas, then four
+    ideas in four years."""
+
     title = "From feed-forward networks to GPT"
+    ICON_Y, NAME_Y, AXIS_Y = 1.25, 0.2, -2.0
+    SLOT = 1.9
 
     def construct(self) -> None:
+        self.setup_axis()
+        for k, milestone in enumerate(MILESTONES):
+            self.milestone(k, milestone)
+        self.focus()
+
+    def year_x(self, year: str) -> float:
+        lo, hi = YEARS_SHOWN
+        return -6.2 + 12.4 * (int(year) - lo) / (hi - lo)
+
+    def setup_axis(self) -> None:
         th = self.theme
-        self.add(self.heading(), self.footnote("years of the key papers; " + ILLUSTRATION))
-        rows = VGroup()
-        top = self.heading().get_bottom()[1] - 0.55
-        for k, (year, name, fix, _) in enumerate(MILESTONES):
-            color = th.alpha if "attention" in name.lower() else th.text
-            rows.add(VGroup(label(year, 22, th.muted).set_x(0, direction=LEFT),
-                            label(name + ("*" if name in ROW_NOTES else ""), 24, color,
-                                  weight="BOLD").set_x(1.45, direction=LEFT),
-                            label(fix, 22, th.text).set_x(5.5, direction=LEFT)).set_y(top - 0.84 * k))
-        if rows.width > 13.4:
-            rows.scale_to_fit_width(13.4)
-        rows.set_x(0)
-        spine_x = (max(r[0].get_right()[0] for r in rows) + min(r[1].get_left()[0] for r in rows)) / 2
-        spine = Line([spine_x, rows.get_top()[1], 0], [spine_x, rows.get_bottom()[1], 0], color=th.muted,
-                     stroke_width=2)
-        marker = Dot([spine_x, rows[0].get_y(), 0], radius=0.11, color=th.text)
-        notes = {name: label(text, 18, th.muted).next_to(rows, DOWN, buff=0.4) for name, text in ROW_NOTES.items()}
-        for k, (row, milestone) in enumerate(zip(rows, MILESTONES)):
-            self.beat(f"m{k}", milestone[3])
-            if k == 0:
-                self.play(Create(spine), FadeIn(marker), run_time=0.8)
-            dim = [rows[k - 1].animate.set_opacity(0.6)] if k else []  # still readable on the light theme
-            self.play(marker.animate.move_to([spine_x, row.get_y(), 0]), FadeIn(row[0]), FadeIn(row[1], shift=0.2 * RIGHT),
-                      *dim, *([FadeIn(notes[milestone[1]])] if milestone[1] in notes else []), run_time=0.9)
-            self.play(Write(row[2]), run_time=share(self, 0.85))
-        self.beat("all", "Each step answered a limit of the one before. The film now walks this line from "
-                         "its first row, and stays longest on the two 2014 rows: from one vector to attention.")
-        self.play(*[r.animate.set_opacity(1.0) for r in rows], run_time=1.0)
-        span = VGroup(rows[3], rows[4])
-        brace = RoundedRectangle(corner_radius=0.1, width=span.width + 0.3, height=span.height + 0.2,
+        self.add(self.heading(), self.footnote(
+            "icons: diagrams, not model output · years: the article's (2014, 2017, 2018), the papers' (1986, 1990, 1997)"))
+        self.add(label("diagrams, not model output", 20, th.muted).next_to(self.heading(), DOWN, buff=0.12))
+        self.axis = Line([-6.4, self.AXIS_Y, 0], [6.4, self.AXIS_Y, 0], color=th.muted, stroke_width=2)
+        self.ticks = VGroup(*[VGroup(Line([self.year_x(str(y)), self.AXIS_Y - 0.08, 0],
+                                          [self.year_x(str(y)), self.AXIS_Y + 0.08, 0], color=th.muted, stroke_width=2),
+                                     label(str(y), 16, th.muted).move_to([self.year_x(str(y)), self.AXIS_Y - 0.3, 0]))
+                              for y in (1990, 2000, 2010)])
+        self.marker = Dot([self.year_x(MILESTONES[0].year), self.AXIS_Y, 0], radius=0.1, color=th.text)
+        self.slots = [(k - (len(MILESTONES) - 1) / 2) * self.SLOT for k in range(len(MILESTONES))]
+        self.icons = VGroup()
+        self.texts = VGroup()
+        # every caption in one type size: the widest one sets the scale of all
+        self.captions = [self.caption(m) for m in MILESTONES]
+        widest = max(c.width for c in self.captions)
+        for c in self.captions:
+            c.scale(min(1.0, (self.SLOT - 0.06) / widest))
+        self.notes = {name: label(text, 17, th.muted).move_to([0, self.AXIS_Y - 0.75, 0])
+                      for name, text in NAME_NOTES.items()}
+
+    def caption(self, m: Milestone) -> VGroup:
+        """Name, year and what it added, in one column under the icon."""
+        th = self.theme
+        color = th.alpha if m.icon == "attention" else th.text
+        name = label(m.name + ("*" if m.name in NAME_NOTES else ""), 19, color, weight="BOLD")
+        fix = VGroup(*[label(line, 15, th.muted) for line in m.fix.split("\n")]).arrange(DOWN, buff=0.06)
+        return VGroup(name, label(m.year, 18, th.text), fix).arrange(DOWN, buff=0.1)
+
+    def milestone(self, k: int, m: Milestone) -> None:
+        th = self.theme
+        self.beat(f"m{k}", m.narration)
+        x = self.slots[k]
+        icon = ICONS[m.icon](width=1.55, height=1.25).move_to([x, self.ICON_Y, 0])
+        text = self.captions[k].move_to([x, self.NAME_Y, 0], aligned_edge=UP)
+        name, year, fix = text
+        at = [self.year_x(m.year), self.AXIS_Y, 0]
+        leader = Line(text.get_bottom() + 0.08 * DOWN, at, color=th.muted, stroke_width=1.5, stroke_opacity=0.7)
+        stop = Dot(at, radius=0.06, color=th.muted)
+        if k == 0:
+            self.play(Create(self.axis), FadeIn(self.ticks), FadeIn(self.marker), run_time=0.8)
+        dim = [self.icons[-1].animate.set_opacity(0.55)] if k else []
+        note = [FadeIn(self.notes[m.name])] if m.name in self.notes else []
+        self.add(stop)
+        self.bring_to_front(self.marker)
+        self.play(self.marker.animate.move_to(at), Create(leader), FadeIn(icon, lag_ratio=0.1),
+                  FadeIn(name, shift=0.15 * DOWN), FadeIn(year), *dim, *note, run_time=0.9)
+        self.play(Write(fix), run_time=0.6)
+        self.icons.add(icon)
+        self.texts.add(text)
+        self.play(flow(icon, th.alpha if m.icon == "attention" else th.encoder, share(self, 0.85)))
+
+    def focus(self) -> None:
+        th = self.theme
+        self.beat("focus", "The film follows this line and stays longest on the two ideas of 2014.")
+        self.play(self.icons.animate.set_opacity(1.0), run_time=0.8)
+        span = VGroup(*[VGroup(self.icons[k], self.texts[k]) for k, m in enumerate(MILESTONES) if m.icon in FOCUS])
+        frame = RoundedRectangle(corner_radius=0.12, width=span.width + 0.25, height=span.height + 0.25,
                                  stroke_color=th.alpha, stroke_width=3).move_to(span)
-        self.play(Create(brace), marker.animate.move_to([spine_x, span.get_y(), 0]), run_time=share(self, 0.8))
+        self.play(Create(frame), run_time=1.0)
+        self.play(*[flow(self.icons[k], th.alpha, share(self, 0.9)) for k, m in enumerate(MILESTONES) if m.icon in FOCUS])
 
 
 def weighted_arcs(points: list[np.ndarray], weights: np.ndarray, color: str, back_only: bool = False) -> VGroup:

@@ -179,3 +179,38 @@ def test_the_end_token_is_introduced_only_when_it_was_written():
     assert claims.decoder_stop_narration([]) == ""
 
 
+
+
+# --- no-order: the recurrent states of two word orders ----------------------------------------
+
+def test_no_order_says_the_states_differ_only_when_they_do():
+    from scenes.no_order import SAME_STATE, final_sentence, order_gaps, same_vectors_moved, word_sentence
+
+    tokens, order = ("the", "cat", "sees"), [2, 0, 1]   # shuffle: sees the cat
+    rng = np.random.default_rng(1)
+    states, other = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    g = order_gaps(states, other, tokens, order)
+    assert g.word == "the" and g.at == (0, 1) and g.after == (None, "sees")
+    assert g.final == pytest.approx(np.linalg.norm(states[-1] - other[-1])) and g.final >= SAME_STATE
+    said = final_sentence(g)
+    assert f"{g.final:.2f} apart" in said and "carries the order" in said
+    assert f"{g.word_gap:.2f} apart" in word_sentence(g) and "read first in the sentence and after 'sees'" in word_sentence(g)
+    # a fabricated trace where the claim is false: the shuffle's states equal the sentence's own
+    same = order_gaps(states, states[[0, 1, 2]], tokens, order)
+    assert same.final == 0
+    assert "almost the same" in final_sentence(same) and "carries the order" not in final_sentence(same)
+    equal_word = order_gaps(states, np.stack([states[1], states[0], states[2]]), tokens, order)
+    assert "almost the same state" in word_sentence(equal_word)
+    # the word vectors are the sentence's own, moved, only when they are
+    vectors = rng.normal(size=(3, 5))
+    assert same_vectors_moved(vectors, vectors[order], order)
+    assert not same_vectors_moved(vectors, vectors, order)
+
+
+def test_no_order_compares_a_word_whose_earlier_words_differ():
+    from scenes.no_order import order_gaps
+
+    tokens, order = ("the", "cat", "sees", "a", "dog"), [0, 1, 4, 3, 2]   # the cat dog a sees: 'the cat' kept
+    states = np.arange(20, dtype=float).reshape(5, 4)
+    g = order_gaps(states, states + 1, tokens, order)
+    assert g.word == "sees" and g.at == (2, 4) and g.after == ("cat", "a")   # not 'the': read after the same words

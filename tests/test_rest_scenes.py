@@ -341,17 +341,33 @@ def test_self_attention_counts_are_computed_from_the_word_count(n):
     assert ("pairs" in count) == (n > 2) and ("weights above" in mask) == (n > 2)  # singular for one
 
 
-def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_row():
+def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_icon():
+    from scenes.kit.icons import ICONS
     from scenes.story import MILESTONES
 
-    years = {name: year for year, name, _, _ in MILESTONES}
+    years = {m.name: m.year for m in MILESTONES}
     # the article's dates (Bahdanau 2014, Transformer 2017, GPT 2018) and well-known ones: backpropagation
     # (Rumelhart, Hinton & Williams 1986), Elman's RNN (1990), LSTM (1997), sequence to sequence (2014)
-    assert years == {"multilayer network": "1986", "Elman RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
-                     "Bahdanau attention": "2014", "Transformer": "2017", "GPT": "2018"}
-    for year, name, _, narration in MILESTONES:
-        assert year.isdigit() and year in narration, f"{name}: the row shows {year}, the narration must say it"
+    assert years == {"ANN": "1986", "RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
+                     "attention": "2014", "Transformer": "2017", "GPT": "2018"}
+    for m in MILESTONES:
+        assert m.year.isdigit() and m.year in m.narration, f"{m.name}: the icon shows {m.year}, the narration must say it"
+        assert m.icon in ICONS
     assert [int(y) for y in years.values()] == sorted(int(y) for y in years.values())
+    assert "diagram" in MILESTONES[0].narration  # said, as it is shown: the icons are diagrams
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+@pytest.mark.parametrize("key", ["feed-forward", "rnn", "lstm", "seq2seq", "attention", "transformer", "gpt"])
+def test_each_icon_fits_its_box_and_lists_its_parts_in_flow_order(key, theme):
+    from scenes.kit.icons import ICONS
+
+    with use_theme(theme):
+        icon = ICONS[key](width=1.5, height=1.2)
+        assert icon.width <= 1.5 + 1e-6 and icon.height <= 1.2 + 1e-6
+        family = {id(m) for m in icon.get_family()}
+        assert len(icon.order) >= 2  # what flow() lights is drawn in the icon itself, not a copy
+        assert all(id(m) in family for part in icon.order for m in part.get_family() if m.has_points())
 
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
