@@ -132,7 +132,7 @@ def describe(name: str, points: list[Bucket]) -> str:
     exact = f"exact match {first.exact:.0f}% and {last.exact:.0f}%, {EXACT_WORDS[shape(points)]}"
     if shape(points) == "falls":
         k, _ = steepest([b.exact for b in points])
-        exact += f", most steeply from {points[k].name} to {points[k + 1].name} words"
+        exact += f", most steeply between the {points[k].name} and {points[k + 1].name}-word groups"
     return f"The {name} model: {said}{exact}."
 
 
@@ -160,8 +160,8 @@ def cliff_sentence(points: dict[str, list[Bucket]]) -> str:
     k, drop = steepest([b.exact for b in pts])
     _, bleu_drop = steepest([b.bleu or 0.0 for b in pts])
     first, last = pts[0], pts[-1]
-    return (f"The {name} model's two curves part. Exact match loses {drop:.0f} points in one step, from "
-            f"{pts[k].name} to {pts[k + 1].name} words, down to {last.exact:.0f}%; BLEU loses at most "
+    return (f"The {name} model's two curves part. Exact match loses {drop:.0f} points in one step, between the "
+            f"{pts[k].name} and {pts[k + 1].name}-word groups, down to {last.exact:.0f}%; BLEU loses at most "
             f"{score(bleu_drop)} a step, from {score(first.bleu)} to {score(last.bleu)}. One wrong word fails a "
             "whole sentence in exact match; BLEU still credits the words that match.")
 
@@ -410,7 +410,6 @@ class LengthCurve(ExplainerScene):
         groups = max(len(p) for p in self.points.values())
         self.panels: list[Axes] = []
         self.furniture: list[VGroup] = []
-        words = len(self.tr.source_tokens)
         for x in (-3.35, 3.55):
             axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=5.2, y_length=3.2,
                         axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
@@ -419,9 +418,7 @@ class LengthCurve(ExplainerScene):
                              for y in range(0, 101, 20)])
             names = VGroup()
             for g, bucket in enumerate(self.points[MODELS[0]]):
-                mine = bucket.lo <= words <= bucket.hi   # the example's own group, in the source colour
-                names.add(label(bucket.name, 20, th.source if mine else th.text)
-                          .next_to(axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
+                names.add(label(bucket.name, 20, th.text).next_to(axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
             self.panels.append(axes)
             self.furniture.append(VGroup(axes, ticks, names))
         self.titles = VGroup(label("BLEU (0–100)", 24, th.text), label("exact match (% of sentences)", 24, th.text))
@@ -582,8 +579,10 @@ class LengthCurve(ExplainerScene):
         if len(gaps) and len(att) > 1:
             for g in (0, len(att) - 1):
                 diff = (tra[g].bleu or 0) - (att[g].bleu or 0)
-                numbers.add(self.number(signed(diff), th.model_color("transformer"),
-                                        gaps[g].get_center(), (RIGHT, LEFT), axes))
+                short = gaps[g].get_length() < 0.4   # a short gap's number goes under it, off the lines
+                at = gaps[g].get_bottom() if short else gaps[g].get_center()
+                numbers.add(self.number(signed(diff), th.model_color("transformer"), at,
+                                        (DOWN + RIGHT, DOWN + LEFT) if short else (RIGHT, LEFT), axes))
         self.play(FadeOut(self.labels), run_time=0.6)
         self.remove(self.labels)
         self.labels = VGroup()

@@ -120,8 +120,8 @@ def test_length_narration_follows_the_stored_evaluation():
     assert shape(flat) == "flat" and "flat" in describe("plain", flat) and "falling" not in describe("plain", flat)
     assert "flat" not in describe("attention", rising) and "falling" not in describe("attention", rising)
     assert "50%" in describe("plain", falling) and "0%" in describe("plain", falling)
-    assert "most steeply from 1–10 to 11–20 words" in describe("plain", falling)
-    assert "most steeply from 11–20 to 21–30" in describe("x", buckets(card([0.9, 0.8, 0.2, 0.1])))
+    assert "most steeply between the 1–10 and 11–20-word groups" in describe("plain", falling)
+    assert "most steeply between the 11–20 and 21–30" in describe("x", buckets(card([0.9, 0.8, 0.2, 0.1])))
     # BLEU's own shape, from its own figures: exact match may fall while BLEU stays flat
     gentle = buckets(card([0.97, 0.85, 0.46, 0.03], bleu=[98.0, 97.0, 96.0, 95.0]))
     assert bleu_shape(gentle) == "flat" and "BLEU 98 on 1–10 words and 95 on 31–40, flat" in describe("t", gentle)
@@ -178,7 +178,7 @@ def test_the_cliff_is_claimed_only_where_exact_match_falls_far_faster_than_bleu(
     said = cliff_sentence(shipped)
     t = real_cards()["transformer"]["evaluation"]
     drop = 100 * (t["21-30"]["exact_match"] - t["31-40"]["exact_match"])
-    assert f"loses {drop:.0f} points in one step, from 21–30 to 31–40 words" in said
+    assert f"loses {drop:.0f} points in one step, between the 21–30 and 31–40-word groups" in said
     assert f"from {t['1-10']['bleu']:.0f} to {t['31-40']['bleu']:.0f}" in said
     # BLEU falling as steeply as exact match: no cliff to show
     together = {"t": buckets(card([0.97, 0.85, 0.46, 0.03], bleu=[97, 85, 46, 3]))}
