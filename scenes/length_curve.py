@@ -503,7 +503,8 @@ class LengthCurve(ExplainerScene):
             for g in sorted({0, len(values) - 1}):
                 shown = score(values[g]) if unit == "" else f"{values[g]:.0f}%"
                 vertical = DOWN if values[g] > 85 else UP   # clear of the panel's title above
-                sides = (vertical, RIGHT) if g == 0 and len(values) > 1 else (RIGHT, vertical)
+                beside = RIGHT if values[g] >= 12 else UP + RIGHT   # off the x axis near 0
+                sides = (vertical, beside) if g == 0 and len(values) > 1 else (beside, vertical)
                 found.add(self.number(shown, color, axes.c2p(g + 0.5, values[g]), sides, axes))
         return found
 
@@ -523,7 +524,10 @@ class LengthCurve(ExplainerScene):
         curves = VGroup(self.curve(self.panels[1], name, [b.exact for b in pts]))
         if has_bleu(pts):
             curves.add(self.curve(self.panels[0], name, [b.bleu or 0.0 for b in pts]))
-        self.play(self.legend[MODELS.index(name)].animate.scale(1.12), run_time=0.4)
+        gone = [FadeOut(self.labels)] if len(self.labels) else []   # no new line drawn through old numbers
+        self.play(self.legend[MODELS.index(name)].animate.scale(1.12), *gone, run_time=0.5)
+        self.remove(self.labels)
+        self.labels = VGroup()
         self.play(*[Create(c) for c in curves], run_time=share(self, 0.55))
         self.relabel(self.end_labels(name))
         self.play(self.legend[MODELS.index(name)].animate.scale(1 / 1.12), run_time=share(self, 0.9))
