@@ -243,6 +243,26 @@ def beats_rnns_sentence(points: dict[str, list[Bucket]], rnns: tuple[str, ...] =
     return f"It beats {_groups(list(rnns))} at every length, by at least {score(least)} BLEU {points_word(least)}."
 
 
+def baseline_sentence(name: str, base: str, mine: list[Bucket], theirs: list[Bucket]) -> str:
+    """A variant against its baseline, when their curves run close: BLEU's gap range (or where it is
+    within LEVEL points), and whether exact match differs beyond chance anywhere (Fisher's exact test)."""
+    pairs = list(zip(mine, theirs))
+    gaps = [(m.bleu or 0.0) - (t.bleu or 0.0) for m, t in pairs]
+    level = [m.name for (m, _), gap in zip(pairs, gaps) if abs(gap) <= LEVEL]
+    if level:
+        bleu = f"within {LEVEL:.0f} BLEU point of {base} on {_groups(level)} words"
+    elif all(gap > 0 for gap in gaps):
+        bleu = f"{score(min(gaps))} to {score(max(gaps))} BLEU points above {base}"
+    elif all(gap < 0 for gap in gaps):
+        bleu = f"{score(-max(gaps))} to {score(-min(gaps))} BLEU points below {base}"
+    else:
+        bleu = f"above {base} in BLEU on some lengths and below on others"
+    real = [m.name for m, t in pairs if claims.change_is_real(m.exact, m.n, t.exact, t.n)]
+    exact = (f"its exact match differs from {base}'s beyond chance on {_groups(real)} words" if real else
+             f"its exact match is within chance of {base}'s at every length (Fisher's exact test)")
+    return f"It is {bleu}; {exact}."
+
+
 def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
     """Attention's lead over the plain model in BLEU (the shaded band), as it changes with length."""
     gaps = [(a.bleu or 0.0) - (p.bleu or 0.0) for a, p in zip(attention, plain)]
@@ -516,7 +536,12 @@ class LengthCurve(ExplainerScene):
         self.labels = new
 
     def plot(self, name: str) -> None:
-        self.beat(name, describe(name, self.points[name]))
+        said = describe(name, self.points[name])
+        base = (self.cards[name].get("experiment") or {}).get("baseline")
+        if (self.cards[name].get("experiment") or {}).get("differs_by") == "cell" and base in self.points and \
+                has_bleu(self.points[name]) and has_bleu(self.points[base]):   # two recurrent curves side by side
+            said += " " + baseline_sentence(name, base, self.points[name], self.points[base])
+        self.beat(name, said)
         if name == MODELS[0]:   # the chart appears with its first curve
             self.play(FadeOut(self.meanings), *[Create(f[0]) for f in self.furniture],
                       *[FadeIn(f[1:]) for f in self.furniture], FadeIn(self.x_name), run_time=1.0)

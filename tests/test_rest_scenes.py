@@ -308,6 +308,23 @@ def test_the_designs_named_are_the_networks_built():
         assert attends == isinstance(net, AttentionSeq2Seq)
 
 
+def test_a_variant_beside_its_baseline_is_said_level_where_it_is_within_noise():
+    from scenes.length_curve import baseline_sentence, buckets
+
+    shipped = {m: buckets(c) for m, c in real_cards().items()}
+    said = baseline_sentence("lstm", "plain", shipped["lstm"], shipped["plain"])
+    assert said == ("It is 1.5 to 4.7 BLEU points above plain; its exact match is within chance of plain's at every "
+                    "length (Fisher's exact test).")
+    # exact match apart beyond chance, BLEU within a point: said the other way round
+    apart = baseline_sentence("lstm", "plain", buckets(card([0.9, 0.5, 0.0, 0.0], bleu=[60, 50, 40, 30])),
+                              buckets(card([0.5, 0.5, 0.0, 0.0], bleu=[59.5, 50.5, 40, 30])))
+    assert "within 1 BLEU point of plain on 1–10, 11–20, 21–30 and 31–40 words" in apart
+    assert "differs from plain's beyond chance on 1–10 words" in apart and "within chance" not in apart
+    below = baseline_sentence("lstm", "plain", buckets(card([0.5] * 4, bleu=[50, 40, 30, 20])),
+                              buckets(card([0.5] * 4, bleu=[60, 45, 40, 22])))
+    assert "2.0 to 10 BLEU points below plain" in below
+
+
 def test_the_gap_is_described_as_measured():
     from scenes.length_curve import buckets, gap_sentence
 
