@@ -116,7 +116,7 @@ SCENES = (
                title="Accuracy by sentence length", figure="paper 2",
                summary="BLEU (sacreBLEU) beside exact match by source length for plain, lstm, attention and transformer, "
                        "from the stored evaluation",
-               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=124,
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=134,
                draws=("plain", "lstm", "attention", "transformer")),
     SceneEntry(key="evolution", module="story", cls="Evolution",
                title="From Bahdanau to Transformers and GPT", figure="16",
