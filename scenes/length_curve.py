@@ -233,28 +233,27 @@ def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
 
 def beats_rnns_sentence(points: dict[str, list[Bucket]], rnns: tuple[str, ...] = ("plain", "lstm")) -> str:
     """Whether the Transformer beats the recurrent models without attention at every length (by more
-    than LEVEL BLEU points), and by how much at least; otherwise where it does not."""
+    than LEVEL BLEU points; how far is read off the chart); otherwise where it does not."""
     mine = points["transformer"]
     losses = [(m, b.name) for m in rnns for b, t in zip(points[m], mine) if (t.bleu or 0) - (b.bleu or 0) <= LEVEL]
     if losses:
         where = _groups([f"{m} on {g} words" for m, g in losses])
         return f"It does not clearly beat every model without attention: not {where}."
-    least = min((t.bleu or 0) - (b.bleu or 0) for m in rnns for b, t in zip(points[m], mine))
-    return f"It beats {_groups(list(rnns))} at every length, by at least {score(least)} BLEU {points_word(least)}."
+    return f"It beats {_groups(list(rnns))} in BLEU at every length, by more than {LEVEL:.0f} point."
 
 
 def baseline_sentence(name: str, base: str, mine: list[Bucket], theirs: list[Bucket]) -> str:
-    """A variant against its baseline, when their curves run close: BLEU's gap range (or where it is
+    """A variant against its baseline, when their curves run close: above or below in BLEU (or where it is
     within LEVEL points), and whether exact match differs beyond chance anywhere (Fisher's exact test)."""
     pairs = list(zip(mine, theirs))
     gaps = [(m.bleu or 0.0) - (t.bleu or 0.0) for m, t in pairs]
     level = [m.name for (m, _), gap in zip(pairs, gaps) if abs(gap) <= LEVEL]
     if level:
         bleu = f"within {LEVEL:.0f} BLEU point of {base} on {_groups(level)} words"
-    elif all(gap > 0 for gap in gaps):
-        bleu = f"{score(min(gaps))} to {score(max(gaps))} BLEU points above {base}"
+    elif all(gap > 0 for gap in gaps):   # the gap is read off the chart: no number said that is not drawn
+        bleu = f"above {base} in BLEU at every length"
     elif all(gap < 0 for gap in gaps):
-        bleu = f"{score(-max(gaps))} to {score(-min(gaps))} BLEU points below {base}"
+        bleu = f"below {base} in BLEU at every length"
     else:
         bleu = f"above {base} in BLEU on some lengths and below on others"
     real = [m.name for m, t in pairs if claims.change_is_real(m.exact, m.n, t.exact, t.n)]
@@ -359,6 +358,14 @@ def state_size(cards: dict[str, dict]) -> int | None:
     return sizes.pop() if len(sizes) == 1 and None not in sizes else None
 
 
+def cpu_minutes(cards: dict[str, dict]) -> tuple[int, int] | None:
+    """The fewest and most whole minutes of CPU the cards record for training (None: not recorded).
+    CPU time, not wall time: the wall clock of a shared machine says more about the machine than the model."""
+    minutes = [(card["training"].get("cpu_seconds") or card["training"]["seconds"]) / 60 for card in cards.values()
+               if (card.get("training") or {}).get("seconds")]
+    return (max(1, round(min(minutes))), max(1, round(max(minutes)))) if minutes else None
+
+
 def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
                     short_share: float | None) -> str:
     """Why a drop after the shortest group is this toy's and not a law: the models' size and training
@@ -368,12 +375,10 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
         return ""
     limit = LENGTH_BUCKETS[0][1]
     hidden = state_size(cards)
-    # CPU time, not wall time: the wall clock of a shared machine says more about the machine than the model
-    minutes = [(card["training"].get("cpu_seconds") or card["training"]["seconds"]) / 60 for card in cards.values()
-               if (card.get("training") or {}).get("seconds")]
     size = f" (a state of {hidden} numbers)" if hidden else ""
-    if minutes:
-        low, high = max(1, round(min(minutes))), max(1, round(max(minutes)))
+    found = cpu_minutes(cards)
+    if found:
+        low, high = found
         trained = (f", each trained for {low} minutes of CPU" if low == high else
                    f", trained for {low} to {high} minutes of CPU each")
     else:
@@ -659,7 +664,10 @@ class LengthCurve(ExplainerScene):
         hidden, limit = state_size(self.cards), LENGTH_BUCKETS[0][1]
         data = ("" if short is None else f"{round(100 * short)}% of training sentences have ≤ {limit} words;"
                 if short > 0.5 else f"{100 - round(100 * short)}% of training sentences have > {limit} words;")
-        note_text = (f"tiny models{f', {hidden}-number state' if hidden else ''}, trained for minutes; {data} "
+        found = cpu_minutes(self.cards)
+        minutes = "" if not found else f" for {found[0]} minutes" if found[0] == found[1] else \
+            f" for {found[0]}–{found[1]} CPU-minutes"
+        note_text = (f"tiny models{f', {hidden}-number state' if hidden else ''}, trained{minutes}; {data} "
                      "larger LSTMs do far better on long sentences (Sutskever and colleagues, 2014)")
         words = note_text.split()
         note = WordFlow(words, [th.muted] * len(words), width=config.frame_width - 1.2, font_size=20)
