@@ -1,32 +1,54 @@
-"""Length curve (Bahdanau et al. 2014, fig. 2 analogue): exact match by source length for the
-models trained here, from the evaluation stored beside their weights. Buckets are drawn as what
-they are — a bar per model per length group, with its n — and every sentence said about them
-(falls or flat, the gap, n, what the comparison controls) is computed from the model cards."""
+"""Length curve, as Bahdanau et al. (2015) draw it in their Fig. 2: translation quality against
+source length. Two panels share the length axis: BLEU (sacreBLEU, as model/train.py stores it in each
+card) and exact match, one curve per model, so a BLEU curve that falls gently can be seen beside an
+exact-match curve that falls off a cliff. Every number and every sentence (which model leads where,
+where the Transformer does not win, how large the gaps are, what is within noise) is computed from
+the model cards' evaluation; nothing is typed in."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, GrowFromEdge, Indicate, Rectangle, VGroup, config, there_and_back
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Line,
+    Polygon,
+    VGroup,
+    VMobject,
+    config,
+)
 
 from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
 from model.names import design, design_note
 from model.trace import model_info
-from scenes.kit import ExplainerScene, WordFlow, claims, fit_width, label
+from scenes.kit import ExplainerScene, WordFlow, claims, label
 from scenes.kit.key import key_entry
 from scenes.kit.pacing import share, until_said
 
 MODELS = ("plain", "lstm", "attention", "transformer")
-FALL = 10.0  # points lost from the shortest to the longest group for a curve to "fall"
-FLAT = 5.0   # a curve whose groups stay within this many points is "flat"
+TREND = 5.0         # BLEU points from the shortest to the longest group for a BLEU curve to "fall" or "rise"
+LEVEL = 1.0         # BLEU points within which two models are "level" on a group (below what 250 sentences resolve)
+CLIFF = 25.0        # exact-match points one step must lose to be a cliff
+STEEPER = 2.0       # ... and how many times BLEU's own steepest step
+NUMBER_SIZE = 22    # every number a sentence refers to: ≥ 20 px at 1080p
 
 
 @dataclass(frozen=True)
 class Bucket:
     lo: int
     hi: int
-    exact: float  # % of sentences translated exactly
+    exact: float        # % of sentences translated exactly
     n: int
+    bleu: float | None = None  # sacreBLEU corpus BLEU of the group (0-100), None when the card has none
 
     @property
     def name(self) -> str:
@@ -37,33 +59,239 @@ def buckets(card: dict) -> list[Bucket]:
     """The stored evaluation of one model card, by length group; a group with no test sentence (a
     pair file without sentences of that length) was not measured and is left out."""
     evaluation = card["evaluation"]
-    return [Bucket(lo, hi, 100 * evaluation[f"{lo}-{hi}"]["exact_match"], int(evaluation[f"{lo}-{hi}"]["n"]))
-            for lo, hi in LENGTH_BUCKETS if evaluation.get(f"{lo}-{hi}", {}).get("n")]
+    found = []
+    for lo, hi in LENGTH_BUCKETS:
+        group = evaluation.get(f"{lo}-{hi}", {})
+        if group.get("n"):
+            bleu = group.get("bleu")
+            found.append(Bucket(lo, hi, 100 * group["exact_match"], int(group["n"]),
+                                None if bleu is None else float(bleu)))
+    return found
+
+
+def score(value: float | None) -> str:
+    """A BLEU score or a gap in points, as said and shown: whole numbers, but one decimal where
+    rounding would hide something (99.89 is not 100, a gap of 1.3 is not 1)."""
+    v = value or 0.0
+    return f"{v:.1f}" if 99.5 <= abs(v) < 100 or 0 < abs(v) < 9.5 else f"{v:.0f}"
+
+
+def signed(value: float) -> str:
+    """A gap on screen: '+36', '−1.3' (a real minus sign)."""
+    return ("+" if value >= 0 else "−") + score(abs(value))
+
+
+def points_word(value: float) -> str:
+    return "point" if score(value) in ("1", "1.0") else "points"
+
+
+def has_bleu(points: list[Bucket]) -> bool:
+    return bool(points) and all(b.bleu is not None for b in points)
 
 
 def shape(points: list[Bucket]) -> str:
-    """'falls', 'rises', 'flat', 'varies' or 'unclear': from the size of the change and the number of
-    test sentences behind it (claims.trend)."""
+    """Exact match's shape: 'falls', 'rises', 'flat', 'varies' or 'unclear', from the size of the
+    change and the number of test sentences behind it (claims.trend, Fisher's exact test)."""
     return claims.trend([b.exact for b in points], [b.n for b in points])
 
 
+def bleu_shape(points: list[Bucket]) -> str:
+    """BLEU's shape: 'falls' or 'rises' (more than TREND points from first to last group), 'flat'
+    (every group within TREND points), else 'varies'."""
+    values = [b.bleu or 0.0 for b in points]
+    change = values[-1] - values[0]
+    if abs(change) > TREND:
+        return "falls" if change < 0 else "rises"
+    return "flat" if max(values) - min(values) <= TREND else "varies"
+
+
+BLEU_WORDS = {"falls": "falling", "rises": "rising", "flat": "flat", "varies": "up and down"}
+EXACT_WORDS = {"falls": "falling", "rises": "rising", "flat": "flat", "varies": "up and down",
+               "unclear": "too few sentences differ to call a trend"}
+
+
+def steepest(values: list[float]) -> tuple[int, float]:
+    """The neighbouring groups (index of the first) between which a curve loses most, and how much."""
+    drops = [a - b for a, b in itertools.pairwise(values)]
+    k = max(range(len(drops)), key=lambda i: drops[i])
+    return k, drops[k]
+
+
 def describe(name: str, points: list[Bucket]) -> str:
-    """One model's line of narration: its first and last group, and the shape, as measured."""
+    """One model's line of narration: both measures on its shortest and longest group, and their
+    shapes, as measured; where exact match falls, the step where it falls most."""
     first, last = points[0], points[-1]
+    bleu = has_bleu(points)
     if len(points) == 1:
-        return (f"The {name} model translates {first.exact:.0f}% of the {first.name}-word test sentences exactly; "
-                "no longer sentences were tested.")
-    verdict = claims.TREND_WORDS[shape(points)]
-    return (f"The {name} model translates {first.exact:.0f}% of the {first.name}-word sentences exactly and "
-            f"{last.exact:.0f}% of the {last.name}-word ones: {verdict}.")
+        scored = f"scores BLEU {score(first.bleu)} on" if bleu else "was tested on"
+        return (f"The {name} model {scored} the {first.name}-word test sentences and translates {first.exact:.0f}% of "
+                "them exactly; no longer sentences were tested.")
+    said = (f"BLEU {score(first.bleu)} on {first.name} words and {score(last.bleu)} on {last.name}, "
+            f"{BLEU_WORDS[bleu_shape(points)]}; " if bleu else
+            f"no BLEU by length in its card; on {first.name} and {last.name} words, ")
+    exact = f"exact match {first.exact:.0f}% and {last.exact:.0f}%, {EXACT_WORDS[shape(points)]}"
+    if shape(points) == "falls":
+        k, _ = steepest([b.exact for b in points])
+        exact += f", most steeply between the {points[k].name} and {points[k + 1].name}-word groups"
+    return f"The {name} model: {said}{exact}."
 
 
+def cliff(points: dict[str, list[Bucket]]) -> str | None:
+    """The model whose exact match falls off a cliff (one step losing at least CLIFF points, and
+    STEEPER times BLEU's steepest step) while its BLEU falls more gently; of several, the one whose
+    two curves part most. None when no model's curves part like that."""
+    found = {}
+    for name, pts in points.items():
+        if len(pts) < 2 or not has_bleu(pts):
+            continue
+        _, exact_step = steepest([b.exact for b in pts])
+        _, bleu_step = steepest([b.bleu or 0.0 for b in pts])
+        if exact_step >= CLIFF and exact_step >= STEEPER * max(bleu_step, 0.0) and shape(pts) == "falls":
+            found[name] = exact_step - bleu_step
+    return max(found, key=lambda m: found[m]) if found else None
+
+
+def cliff_sentence(points: dict[str, list[Bucket]]) -> str:
+    name = cliff(points)
+    if name is None:
+        return ("Here no model's exact match falls much more steeply than its BLEU: "
+                "on these sentences the two measures fall together.")
+    pts = points[name]
+    k, drop = steepest([b.exact for b in pts])
+    _, bleu_drop = steepest([b.bleu or 0.0 for b in pts])
+    first, last = pts[0], pts[-1]
+    return (f"The {name} model's two curves part. Exact match loses {drop:.0f} points in one step, between the "
+            f"{pts[k].name} and {pts[k + 1].name}-word groups, down to {last.exact:.0f}%; BLEU loses at most "
+            f"{score(bleu_drop)} a step, from {score(first.bleu)} to {score(last.bleu)}. One wrong word fails a "
+            "whole sentence in exact match; BLEU still credits the words that match.")
+
+
+def leaders(points: dict[str, list[Bucket]]) -> list[tuple[str, list[str]]]:
+    """Per length group, the models with the best BLEU: the top one and any within LEVEL of it."""
+    names = [m for m in points if has_bleu(points[m])]
+    if not names:
+        return []
+    groups = points[names[0]]
+    found = []
+    for g, bucket in enumerate(groups):
+        scores = {m: points[m][g].bleu or 0.0 for m in names if len(points[m]) > g}
+        top = max(scores.values())
+        found.append((bucket.name, [m for m in names if top - scores[m] <= LEVEL]))
+    return found
+
+
+def _groups(names: list[str]) -> str:
+    return (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
+
+
+def best_sentence(points: dict[str, list[Bucket]]) -> str:
+    """Which model has the best BLEU at which lengths; models within LEVEL points are said to be
+    level (a gap that small is not one these test sets resolve)."""
+    found = leaders(points)
+    if not found:
+        return ""
+    by_leader: dict[tuple[str, ...], list[str]] = {}
+    for group, names in found:
+        by_leader.setdefault(tuple(names), []).append(group)
+    parts = []
+    everywhere = len(by_leader) == 1
+    for names, groups in by_leader.items():
+        where = "at every length" if everywhere else f"on {_groups(groups)} words"
+        if len(names) == 1:
+            parts.append(f"{names[0]} has the best BLEU {where}")
+        else:
+            parts.append(f"{_groups(list(names))} are level for the best BLEU {where} (within {LEVEL:.0f} point)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
+    """The Transformer against the attention model in BLEU, group by group, as measured: where it is
+    ahead, level (within LEVEL points) and behind; the groups where it does not win are always said."""
+    ahead, level, behind = [], [], []
+    for a, t in zip(attention, transformer):
+        gap = (t.bleu or 0.0) - (a.bleu or 0.0)
+        (ahead if gap > LEVEL else behind if gap < -LEVEL else level).append((a, t))
+    if behind and not ahead and not level:
+        (a0, t0), (a1, t1) = behind[0], behind[-1]
+        if len(behind) == 1:
+            gap = (a0.bleu or 0) - (t0.bleu or 0)
+            return f"Trained the same way, the Transformer trails attention by {score(gap)} BLEU {points_word(gap)}."
+        first, last = (a0.bleu or 0) - (t0.bleu or 0), (a1.bleu or 0) - (t1.bleu or 0)
+        return (f"Trained the same way, the Transformer trails attention at every length: by {score(first)} BLEU "
+                f"{points_word(first)} on {t0.name} words, by {score(last)} on {t1.name}.")
+
+    def groups(found) -> str:
+        return _groups([t.name for _, t in found])
+
+    parts = [f"{word} on {groups(found)} words" for word, found in
+             (("ahead", ahead), (f"level (within {LEVEL:.0f} point)", level), ("behind", behind)) if found]
+    verdict = ("" if not (behind or level) else " It does not beat attention everywhere." if ahead else
+               " It does not beat attention anywhere here.")
+    return "Against attention in BLEU, trained the same way, the Transformer is " + "; ".join(parts) + "." + verdict
+
+
+def beats_rnns_sentence(points: dict[str, list[Bucket]], rnns: tuple[str, ...] = ("plain", "lstm")) -> str:
+    """Whether the Transformer beats the recurrent models without attention at every length (by more
+    than LEVEL BLEU points; how far is read off the chart); otherwise where it does not."""
+    mine = points["transformer"]
+    losses = [(m, b.name) for m in rnns for b, t in zip(points[m], mine) if (t.bleu or 0) - (b.bleu or 0) <= LEVEL]
+    if losses:
+        where = _groups([f"{m} on {g} words" for m, g in losses])
+        return f"It does not clearly beat every model without attention: not {where}."
+    return f"It beats {_groups(list(rnns))} in BLEU at every length, by more than {LEVEL:.0f} point."
+
+
+def baseline_sentence(name: str, base: str, mine: list[Bucket], theirs: list[Bucket]) -> str:
+    """A variant against its baseline, when their curves run close: above or below in BLEU (or where it is
+    within LEVEL points), and whether exact match differs beyond chance anywhere (Fisher's exact test)."""
+    pairs = list(zip(mine, theirs))
+    gaps = [(m.bleu or 0.0) - (t.bleu or 0.0) for m, t in pairs]
+    level = [m.name for (m, _), gap in zip(pairs, gaps) if abs(gap) <= LEVEL]
+    if level:
+        bleu = f"within {LEVEL:.0f} BLEU point of {base} on {_groups(level)} words"
+    elif all(gap > 0 for gap in gaps):   # the gap is read off the chart: no number said that is not drawn
+        bleu = f"above {base} in BLEU at every length"
+    elif all(gap < 0 for gap in gaps):
+        bleu = f"below {base} in BLEU at every length"
+    else:
+        bleu = f"above {base} in BLEU on some lengths and below on others"
+    real = [m.name for m, t in pairs if claims.change_is_real(m.exact, m.n, t.exact, t.n)]
+    exact = (f"its exact match differs from {base}'s beyond chance on {_groups(real)} words" if real else
+             f"its exact match is within chance of {base}'s at every length (Fisher's exact test)")
+    return f"It is {bleu}; {exact}."
+
+
+def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
+    """Attention's lead over the plain model in BLEU (the shaded band), as it changes with length."""
+    gaps = [(a.bleu or 0.0) - (p.bleu or 0.0) for a, p in zip(attention, plain)]
+    if max(gaps) <= LEVEL:
+        return "Here attention is no better than the plain model in BLEU at any length."
+    first, last = gaps[0], gaps[-1]
+    if len(gaps) == 1:
+        trend = f"{score(first)} BLEU points on the {attention[0].name}-word sentences, the only length tested"
+    elif last - first > TREND:
+        trend = f"it grows from {score(first)} BLEU points on the shortest sentences to {score(last)} on the longest"
+    elif first - last > TREND:
+        trend = f"it shrinks from {score(first)} BLEU points on the shortest sentences to {score(last)} on the longest"
+    else:
+        trend = f"it is {score(first)} BLEU points on the shortest sentences and {score(last)} on the longest"
+    return f"The shaded band is attention's lead over the plain model: {trend}."
+
+
+def missing_bleu_sentence(points: dict[str, list[Bucket]]) -> str:
+    """Cards without BLEU by length (trained before model/train.py stored it) are named, never filled in."""
+    missing = [m for m, pts in points.items() if pts and not has_bleu(pts)]
+    if not missing:
+        return ""
+    return (f"The card{'s' if len(missing) > 1 else ''} of {_groups(missing)} record{'' if len(missing) > 1 else 's'} "
+            "no BLEU by length, so the BLEU panel leaves them out; retraining with model/train.py stores it.")
 def counts_sentence(cards: dict[str, dict]) -> str:
     """How many test sentences each bar stands on: one number if all agree, else the range."""
     ns = {b.n for card in cards.values() for b in buckets(card)}
     if len(ns) == 1:
         return f"{ns.pop()} unseen test sentences in each length group"
-    return f"between {min(ns)} and {max(ns)} unseen test sentences per length group (n under each bar)"
+    return f"between {min(ns)} and {max(ns)} unseen test sentences per length group"
 
 
 def difference_phrases(cards: dict[str, dict]) -> dict[str, str]:
@@ -103,49 +331,6 @@ def controls_sentence(cards: dict[str, dict]) -> str:
     return f"All were trained with identical settings, so {what}."
 
 
-def gap_sentence(plain: list[Bucket], attention: list[Bucket]) -> str:
-    gaps = [a.exact - p.exact for a, p in zip(attention, plain)]
-    if max(gaps) <= 0:
-        return "Here attention is no better than the plain model in any length group."
-    first, last = gaps[0], gaps[-1]
-    if len(gaps) == 1:
-        trend = f"{first:.0f} points on the {attention[0].name}-word sentences, the only length tested"
-    elif last - first >= FALL:
-        trend = f"it grows from {first:.0f} points on the shortest sentences to {last:.0f} on the longest"
-    elif first - last >= FALL:
-        trend = f"it shrinks from {first:.0f} points on the shortest sentences to {last:.0f} on the longest"
-    else:
-        trend = f"it is {first:.0f} points on the shortest sentences and {last:.0f} on the longest"
-    return f"The shaded part of each attention bar is what it gets right beyond the plain model: {trend}."
-
-
-LEVEL = 1.0  # points within which two models are level on a length group
-
-
-def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
-    """The Transformer against the attention model, group by group, as measured: where it is ahead,
-    level (within LEVEL points) and behind; the groups where it does not win are always said."""
-    ahead, level, behind = [], [], []
-    for a, t in zip(attention, transformer):
-        gap = t.exact - a.exact
-        (ahead if gap > LEVEL else behind if gap < -LEVEL else level).append((a, t))
-    if behind and not ahead and not level:
-        (a0, t0), (a1, t1) = behind[0], behind[-1]
-        if len(behind) == 1:
-            return f"Trained the same way, the Transformer trails attention by {a0.exact - t0.exact:.0f} points."
-        return (f"Trained the same way, the Transformer trails attention in every length group: by "
-                f"{a0.exact - t0.exact:.0f} points on {t0.name} words, by {a1.exact - t1.exact:.0f} on {t1.name}.")
-
-    def groups(found) -> str:
-        names = [t.name for _, t in found]
-        return (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
-
-    parts = [f"{word} on {groups(found)} words" for word, found in
-             (("ahead", ahead), ("level", level), ("behind", behind)) if found]
-    verdict = ("" if not (behind or level) else " It does not beat attention everywhere." if ahead else
-               " It does not beat attention anywhere here.")
-    return "Against attention, trained the same way, the Transformer is " + "; ".join(parts) + "." + verdict
-
 
 def still_learning(card: dict) -> bool:
     """Whether the card's training loss was still falling in its last epoch (then a model that loses
@@ -173,6 +358,14 @@ def state_size(cards: dict[str, dict]) -> int | None:
     return sizes.pop() if len(sizes) == 1 and None not in sizes else None
 
 
+def cpu_minutes(cards: dict[str, dict]) -> tuple[int, int] | None:
+    """The fewest and most whole minutes of CPU the cards record for training (None: not recorded).
+    CPU time, not wall time: the wall clock of a shared machine says more about the machine than the model."""
+    minutes = [(card["training"].get("cpu_seconds") or card["training"]["seconds"]) / 60 for card in cards.values()
+               if (card.get("training") or {}).get("seconds")]
+    return (max(1, round(min(minutes))), max(1, round(max(minutes)))) if minutes else None
+
+
 def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
                     short_share: float | None) -> str:
     """Why a drop after the shortest group is this toy's and not a law: the models' size and training
@@ -182,12 +375,10 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
         return ""
     limit = LENGTH_BUCKETS[0][1]
     hidden = state_size(cards)
-    # CPU time, not wall time: the wall clock of a shared machine says more about the machine than the model
-    minutes = [(card["training"].get("cpu_seconds") or card["training"]["seconds"]) / 60 for card in cards.values()
-               if (card.get("training") or {}).get("seconds")]
     size = f" (a state of {hidden} numbers)" if hidden else ""
-    if minutes:
-        low, high = max(1, round(min(minutes))), max(1, round(max(minutes)))
+    found = cpu_minutes(cards)
+    if found:
+        low, high = found
         trained = (f", each trained for {low} minutes of CPU" if low == high else
                    f", trained for {low} to {high} minutes of CPU each")
     else:
@@ -201,77 +392,87 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
             "law: larger LSTMs (Sutskever and colleagues, 2014) translate long sentences far better.")
 
 
+
 class LengthCurve(ExplainerScene):
     title = "Longer sentences: where the bottleneck breaks"
 
     def construct(self) -> None:
         self.cards = {m: model_info(m) for m in MODELS}
         self.points = {m: buckets(card) for m, card in self.cards.items()}
-        self.draw_axes()
-        for k, name in enumerate(MODELS):
-            self.plot(name, k)
+        self.labels = VGroup()   # the numbers the open beat's narration refers to
+        self.setup_beat()
+        for name in MODELS:
+            self.plot(name)
+        self.show_cliff()
+        self.who_wins()
         self.shade_gap()
         self.caveat()
 
-    def draw_axes(self) -> None:
-        """While the method is said, the chart is built with it: the length groups with the
-        question, each group's n as the count is said, each model's key as its difference is named."""
-        th = self.theme
-        question = "How often does each model translate a whole sentence exactly right?"
-        counts = f"We measured it on {counts_sentence(self.cards)}."
+    # --- the set-up: what is measured, and on what; the chart is drawn only when a curve fills it --------
+    def setup_beat(self) -> None:
+        """The two measures are named with their panel titles and each model with its key; the axes
+        come with the first curve, so no empty chart stands while this is read."""
+        measures = ("Bahdanau and colleagues plotted BLEU against sentence length. BLEU credits every word and "
+                    "run of words shared with the reference; exact match counts only flawless sentences.")
+        counts = f"We measured both on {counts_sentence(self.cards)}."
         controls = controls_sentence(self.cards)
-        self.beat("axes", f"{question} {counts} {controls}")
+        missing = missing_bleu_sentence(self.points)
+        self.beat("setup", " ".join(t for t in (measures, counts, controls, missing) if t))
         self.add(self.heading())
-        self.add(self.footnote("exact match by source length, as measured on held-out test sentences after "
-                               f"training the {len(MODELS)} models for this film"))
-        groups = len(self.points["attention"])
-        self.axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=8.6, y_length=4.2,
-                         axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
-        self.axes.shift(0.15 * DOWN + 0.9 * LEFT)
-        y_ticks = VGroup(*[label(f"{y}%", 18, th.muted).next_to(self.axes.c2p(0, y), LEFT, buff=0.12)
-                           for y in range(0, 101, 20)])
-        y_name = label("sentences translated exactly", 20, th.text).rotate(1.5708)
-        y_name.next_to(y_ticks, LEFT, buff=0.2)
-        words = len(self.tr.source_tokens)
-        names, ns, group_labels = VGroup(), VGroup(), VGroup()
-        for g, bucket in enumerate(self.points["attention"]):
-            counted = sorted({self.points[m][g].n for m in MODELS})
-            n_text = (f"n = {counted[0]}" if len(counted) == 1 else
-                      "n = " + "/".join(str(self.points[m][g].n) for m in MODELS))
-            mine = bucket.lo <= words <= bucket.hi
-            name = label(f"{bucket.name} words", 19, th.source if mine else th.text)
-            n = label(n_text, 15, th.muted)
-            lab = VGroup(name, n).arrange(DOWN, buff=0.06)
-            if mine:
-                name = VGroup(name, label(f"(the example has {words} word{'s' if words != 1 else ''})", 14, th.source)
-                              .next_to(lab, DOWN, buff=0.04))
-                lab = VGroup(name, n)
-            group_labels.add(lab.next_to(self.axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
-            names.add(name)
-            ns.add(n)
-        x_name = label("source sentence length", 20, th.text).next_to(group_labels, DOWN, buff=0.15)
+        self.add(self.footnote(f"BLEU: sacreBLEU, {bleu_settings(self.cards)}; both measured on held-out test "
+                               f"sentences after training the {len(MODELS)} models for this film"))
+        self.build_panels()
         self.legend = self.model_keys()
-        self.play(Create(self.axes), FadeIn(y_ticks), FadeIn(y_name), run_time=1.5)
-        self.play(FadeIn(names, shift=0.2 * UP, lag_ratio=0.3), FadeIn(x_name),
-                  run_time=max(0.8, until_said(self, counts)))
-        self.play(FadeIn(ns, shift=0.1 * UP, lag_ratio=0.5), run_time=max(0.8, until_said(self, controls) - 0.2))
+        self.play(FadeIn(self.titles[0], shift=0.2 * DOWN), run_time=max(0.8, until_said(self, "BLEU credits")))
+        self.play(FadeIn(self.meanings[0], shift=0.2 * DOWN), run_time=max(0.8, until_said(self, "exact match counts")))
+        self.play(FadeIn(self.titles[1], shift=0.2 * DOWN), FadeIn(self.meanings[1], shift=0.2 * DOWN),
+                  run_time=max(0.8, until_said(self, "We measured")))
         self.show_keys(controls)
-        self.bars: dict[str, VGroup] = {}
-        self.values: dict[str, VGroup] = {}
+
+    def build_panels(self) -> None:
+        """Two charts on one length axis: BLEU left, exact match right (built, not yet shown)."""
+        th = self.theme
+        groups = max(len(p) for p in self.points.values())
+        self.panels: list[Axes] = []
+        self.furniture: list[VGroup] = []
+        for x in (-3.35, 3.55):
+            axes = Axes(x_range=[0, groups, 1], y_range=[0, 100, 20], x_length=5.2, y_length=3.2,
+                        axis_config={"color": th.muted, "include_tip": False, "include_ticks": False})
+            axes.shift([x, -0.08, 0] - axes.c2p(groups / 2, 50))
+            ticks = VGroup(*[label(f"{y}", 20, th.muted).next_to(axes.c2p(0, y), LEFT, buff=0.12)
+                             for y in range(0, 101, 20)])
+            names = VGroup()
+            for g, bucket in enumerate(self.points[MODELS[0]]):
+                names.add(label(bucket.name, 20, th.text).next_to(axes.c2p(g + 0.5, 0), DOWN, buff=0.12))
+            self.panels.append(axes)
+            self.furniture.append(VGroup(axes, ticks, names))
+        self.titles = VGroup(label("BLEU (0–100)", 24, th.text), label("exact match (% of sentences)", 24, th.text))
+        for title, axes in zip(self.titles, self.panels):
+            title.next_to(axes.c2p(len(self.points[MODELS[0]]) / 2, 100), UP, buff=0.28)
+        # what each measure counts, under its title while the set-up is read (the curves replace it)
+        self.meanings = VGroup()
+        for title, words in zip(self.titles, (("credits each word and run of words", "that match the reference"),
+                                              ("a sentence counts only", "if every word is right"))):
+            lines = VGroup(*[label(w, 24, th.muted) for w in words]).arrange(DOWN, buff=0.14)
+            self.meanings.add(lines.move_to([title.get_x(), 0.3, 0]))
+        ns = sorted({b.n for pts in self.points.values() for b in pts})
+        n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
+        self.x_name = label(f"source sentence length in words; {n} test sentences per group", 20, th.text)
+        self.x_name.next_to(self.furniture[0][2], DOWN, buff=0.2).set_x(0)
 
     def model_keys(self) -> VGroup:
-        """One key per model, right of the chart: its colour, its name and, from its card, what it
-        is built from ('GRU, no attention')."""
+        """One key per model in a row under the heading: its colour, its name and, from its card, what
+        it is built from ('GRU, no attention')."""
         th = self.theme
         keys = VGroup()
         for name in MODELS:
-            key = key_entry(f"model_{name}", name, size=20)
+            key = key_entry(f"model_{name}", name, size=22)
             note = design_note(self.cards[name])
             if note:
-                key.add(label(note, 15, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
+                key.add(label(note, 17, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
             keys.add(key)
-        keys.arrange(DOWN, buff=0.22 if len(MODELS) < 4 else 0.12, aligned_edge=LEFT)
-        return keys.next_to([self.axes.get_right()[0] + 0.35, self.axes.c2p(0, 100)[1], 0], DOWN + RIGHT, buff=0)
+        keys.arrange(RIGHT, buff=0.55, aligned_edge=UP)
+        return keys.move_to([0, 2.62, 0])
 
     def show_keys(self, controls: str) -> None:
         """The keys appear as the narration names each model's difference (the baseline's first);
@@ -279,78 +480,181 @@ class LengthCurve(ExplainerScene):
         phrases = difference_phrases(self.cards) if "identical settings" in controls else {}
         order = [m for m in MODELS if m not in phrases] + [m for m in MODELS if m in phrases]
         for k, name in enumerate(order):
-            key = self.legend[MODELS.index(name)]
-            self.play(FadeIn(key, shift=0.15 * LEFT), run_time=0.6)
             later = order[k + 1] if k + 1 < len(order) else None
             wait = until_said(self, phrases[later]) if later in phrases else (
-                self.reading_time_left() / (len(order) - k) if later else 0.0)
-            if wait > 0.05:
-                self.wait(wait)
+                self.reading_time_left() / (len(order) - k) if later else share(self, 0.9))
+            self.play(FadeIn(self.legend[MODELS.index(name)], shift=0.15 * DOWN), run_time=max(0.6, wait))
 
-    def bar(self, name: str, k: int, g: int, value: float) -> Rectangle:
-        width = 1.62 / len(MODELS) - 0.06   # 0.48 for three models, 0.345 for four
-        x = self.axes.c2p(g + 0.5, 0)[0] + (k - (len(MODELS) - 1) / 2) * (width + 0.06)
-        height = max(0.02, self.axes.c2p(0, value)[1] - self.axes.c2p(0, 0)[1])
-        return Rectangle(width=width, height=height, stroke_width=0, fill_color=self.theme.model_color(name),
-                         fill_opacity=1).move_to([x, self.axes.c2p(0, 0)[1] + height / 2, 0])
-
-    def plot(self, name: str, k: int) -> None:
+    # --- the curves ------------------------------------------------------------------------------
+    def curve(self, axes: Axes, name: str, values: list[float]) -> VGroup:
+        """A model's curve on one panel: its groups' values as dots, joined by a line."""
         color = self.theme.model_color(name)
-        versus = ""
-        if name == "transformer":
-            versus = " " + versus_sentence(self.points["attention"], self.points[name])
-            if still_learning(self.cards[name]) and ("trails" in versus or "does not beat" in versus):
-                versus += " Its loss was still falling: the same budget, not its best."
-        self.beat(name, versus.strip() if versus else describe(name, self.points[name]))
-        bars = VGroup(*[self.bar(name, k, g, b.exact) for g, b in enumerate(self.points[name])])
-        values = VGroup(*[fit_width(label(f"{b.exact:.0f}%", 15, color), bar.width + 0.04).next_to(bar, UP, buff=0.06)
-                          for bar, b in zip(bars, self.points[name])])
-        self.play(Indicate(self.legend[k], color=self.theme.text, scale_factor=1.0), run_time=0.6)  # its key lights up
-        each = share(self, 0.85) / len(bars)
-        for bar, value in zip(bars, values):
-            self.play(GrowFromEdge(bar, DOWN), FadeIn(value), run_time=each)
-        self.bars[name], self.values[name] = bars, values
+        corners = [axes.c2p(g + 0.5, v) for g, v in enumerate(values)]
+        line = VMobject(stroke_color=color, stroke_width=4).set_points_as_corners(corners)
+        dots = VGroup(*[Dot(p, radius=0.07, color=color) for p in corners])
+        return VGroup(line, dots)
 
-    def shade(self, width: float, low: float, high: float) -> Rectangle:
-        """The look of the part of an attention bar above the plain bar (drawn on it, and in its key)."""
-        th = self.theme
-        return Rectangle(width=width, height=high - low, stroke_color=th.text, stroke_width=2,
-                         fill_color=th.text, fill_opacity=0.25)
+    @staticmethod
+    def dim(curves: VGroup, opacity: float) -> list:
+        """Animations that fade a model's curves, lines and dots (set_opacity would also fill a line's polygon)."""
+        return [a for line, dots in curves for a in (line.animate.set_stroke(opacity=opacity),
+                                                     dots.animate.set_fill(opacity=opacity))]
 
-    def shade_key(self) -> VGroup:
-        """The legend's entry for the shading: a small attention bar with its top shaded."""
-        th = self.theme
-        swatch = Rectangle(width=0.3, height=0.3, stroke_width=0, fill_color=th.model_color("attention"),
-                           fill_opacity=1)
-        top = self.shade(0.3, 0, 0.15).move_to(swatch.get_top(), aligned_edge=UP)
-        words = VGroup(label("gain over plain", 18, th.text), label("(shaded)", 15, th.muted))
-        words.arrange(DOWN, buff=0.05, aligned_edge=LEFT)
-        key = VGroup(VGroup(swatch, top), words).arrange(RIGHT, buff=0.12)
-        return key.next_to(self.legend, DOWN, buff=0.28, aligned_edge=LEFT)
+    @staticmethod
+    def lines(curves: VGroup) -> list[VMobject]:
+        return [line for line, _ in curves]
 
-    def shade_gap(self) -> None:
-        plain, attention = self.points["plain"], self.points["attention"]
-        clear = any(a.exact - p.exact > FLAT for p, a in zip(plain, attention))   # more than a few sentences
-        self.beat("gap", gap_sentence(plain, attention) + (" That gap is why attention was needed." if clear else ""))
-        shades = VGroup()
-        for g, (p, a) in enumerate(zip(plain, attention)):
-            if a.exact <= p.exact:
+    def number(self, text: str, color: str, point, sides, axes: Axes) -> VGroup:
+        """A number a sentence refers to (≥ 20 px at 1080p), on a patch of background so no line runs
+        through it, on the first of `sides` where it stays over its own panel (clear of the other
+        panel's scale and of the frame's edge)."""
+        value = label(text, NUMBER_SIZE, color)
+        left, right = axes.get_left()[0] - 0.05, axes.get_right()[0] + 0.75
+        for side in sides:
+            value.next_to(point, side, buff=0.12)
+            if value.get_left()[0] >= left and value.get_right()[0] <= right:
+                break
+        return value.add_background_rectangle(color=self.theme.background, opacity=0.85, buff=0.04)
+
+    def end_labels(self, name: str) -> VGroup:
+        """The first and last group's values of a model, on both panels (what `describe` says)."""
+        color = self.theme.model_color(name)
+        pts = self.points[name]
+        found = VGroup()
+        for axes, values, unit in ((self.panels[0], [b.bleu for b in pts], ""),
+                                   (self.panels[1], [b.exact for b in pts], "%")):
+            if values[0] is None:
                 continue
-            bar = self.bars["attention"][g]
-            low, high = self.axes.c2p(0, p.exact)[1], self.axes.c2p(0, a.exact)[1]
-            shades.add(self.shade(bar.width, low, high).move_to([bar.get_x(), (low + high) / 2, 0]))
-        if len(shades):
-            key = self.shade_key()
-            self.play(FadeIn(key, shift=0.15 * LEFT), run_time=0.8)
-            self.legend.add(key)
-            each = share(self, 0.8) / len(shades)
-            for shade in shades:
-                self.play(GrowFromEdge(shade, DOWN), run_time=each)
-        else:
-            self.play(*[b.animate.set_opacity(0.5) for b in self.bars["attention"]], run_time=share(self, 0.8))
+            for g in sorted({0, len(values) - 1}):
+                shown = score(values[g]) if unit == "" else f"{values[g]:.0f}%"
+                vertical = DOWN if values[g] > 85 else UP   # clear of the panel's title above
+                beside = RIGHT if values[g] >= 12 else UP + RIGHT   # off the x axis near 0
+                sides = (vertical, beside) if g == 0 and len(values) > 1 else (beside, vertical)
+                found.add(self.number(shown, color, axes.c2p(g + 0.5, values[g]), sides, axes))
+        return found
 
+    def relabel(self, new: VGroup, run_time: float = 0.6) -> None:
+        """The numbers of the beat before go, this beat's come."""
+        anims = [FadeIn(new)] + ([FadeOut(self.labels)] if len(self.labels) else [])
+        self.play(*anims, run_time=run_time)
+        self.remove(self.labels)
+        self.labels = new
+
+    def plot(self, name: str) -> None:
+        said = describe(name, self.points[name])
+        base = (self.cards[name].get("experiment") or {}).get("baseline")
+        if (self.cards[name].get("experiment") or {}).get("differs_by") == "cell" and base in self.points and \
+                has_bleu(self.points[name]) and has_bleu(self.points[base]):   # two recurrent curves side by side
+            said += " " + baseline_sentence(name, base, self.points[name], self.points[base])
+        self.beat(name, said)
+        if name == MODELS[0]:   # the chart appears with its first curve
+            self.play(FadeOut(self.meanings), *[Create(f[0]) for f in self.furniture],
+                      *[FadeIn(f[1:]) for f in self.furniture], FadeIn(self.x_name), run_time=1.0)
+        pts = self.points[name]
+        curves = VGroup(self.curve(self.panels[1], name, [b.exact for b in pts]))
+        if has_bleu(pts):
+            curves.add(self.curve(self.panels[0], name, [b.bleu or 0.0 for b in pts]))
+        gone = [FadeOut(self.labels)] if len(self.labels) else []   # no new line drawn through old numbers
+        self.play(self.legend[MODELS.index(name)].animate.scale(1.12), *gone, run_time=0.5)
+        self.remove(self.labels)
+        self.labels = VGroup()
+        self.play(*[Create(c) for c in curves], run_time=share(self, 0.55))
+        self.relabel(self.end_labels(name))
+        self.play(self.legend[MODELS.index(name)].animate.scale(1 / 1.12), run_time=share(self, 0.9))
+        self.curves = getattr(self, "curves", {})
+        self.curves[name] = curves
+
+    # --- the two measures part: one model's gentle BLEU beside its exact-match cliff ------------------
+    def show_cliff(self) -> None:
+        self.beat("cliff", cliff_sentence(self.points))
+        name = cliff(self.points)
+        if name is None:
+            lines = [line for c in self.curves.values() for line in self.lines(c)]
+            self.play(*[line.animate.set_stroke(width=6) for line in lines], run_time=share(self, 0.4))
+            self.play(*[line.animate.set_stroke(width=4) for line in lines], run_time=share(self, 0.9))
+            return
+        others = [c for m, c in self.curves.items() if m != name]
+        self.play(*[a for c in others for a in self.dim(c, 0.2)], FadeOut(self.labels), run_time=1.0)
+        self.remove(self.labels)
+        self.labels = VGroup()
+        pts = self.points[name]
+        steps = VGroup()
+        for axes, values, words in ((self.panels[1], [b.exact for b in pts], "in one step"),
+                                    (self.panels[0], [b.bleu or 0.0 for b in pts], "at most a step")):
+            k, drop = steepest(values)
+            a, b = axes.c2p(k + 0.5, values[k]), axes.c2p(k + 1.5, values[k + 1])
+            lit = Line(a, b, stroke_color=self.theme.text, stroke_width=9)
+            drop_text = score(drop) if axes is self.panels[0] else f"{drop:.0f}"
+            steps.add(VGroup(lit, self.number(f"−{drop_text} {words}", self.theme.text, (a + b) / 2, (RIGHT, LEFT), axes)))
+        first = self.end_labels(name)
+        self.play(FadeIn(first), run_time=share(self, 0.25))
+        self.play(Create(steps[0][0]), FadeIn(steps[0][1]), run_time=max(0.8, until_said(self, "BLEU loses at most")))
+        self.play(Create(steps[1][0]), FadeIn(steps[1][1]), run_time=share(self, 0.5))
+        self.play(*[a for c in others for a in self.dim(c, 1.0)], run_time=share(self, 0.9))
+        self.labels = VGroup(first, steps)
+
+    # --- who leads where, and where the Transformer does not win --------------------------------------
+    def who_wins(self) -> None:
+        att, tra = self.points["attention"], self.points["transformer"]
+        text = " ".join(t for t in (best_sentence(self.points), versus_sentence(att, tra),
+                                    beats_rnns_sentence(self.points)) if t)
+        if still_learning(self.cards["transformer"]) and any(
+                (t.bleu or 0) < (a.bleu or 0) - LEVEL for a, t in zip(att, tra)):
+            text += " Its loss was still falling: the same budget, not its best."
+        self.beat("who-wins", text)
+        axes, th = self.panels[0], self.theme
+        gaps = VGroup()
+        for g, (a, t) in enumerate(zip(att, tra)):
+            if a.bleu is None or t.bleu is None:
+                continue
+            top, bottom = axes.c2p(g + 0.5, a.bleu), axes.c2p(g + 0.5, t.bleu)
+            gaps.add(Line(top, bottom, stroke_color=th.text, stroke_width=3))
+        numbers = VGroup()
+        if len(gaps) and len(att) > 1:
+            for g in (0, len(att) - 1):
+                diff = (tra[g].bleu or 0) - (att[g].bleu or 0)
+                short = gaps[g].get_length() < 0.4   # a short gap's number goes under it, off the lines
+                at = gaps[g].get_bottom() if short else gaps[g].get_center()
+                numbers.add(self.number(signed(diff), th.model_color("transformer"), at,
+                                        (DOWN + RIGHT, DOWN + LEFT) if short else (RIGHT, LEFT), axes))
+        self.play(FadeOut(self.labels), run_time=0.6)
+        self.remove(self.labels)
+        self.labels = VGroup()
+        lead = self.lines(self.curves["attention"])[-1]   # its BLEU curve when it has one
+        self.play(lead.animate.set_stroke(width=7), run_time=max(0.6, until_said(self, "Against attention") or
+                                                                  until_said(self, "Trained the same way")))
+        if len(gaps):
+            self.play(Create(gaps, lag_ratio=0.5), lead.animate.set_stroke(width=4), run_time=share(self, 0.35))
+        self.relabel(VGroup(gaps, numbers), run_time=share(self, 0.3))
+        rnns = [self.curves[m] for m in ("plain", "lstm")]
+        self.play(*[a for c in rnns for a in self.dim(c, 0.35)], run_time=share(self, 0.5))
+        self.play(*[a for c in rnns for a in self.dim(c, 1.0)], run_time=share(self, 0.9))
+
+    # --- attention's lead over the plain model: the shaded band ---------------------------------------
+    def shade_gap(self) -> None:
+        plain, att = self.points["plain"], self.points["attention"]
+        if not (has_bleu(plain) and has_bleu(att)):
+            return
+        clear = any((a.bleu or 0) - (p.bleu or 0) > TREND for p, a in zip(plain, att))
+        self.beat("gap", gap_sentence(plain, att) + (" That gap is why attention was needed." if clear else ""))
+        axes, th = self.panels[0], self.theme
+        top = [axes.c2p(g + 0.5, b.bleu or 0) for g, b in enumerate(att)]
+        bottom = [axes.c2p(g + 0.5, b.bleu or 0) for g, b in enumerate(plain)]
+        band = Polygon(*top, *reversed(bottom), stroke_width=0, fill_color=th.model_color("attention"),
+                       fill_opacity=0.16)
+        numbers = VGroup()
+        for g in sorted({0, len(att) - 1}):
+            mid = (top[g] + bottom[g]) / 2
+            numbers.add(self.number(signed((att[g].bleu or 0) - (plain[g].bleu or 0)),
+                                    th.model_color("attention"), mid, (RIGHT, LEFT) if g == 0 else (LEFT, RIGHT), axes))
+        self.play(FadeIn(band), run_time=share(self, 0.3))
+        self.bring_to_back(band)
+        self.relabel(numbers, run_time=share(self, 0.4))
+        self.play(band.animate.set_fill(opacity=0.24), run_time=share(self, 0.9))
+
+    # --- the caveat: the drop is this toy's ---------------------------------------------------------
     def caveat(self) -> None:
-        """The drop is this toy's: said (and shown beside the keys) only when some curve falls."""
+        """Said (and written under the chart) only when some exact-match curve falls."""
         short = short_training_share(self.cards["plain"])
         text = caveat_sentence(self.cards, self.points, short)
         if not text:
@@ -360,19 +664,28 @@ class LengthCurve(ExplainerScene):
         hidden, limit = state_size(self.cards), LENGTH_BUCKETS[0][1]
         data = ("" if short is None else f"{round(100 * short)}% of training sentences have ≤ {limit} words;"
                 if short > 0.5 else f"{100 - round(100 * short)}% of training sentences have > {limit} words;")
-        text = (f"tiny models{f', {hidden}-number state' if hidden else ''}, trained for minutes; {data} larger "
-                "LSTMs do far better on long sentences (Sutskever and colleagues, 2014)")
-        left = self.legend.get_left()[0]
-        note = WordFlow(text.split(), [th.muted] * len(text.split()), width=config.frame_width / 2 - 0.25 - left,
-                        font_size=15 if len(MODELS) < 4 else 14)
-        note.next_to(self.legend, DOWN, buff=0.45 if len(MODELS) < 4 else 0.25, aligned_edge=LEFT)
-        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.45))
-        # the drop the caveat is about: the bars after the shortest group, lit one by one while it is read
-        # (a colour flash of the bar and its value: a scaled bar would cross the axis and the group labels)
-        after_first = [(bar, value) for name in MODELS
-                       for bar, value in list(zip(self.bars.get(name, []), self.values.get(name, [])))[1:]]
-        for bar, value in after_first:
-            self.play(bar.animate(rate_func=there_and_back).set_fill(th.text),
-                      value.animate(rate_func=there_and_back).set_color(th.text),
-                      run_time=share(self, 0.9) / len(after_first))
+        found = cpu_minutes(self.cards)
+        minutes = "" if not found else f" for {found[0]} minutes" if found[0] == found[1] else \
+            f" for {found[0]}–{found[1]} CPU-minutes"
+        note_text = (f"tiny models{f', {hidden}-number state' if hidden else ''}, trained{minutes}; {data} "
+                     "larger LSTMs do far better on long sentences (Sutskever and colleagues, 2014)")
+        words = note_text.split()
+        note = WordFlow(words, [th.muted] * len(words), width=config.frame_width - 1.2, font_size=20)
+        note.next_to(self.x_name, DOWN, buff=0.16).set_x(0)
+        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.35))
+        # the drop the caveat is about: each curve's dots after the shortest group, lit one group at a time
+        later = [VGroup(*[dots[g] for c in self.curves.values() for _, dots in c if len(dots) > g])
+                 for g in range(1, max(len(p) for p in self.points.values()))]
+        for dots in later:   # each dot swells and shrinks back in place
+            self.play(*[dot.animate(rate_func=lambda t: 1 - abs(2 * t - 1)).scale(1.8) for dot in dots],
+                      run_time=share(self, 0.9) / max(1, len(later)))
 
+
+def bleu_settings(cards: dict[str, dict]) -> str:
+    """sacreBLEU's signature as the cards record it ('tok:none|smooth:exp|version:2.6.0'), shortened
+    to what differs from sacreBLEU's defaults and its version."""
+    sigs = {card.get("bleu_signature") for card in cards.values() if card.get("bleu_signature")}
+    if len(sigs) != 1:
+        return "settings per card" if sigs else "settings not recorded"
+    keep = [part for part in sigs.pop().split("|") if part.split(":")[0] in ("tok", "version")]
+    return ", ".join(keep)

@@ -101,28 +101,37 @@ def test_word_grid_keeps_one_font_and_lines_words_up_with_their_slots(n):
 
 # --- length curve: every sentence computed from the cards -----------------------------------
 
-def card(exact, n=(250, 250, 250, 250), recipe=None, differs_by=None):
+def card(exact, n=(250, 250, 250, 250), recipe=None, differs_by=None, bleu=None):
     buckets = ("1-10", "11-20", "21-30", "31-40")
-    return {"evaluation": {b: {"exact_match": e, "token_accuracy": e, "n": k} for b, e, k in zip(buckets, exact, n)},
+    bleu = bleu if bleu is not None else [None if e is None else 100 * e for e in exact]
+    return {"evaluation": {b: {"exact_match": e, "token_accuracy": e, "bleu": u, "n": k}
+                           for b, e, u, k in zip(buckets, exact, bleu, n)},
             "recipe": recipe if recipe is not None else {"hidden": 64, "epochs": 8},
             "experiment": {"baseline": "plain", "differs_by": differs_by}}
 
 
 def test_length_narration_follows_the_stored_evaluation():
-    from scenes.length_curve import buckets, describe, shape
+    from scenes.length_curve import bleu_shape, buckets, describe, shape
 
     falling = buckets(card([0.5, 0.1, 0.0, 0.0]))
     flat = buckets(card([0.5, 0.52, 0.49, 0.5]))
     rising = buckets(card([0.1, 0.3, 0.6, 0.9]))
-    assert shape(falling) == "falls" and "falls" in describe("plain", falling)
-    assert shape(flat) == "flat" and "flat" in describe("plain", flat) and "falls" not in describe("plain", flat)
-    assert "flat" not in describe("attention", rising) and "falls" not in describe("attention", rising)
+    assert shape(falling) == "falls" and "falling" in describe("plain", falling)
+    assert shape(flat) == "flat" and "flat" in describe("plain", flat) and "falling" not in describe("plain", flat)
+    assert "flat" not in describe("attention", rising) and "falling" not in describe("attention", rising)
     assert "50%" in describe("plain", falling) and "0%" in describe("plain", falling)
+    assert "most steeply between the 1–10 and 11–20-word groups" in describe("plain", falling)
+    assert "most steeply between the 11–20 and 21–30" in describe("x", buckets(card([0.9, 0.8, 0.2, 0.1])))
+    # BLEU's own shape, from its own figures: exact match may fall while BLEU stays flat
+    gentle = buckets(card([0.97, 0.85, 0.46, 0.03], bleu=[98.0, 97.0, 96.0, 95.0]))
+    assert bleu_shape(gentle) == "flat" and "BLEU 98 on 1–10 words and 95 on 31–40, flat" in describe("t", gentle)
+    assert bleu_shape(buckets(card([0.5] * 4, bleu=[60, 40, 20, 10]))) == "falls"
+    assert bleu_shape(buckets(card([0.5] * 4, bleu=[60, 90, 50, 62]))) == "varies"
     # a pair file with sentences of up to 20 words: the empty groups are not measured, not 0%
     short = buckets(card([0.07, 0.0, None, None], n=(29, 11, 0, 0)))
     assert [b.name for b in short] == ["1–10", "11–20"]
     # 7% → 0% is 2 of 29 sentences against 0 of 11: too few to call a fall (issue 22's 100% → 95%, too)
-    assert shape(short) == "unclear" and "falls" not in describe("lstm", short)
+    assert shape(short) == "unclear" and "falling" not in describe("lstm", short).split(";")[1]
     assert "too few sentences" in describe("lstm", short) and "up and down" not in describe("lstm", short)
     assert shape(buckets(card([1.0, 0.947], n=(40, 38, 0, 0)))) == "unclear"
     # the same 7% → 0% on 250 sentences each is a fall, and so is 100% → 90% on 250
@@ -130,8 +139,74 @@ def test_length_narration_follows_the_stored_evaluation():
     assert shape(buckets(card([1.0, 0.9, None, None], n=(250, 250, 0, 0)))) == "falls"
     assert shape(buckets(card([1.0, 0.6, 1.0, None], n=(250, 250, 250, 0)))) == "varies"
     one = buckets(card([0.5, None, None, None], n=(20, 0, 0, 0)))
-    assert describe("plain", one) == ("The plain model translates 50% of the 1–10-word test sentences exactly; "
-                                      "no longer sentences were tested.")
+    assert describe("plain", one) == ("The plain model scores BLEU 50 on the 1–10-word test sentences and translates "
+                                      "50% of them exactly; no longer sentences were tested.")
+
+
+def test_the_figures_said_are_the_cards_figures():
+    """Nothing typed in: every number of a model's line is its card's (BLEU and exact match)."""
+    from scenes.length_curve import buckets, describe, score
+
+    for name, c in real_cards().items():
+        said = describe(name, buckets(c))
+        first, last = c["evaluation"]["1-10"], c["evaluation"]["31-40"]
+        assert f"BLEU {score(first['bleu'])} on 1–10 words and {score(last['bleu'])} on 31–40" in said
+        assert f"exact match {100 * first['exact_match']:.0f}% and {100 * last['exact_match']:.0f}%" in said
+    assert score(99.89) == "99.9" and score(100.0) == "100" and score(9.24) == "9.2" and score(73.6) == "74"
+
+
+def test_a_card_without_bleu_is_named_not_filled_in():
+    from scenes.length_curve import buckets, cliff, describe, has_bleu, leaders, missing_bleu_sentence
+
+    old = card([0.5, 0.1, 0.0, 0.0])
+    for group in old["evaluation"].values():
+        del group["bleu"]
+    points = {"plain": buckets(old), "attention": buckets(card([1.0] * 4))}
+    assert not has_bleu(points["plain"]) and has_bleu(points["attention"])
+    assert "no BLEU by length in its card" in describe("plain", points["plain"])
+    assert "plain records no BLEU by length" in missing_bleu_sentence(points)
+    assert [names for _, names in leaders(points)] == [["attention"]] * 4   # the model without BLEU is not ranked
+    assert cliff(points) is None
+    assert missing_bleu_sentence({"attention": points["attention"]}) == ""
+
+
+def test_the_cliff_is_claimed_only_where_exact_match_falls_far_faster_than_bleu():
+    from scenes.length_curve import buckets, cliff, cliff_sentence
+
+    shipped = {m: buckets(c) for m, c in real_cards().items()}
+    assert cliff(shipped) == "transformer"
+    said = cliff_sentence(shipped)
+    t = real_cards()["transformer"]["evaluation"]
+    drop = 100 * (t["21-30"]["exact_match"] - t["31-40"]["exact_match"])
+    assert f"loses {drop:.0f} points in one step, between the 21–30 and 31–40-word groups" in said
+    assert f"from {t['1-10']['bleu']:.0f} to {t['31-40']['bleu']:.0f}" in said
+    # BLEU falling as steeply as exact match: no cliff to show
+    together = {"t": buckets(card([0.97, 0.85, 0.46, 0.03], bleu=[97, 85, 46, 3]))}
+    assert cliff(together) is None and "no model's exact match falls much more steeply" in cliff_sentence(together)
+    # an exact-match fall spread over small steps is no cliff either
+    gradual = {"t": buckets(card([0.8, 0.6, 0.4, 0.2], bleu=[90, 89, 88, 87]))}
+    assert cliff(gradual) is None
+    # of two candidates, the one whose curves part most
+    two = {"a": buckets(card([0.9, 0.1, 0.0, 0.0], bleu=[90, 60, 50, 45])),
+           "b": buckets(card([0.9, 0.1, 0.0, 0.0], bleu=[90, 88, 86, 84]))}
+    assert cliff(two) == "b"
+
+
+def test_who_leads_where_is_said_with_its_noise():
+    from scenes.length_curve import LEVEL, beats_rnns_sentence, best_sentence, buckets
+
+    shipped = {m: buckets(c) for m, c in real_cards().items()}
+    assert best_sentence(shipped) == "Attention has the best BLEU at every length."
+    # within LEVEL points of the top: level, not a win
+    close = {"attention": buckets(card([1.0] * 4)),
+             "transformer": buckets(card([1.0] * 4, bleu=[100 - LEVEL / 2, 90, 100, 100]))}
+    said = best_sentence(close).lower()
+    assert "attention and transformer are level for the best bleu on 1–10, 21–30 and 31–40 words" in said
+    assert "attention has the best bleu on 11–20 words" in said and "every length" not in said
+    # the transformer beats the models without attention only where the cards say so
+    assert beats_rnns_sentence(shipped) == "It beats plain and lstm in BLEU at every length, by more than 1 point."
+    losing = dict(shipped, lstm=buckets(card([0.6, 0.0, 0.0, 0.0], bleu=[99.5, 30, 20, 10])))
+    assert "does not clearly beat" in beats_rnns_sentence(losing) and "lstm on 1–10 words" in beats_rnns_sentence(losing)
 
 
 def test_counts_are_only_claimed_when_true():
@@ -233,17 +308,38 @@ def test_the_designs_named_are_the_networks_built():
         assert attends == isinstance(net, AttentionSeq2Seq)
 
 
+def test_a_variant_beside_its_baseline_is_said_level_where_it_is_within_noise():
+    from scenes.length_curve import baseline_sentence, buckets
+
+    shipped = {m: buckets(c) for m, c in real_cards().items()}
+    said = baseline_sentence("lstm", "plain", shipped["lstm"], shipped["plain"])
+    assert said == ("It is above plain in BLEU at every length; its exact match is within chance of plain's at every "
+                    "length (Fisher's exact test).")
+    # exact match apart beyond chance, BLEU within a point: said the other way round
+    apart = baseline_sentence("lstm", "plain", buckets(card([0.9, 0.5, 0.0, 0.0], bleu=[60, 50, 40, 30])),
+                              buckets(card([0.5, 0.5, 0.0, 0.0], bleu=[59.5, 50.5, 40, 30])))
+    assert "within 1 BLEU point of plain on 1–10, 11–20, 21–30 and 31–40 words" in apart
+    assert "differs from plain's beyond chance on 1–10 words" in apart and "within chance" not in apart
+    below = baseline_sentence("lstm", "plain", buckets(card([0.5] * 4, bleu=[50, 40, 30, 20])),
+                              buckets(card([0.5] * 4, bleu=[60, 45, 40, 22])))
+    assert "below plain in BLEU at every length" in below
+    mixed = baseline_sentence("lstm", "plain", buckets(card([0.5] * 4, bleu=[50, 40, 30, 20])),
+                              buckets(card([0.5] * 4, bleu=[60, 30, 40, 10])))
+    assert "on some lengths and below on others" in mixed and "every length" not in mixed.split(";")[0]
+
+
 def test_the_gap_is_described_as_measured():
     from scenes.length_curve import buckets, gap_sentence
 
     plain = buckets(card([0.5, 0.0, 0.0, 0.0]))
-    assert "grows from 50 points" in gap_sentence(plain, buckets(card([1.0, 1.0, 1.0, 1.0])))
+    assert "grows from 50 BLEU points" in gap_sentence(plain, buckets(card([1.0, 1.0, 1.0, 1.0])))
     assert "shrinks" in gap_sentence(plain, buckets(card([1.0, 0.6, 0.2, 0.05])))
     assert "no better" in gap_sentence(plain, buckets(card([0.4, 0.0, 0.0, 0.0])))
+    # the gap is BLEU's, not exact match's: the same exact match with BLEU apart is a gap
+    assert "no better" not in gap_sentence(plain, buckets(card([0.5, 0.0, 0.0, 0.0], bleu=[80, 60, 40, 20])))
     one = buckets(card([0.2, None, None, None], n=(20, 0, 0, 0)))
-    assert "30 points on the 1–10-word sentences, the only length tested" in gap_sentence(
+    assert "30 BLEU points on the 1–10-word sentences, the only length tested" in gap_sentence(
         one, buckets(card([0.5, None, None, None], n=(20, 0, 0, 0))))
-
 
 
 def test_the_length_caveat_is_said_only_for_a_drop_and_from_the_cards():
