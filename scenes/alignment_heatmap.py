@@ -268,8 +268,11 @@ class AlignmentHeatmap(ExplainerScene):
         steps += [[*self.point(m, [i], [j]), self.flash(m.row_labels[i], self.theme.text)],
                   [Indicate(m.cell(i, j), color=self.theme.window, scale_factor=1.0)],
                   [Indicate(self.links[i], color=self.theme.text, scale_factor=1.0)]]
-        if "instead" in text:   # the article that looks at its noun: its row and its link once more
-            steps.append([self.flash(m.row_labels[i], self.theme.text), self.flash(m.col_labels[f.links[i]], self.theme.text)])
+        nouns = set(self.grammar_nouns(self.tr))
+        article = next((a for a, _ in f.ahead if f.source[f.links[a]] in nouns), None)
+        if article is not None and "instead" in text:   # the article that looks at its noun, and that noun
+            steps.append([*self.point(m, [article], [f.links[article]]), self.flash(m.row_labels[article], self.theme.text),
+                          self.flash(m.col_labels[f.links[article]], self.theme.text)])
         self.pace(steps)
 
     def show_split(self) -> None:

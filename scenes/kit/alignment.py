@@ -369,3 +369,57 @@ def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: S
     elif not nouns and set(found.words) <= set(facts(rows, source, output).unlinked):
         text += f" In the weights, {'it has' if len(found.words) == 1 else 'they have'} no partner in {tgt_lang}."
     return text
+
+
+# --- a word outside a fixed window that an output word needs (context-window) -------------------------
+@dataclass(frozen=True)
+class Outside:
+    output: int     # the output word
+    source: int     # its link: the source word it gives its largest α, outside the window
+    weight: float   # that α
+    back: int       # how many words before the window's first word it lies
+
+
+def outside_window(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int) -> Outside | None:
+    """With a fixed window resting on the last `window` source words (where a sliding window stops),
+    the output word whose link lies furthest back outside it (the first on ties): a word the window
+    cannot see, which the real attention looks at most. None when every link lies inside the window."""
+    rows = np.asarray(attention, dtype=float)[:len(output)]
+    start = len(source) - window
+    if len(rows) == 0 or start <= 0:
+        return None
+    links = rows.argmax(axis=1)
+    i = int(np.argmin(links))
+    j = int(links[i])
+    return Outside(i, j, float(rows[i, j]), start - j) if j < start else None
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def outside_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int,
+                      tgt_lang: str) -> str:
+    """What a fixed window resting on the last words would miss, from the real weights."""
+    found = outside_window(attention, source, output, window)
+    if found is None:
+        if len(source) <= window:
+            return f"Here the window holds all {len(source)} words, so nothing lies outside it."
+        return (f"Where the window stops, on the last {window} words, it holds the word each {tgt_lang} word "
+                "looks at most: nothing it needs lies outside.")
+    word = source[found.source]
+    return (f"Where the window stops, on the last {window} words, '{word}' lies {found.back} "
+            f"word{'s' if found.back > 1 else ''} before it, out of sight; yet the {ordinal(found.output + 1)} "
+            f"{tgt_lang} word, '{output[found.output]}', gives '{word}' {said_percent(found.weight)} of its "
+            "attention in the real model.")
+
+
+def sweep_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], k: int) -> str:
+    """Output words 2 to `k` (the first is said before), each with its largest α and the word it goes to,
+    as their strips show them. '' with fewer than two output words."""
+    rows = np.asarray(attention, dtype=float)[:min(k, len(output))]
+    said = [f"'{output[i]}' gives {said_percent(float(rows[i].max()))} to '{source[int(rows[i].argmax())]}'"
+            for i in range(1, len(rows))]
+    if not said:
+        return ""
+    return "Then " + (said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]) + "."
