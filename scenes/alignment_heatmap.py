@@ -238,8 +238,9 @@ class AlignmentHeatmap(ExplainerScene):
         # the words left out of the count, dimmed and pointed at while the count is said
         if f.ahead and not f.still:
             steps.append([*self.dim_ahead(m, self.links, f), *self.point(m, [i for i, _ in f.ahead], [])])
-        # each group that crosses: its rows and columns framed, its boxes and labels lit
-        for group in f.swaps:
+        # each group named: its rows and columns framed, its boxes and labels lit; the groups only counted, together
+        rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
+        for group in [*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]:
             rows = [f.stands_for[j] for j in group]
             steps.append([*self.point(m, rows, list(group)),
                           *[self.flash(self.links[i], self.theme.target) for i in rows],
@@ -316,7 +317,8 @@ class AlignmentHeatmap(ExplainerScene):
                   *(self.key_entry("crossing") if f.crossing_rows else [])],
                  [Create(path), *self.key_entry("path")] if path.has_points() else [],
                  [*self.dim_ahead(big, boxes, f), *self.point(big, [i for i, _ in f.ahead], [])] if f.ahead else []]
-        for group in f.swaps[:alignment.NAMED]:   # each group named, framed while it is said
+        rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
+        for group in [*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]:   # framed while said
             rows = [f.stands_for[j] for j in group]
             # each box lights in place (a group's Indicate would scale them about its centre, across other cells)
             steps.append([*self.point(big, rows, list(group)),

@@ -92,7 +92,7 @@ SCENES = (
                model="lstm", models=("lstm",), max_tokens=10, typical_seconds=63),
     SceneEntry(key="context-window", module="context_window", cls="ContextWindow",
                title="The context window", figure="8",
-               summary="a window of 5 words slides over the sentence and misses a word the output needs; attention weighs every word",
+               summary="a window of 5 words slides over the sentence, missing a word the output needs; attention weighs all",
                model="attention", models=("attention",), max_tokens=24, typical_seconds=95),
     SceneEntry(key="attention-weights", module="attention_weights", cls="AttentionWeights",
                title="Attention weights", figure="9-11",
