@@ -181,9 +181,13 @@ class ContextWindow(ExplainerScene):
                 self.play(FadeOut(cursor), run_time=0.2)
                 move = FadeIn(mark)
             shown = self.strip_numbers(strips, rows[i]) if i < read else VGroup()
+            change = min(step_time, 1.0) if i < read else step_time   # numbers: a quick change, then read
             self.play(*[s.animate.set_fill(weight_to_color(float(a))) for s, a in zip(strips, rows[i])],
-                      word.animate.set_opacity(1.0), move, *fade_replace(numbers, shown), run_time=step_time)
+                      word.animate.set_opacity(1.0), move, *fade_replace(numbers, shown), run_time=change)
             numbers = shown
+            if i < read and step_time > change:   # while it is read, its strongest word lights up
+                top = int(np.argmax(rows[i]))
+                self.play(Indicate(self.words[top], color=th.alpha, scale_factor=1.15), run_time=step_time - change)
             if cursor is None or new_line:
                 cursor = mark
         self.beat("end", "Attention could reach every word and let the content decide where to look. Each strip "
