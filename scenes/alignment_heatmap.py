@@ -217,7 +217,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.add(self.title_mob, self.note)
         self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
         n = len(tr.target_tokens)
-        per_row = min(2.0, max(0.15, (self.reading_time_left() - 0.5) / n))
+        per_row = min(3.5, max(0.15, (self.reading_time_left() - 0.5) / n))  # a short sentence fills slowly, no still
         for i in range(n):
             self.play(FadeIn(self.map.row(i), lag_ratio=0.02), run_time=per_row)
 
