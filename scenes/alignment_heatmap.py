@@ -66,6 +66,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.links = VGroup()
         self.path = VGroup()
         self.pointer = VGroup()
+        self.rings = VGroup()    # numbers ringed while said; cleared with the frames
         self.show_links()
         self.show_partners()
         self.show_split()
@@ -178,7 +179,8 @@ class AlignmentHeatmap(ExplainerScene):
         """Move the frames to these rows and columns: the old ones fade out and the new fade in (frames
         sliding over the grid would pass over cells nothing is said about)."""
         old, self.pointer = self.pointer, self.frames(heatmap, rows, cols)
-        return [FadeOut(old), FadeIn(self.pointer), *self.key_entry("pointer")]
+        rings, self.rings = self.rings, VGroup()
+        return [FadeOut(old), FadeOut(rings), FadeIn(self.pointer), *self.key_entry("pointer")]
 
     @staticmethod
     def flash(word, color: str) -> Indicate:
@@ -266,9 +268,10 @@ class AlignmentHeatmap(ExplainerScene):
         # what no partner means: the row that gives the first such word most, its cell there, that row's link
         j = f.unlinked[0]
         i = alignment.unlinked_peak(f, j)[0]
-        steps += [[*self.point(m, [i], [j]), self.flash(m.row_labels[i], self.theme.text)],
-                  [Indicate(m.cell(i, j), color=self.theme.window, scale_factor=1.0)],
-                  [Indicate(self.links[i], color=self.theme.text, scale_factor=1.0)]]
+        steps.append([*self.point(m, [i], [j]), self.flash(m.row_labels[i], self.theme.text)])
+        said = [SurroundingRectangle(m.cell(i, k), buff=0.06, stroke_width=4, color=self.theme.window) for k in (j, f.links[i])]
+        self.rings.add(*said)   # the two numbers said, ringed in turn; they leave with the frames
+        steps += [[Create(said[0])], [Create(said[1])]]
         nouns = set(self.grammar_nouns(self.tr))
         article = next((a for a, _ in f.ahead if f.source[f.links[a]] in nouns), None)
         if article is not None and "instead" in text:   # the article that looks at its noun, and that noun
@@ -294,20 +297,20 @@ class AlignmentHeatmap(ExplainerScene):
         sentence = self.long_example(LONG_MIN_WORDS)
         tr = self.trace_of(sentence, self.tr.model)
         if len(tr.source_tokens) <= len(self.tr.source_tokens):
-            if len(self.pointer):
-                self.play(FadeOut(self.pointer), run_time=0.6)
+            if len(self.pointer) or len(self.rings):
+                self.play(FadeOut(self.pointer), FadeOut(self.rings), run_time=0.6)
             return  # no longer sentence to show: the user's is already the long one
         big = self.place(fit_heatmap(tr, self.available_height(), 9.0))
         f = alignment.trace_facts(tr)
         lead = (f"A long sentence ({len(tr.source_tokens)} words)" if claims.is_long(len(tr.source_tokens))
                 else f"A longer sentence ({len(tr.source_tokens)} words)")
         self.beat("long", f"{lead}, real weights again. {alignment.summary_narration(f, self.tgt_lang, self.src_lang)}")
-        old = VGroup(self.map, self.links, self.path, self.outlines, self.splits, self.pointer, self.key)
+        old = VGroup(self.map, self.links, self.path, self.outlines, self.splits, self.pointer, self.rings, self.key)
         self.play(FadeOut(old), Transform(self.note, self.footnote(self.cell_note(big, tr))), run_time=0.8)
         self.remove_foreground_mobjects(self.map.values)  # kept above the marks until now
         self.remove(self.map.values)
         self.start_key(big)
-        self.pointer = VGroup()
+        self.pointer, self.rings = VGroup(), VGroup()
         self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
         self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
         self.add_foreground_mobjects(big.values)
