@@ -6,6 +6,8 @@ longer sentence's matrix with the same facts."""
 from __future__ import annotations
 
 from manim import (
+    DOWN,
+    LEFT,
     RIGHT,
     UP,
     Create,
@@ -13,7 +15,9 @@ from manim import (
     FadeIn,
     FadeOut,
     Indicate,
+    Line,
     Rectangle,
+    Square,
     SurroundingRectangle,
     Transform,
     VGroup,
@@ -21,10 +25,22 @@ from manim import (
 )
 
 from model.corpus import ADJECTIVES
-from scenes.kit import ExplainerScene, Heatmap, alignment, claims
+from scenes.kit import ExplainerScene, Heatmap, alignment, claims, label
 from scenes.kit.alignment import Facts
 
 LONG_MIN_WORDS = 10  # a user sentence at least this long becomes the "longer sentence" itself
+GRID_X = -1.6        # the grid's centre: the key of marks stands to its right
+KEY_TEXT = {         # the one marking scheme, each mark with its meaning (shown as it first appears)
+    "link": "box: the row's link (its largest α)",
+    "crossing": "coloured box: its link crosses another",
+    "ahead": "dimmed: looks ahead (left out of the count)",
+    "path": "line: the path of links (order kept)",
+    "unlinked": "dashed column: no partner",
+    "split": "α-coloured box: ≥ 25% on each of several",
+    "pointer": "frame: the row and column being said",
+}
+KEY_SIZE = 18
+DIM = 0.3            # opacity of the rows left out of the crossing count
 
 
 def fit_heatmap(tr, height: float, width: float) -> Heatmap:
@@ -49,6 +65,8 @@ class AlignmentHeatmap(ExplainerScene):
         self.grammar = bool(self.grammar_nouns(self.tr))
         self.links = VGroup()
         self.path = VGroup()
+        self.pointer = VGroup()
+        self.rings = VGroup()    # numbers ringed while said; cleared with the frames
         self.show_links()
         self.show_partners()
         self.show_split()
@@ -58,9 +76,9 @@ class AlignmentHeatmap(ExplainerScene):
         return self.title_mob.get_bottom()[1] - self.note.get_top()[1] - 0.5
 
     def place(self, heatmap: Heatmap) -> Heatmap:
-        """Under the title, its grid centred (falling back to fit the labels in the frame)."""
+        """Under the title, its grid at GRID_X (falling back to fit the labels in the frame)."""
         heatmap.shift((self.title_mob.get_bottom()[1] - 0.25 - heatmap.get_top()[1]) * UP)
-        heatmap.shift(-heatmap.cells.get_center()[0] * RIGHT)
+        heatmap.shift((GRID_X - heatmap.cells.get_center()[0]) * RIGHT)
         if heatmap.get_left()[0] < -6.9:
             heatmap.shift((-6.9 - heatmap.get_left()[0]) * RIGHT)
         return heatmap
@@ -68,7 +86,49 @@ class AlignmentHeatmap(ExplainerScene):
     def cell_note(self, heatmap: Heatmap, tr) -> str:
         shown = "numbers = α in %" if len(heatmap.values) else "stronger colour = more α"
         end = "; the ‹eos› row is no word: unboxed" if len(tr.attention) > len(tr.output_words) else ""
-        return self.provenance(tr, extra=f"{shown}; one row per output word; box = the row's link (its largest α){end}")
+        return self.provenance(tr, extra=f"{shown}; one row per output word{end}")
+
+    # --- the key: one line per kind of mark, added when that mark first appears -------------------
+    def start_key(self, heatmap: Heatmap) -> None:
+        self.key = VGroup()
+        self.keyed: dict[str, VGroup] = {}
+        self.key_left = heatmap.cells.get_right()[0] + 0.45
+        self.key_top = heatmap.cells.get_top()[1]
+        # one type size for every line: the longest line fits the room right of the grid
+        longest = max(label(text, KEY_SIZE).width for text in KEY_TEXT.values())
+        self.key_size = KEY_SIZE * min(1.0, (6.9 - self.key_left - 0.75) / longest)
+
+    def key_sample(self, kind: str) -> VMobject:
+        th = self.theme
+        box = Square(0.32).set_stroke(th.text, width=3).set_fill(opacity=0)
+        if kind == "crossing":
+            return box.set_stroke(th.target, width=4.8)
+        if kind == "ahead":
+            return box.set_stroke(th.text, width=3, opacity=DIM)
+        if kind == "path":
+            return Line(LEFT * 0.16 + UP * 0.16, RIGHT * 0.16 + DOWN * 0.16).set_stroke(th.alpha, width=4)
+        if kind == "unlinked":
+            return DashedVMobject(Rectangle(width=0.32, height=0.5).set_stroke(th.muted, width=2.5), num_dashes=10)
+        if kind == "split":
+            return box.set_stroke(th.alpha, width=3)
+        if kind == "pointer":
+            return Rectangle(width=0.5, height=0.22).set_stroke(th.window, width=2)
+        return box
+
+    def key_entry(self, kind: str) -> list:
+        """The fade-in of `kind`'s line in the key ([] when it is already there)."""
+        if kind in self.keyed:
+            return []
+        sample = self.key_sample(kind)
+        text = label(KEY_TEXT[kind], self.key_size, self.theme.muted)
+        entry = VGroup(sample, text)
+        sample.move_to([self.key_left + 0.25, 0, 0])
+        text.move_to(sample).align_to([self.key_left + 0.75, 0, 0], LEFT)
+        top = self.key[-1].get_bottom()[1] - 0.22 if len(self.key) else self.key_top
+        entry.shift((top - entry.get_top()[1]) * UP)
+        self.key.add(entry)
+        self.keyed[kind] = entry
+        return [FadeIn(entry)]
 
     # --- marks: every one drawn from the facts the narration says -------------------------------
     def link_boxes(self, heatmap: Heatmap, f: Facts, width: float = 3.0) -> VGroup:
@@ -102,13 +162,33 @@ class AlignmentHeatmap(ExplainerScene):
         return VGroup(*[SurroundingRectangle(heatmap.cell(i, j), buff=0.04, stroke_width=width, color=self.theme.alpha)
                         for i, many in f.split for j in many])
 
+    def frames(self, heatmap: Heatmap, rows: list[int], cols: list[int]) -> VGroup:
+        """Thin frames round the rows and columns being said (cells and label), so the eye finds them."""
+        ncols = heatmap.matrix.shape[1]
+        found = VGroup()
+        for i in rows:
+            found.add(SurroundingRectangle(VGroup(*heatmap.cells[i * ncols:(i + 1) * ncols], heatmap.row_labels[i]),
+                                           buff=0.03, stroke_width=2, color=self.theme.window))
+        for j in cols:
+            column = VGroup(*[heatmap.cells[i * ncols + j] for i in range(heatmap.matrix.shape[0])],
+                            heatmap.col_labels[j])
+            found.add(SurroundingRectangle(column, buff=0.03, stroke_width=2, color=self.theme.window))
+        return found
+
+    def point(self, heatmap: Heatmap, rows: list[int], cols: list[int]) -> list:
+        """Move the frames to these rows and columns: the old ones fade out and the new fade in (frames
+        sliding over the grid would pass over cells nothing is said about)."""
+        old, self.pointer = self.pointer, self.frames(heatmap, rows, cols)
+        rings, self.rings = self.rings, VGroup()
+        return [FadeOut(old), FadeOut(rings), FadeIn(self.pointer), *self.key_entry("pointer")]
+
     @staticmethod
     def flash(word, color: str) -> Indicate:
         """A label lights up in place: it grows a little about its own centre, never into its
         neighbours (labels sit one cell apart)."""
         return Indicate(word, color=color, scale_factor=1.1)
 
-    def pace(self, steps: list[list], at_most: float = 4.0, at_least: float = 0.6) -> None:
+    def pace(self, steps: list[list], at_most: float = 8.0, at_least: float = 0.6) -> None:
         """Play `steps` (each a list of animations played together) one after the other, spread over
         what the open beat's narration still needs, so the picture moves while it is said."""
         steps = [step for step in steps if step]
@@ -118,6 +198,13 @@ class AlignmentHeatmap(ExplainerScene):
         for step in steps:
             self.play(*step, run_time=each)
 
+    def dim_ahead(self, heatmap: Heatmap, boxes: VGroup, f: Facts) -> list:
+        """The words left out of the crossing count, dimmed: their link box and their row label."""
+        if not f.ahead or f.still:
+            return []
+        return [*[boxes[i].animate.set_stroke(opacity=DIM) for i, _ in f.ahead],
+                *[heatmap.row_labels[i].animate.set_opacity(DIM + 0.15) for i, _ in f.ahead], *self.key_entry("ahead")]
+
     # --- beats ------------------------------------------------------------------------------
     def fill_rows(self) -> None:
         tr = self.tr
@@ -126,84 +213,126 @@ class AlignmentHeatmap(ExplainerScene):
                           "looked.")
         self.title_mob = self.heading()
         self.note = self.footnote(self.provenance())
-        self.map = self.place(fit_heatmap(tr, self.available_height(), 12.0))
+        self.map = self.place(fit_heatmap(tr, self.available_height(), 9.0))
+        self.start_key(self.map)
         self.note = self.footnote(self.cell_note(self.map, tr))
         self.add(self.title_mob, self.note)
         self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
         n = len(tr.target_tokens)
-        per_row = min(2.0, max(0.15, (self.reading_time_left() - 0.5) / n))
+        per_row = min(3.5, max(0.15, (self.reading_time_left() - 0.5) / n))  # a short sentence fills slowly, no still
         for i in range(n):
             self.play(FadeIn(self.map.row(i), lag_ratio=0.02), run_time=per_row)
 
     def show_links(self) -> None:
-        f = self.facts
+        f, m = self.facts, self.map
         order = alignment.order_narration(f, self.tgt_lang, self.src_lang)
         if not order:
             return
         ahead = alignment.ahead_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr))
         self.beat("links", f"Call each row's strongest cell its link: the {self.src_lang} word that {self.tgt_lang} "
                            f"word looks at most. {order}" + (f" {ahead}" if ahead else ""))
-        self.add_foreground_mobjects(self.map.values)  # boxes and path run behind the percentages' digits
-        self.links = self.link_boxes(self.map, f)
-        self.path = self.monotone_path(self.map, f)
-        steps = [[Create(self.links, lag_ratio=0.3)], [Create(self.path)] if self.path.has_points() else []]
-        # each word that stands for a crossing, with the source word it links to; then the words that look ahead
-        steps += [[self.flash(self.links[i], self.theme.target), self.flash(self.map.row_labels[i], self.theme.target),
-                   self.flash(self.map.col_labels[f.links[i]], self.theme.target)] for i in f.crossing_rows]
-        steps += [[self.flash(self.links[i], self.theme.text), self.flash(self.map.row_labels[i], self.theme.text),
-                   self.flash(self.map.row_labels[k], self.theme.text)] for i, k in f.ahead[:alignment.NAMED]]
+        self.add_foreground_mobjects(m.values)  # boxes and path run behind the percentages' digits
+        self.links = self.link_boxes(m, f)
+        self.path = self.monotone_path(m, f)
+        steps = [[Create(self.links, lag_ratio=0.3), *self.key_entry("link"),
+                  *(self.key_entry("crossing") if f.crossing_rows else [])],
+                 [Create(self.path), *self.key_entry("path")] if self.path.has_points() else []]
+        # the words left out of the count, dimmed and pointed at while the count is said
+        if f.ahead and not f.still:
+            steps.append([*self.dim_ahead(m, self.links, f), *self.point(m, [i for i, _ in f.ahead], [])])
+        # each group named: its rows and columns framed, its boxes and labels lit; the groups only counted, together
+        rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
+        for group in [*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]:
+            rows = [f.stands_for[j] for j in group]
+            steps.append([*self.point(m, rows, list(group)),
+                          *[self.flash(self.links[i], self.theme.target) for i in rows],
+                          *[self.flash(m.col_labels[j], self.theme.target) for j in group]])
+        # then each word that looks ahead, with the later word whose partner it shares
+        for i, k in f.ahead[:alignment.NAMED] if ahead else []:
+            steps.append([*self.point(m, [i, k], [f.links[i]]), self.flash(m.row_labels[i], self.theme.text),
+                          self.flash(m.row_labels[k], self.theme.text), self.flash(m.col_labels[f.links[i]], self.theme.text)])
         if f.monotone and not f.still:   # the path of links is walked once more while the order is said
             steps.append([Indicate(self.path, color=self.theme.alpha, scale_factor=1.0)])
         self.pace(steps)
 
     def show_partners(self) -> None:
-        f = self.facts
+        f, m = self.facts, self.map
         text = alignment.partners_narration(f, self.tgt_lang, self.src_lang, self.grammar, self.grammar_nouns(self.tr))
         self.outlines = VGroup()
         if not text:
             return
         self.beat("partners", text)
-        self.outlines = self.no_partner(self.map, f)
-        self.pace([[Create(outline), self.flash(self.map.col_labels[j], self.theme.muted)]
-                   for j, outline in zip(f.unlinked, self.outlines)])
+        self.outlines = self.no_partner(m, f)
+        steps = [[Create(outline), self.flash(m.col_labels[j], self.theme.muted), *self.key_entry("unlinked")]
+                 for j, outline in zip(f.unlinked, self.outlines)]
+        # what no partner means: the row that gives the first such word most, its cell there, that row's link
+        j = f.unlinked[0]
+        i = alignment.unlinked_peak(f, j)[0]
+        steps.append([*self.point(m, [i], [j]), self.flash(m.row_labels[i], self.theme.text)])
+        said = [SurroundingRectangle(m.cell(i, k), buff=0.06, stroke_width=4, color=self.theme.window) for k in (j, f.links[i])]
+        self.rings.add(*said)   # the two numbers said, ringed in turn; they leave with the frames
+        steps += [[Create(said[0])], [Create(said[1])]]
+        nouns = set(self.grammar_nouns(self.tr))
+        article = next((a for a, _ in f.ahead if f.source[f.links[a]] in nouns), None)
+        if article is not None and "instead" in text:   # the article that looks at its noun, and that noun
+            steps.append([*self.point(m, [article], [f.links[article]]), self.flash(m.row_labels[article], self.theme.text),
+                          self.flash(m.col_labels[f.links[article]], self.theme.text)])
+        self.pace(steps)
 
     def show_split(self) -> None:
-        f = self.facts
+        f, m = self.facts, self.map
         text = alignment.split_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr),
                                          adjectives=list(ADJECTIVES) if self.grammar else [])
         self.splits = VGroup()
         if not text:
             return
         self.beat("split", text)
-        self.splits = self.split_boxes(self.map, f)
-        self.play(Create(self.splits, lag_ratio=0.2), run_time=1.2)
-        self.pace([[self.flash(self.map.row_labels[i], self.theme.alpha),
-                    *[self.flash(self.map.col_labels[j], self.theme.alpha) for j in many]]
+        self.splits = self.split_boxes(m, f)
+        self.play(Create(self.splits, lag_ratio=0.2), *self.key_entry("split"), run_time=1.2)
+        self.pace([[*self.point(m, [i], list(many)), self.flash(m.row_labels[i], self.theme.alpha),
+                    *[self.flash(m.col_labels[j], self.theme.alpha) for j in many]]
                    for i, many in f.split[:alignment.NAMED]])
 
     def longer_sentence(self) -> None:
         sentence = self.long_example(LONG_MIN_WORDS)
         tr = self.trace_of(sentence, self.tr.model)
         if len(tr.source_tokens) <= len(self.tr.source_tokens):
+            if len(self.pointer) or len(self.rings):
+                self.play(FadeOut(self.pointer), FadeOut(self.rings), run_time=0.6)
             return  # no longer sentence to show: the user's is already the long one
-        big = self.place(fit_heatmap(tr, self.available_height(), 13.0))
+        big = self.place(fit_heatmap(tr, self.available_height(), 9.0))
         f = alignment.trace_facts(tr)
         lead = (f"A long sentence ({len(tr.source_tokens)} words)" if claims.is_long(len(tr.source_tokens))
                 else f"A longer sentence ({len(tr.source_tokens)} words)")
         self.beat("long", f"{lead}, real weights again. {alignment.summary_narration(f, self.tgt_lang, self.src_lang)}")
-        old = VGroup(self.map, self.links, self.path, self.outlines, self.splits)
+        old = VGroup(self.map, self.links, self.path, self.outlines, self.splits, self.pointer, self.rings, self.key)
         self.play(FadeOut(old), Transform(self.note, self.footnote(self.cell_note(big, tr))), run_time=0.8)
         self.remove_foreground_mobjects(self.map.values)  # kept above the marks until now
         self.remove(self.map.values)
+        self.start_key(big)
+        self.pointer, self.rings = VGroup(), VGroup()
         self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
         self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
         self.add_foreground_mobjects(big.values)
         boxes = self.link_boxes(big, f, width=2.0)
         path = self.monotone_path(big, f)
-        crossing = [boxes[i] for i in f.crossing_rows]
-        self.pace([[Create(boxes, lag_ratio=0.05)],
-                   [Create(path)] if path.has_points() else [],
-                   [Indicate(VGroup(*crossing), color=self.theme.target, scale_factor=1.15)] if crossing else [],
-                   [Create(self.no_partner(big, f, width=1.5), lag_ratio=0.1)] if f.unlinked else [],
-                   [Create(self.split_boxes(big, f, width=2.0), lag_ratio=0.1)] if f.split else []],
-                  at_most=3.0)
+        steps = [[Create(boxes, lag_ratio=0.05), *self.key_entry("link"),
+                  *(self.key_entry("crossing") if f.crossing_rows else [])],
+                 [Create(path), *self.key_entry("path")] if path.has_points() else [],
+                 [*self.dim_ahead(big, boxes, f), *self.point(big, [i for i, _ in f.ahead], [])] if f.ahead else []]
+        rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
+        for group in [*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]:   # framed while said
+            rows = [f.stands_for[j] for j in group]
+            # each box lights in place (a group's Indicate would scale them about its centre, across other cells)
+            steps.append([*self.point(big, rows, list(group)),
+                          *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in rows],
+                          *[self.flash(big.col_labels[j], self.theme.target) for j in group],
+                          *[self.flash(big.row_labels[i], self.theme.target) for i in rows]])
+        if f.unlinked:
+            steps.append([*self.point(big, [], list(f.unlinked)), Create(self.no_partner(big, f, width=1.5), lag_ratio=0.1),
+                          *self.key_entry("unlinked")])
+        if f.split:
+            steps.append([*self.point(big, [i for i, _ in f.split], []),
+                          Create(self.split_boxes(big, f, width=2.0), lag_ratio=0.1), *self.key_entry("split")])
+        steps.append([FadeOut(self.pointer)])
+        self.pace(steps)

@@ -1,6 +1,7 @@
-"""Context window (article fig. 8): a fixed window of 5 words slides over a sentence, one word a
-second, and masks the rest; attention instead weighs every word for each output word (the real α
-of the attention model, drawn as a strip of intensity under every source word)."""
+"""Context window (article fig. 8). One meaning throughout: the span of words a model's output can
+look at. A fixed window of 5 words slides over a sentence and masks the rest; where it stops, a word
+the real attention model needs lies outside it (computed); attention's window is the whole sentence:
+its α for a few output words, slowly, with their numbers, then for the rest (strips under every word)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     Create,
     FadeIn,
     FadeOut,
@@ -24,12 +26,14 @@ from scenes.kit import ExplainerScene, alignment, claims, fit_width, label, wron
 from scenes.kit.key import weight_scale
 from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.pacing import share
-from scenes.kit.theme import weight_to_color
+from scenes.kit.theme import text_on, weight_to_color
 from scenes.kit.wrap import WordGrid
 
 WINDOW = 5
 LONG_MIN_WORDS = 9
 SLIDE_SECONDS = 0.8  # the window moves about one word a second
+READ = 3             # the first output words whose α is shown with numbers, slowly enough to read
+NUMBER_SIZE = 22     # ≥ 20 px at 1080p: readable at 480p
 
 
 class ContextWindow(ExplainerScene):
@@ -47,15 +51,15 @@ class ContextWindow(ExplainerScene):
         n = len(tr.source_tokens)
         window = min(WINDOW, n)
         self.window = window
-        self.beat("window", f"A context window lets a model see a fixed stretch of the input, here {window} "
-                            f"of these {n} words, and masks everything else.")
+        self.beat("window", f"A context window is the span of words a model's output can look at. A fixed one "
+                            f"holds {window} of these {n} words and masks everything else.")
         self.title_mob = self.heading()
         self.add(self.title_mob)
         whose = f"the '{tr.model}' model" if tr.training_step is None else self.weights_name(tr)
         self.note = self.footnote(f"the window is an illustration (none of our models uses one); the α strips are "
                                   f"the real weights of {whose} ({tr.sha256[:8]})")
         self.add(self.note)
-        self.words = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=28, max_rows=3, band=0.32,
+        self.words = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=28, max_rows=3, band=0.46,
                               band_side="below", row_gap=0.45)
         self.words.move_to([0, 0.3, 0])  # centred while the window slides; attention moves it up
         self.play(FadeIn(self.words, lag_ratio=0.03), run_time=1.2)
@@ -64,8 +68,13 @@ class ContextWindow(ExplainerScene):
             mark.set_opacity(0.0)
         self.add(self.marks)
         self.apply_window(0, run_time=1.2)
-        self.play(Indicate(VGroup(*self.marks[:window]), color=th.window, scale_factor=1.0),
-                  run_time=share(self, 0.9, at_least=1.0))
+        self.play(self.pulse(range(window)), run_time=share(self, 0.9, at_least=1.0))
+
+    def pulse(self, positions) -> AnimationGroup:
+        """The words at `positions` light up one after the other, each about its own centre: what the
+        window holds, read while the narration speaks of it."""
+        return AnimationGroup(*[Indicate(self.words[k], color=self.theme.window, scale_factor=1.12) for k in positions],
+                              lag_ratio=0.6)
 
     def window_mark(self, k: int) -> RoundedRectangle:
         w = self.words
@@ -91,20 +100,44 @@ class ContextWindow(ExplainerScene):
             self.apply_window(start, run_time=SLIDE_SECONDS)
         if stops == 1:
             self.play(*[m.animate.set_stroke(width=6) for m in self.marks], run_time=share(self, 0.8))
+        self.show_outside()
+
+    def show_outside(self) -> None:
+        """Where the window stops: the word the real attention looks at most for some output word, which
+        lies outside it (alignment.outside_window), boxed and lit, with that α."""
+        tr, th = self.source, self.theme
+        self.beat("outside", alignment.outside_narration(tr.attention, tr.source_tokens, tr.output_words,
+                                                         self.window, self.tgt_lang))
+        found = alignment.outside_window(tr.attention, tr.source_tokens, tr.output_words, self.window)
+        self.outside = VGroup()
+        if found is None:
+            self.play(self.pulse(range(len(self.words) - self.window, len(self.words))), run_time=share(self, 0.9, at_least=1.0))
+            return
+        word = self.words[found.source]
+        box = SurroundingRectangle(word, buff=0.1, corner_radius=0.06, color=th.alpha, stroke_width=3)
+        said = label(f"'{tr.output_words[found.output]}' ({self.tgt_lang} word {found.output + 1}) gives "
+                     f"'{tr.source_tokens[found.source]}' α = {claims.percent(found.weight)}: outside the window",
+                     24, th.alpha)
+        said.next_to([0, self.words.bottom() - 0.3, 0], DOWN, buff=0)
+        fit_width(said, 12.4)
+        self.outside = VGroup(box, said)
+        self.play(word.animate.set_opacity(1.0), Create(box), run_time=share(self, 0.25, at_least=1.0))
+        self.play(FadeIn(said), Indicate(word, color=th.alpha, scale_factor=1.15), run_time=share(self, 0.4, at_least=1.0))
+        self.play(self.pulse(range(len(self.words) - self.window, len(self.words))), run_time=share(self, 0.9, at_least=1.0))
 
     def attention_instead(self) -> None:
         tr, th = self.source, self.theme
         n = len(tr.source_tokens)
         first = tr.output_words[0] if tr.output_words else ""
         strongest = int(tr.attention[0].argmax())
-        self.beat("attention", f"Attention has no such sliding window. For each {self.tgt_lang} word it weighs all {n} "
-                               f"{self.src_lang} words: for '{first}', "
+        self.beat("attention", f"With attention, the window is the whole sentence: for each {self.tgt_lang} word the "
+                               f"model weighs all {n} {self.src_lang} words. For '{first}', "
                                f"{claims.said_percent(float(tr.attention[0, strongest]))} of the weight goes to "
                                f"'{tr.source_tokens[strongest]}'.")
         top = self.heading().get_bottom()[1] - 0.45
         shift = (top - self.words.top()) * UP
         new_title = self.heading(self.attention_title)
-        self.play(self.words.animate.shift(shift), self.marks.animate.shift(shift),
+        self.play(self.words.animate.shift(shift), self.marks.animate.shift(shift), FadeOut(self.outside),
                   *fade_replace(self.title_mob, new_title), run_time=1.0)
         strips = VGroup(*[Rectangle(width=self.words.step * 0.9, height=self.words.band - 0.12, stroke_width=0,
                                     fill_color=weight_to_color(0.0), fill_opacity=1)
@@ -128,13 +161,18 @@ class ContextWindow(ExplainerScene):
         self.play(FadeIn(caption), FadeIn(french), FadeIn(key), FadeIn(self.scale_key), run_time=0.8)
         rows = tr.attention[:len(french.words)]
         cursor = None
+        numbers = VGroup()
+        read = min(READ, len(french.words))
         for i, word in enumerate(french.words):
             if i == 0:  # the first word stays lit while the narration speaks of it
-                step_time = share(self, 0.45, at_least=1.0)
-            elif i == 1:  # its narration read, the rest of the sentence is written under a beat of its own
-                self.beat("strips", f"The strip under each {self.src_lang} word shows its weight α as the model "
-                                    "writes each word.")
-                step_time = max(0.45, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french.words) - 1, 1)))
+                step_time = share(self, 0.95, at_least=2.5)
+            elif i == 1:  # the next few, with their numbers, under a beat that reads them
+                self.beat("read", f"The strip under each {self.src_lang} word shows its weight α as the model writes "
+                                  "each word. " + alignment.sweep_narration(rows, tr.source_tokens, tr.output_words, read))
+                step_time = max(2.5, share(self, 1.0, at_least=2.5 * (read - 1)) / max(read - 1, 1))
+            elif i == read:  # the rest of the sentence, faster, without numbers
+                self.beat("strips", f"Then the rest of the {self.tgt_lang} sentence, each word with its own strips.")
+                step_time = max(0.45, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french.words) - read, 1)))
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
             new_line = cursor is not None and abs(cursor.get_y() - mark.get_y()) > 0.05
@@ -142,8 +180,14 @@ class ContextWindow(ExplainerScene):
             if new_line:  # a box sliding back along the line it leaves would seem to mark those words again
                 self.play(FadeOut(cursor), run_time=0.2)
                 move = FadeIn(mark)
+            shown = self.strip_numbers(strips, rows[i]) if i < read else VGroup()
+            change = min(step_time, 1.0) if i < read else step_time   # numbers: a quick change, then read
             self.play(*[s.animate.set_fill(weight_to_color(float(a))) for s, a in zip(strips, rows[i])],
-                      word.animate.set_opacity(1.0), move, run_time=step_time)
+                      word.animate.set_opacity(1.0), move, *fade_replace(numbers, shown), run_time=change)
+            numbers = shown
+            if i < read and step_time > change:   # while it is read, its strongest word lights up
+                top = int(np.argmax(rows[i]))
+                self.play(Indicate(self.words[top], color=th.alpha, scale_factor=1.15), run_time=step_time - change)
             if cursor is None or new_line:
                 cursor = mark
         self.beat("end", "Attention could reach every word and let the content decide where to look. Each strip "
@@ -155,13 +199,20 @@ class ContextWindow(ExplainerScene):
                     for k, s in enumerate(strips)], FadeOut(cursor), *fade_replace(key, legend),
                   self.scale_key.animate.next_to(legend, RIGHT, buff=0.5), run_time=share(self, 0.3, at_least=1.2))
         self.point_at_overlooked(strips, french)
-        self.beat("limit", "Transformers still read a limited number of tokens at once: that maximum is what users "
-                           "of language models call the context window.")
+        self.beat("limit", "A Transformer's context window is the same span, the words its output can look at: its "
+                           "whole input, up to a maximum number of tokens.")
         whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
-        note = fit_width(label("illustration, not this model: a Transformer's context window holds its whole "
-                               "input, up to a maximum number of tokens", 18, th.window), 12.4)
+        note = fit_width(label("illustration, not this model: a Transformer's context window, its whole input "
+                               "up to a maximum number of tokens", 18, th.window), 12.4)
         note.next_to(legend, DOWN, buff=0.25, aligned_edge=LEFT)
-        self.play(FadeOut(self.overlooked_marks), Create(whole), FadeIn(note), run_time=share(self, 0.5))
+        self.play(FadeOut(self.overlooked_marks), FadeIn(note), run_time=1.0)
+        self.play(Create(whole), run_time=share(self, 0.95))
+
+    @staticmethod
+    def strip_numbers(strips: VGroup, alphas) -> VGroup:
+        """α in % on each strip that rounds to 1 % or more, in the colour that reads on that strip."""
+        return VGroup(*[label(claims.percent(float(a)), NUMBER_SIZE, text_on(weight_to_color(float(a)))).move_to(s)
+                        for s, a in zip(strips, alphas) if a >= 0.005])
 
     def overlooked_claim(self, n_written: int) -> str:
         tr = self.source
@@ -188,5 +239,8 @@ class ContextWindow(ExplainerScene):
             pair = [SurroundingRectangle(french.words[found.stand_in], buff=0.08, corner_radius=0.06, color=th.alpha),
                     SurroundingRectangle(VGroup(self.words[found.looked], strips[found.looked]), buff=0.05,
                                          corner_radius=0.06, color=th.alpha)]
-            self.play(*[Create(m) for m in pair], run_time=share(self, 0.8, at_least=1.2))
+            self.play(*[Create(m) for m in pair], run_time=share(self, 0.5, at_least=1.2))
+            self.play(*[Indicate(m, color=th.alpha, scale_factor=1.0) for m in pair],
+                      Indicate(french.words[found.stand_in], color=th.alpha, scale_factor=1.1),
+                      run_time=share(self, 0.95, at_least=1.0))
             self.overlooked_marks.add(*pair)

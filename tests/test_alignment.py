@@ -35,7 +35,7 @@ def test_a_crossing_is_links_in_opposite_order_and_is_named():
     # 'la' looks ahead at 'area' with 'zone': its link crosses the rows between, so it is left out by name
     assert text.startswith("Leave out the 1 word that looks ahead at a later word's partner, and where links cross")
     assert al.summary_narration(f, "French", "English").startswith(
-        "Leave out the 1 word that looks ahead at a later word's partner, and links cross in 1 place")
+        "Leave out 'la' (dimmed), the 1 word that looks ahead at a later word's partner, and links cross in 1 place")
     two = al.facts(np.array([[0, 1.0], [1.0, 0]]), ["green", "garden"], ["jardin", "vert"])
     assert al.order_narration(two, "French", "English") == (
         "Where links cross, words change order: 'green' and 'garden' swap ('jardin' before 'vert').")
@@ -58,7 +58,7 @@ def test_a_monotone_alignment_says_so_and_names_no_crossing():
     order = al.order_narration(german, "German", "English")
     assert order.startswith("Leave out the 1 German word that looks ahead at a later word's partner, and the links "
                             "never cross")
-    assert al.summary_narration(german, "German", "English").startswith("Leave out the 1 word that looks ahead")
+    assert al.summary_narration(german, "German", "English").startswith("Leave out 'den' (dimmed), the 1 word that looks ahead")
     assert "article" in al.ahead_narration(german, "German", grammar=True, nouns=["dog"])   # the grammar's reason
     assert al.ahead_narration(facts(RUSSIAN), "Russian") == ""
 
@@ -73,6 +73,60 @@ def test_words_with_no_partner_are_named_only_when_no_output_word_links_to_them(
     assert every.unlinked == () and al.partners_narration(every, "X", "Y") == ""
     repeated = al.facts(np.array([[0, 1.0, 0, 0], [0, 0, 0, 1.0]]), ["the", "dog", "the", "cat"], ["Hund", "Katze"])
     assert "any of the 2 'the's" in al.partners_narration(repeated, "German", "English")
+
+
+def test_the_long_summary_names_every_swap_and_the_words_left_out():
+    # three groups cross (a reversal and two adjective swaps), two articles look ahead: all named
+    source = ["the", "european", "area", "and", "the", "green", "garden", "a", "red", "car"]
+    output = ["la", "zone", "européenne", "et", "le", "jardin", "vert", "une", "voiture", "rouge"]
+    links = [2, 2, 1, 3, 6, 6, 5, 9, 9, 8]
+    w = np.full((10, 10), 0.01)
+    for i, j in enumerate(links):
+        w[i, j] = 0.9
+    f = al.facts(w, source, output, ended=False)
+    text = al.summary_narration(f, "French", "English")
+    assert text.startswith("Leave out 'la', 'le' and 'une' (dimmed), the 3 words that look ahead")
+    assert "links cross in 3 places" in text and "and 1 more" not in text
+    for phrase in ("'european' and 'area' swap", "'green' and 'garden' swap ('jardin' before 'vert')",
+                   "'red' and 'car' swap ('voiture' before 'rouge')"):
+        assert phrase in text
+    # no partner: what it means, with the largest α those columns get
+    assert f.unlinked == (0, 4, 7)
+    assert "3 English words have no partner (dashed columns): no row's largest cell lies in their columns, " \
+           "where α stays at 1% or less" in text
+    w[3, 0] = 0.3   # 'et' gives 'the' 30 %, still below its link's 90 %
+    meaning = al.partner_meaning(al.facts(w, source, output, ended=False))
+    assert meaning == ("No partner means every row's largest cell lies in another column: 'the' (word 1) gets at most "
+                       "30% (from 'et'), below the 90% of that row's link.")
+    # a monotone long sentence with nobody looking ahead: nothing left out, nothing dimmed
+    plain = al.facts(np.eye(3), ["a", "b", "c"], ["x", "y", "z"])
+    assert al.summary_narration(plain, "X", "Y") == "No links cross: the order is kept (the path of links)."
+    assert al.partner_meaning(plain) == ""
+
+
+def test_a_word_outside_the_window_is_named_only_when_one_is():
+    source = [f"w{k}" for k in range(8)]
+    output = ["a", "b", "c"]
+    w = np.full((3, 8), 0.01)
+    w[0, 6], w[1, 1], w[2, 7] = 0.9, 0.8, 0.9   # 'b' looks most at w1: 2 words before a window on w3..w7
+    found = al.outside_window(w, source, output, 5)
+    assert found == al.Outside(1, 1, 0.8, 2)
+    text = al.outside_narration(w, source, output, 5, "German")
+    assert text == ("Where the window stops, on the last 5 words, 'w1' lies 2 words before it, out of sight; yet the "
+                    "2nd German word, 'b', gives 'w1' 80% of its attention in the real model.")
+    w[1, 1], w[1, 4] = 0.01, 0.8               # every link inside the window: no word is said to lie outside
+    assert al.outside_window(w, source, output, 5) is None
+    assert "nothing it needs lies outside" in al.outside_narration(w, source, output, 5, "German")
+    assert al.outside_narration(w[:, :4], source[:4], output, 5, "German") == (
+        "Here the window holds all 4 words, so nothing lies outside it.")
+    assert al.ordinal(1) == "1st" and al.ordinal(12) == "12th" and al.ordinal(23) == "23rd"
+
+
+def test_the_sweep_reads_each_word_s_largest_share():
+    w = np.array([[0.97, 0.03], [0.2, 0.8], [0.6, 0.4]])
+    assert al.sweep_narration(w, ["cat", "dog"], ["le", "chien", "x"], 3) == (
+        "Then 'chien' gives 80% to 'dog' and 'x' gives 60% to 'cat'.")
+    assert al.sweep_narration(w, ["cat", "dog"], ["le"], 3) == ""
 
 
 def test_a_word_looks_at_several_only_at_a_quarter_each():

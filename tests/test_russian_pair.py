@@ -174,6 +174,9 @@ def test_the_built_in_french_names_its_adjective_swap():
     long = alignment.trace_facts(trace_mod.trace(LONG_EXAMPLE))
     assert_long_told_truly(heat[-1], long)
     assert "'green' and 'garden' swap ('jardin' before 'vert')" in heat[-1]
+    assert "'red' and 'car' swap ('voiture' before 'rouge')" in heat[-1]   # every adjective swap named
+    for i, _ in long.ahead:   # the words left out of the count are named
+        assert f"'{long.output[i]}'" in heat[-1].split("(dimmed)")[0]
 
 
 # `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it

@@ -202,12 +202,24 @@ def partners_narration(f: Facts, tgt_lang: str, src_lang: str, grammar: bool = F
     these = "this word has" if len(words) == 1 else "these words have"
     end = " (the end token ‹eos› is not a word and is not counted)" if f.ended else ""
     text = (f"No {tgt_lang} word looks most at {which}: in the weights, {these} no partner in "
-            f"{tgt_lang}{end}.")
+            f"{tgt_lang}{end}. {partner_meaning(f)}")
     if (grammar and all(w in ARTICLES for w in counts)
             and any(f.source[f.links[i]] in set(nouns) for i, _ in f.ahead)):
         text += (f" The {tgt_lang} article looks at its noun instead." if len(words) == 1
                  else f" The {tgt_lang} articles look at their nouns instead.")
     return text
+
+
+def partner_meaning(f: Facts) -> str:
+    """What "no partner" means, with the first such word's numbers: the row that gives it most gives
+    another word more. '' when every word is linked."""
+    if not f.unlinked:
+        return ""
+    j = f.unlinked[0]
+    i, most, link = unlinked_peak(f, j)
+    than = "below" if most < link else "no more than"
+    return (f"No partner means every row's largest cell lies in another column: {source_name(f, j)} gets at most "
+            f"{said_percent(most)} (from '{f.output[i]}'), {than} the {said_percent(link)} of that row's link.")
 
 
 def source_name(f: Facts, j: int) -> str:
@@ -238,30 +250,45 @@ def split_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Seque
     return text + "."
 
 
+def ahead_words(f: Facts) -> str:
+    """The output words that look ahead, named: "'le' (3 times), 'la' and 'une'"."""
+    words = [f.output[i] for i, _ in f.ahead]
+    return listing({w: words.count(w) for w in dict.fromkeys(words)})
+
+
+def unlinked_peak(f: Facts, j: int) -> tuple[int, float, float]:
+    """For a source word with no partner: the row that gives it most, that α and that row's largest α
+    (its link): what "no partner" means, every row's largest cell lies in another column."""
+    i = int(np.argmax(f.weights[:, j]))
+    return i, float(f.weights[i, j]), float(f.weights[i].max())
+
+
 def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
-    """The long sentence's facts in one breath: monotone or how many groups cross, how many words have no
-    partner, how many look at several."""
+    """The long sentence's facts in one breath: the words left out of the crossing count (named, dimmed
+    on screen), monotone or which words cross (every group up to NAMED, named), how many words have no
+    partner and what that means in the weights, how many look at several."""
     if f.rows < 2:
         return ""
+    left_out = ""
+    if f.ahead and not f.still:
+        n = len(f.ahead)
+        left_out = (f"leave out {ahead_words(f)} (dimmed), the {n} word{'s' if n > 1 else ''} that "
+                    f"look{'' if n > 1 else 's'} ahead at a later word's partner, and ")
     if f.still:
         order = f"every {tgt_lang} word looks most at '{f.source[f.links[0]]}'"
-    elif f.monotone and f.ahead:
-        n = len(f.ahead)
-        order = (f"leave out the {n} word{'s' if n > 1 else ''} that look{'' if n > 1 else 's'} ahead at a later "
-                 "word's partner, and no links cross: the order is kept (the path of links)")
     elif f.monotone:
-        order = "no links cross: the order is kept (the path of links)"
+        order = left_out + "no links cross: the order is kept (the path of links)"
     else:
         n = len(f.swaps)
-        ahead = len(f.ahead)
-        left_out = (f"leave out the {ahead} word{'s' if ahead > 1 else ''} that look{'' if ahead > 1 else 's'} "
-                    "ahead at a later word's partner, and ") if ahead else ""
         order = left_out + f"links cross in {n} place{'s' if n > 1 else ''} (coloured boxes): " + "; ".join(
-            swap_phrase(f, g) for g in f.swaps[:2]) + (f"; and {n - 2} more" if n > 2 else "")
+            swap_phrase(f, g) for g in f.swaps[:NAMED]) + (f"; and {n - NAMED} more" if n > NAMED else "")
     parts = [order]
     if f.unlinked:
         n = len(f.unlinked)
-        parts.append(f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns)")
+        peak = max(unlinked_peak(f, j)[1] for j in f.unlinked)
+        parts.append(f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns): no row's "
+                     f"largest cell lies in {'their columns' if n > 1 else 'its column'}, where α stays at "
+                     f"{said_percent(peak)} or less")
     if f.split:
         n = len(f.split)
         boxed = "their shares boxed" if n > 1 else "its shares boxed"
@@ -342,3 +369,57 @@ def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: S
     elif not nouns and set(found.words) <= set(facts(rows, source, output).unlinked):
         text += f" In the weights, {'it has' if len(found.words) == 1 else 'they have'} no partner in {tgt_lang}."
     return text
+
+
+# --- a word outside a fixed window that an output word needs (context-window) -------------------------
+@dataclass(frozen=True)
+class Outside:
+    output: int     # the output word
+    source: int     # its link: the source word it gives its largest α, outside the window
+    weight: float   # that α
+    back: int       # how many words before the window's first word it lies
+
+
+def outside_window(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int) -> Outside | None:
+    """With a fixed window resting on the last `window` source words (where a sliding window stops),
+    the output word whose link lies furthest back outside it (the first on ties): a word the window
+    cannot see, which the real attention looks at most. None when every link lies inside the window."""
+    rows = np.asarray(attention, dtype=float)[:len(output)]
+    start = len(source) - window
+    if len(rows) == 0 or start <= 0:
+        return None
+    links = rows.argmax(axis=1)
+    i = int(np.argmin(links))
+    j = int(links[i])
+    return Outside(i, j, float(rows[i, j]), start - j) if j < start else None
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def outside_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int,
+                      tgt_lang: str) -> str:
+    """What a fixed window resting on the last words would miss, from the real weights."""
+    found = outside_window(attention, source, output, window)
+    if found is None:
+        if len(source) <= window:
+            return f"Here the window holds all {len(source)} words, so nothing lies outside it."
+        return (f"Where the window stops, on the last {window} words, it holds the word each {tgt_lang} word "
+                "looks at most: nothing it needs lies outside.")
+    word = source[found.source]
+    return (f"Where the window stops, on the last {window} words, '{word}' lies {found.back} "
+            f"word{'s' if found.back > 1 else ''} before it, out of sight; yet the {ordinal(found.output + 1)} "
+            f"{tgt_lang} word, '{output[found.output]}', gives '{word}' {said_percent(found.weight)} of its "
+            "attention in the real model.")
+
+
+def sweep_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], k: int) -> str:
+    """Output words 2 to `k` (the first is said before), each with its largest α and the word it goes to,
+    as their strips show them. '' with fewer than two output words."""
+    rows = np.asarray(attention, dtype=float)[:min(k, len(output))]
+    said = [f"'{output[i]}' gives {said_percent(float(rows[i].max()))} to '{source[int(rows[i].argmax())]}'"
+            for i in range(1, len(rows))]
+    if not said:
+        return ""
+    return "Then " + (said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]) + "."
