@@ -32,6 +32,7 @@ from scenes.kit import (
     fade_replace,
     fit_width,
     label,
+    number,
     percent,
     wrong_in_red,
 )
@@ -209,13 +210,14 @@ class AttentionWeights(ExplainerScene):
         self.score_labels, self.band_name = alpha_labels, alpha_name
 
     def make_fan(self, alphas: np.ndarray) -> AlphaFan:
+        """Each line ends on its percentage, which sits on its state's column: no line crosses a number."""
         st = self.stage
-        targets = [c.get_top() + 0.04 * UP for c in st.columns]
-        few = len(alphas) <= 10
-        return AlphaFan(st.dec_cells[self.step].get_bottom(), targets, alphas, labels=True, min_width=2.0,
-                        min_opacity=0.45,
-                        label_size=16 if few else 13,
-                        label_points=[t + 0.17 * UP + 0.3 * st.step * RIGHT for t in targets])
+        size = 16 if len(alphas) <= 10 else 13
+        tall = number("<1%", size).height
+        tops = [c.get_top() for c in st.columns]
+        return AlphaFan(st.dec_cells[self.step].get_bottom(), [t + (tall + 0.1) * UP for t in tops], alphas,
+                        labels=True, min_width=2.0, min_opacity=0.45, label_size=size,
+                        label_points=[t + (tall / 2 + 0.04) * UP for t in tops])
 
     def fan_out(self) -> None:
         tr, i = self.tr, self.step

@@ -153,6 +153,9 @@ def test_layout_check_fails_a_line_drawn_through_a_number():
     assert layout_problems([value, above, into]) == []
     faint = through.copy().set_stroke(opacity=0)
     assert layout_problems([value, faint]) == []
+    cell = Square(side_length=1.0, fill_opacity=1, stroke_width=0).move_to(value)  # a state's cell on top
+    assert layout_problems([through, cell, value]) == []
+    assert any("line through a number" in p for p in layout_problems([cell, value, through]))
 
 
 def test_narration_is_split_and_timed_over_the_beat():

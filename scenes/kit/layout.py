@@ -45,6 +45,16 @@ GHOST_OPACITY = 0.5      # a number dimmed below this must be gone, not a half-r
 _NUMBER = re.compile(r"^[+\-−±<>≈~]?\s*\d[\d,]*(?:\.\d+)?\s*%?$")
 
 
+def inside_margin(mob, margin: float = TEXT_MARGIN + 0.02):
+    """Shift `mob` horizontally (the least needed) so it keeps `margin` from the frame's sides."""
+    half = config.frame_width / 2 - margin
+    if mob.get_left()[0] < -half:
+        mob.shift((-half - mob.get_left()[0]) * np.array([1.0, 0, 0]))
+    elif mob.get_right()[0] > half:
+        mob.shift((half - mob.get_right()[0]) * np.array([1.0, 0, 0]))
+    return mob
+
+
 def px_at_1080p(units: float) -> float:
     return units * 1080 / config.frame_height
 
@@ -106,15 +116,18 @@ def layout_problems(mobjects, tolerance: float = 0.03) -> list[str]:
     readable ghost, a line drawn through a number."""
     half_w, half_h = config.frame_width / 2 + tolerance, config.frame_height / 2 + tolerance
     problems: list[str] = []
-    texts, numbers, lines = [], [], []
+    texts, numbers, lines, solids = [], [], [], []  # solids: opaque shapes, in the order they are painted
     for top in mobjects:
         for mob in top.get_family():
+            if (mob.has_points() and mob.get_fill_opacity() > 0.95 and not isinstance(mob, (Line, Text, MathTex))
+                    and not mob.submobjects):
+                solids.append(mob)
             if isinstance(mob, (Text, MathTex, DecimalNumber)) and _shown(mob):
                 texts.append(mob)
                 if is_number(mob):
                     numbers.append(mob)
             if isinstance(mob, Line) and mob.get_stroke_opacity() > 0.05 and mob.get_stroke_width() > 0:
-                lines.append(mob)
+                lines.append((mob, len(solids)))
         for mob in top.get_family():
             if not _visible(mob):
                 continue
@@ -140,7 +153,12 @@ def layout_problems(mobjects, tolerance: float = 0.03) -> list[str]:
     for n in numbers:
         lo, hi = n.get_corner(DL)[:2], n.get_corner(UR)[:2]
         inset = 0.15 * min(hi - lo)  # a line grazing a corner of the box touches no glyph
-        for line in lines:
+        # a line painted before an opaque shape under the number (a state's cell) is hidden by it
+        backing = [k for k, solid in enumerate(solids)
+                   if (solid.get_corner(DL)[:2] <= lo + inset).all() and (solid.get_corner(UR)[:2] >= hi - inset).all()]
+        for line, painted_before in lines:
+            if any(k >= painted_before for k in backing):
+                continue
             if _crosses(line.get_start()[:2], line.get_end()[:2], lo + inset, hi - inset):
                 problems.append(f"line through a number: {_name(n)}")
                 break

@@ -5,6 +5,7 @@ Numbers are plain `Text` made once (never live `DecimalNumber`s): cheap to rende
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 import unicodedata
@@ -25,12 +26,13 @@ from manim import (
     Text,
     VGroup,
     VMobject,
+    config,
     smooth,
     there_and_back,
 )
 
 from scenes.kit.claims import check_words, percent
-from scenes.kit.layout import GHOST_OPACITY, slot_xs
+from scenes.kit.layout import GHOST_OPACITY, TEXT_MARGIN, min_digit_height, slot_xs
 from scenes.kit.theme import current, text_on, value_to_color, weight_to_color
 
 FONT = "DejaVu Sans"
@@ -97,6 +99,12 @@ class Number(KitText):
         return super().set_stroke(color, width, opacity, background, family)
 
 
+@functools.cache
+def number_min_size() -> float:
+    """The smallest font size (Manim's) whose digits pass the layout check, with 4 % to spare."""
+    return 1.04 * 48 * min_digit_height() / Text("0", font=FONT, font_size=48).height
+
+
 def number(text: str, size: float = 20, color: str | None = None) -> Number:
     """A number in the kit's font (see Number); the layout check wants it ≥ a 20 px font at 1080p."""
     return Number(text, font=FONT, font_size=size, color=color or current().text)
@@ -153,8 +161,11 @@ class TokenRow(VGroup):
         widest = max(w.width for w in words)
         self.staggered = stagger and widest > 1.15 * 0.86 * step  # shrink a little first
         room = (1.8 if self.staggered else 0.86) * step
-        # one type size for the whole sentence: the widest word sets it, every word is scaled alike
-        self.font_size = font_size * min(1.0, room / widest)
+        # one type size for the whole sentence: the word with the least room for its width sets it
+        # (a word at either end also keeps TEXT_MARGIN from the frame's edge); all are scaled alike
+        edge = config.frame_width / 2 - TEXT_MARGIN - 0.02
+        rooms = [min(room, 2 * (edge - abs(x))) for x in self.xs]
+        self.font_size = font_size * min(1.0, *(r / w.width for r, w in zip(rooms, words)))
         for k, (word, x) in enumerate(zip(words, self.xs)):
             y = -stagger_gap if self.staggered and k % 2 else 0.0
             self.add(word.scale(self.font_size / font_size).put_on_baseline(x, y))
@@ -186,7 +197,7 @@ class StateColumn(VGroup):
         self.numbers = VGroup()
         if numbers:
             for rect, d in zip(self.cells, dims):
-                num = fit_width(number(f"{values[d]:+.2f}", int(cell * 52), text_on(rect.get_fill_color())),
+                num = fit_width(number(f"{values[d]:+.2f}", max(cell * 58, number_min_size()), text_on(rect.get_fill_color())),
                                 width * 0.9)
                 num.move_to(rect)
                 self.numbers.add(num)
