@@ -61,8 +61,8 @@ class AlignmentHeatmap(ExplainerScene):
         """Under the title, its grid centred (falling back to fit the labels in the frame)."""
         heatmap.shift((self.title_mob.get_bottom()[1] - 0.25 - heatmap.get_top()[1]) * UP)
         heatmap.shift(-heatmap.cells.get_center()[0] * RIGHT)
-        if heatmap.get_left()[0] < -6.9:
-            heatmap.shift((-6.9 - heatmap.get_left()[0]) * RIGHT)
+        if heatmap.get_left()[0] < -6.79:
+            heatmap.shift((-6.79 - heatmap.get_left()[0]) * RIGHT)
         return heatmap
 
     def cell_note(self, heatmap: Heatmap, tr) -> str:
