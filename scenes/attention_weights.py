@@ -30,7 +30,6 @@ from scenes.kit import (
     StateColumn,
     claims,
     fade_replace,
-    fit_width,
     label,
     number,
     percent,
@@ -111,8 +110,11 @@ class AttentionWeights(ExplainerScene):
         columns = [st.state_column(t, values=h).move_to(c) for t, (h, c) in enumerate(zip(other.encoder_states,
                                                                                               st.columns))]
         start = StateColumn(other.context, self.tr.state_range, st.dims, cell=0.22, show_hidden_count=False)
-        written = [fit_width(label(w, 24, self.theme.target), 0.95 * st.step).move_to(st.out_words[j])
-                   for j, w in enumerate(claims.tokens_text(other.target_tokens[:i + 1]))]  # what the checkpoint wrote
+        written = [label(w, st.out_words.font_size, self.theme.target)  # what the checkpoint wrote
+                   for w in claims.tokens_text(other.target_tokens[:i + 1])]
+        room = (1.8 if st.out_words.staggered else 0.86) * (st.dec_xs[1] - st.dec_xs[0] if len(st.dec_xs) > 1 else 1.6)
+        shrink = min(1.0, *(room / w.width for w in written))  # one type size, as the row it replaces
+        written = [w.scale(shrink).move_to(st.out_words[j]) for j, w in enumerate(written)]
         self.play(FadeOut(self.sum), FadeOut(self.bars), *fade_replace(self.note, note),
                   Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
                   *[anim for j, w in enumerate(written[:i]) for anim in fade_replace(st.out_words[j], w)],
