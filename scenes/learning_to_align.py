@@ -203,7 +203,7 @@ class LearningToAlign(ExplainerScene):
     def fan(self, tr: Trace) -> AlphaFan:
         alphas = tr.attention[self.step_i] if self.step_i < len(tr.target_tokens) else np.zeros(len(tr.source_tokens))
         targets = [np.array([4.45, w.get_center()[1], 0]) for w in self.words]
-        spots = [np.array([6.65, w.get_center()[1], 0]) for w in self.words]
+        spots = [np.array([6.52, w.get_center()[1], 0]) for w in self.words]
         return AlphaFan(self.node.get_right(), targets, alphas, labels=True, label_size=18, label_points=spots)
 
     def output_line(self, tr: Trace) -> VGroup:
