@@ -150,12 +150,12 @@ def layout_problems(mobjects, tolerance: float = 0.03) -> list[str]:
         opacity = max(m.get_fill_opacity() for m in n.get_family() if m.has_points())
         if 0.05 < opacity < GHOST_OPACITY:
             problems.append(f"ghost number: {_name(n)} dimmed to {opacity:.2f} (hide it or show it)")
+    solid_boxes = [(solid.get_corner(DL)[:2], solid.get_corner(UR)[:2]) for solid in solids] if numbers and lines else []
     for n in numbers:
         lo, hi = n.get_corner(DL)[:2], n.get_corner(UR)[:2]
         inset = 0.15 * min(hi - lo)  # a line grazing a corner of the box touches no glyph
         # a line painted before an opaque shape under the number (a state's cell) is hidden by it
-        backing = [k for k, solid in enumerate(solids)
-                   if (solid.get_corner(DL)[:2] <= lo + inset).all() and (solid.get_corner(UR)[:2] >= hi - inset).all()]
+        backing = [k for k, (s0, s1) in enumerate(solid_boxes) if (s0 <= lo + inset).all() and (s1 >= hi - inset).all()]
         for line, painted_before in lines:
             if any(k >= painted_before for k in backing):
                 continue
