@@ -10,6 +10,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, FadeIn, FadeOut, Replaceme
 
 from scenes.kit import ExplainerScene, StateColumn, fit_width, label, pick_dims
 from scenes.kit.key import color_key
+from scenes.kit.layout import inside_margin
 from scenes.kit.mobjects import fade_replace
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
@@ -133,8 +134,8 @@ class NoOrder(ExplainerScene):
                                outline=th.text).move_to([x_mean, cols.get_y(), 0])
             mean.remove(mean.note)
             means.add(mean)
-        heads = VGroup(label("average", 16, th.text).next_to(means[0], UP, buff=0.1),
-                       label("average", 16, th.text).next_to(means[1], UP, buff=0.1))
+        heads = VGroup(inside_margin(label("average", 16, th.text).next_to(means[0], UP, buff=0.1)),
+                       inside_margin(label("average", 16, th.text).next_to(means[1], UP, buff=0.1)))
         # the average being taken: every word's column slides into one
         run = share(self, 0.6, at_least=2.5)
         self.play(*[ReplacementTransform(c.copy(), means[0]) for c in top_cols],
@@ -178,7 +179,7 @@ class NoOrder(ExplainerScene):
                 self.play(reader.animate.move_to(point), run_time=0.35)
             self.play(ReplacementTransform(reader, col), run_time=0.8)
             finals.add(col)
-        heads = VGroup(*[label("final state", 16, th.text).next_to(c, UP, buff=0.1) for c in finals])
+        heads = VGroup(*[inside_margin(label("final state", 16, th.text).next_to(c, UP, buff=0.1)) for c in finals])
         differs = np.abs(a - b)[dims] > MOVED
         marks = VGroup(*[VGroup(*[Dot(radius=0.045, color=th.correct).next_to(cell, LEFT, buff=0.06)
                                   for cell, d in zip(col.cells, differs) if d]) for col in finals[:1]])
