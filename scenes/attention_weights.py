@@ -30,8 +30,8 @@ from scenes.kit import (
     StateColumn,
     claims,
     fade_replace,
-    fit_width,
     label,
+    number,
     percent,
     wrong_in_red,
 )
@@ -110,8 +110,11 @@ class AttentionWeights(ExplainerScene):
         columns = [st.state_column(t, values=h).move_to(c) for t, (h, c) in enumerate(zip(other.encoder_states,
                                                                                               st.columns))]
         start = StateColumn(other.context, self.tr.state_range, st.dims, cell=0.22, show_hidden_count=False)
-        written = [fit_width(label(w, 24, self.theme.target), 0.95 * st.step).move_to(st.out_words[j])
-                   for j, w in enumerate(claims.tokens_text(other.target_tokens[:i + 1]))]  # what the checkpoint wrote
+        written = [label(w, st.out_words.font_size, self.theme.target)  # what the checkpoint wrote
+                   for w in claims.tokens_text(other.target_tokens[:i + 1])]
+        room = (1.8 if st.out_words.staggered else 0.86) * (st.dec_xs[1] - st.dec_xs[0] if len(st.dec_xs) > 1 else 1.6)
+        shrink = min(1.0, *(room / w.width for w in written))  # one type size, as the row it replaces
+        written = [w.scale(shrink).move_to(st.out_words[j]) for j, w in enumerate(written)]
         self.play(FadeOut(self.sum), FadeOut(self.bars), *fade_replace(self.note, note),
                   Transform(self.start, start.move_to(self.start).align_to(self.start, UP)),
                   *[anim for j, w in enumerate(written[:i]) for anim in fade_replace(st.out_words[j], w)],
@@ -209,13 +212,14 @@ class AttentionWeights(ExplainerScene):
         self.score_labels, self.band_name = alpha_labels, alpha_name
 
     def make_fan(self, alphas: np.ndarray) -> AlphaFan:
+        """Each line ends on its percentage, which sits on its state's column: no line crosses a number."""
         st = self.stage
-        targets = [c.get_top() + 0.04 * UP for c in st.columns]
-        few = len(alphas) <= 10
-        return AlphaFan(st.dec_cells[self.step].get_bottom(), targets, alphas, labels=True, min_width=2.0,
-                        min_opacity=0.45,
-                        label_size=16 if few else 13,
-                        label_points=[t + 0.17 * UP + 0.3 * st.step * RIGHT for t in targets])
+        size = 16 if len(alphas) <= 10 else 13
+        tall = number("<1%", size).height
+        tops = [c.get_top() for c in st.columns]
+        return AlphaFan(st.dec_cells[self.step].get_bottom(), [t + (tall + 0.1) * UP for t in tops], alphas,
+                        labels=True, min_width=2.0, min_opacity=0.45, label_size=size,
+                        label_points=[t + (tall / 2 + 0.04) * UP for t in tops])
 
     def fan_out(self) -> None:
         tr, i = self.tr, self.step
@@ -295,7 +299,7 @@ class AttentionWeights(ExplainerScene):
         half_w, half_h = box.width / 2 + pad, box.height / 2 + pad
         for dx in (0.9, -0.9, 1.6, -1.6, 2.3, -2.3):
             x = spot[0] + dx
-            if abs(x) + half_w > 6.9:
+            if abs(x) + half_w > 6.79:
                 continue
             on_line = any(abs(p[0] - x) < half_w and abs(p[1] - spot[1]) < half_h for p in points)
             on_label = any(abs(t.get_x() - x) < half_w + t.width / 2 and abs(t.get_y() - spot[1]) < half_h + t.height / 2
@@ -319,11 +323,11 @@ class AttentionWeights(ExplainerScene):
         under = st.dec_cells.get_bottom()[1] - 0.1 - name.height / 2
         spots = [[st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1, BAND_Y, 0],
                  [self.start.get_right()[0] + 0.15 + name.width / 2, under, 0],
-                 [6.9 - name.width / 2, under, 0]]
+                 [6.79 - name.width / 2, under, 0]]
         avoid = VGroup(avoid, self.start, self.start_name, self.s_name)
         for spot in spots:
             name.move_to(spot)
-            if name.get_left()[0] >= -6.95 and not any(overlaps(name, m) for m in avoid.get_family() if m.has_points()):
+            if name.get_left()[0] >= -6.79 and not any(overlaps(name, m) for m in avoid.get_family() if m.has_points()):
                 return
         name.move_to(spots[2])
 

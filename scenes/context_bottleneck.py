@@ -21,6 +21,7 @@ from manim import (
 )
 
 from scenes.kit import ExplainerScene, SlotBars, claims, fit_width, label
+from scenes.kit.layout import inside_margin
 from scenes.kit.mobjects import WordFlow, fade_replace
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
@@ -71,8 +72,8 @@ class ContextBottleneck(ExplainerScene):
         self.add(self.context)
         name = MathTex(r"h_T{=}h_{" + str(len(tr.source_tokens)) + r"}", font_size=28, color=self.theme.context)
         name.next_to(self.context, UP, buff=0.1)
-        self.context_name = VGroup(name, label("context vector", 16, self.theme.context)
-                                   .next_to(self.context, DOWN, buff=0.12))
+        self.context_name = VGroup(name, inside_margin(label("context vector", 16, self.theme.context)
+                                                       .next_to(self.context, DOWN, buff=0.12)))
         self.row_names = st.row_names()
         self.play(FadeIn(self.context_name), FadeIn(self.row_names), st.columns[:-1].animate.set_opacity(FAINT),
                   run_time=1.0)

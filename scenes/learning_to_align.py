@@ -8,7 +8,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, Indicate, SurroundingRectangle, Transform, VGroup
+from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, Indicate, SurroundingRectangle, Transform, VGroup, config
 
 from model.names import SPECIALS
 from model.trace import Trace, checkpoints
@@ -25,6 +25,7 @@ from scenes.kit import (
     percent,
 )
 from scenes.kit.claims import check_words, quoted, said_percent, tokens_text
+from scenes.kit.layout import TEXT_MARGIN
 from scenes.kit.pacing import until_said
 
 SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
@@ -189,6 +190,13 @@ class LearningToAlign(ExplainerScene):
         heat = Heatmap(matrix, labels, tr.source_tokens, cell=cell, values=False)
         top = self.status_mob.get_bottom()[1] - 0.2 - (heat.col_labels.get_top()[1] - heat.cells.get_top()[1])
         heat.shift([-3.4 - heat.cells.get_center()[0], top - heat.cells.get_top()[1], 0])
+        # the grid stays put across checkpoints: long row labels shrink (all alike) to keep the margin
+        left = -config.frame_width / 2 + TEXT_MARGIN + 0.02
+        if heat.row_labels.get_left()[0] < left:
+            widest = max(lab.width for lab in heat.row_labels)
+            factor = (widest - (left - heat.row_labels.get_left()[0])) / widest
+            for lab in heat.row_labels:
+                lab.scale(factor, about_point=lab.get_right())
         return heat
 
     def source_column(self) -> VGroup:
@@ -203,7 +211,7 @@ class LearningToAlign(ExplainerScene):
     def fan(self, tr: Trace) -> AlphaFan:
         alphas = tr.attention[self.step_i] if self.step_i < len(tr.target_tokens) else np.zeros(len(tr.source_tokens))
         targets = [np.array([4.45, w.get_center()[1], 0]) for w in self.words]
-        spots = [np.array([6.65, w.get_center()[1], 0]) for w in self.words]
+        spots = [np.array([6.45, w.get_center()[1], 0]) for w in self.words]
         return AlphaFan(self.node.get_right(), targets, alphas, labels=True, label_size=18, label_points=spots)
 
     def output_line(self, tr: Trace) -> VGroup:

@@ -30,6 +30,7 @@ from manim import (
 from scenes.kit import ExplainerScene, RNNCell, StateColumn, fit_width, label, pick_dims
 from scenes.kit.claims import token_text
 from scenes.kit.key import color_key
+from scenes.kit.layout import inside_margin
 from scenes.kit.mobjects import fade_replace
 from scenes.kit.pacing import share, until_said
 from scenes.kit.stage import kind_of
@@ -224,8 +225,8 @@ class NoOrder(ExplainerScene):
                                outline=th.text).move_to([SIDE_X, cols.get_y(), 0])
             mean.remove(mean.note)
             means.add(mean)
-        heads = VGroup(label("average", 16, th.text).next_to(means[0], UP, buff=0.1),
-                       label("average", 16, th.text).next_to(means[1], UP, buff=0.1))
+        heads = VGroup(inside_margin(label("average", 16, th.text).next_to(means[0], UP, buff=0.1)),
+                       inside_margin(label("average", 16, th.text).next_to(means[1], UP, buff=0.1)))
         # the average being taken: every word's column slides into one (copies: the columns stay)
         run = share(self, 0.5, at_least=2.0)
         self.play(*[ReplacementTransform(c.copy(), means[0]) for c in top_cols],
@@ -299,7 +300,7 @@ class NoOrder(ExplainerScene):
                   run_time=max(1.0, until_said(self, "Same words") or until_said(self, "Yet the") or 2.0))
         finals = VGroup(top_cols[-1], bottom_cols[-1])
         boxes = VGroup(*[SurroundingRectangle(c, color=th.encoder, buff=0.05, stroke_width=4) for c in finals])
-        tags = VGroup(*[label("final state", 16, th.encoder).next_to(b, RIGHT, buff=0.08) for b in boxes])
+        tags = VGroup(*[inside_margin(label("final state", 16, th.encoder).next_to(b, RIGHT, buff=0.08)) for b in boxes])
         far = g.final >= SAME_STATE
         verdict = label(f"final states: {g.final:.2f} apart" + (f" ({g.moved} of {g.dims} numbers move > {MOVED})"
                                                                 if far else " (almost the same)"), 22,

@@ -419,7 +419,7 @@ class Evolution(ExplainerScene):
         caption = VGroup(label(lines[0], 22, th.text, weight="BOLD"), label(lines[1], 18, th.text),
                          label(lines[2], 18, th.text))
         caption.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(grid, RIGHT, buff=0.6)
-        fit_width(caption, 6.9 - caption.get_left()[0])
+        fit_width(caption, 6.79 - caption.get_left()[0])
         self.play(FadeIn(grid), FadeIn(rows), FadeIn(cols), FadeIn(caption[0]), run_time=share(self, 0.25, at_least=1.2))
         ahead = [grid[i * n + j] for i, j in claims.masked_cells(n)] if zeros else []
         self.play(*[grid[i * n + j].animate.set_fill(weight_to_color(float(weights[i, j])), opacity=1)
@@ -502,7 +502,7 @@ class SelfAttentionTeaser(ExplainerScene):
     def side(self, text: str, size: float = 22, color: str | None = None) -> VGroup:
         """A line of the side panel, right of the matrix."""
         x0 = self.map.get_right()[0] + 0.45
-        return fit_width(label(text, size, color or self.theme.text), 6.9 - x0)
+        return fit_width(label(text, size, color or self.theme.text), 6.79 - x0)
 
     def place_side(self, mob, row: float) -> None:
         mob.move_to([0, self.map.cells.get_top()[1] - 0.3 - 0.7 * row, 0])

@@ -1,7 +1,7 @@
 """The kit's mobjects show what they are given: change a value, see the picture change."""
 import numpy as np
 import pytest
-from manim import ManimColor, Square, Text
+from manim import DOWN, LEFT, RIGHT, UP, Line, ManimColor, Square, Text, VGroup, config
 
 from scenes.kit import (
     AlphaFan,
@@ -14,6 +14,8 @@ from scenes.kit import (
     value_to_color,
     weight_to_color,
 )
+from scenes.kit.layout import min_digit_height, px_at_1080p
+from scenes.kit.mobjects import number
 from scenes.kit.scene import _split_caption, layout_problems, readable_names
 
 
@@ -95,6 +97,65 @@ def test_token_row_staggers_words_that_do_not_fit():
     wide = TokenRow(["the", "cat"], width=6.0, stagger=True)
     assert not wide.staggered
     assert wide[0].baseline() == pytest.approx(wide[1].baseline())
+
+
+def test_token_row_sets_every_word_of_a_sentence_in_one_type_size():
+    """'the' must not stand larger than 'european': the widest word sets one size for all."""
+    row = TokenRow(["the", "european", "economic", "area"], width=4.0)
+    assert row.font_size < 26
+    sizes = [w.font_size for w in row]
+    assert max(sizes) == pytest.approx(min(sizes), rel=1e-3) == pytest.approx(row.font_size, rel=1e-3)
+    heights = [w.height for w in TokenRow(["area", "area", "european"], width=3.0)]
+    assert heights[0] == pytest.approx(heights[1])
+    roomy = TokenRow(["the", "cat"], width=6.0)
+    assert roomy.font_size == 26 and roomy[0].font_size == pytest.approx(roomy[1].font_size)
+
+
+def test_numbers_vanish_when_dimmed_instead_of_staying_as_ghosts():
+    n = number("+0.53")
+    group = VGroup(Square(), n)
+    group.set_opacity(0.3)
+    assert n.get_fill_opacity() == 0 and group[0].get_fill_opacity() == pytest.approx(0.3)
+    group.set_opacity(1)
+    assert n.get_fill_opacity() == 1
+
+
+def test_layout_check_fails_text_near_the_frame_edge():
+    edge = config.frame_width / 2
+    assert layout_problems([Text("ok").move_to([edge - 1.0, 0, 0])]) == []
+    near = Text("near").set_x(0).to_edge(RIGHT, buff=0.1)
+    assert any("near the edge" in p for p in layout_problems([near]))
+    low = Text("low").to_edge(DOWN, buff=0.18)  # where footnotes used to sit
+    assert any("near the edge" in p for p in layout_problems([low]))
+
+
+def test_layout_check_fails_a_number_smaller_than_a_20px_font_at_1080p():
+    assert px_at_1080p(min_digit_height()) == pytest.approx(20 * 0.729, rel=1e-3)
+    assert layout_problems([number("0.53", 14)]) == []
+    tiny = number("0.53", 14).scale(0.5)
+    assert any("number too small" in p for p in layout_problems([tiny]))
+    assert any("number too small" in p for p in layout_problems([Text("98%", font_size=8)]))
+    assert layout_problems([Text("step", font_size=8)]) == []  # words are not numbers
+
+
+def test_layout_check_fails_a_readable_ghost_number():
+    ghost = Text("0.53", font_size=24).set_opacity(0.3)
+    assert any("ghost number" in p for p in layout_problems([ghost]))
+    assert layout_problems([number("0.53", 24).set_opacity(0.3)]) == []  # the kit's numbers vanish
+
+
+def test_layout_check_fails_a_line_drawn_through_a_number():
+    value = number("0.53", 24)
+    through = Line(value.get_left() + 0.5 * LEFT, value.get_right() + 0.5 * RIGHT)
+    assert any("line through a number" in p for p in layout_problems([value, through]))
+    above = Line(value.get_top() + 0.2 * UP + LEFT, value.get_top() + 0.2 * UP + RIGHT)
+    into = Line(value.get_top() + UP, value.get_top() + 0.05 * UP)  # an arrow stopping just above it
+    assert layout_problems([value, above, into]) == []
+    faint = through.copy().set_stroke(opacity=0)
+    assert layout_problems([value, faint]) == []
+    cell = Square(side_length=1.0, fill_opacity=1, stroke_width=0).move_to(value)  # a state's cell on top
+    assert layout_problems([through, cell, value]) == []
+    assert any("line through a number" in p for p in layout_problems([cell, value, through]))
 
 
 def test_narration_is_split_and_timed_over_the_beat():

@@ -15,6 +15,7 @@ from scenes.kit.mobjects import (
                                  fit_width,
                                  label,
                                  mark_differences,
+                                 number,
                                  percent,
                                  wrong_in_red,
 )
@@ -40,6 +41,7 @@ __all__ = [
                                  "fit_width",
                                  "label",
                                  "mark_differences",
+                                 "number",
                                  "percent",
                                  "pick_dims",
                                  "slot_step",

@@ -5,6 +5,7 @@ Numbers are plain `Text` made once (never live `DecimalNumber`s): cheap to rende
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 import unicodedata
@@ -25,12 +26,13 @@ from manim import (
     Text,
     VGroup,
     VMobject,
+    config,
     smooth,
     there_and_back,
 )
 
 from scenes.kit.claims import check_words, percent
-from scenes.kit.layout import slot_xs
+from scenes.kit.layout import GHOST_OPACITY, TEXT_MARGIN, min_digit_height, slot_xs
 from scenes.kit.theme import current, text_on, value_to_color, weight_to_color
 
 FONT = "DejaVu Sans"
@@ -84,6 +86,30 @@ def label(text: str, size: float = 24, color: str | None = None, weight: str = "
     return KitText(shapeable(text), font=FONT, font_size=size, color=color or current().text, weight=weight)
 
 
+class Number(KitText):
+    """A number as text. Dimmed below GHOST_OPACITY (a column set to 0.3, say) it disappears instead
+    of staying behind as a ghost the eye still reads; set back to full opacity it returns."""
+
+    def set_fill(self, color=None, opacity=None, family=True):
+        return super().set_fill(color, 0.0 if opacity is not None and opacity < GHOST_OPACITY else opacity, family)
+
+    def set_stroke(self, color=None, width=None, opacity=None, background=False, family=True):
+        if opacity is not None and opacity < GHOST_OPACITY:
+            opacity = 0.0
+        return super().set_stroke(color, width, opacity, background, family)
+
+
+@functools.cache
+def number_min_size() -> float:
+    """The smallest font size (Manim's) whose digits pass the layout check, with 4 % to spare."""
+    return 1.04 * 48 * min_digit_height() / Text("0", font=FONT, font_size=48).height
+
+
+def number(text: str, size: float = 20, color: str | None = None) -> Number:
+    """A number in the kit's font (see Number); the layout check wants it ≥ a 20 px font at 1080p."""
+    return Number(text, font=FONT, font_size=size, color=color or current().text)
+
+
 class Word(KitText):
     """Text that knows its baseline, so a row of words lines up like printed text
     (centring each word would make "the" and "european" jump up and down). Any script Pango draws:
@@ -116,10 +142,12 @@ def fit_width(mob: VMobject, width: float) -> VMobject:
 
 
 class TokenRow(VGroup):
-    """Words in evenly spaced slots (shared with columns above them), on one baseline.
+    """Words in evenly spaced slots (shared with columns above them), on one baseline, all in one
+    type size (`font_size`): the largest, up to the one asked for, at which the sentence's widest
+    word fits its slot, so "the" never stands larger than "european".
 
     When words are too wide for their slots and `stagger` is on, every other word drops to a
-    second line so each can use two slots of width; otherwise a word shrinks to fit its slot.
+    second line so each can use two slots of width; otherwise the whole row's type shrinks.
     """
 
     def __init__(self, tokens: Sequence[str], color: str | None = None, width: float | None = None,
@@ -130,11 +158,17 @@ class TokenRow(VGroup):
         self.xs = slot_xs(len(tokens), width, max_step, center)
         step = self.xs[1] - self.xs[0] if len(self.xs) > 1 else max_step
         words = [Word(tok, font_size, color) for tok in self.tokens]
-        self.staggered = stagger and max(w.width for w in words) > 1.15 * 0.86 * step  # shrink a little first
+        widest = max(w.width for w in words)
+        self.staggered = stagger and widest > 1.15 * 0.86 * step  # shrink a little first
         room = (1.8 if self.staggered else 0.86) * step
+        # one type size for the whole sentence: the word with the least room for its width sets it
+        # (a word at either end also keeps TEXT_MARGIN from the frame's edge); all are scaled alike
+        edge = config.frame_width / 2 - TEXT_MARGIN - 0.02
+        rooms = [min(room, 2 * (edge - abs(x))) for x in self.xs]
+        self.font_size = font_size * min(1.0, *(r / w.width for r, w in zip(rooms, words)))
         for k, (word, x) in enumerate(zip(words, self.xs)):
             y = -stagger_gap if self.staggered and k % 2 else 0.0
-            self.add(fit_width(word, room).put_on_baseline(x, y))
+            self.add(word.scale(self.font_size / font_size).put_on_baseline(x, y))
 
 
 class StateColumn(VGroup):
@@ -163,8 +197,8 @@ class StateColumn(VGroup):
         self.numbers = VGroup()
         if numbers:
             for rect, d in zip(self.cells, dims):
-                num = fit_width(Text(f"{values[d]:+.2f}", font=FONT, font_size=int(cell * 52),
-                                     color=text_on(rect.get_fill_color())), width * 0.9)
+                num = fit_width(number(f"{values[d]:+.2f}", max(cell * 58, number_min_size()), text_on(rect.get_fill_color())),
+                                width * 0.9)
                 num.move_to(rect)
                 self.numbers.add(num)
             self.add(self.numbers)
@@ -226,7 +260,7 @@ class AlphaFan(VGroup):
                         stroke_opacity=min_opacity + (1 - min_opacity) * a)
             self.lines.add(line)
             if labels and a >= min_label:
-                tag = label(percent(a), label_size, th.alpha if a >= 0.1 else th.muted)
+                tag = number(percent(a), label_size, th.alpha if a >= 0.1 else th.muted)
                 self.labels.add(tag.move_to(spot))
         self.add(self.lines, self.labels)
 
@@ -251,7 +285,7 @@ class Heatmap(VGroup):
                 sq.move_to([j * cell, -i * cell, 0])
                 self.cells.add(sq)
                 if values and self.matrix[i, j] >= 0.005:  # what percent() rounds to 1% or more, as elsewhere
-                    num = fit_width(label(percent(self.matrix[i, j]).rstrip("%"), cell * 30,
+                    num = fit_width(number(percent(self.matrix[i, j]).rstrip("%"), cell * 30,
                                           text_on(sq.get_fill_color())), cell * 0.9)
                     self.values.add(num.move_to(sq))
                     self._row_values[i].add(num)

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 import srt
-from manim import DL, DOWN, UP, UR, ManimColor, MathTex, Scene, Text, VGroup, config
+from manim import DOWN, UP, ManimColor, Scene, VGroup, config
 from manim.utils.exceptions import EndSceneEarlyException
 
 from model.corpus import NOUNS
@@ -36,6 +36,7 @@ from model.trace import (
 )
 from scenes.catalog import BY_CLASS, CHECK_LAYOUT_ENV, RECORDING_EXTENSIONS, Example, SceneEntry
 from scenes.kit import claims
+from scenes.kit.layout import TEXT_MARGIN, layout_problems
 from scenes.kit.mobjects import fit_width, label
 from scenes.kit.theme import use_theme
 
@@ -196,13 +197,13 @@ class ExplainerScene(Scene):
     # --- shared furniture ------------------------------------------------------------------
     def heading(self, text: str | None = None) -> VGroup:
         title = fit_width(label(text or self.title, 34, self.theme.text, weight="BOLD"), config.frame_width - 1)
-        title.to_edge(UP, buff=0.3)
+        title.to_edge(UP, buff=TEXT_MARGIN)
         return title
 
     def footnote(self, text: str) -> VGroup:
         """A small line at the bottom: where the numbers come from and what is simplified."""
-        note = fit_width(label(text, 17, self.theme.muted), config.frame_width - 0.8)
-        note.to_edge(DOWN, buff=0.18)
+        note = fit_width(label(text, 17, self.theme.muted), config.frame_width - 2 * TEXT_MARGIN - 0.1)
+        note.to_edge(DOWN, buff=TEXT_MARGIN + 0.02)
         return note
 
     def provenance(self, tr: Trace | None = None, extra: str = "") -> str:
@@ -245,37 +246,6 @@ def _hold_seconds(beat: dict) -> float:
     if beat["speech"] is not None:
         return beat["speech"] + PAUSE_AFTER_SPEECH
     return len(beat["narration"]) / READING_RATE + 0.5
-
-
-def _visible(mob) -> bool:
-    return mob.has_points() and max(mob.get_fill_opacity(), mob.get_stroke_opacity()) > 0.05
-
-
-def layout_problems(mobjects, tolerance: float = 0.03) -> list[str]:
-    """What a viewer would see as a bug: anything outside the frame, text overlapping text."""
-    half_w, half_h = config.frame_width / 2 + tolerance, config.frame_height / 2 + tolerance
-    problems = []
-    texts = []
-    for top in mobjects:
-        for mob in top.get_family():
-            if isinstance(mob, (Text, MathTex)) and any(_visible(m) for m in mob.get_family()):
-                texts.append(mob)
-            if not _visible(mob):
-                continue
-            (x0, y0, _), (x1, y1, _) = mob.get_corner(DL), mob.get_corner(UR)
-            if x0 < -half_w or x1 > half_w or y0 < -half_h or y1 > half_h:
-                name = getattr(mob, "text", None) or getattr(top, "text", None) or type(top).__name__
-                problems.append(f"off frame: {name!r} at x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}")
-                break
-    boxes = [(t, t.get_corner(DL), t.get_corner(UR)) for t in texts]
-    for k, (a, a0, a1) in enumerate(boxes):
-        for b, b0, b1 in boxes[k + 1:]:
-            w = min(a1[0], b1[0]) - max(a0[0], b0[0])
-            h = min(a1[1], b1[1]) - max(a0[1], b0[1])
-            if w > 0 and h > 0 and w * h > 0.15 * min(a.width * a.height, b.width * b.height):
-                problems.append(f"overlap: {getattr(a, 'text', type(a).__name__)!r} and "
-                                f"{getattr(b, 'text', type(b).__name__)!r}")
-    return problems
 
 
 _SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))

@@ -23,6 +23,7 @@ from scenes.kit.theme import current
 RELAY_TITLE = "A recurrent network reads one word at a time"
 SHOWN_DIMS = 8
 WORDS_Y = -3.08          # baseline of the source words
+STAGGER_LIFT = 0.14      # how far a staggered row of source words moves up
 ENC_CELL_Y = -2.12       # centre of the encoder cells
 COLUMN_GAP = 0.16        # between an encoder cell and the bottom of its state column
 CELL = 0.22              # height of one state cell
@@ -50,7 +51,8 @@ class CoreStage:
         n = len(tr.source_tokens)
         self.step = slot_step(n, max_step=2.0)
         self.words = TokenRow(tr.source_tokens, self.th.source, max_step=2.0, stagger=True, stagger_gap=0.34)
-        self.words.shift((WORDS_Y - self.words[0].baseline()) * UP)
+        # a staggered second line would touch the footnote: the row moves up into the arrows' room
+        self.words.shift((WORDS_Y + (STAGGER_LIFT if self.words.staggered else 0.0) - self.words[0].baseline()) * UP)
         self.xs = self.words.xs
         cell_w = min(0.95, 0.8 * self.step)
         self.cells = VGroup(*[RNNCell(self.kind, width=cell_w, height=0.46).move_to([x, ENC_CELL_Y, 0])
