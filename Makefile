@@ -51,15 +51,16 @@ video: setup
 	$(PY) render.py film --quality high --out media --voice neural
 
 # CI runs `make test`, so the linter and the type check are enforced there too. Two pytest workers
-# (pytest-xdist), one per core; --dist loadfile keeps each file, and so its trained models, servers and
-# renders (module fixtures), on one worker.
+# (pytest-xdist), one per core; with --dist loadgroup each test file is one group (tests/conftest.py),
+# so its module fixtures (trained models, servers) are made once, and each scene of test_scenes.py is
+# a group of its own, handed out first, so the renders are shared between the workers.
 TEST_WORKERS ?= 2
 test: lint $(RAY_STAMP)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=20
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=20
 
 # The fast tier while you work: lint, the unit tests and one scene at 320x180 (`-m "not slow"`)
 check: lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not slow"
 
 lint: setup
 	$(PY) -m ruff check .

@@ -16,7 +16,7 @@ import pytest
 
 from model.corpus import sentence_of_length
 from model.trace import DEFAULT_SENTENCE
-from scenes.catalog import CHECK_LAYOUT_ENV, SCENES, Example
+from scenes.catalog import BY_KEY, CHECK_LAYOUT_ENV, SCENES, Example
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROL = Path(__file__).resolve().parent / "control_frames"
@@ -35,24 +35,45 @@ def _manim(entry, media: Path, sentence: str, theme: str, last_frame_only: bool)
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
 
 
+VARIANTS = {  # name: (sentence of the entry, theme, last frame only)
+    "video": (lambda entry: DEFAULT_SENTENCE, "dark", False),
+    "still": (lambda entry: DEFAULT_SENTENCE, "dark", True),
+    "short-light": (lambda entry: SHORT, "light", True),
+    "longest-dark": (lambda entry: sentence_of_length(entry.max_tokens), "dark", True),
+}
+
+
+class SceneRenders:
+    """A scene's renders, made when a test first asks for that scene: its variants two at a time,
+    each in its own media dir. Per scene, so that two pytest workers share the scenes between them
+    (each scene is one xdist group: its tests run on the worker that rendered it)."""
+
+    def __init__(self, base: Path):
+        self.base, self.made = base, {}
+
+    def __getitem__(self, key_variant: tuple[str, str]):
+        key, variant = key_variant
+        if key not in self.made:
+            entry = BY_KEY[key]
+
+            def run(name):
+                sentence, theme, last = VARIANTS[name]
+                media = self.base / f"{key}-{name}"
+                return name, (media, _manim(entry, media, sentence(entry), theme, last))
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                self.made[key] = dict(pool.map(run, VARIANTS))
+        return self.made[key][variant]
+
+
 @pytest.fixture(scope="session")
 def renders(tmp_path_factory):
-    """All scene renders of the suite, two at a time, each in its own media dir."""
-    base = tmp_path_factory.mktemp("scenes")
-    jobs = []
-    for entry in SCENES:
-        jobs.append((entry.key, "video", entry, DEFAULT_SENTENCE, "dark", False))
-        jobs.append((entry.key, "still", entry, DEFAULT_SENTENCE, "dark", True))
-        jobs.append((entry.key, "short-light", entry, SHORT, "light", True))
-        jobs.append((entry.key, "longest-dark", entry, sentence_of_length(entry.max_tokens), "dark", True))
+    return SceneRenders(tmp_path_factory.mktemp("scenes"))
 
-    def run(job):
-        key, variant, entry, sentence, theme, last = job
-        media = base / f"{key}-{variant}"
-        return (key, variant), (media, _manim(entry, media, sentence, theme, last))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(run, jobs))
+# each scene is one xdist group (`make test` runs --dist loadgroup): its renders stay on one worker
+EACH_SCENE = [pytest.param(entry, id=entry.key, marks=pytest.mark.xdist_group(f"scene-{entry.key}"))
+              for entry in SCENES]
 
 
 def _ok(result):
@@ -61,7 +82,7 @@ def _ok(result):
     return media
 
 
-@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+@pytest.mark.parametrize("entry", EACH_SCENE)
 def test_scene_renders_a_video_with_subtitles(entry, renders):
     import av
 
@@ -80,13 +101,13 @@ def test_scene_renders_a_video_with_subtitles(entry, renders):
 
 
 @pytest.mark.parametrize("variant", ["short-light", "longest-dark"])
-@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+@pytest.mark.parametrize("entry", EACH_SCENE)
 def test_scene_lays_out_short_and_longest_sentences(entry, variant, renders):
     media = _ok(renders[(entry.key, variant)])
     assert list(media.rglob("*.png")), "no last frame written"
 
 
-@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+@pytest.mark.parametrize("entry", EACH_SCENE)
 def test_last_frame_matches_control_image(entry, renders, tmp_path):
     from PIL import Image
 
@@ -109,7 +130,7 @@ def test_last_frame_matches_control_image(entry, renders, tmp_path):
 
 
 @pytest.mark.parametrize("variant", ["video", "short-light", "longest-dark"])
-@pytest.mark.parametrize("entry", SCENES, ids=[s.key for s in SCENES])
+@pytest.mark.parametrize("entry", EACH_SCENE)
 def test_every_beat_has_a_speech_form_a_voice_reads_whole(entry, variant, renders):
     """Each beat's narration (the article's example, a 2-word and the longest sentence), as the
     voices read it (output.speech): no symbol left that a voice would skip or spell out."""
