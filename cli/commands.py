@@ -160,16 +160,20 @@ def script(scenes, sentence, model, checkpoint, verbose, out) -> None:
 
 
 @cli.command()
+@cloup.argument("scenes", nargs=-1)
 @example_options
 @BURN_OPTION
-def film(quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, burn_captions) -> None:
-    """The whole story: every scene in order, stitched into one video with chapters and one .srt.
+def film(scenes, quality, theme, sentence, model, checkpoint, out, voice, jobs, force, verbose, burn_captions) -> None:
+    """The whole story: every scene in order (or the SCENES named, in story order), stitched into one
+    video with chapters and one .srt.
 
-    Each scene's own clip is rendered (or reused) first; the film is <out>/film[--...].mp4.
+    Each scene's own clip is rendered (or reused) first; the film is <out>/film[--...].mp4, a film of
+    some chapters <out>/film-<first>-to-<last>[--...].mp4.
     """
+    entries = [s for s in SCENES if s in select_scenes(scenes)] if scenes else list(SCENES)
     example = Example(sentence=sentence, model=model, theme=theme, checkpoint=checkpoint)
-    prepare(out, SCENES, example, voice)
-    the_film = Film(example=example, quality=quality, out=out, voice=voice)
+    prepare(out, entries, example, voice)
+    the_film = Film(example=example, quality=quality, out=out, voice=voice, scenes=tuple(entries))
     manifests = run(the_film.jobs, lambda job, slot: render_job(job, force=force, verbose=verbose, slot=slot),
                     jobs, verbose, "the film needs every scene; failed: ")
     started = time.perf_counter()

@@ -34,10 +34,22 @@ class Film:
     voice: str | None = None  # "synth" or a folder of recordings: every clip, hence the film, speaks
 
     @property
+    def name(self) -> str:
+        """film for the whole story; a film of some chapters names them: film-<first>-to-<last> for a run
+        of the story, else film-<key>+<key>+... (so it never overwrites the whole film or another cut)."""
+        keys = [s.key for s in self.scenes]
+        if keys == [s.key for s in SCENES]:
+            return "film"
+        at = [SCENES.index(s) for s in self.scenes]
+        if len(keys) > 1 and at == list(range(at[0], at[0] + len(at))):
+            return f"film-{keys[0]}-to-{keys[-1]}"
+        return "film-" + "+".join(keys)
+
+    @property
     def path(self) -> Path:
-        """<out>/film[--<sentence>][--<model>][--light].mp4: a film tells the attention model's story
+        """<out>/<name>[--<sentence>][--<model>][--light].mp4: a film tells the attention model's story
         and can show any model, so it is named like a scene that does."""
-        return self.out / (stem("film", self.example, story_model=DEFAULT_MODEL, models=MODEL_NAMES) + ".mp4")
+        return self.out / (stem(self.name, self.example, story_model=DEFAULT_MODEL, models=MODEL_NAMES) + ".mp4")
 
     @property
     def jobs(self) -> list[RenderJob]:

@@ -18,7 +18,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(item.path.name))
             # xdist groups by a "@group" suffix of the test's id, which its own hook (already run on the
             # workers, before this conftest's) adds for the marks it saw then: add it the same way
-            if config.getvalue("loadgroup") and "@" not in item.nodeid:
+            if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:
                 item._nodeid = f"{item.nodeid}@{item.path.name}"
     items.sort(key=lambda item: item.path.name != "test_scenes.py")  # stable: file order otherwise
 

@@ -164,6 +164,16 @@ def test_the_film_is_named_as_before(example, name, tmp_path):
     assert [job.scene for job in film.jobs] == list(SCENES)
 
 
+
+@pytest.mark.parametrize(("keys", "name"), [
+    (("timeline", "no-order", "rnn-relay"), "film-timeline-to-rnn-relay.mp4"),
+    (("rnn-relay", "length-curve"), "film-rnn-relay+length-curve.mp4"),
+    (("evolution",), "film-evolution.mp4")])
+def test_a_film_of_some_chapters_names_them_and_never_the_whole_films_name(keys, name, tmp_path):
+    cut = Film(example=Example(), out=tmp_path, scenes=tuple(s for s in SCENES if s.key in keys))
+    assert cut.path == tmp_path / name
+    assert [job.scene.key for job in cut.jobs] == [s.key for s in SCENES if s.key in keys]
+
 # --- the render cache key: what is drawn and the code that draws it -------------------------------
 @pytest.fixture
 def job(tmp_path):
