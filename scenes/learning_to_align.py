@@ -344,10 +344,16 @@ class LearningToAlign(ExplainerScene):
             self.wait(wait)
         rows = [i for i in (facts.crossing_rows or range(facts.rows)) if i < self.rows]
         left = until_said(self, "On test sentences of") or self.reading_time_left()
-        each = min(1.5, max(0.4, (left - 0.2) / max(len(rows), 1)))
+        # paced over the whole sentence (a still picture while the order is read was 8 s long), each
+        # link boxed as its row is named, the boxes kept so the crossing stays visible
+        each = min(3.0, max(0.4, (left - 0.2) / max(len(rows), 1)))
+        cols = len(self.tr.source_tokens)
         for i in rows:
+            link = SurroundingRectangle(self.heat.cells[i * cols + facts.links[i]], buff=-0.025,
+                                        color=self.theme.text, stroke_width=3)
             self.play(Indicate(self.heat.row_labels[i], color=self.theme.alpha, scale_factor=1.15),
-                      Indicate(self.words[facts.links[i]], color=self.theme.alpha, scale_factor=1.15), run_time=each)
+                      Indicate(self.words[facts.links[i]], color=self.theme.alpha, scale_factor=1.15),
+                      Create(link), run_time=each)
 
     def sweep(self, tr: Trace, *with_start) -> None:
         """Walk the alignment over the rows the narrated average covers (the words written, not the
