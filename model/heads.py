@@ -41,7 +41,7 @@ class HeadRole:
             where = OFFSETS[{"previous": -1, "self": 0, "next": 1}[self.role]]
             return f"looks at {where} ({pct} on average)"
         if self.role == "word":
-            return f"gives '{self.word}' most of its weight ({pct} on average)"
+            return f"gives '{self.word}' at least half its weight ({pct} on average)"  # ROLE_SHARE: not 'most'
         return f"spreads its weight (largest average share {int(100 * self.share)}%)"  # floored: never 'spreads (50%)'
 
 

@@ -158,8 +158,8 @@ class NoOrder(ExplainerScene):
         self.title_mob = self.heading()
         self.add(self.title_mob)
         e, h = tr.source_embeddings.shape[1], tr.encoder_states.shape[1]
-        self.add(self.footnote(self.provenance(extra=f"shown: {SHOWN_DIMS} of {e} / {h} dims; "
-                                                     "distances: all")))
+        self.add(self.footnote(self.provenance(extra=f"word vectors: its embeddings; shown: {SHOWN_DIMS} of {e} / {h} "
+                                                     "dims; distances: all")))
         self.rows_y = (2.4, -0.05)
         self.top = WordGrid(tr.source_tokens, th.source, **ROW_LAYOUT)
         self.top.shift((self.rows_y[0] - self.top[0].baseline()) * UP)
@@ -200,8 +200,8 @@ class NoOrder(ExplainerScene):
         same, gap = pooling_verdict(a, b)
         moved = same_vectors_moved(tr.source_embeddings, other.source_embeddings, self.order)
         start = ("A plain feed-forward network keeps nothing from one input to the next. Fed one word at a time, "
-                 "it cannot know what came before" + (": each word gets the same vector wherever it stands. "
-                                                      if moved else ". "))
+                 "it cannot know what came before. Under each word is what it would be fed: the word's vector, "
+                 "as our trained model embeds it" + (", the same wherever the word stands. " if moved else ". "))
         if same:
             diff = ("they are exactly equal" if gap == 0 else
                     f"they differ by {tiny_in_words(gap)}, a rounding error")

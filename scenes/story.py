@@ -176,7 +176,7 @@ class Milestone(NamedTuple):
 
 
 MILESTONES = (
-    Milestone("1986", "ANN", "many layers,\nno memory",
+    Milestone("1986", "backprop", "trains layered nets;\nno memory",
               "Seven ideas, drawn as diagrams. 1986: backpropagation trains networks of several layers, "
               "but each input is handled alone.", "feed-forward"),
     Milestone("1990", "RNN", "carries a state\nword to word",
@@ -453,7 +453,8 @@ def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
         words.setdefault(r.word, []).append(r.name.replace("encoder ", ""))
     for word, names in words.items():
         one = len(names) == 1
-        parts.append(f"{' and '.join(names)} give{'s' if one else ''} '{word}' most of {'its' if one else 'their'} weight")
+        parts.append(f"{' and '.join(names)} give{'s' if one else ''} '{word}' at least half {'its' if one else 'their'} "
+                     "weight on average")
     spread = len(by_role.get("spread", []))
     if not parts:
         return f"{opening} In this sentence none of the {total} gives one position half its weight: they spread it."

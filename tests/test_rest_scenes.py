@@ -444,7 +444,7 @@ def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_icon():
     years = {m.name: m.year for m in MILESTONES}
     # the article's dates (Bahdanau 2014, Transformer 2017, GPT 2018) and well-known ones: backpropagation
     # (Rumelhart, Hinton & Williams 1986), Elman's RNN (1990), LSTM (1997), sequence to sequence (2014)
-    assert years == {"ANN": "1986", "RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
+    assert years == {"backprop": "1986", "RNN": "1990", "LSTM": "1997", "seq2seq": "2014",
                      "attention": "2014", "Transformer": "2017", "GPT": "2018"}
     for m in MILESTONES:
         assert m.year.isdigit() and m.year in m.narration, f"{m.name}: the icon shows {m.year}, the narration must say it"

@@ -195,7 +195,11 @@ def test_the_heads_narration_names_only_what_the_weights_show():
     assert "1 of the 4 gives the word before at least half its weight on average (L1·H1)" in text
     assert "the other 3 spread" in text
     words = [HeadRole("encoder", 1, 1, "word", 0.6, "the"), HeadRole("encoder", 2, 2, "word", 0.9, "the"), *spread[1:3]]
-    assert "L1·H1 and L2·H2 give 'the' most of their weight" in heads_narration(words, 2, 2)
+    text = heads_narration(words, 2, 2)
+    assert "L1·H1 and L2·H2 give 'the' at least half their weight on average" in text and "most" not in text
+    # a head that gives its word 50 % on average: half, never 'most'
+    half = HeadRole("encoder", 1, 4, "word", 0.5, "the")
+    assert half.says == "gives 'the' at least half its weight (50% on average)"
 
 
 def test_the_mask_is_narrated_only_when_its_zeros_are_in_the_weights(example):

@@ -37,7 +37,7 @@ def pick_dims(states: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.argsort(-spread, kind="stable")[:k])
 
 
-# --- the layout check (ATTENTION_CHECK_LAYOUT=1: the scene base runs it after every play) ---------
+# --- the layout check (CHECK_LAYOUT_ENV set to 1: the scene base runs it after every play) ---------
 TEXT_MARGIN = 0.3        # no text closer than this to a frame edge (scene units; the frame is 8 tall)
 MIN_NUMBER_FONT_PX = 20  # no number set smaller than a 20 px font at 1080p
 DIGIT_EM = 0.729         # DejaVu Sans: a digit is 0.729 em tall (its cap height), what the eye reads
