@@ -71,7 +71,7 @@ SCENES = (
                model="transformer", models=("transformer",), max_tokens=12, typical_seconds=44),
     SceneEntry(key="timeline", module="story", cls="Timeline",
                title="From feed-forward networks to GPT", figure="2",
-               summary="seven architecture icons (backprop's layered network, RNN, LSTM, seq2seq, attention, Transformer, GPT) on a time axis to scale",
+               summary="seven architecture icons (backprop, RNN, LSTM, seq2seq, attention, Transformer, GPT) on a time axis",
                model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=37),
     SceneEntry(key="no-order", module="no_order", cls="NoOrder",
                title="No sense of order", figure="3-4",
