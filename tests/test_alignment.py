@@ -178,6 +178,10 @@ def test_shares_pasted_into_sentences_read_right():
     assert sharp == "Almost all of it, more than 99%, goes to 'a'; the other 2 states share less than 1% between them."
     text = al.overlooked_narration(np.array([[0.003, 0.997], [0.0, 1.0]]), ["the", "dog"], ["x", "y"], "German")
     assert "<1%" not in text and "as much as 1%" in text
+    # the bound is said against the share as shown: 4.997 % is shown as 5 %, so "as much as 5%" would read false
+    assert al.under(0.036) == "5%" and al.under(0.04997) == "6%" and claims.percent(0.04997) == "5%"
+    near = al.overlooked_narration(np.array([[0.04997, 0.95003], [0.01, 0.99]]), ["the", "dog"], ["x", "y"], "French")
+    assert "as much as 6%" in near and "as much as 5%" not in near
 
 
 def test_special_tokens_survive_every_caption_format():

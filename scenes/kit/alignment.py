@@ -26,7 +26,7 @@ from functools import cached_property
 
 import numpy as np
 
-from scenes.kit.claims import ARTICLES, quoted, said_percent
+from scenes.kit.claims import ARTICLES, percent, quoted, said_percent
 
 SPLIT = 0.25   # an output word giving at least this share to each of two or more source words looks at several
 NAMED = 3      # at most this many items are named in one sentence; the rest are counted
@@ -343,8 +343,10 @@ def overlooked(attention: np.ndarray, source: Sequence[str], output: Sequence[st
 
 
 def under(p: float) -> str:
-    """The smallest whole percentage a share stays under: 0.034 → '4%', 0.04 → '5%', 0.003 → '1%'."""
-    return f"{int(np.floor(p * 100 + 1e-9)) + 1}%"
+    """The smallest whole percentage a share stays under as the film shows it (percent() rounds):
+    0.034 → '4%', 0.036 (shown 4%) → '5%', 0.04997 (shown 5%) → '6%', 0.003 (shown <1%) → '1%'."""
+    shown = percent(p)
+    return "1%" if shown.startswith("<") else f"{int(shown.lstrip('>').rstrip('%')) + 1}%"
 
 
 def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], tgt_lang: str,
