@@ -35,7 +35,7 @@ KEY_TEXT = {         # the one marking scheme, each mark with its meaning (shown
     "crossing": "coloured box: its link crosses another",
     "ahead": "dimmed: looks ahead (left out of the count)",
     "path": "line: the path of links (order kept)",
-    "unlinked": "dashed column: no partner",
+    "unlinked": "dashed: no word's row has its largest α here",
     "split": "α-coloured box: ≥ 25% on each of several",
     "pointer": "frame: the row and column being said",
 }
