@@ -227,17 +227,25 @@ def partner_meaning(f: Facts) -> str:
             f"link.{end_left_out(f, [j], most, sentence=True)}")
 
 
+def end_column(f: Facts, columns: Sequence[int], most: float) -> int | None:
+    """The column of `columns` where the ‹eos› row has its largest cell, or else the one it gives more than
+    `most`: where leaving that row out matters. None when it does not."""
+    end = f.end
+    if end is None or not len(columns):
+        return None
+    j = max(columns, key=lambda k: end[k])
+    return j if int(np.argmax(end)) == j or end[j] > most else None
+
+
 def end_left_out(f: Facts, columns: Sequence[int], most: float, sentence: bool = False) -> str:
     """The ‹eos› row is drawn but writes no word, so the "no partner" facts leave it out: said only when
     it matters, i.e. when that row has its largest cell in `columns` or gives one of them more than `most`
     (the most any word's row gives them). '' otherwise."""
+    j = end_column(f, columns, most)
+    if j is None or f.end is None:
+        return ""
     end = f.end
-    if end is None or not len(columns):
-        return ""
-    j = max(columns, key=lambda k: end[k])
-    top = int(np.argmax(end)) in columns
-    if not top and end[j] <= most:
-        return ""
+    top = int(np.argmax(end)) == j
     how = (f"its largest cell, {said_percent(end[j])}, is on {source_name(f, j)}" if top
            else f"it gives {source_name(f, j)} {said_percent(end[j])}")
     return (f" The ‹eos› row, which writes no word, is left out: {how}." if sentence
