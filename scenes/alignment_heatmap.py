@@ -35,7 +35,7 @@ KEY_TEXT = {         # the one marking scheme, each mark with its meaning (shown
     "crossing": "coloured box: its link crosses another",
     "ahead": "dimmed: looks ahead (left out of the count)",
     "path": "line: the path of links (order kept)",
-    "unlinked": "dashed column: no partner",
+    "unlinked": "dashed: no word's row has its largest α here",
     "split": "α-coloured box: ≥ 25% on each of several",
     "pointer": "frame: the row and column being said",
 }
@@ -272,6 +272,11 @@ class AlignmentHeatmap(ExplainerScene):
         said = [SurroundingRectangle(m.cell(i, k), buff=0.06, stroke_width=4, color=self.theme.window) for k in (j, f.links[i])]
         self.rings.add(*said)   # the two numbers said, ringed in turn; they leave with the frames
         steps += [[Create(said[0])], [Create(said[1])]]
+        left_out = alignment.end_column(f, [j], alignment.unlinked_peak(f, j)[1])
+        if left_out is not None:   # the ‹eos› row named as left out: its cell in that column ringed too
+            ring = SurroundingRectangle(m.cell(f.rows, left_out), buff=0.06, stroke_width=4, color=self.theme.window)
+            steps.append([*self.point(m, [f.rows], [left_out]), self.flash(m.row_labels[f.rows], self.theme.text), Create(ring)])
+            self.rings.add(ring)   # after point(), which hands the earlier rings to their fade-out
         nouns = set(self.grammar_nouns(self.tr))
         article = next((a for a, _ in f.ahead if f.source[f.links[a]] in nouns), None)
         if article is not None and "instead" in text:   # the article that looks at its noun, and that noun

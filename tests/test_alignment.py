@@ -92,12 +92,30 @@ def test_the_long_summary_names_every_swap_and_the_words_left_out():
         assert phrase in text
     # no partner: what it means, with the largest α those columns get
     assert f.unlinked == (0, 4, 7)
-    assert "3 English words have no partner (dashed columns): no row's largest cell lies in their columns, " \
-           "where α stays at 1% or less" in text
+    assert "3 English words have no partner (dashed columns): no word's row has its largest cell in their columns, " \
+           "where α stays at 1% or less." in text and "‹eos›" not in text   # no end row here
     w[3, 0] = 0.3   # 'et' gives 'the' 30 %, still below its link's 90 %
     meaning = al.partner_meaning(al.facts(w, source, output, ended=False))
-    assert meaning == ("No partner means every row's largest cell lies in another column: 'the' (word 1) gets at most "
-                       "30% (from 'et'), below the 90% of that row's link.")
+    assert meaning == ("No partner means every word's row has its largest cell in another column: 'the' (word 1) gets "
+                       "at most 30% (from 'et'), below the 90% of that row's link.")
+    # the ‹eos› row writes no word and is left out: said when it has its largest cell in such a column ...
+    end = np.full(len(source), 0.01)
+    end[4] = 0.73
+    with_end = al.facts(np.vstack([w, end]), source, output)
+    assert with_end.unlinked == (0, 4, 7) and with_end.ended
+    summary = al.summary_narration(with_end, "French", "English")
+    assert ("where α stays at 30% or less; the ‹eos› row, which writes no word, is left out: its largest cell, 73%, "
+            "is on 'the' (word 5)") in summary
+    end[4], end[0] = 0.01, 0.91
+    assert al.partner_meaning(al.facts(np.vstack([w, end]), source, output)).endswith(
+        " The ‹eos› row, which writes no word, is left out: its largest cell, 91%, is on 'the' (word 1).")
+    # ... or gives one more than any word's row does; not when it looks elsewhere and gives them less
+    end[0], end[1] = 0.35, 0.64
+    assert al.partner_meaning(al.facts(np.vstack([w, end]), source, output)).endswith(
+        " The ‹eos› row, which writes no word, is left out: it gives 'the' (word 1) 35%.")
+    end[0], end[1] = 0.02, 0.97
+    quiet = al.facts(np.vstack([w, end]), source, output)
+    assert "‹eos›" not in al.partner_meaning(quiet) and "‹eos›" not in al.summary_narration(quiet, "French", "English")
     # a monotone long sentence with nobody looking ahead: nothing left out, nothing dimmed
     plain = al.facts(np.eye(3), ["a", "b", "c"], ["x", "y", "z"])
     assert al.summary_narration(plain, "X", "Y") == "No links cross: the order is kept (the path of links)."
@@ -178,6 +196,10 @@ def test_shares_pasted_into_sentences_read_right():
     assert sharp == "Almost all of it, more than 99%, goes to 'a'; the other 2 states share less than 1% between them."
     text = al.overlooked_narration(np.array([[0.003, 0.997], [0.0, 1.0]]), ["the", "dog"], ["x", "y"], "German")
     assert "<1%" not in text and "as much as 1%" in text
+    # the bound is said against the share as shown: 4.997 % is shown as 5 %, so "as much as 5%" would read false
+    assert al.under(0.036) == "5%" and al.under(0.04997) == "6%" and claims.percent(0.04997) == "5%"
+    near = al.overlooked_narration(np.array([[0.04997, 0.95003], [0.01, 0.99]]), ["the", "dog"], ["x", "y"], "French")
+    assert "as much as 6%" in near and "as much as 5%" not in near
 
 
 def test_special_tokens_survive_every_caption_format():

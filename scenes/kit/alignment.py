@@ -8,7 +8,8 @@ word may have no partner), so nothing here compares row i with column i:
   translates): the **last** of them stands for that source word, the earlier ones **look ahead**;
 - two source words **cross** when the output words that stand for them come out in the opposite
   order: that, and only that, is a reordering; with no crossing the alignment is **monotone**;
-- a source word no output word links to has **no partner** in the output (in the weights);
+- a source word no output word links to has **no partner** in the output (in the weights); the ‹eos›
+  row writes no word and is left out (said when it has its largest cell in such a column);
 - an output word that puts at least 25 % of its weight on each of two or more source words
   **looks at several** (agreement, an article and its noun).
 
@@ -26,7 +27,7 @@ from functools import cached_property
 
 import numpy as np
 
-from scenes.kit.claims import ARTICLES, quoted, said_percent
+from scenes.kit.claims import ARTICLES, percent, quoted, said_percent
 
 SPLIT = 0.25   # an output word giving at least this share to each of two or more source words looks at several
 NAMED = 3      # at most this many items are named in one sentence; the rest are counted
@@ -39,6 +40,7 @@ class Facts:
     output: tuple[str, ...]
     weights: np.ndarray = field(repr=False)
     ended: bool = True   # the trace had an end row (decoding did not stop at its cap)
+    end: np.ndarray | None = field(default=None, repr=False)   # that ‹eos› row's α, drawn but no word
 
     @cached_property
     def links(self) -> tuple[int, ...]:
@@ -108,10 +110,12 @@ class Facts:
 
 def facts(attention: np.ndarray, source: Sequence[str], output: Sequence[str], ended: bool | None = None) -> Facts:
     """The facts of the rows of `attention` that wrote `output` (the end row, if any, left out)."""
-    rows = np.asarray(attention, dtype=float)[:len(output)]
+    full = np.asarray(attention, dtype=float)
+    rows = full[:len(output)]
     if ended is None:
         ended = len(attention) > len(output)
-    return Facts(tuple(source), tuple(output), rows, ended)
+    end = full[len(output)] if len(full) > len(output) else None
+    return Facts(tuple(source), tuple(output), rows, ended, end)
 
 
 def trace_facts(tr) -> Facts:
@@ -218,8 +222,34 @@ def partner_meaning(f: Facts) -> str:
     j = f.unlinked[0]
     i, most, link = unlinked_peak(f, j)
     than = "below" if most < link else "no more than"
-    return (f"No partner means every row's largest cell lies in another column: {source_name(f, j)} gets at most "
-            f"{said_percent(most)} (from '{f.output[i]}'), {than} the {said_percent(link)} of that row's link.")
+    return (f"No partner means every word's row has its largest cell in another column: {source_name(f, j)} gets "
+            f"at most {said_percent(most)} (from '{f.output[i]}'), {than} the {said_percent(link)} of that row's "
+            f"link.{end_left_out(f, [j], most, sentence=True)}")
+
+
+def end_column(f: Facts, columns: Sequence[int], most: float) -> int | None:
+    """The column of `columns` where the ‹eos› row has its largest cell, or else the one it gives more than
+    `most`: where leaving that row out matters. None when it does not."""
+    end = f.end
+    if end is None or not len(columns):
+        return None
+    j = max(columns, key=lambda k: end[k])
+    return j if int(np.argmax(end)) == j or end[j] > most else None
+
+
+def end_left_out(f: Facts, columns: Sequence[int], most: float, sentence: bool = False) -> str:
+    """The ‹eos› row is drawn but writes no word, so the "no partner" facts leave it out: said only when
+    it matters, i.e. when that row has its largest cell in `columns` or gives one of them more than `most`
+    (the most any word's row gives them). '' otherwise."""
+    j = end_column(f, columns, most)
+    if j is None or f.end is None:
+        return ""
+    end = f.end
+    top = int(np.argmax(end)) == j
+    how = (f"its largest cell, {said_percent(end[j])}, is on {source_name(f, j)}" if top
+           else f"it gives {source_name(f, j)} {said_percent(end[j])}")
+    return (f" The ‹eos› row, which writes no word, is left out: {how}." if sentence
+            else f"; the ‹eos› row, which writes no word, is left out: {how}")
 
 
 def source_name(f: Facts, j: int) -> str:
@@ -257,8 +287,8 @@ def ahead_words(f: Facts) -> str:
 
 
 def unlinked_peak(f: Facts, j: int) -> tuple[int, float, float]:
-    """For a source word with no partner: the row that gives it most, that α and that row's largest α
-    (its link): what "no partner" means, every row's largest cell lies in another column."""
+    """For a source word with no partner: the word's row that gives it most, that α and that row's largest
+    α (its link): what "no partner" means, every word's row has its largest cell in another column."""
     i = int(np.argmax(f.weights[:, j]))
     return i, float(f.weights[i, j]), float(f.weights[i].max())
 
@@ -286,9 +316,9 @@ def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
     if f.unlinked:
         n = len(f.unlinked)
         peak = max(unlinked_peak(f, j)[1] for j in f.unlinked)
-        parts.append(f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns): no row's "
-                     f"largest cell lies in {'their columns' if n > 1 else 'its column'}, where α stays at "
-                     f"{said_percent(peak)} or less")
+        parts.append(f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns): no word's "
+                     f"row has its largest cell in {'their columns' if n > 1 else 'its column'}, where α stays at "
+                     f"{said_percent(peak)} or less" + end_left_out(f, f.unlinked, peak))
     if f.split:
         n = len(f.split)
         boxed = "their shares boxed" if n > 1 else "its shares boxed"
@@ -343,8 +373,10 @@ def overlooked(attention: np.ndarray, source: Sequence[str], output: Sequence[st
 
 
 def under(p: float) -> str:
-    """The smallest whole percentage a share stays under: 0.034 → '4%', 0.04 → '5%', 0.003 → '1%'."""
-    return f"{int(np.floor(p * 100 + 1e-9)) + 1}%"
+    """The smallest whole percentage a share stays under as the film shows it (percent() rounds):
+    0.034 → '4%', 0.036 (shown 4%) → '5%', 0.04997 (shown 5%) → '6%', 0.003 (shown <1%) → '1%'."""
+    shown = percent(p)
+    return "1%" if shown.startswith("<") else f"{int(shown.lstrip('>').rstrip('%')) + 1}%"
 
 
 def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], tgt_lang: str,
