@@ -14,7 +14,7 @@ import numpy as np
 from manim import ManimColor, interpolate_color
 
 # One meaning per colour. Every role below has a colour of its own in each theme (no two roles
-# share one; tests/test_rest_scenes.py checks they stay apart, by perceptual distance, not just by
+# share one; tests/test_chapters.py checks they stay apart, by perceptual distance, not just by
 # hex). In the light theme every role but the background and panel is also text, so each keeps a
 # WCAG contrast of at least 4.5:1 on the background (tested too).
 ROLES = {
