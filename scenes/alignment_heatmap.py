@@ -27,6 +27,7 @@ from manim import (
 from model.corpus import ADJECTIVES
 from scenes.kit import ExplainerScene, Heatmap, alignment, claims, label
 from scenes.kit.alignment import Facts
+from scenes.kit.layout import TEXT_EDGE_X
 
 LONG_MIN_WORDS = 10  # a user sentence at least this long becomes the "longer sentence" itself
 GRID_X = -1.6        # the grid's centre: the key of marks stands to its right
@@ -79,8 +80,8 @@ class AlignmentHeatmap(ExplainerScene):
         """Under the title, its grid at GRID_X (falling back to fit the labels in the frame)."""
         heatmap.shift((self.title_mob.get_bottom()[1] - 0.25 - heatmap.get_top()[1]) * UP)
         heatmap.shift((GRID_X - heatmap.cells.get_center()[0]) * RIGHT)
-        if heatmap.get_left()[0] < -6.79:
-            heatmap.shift((-6.79 - heatmap.get_left()[0]) * RIGHT)
+        if heatmap.get_left()[0] < -TEXT_EDGE_X:
+            heatmap.shift((-TEXT_EDGE_X - heatmap.get_left()[0]) * RIGHT)
         return heatmap
 
     def cell_note(self, heatmap: Heatmap, tr) -> str:
@@ -96,7 +97,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.key_top = heatmap.cells.get_top()[1]
         # one type size for every line: the longest line fits the room right of the grid
         longest = max(label(text, KEY_SIZE).width for text in KEY_TEXT.values())
-        self.key_size = KEY_SIZE * min(1.0, (6.79 - self.key_left - 0.75) / longest)
+        self.key_size = KEY_SIZE * min(1.0, (TEXT_EDGE_X - self.key_left - 0.75) / longest)
 
     def key_sample(self, kind: str) -> VMobject:
         th = self.theme

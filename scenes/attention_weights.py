@@ -35,6 +35,7 @@ from scenes.kit import (
     percent,
     wrong_in_red,
 )
+from scenes.kit.layout import TEXT_EDGE_X
 from scenes.kit.stage import DIM, CoreStage
 
 BAND_Y = 0.78          # baseline of the score / weight bars, between the states and the decoder
@@ -299,7 +300,7 @@ class AttentionWeights(ExplainerScene):
         half_w, half_h = box.width / 2 + pad, box.height / 2 + pad
         for dx in (0.9, -0.9, 1.6, -1.6, 2.3, -2.3):
             x = spot[0] + dx
-            if abs(x) + half_w > 6.79:
+            if abs(x) + half_w > TEXT_EDGE_X:
                 continue
             on_line = any(abs(p[0] - x) < half_w and abs(p[1] - spot[1]) < half_h for p in points)
             on_label = any(abs(t.get_x() - x) < half_w + t.width / 2 and abs(t.get_y() - spot[1]) < half_h + t.height / 2
@@ -323,11 +324,11 @@ class AttentionWeights(ExplainerScene):
         under = st.dec_cells.get_bottom()[1] - 0.1 - name.height / 2
         spots = [[st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1, BAND_Y, 0],
                  [self.start.get_right()[0] + 0.15 + name.width / 2, under, 0],
-                 [6.79 - name.width / 2, under, 0]]
+                 [TEXT_EDGE_X - name.width / 2, under, 0]]
         avoid = VGroup(avoid, self.start, self.start_name, self.s_name)
         for spot in spots:
             name.move_to(spot)
-            if name.get_left()[0] >= -6.79 and not any(overlaps(name, m) for m in avoid.get_family() if m.has_points()):
+            if name.get_left()[0] >= -TEXT_EDGE_X and not any(overlaps(name, m) for m in avoid.get_family() if m.has_points()):
                 return
         name.move_to(spots[2])
 

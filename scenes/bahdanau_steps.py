@@ -37,6 +37,7 @@ from scenes.kit import (
     slot_step,
     wrong_in_red,
 )
+from scenes.kit.layout import TEXT_EDGE_X
 from scenes.kit.mobjects import WordFlow
 
 ROW_LABEL_X = -6.3
@@ -173,7 +174,7 @@ class BahdanauSteps(ExplainerScene):
         self.light(self.eq_score[5], self.eq_sum[4], color=th.encoder, run_time=float(np.clip(0.2 * left, 1.5, 3.0)),
                    extra=[FadeIn(self.columns, lag_ratio=0.1), FadeIn(self.row_names[0])])
         # ours reads forwards only (Bahdanau et al.'s also read backwards): the states light up in reading order
-        ahead = label("forwards only →", 16, th.muted).next_to(self.row_names[0], DOWN, buff=0.2).set_x(-6.79, LEFT)
+        ahead = label("forwards only →", 16, th.muted).next_to(self.row_names[0], DOWN, buff=0.2).set_x(-TEXT_EDGE_X, LEFT)
         self.play(FadeIn(ahead), LaggedStart(*[Indicate(c, color=th.encoder, scale_factor=1.12) for c in self.columns],
                                              lag_ratio=0.5),
                   run_time=float(np.clip(0.35 * left, 1.5, 5.0)))
@@ -216,7 +217,7 @@ class BahdanauSteps(ExplainerScene):
         exps, _ = claims.softmax_parts(tr.attention_scores[i])
         exp_row = self.number_row(exps, claims.exp_text, ALPHAS_Y, th.alpha)
         exp_name = fit_width(MathTex(r"\exp(e_{ij}-e_{\max})", font_size=28, color=th.alpha), 1.6)
-        exp_name.move_to([ROW_LABEL_X, ALPHAS_Y, 0]).set_x(-6.79, direction=LEFT)
+        exp_name.move_to([ROW_LABEL_X, ALPHAS_Y, 0]).set_x(-TEXT_EDGE_X, direction=LEFT)
         self.bars = self.alpha_bars(exps)
         self.light(self.eq_soft[2], color=th.alpha, run_time=float(np.clip(0.3 * left, 1.5, 4.0)),
                    extra=[FadeIn(exp_name), FadeIn(exp_row, shift=0.3 * DOWN, lag_ratio=0.1),  # from the scores

@@ -33,6 +33,7 @@ from manim import (
 from model.heads import KINDS, HeadRole, causal_zeros, head_roles
 from scenes.kit import ExplainerScene, Heatmap, claims, current, fade_replace, fit_width, label, weight_to_color
 from scenes.kit.icons import ICONS, flow
+from scenes.kit.layout import TEXT_EDGE_X
 from scenes.kit.pacing import share
 from scenes.kit.wrap import WordGrid
 
@@ -419,7 +420,7 @@ class Evolution(ExplainerScene):
         caption = VGroup(label(lines[0], 22, th.text, weight="BOLD"), label(lines[1], 18, th.text),
                          label(lines[2], 18, th.text))
         caption.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(grid, RIGHT, buff=0.6)
-        fit_width(caption, 6.79 - caption.get_left()[0])
+        fit_width(caption, TEXT_EDGE_X - caption.get_left()[0])
         self.play(FadeIn(grid), FadeIn(rows), FadeIn(cols), FadeIn(caption[0]), run_time=share(self, 0.25, at_least=1.2))
         ahead = [grid[i * n + j] for i, j in claims.masked_cells(n)] if zeros else []
         self.play(*[grid[i * n + j].animate.set_fill(weight_to_color(float(weights[i, j])), opacity=1)
@@ -503,7 +504,7 @@ class SelfAttentionTeaser(ExplainerScene):
     def side(self, text: str, size: float = 22, color: str | None = None) -> VGroup:
         """A line of the side panel, right of the matrix."""
         x0 = self.map.get_right()[0] + 0.45
-        return fit_width(label(text, size, color or self.theme.text), 6.79 - x0)
+        return fit_width(label(text, size, color or self.theme.text), TEXT_EDGE_X - x0)
 
     def place_side(self, mob, row: float) -> None:
         mob.move_to([0, self.map.cells.get_top()[1] - 0.3 - 0.7 * row, 0])

@@ -39,6 +39,7 @@ def pick_dims(states: np.ndarray, k: int) -> np.ndarray:
 
 # --- the layout check (CHECK_LAYOUT_ENV set to 1: the scene base runs it after every play) ---------
 TEXT_MARGIN = 0.3        # no text closer than this to a frame edge (scene units; the frame is 8 tall)
+TEXT_EDGE_X = 6.79       # the farthest |x| a scene places text at: half the 14.22-wide frame, less TEXT_MARGIN and 0.02
 MIN_NUMBER_FONT_PX = 20  # no number set smaller than a 20 px font at 1080p
 DIGIT_EM = 0.729         # DejaVu Sans: a digit is 0.729 em tall (its cap height), what the eye reads
 GHOST_OPACITY = 0.5      # a number dimmed below this must be gone, not a half-readable ghost
