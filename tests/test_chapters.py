@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from scenes.kit.theme import ROLES, THEMES, Theme, contrast, gate_to_color, text_on, use_theme, value_to_color
+from scenes.kit.theme import MODEL_ROLES, ROLES, THEMES, Theme, contrast, gate_to_color, text_on, use_theme, value_to_color
 
 # --- palette -------------------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ def test_old_attribute_names_keep_working_and_models_have_their_own_colours():
         models = [theme.model_color(m) for m in ("plain", "lstm", "attention")]
         assert len(set(models)) == 3 and not signs & set(models)
         assert theme.window != theme.alpha
-    assert set(Theme.__dataclass_fields__) - {"name"} == set(ROLES)
+    assert set(Theme.__dataclass_fields__) - {"name"} == set(ROLES) - set(MODEL_ROLES)
 
 
 def test_gates_have_their_own_scale():

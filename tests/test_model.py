@@ -179,3 +179,27 @@ def test_checkpoint_steps_are_log_spaced_from_the_start():
     assert steps[0] == 0 and steps[-1] == 4000 and len(steps) == 9
     gaps = [b / a for a, b in itertools.pairwise(steps[1:])]  # after the 0 of the untrained start
     assert max(gaps) / min(gaps) < 1.1
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_each_model_fills_the_trace_fields_its_registry_entry_names(name):
+    """A model's entry in model.names.CELLS says which optional Trace fields it fills; its real trace
+    fills those and leaves every other optional field empty (so a scene can trust the entry)."""
+    from model.names import CELLS, OPTIONAL_TRACE_FIELDS
+    from model.trace import trace
+
+    tr = trace("the european economic area", name)
+    filled = {f for f in OPTIONAL_TRACE_FIELDS if getattr(tr, f) is not None}
+    assert filled == set(CELLS[name].trace_fields)
+
+
+def test_the_registry_orders_training_and_checkpoints():
+    """The training order and the checkpointed models come from the registry, and the CPU time each
+    entry records is its card's (rounded), so the order follows what was measured."""
+    from model.names import CELLS
+    from model.train import CHECKPOINTED, SLOWEST_FIRST
+
+    cpu = {n: model_info(n)["training"]["cpu_seconds"] for n in MODEL_NAMES}
+    assert list(SLOWEST_FIRST) == sorted(MODEL_NAMES, key=lambda n: -cpu[n])
+    assert all(abs(CELLS[n].training_cpu_seconds - cpu[n]) <= max(5, 0.05 * cpu[n]) for n in MODEL_NAMES)
+    assert tuple(n for n in MODEL_NAMES if checkpoints(n)) == CHECKPOINTED

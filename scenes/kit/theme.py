@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from manim import ManimColor, interpolate_color
 
+from model.names import CELLS
+
 # One meaning per colour. Every role below has a colour of its own in each theme (no two roles
 # share one; tests/test_chapters.py checks they stay apart, by perceptual distance, not just by
 # hex). In the light theme every role but the background and panel is also text, so each keeps a
@@ -35,11 +37,10 @@ ROLES = {
     "window": "a fixed context window (not attention)",
     "cell": "the LSTM cell-state highway c",
     "gate": "an LSTM gate's opening, 0 (closed) … 1 (open), on its own scale",
-    "model_plain": "the plain (GRU, no attention) model in comparisons",
-    "model_lstm": "the LSTM model in comparisons",
-    "model_attention": "the attention model in comparisons",
-    "model_transformer": "the transformer model in comparisons",
 }
+# Each model's colour in comparisons is part of its entry in the one model registry (model.names.CELLS).
+MODEL_ROLES = {f"model_{c.name}": c.legend for c in CELLS.values()}
+ROLES = {**ROLES, **MODEL_ROLES}
 
 
 @dataclass(frozen=True)
@@ -63,21 +64,23 @@ class Theme:
     window: str
     cell: str
     gate: str
-    model_plain: str
-    model_lstm: str
-    model_attention: str
-    model_transformer: str
 
     @property
     def right(self) -> str:
         return self.correct
 
     def model_color(self, model: str) -> str:
-        """The colour of a model (plain, lstm, attention, transformer) wherever models are compared."""
-        return getattr(self, f"model_{model}", self.text)
+        """The colour of a model wherever models are compared (from its registry entry; text for a
+        name the registry does not know)."""
+        cell = CELLS.get(model)
+        if cell is None:
+            return self.text
+        return cell.color_light if self.name == "light" else cell.color_dark
 
     def roles(self) -> dict[str, str]:
-        return {role: getattr(self, role) for role in ROLES}
+        """Every role's colour, the models' included (the explorer's page and the palette tests read it)."""
+        models = {role: self.model_color(role.removeprefix("model_")) for role in MODEL_ROLES}
+        return {role: models[role] if role in models else getattr(self, role) for role in ROLES}
 
 
 THEMES = {
@@ -85,15 +88,11 @@ THEMES = {
     "dark": Theme("dark", background="#111418", text="#ECEFF4", muted="#8A93A3", panel="#2A2F38",
                   source="#88C0D0", target="#EBCB8B", encoder="#81A1C1", decoder="#B48EAD",
                   context="#A3BE8C", alpha="#E879F9", positive="#F08A4B", negative="#4FA3E0",
-                  correct="#3DDC84", wrong="#E5606A", window="#A78BFA", cell="#F9A8D4", gate="#E6E35C",
-                  model_plain="#C9A27E", model_lstm="#F472B6", model_attention="#22D3EE",
-                  model_transformer="#FFB000"),
+                  correct="#3DDC84", wrong="#E5606A", window="#A78BFA", cell="#F9A8D4", gate="#E6E35C"),
     "light": Theme("light", background="#FBFAF7", text="#1F2328", muted="#6B7280", panel="#E6E3DC",
                    source="#1F6F8B", target="#9A6700", encoder="#3B5BA5", decoder="#7B3F98",
                    context="#3F7D20", alpha="#A21CAF", positive="#C2410C", negative="#1971C2",
-                   correct="#087F5B", wrong="#C92A2A", window="#6D28D9", cell="#C8287A", gate="#7A6500",
-                   model_plain="#8B5E34", model_lstm="#A61E4D", model_attention="#0F766E",
-                   model_transformer="#92400E"),
+                   correct="#087F5B", wrong="#C92A2A", window="#6D28D9", cell="#C8287A", gate="#7A6500"),
 }
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("attention_theme", default=None)
 
