@@ -19,8 +19,8 @@ Two ways to run the same jobs, with the same results and the same manifest (`<ou
   every node shares). Ray retries a failed task once; a job that still fails is reported and the
   others finish. Renders whose files are already up to date are reused in both ways.
 
-A process reads one model set (its default set, model.trace.MODELS_DIR, named by the environment),
-so a render of another model set runs in a child process with that set in its environment.
+Every model set renders in this process's job runner: the set is part of each job's Example, which the
+render's own Manim worker reads from its environment; nothing in a render reads this process's default set.
 """
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ import os
 import shutil
 import socket
 import string
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -458,13 +457,10 @@ def describe_plan(batch: Batch) -> list[str]:
     return lines
 
 
-# --- one render, in a process that reads its model set -------------------------------------------
+# --- one render ----------------------------------------------------------------------------------
 def render_one(job: RenderJob, *, force: bool = False, slot: int | str = 0, known_key: str | None = None) -> dict:
     """Render `job` (or reuse it) and return its manifest. `known_key`: the cache key of the files the
-    caller already has; when the job's key equals it, nothing is rendered ({"cached": True, ...}).
-    A job of another model set than this process's runs in a child process that reads that set."""
-    if job.example.models_dir != MODELS_DIR:
-        return _render_in_child(job, force=force, slot=slot, known_key=known_key)
+    caller already has; when the job's key equals it, nothing is rendered ({"cached": True, ...})."""
     from output.cache import cache_key
     from output.rendering import render
 
@@ -474,54 +470,6 @@ def render_one(job: RenderJob, *, force: bool = False, slot: int | str = 0, know
         return render(job, force=force, slot=slot)
     except TraceInputError as err:
         raise RenderError(f"{job.scene.key}: {err}") from None
-
-
-def job_to_json(job: RenderJob) -> dict:
-    """A render job as plain JSON values (what a child process is handed: data, never code)."""
-    scene = {"key": job.scene.key} if BY_KEY.get(job.scene.key) == job.scene else {
-        **dataclasses.asdict(job.scene), "file": str(job.scene.file) if job.scene.file else None}
-    return {"scene": scene, "example": job.example.to_json(), "quality": job.quality, "fmt": job.fmt,
-            "transparent": job.transparent, "sections": job.sections, "voice": job.voice, "out": str(job.out)}
-
-
-def job_from_json(data: dict) -> RenderJob:
-    scene = data["scene"]
-    entry = BY_KEY[scene["key"]] if set(scene) == {"key"} else SceneEntry(
-        **{**scene, "models": tuple(scene["models"]), "draws": tuple(scene["draws"]),
-           "file": Path(scene["file"]) if scene["file"] else None})
-    return RenderJob(scene=entry, example=Example.from_json(data["example"]), quality=data["quality"], fmt=data["fmt"],
-                     transparent=data["transparent"], sections=data["sections"], voice=data["voice"],
-                     out=Path(data["out"]))
-
-
-def _render_in_child(job: RenderJob, **options) -> dict:
-    """The job in a child process (its own process group, ended with its renders when this command
-    is interrupted), handed the job and answering as JSON files in a private folder."""
-    from output.manim_call import time_limit
-
-    with tempfile.TemporaryDirectory(prefix="attention-batch-") as tmp:
-        request, answer = Path(tmp) / "request.json", Path(tmp) / "answer.json"
-        request.write_text(json.dumps({"job": job_to_json(job), "options": options}), encoding="utf-8")
-        worker.run_tool([sys.executable, "-m", "output.batch", str(request), str(answer)], job.example,
-                        what=f"{job.scene.key} (model set {job.example.models_dir})", tool="the render's process",
-                        limit=3 * time_limit(job) + 120, polite=True)
-        try:
-            reply = json.loads(answer.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise RenderError(f"{job.scene.key}: the render of model set {job.example.models_dir} gave no answer") from None
-    if not reply["ok"]:
-        raise RenderError(reply["error"])
-    return reply["manifest"]
-
-
-def _child_main(request: str, answer: str) -> None:
-    worker.stop_on_signals()  # a SIGTERM from the batch ends this render's workers, then this process
-    data = json.loads(Path(request).read_text(encoding="utf-8"))
-    try:
-        reply = {"ok": True, "manifest": render_one(job_from_json(data["job"]), **data["options"])}
-    except RenderError as err:
-        reply = {"ok": False, "error": str(err)}
-    Path(answer).write_text(json.dumps(reply, ensure_ascii=False), encoding="utf-8")
 
 
 # --- here, through the job runner of `render` -----------------------------------------------------
@@ -732,7 +680,3 @@ def run(batch: Batch, *, ray_address: str | None = None, workers: int | None = N
         results = run_ray(batch, address=ray_address, force=force, shared=shared, on_result=on_result)
         runner = f"ray ({ray_address})"
     return write_manifest(batch, results, runner=runner, seconds=time.perf_counter() - started)
-
-
-if __name__ == "__main__":
-    _child_main(*sys.argv[1:3])

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from output.jobs import ROOT, RenderError
@@ -34,7 +33,6 @@ TIMEOUT_ENV = "ATTENTION_RENDER_TIMEOUT"  # seconds; overrides the time limit of
 DEFAULT_LIMIT = 1800.0  # for a caller that names no limit (output.rendering derives one per scene)
 
 _running: set[subprocess.Popen] = set()
-_polite: set[subprocess.Popen] = set()  # asked to stop (SIGTERM) before they are killed
 _lock = threading.Lock()
 _stopping = threading.Event()  # set by terminate_all: no new worker starts
 
@@ -65,12 +63,10 @@ def run(example: Example, args: list[str], *, what: str, cwd: Path = ROOT, verbo
 
 def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Path = ROOT,
              verbose: bool = False, limit: float = DEFAULT_LIMIT,
-             limit_reason: str = "for this scene at this quality", writes: Path | None = None,
-             polite: bool = False) -> None:
+             limit_reason: str = "for this scene at this quality", writes: Path | None = None) -> None:
     """Run a command with the worker's environment (Manim through `run`, or manim-slides' converter);
     past `limit` seconds it and its children are ended (RenderError). `writes`: the folder it writes
-    to, so that a failure on a full disk says so. `polite`: on an interruption it gets SIGTERM and a
-    moment to end its own workers (a batch's child process) before its group is killed."""
+    to, so that a failure on a full disk says so."""
     if _stopping.is_set():
         raise RenderError(f"{what}: not started, the command was interrupted")
     proc = subprocess.Popen(cmd, cwd=cwd, env=environment(example), text=True, errors="replace",
@@ -78,8 +74,6 @@ def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Pat
                             stderr=None if verbose else subprocess.STDOUT, start_new_session=True)
     with _lock:
         _running.add(proc)
-        if polite:
-            _polite.add(proc)
     if _stopping.is_set():
         _end(proc)
     try:
@@ -96,7 +90,6 @@ def run_tool(cmd: list[str], example: Example, *, what: str, tool: str, cwd: Pat
     finally:
         with _lock:
             _running.discard(proc)
-            _polite.discard(proc)
     if proc.returncode != 0:
         if full := disk_full(output or "", writes):
             raise RenderError(f"{what}: {full}")
@@ -165,20 +158,11 @@ def _end(proc: subprocess.Popen) -> None:
 
 def terminate_all() -> None:
     """End every running worker (and its children) now, and start no other: the command is being
-    interrupted. A polite one (a batch's child process) is asked first and killed with its group
-    if it has not ended within GRACE_SECONDS."""
+    interrupted."""
     _stopping.set()
     with _lock:
         procs = list(_running)
-        polite = [proc for proc in procs if proc in _polite]
     for proc in procs:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGTERM if proc in polite else signal.SIGKILL)
-    deadline = time.monotonic() + GRACE_SECONDS
-    while polite and time.monotonic() < deadline:
-        time.sleep(0.05)
-        polite = [proc for proc in polite if not _ended(proc.pid)]
-    for proc in polite:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
 
@@ -186,21 +170,6 @@ def terminate_all() -> None:
 def stopping() -> bool:
     """Whether the command is being interrupted (nothing new should start)."""
     return _stopping.is_set()
-
-
-def _ended(pid: int) -> bool:
-    """Whether a child has exited (a zombie not yet reaped counts), without reaping it: another
-    thread waits for it."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] in "ZX"
-    except (OSError, IndexError):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            pass
-        return False
 
 
 def stop_on_signals() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from model.trace import MODELS_DIR
+from model.trace import MODELS_DIR, MODELS_DIR_ENV
 from output import batch
 from output.batch import BatchError, plan
 from scenes.catalog import BY_KEY, SceneEntry
@@ -320,8 +320,8 @@ def wait_until(condition, seconds: float = 120.0):
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm-model-set"])
 def test_an_interrupted_batch_starts_nothing_more_and_ends_its_renders(tmp_path, how):
     """Ctrl-C (SIGINT to the terminal's process group) or SIGTERM: the running render ends with its
-    workers (for another model set: the child process that renders it, and its Manim), no queued
-    render starts, nothing is left in out, exit 130."""
+    workers, no queued render starts, nothing is left in out, exit 130. Another model set renders in
+    the batch's own process: its Manim worker is the batch's child, with that set in its environment."""
     import signal
     import time
 
@@ -337,8 +337,10 @@ def test_an_interrupted_batch_starts_nothing_more_and_ends_its_renders(tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         wait_until(lambda: [p for p in workers_under(f"{out}/") if p in workers_under("output.worker")])
-        child = [p for p in children_of(victim.pid) if p in workers_under("output.batch")]
-        assert bool(child) == (how == "sigterm-model-set")  # another model set renders in a child process
+        render = [p for p in children_of(victim.pid) if p in workers_under("output.worker")]
+        assert render  # every model set: the batch's own child, no process in between
+        env = dict(line.split("=", 1) for line in Path(f"/proc/{render[0]}/environ").read_text().split("\0") if "=" in line)
+        assert Path(env[MODELS_DIR_ENV]).resolve() == (tmp_path / "set" if sets else MODELS_DIR).resolve()
         if how == "ctrl-c":
             os.killpg(victim.pid, signal.SIGINT)
         else:
@@ -350,24 +352,8 @@ def test_an_interrupted_batch_starts_nothing_more_and_ends_its_renders(tmp_path,
             victim.wait()
     assert victim.returncode == 130 and err.strip().splitlines()[-1] == "error: aborted", err
     time.sleep(1.0)  # a queued render would have started by now
-    assert not workers_under(f"{out}/") and not [p for p in child if p in workers_under("output.batch")]
+    assert not workers_under(f"{out}/")
     assert [p for p in out.rglob("*") if not p.is_dir() or p.name == ".work"] == []  # the layout's folders only
-
-
-def test_a_child_process_is_handed_its_job_as_json_not_pickle(broken_catalog, tmp_path):
-    """A render of another model set runs in a child: the job goes over as JSON data (a catalog scene
-    by its key, a scene file of one's own by all its fields) and comes back equal."""
-    from output.jobs import RenderJob
-    from scenes.catalog import Example
-
-    jobs = [RenderJob(scene=BY_KEY["timeline"], example=Example(sentence="the cat", models_dir=tmp_path,
-                                                                checkpoint=3, theme="light"),
-                      quality="low", fmt="webm", transparent=True, out=tmp_path / "out"),
-            RenderJob(scene=broken_catalog["broken"], example=Example(sentence="the cat", voice=tmp_path / "voice"),
-                      voice=str(tmp_path / "voice"), sections=True, out=tmp_path)]
-    for job in jobs:
-        data = json.loads(json.dumps(batch.job_to_json(job)))
-        assert batch.job_from_json(data) == job
 
 
 def test_an_interruption_cancels_the_queued_jobs_of_the_runner():
