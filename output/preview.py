@@ -8,15 +8,18 @@ clip. `render.py preview` talks to it over a Unix socket and starts it when none
 stops by itself after IDLE_MINUTES without requests.
 
 The server serves one version of the drawing code: the client that starts it hands it a digest of
-everything it imports for good (output/, scenes/kit/, scenes/catalog.py, model/, the model set);
-a request with another digest makes it exit, and the client starts a fresh one. Scene files are re-read on
+everything it imports for good (output/, scenes/kit/, scenes/catalog.py, model/); a request with another
+digest makes it exit, and the client starts a fresh one. It serves any model set: a request names its
+folder, whose models the server loads once and keeps (read afresh when the folder's cards change). Scene files are re-read on
 every request, so editing a scene costs no restart. Requests are served one at a time; each render
 runs in a fork of the warm process, which keeps the server's own state as it was after warming up.
 
 What the server trusts (README, "Security"): it listens in a private runtime folder ($XDG_RUNTIME_DIR
 when that is private, else a 0700 folder of its own in the temp folder, owner and mode checked), on a
 socket of mode 0600, and serves only processes of its own user (SO_PEERCRED). A request names a
-catalog scene, or a .py file inside this checkout that the same user owns; it carries no output path:
+catalog scene, or a .py file inside this checkout that the same user owns, and a models folder that is
+the server's own or the user's (weights and cards are data: bounded, confined, sha256-checked reads);
+it carries no output path:
 the client hands over its open output folder (SCM_RIGHTS), and the server writes only into it. The
 digest is a staleness check, not a password, and travels on the server's stdin, not its command line.
 No file at a predictable name is trusted: the log is created afresh (O_EXCL | O_NOFOLLOW), and what a
@@ -109,15 +112,23 @@ def socket_path(root: Path = ROOT) -> Path:
     return runtime_dir() / f"preview-{tag}.sock"
 
 
-def code_digest(example: Example) -> str:
-    """What a server must have been started with to serve `example`: its imported code and model set."""
-    h = hashlib.sha256(f"{example.models_dir}\n{sys.executable}\n".encode())
+def code_digest() -> str:
+    """What a server must have been started with: the code it imported for good (not a model set: a
+    request names its own, see WarmRenderer.warm_set)."""
+    h = hashlib.sha256(f"{sys.executable}\n".encode())
     for name in WARM_SOURCES:
         path = ROOT / name
         for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             h.update(f"{file.relative_to(ROOT)}\n".encode())
             h.update(file.read_bytes())
-    for card in sorted(Path(example.models_dir).glob("*.json")):
+    return h.hexdigest()
+
+
+def cards_digest(folder: Path) -> str:
+    """The model cards of a set as they are now (a retrained set has other cards: other sha256s)."""
+    h = hashlib.sha256()
+    for card in sorted(Path(folder).glob("*.json")):
+        h.update(f"{card.name}\n".encode())
         h.update(read_bounded(card, "model card"))
     return h.hexdigest()
 
@@ -135,11 +146,28 @@ class WarmRenderer:
         from output import speedups
 
         speedups.install_all()
-        for name in trace.MODEL_NAMES:  # torch and every model's weights (and checkpoints), loaded once
-            if (trace.MODELS_DIR / f"{name}.safetensors").exists():
-                trace.load_model(name)
-                for k in range(len(trace.checkpoints(name))):
-                    trace.load_model(name, k)
+        self.sets: dict[Path, str] = {}  # the model folders loaded here, with their cards' digest then
+        with contextlib.suppress(trace.TraceInputError):  # a broken set is reported to the request that names it
+            self.warm_set(trace.MODELS_DIR)
+
+    def warm_set(self, folder: Path) -> None:
+        """Load torch and every model (and checkpoint) of the set in `folder` once, in this process, so
+        every fork finds them loaded; a set whose cards changed since (retrained) is read afresh."""
+        from model.trace import model_set
+
+        folder = Path(folder).resolve()
+        digest = cards_digest(folder)
+        if self.sets.get(folder) == digest:
+            return
+        models = model_set(folder)
+        models.clear()
+        self.sets.pop(folder, None)
+        for name in models.trained():
+            if (folder / f"{name}.safetensors").exists():
+                models.load_model(name)
+                for k in range(len(models.checkpoints(name))):
+                    models.load_model(name, k)
+        self.sets[folder] = digest
 
     def render(self, job: RenderJob, work: Path, poster_only: bool) -> dict[str, Path]:
         """Render `job` into `work`: {"poster": png} with `poster_only`, else {"video": mp4, "subtitles": srt?}."""
@@ -292,6 +320,7 @@ def _answer(renderer: WarmRenderer, job: RenderJob, request: dict, stream) -> No
 
     started = time.perf_counter()
     try:
+        renderer.warm_set(job.example.models_dir)
         job.example.trace(job.scene.model_for(job.example.model))
     except TraceInputError as err:
         _send(stream, event="error", message=f"{job.scene.key}: {err}")
@@ -387,13 +416,14 @@ def _send_to(conn: socket.socket, **event) -> None:
 
 
 def _request(job: RenderJob, poster_only: bool) -> dict:
-    """What the client asks for. No output path and no models folder: the output folder goes with the
-    request as an open descriptor, and the models folder is the server's own (the digest covers it)."""
+    """What the client asks for. No output path: the output folder goes with the request as an open
+    descriptor. The models folder goes by its absolute path (the server checks whose it is)."""
     from scenes.catalog import BY_KEY
 
     e = job.example
     request = {"scene": job.scene.key, "sentence": e.sentence, "model": e.model, "checkpoint": e.checkpoint,
-               "theme": e.theme, "quality": job.quality, "poster_only": poster_only, "digest": code_digest(e),
+               "theme": e.theme, "quality": job.quality, "poster_only": poster_only, "digest": code_digest(),
+               "models": str(Path(e.models_dir).resolve()),
                "voice": None if job.voice is None else voice_field(job.voice), "beat": e.beat}
     if BY_KEY.get(job.scene.key) != job.scene:  # a scene of the user's own, by file and class
         request.update(file=str(Path(job.scene.path).absolute()), cls=job.scene.cls)
@@ -401,7 +431,7 @@ def _request(job: RenderJob, poster_only: bool) -> dict:
 
 
 _FIELDS = {"digest", "scene", "file", "cls", "sentence", "model", "checkpoint", "theme", "quality", "poster_only", "voice",
-           "beat"}
+           "beat", "models"}
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 MAX_SENTENCE = 2000  # characters: far beyond what any scene's layout holds
 
@@ -431,6 +461,30 @@ def own_voice(voice, uid: int) -> str | None:
     return voice
 
 
+def own_models_folder(models, uid: int) -> Path:
+    """A request's models folder the server may read for user `uid`: its own default set (None), the
+    shipped set, or a folder the user owns that nobody else may write to. What is read from it is data
+    (cards, safetensors, pair files), through the bounded, confined, sha256-checked reads of model/files.py."""
+    from model.trace import MODELS_DIR
+    from output.jobs import SHIPPED_MODELS_DIR
+
+    if models is None:
+        return MODELS_DIR.resolve()
+    if type(models) is not str or not Path(models).is_absolute():
+        raise Refused(f"refused: the request's models folder {models!r:.80}")
+    folder = Path(models).resolve()
+    if folder in (MODELS_DIR.resolve(), SHIPPED_MODELS_DIR):
+        return folder
+    try:
+        st = os.stat(folder)
+    except OSError as err:
+        raise Refused(f"refused: the models folder '{models:.200}' cannot be read ({err.strerror})") from None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o002:
+        raise Refused(f"refused: the models folder '{models:.200}' is not a folder of the requesting user's own "
+                      "(another owner, or writable by everyone)")
+    return folder
+
+
 def own_scene_file(file: str, uid: int, root: Path = ROOT) -> Path:
     """`file` as a scene file the server may import for user `uid`: a .py file inside the project
     `root` (after resolving links), a regular file owned by that user and not writable by others."""
@@ -456,13 +510,13 @@ def own_scene_file(file: str, uid: int, root: Path = ROOT) -> Path:
 
 def _job_from(request: dict, out: int | None, uid: int) -> RenderJob:
     """The render a checked request asks for (Refused, with the reason, for anything else)."""
-    from model.trace import MODEL_NAMES, MODELS_DIR
+    from model.trace import MODEL_NAMES
     from scenes.catalog import BY_KEY, THEME_NAMES, SceneEntry
 
     unknown = sorted(set(request) - _FIELDS)
     if unknown:
         raise Refused(f"refused: a request with unknown fields ({', '.join(unknown)}); the output folder "
-                      "is the descriptor the client hands over, the models folder the server's own")
+                      "is the descriptor the client hands over")
 
     def field(name, kinds, allowed=None):
         value = request.get(name)
@@ -490,7 +544,8 @@ def _job_from(request: dict, out: int | None, uid: int) -> RenderJob:
     checkpoint = field("checkpoint", (int, type(None)))
     if checkpoint is not None and checkpoint < 0:
         raise Refused(f"refused: the request's checkpoint {checkpoint}")
-    example = Example(sentence=sentence, models_dir=MODELS_DIR, model=field("model", (str, type(None)), (*MODEL_NAMES, None)),
+    models_dir = own_models_folder(request.get("models"), uid)
+    example = Example(sentence=sentence, models_dir=models_dir, model=field("model", (str, type(None)), (*MODEL_NAMES, None)),
                       checkpoint=checkpoint, theme=field("theme", (str,), THEME_NAMES), beat=field("beat", (str, type(None))))
     if example.beat is not None and not _KEY.fullmatch(example.beat):
         raise Refused(f"refused: a beat name that is not a plain name ({example.beat!r:.80})")

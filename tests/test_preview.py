@@ -80,9 +80,32 @@ def test_a_new_drawing_code_digest_replaces_the_server(server, tmp_path, monkeyp
     """A server started before the kit or output code changed is replaced, not reused."""
     job = RenderJob(scene=BY_KEY["timeline"], quality="low", fmt="png", out=tmp_path)
     before, _ = poster(job, server)
-    monkeypatch.setattr(preview, "code_digest", lambda example: "edited code")
+    monkeypatch.setattr(preview, "code_digest", lambda: "edited code")
     after, _ = poster(job, server)
     assert after["server"] != before["server"]
+
+
+def test_one_server_serves_two_model_sets_and_rereads_a_retrained_one(server, tmp_path):
+    """A request names its model set: the warm process serves the shipped set and a user's copy one
+    after the other (no restart; the poster is named with the set), and a set whose cards change on
+    disk is read again, never served from what was loaded before."""
+    from model.trace import MODELS_DIR
+
+    own = tmp_path / "my-models"
+    shutil.copytree(MODELS_DIR, own, ignore=shutil.ignore_patterns("*.step-*"))
+    card = own / "attention.json"
+    card.write_text(card.read_text(encoding="utf-8").replace('"checkpoints"', '"no_checkpoints"'), encoding="utf-8")
+    job = RenderJob(scene=BY_KEY["timeline"], example=Example(sentence="the cat"), quality="low", fmt="png",
+                    out=tmp_path / "out")
+    shipped, _ = poster(job, server)
+    mine, _ = poster(dataclasses.replace(job, example=Example(sentence="the cat", models_dir=own)), server)
+    assert mine["server"] == shipped["server"]
+    assert "my-models" in Path(mine["files"]["poster"]).name and "my-models" not in Path(shipped["files"]["poster"]).name
+    (own / "attention.safetensors").write_bytes(b"retrained?")  # the card's sha256 no longer matches
+    card.write_text(card.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the cards changed: read again
+    events = list(preview.preview(dataclasses.replace(job, example=Example(sentence="the dog", models_dir=own)),
+                                  poster_only=True, path=server))
+    assert events[-1]["event"] == "error" and "does not match the sha256" in events[-1]["message"], events
 
 
 def test_a_preview_clip_speaks_with_a_voice(server, tmp_path):

@@ -174,6 +174,23 @@ def test_a_request_cannot_choose_where_to_write_or_what_to_load(field, out_fd):
         preview._job_from(request(**field), out_fd, os.getuid())
 
 
+def test_a_request_reads_a_models_folder_of_the_users_own_or_the_shipped_one(tmp_path, out_fd):
+    own = tmp_path / "models"
+    own.mkdir()
+    job = preview._job_from(request(models=str(own)), out_fd, os.getuid())
+    assert job.example.models_dir == own.resolve()
+    assert preview._job_from(request(models=str(MODELS_DIR)), out_fd, os.getuid() + 1).example.models_dir == MODELS_DIR.resolve()
+    assert preview._job_from(request(), out_fd, os.getuid()).example.models_dir == MODELS_DIR.resolve()
+    with pytest.raises(preview.Refused, match="not a folder of the requesting user's own"):  # another user's
+        preview._job_from(request(models=str(own)), out_fd, os.getuid() + 1)
+    own.chmod(0o777)
+    with pytest.raises(preview.Refused, match="not a folder of the requesting user's own"):
+        preview._job_from(request(models=str(own)), out_fd, os.getuid())
+    for bad in ("relative/models", 3, str(tmp_path / "missing")):
+        with pytest.raises(preview.Refused, match="models folder"):
+            preview._job_from(request(models=bad), out_fd, os.getuid())
+
+
 def test_the_output_is_the_folder_the_client_hands_over_and_nothing_else(tmp_path):
     with pytest.raises(preview.Refused, match="without its output folder"):
         preview._job_from(request(), None, os.getuid())
