@@ -52,10 +52,12 @@ DESIGNS = {c.name: (c.cell, c.attends) for c in CELLS.values()}
 # The optional Trace fields; each model fills those its entry names (a test checks it).
 OPTIONAL_TRACE_FIELDS = tuple(dict.fromkeys(f for c in CELLS.values() for f in c.trace_fields))
 
-def design(card: dict) -> tuple[str, bool] | None:
+
+def design(card: dict) -> tuple[str | None, bool] | None:
     """(cell, attends) of the model a card describes, from the architecture it records (None: a card
-    without a known architecture, about which nothing is said)."""
-    return DESIGNS.get((card.get("architecture") or {}).get("name"))
+    without a known architecture, about which nothing is said; cell None: no recurrence)."""
+    name = (card.get("architecture") or {}).get("name")
+    return DESIGNS.get(name) if isinstance(name, str) else None
 
 
 def design_note(card: dict) -> str:
