@@ -24,7 +24,14 @@ from scenes.kit import (
     mark_differences,
     percent,
 )
-from scenes.kit.claims import check_words, quoted, said_percent, tokens_text
+from scenes.kit.claims import (
+    check_words,
+    checkpoint_lesson_narration,
+    pick_graded_checkpoint,
+    quoted,
+    said_percent,
+    tokens_text,
+)
 from scenes.kit.layout import TEXT_MARGIN
 from scenes.kit.pacing import until_said
 
@@ -151,12 +158,14 @@ class LearningToAlign(ExplainerScene):
 
     def construct(self) -> None:
         self.checkpoint_story = self.load_story()
+        self.marks = VGroup()   # the final model's marks (sweep, links), gone before the look back
         self.final = self.checkpoint_story[-1].trace               # the scene shows every checkpoint, whatever --checkpoint says
         self.rows = len(self.final.target_tokens)       # the final model's output, end token included
         self.step_i = fan_step(self.final)
         self.show_untrained()
         self.train()
         self.show_final()
+        self.coda()
 
     # --- data ---------------------------------------------------------------------------------
     def load_story(self) -> list[Checkpoint]:
@@ -332,6 +341,30 @@ class LearningToAlign(ExplainerScene):
             self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
             self.status_mob = rose
 
+    def coda(self) -> None:
+        """One look back, kept short: the checkpoint whose α at the fan's step already points where
+        the final model's does but is the most spread (claims.pick_graded_checkpoint), and what its
+        words were then (claims.checkpoint_lesson_narration). Skipped when no checkpoint qualifies."""
+        i, final = self.step_i, self.final
+        earlier = self.checkpoint_story[:-1]
+        rows = [c.trace.attention[i] if len(c.trace.target_tokens) > i else None for c in earlier]
+        k = pick_graded_checkpoint(final.attention[i], rows)
+        if k is None:
+            return
+        c = earlier[k]
+        lesson = checkpoint_lesson_narration(final.attention[i], c.trace.attention[i], c.trace.source_tokens,
+                                              final.target_tokens[:i + 1], c.trace.target_tokens[:i + 1])
+        self.beat("looking-back", f"Back to training step {c.step}, at decoder step {i + 1}. {lesson}")
+        # the final model's marks (peaks, average, links) go: what stays on screen is the checkpoint's
+        self.play(FadeOut(self.marks), run_time=0.6)
+        self.marks = VGroup()
+        self.move_to_checkpoint(c, run_time=1.5)
+        best = int(c.trace.attention[i].argmax())
+        self.play(Indicate(self.fan_mob.labels[best], color=self.theme.alpha, scale_factor=1.2),
+                  Indicate(self.words[best], color=self.theme.alpha, scale_factor=1.2), run_time=1.2)
+        self.play(Indicate(self.out, color=self.theme.alpha, scale_factor=1.05),
+                  run_time=max(1.0, min(3.0, self.reading_time_left() - 0.5)))
+
     def point_at_order(self, tr: Trace) -> None:
         """While the order sentence is said: the rows whose links cross light up one after another, with
         the source words they link to (alignment.order_narration); with no crossing, every row in turn."""
@@ -351,6 +384,7 @@ class LearningToAlign(ExplainerScene):
         for i in rows:
             link = SurroundingRectangle(self.heat.cells[i * cols + facts.links[i]], buff=-0.025,
                                         color=self.theme.text, stroke_width=3)
+            self.marks.add(link)
             self.play(Indicate(self.heat.row_labels[i], color=self.theme.alpha, scale_factor=1.15),
                       Indicate(self.words[facts.links[i]], color=self.theme.alpha, scale_factor=1.15),
                       Create(link), run_time=each)
@@ -384,3 +418,4 @@ class LearningToAlign(ExplainerScene):
             average.add(label(f"(not the {quoted(tokens_text(sorted(set(left_out))))} row{'s' if len(left_out) > 1 else ''})",
                               size * 0.85, self.theme.muted).next_to(average, DOWN, buff=0.05, aligned_edge=LEFT))
         self.play(FadeOut(box), FadeIn(average, shift=0.1 * UP), run_time=0.6)
+        self.marks.add(*peaks, average)
