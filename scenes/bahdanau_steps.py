@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 from manim import (
     DOWN,
+    LEFT,
     RIGHT,
     UP,
+    Circumscribe,
     FadeIn,
     FadeOut,
     GrowArrow,
@@ -60,7 +62,7 @@ class BahdanauSteps(ExplainerScene):
     def equations(self) -> VGroup:
         th = self.theme
         self.eq_score = MathTex("e_{ij}", "=", r"v^\top", r"\tanh(", "W", "s_{i-1}", "+", "U", "h_j", ")", font_size=32)
-        self.eq_soft = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}\,/\,\textstyle\sum_k \exp e_{ik}", font_size=32)
+        self.eq_soft = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}", r"\,/\,", r"\textstyle\sum_k \exp e_{ik}", font_size=32)
         self.eq_sum = MathTex("c_i", "=", r"\textstyle\sum_j", r"\alpha_{ij}", "h_j", font_size=32)
         eqs = VGroup(self.eq_score, self.eq_soft, self.eq_sum).arrange(RIGHT, buff=0.7)
         fit_width(eqs, 13.0).move_to(self.title_mob).set_color(th.text)
@@ -79,9 +81,14 @@ class BahdanauSteps(ExplainerScene):
                                "every source word, a softmax that turns the scores into weights, and a weighted sum.")
         eqs = self.equations()
         self.play(*fade_replace(self.title_mob, eqs), run_time=1.5)
-        pace = float(np.clip((self.reading_time_left() - 0.3) / 3, 0.8, 2.0))
-        for eq in eqs:  # the three, in the order the narration names them
-            self.play(Indicate(eq, color=self.theme.alpha, scale_factor=1.08), run_time=pace)
+        pace = float(np.clip((self.reading_time_left() - 0.3) / 3, 0.8, 2.5))
+        th = self.theme
+        pieces = [  # the three, in the order the narration names them, each with what it draws
+            [LaggedStart(*[Indicate(line, color=th.text) for line in self.fan.lines], lag_ratio=0.3)],
+            [LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.4) for t in self.fan.labels], lag_ratio=0.3)],
+            [Circumscribe(self.ctx[0], color=th.context), Indicate(self.feed, color=th.context)]]
+        for eq, extra in zip(eqs, pieces):
+            self.play(Indicate(eq, color=th.alpha, scale_factor=1.08), *extra, run_time=pace)
 
     def score(self) -> None:
         tr, i, th = self.tr, self.i, self.theme
@@ -139,8 +146,8 @@ class BahdanauSteps(ExplainerScene):
         q, keys, v, terms = tr.score_query[i], tr.score_keys, tr.score_v, tr.score_terms[i]
         words = claims.tokens_text([tr.source_tokens[hi], tr.source_tokens[lo]])
         xs = [-4.6, -3.3, -1.9, -0.2, 1.6, 3.3, 5.0]
-        heads = ["term k", "weight v_k", f"(W s_{i})_k", f"(U h_{hi + 1})_k", f"term, '{words[0]}'",
-                 f"(U h_{lo + 1})_k", f"term, '{words[1]}'"]
+        heads = ["term k", r"$v_k$", rf"$(W s_{{{i}}})_k$", rf"$(U h_{{{hi + 1}}})_k$", f"term, '{words[0]}'",
+                 rf"$(U h_{{{lo + 1}}})_k$", f"term, '{words[1]}'"]
         colors = [th.muted, th.alpha, th.decoder, th.encoder, th.text, th.encoder, th.text]
         size = 18
         top = 1.15
@@ -148,7 +155,8 @@ class BahdanauSteps(ExplainerScene):
         def cell(text, x, y, color):
             return fit_width(number(text, size, color), 1.55).move_to([x, y, 0])
 
-        head = VGroup(*[fit_width(label(h, 16, c), 1.6).move_to([x, top, 0]) for h, x, c in zip(heads, xs, colors)])
+        head = VGroup(*[fit_width(MathTex(h[1:-1], font_size=26, color=c) if h.startswith("$") else label(h, 17, c), 1.6)
+                        .move_to([x, top, 0]) for h, x, c in zip(heads, xs, colors)])
         gap = 0.36
         body = VGroup()
         for r, kk in enumerate(rows):
@@ -162,10 +170,11 @@ class BahdanauSteps(ExplainerScene):
         total = VGroup(fit_width(label(f"all {n} terms added up, the score:", 16, th.muted), 4.0)
                        .move_to([0, y, 0]).align_to([xs[3] + 0.8, 0, 0], RIGHT),
                        cell(f"{terms[hi].sum():+.1f}", xs[4], y, th.text), cell(f"{terms[lo].sum():+.1f}", xs[6], y, th.text))
-        note = label(f"{len(rows)} of {n} terms shown: those that differ most; term = v_k · tanh((W s)_k + (U h_j)_k)",
-                     16, th.muted)
+        note = MathTex(r"\text{" + f"{len(rows)} of {n} terms shown, those that differ most;" + r"}\ "
+                       r"\text{term} = v_k \tanh\big((W s)_k + (U h_j)_k\big)", font_size=24, color=th.muted)
         note = fit_width(note, 11.6).next_to(total, DOWN, buff=0.18)
-        query_note = label(f"W s_{i} is the same for every word", 16, th.decoder).next_to(head, UP, buff=0.15)
+        query_note = MathTex(rf"W s_{{{i}}}" + r"\text{ is the same for every word}", font_size=26, color=th.decoder)
+        query_note.next_to(head, UP, buff=0.15)
         content = VGroup(head, body, total, note, query_note)
         content.shift((self.st.dec_cells.get_bottom()[1] - 0.3 - content.get_top()[1]) * UP)
         frame = RoundedRectangle(corner_radius=0.1, width=13.0, height=content.height + 0.3, stroke_color=th.muted,
@@ -180,9 +189,24 @@ class BahdanauSteps(ExplainerScene):
                              "sum, so they are positive and add up to 100%. "
                   + claims.score_gap_narration(tr.attention_scores[i]))
         self.fan_now = self.pic.fan(i, self.columns)
-        pace = float(np.clip(self.reading_time_left() / 3, 1.2, 3.0))
-        self.light(self.eq_soft[2], self.eq_soft[0], run_time=pace,
+        exps, _ = claims.softmax_parts(tr.attention_scores[i])
+        exp_tags = VGroup(*[number(claims.exp_text(v), self.pic.label_size(), th.alpha).move_to(t)
+                            for v, t in zip(exps, self.tags)])
+        pace = float(np.clip((self.reading_time_left() - 2.0) / 4, 1.2, 3.0))
+        self.light(self.eq_soft[2], run_time=pace, extra=fade_replace(self.tags, exp_tags))  # exp(e - e_max)
+        self.tags = exp_tags
+        # the sum term shows its value in place, then the weights come out of the division
+        total = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}", r"\,/\,", f"{float(exps.sum()):.2f}", font_size=32)
+        total.scale(self.eq_soft[0].height / total[0].height)  # the equations' size after fit_width
+        total.set_color(th.text).align_to(self.eq_soft, LEFT).align_to(self.eq_soft, DOWN)
+        total[0].set_color(th.alpha)
+        total[4].set_color(th.alpha)
+        self.light(self.eq_soft[4], run_time=pace,
+                   extra=[LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.3) for t in self.tags], lag_ratio=0.2)])
+        self.play(*fade_replace(self.eq_soft, total), run_time=0.8)
+        self.light(total[0], run_time=pace,
                    extra=[Transform(self.fan.lines, self.fan_now.lines), *fade_replace(self.tags, self.fan_now.labels)])
+        self.play(*fade_replace(total, self.eq_soft), run_time=0.8)
         self.tags = self.fan_now.labels
         scores = tr.attention_scores[i]
         if len(scores) > 1:  # the narration's gap: the two top scores' weights
@@ -199,9 +223,9 @@ class BahdanauSteps(ExplainerScene):
                              f"into the decoder cell that wrote {shown}.")
         pace = float(np.clip(self.reading_time_left() / 3, 1.0, 2.5))
         self.light(self.eq_sum[3], self.eq_sum[4], run_time=pace,
-                   extra=[LaggedStart(*[Indicate(VGroup(c, t), color=th.alpha, scale_factor=1.06)
+                   extra=[LaggedStart(*[Circumscribe(VGroup(c, t), color=th.alpha)
                                         for c, t in zip(self.columns, self.tags)], lag_ratio=0.3)])
-        self.light(self.eq_sum[0], run_time=pace, extra=[Indicate(self.ctx, color=th.context, scale_factor=1.1)])
+        self.light(self.eq_sum[0], run_time=pace, extra=[Circumscribe(self.ctx, color=th.context)])
         self.play(Indicate(self.feed, color=th.context), self.st.dec_cells[i].pulse(th.context),
                   Indicate(self.written[i], color=th.target), run_time=pace)
 
@@ -214,7 +238,8 @@ class BahdanauSteps(ExplainerScene):
                  f"until decoding stops at its cap of {steps} words: this model never writes the end-of-sentence token.")
         self.beat("all-steps", "The same three equations run again for every later word, in the same picture: a new "
                                f"s_{{i-1}}, new scores, fresh weights, a new context, {until}")
-        part = STEP_SECONDS / 3
+        # the steps share the narration (at least STEP_SECONDS each): no still picture while it is read
+        part = float(np.clip((self.reading_time_left() - 0.8) / (3 * (steps - self.i - 1)), STEP_SECONDS / 3, 1.8))
         for i in range(self.i + 1, steps):
             k = i - self.i - 1
             cell, arrow = self.later_cells[k], self.later_arrows[k]

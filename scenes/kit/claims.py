@@ -422,7 +422,7 @@ def why_score_narration(high: np.ndarray, low: np.ndarray, high_word: str, low_w
     shown = telling_terms(high, low, k)
     part = float((high - low)[shown].sum())
     text = (f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}? Each score is a sum "
-            f"of {n} terms, a learned weight v_k times tanh(W s + U h_j)_k. W s is the same for both words: only U h_j "
+            f"of {n} terms: a learned weight v_k times unit k of tanh(W s + U h_j). W s is the same for both words: only U h_j "
             f"differs. ")
     if gap <= 0:
         return text + "Here the two sums are equal: no term explains a gap."
