@@ -77,8 +77,8 @@ class BahdanauSteps(ExplainerScene):
 
     # --- beats -----------------------------------------------------------------------------
     def show_equations(self) -> None:
-        self.beat("equations", "Bahdanau and colleagues wrote this picture as three short equations: a score for "
-                               "every source word, a softmax that turns the scores into weights, and a weighted sum.")
+        self.beat("equations", "Bahdanau and colleagues wrote this picture as three equations: a score per source "
+                               "word, a softmax that makes the scores weights, and a weighted sum.")
         eqs = self.equations()
         self.play(*fade_replace(self.title_mob, eqs), run_time=1.5)
         pace = float(np.clip((self.reading_time_left() - 0.3) / 3, 0.8, 2.5))
@@ -92,9 +92,9 @@ class BahdanauSteps(ExplainerScene):
 
     def score(self) -> None:
         tr, i, th = self.tr, self.i, self.theme
-        self.beat("scores", f"The score first. For output word {i + 1}, the decoder's state s_{i} and each encoder "
-                            "state h_j go into a small network: W and U are its learned matrices, v its learned "
-                            "weights. Its output e_ij is the number on each line: the model's real scores.")
+        self.beat("scores", f"The score first: for output word {i + 1}, a small network with learned weights W, U "
+                            f"and v compares the decoder's state s_{i} with each h_j. Its output e_ij is the "
+                            "number on each line.")
         left = self.reading_time_left()
         pace = float(np.clip((left - 1.0) / 4, 1.0, 3.0))
         self.light(self.eq_score[5], run_time=pace,
@@ -185,8 +185,8 @@ class BahdanauSteps(ExplainerScene):
 
     def weights(self) -> None:
         tr, i, th = self.tr, self.i, self.theme
-        self.beat("softmax", "The softmax turns the scores into weights: exponentiate each one, then divide by their "
-                             "sum, so they are positive and add up to 100%. "
+        self.beat("softmax", "The softmax: exponentiate each score, then divide by their sum, so the weights are "
+                             "positive and add up to 100%. "
                   + claims.score_gap_narration(tr.attention_scores[i]))
         self.fan_now = self.pic.fan(i, self.columns)
         exps, _ = claims.softmax_parts(tr.attention_scores[i])
@@ -236,8 +236,8 @@ class BahdanauSteps(ExplainerScene):
             return
         until = ("until the model writes the end-of-sentence token." if tr.finished else
                  f"until decoding stops at its cap of {steps} words: this model never writes the end-of-sentence token.")
-        self.beat("all-steps", "The same three equations run again for every later word, in the same picture: a new "
-                               f"s_{{i-1}}, new scores, fresh weights, a new context, {until}")
+        self.beat("all-steps", "The same equations run for every later word: a new s_{i-1}, new scores and weights, "
+                               f"a new context, {until}")
         # the steps share the narration (at least STEP_SECONDS each): no still picture while it is read
         part = float(np.clip((self.reading_time_left() - 0.8) / (3 * (steps - self.i - 1)), STEP_SECONDS / 3, 1.8))
         for i in range(self.i + 1, steps):

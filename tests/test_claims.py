@@ -223,7 +223,7 @@ def test_why_one_score_is_high_is_said_from_its_terms():
     low = np.array([0.0, 0.5, 0.5, 0.0])              # sums to 1.0: a 3.0 gap
     assert list(telling_terms(high, low, 2)) == [0, 1]
     text = why_score_narration(high, low, "economic", "the", 2)
-    assert text.startswith("Why does 'economic' score +4.0 and 'the' only +1.0? Each score is a sum of 4 terms")
+    assert text.startswith("Why does 'economic' score +4.0 and 'the' only +1.0? Each score adds up 4 terms")
     assert text.endswith("The 2 terms that differ most make up 2.5 of the 3.0-point gap; the other 2 add 0.5.")
     # false: the shown terms give more than the gap (another term pulls the other way)
     against = np.array([2.0, 1.0, -1.5, 0.5])         # sums to 2.0: a 1.0 gap

@@ -421,8 +421,8 @@ def why_score_narration(high: np.ndarray, low: np.ndarray, high_word: str, low_w
     n, gap = len(high), float(high.sum() - low.sum())
     shown = telling_terms(high, low, k)
     part = float((high - low)[shown].sum())
-    text = (f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}? Each score is a sum "
-            f"of {n} terms: a learned weight v_k times unit k of tanh(W s + U h_j). W s is the same for both words: only U h_j "
+    text = (f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}? Each score adds up "
+            f"{n} terms, a learned weight v_k times unit k of tanh(W s + U h_j); W s is the same for both, only U h_j "
             f"differs. ")
     if gap <= 0:
         return text + "Here the two sums are equal: no term explains a gap."
