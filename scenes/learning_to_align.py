@@ -8,7 +8,21 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, Indicate, SurroundingRectangle, Transform, VGroup, config
+from manim import (
+    DOWN,
+    LEFT,
+    UP,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+    config,
+)
 
 from model.names import SPECIALS
 from model.trace import Trace, checkpoints
@@ -28,6 +42,7 @@ from scenes.kit.claims import (
     check_words,
     checkpoint_lesson_narration,
     pick_graded_checkpoint,
+    pick_graded_step,
     quoted,
     said_percent,
     tokens_text,
@@ -265,11 +280,7 @@ class LearningToAlign(ExplainerScene):
         self.heat = self.heatmap(first.trace)
         self.words = self.source_column()
         self.node = Dot([1.0, self.words.get_center()[1], 0], radius=0.09, color=self.theme.decoder)
-        final_word = tokens_text(self.final.target_tokens)[self.step_i]
-        self.writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
-                             label(f"(the final model writes '{final_word}' here)", 16, self.theme.muted))
-        self.writer.arrange(DOWN, buff=0.08)
-        self.writer.next_to(self.node, DOWN, buff=0.15)
+        self.writer = self.writer_label()
         self.fan_mob = self.fan(first.trace)
         self.says = label(f"{self.tgt_lang} output at this checkpoint", 18, self.theme.muted)
         self.says.move_to([0, -1.95, 0]).align_to([0.35, 0, 0], LEFT)
@@ -285,6 +296,13 @@ class LearningToAlign(ExplainerScene):
         self.play(FadeIn(self.fan_mob.labels, lag_ratio=0.2), run_time=1.5)
         self.rows_note = self.rows_shown_note(self.heat, first.trace)
         self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.15), FadeIn(self.rows_note), run_time=2.5)
+
+    def writer_label(self) -> VGroup:
+        """Under the decoder's dot: which step the fan is, and the final model's word there."""
+        final_word = tokens_text(self.final.target_tokens)[self.step_i]
+        writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
+                        label(f"(the final model writes '{final_word}' here)", 16, self.theme.muted))
+        return writer.arrange(DOWN, buff=0.08).next_to(self.node, DOWN, buff=0.15)
 
     def rows_shown_note(self, heat: Heatmap, tr: Trace) -> VGroup:
         """Under the grid, when this checkpoint wrote more steps than the final model's rows shown:
@@ -345,10 +363,13 @@ class LearningToAlign(ExplainerScene):
         """One look back, kept short: the checkpoint whose α at the fan's step already points where
         the final model's does but is the most spread (claims.pick_graded_checkpoint), and what its
         words were then (claims.checkpoint_lesson_narration). Skipped when no checkpoint qualifies."""
-        i, final = self.step_i, self.final
-        earlier = self.checkpoint_story[:-1]
-        rows = [c.trace.attention[i] if len(c.trace.target_tokens) > i else None for c in earlier]
-        k = pick_graded_checkpoint(final.attention[i], rows)
+        final, earlier = self.final, self.checkpoint_story[:-1]
+        # the fan's own step first, else the final model's most spread step (claims.pick_graded_step)
+        for i in dict.fromkeys((self.step_i, pick_graded_step(final.attention, max(len(final.output_words), 1)))):
+            rows = [c.trace.attention[i] if len(c.trace.target_tokens) > i else None for c in earlier]
+            k = pick_graded_checkpoint(final.attention[i], rows)
+            if k is not None:
+                break
         if k is None:
             return
         c = earlier[k]
@@ -356,14 +377,21 @@ class LearningToAlign(ExplainerScene):
                                               final.target_tokens[:i + 1], c.trace.target_tokens[:i + 1])
         self.beat("looking-back", f"Back to training step {c.step}, at decoder step {i + 1}. {lesson}")
         # the final model's marks (peaks, average, links) go: what stays on screen is the checkpoint's
-        self.play(FadeOut(self.marks), run_time=0.6)
+        moves = [FadeOut(self.marks)]
+        if i != self.step_i:  # the fan and its row box move to that step
+            self.step_i = i
+            writer, self.row_box = self.writer_label(), self.row_highlight(self.heat)
+            moves += [*fade_replace(self.writer, writer), Create(self.row_box)]
+            self.writer = writer
+        self.play(*moves, run_time=0.8)
         self.marks = VGroup()
         self.move_to_checkpoint(c, run_time=1.5)
         best = int(c.trace.attention[i].argmax())
         self.play(Indicate(self.fan_mob.labels[best], color=self.theme.alpha, scale_factor=1.2),
                   Indicate(self.words[best], color=self.theme.alpha, scale_factor=1.2), run_time=1.2)
-        self.play(Indicate(self.out, color=self.theme.alpha, scale_factor=1.05),
-                  run_time=max(1.0, min(3.0, self.reading_time_left() - 0.5)))
+        # "its words so far": the output words light one after another while that is read
+        self.play(LaggedStart(*[Indicate(w, color=self.theme.alpha, scale_factor=1.1) for w in self.out], lag_ratio=0.4),
+                  run_time=max(1.0, self.reading_time_left() - 0.2))
 
     def point_at_order(self, tr: Trace) -> None:
         """While the order sentence is said: the rows whose links cross light up one after another, with
