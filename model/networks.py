@@ -225,6 +225,11 @@ class AttentionSeq2Seq(Seq2Seq):
         last = _last_state(states, src_len)
         return Encoded(states, last, last, self.U(states))
 
+    def score_terms(self, hidden, enc: Encoded):
+        """The attn terms of every score, v_k·tanh(W s_{i-1} + U h_j)_k [B,S,attn]: they sum to e_ij
+        (v has no bias). Only the trace reads them, to show why one score is high."""
+        return self.v.weight[0] * torch.tanh(self.W(hidden)[:, None] + enc.keys)
+
     def _advance(self, emb, hidden, enc: Encoded, mask):
         """One decoder step before the output layer: score, softmax, weighted sum, GRU update."""
         scores = self.v(torch.tanh(self.W(hidden)[:, None] + enc.keys))[..., 0]
@@ -460,9 +465,13 @@ def run_trace(model: Seq2Seq, src_ids: list[int], max_len: int, top_k: int) -> d
         "influence": _influence(model, src_ids),
     }
     rec.update({k: _np(v) for k, v in model.extra_trace(emb).items()})
-    steps: dict[str, list] = {"ids": [], "state": [], "alpha": [], "scores": [], "context": [], "top_ids": [], "top_p": []}
+    steps: dict[str, list] = {"ids": [], "state": [], "alpha": [], "scores": [], "terms": [], "query": [], "context": [],
+                              "top_ids": [], "top_p": []}
     prev, hidden = torch.tensor([SOS]), enc.start
     for _ in range(max_len):
+        if isinstance(model, AttentionSeq2Seq):
+            steps["terms"].append(_np(model.score_terms(hidden, enc)[0]))
+            steps["query"].append(_np(model.W(hidden)[0]))
         step = model.step(prev, hidden, enc, mask)
         hidden = step.hidden
         top = torch.softmax(step.logits[0], -1).topk(top_k)
@@ -485,6 +494,10 @@ def run_trace(model: Seq2Seq, src_ids: list[int], max_len: int, top_k: int) -> d
         rec["attention"] = np.stack(steps["alpha"])
         rec["attention_scores"] = np.stack(steps["scores"])
         rec["step_contexts"] = np.stack(steps["context"])
+        rec["score_terms"] = np.stack(steps["terms"])
+        rec["score_query"] = np.stack(steps["query"])
+        rec["score_keys"] = _np(enc.keys[0])
+        rec["score_v"] = _np(model.v.weight[0])
     return rec
 
 

@@ -43,7 +43,7 @@ def env_models_dir(env: Mapping[str, str] = os.environ) -> Path:
 MODELS_DIR = env_models_dir()  # the default set of the module-level functions (thin wrappers)
 DEFAULT_SENTENCE = "the european economic area"  # the built-in models' example (the article's)
 TOP_K = 5
-TRACE_VERSION = 3  # bump when the fields or their meaning change: old cache entries are ignored
+TRACE_VERSION = 4  # bump when the fields or their meaning change: old cache entries are ignored
 # The code that computes a trace: its hash is part of every cache key.
 TRACE_SOURCES = ("names.py", "corpus.py", "networks.py", "trace.py")
 GATE_NAMES = ("input", "forget", "candidate", "output")
@@ -65,7 +65,9 @@ class Trace:
     `plain`/`lstm` also the one vector each decoder step reads (the bottleneck); influence [S]:
     ‖∂h_T/∂embedding_j‖, how much word j can still move that vector; decoder_states [T,H];
     attention [T,S], attention_scores [T,S] (e_ij) and step_contexts [T,H] (c_i, read by each
-    step instead of h_T) for `attention` only; top_tokens [T][k], top_probs [T,k].
+    step instead of h_T) for `attention` only, with score_terms [T,S,A] (A = the attention layer's
+    size): the terms v_k·tanh(W s_{i-1} + U h_j)_k whose sum is e_ij, and their parts score_query
+    [T,A] (W s_{i-1}), score_keys [S,A] (U h_j, with U's bias) and score_v [A]; top_tokens [T][k], top_probs [T,k].
     checkpoint: the index of the training checkpoint whose weights made it (None: the final
     weights), training_step: the optimiser step of those weights (None: the final weights).
     reference_tokens: the correct translation when one is known (the pair file's own for a sentence
@@ -110,6 +112,10 @@ class Trace:
     encoder_self_attention: np.ndarray | None = None
     decoder_self_attention: np.ndarray | None = None
     cross_attention: np.ndarray | None = None
+    score_terms: np.ndarray | None = None
+    score_query: np.ndarray | None = None
+    score_keys: np.ndarray | None = None
+    score_v: np.ndarray | None = None
 
     @property
     def output_words(self) -> tuple[str, ...]:
@@ -485,6 +491,8 @@ class ModelSet:
             encoder_cells=rec.get("encoder_cells"), encoder_gates=rec.get("encoder_gates"),
             context=rec["context"], influence=rec["influence"], decoder_states=rec["decoder_states"],
             attention=rec.get("attention"), attention_scores=rec.get("attention_scores"),
+            score_terms=rec.get("score_terms"), score_query=rec.get("score_query"),
+            score_keys=rec.get("score_keys"), score_v=rec.get("score_v"),
             step_contexts=rec.get("step_contexts"),
             top_tokens=tuple(tuple(tgt_vocab[i] for i in row) for row in rec["top_ids"]),
             top_probs=rec["top_probs"],

@@ -1,6 +1,8 @@
-"""Bahdanau step by step (article fig. 13): the three equations in motion. The encoder states h_j
-and the decoder state s_{i-1} are drawn; each term of an equation lights up as its real numbers
-appear; the first decoding step goes slowly, every later one gets at least three seconds."""
+"""Bahdanau step by step (article fig. 13): the three equations on attention-weights' last picture
+(kit.attention_picture builds both). The heading gives way to the equations; each term lights with
+the piece of the picture it names (s_{i-1}, h_j, the lines' scores e_ij, the α fan, c_i and its
+arrow); a card shows why one score is high from the model's own terms v_k·tanh(W s + U h_j)_k;
+then the remaining decoding steps run quickly in the same picture."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,318 +11,254 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Circumscribe,
     FadeIn,
     FadeOut,
+    GrowArrow,
     Indicate,
     LaggedStart,
     MathTex,
     RoundedRectangle,
     Transform,
-    UpdateFromAlphaFunc,
     VGroup,
-    VMobject,
-    smooth,
 )
 
-from scenes.kit import (
-    ExplainerScene,
-    ProbabilityBars,
-    SlotBars,
-    StateColumn,
-    TokenRow,
-    claims,
-    fade_replace,
-    fit_width,
-    label,
-    percent,
-    pick_dims,
-    slot_step,
-    wrong_in_red,
-)
-from scenes.kit.layout import TEXT_EDGE_X
-from scenes.kit.mobjects import WordFlow
+from scenes.kit import ExplainerScene, claims, fade_replace, fit_width, label, number
+from scenes.kit.attention_picture import AttentionPicture
 
-ROW_LABEL_X = -6.3
-EQ_Y, COLUMNS_TOP, WORDS_Y, SCORES_Y, ALPHAS_Y, BARS_Y = 2.72, 2.02, 0.9, 0.42, -0.05, -1.25
-BOTTOM_Y = -2.35          # centre of the s_{i-1} and c_i columns
-PANEL_LEFT, PANEL_TOP = -3.95, -1.5   # the framed "French so far" panel, right of c_i, clear of the α bars
-FLOW_WIDTH = 4.4
-PROBS_X, PROBS_TOP = 3.9, -1.78       # candidate list: right edge of its words, centre of its top row
-MAX_STEP = 1.9
-WIDTH = 11.4
-STEP_SECONDS = 3.2        # each decoding step after the first
-
-
-def flight(mob, corners, width: float, height: float, fade: bool = False) -> UpdateFromAlphaFunc:
-    """`mob` travels along the polyline through `corners` (a route that keeps clear of what is
-    on screen), reaching `width` × `height` at the end; with `fade`, it fades out on its last 40%."""
-    mob.save_state()
-    w0, h0 = mob.width, mob.height
-    path = VMobject().set_points_as_corners(corners)
-
-    def step(m, t):
-        m.restore().stretch_to_fit_width(w0 + (width - w0) * t).stretch_to_fit_height(h0 + (height - h0) * t)
-        if fade:
-            m.set_opacity(min(1.0, (1 - t) / 0.4))
-        m.move_to(path.point_from_proportion(t))
-
-    return UpdateFromAlphaFunc(mob, step, rate_func=smooth)
+SHOWN_TERMS = 5           # rows of the card: the terms that differ most between two scores
+STEP_SECONDS = 2.4        # each decoding step after the one explained
 
 
 class BahdanauSteps(ExplainerScene):
-    title = "Bahdanau attention, one decoding step at a time"
-    shown_dims = 6
+    title = "Bahdanau attention: the same picture, as three equations"
 
     def construct(self) -> None:
+        self.pic = AttentionPicture(self.tr)
+        self.st, self.i = self.pic.stage, self.pic.step
+        self.open_on_the_picture()
         self.show_equations()
-        self.inputs(0)
-        self.scores(0)
-        self.weights(0)
-        self.context_and_word(0)
+        self.score()
+        self.why_high()
+        self.weights()
+        self.context()
         self.remaining_steps()
 
-    # -- pieces -------------------------------------------------------------------------------
-    @property
-    def step(self) -> float:
-        return slot_step(len(self.tr.source_tokens), WIDTH, MAX_STEP)
+    # --- the picture ------------------------------------------------------------------------
+    def open_on_the_picture(self) -> None:
+        """attention-weights' last picture, piece by piece from kit.attention_picture; the fan is
+        added before c_i, so its lines pass behind c_i's numbers."""
+        p = self.pic.end_picture()
+        self.columns, self.h_names, self.s_label, self.fan = p["columns"], p["h_names"], p["s_name"], p["fan"]
+        self.ctx, self.feed, self.written = p["context"], p["feed"], p["written"]
+        n_later = len(self.st.dec_cells) - self.i - 1
+        self.later_cells, self.later_arrows = p["later"][:n_later], p["later"][n_later:]
+        self.title_mob = self.heading()
+        self.note = self.footnote(self.provenance(extra=self.st.dims_note()))
+        self.add(self.title_mob, self.note, p["words"], self.columns, self.h_names, p["start"], p["cells"], p["later"],
+                 self.written, self.s_label, self.fan)
+        self.add_foreground_mobjects(self.ctx, self.feed)
 
-    def number_row(self, values, fmt, y: float, color: str) -> VGroup:
-        return VGroup(*[fit_width(label(fmt(v), 20, color), 0.9 * self.step).move_to([x, y, 0])
-                        for v, x in zip(values, self.words.xs)])
-
-    def alpha_bars(self, alphas: np.ndarray) -> VGroup:
-        return SlotBars(alphas, self.words.xs, self.step, BARS_Y, 0.95, self.theme.alpha, width_ratio=0.5,
-                        min_height=0.015)
-
-    def state(self, values, dims, outline: str, cell: float = 0.2) -> StateColumn:
-        col = StateColumn(values, self.tr.state_range, dims, cell=cell, numbers=True, cell_width=0.62,
-                          outline=outline, show_hidden_count=False)
-        col.remove(col.note)
-        return col
-
-    def prev_state(self, i: int):
-        return self.tr.decoder_states[i - 1] if i > 0 else self.tr.context
-
-    def s_name(self, i: int) -> MathTex:
-        return MathTex(r"s_{" + str(i) + "}", font_size=30, color=self.theme.decoder).next_to(self.s_col, UP, buff=0.1)
-
-    def c_name(self, i: int) -> MathTex:
-        return MathTex(r"c_{" + str(i + 1) + "}", font_size=30, color=self.theme.context).next_to(self.c_col, UP, buff=0.1)
-
-    def light(self, *parts, color=None, run_time: float = 1.0, extra=()) -> None:
-        self.play(*[Indicate(p, color=color or self.theme.alpha, scale_factor=1.15) for p in parts], *extra,
-                  run_time=run_time)
-
-    # -- beats -----------------------------------------------------------------------------------
-    def show_equations(self) -> None:
-        tr = self.tr
-        self.beat("equations", "Bahdanau and colleagues wrote attention as three short equations: a score for "
-                               "every source word, a softmax that turns scores into weights, and a weighted sum.")
-        self.add(self.heading())
+    def equations(self) -> VGroup:
         th = self.theme
-        self.eq_score = MathTex("e_{ij}", "=", r"v^\top \tanh(W", "s_{i-1}", "+ U", "h_j", ")", font_size=32)
-        self.eq_soft = MathTex(r"\alpha_{ij}", "=", r"\frac{\exp e_{ij}}{\sum_k \exp e_{ik}}", font_size=32)
-        self.eq_sum = MathTex("c_i", "=", r"\sum_j", r"\alpha_{ij}", "h_j", font_size=32)
-        eqs = VGroup(self.eq_score, self.eq_soft, self.eq_sum).arrange(RIGHT, buff=0.8).move_to([0, EQ_Y, 0])
-        fit_width(eqs, 13.2)
-        eqs.set_color(th.text)
-        for part, color in ((self.eq_score[3], th.decoder), (self.eq_score[5], th.encoder), (self.eq_sum[4], th.encoder),
+        self.eq_score = MathTex("e_{ij}", "=", r"v^\top", r"\tanh(", "W", "s_{i-1}", "+", "U", "h_j", ")", font_size=32)
+        self.eq_soft = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}", r"\,/\,", r"\textstyle\sum_k \exp e_{ik}", font_size=32)
+        self.eq_sum = MathTex("c_i", "=", r"\textstyle\sum_j", r"\alpha_{ij}", "h_j", font_size=32)
+        eqs = VGroup(self.eq_score, self.eq_soft, self.eq_sum).arrange(RIGHT, buff=0.7)
+        fit_width(eqs, 13.0).move_to(self.title_mob).set_color(th.text)
+        for part, color in ((self.eq_score[5], th.decoder), (self.eq_score[8], th.encoder), (self.eq_sum[4], th.encoder),
                             (self.eq_soft[0], th.alpha), (self.eq_sum[3], th.alpha), (self.eq_sum[0], th.context)):
             part.set_color(color)
-        self.dims = pick_dims(tr.encoder_states, self.shown_dims)
-        self.add(self.footnote(self.provenance(extra=claims.dims_note(len(self.dims), tr.encoder_states.shape[1],
-                                                                       "dimensions per state"))))
-        self.words = TokenRow(tr.source_tokens, th.source, width=WIDTH, max_step=MAX_STEP, center=0.45)
-        self.words.shift((WORDS_Y - self.words[0].baseline()) * UP)
-        self.play(FadeIn(self.eq_score), run_time=1.2)
-        self.play(FadeIn(self.eq_soft), run_time=1.2)
-        self.play(FadeIn(self.eq_sum), run_time=1.2)
-        self.play(FadeIn(self.words, lag_ratio=0.05), run_time=1.0)
-        for eq in (self.eq_score, self.eq_soft, self.eq_sum):  # the three, in the order the narration names them
-            self.play(Indicate(eq, color=th.alpha, scale_factor=1.08), run_time=0.8)
-        colors = wrong_in_red(tr.reference_tokens, tr.target_tokens, th.target)
-        self.add(self.french_panel(colors))
+        return eqs
 
-    def french_panel(self, colors) -> VGroup:
-        """The sentence written so far in a frame of its own, with its name at the top: below the α
-        bars a bare name would read as the label of the bar above it."""
+    def light(self, *parts, run_time: float = 1.0, extra=()) -> None:
+        """Equation terms swell in their own colour while `extra` plays on the picture."""
+        self.play(*[Indicate(p, color=p.get_color(), scale_factor=1.3) for p in parts], *extra, run_time=run_time)
+
+    # --- beats -----------------------------------------------------------------------------
+    def show_equations(self) -> None:
+        self.beat("equations", "Bahdanau and colleagues wrote this picture as three equations: a score per source "
+                               "word, a softmax that makes the scores weights, and a weighted sum.")
+        eqs = self.equations()
+        self.play(*fade_replace(self.title_mob, eqs), run_time=1.5)
+        pace = float(np.clip((self.reading_time_left() - 0.3) / 3, 0.8, 2.5))
         th = self.theme
-        marked = " (red: wrong)" if th.wrong in colors else ""
-        name = label(f"{self.tgt_lang} so far{marked}", 18, th.muted)
-        name.next_to([PANEL_LEFT + 0.15, PANEL_TOP - 0.1, 0], DOWN + RIGHT, buff=0)
-        self.french = WordFlow(claims.tokens_text(self.tr.target_tokens), colors, width=FLOW_WIDTH, font_size=22, max_lines=3)
-        self.french.next_to(name, DOWN, buff=0.18, aligned_edge=LEFT)
-        height = (PANEL_TOP - name.get_bottom()[1]) + 0.18 + self.french.height + 0.2  # the whole sentence's lines
-        frame = RoundedRectangle(corner_radius=0.08, width=FLOW_WIDTH + 0.3, height=height, stroke_color=th.muted,
-                                 stroke_width=1.5, stroke_opacity=0.6)
-        return VGroup(frame.next_to([PANEL_LEFT, PANEL_TOP, 0], DOWN + RIGHT, buff=0), name)
+        pieces = [  # the three, in the order the narration names them, each with what it draws
+            [LaggedStart(*[Indicate(line, color=th.text) for line in self.fan.lines], lag_ratio=0.3)],
+            [LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.4) for t in self.fan.labels], lag_ratio=0.3)],
+            [Circumscribe(self.ctx[0], color=th.context), Indicate(self.feed, color=th.context)]]
+        for eq, extra in zip(eqs, pieces):
+            self.play(Indicate(eq, color=th.alpha, scale_factor=1.08), *extra, run_time=pace)
 
-    def inputs(self, i: int) -> None:
-        tr, th = self.tr, self.theme
-        self.beat("inputs", "Step 1. Its inputs: the encoder states h_j, one per word (ours reads forwards only; "
-                            "Bahdanau's also read backwards), and the decoder's state s_0, in our model h_T, the "
-                            "encoder's last state.")
-        self.columns = VGroup()
-        for x, values in zip(self.words.xs, tr.encoder_states):
-            col = StateColumn(values, tr.state_range, self.dims, cell=0.12, cell_width=min(0.5, 0.6 * self.step),
-                              show_hidden_count=False)
-            col.remove(col.note)
-            self.columns.add(col.move_to([x, COLUMNS_TOP - col.height / 2, 0]))
-        self.row_names = VGroup(
-            MathTex("h_j", font_size=32, color=th.encoder).move_to([ROW_LABEL_X, COLUMNS_TOP - 0.4, 0]),
-            MathTex("e_{ij}", font_size=32, color=th.text).move_to([ROW_LABEL_X, SCORES_Y, 0]),
-            MathTex(r"\alpha_{ij}", font_size=32, color=th.alpha).move_to([ROW_LABEL_X, ALPHAS_Y, 0]))
+    def score(self) -> None:
+        tr, i, th = self.tr, self.i, self.theme
+        self.beat("scores", f"The score first: for output word {i + 1}, a small network with learned weights W, U "
+                            f"and v compares the decoder's state s_{i} with each h_j. Its output e_ij is the "
+                            "number on each line.")
         left = self.reading_time_left()
-        self.light(self.eq_score[5], self.eq_sum[4], color=th.encoder, run_time=float(np.clip(0.2 * left, 1.5, 3.0)),
-                   extra=[FadeIn(self.columns, lag_ratio=0.1), FadeIn(self.row_names[0])])
-        # ours reads forwards only (Bahdanau et al.'s also read backwards): the states light up in reading order
-        ahead = label("forwards only →", 16, th.muted).next_to(self.row_names[0], DOWN, buff=0.2).set_x(-TEXT_EDGE_X, LEFT)
-        self.play(FadeIn(ahead), LaggedStart(*[Indicate(c, color=th.encoder, scale_factor=1.12) for c in self.columns],
-                                             lag_ratio=0.5),
-                  run_time=float(np.clip(0.35 * left, 1.5, 5.0)))
-        self.s_col = self.state(self.prev_state(i), self.dims, th.decoder).move_to([-6.0, BOTTOM_Y, 0])
-        self.s_label = self.s_name(i)
-        moves, h_T = [FadeIn(self.s_col, shift=0.2 * UP)], None
-        if np.allclose(self.prev_state(i), tr.encoder_states[-1]):
-            # s_0 is h_T: down from the last column, left along the empty band of the α bars, down into s_0
-            h_T = self.columns[-1].cells.copy()
-            lane = (ALPHAS_Y + BARS_Y) / 2
-            moves = [flight(h_T, [h_T.get_center(), [h_T.get_x(), lane, 0], [self.s_col.get_x(), lane, 0],
-                                  self.s_col.cells.get_center()],
-                            self.s_col.cells.width, self.s_col.cells.height, fade=True),
-                     FadeIn(self.s_col, rate_func=lambda t: min(1.0, max(0.0, 2 * t - 1)))]
-        self.add_foreground_mobjects(self.words)  # h_T travels behind the words, never over them
-        self.light(self.eq_score[3], color=th.decoder,
-                   run_time=float(np.clip(self.reading_time_left() - 0.3, 1.5, 4.0)),
-                   extra=[*moves, FadeIn(self.s_label)])
-        self.remove_foreground_mobjects(self.words)
-        if h_T is not None:
-            self.remove(h_T)
+        pace = float(np.clip((left - 1.0) / 4, 1.0, 3.0))
+        self.light(self.eq_score[5], run_time=pace,
+                   extra=[Indicate(self.s_label, color=th.decoder, scale_factor=1.4),
+                          self.st.dec_cells[i].pulse(th.decoder)])
+        self.light(self.eq_score[8], run_time=pace,
+                   extra=[LaggedStart(*[Indicate(n, color=th.encoder, scale_factor=1.4) for n in self.h_names],
+                                      lag_ratio=0.3)])
+        self.light(self.eq_score[2], self.eq_score[4], self.eq_score[7], run_time=pace)
+        # the weights' lines become the plain lines of the scores, their numbers the scores
+        self.lines = VGroup(*[self.pic.score_line(i, j, self.columns) for j in range(len(tr.source_tokens))])
+        self.tags = self.pic.score_tags(i, self.columns)
+        self.light(self.eq_score[0], run_time=pace,
+                   extra=[Transform(self.fan.lines, self.lines), *fade_replace(self.fan.labels, self.tags)])
 
-    def scores(self, i: int) -> None:
-        tr, th = self.tr, self.theme
-        self.beat("scores", "A small network scores s_0 against each h_j: one number e_1j per word, the model's "
-                            f"real scores. {claims.score_narration(tr.attention_scores[i], tr.source_tokens)}")
-        self.score_row = self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}", SCORES_Y, th.text)
-        self.light(self.eq_score[0], color=th.text, run_time=float(np.clip(self.reading_time_left() - 3.0, 1.5, 5.0)),
-                   extra=[FadeIn(self.row_names[1]), FadeIn(self.score_row, lag_ratio=0.3)])
-        for j in (int(tr.attention_scores[i].argmax()), int(tr.attention_scores[i].argmin())):  # the two it names
-            self.play(Indicate(self.score_row[j], color=th.alpha), Indicate(self.words[j], color=th.source),
-                      run_time=1.2)
-
-    def weights(self, i: int) -> None:
-        tr, th = self.tr, self.theme
-        self.beat("softmax", "The softmax: exponentiate every score, then divide by their sum, so the weights are "
-                             "positive and add up to 100%. " + claims.score_gap_narration(tr.attention_scores[i]))
-        left = self.reading_time_left()
-        # first the real exp(e_ij - e_max) row, then its division by the sum: the softmax in its two steps
-        exps, _ = claims.softmax_parts(tr.attention_scores[i])
-        exp_row = self.number_row(exps, claims.exp_text, ALPHAS_Y, th.alpha)
-        exp_name = fit_width(MathTex(r"\exp(e_{ij}-e_{\max})", font_size=28, color=th.alpha), 1.6)
-        exp_name.move_to([ROW_LABEL_X, ALPHAS_Y, 0]).set_x(-TEXT_EDGE_X, direction=LEFT)
-        self.bars = self.alpha_bars(exps)
-        self.light(self.eq_soft[2], color=th.alpha, run_time=float(np.clip(0.3 * left, 1.5, 4.0)),
-                   extra=[FadeIn(exp_name), FadeIn(exp_row, shift=0.3 * DOWN, lag_ratio=0.1),  # from the scores
-                          FadeIn(self.bars, lag_ratio=0.1)])
-        self.add(exp_row)
-        divisor = label(f"÷ {float(exps.sum()):.2f}, their sum", 18, th.alpha)
-        divisor.next_to(exp_name, DOWN, buff=0.15, aligned_edge=LEFT)
-        self.play(FadeIn(divisor, shift=0.2 * LEFT), run_time=0.8)
-        self.alpha_row = self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)
-        self.light(self.eq_soft[0], color=th.alpha, run_time=float(np.clip(0.2 * left, 1.5, 3.0)),
-                   extra=[*fade_replace(exp_name, self.row_names[2]), *fade_replace(exp_row, self.alpha_row),
-                          Transform(self.bars, self.alpha_bars(tr.attention[i])), FadeOut(divisor)])
-        best = int(tr.attention[i].argmax())
-        self.play(Indicate(VGroup(self.score_row[best], self.alpha_row[best], self.bars[best]), color=th.alpha),
-                  run_time=1.5)
+    def why_high(self) -> None:
+        """A card: the terms of two scores, high and low, that differ most, with the learned weight
+        v_k of each lit; from the trace's own terms (they sum to e_ij)."""
+        tr, i, th = self.tr, self.i, self.theme
         scores = tr.attention_scores[i]
-        if len(scores) > 1:  # the narration's gap: the two top scores, then the two weights they became
-            top = [int(j) for j in np.argsort(-scores, kind="stable")[:2]]
-            pace = float(np.clip((self.reading_time_left() - 0.6) / 2, 1.0, 3.0))
-            self.play(*[Indicate(self.score_row[j], color=th.alpha, scale_factor=1.25) for j in top], run_time=pace)
-            self.play(*[Indicate(m, color=th.alpha, scale_factor=1.15) for j in top
-                        for m in (self.alpha_row[j], self.bars[j])], run_time=pace)
+        hi, lo = int(scores.argmax()), int(scores.argmin())
+        if hi == lo or tr.score_terms is None:
+            return
+        terms = tr.score_terms[i]
+        k = min(SHOWN_TERMS, terms.shape[1])
+        self.beat("why", claims.why_score_narration(terms[hi], terms[lo], tr.source_tokens[hi], tr.source_tokens[lo], k))
+        rows = claims.telling_terms(terms[hi], terms[lo], k)
+        card = self.term_card(rows, hi, lo)
+        self.play(Indicate(self.tags[hi], color=th.alpha, scale_factor=1.4),
+                  Indicate(self.tags[lo], color=th.alpha, scale_factor=1.4), run_time=1.0)
+        # the card stands where the states are: they step aside while it is read, and come back
+        under = [self.columns, self.tags, self.fan.lines, self.ctx, self.feed]
+        self.remove_foreground_mobjects(self.ctx, self.feed)
+        self.play(*[FadeOut(m) for m in under], FadeIn(card.frame), FadeIn(card.head), run_time=1.0)
+        self.light(self.eq_score[4], self.eq_score[5], run_time=1.0, extra=[FadeIn(card.query_note)])
+        each = float(np.clip((self.reading_time_left() - 3.0) / max(len(card.body), 1), 0.6, 2.0))
+        for row in card.body:  # each term, then its weight v_k lit
+            self.play(FadeIn(row, shift=0.1 * UP), run_time=0.5 * each)
+            self.play(Indicate(row[1], color=th.alpha, scale_factor=1.3), run_time=0.5 * each)
+        self.play(FadeIn(card.total), run_time=1.0)
+        self.play(Indicate(card.total, color=th.alpha, scale_factor=1.1),
+                  run_time=float(np.clip(self.reading_time_left() - 0.8, 0.8, 2.5)))
+        self.add_foreground_mobjects(self.ctx, self.feed)
+        self.play(FadeOut(card), *[FadeIn(m) for m in under], run_time=0.8)
 
-    def context_and_word(self, i: int) -> None:
-        tr, th = self.tr, self.theme
+    def term_card(self, rows, hi: int, lo: int) -> VGroup:
+        """The card's table: term k, v_k, (W s)_k, then for each word (U h_j)_k and its term."""
+        tr, i, th = self.tr, self.i, self.theme
+        q, keys, v, terms = tr.score_query[i], tr.score_keys, tr.score_v, tr.score_terms[i]
+        words = claims.tokens_text([tr.source_tokens[hi], tr.source_tokens[lo]])
+        xs = [-4.6, -3.3, -1.9, -0.2, 1.6, 3.3, 5.0]
+        heads = ["term k", r"$v_k$", rf"$(W s_{{{i}}})_k$", rf"$(U h_{{{hi + 1}}})_k$", f"term, '{words[0]}'",
+                 rf"$(U h_{{{lo + 1}}})_k$", f"term, '{words[1]}'"]
+        colors = [th.muted, th.alpha, th.decoder, th.encoder, th.text, th.encoder, th.text]
+        size = 18
+        top = 1.15
+
+        def cell(text, x, y, color):
+            return fit_width(number(text, size, color), 1.55).move_to([x, y, 0])
+
+        head = VGroup(*[fit_width(MathTex(h[1:-1], font_size=26, color=c) if h.startswith("$") else label(h, 17, c), 1.6)
+                        .move_to([x, top, 0]) for h, x, c in zip(heads, xs, colors)])
+        gap = 0.36
+        body = VGroup()
+        for r, kk in enumerate(rows):
+            y = top - 0.45 - r * gap
+            body.add(VGroup(cell(f"{kk + 1}", xs[0], y, th.muted), cell(f"{v[kk]:+.2f}", xs[1], y, th.alpha),
+                            cell(f"{q[kk]:+.2f}", xs[2], y, th.decoder), cell(f"{keys[hi, kk]:+.2f}", xs[3], y, th.encoder),
+                            cell(f"{terms[hi, kk]:+.2f}", xs[4], y, th.text), cell(f"{keys[lo, kk]:+.2f}", xs[5], y, th.encoder),
+                            cell(f"{terms[lo, kk]:+.2f}", xs[6], y, th.text)))
+        y = top - 0.45 - len(rows) * gap - 0.1
+        n = terms.shape[1]
+        total = VGroup(fit_width(label(f"all {n} terms added up, the score:", 16, th.muted), 4.0)
+                       .move_to([0, y, 0]).align_to([xs[3] + 0.8, 0, 0], RIGHT),
+                       cell(f"{terms[hi].sum():+.1f}", xs[4], y, th.text), cell(f"{terms[lo].sum():+.1f}", xs[6], y, th.text))
+        note = MathTex(r"\text{" + f"{len(rows)} of {n} terms shown, those that differ most;" + r"}\ "
+                       r"\text{term} = v_k \tanh\big((W s)_k + (U h_j)_k\big)", font_size=24, color=th.muted)
+        note = fit_width(note, 11.6).next_to(total, DOWN, buff=0.18)
+        query_note = MathTex(rf"W s_{{{i}}}" + r"\text{ is the same for every word}", font_size=26, color=th.decoder)
+        query_note.next_to(head, UP, buff=0.15)
+        content = VGroup(head, body, total, note, query_note)
+        content.shift((self.st.dec_cells.get_bottom()[1] - 0.3 - content.get_top()[1]) * UP)
+        frame = RoundedRectangle(corner_radius=0.1, width=13.0, height=content.height + 0.3, stroke_color=th.muted,
+                                 stroke_width=1.5, fill_color=th.background, fill_opacity=1).move_to(content)
+        card = VGroup(frame, head, body, total, note, query_note)
+        card.frame, card.head, card.body, card.total, card.query_note = frame, VGroup(head, note), body, total, query_note
+        return card
+
+    def weights(self) -> None:
+        tr, i, th = self.tr, self.i, self.theme
+        self.beat("softmax", "The softmax: exponentiate each score, then divide by their sum, so the weights are "
+                             "positive and add up to 100%. "
+                  + claims.score_gap_narration(tr.attention_scores[i]))
+        self.fan_now = self.pic.fan(i, self.columns)
+        exps, _ = claims.softmax_parts(tr.attention_scores[i])
+        exp_tags = VGroup(*[number(claims.exp_text(v), self.pic.label_size(), th.alpha).move_to(t)
+                            for v, t in zip(exps, self.tags)])
+        pace = float(np.clip((self.reading_time_left() - 2.0) / 4, 1.2, 3.0))
+        self.light(self.eq_soft[2], run_time=pace, extra=fade_replace(self.tags, exp_tags))  # exp(e - e_max)
+        self.tags = exp_tags
+        # the sum term shows its value in place, then the weights come out of the division
+        total = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}", r"\,/\,", f"{float(exps.sum()):.2f}", font_size=32)
+        total.scale(self.eq_soft[0].height / total[0].height)  # the equations' size after fit_width
+        total.set_color(th.text).align_to(self.eq_soft, LEFT).align_to(self.eq_soft, DOWN)
+        total[0].set_color(th.alpha)
+        total[4].set_color(th.alpha)
+        self.light(self.eq_soft[4], run_time=pace,
+                   extra=[LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.3) for t in self.tags], lag_ratio=0.2)])
+        self.play(*fade_replace(self.eq_soft, total), run_time=0.8)
+        self.light(total[0], run_time=pace,
+                   extra=[Transform(self.fan.lines, self.fan_now.lines), *fade_replace(self.tags, self.fan_now.labels)])
+        self.play(*fade_replace(total, self.eq_soft), run_time=0.8)
+        self.tags = self.fan_now.labels
+        scores = tr.attention_scores[i]
+        if len(scores) > 1:  # the narration's gap: the two top scores' weights
+            top = [int(j) for j in np.argsort(-scores, kind="stable")[:2]]
+            self.play(*[Indicate(VGroup(self.fan.lines[j], self.tags[j]), color=th.alpha, scale_factor=1.2) for j in top],
+                      *[Indicate(self.st.words[j], color=th.alpha, scale_factor=1.12) for j in top],
+                      run_time=float(np.clip(self.reading_time_left() - 0.3, 1.0, 3.0)))
+
+    def context(self) -> None:
+        tr, i, th = self.tr, self.i, self.theme
         word = tr.target_tokens[i]
         shown = "the end-of-sentence token" if word == "<eos>" else f"'{word}'"
-        self.beat("context", "The weights mix the encoder states into this step's context c_1; from it and its "
-                             f"state the decoder ranks candidate words and writes the most likely, {shown}.")
-        self.c_col = self.state(tr.step_contexts[i], self.dims, th.context).move_to([-4.7, BOTTOM_Y, 0])
-        self.c_label = self.c_name(i)
-        scaled = [c.cells.copy() for c in self.columns]
-        self.light(self.eq_sum[3], self.eq_sum[4], color=th.alpha, run_time=1.2,
-                   extra=[s.animate.set_opacity(max(float(a), 0.08)).scale(0.4 + 0.6 * float(a))
-                          for s, a in zip(scaled, tr.attention[i])])
-        crossed = [self.words, self.score_row, self.alpha_row]  # the states travel behind these, never over them
-        self.add_foreground_mobjects(*crossed)
-        self.light(self.eq_sum[0], color=th.context, run_time=1.8,
-                   extra=[*[s.animate.move_to(self.c_col.cells).set_opacity(0) for s in scaled],
-                          FadeIn(self.c_col), FadeIn(self.c_label)])
-        self.remove(*scaled)
-        self.remove_foreground_mobjects(*crossed)
-        self.probs = self.candidates(i)
-        self.play(FadeIn(self.probs, lag_ratio=0.15), run_time=1.2)
-        self.append_word(i, run_time=1.2)
-
-    def candidates(self, i: int) -> ProbabilityBars:
-        """Step i's top candidates, right of the French panel, their words' right edges on PROBS_X."""
-        probs = ProbabilityBars(claims.tokens_text(self.tr.top_tokens[i]), self.tr.top_probs[i], width=2.0,
-                                bar_height=0.22, font_size=18)
-        return probs.shift([PROBS_X, PROBS_TOP, 0])
-
-    def append_word(self, i: int, run_time: float) -> None:
-        """The chosen candidate flies to its place in the sentence: left out of the list (its bar is
-        on its right), down beside the panel, along the line under its place (still empty: words
-        are written in order) and up into it, so it crosses neither a bar nor a written word. It
-        moves and grows as a whole; its letters are never morphed. Past the words there is room
-        for, "… +N words" appears once."""
-        shown = self.french.words
-        if i > len(shown):
-            return self.wait(run_time)
-        target = shown[i] if i < len(shown) else self.french.more
-        rising = self.probs[0][0].copy()
-        start = rising.get_center()
-        under = target.get_center() + 0.45 * DOWN
-        grow = target.height / rising.height
-        aside = PANEL_LEFT + FLOW_WIDTH + 0.3 + 0.12 + grow * rising.width / 2   # just right of the panel
-        self.play(flight(rising, [start, [aside, start[1], 0], [aside, under[1], 0], under, target.get_center()],
-                         grow * rising.width, grow * rising.height), run_time=run_time)
-        self.remove(rising)
-        self.add(target)
-
-    def swap(self, name: str, new) -> list:
-        """Replace the mobject held in attribute `name` by `new`: the old fades out, then the new in
-        (kit.fade_replace), never morphed glyph into glyph."""
-        old = getattr(self, name)
-        setattr(self, name, new)
-        return fade_replace(old, new)
+        self.beat("context", f"The weighted sum: each h_j times its weight, added up, is c_{i + 1}; the arrow carries it "
+                             f"into the decoder cell that wrote {shown}.")
+        pace = float(np.clip(self.reading_time_left() / 3, 1.0, 2.5))
+        self.light(self.eq_sum[3], self.eq_sum[4], run_time=pace,
+                   extra=[LaggedStart(*[Circumscribe(VGroup(c, t), color=th.alpha)
+                                        for c, t in zip(self.columns, self.tags)], lag_ratio=0.3)])
+        self.light(self.eq_sum[0], run_time=pace, extra=[Circumscribe(self.ctx, color=th.context)])
+        self.play(Indicate(self.feed, color=th.context), self.st.dec_cells[i].pulse(th.context),
+                  Indicate(self.written[i], color=th.target), run_time=pace)
 
     def remaining_steps(self) -> None:
-        tr, th = self.tr, self.theme
+        tr, st = self.tr, self.st
         steps = len(tr.target_tokens)
-        if steps <= 1:
+        if self.i + 1 >= steps:
             return
         until = ("until the model writes the end-of-sentence token." if tr.finished else
                  f"until decoding stops at its cap of {steps} words: this model never writes the end-of-sentence token.")
-        self.beat("all-steps", "The same three equations run again for every word of the output: a new s_{i-1}, "
-                               f"new scores, fresh weights, a new context, {until}")
-        for i in range(1, steps):
-            part = STEP_SECONDS / 4
-            new_s = self.state(self.prev_state(i), self.dims, th.decoder).move_to(self.s_col)
-            self.light(self.eq_score[3], color=th.decoder, run_time=part,
-                       extra=[*self.swap("s_col", new_s), *self.swap("s_label", self.s_name(i))])
-            self.light(self.eq_score[0], color=th.text, run_time=part,
-                       extra=self.swap("score_row", self.number_row(tr.attention_scores[i], lambda v: f"{v:+.1f}",
-                                                                    SCORES_Y, th.text)))
-            self.light(self.eq_soft[0], color=th.alpha, run_time=part,
-                       extra=[*self.swap("alpha_row", self.number_row(tr.attention[i], percent, ALPHAS_Y, th.alpha)),
-                              Transform(self.bars, self.alpha_bars(tr.attention[i]))])
-            new_c = self.state(tr.step_contexts[i], self.dims, th.context).move_to(self.c_col)
-            new_probs = self.candidates(i)
-            self.light(self.eq_sum[0], color=th.context, run_time=part,
-                       extra=[*self.swap("c_col", new_c), *self.swap("c_label", self.c_name(i)),
-                              *self.swap("probs", new_probs)])
-            self.append_word(i, run_time=0.8)
+        self.beat("all-steps", "The same equations run for every later word: a new s_{i-1}, new scores and weights, "
+                               f"a new context, {until}")
+        # the steps share the narration (at least STEP_SECONDS each): no still picture while it is read
+        part = float(np.clip((self.reading_time_left() - 0.8) / (3 * (steps - self.i - 1)), STEP_SECONDS / 3, 1.8))
+        for i in range(self.i + 1, steps):
+            k = i - self.i - 1
+            cell, arrow = self.later_cells[k], self.later_arrows[k]
+            s_new = self.pic.s_name(i)
+            self.light(self.eq_score[5], run_time=part,
+                       extra=[cell.animate.set_opacity(1), arrow.animate.set_opacity(1),
+                              *fade_replace(self.s_label, s_new)])
+            self.s_label = s_new
+            fan = self.pic.fan(i, self.columns)
+            self.light(self.eq_score[0], self.eq_soft[0], run_time=part,
+                       extra=[Transform(self.fan.lines, fan.lines), *fade_replace(self.tags, fan.labels)])
+            self.tags = fan.labels
+            ctx = self.pic.context(i, fan)
+            feed = self.pic.feed_arrow(i, ctx)
+            word = st.out_words[i].copy().set_opacity(1)
+            self.remove_foreground_mobjects(self.ctx, self.feed)
+            self.add_foreground_mobjects(ctx, feed)
+            self.light(self.eq_sum[0], run_time=part, extra=[FadeOut(self.ctx), FadeOut(self.feed), FadeIn(ctx),
+                                                             GrowArrow(feed), FadeIn(word, shift=0.2 * UP)])
+            self.ctx, self.feed = ctx, feed
         self.wait(1.0)  # the finished sentence, at rest (a video shows no frame of an animation's very end)
+

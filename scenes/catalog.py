@@ -96,12 +96,13 @@ SCENES = (
                model="attention", models=("attention",), max_tokens=24, typical_seconds=95),
     SceneEntry(key="attention-weights", module="attention_weights", cls="AttentionWeights",
                title="Attention weights", figure="9-11",
-               summary="the decoder scores every encoder state; alpha fans out; the weighted sum makes c_i",
-               model="attention", models=("attention",), max_tokens=14, typical_seconds=57,
-               reads_checkpoints=True),
+               summary="a line from s_{i-1} to every h_j carries its score; alpha fans out; the weighted sum c_i "
+                       "is routed into its decoder cell",
+               model="attention", models=("attention",), max_tokens=14, typical_seconds=64),
     SceneEntry(key="bahdanau-steps", module="bahdanau_steps", cls="BahdanauSteps",
                title="Bahdanau attention step by step", figure="13",
-               summary="the three equations with the real numbers of each decoding step",
+               summary="the three equations lit term by term on attention-weights' picture; why one score is high, "
+                       "from the model's own terms; the later steps in the same picture",
                model="attention", models=("attention",), max_tokens=10, typical_seconds=63),
     SceneEntry(key="alignment-heatmap", module="alignment_heatmap", cls="AlignmentHeatmap",
                title="The alignment heatmap", figure="14-15",

@@ -8,7 +8,21 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Create, Dot, FadeIn, FadeOut, Indicate, SurroundingRectangle, Transform, VGroup, config
+from manim import (
+    DOWN,
+    LEFT,
+    UP,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+    config,
+)
 
 from model.names import SPECIALS
 from model.trace import Trace, checkpoints
@@ -24,7 +38,15 @@ from scenes.kit import (
     mark_differences,
     percent,
 )
-from scenes.kit.claims import check_words, quoted, said_percent, tokens_text
+from scenes.kit.claims import (
+    check_words,
+    checkpoint_lesson_narration,
+    pick_graded_checkpoint,
+    pick_graded_step,
+    quoted,
+    said_percent,
+    tokens_text,
+)
 from scenes.kit.layout import TEXT_MARGIN
 from scenes.kit.pacing import until_said
 
@@ -151,12 +173,14 @@ class LearningToAlign(ExplainerScene):
 
     def construct(self) -> None:
         self.checkpoint_story = self.load_story()
+        self.marks = VGroup()   # the final model's marks (sweep, links), gone before the look back
         self.final = self.checkpoint_story[-1].trace               # the scene shows every checkpoint, whatever --checkpoint says
         self.rows = len(self.final.target_tokens)       # the final model's output, end token included
         self.step_i = fan_step(self.final)
         self.show_untrained()
         self.train()
         self.show_final()
+        self.coda()
 
     # --- data ---------------------------------------------------------------------------------
     def load_story(self) -> list[Checkpoint]:
@@ -256,11 +280,7 @@ class LearningToAlign(ExplainerScene):
         self.heat = self.heatmap(first.trace)
         self.words = self.source_column()
         self.node = Dot([1.0, self.words.get_center()[1], 0], radius=0.09, color=self.theme.decoder)
-        final_word = tokens_text(self.final.target_tokens)[self.step_i]
-        self.writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
-                             label(f"(the final model writes '{final_word}' here)", 16, self.theme.muted))
-        self.writer.arrange(DOWN, buff=0.08)
-        self.writer.next_to(self.node, DOWN, buff=0.15)
+        self.writer = self.writer_label()
         self.fan_mob = self.fan(first.trace)
         self.says = label(f"{self.tgt_lang} output at this checkpoint", 18, self.theme.muted)
         self.says.move_to([0, -1.95, 0]).align_to([0.35, 0, 0], LEFT)
@@ -276,6 +296,13 @@ class LearningToAlign(ExplainerScene):
         self.play(FadeIn(self.fan_mob.labels, lag_ratio=0.2), run_time=1.5)
         self.rows_note = self.rows_shown_note(self.heat, first.trace)
         self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.15), FadeIn(self.rows_note), run_time=2.5)
+
+    def writer_label(self) -> VGroup:
+        """Under the decoder's dot: which step the fan is, and the final model's word there."""
+        final_word = tokens_text(self.final.target_tokens)[self.step_i]
+        writer = VGroup(label(f"decoder step {self.step_i + 1}", 18, self.theme.decoder),
+                        label(f"(the final model writes '{final_word}' here)", 16, self.theme.muted))
+        return writer.arrange(DOWN, buff=0.08).next_to(self.node, DOWN, buff=0.15)
 
     def rows_shown_note(self, heat: Heatmap, tr: Trace) -> VGroup:
         """Under the grid, when this checkpoint wrote more steps than the final model's rows shown:
@@ -332,6 +359,40 @@ class LearningToAlign(ExplainerScene):
             self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
             self.status_mob = rose
 
+    def coda(self) -> None:
+        """One look back, kept short: the checkpoint whose α at the fan's step already points where
+        the final model's does but is the most spread (claims.pick_graded_checkpoint), and what its
+        words were then (claims.checkpoint_lesson_narration). Skipped when no checkpoint qualifies."""
+        final, earlier = self.final, self.checkpoint_story[:-1]
+        # the fan's own step first, else the final model's most spread step (claims.pick_graded_step)
+        for i in dict.fromkeys((self.step_i, pick_graded_step(final.attention, max(len(final.output_words), 1)))):
+            rows = [c.trace.attention[i] if len(c.trace.target_tokens) > i else None for c in earlier]
+            k = pick_graded_checkpoint(final.attention[i], rows)
+            if k is not None:
+                break
+        if k is None:
+            return
+        c = earlier[k]
+        lesson = checkpoint_lesson_narration(final.attention[i], c.trace.attention[i], c.trace.source_tokens,
+                                              final.target_tokens[:i + 1], c.trace.target_tokens[:i + 1])
+        self.beat("looking-back", f"Back to training step {c.step}, at decoder step {i + 1}. {lesson}")
+        # the final model's marks (peaks, average, links) go: what stays on screen is the checkpoint's
+        moves = [FadeOut(self.marks)]
+        if i != self.step_i:  # the fan and its row box move to that step
+            self.step_i = i
+            writer, self.row_box = self.writer_label(), self.row_highlight(self.heat)
+            moves += [*fade_replace(self.writer, writer), Create(self.row_box)]
+            self.writer = writer
+        self.play(*moves, run_time=0.8)
+        self.marks = VGroup()
+        self.move_to_checkpoint(c, run_time=1.5)
+        best = int(c.trace.attention[i].argmax())
+        self.play(Indicate(self.fan_mob.labels[best], color=self.theme.alpha, scale_factor=1.2),
+                  Indicate(self.words[best], color=self.theme.alpha, scale_factor=1.2), run_time=1.2)
+        # "its words so far": the output words light one after another while that is read
+        self.play(LaggedStart(*[Indicate(w, color=self.theme.alpha, scale_factor=1.1) for w in self.out], lag_ratio=0.4),
+                  run_time=max(1.0, self.reading_time_left() - 0.2))
+
     def point_at_order(self, tr: Trace) -> None:
         """While the order sentence is said: the rows whose links cross light up one after another, with
         the source words they link to (alignment.order_narration); with no crossing, every row in turn."""
@@ -351,6 +412,7 @@ class LearningToAlign(ExplainerScene):
         for i in rows:
             link = SurroundingRectangle(self.heat.cells[i * cols + facts.links[i]], buff=-0.025,
                                         color=self.theme.text, stroke_width=3)
+            self.marks.add(link)
             self.play(Indicate(self.heat.row_labels[i], color=self.theme.alpha, scale_factor=1.15),
                       Indicate(self.words[facts.links[i]], color=self.theme.alpha, scale_factor=1.15),
                       Create(link), run_time=each)
@@ -384,3 +446,4 @@ class LearningToAlign(ExplainerScene):
             average.add(label(f"(not the {quoted(tokens_text(sorted(set(left_out))))} row{'s' if len(left_out) > 1 else ''})",
                               size * 0.85, self.theme.muted).next_to(average, DOWN, buff=0.05, aligned_edge=LEFT))
         self.play(FadeOut(box), FadeIn(average, shift=0.1 * UP), run_time=0.6)
+        self.marks.add(*peaks, average)

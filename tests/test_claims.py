@@ -214,3 +214,22 @@ def test_no_order_compares_a_word_whose_earlier_words_differ():
     states = np.arange(20, dtype=float).reshape(5, 4)
     g = order_gaps(states, states + 1, tokens, order)
     assert g.word == "sees" and g.at == (2, 4) and g.after == ("cat", "a")   # not 'the': read after the same words
+
+
+def test_why_one_score_is_high_is_said_from_its_terms():
+    from scenes.kit.claims import telling_terms, why_score_narration
+
+    high = np.array([2.0, 1.0, 0.5, 0.5])             # sums to 4.0
+    low = np.array([0.0, 0.5, 0.5, 0.0])              # sums to 1.0: a 3.0 gap
+    assert list(telling_terms(high, low, 2)) == [0, 1]
+    text = why_score_narration(high, low, "economic", "the", 2)
+    assert text.startswith("Why does 'economic' score +4.0 and 'the' only +1.0? Each score adds up 4 terms")
+    assert text.endswith("The 2 terms that differ most make up 2.5 of the 3.0-point gap; the other 2 add 0.5.")
+    # false: the shown terms give more than the gap (another term pulls the other way)
+    against = np.array([2.0, 1.0, -1.5, 0.5])         # sums to 2.0: a 1.0 gap
+    text = why_score_narration(against, low, "economic", "the", 2)
+    assert "make up" not in text
+    assert text.endswith("give 2.5 points, more than the whole 1.0-point gap; the other 2 take back 1.5.")
+    # false: every term shown, nothing left to add
+    assert why_score_narration(high, low, "a", "b", 4).endswith("make up 3.0 of the 3.0-point gap.")
+    assert "no term explains a gap" in why_score_narration(low, low, "a", "b", 2)

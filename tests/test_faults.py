@@ -425,8 +425,8 @@ def test_scenes_that_draw_missing_models_are_refused_before_manim_naming_both(mo
     line = one_error_line(cli("render", "all", "--out", str(tmp_path / "o"), env=env), 2)
     assert time.monotonic() - started < 60 and not (tmp_path / "o").exists()  # no Manim, no output folder
     assert "the lstm model (lstm.json, lstm.safetensors), which lstm-cell-state, length-curve need" in line
-    assert "the attention model's training checkpoints" in line and "attention-weights, learning-to-align" in line
-    assert not any(key in line for key in ("rnn-relay", "no-order", "context-bottleneck", "timeline"))
+    assert "the attention model's training checkpoints" in line and "learning-to-align" in line
+    assert not any(key in line for key in ("rnn-relay", "no-order", "context-bottleneck", "timeline", "attention-weights"))
     line = one_error_line(cli("render", "length-curve", "--out", str(tmp_path / "o"), env=env), 2)
     assert "lstm model" in line and "length-curve" in line and "plain model" not in line
 
@@ -445,7 +445,7 @@ def test_the_catalog_declares_every_model_a_scene_draws(tmp_path):
                                           [c["file"] for c in card["checkpoints"] if not (tmp_path / c["file"]).exists()]}
     assert needs["rnn-relay"] == {"the plain model": ["plain.json", "plain.safetensors"]}
     assert [key for key, missing in needs.items() if not missing] == [
-        "timeline", "context-window", "bahdanau-steps", "alignment-heatmap"]
+        "timeline", "context-window", "attention-weights", "bahdanau-steps", "alignment-heatmap"]
     for key in ("where-attention-lives", "evolution", "self-attention-teaser"):   # they draw the transformer
         assert needs[key] == {"the transformer model": ["transformer.json", "transformer.safetensors"]}
 

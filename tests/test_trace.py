@@ -40,8 +40,13 @@ def test_every_field_has_its_documented_shape_and_dtype(any_trace):
         assert tr.step_contexts.shape == (T, tr.encoder_states.shape[1])
         # c_i really is the α-weighted sum of the encoder states
         np.testing.assert_allclose(tr.step_contexts, tr.attention @ tr.encoder_states, atol=1e-5)
+        # the terms shown in bahdanau-steps are the score's own: they add up to e_ij, from their parts
+        np.testing.assert_allclose(tr.score_terms.sum(-1), tr.attention_scores, atol=1e-4)
+        np.testing.assert_allclose(tr.score_terms, tr.score_v * np.tanh(tr.score_query[:, None] + tr.score_keys[None]),
+                                   atol=1e-5)
     else:
         assert tr.attention is None and tr.attention_scores is None and tr.step_contexts is None
+        assert tr.score_terms is None and tr.score_query is None
         # the bottleneck: what the decoder starts from is the encoder's last state
         np.testing.assert_allclose(tr.context, tr.encoder_states[-1], atol=1e-6)
     if tr.model == "lstm":

@@ -405,3 +405,31 @@ def trend(values: Sequence[float], counts: Sequence[int]) -> str:
 TREND_WORDS = {"falls": "it falls as sentences grow", "rises": "it rises as sentences grow",
                "flat": "it stays flat as sentences grow", "varies": "it goes up and down with length",
                "unclear": "too few sentences differ to call that a trend"}
+
+
+def telling_terms(high: np.ndarray, low: np.ndarray, k: int) -> np.ndarray:
+    """The k terms of two scores' sums (v_k·tanh(W s + U h_j)_k, one per unit of the attention
+    layer) that differ most in the high score's favour, largest difference first."""
+    diffs = np.asarray(high, dtype=float) - np.asarray(low, dtype=float)
+    return np.argsort(-diffs, kind="stable")[:min(k, len(diffs))]
+
+
+def why_score_narration(high: np.ndarray, low: np.ndarray, high_word: str, low_word: str, k: int) -> str:
+    """Why h_j of `high_word` scores above `low_word`'s, from the two scores' terms: what the
+    `k` terms shown (telling_terms) add to the gap, and what the other terms do with the rest."""
+    high, low = np.asarray(high, dtype=float), np.asarray(low, dtype=float)
+    n, gap = len(high), float(high.sum() - low.sum())
+    shown = telling_terms(high, low, k)
+    part = float((high - low)[shown].sum())
+    text = (f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}? Each score adds up "
+            f"{n} terms, a learned weight v_k times unit k of tanh(W s + U h_j); W s is the same for both, only U h_j "
+            f"differs. ")
+    if gap <= 0:
+        return text + "Here the two sums are equal: no term explains a gap."
+    gap, part = round(gap, 1), round(part, 1)   # as said, so the parts add up as said
+    if part <= gap:
+        rest = round(gap - part, 1)
+        return text + (f"The {len(shown)} terms that differ most make up {part:.1f} of the {gap:.1f}-point gap"
+                       + (f"; the other {n - len(shown)} add {rest:.1f}." if n > len(shown) and rest > 0 else "."))
+    return text + (f"The {len(shown)} terms that differ most give {part:.1f} points, more than the whole {gap:.1f}-point "
+                   f"gap; the other {n - len(shown)} take back {part - gap:.1f}.")
