@@ -102,14 +102,15 @@ class AttentionWeights(ExplainerScene):
         self.band_name = MathTex(r"e_{" + str(i + 1) + r"j}", font_size=30, color=self.theme.text)
         self.place_name(self.band_name)
         self.play(FadeIn(self.band_name), Indicate(self.s_name, color=self.theme.decoder), run_time=0.8)
-        per = min(1.8, max(0.25, (self.reading_time_left() - 3.0) / len(scores)))
+        per = min(2.5, max(0.25, (self.reading_time_left() - 3.0) / len(scores)))
         for line, tag, name in zip(self.lines, self.tags, self.h_names):  # the line, then its number
             self.play(Create(line), FadeIn(tag, shift=0.1 * DOWN), Indicate(name, color=self.theme.encoder),
                       run_time=per)
-        if len(scores) > 1:  # the two scores the narration names
+        if len(scores) > 1:  # the two scores the narration names, over what is left of it
+            pace = float(np.clip((self.reading_time_left() - 0.2) / 2, 1.2, 3.0))
             for j in (int(scores.argmax()), int(scores.argmin())):
                 self.play(Indicate(VGroup(self.lines[j], self.tags[j]), color=self.theme.alpha),
-                          self.flash_word(j), run_time=1.2)
+                          self.flash_word(j), run_time=pace)
 
     def softmax(self) -> None:
         tr, i = self.tr, self.step
