@@ -481,3 +481,65 @@ def test_colour_key_names_palette_roles_in_their_theme_colours(theme):
 
 # `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
 pytestmark = pytest.mark.slow
+
+
+# --- the film's end: evolution, teaser and recap (issue 27) --------------------------------------
+
+def test_evolution_draws_the_teasers_mask_grid_and_says_when_it_shows_fewer_positions():
+    from model.trace import trace
+    from scenes.story import Evolution, mask_caption, shown_positions
+
+    tr = trace("the european economic area", "transformer")
+    t = tr.decoder_self_attention.shape[-1]
+    assert shown_positions(tr, Evolution.CELLS) == t   # the teaser's grid is t × t: the same grid
+    assert not any("first" in line for line in mask_caption(True, t, t))
+    assert "its first 5 of 9 positions" in mask_caption(True, 5, 9)
+    assert "exactly 0" in " ".join(mask_caption(True, 5, 5))
+    assert "exactly 0" not in " ".join(mask_caption(False, 5, 5)) and "not all 0" in " ".join(mask_caption(False, 5, 5))
+
+
+def test_evolution_says_one_row_of_blocks_is_a_stack_and_its_arcs_one_layer():
+    from scenes.story import layers_note, transformer_narration
+
+    assert layers_note(2, 4) == ["layer 2 of 2", "4 heads averaged"]
+    assert layers_note(1, 1) == ["its one layer", "its one head"]
+    two = transformer_narration(2, 4)
+    assert "stacks 2 such layers" in two and "the last layer's weights, its 4 heads averaged" in two
+    one = transformer_narration(1, 1)
+    assert "1 such layer on" in one and "1 head in" in one and "averaged" not in one and "last layer" not in one
+
+
+def test_the_teasers_small_multiples_note_names_only_the_heads_not_said():
+    from scenes.story import spread_note
+
+    assert spread_note(2, 6) == "the other 6: weight spread out"
+    assert spread_note(0, 8) == "all spread their weight"
+    assert spread_note(8, 0) == "none spreads its weight"
+
+
+def test_recap_is_the_storys_stack_in_order_from_the_timelines_icons_and_short():
+    from scenes.kit.icons import ICONS
+    from scenes.kit.scene import READING_RATE
+    from scenes.story import MILESTONES, RECAP
+
+    keys = [key for key, _, _ in RECAP]
+    assert keys == ["feed-forward", "rnn", "lstm", "attention", "transformer"]
+    timeline = [m.icon for m in MILESTONES]
+    assert all(k in ICONS and k in timeline for k in keys)
+    assert [timeline.index(k) for k in keys] == sorted(timeline.index(k) for k in keys)   # in the timeline's order
+    narration = " ".join(line for _, _, line in RECAP)
+    assert len(narration) / READING_RATE + 0.5 <= 15   # the issue's ≤ 15 s
+
+
+def test_a_model_is_introduced_with_what_its_card_says_it_is_built_from():
+    from scenes.length_curve import buckets, describe, what_it_is
+
+    plain = what_it_is({"architecture": {"name": "plain"}})
+    assert "a GRU" in plain and "not the article's simple RNN" in plain and "without attention" in plain
+    lstm = what_it_is({"architecture": {"name": "lstm"}})
+    assert lstm == ", an LSTM without attention"
+    assert "with attention" in what_it_is({"architecture": {"name": "attention"}})
+    assert what_it_is({"architecture": {"name": "transformer"}}) == ", self-attention with no recurrence"
+    assert what_it_is({}) == ""   # a card that does not say: nothing is said
+    line = describe("plain", buckets(card([0.5, 0.1, 0.0, 0.0])), plain)
+    assert line.startswith("The plain model, a GRU (a gated recurrent cell, not the article's simple RNN) without attention: ")
