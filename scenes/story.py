@@ -802,11 +802,11 @@ class SelfAttentionTeaser(ExplainerScene):
         for a, b in itertools.pairwise(icons):
             arrows.add(Arrow([a.get_x() + 0.95, 0.5, 0], [b.get_x() - 0.95, 0.5, 0], buff=0.02, color=th.muted,
                              stroke_width=3, max_tip_length_to_length_ratio=0.4))
-        each = share(self, 0.95) / len(RECAP)
-        for k, (key, _, line) in enumerate(RECAP):
+        for k, (key, _, _) in enumerate(RECAP):   # each icon comes as its line is read, and is lit until the next
             parts = [FadeIn(icons[k]), FadeIn(names[k], shift=0.1 * UP)] + ([Create(arrows[k - 1])] if k else [])
-            self.play(*parts, run_time=min(0.8, each / 2))
-            self.play(flow(icons[k], th.alpha if key == "attention" else th.encoder, max(0.6, each - min(0.8, each / 2))))
+            self.play(*parts, run_time=0.6)
+            later = until_said(self, RECAP[k + 1][2]) if k + 1 < len(RECAP) else share(self, 0.95)
+            self.play(flow(icons[k], th.alpha if key == "attention" else th.encoder, max(0.6, later)))
 
 
 # The recap's stack: an icon key of scenes.kit.icons, its name, and its line of narration (the story, not data)
