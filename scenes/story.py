@@ -94,8 +94,9 @@ class WhereAttentionLives(ExplainerScene):
         self.layers, self.heads = tr.encoder_self_attention.shape[:2]
         L, A = self.layers, self.heads
         self.beat("stack", stack_narration(L, A, self.src_lang, self.tgt_lang))
-        self.add(self.heading(), self.footnote(self.provenance(
-            extra=f"beside each attention block, its {A} heads' weights (rows: who looks; columns: at whom)")))
+        self.frame_text = [self.heading(), self.footnote(self.provenance(
+            extra=f"beside each attention block, its {A} heads' weights (rows: who looks; columns: at whom)"))]
+        self.add(*self.frame_text)
         enc_parts = [(f"{self.src_lang} words + positions", th.source, None)]
         dec_parts = [(f"{self.tgt_lang} so far + positions", th.target, None)]
         for layer in range(L):
@@ -183,8 +184,8 @@ class WhereAttentionLives(ExplainerScene):
         key = label("framed, head by head: each row's largest weight", 18, th.muted)
         panel_items = VGroup(title, maps, key).arrange(DOWN, buff=0.25)
         fit_width(panel_items, 12.4)
-        top = self.heading().get_bottom()[1] - 0.2
-        bottom = self.footnote(self.provenance()).get_top()[1] + 0.2
+        top = self.frame_text[0].get_bottom()[1] - 0.2
+        bottom = self.frame_text[1].get_top()[1] + 0.2
         if panel_items.height > top - bottom - 0.4:
             panel_items.scale((top - bottom - 0.4) / panel_items.height)
         panel_items.move_to([0, (top + bottom) / 2, 0])
@@ -192,7 +193,8 @@ class WhereAttentionLives(ExplainerScene):
                                  stroke_color=th.alpha, stroke_width=3, fill_color=th.background,
                                  fill_opacity=1).move_to(panel_items)
         self.play(Indicate(box, color=th.alpha, scale_factor=1.1), run_time=0.8)
-        self.play(FadeIn(VGroup(panel, panel_items), scale=0.3, target_position=box.get_center()), FadeOut(self.words),
+        stack = [m for m in self.mobjects if m not in self.frame_text]   # the stack makes room for its block, enlarged
+        self.play(FadeIn(VGroup(panel, panel_items), scale=0.3, target_position=box.get_center()), *map(FadeOut, stack),
                   run_time=share(self, 0.2, at_least=1.0))
         # each head in turn: its strongest weight in each row framed (what that row's word reads most)
         for hm in maps:
@@ -516,6 +518,15 @@ def layers_note(layers: int, heads: int) -> list[str]:
             f"{heads} heads averaged" if heads > 1 else "its one head"]
 
 
+def role_groups(named: list[HeadRole]) -> list[tuple[HeadRole, list[HeadRole]]]:
+    """The named heads grouped by what they do (a role, and its word): the first of each group, with
+    the others that do the same; the teaser shows one head per group large."""
+    groups: dict[tuple[str, str | None], list[HeadRole]] = {}
+    for r in named:
+        groups.setdefault((r.role, r.word), []).append(r)
+    return [(found[0], found[1:]) for found in groups.values()]
+
+
 def spread_note(named: int, spread: int) -> str:
     """Under the small multiples: the heads the narration did not name (their weights spread)."""
     if not spread:
@@ -648,22 +659,26 @@ class SelfAttentionTeaser(ExplainerScene):
         named = [r for r in roles if r.role != "spread"]
         role_line = self.side(roles[0].says, 18, th.text)
         self.place_side(role_line, 0.7)
+        self.play(FadeIn(role_line), run_time=0.6)
         shown = roles[0]
-        if named and named[0] is not roles[0]:   # the first head said in words, not the one shown before
-            self.play(FadeIn(role_line), run_time=0.4)
-        else:
-            self.play(FadeIn(role_line), run_time=0.6)
-        each = share(self, 0.6) / max(1, len(named))
-        for role in named:
+        groups = role_groups(named)   # one head shown large per role; the others of its role named beside it
+        each = share(self, 0.6) / max(1, len(groups))
+        for role, others in groups:
             if role is not shown:
                 new = self.head_map(tr.encoder_self_attention[role.layer - 1, role.head - 1], tr.source_tokens,
                                     tr.source_tokens, th.source)
                 name = self.side(f"encoder · layer {role.layer} · head {role.head}", 24, th.alpha).move_to(self.name, LEFT)
-                line = self.side(role.says, 18, th.text).move_to(role_line, LEFT)
                 self.play(Transform(self.map.cells, new.cells), *fade_replace(self.map.values, new.values),
-                          *fade_replace(self.name, name), *fade_replace(role_line, line), run_time=1.0)
-                self.map.values, self.name, role_line, shown = new.values, name, line, role
-            self.column_of(role, max(1.0, each - 1.0))
+                          *fade_replace(self.name, name), run_time=1.0)
+                self.map.values, self.name, shown = new.values, name, role
+            line = VGroup(self.side(role.says, 18, th.text))
+            if others:
+                line.add(self.side(f"so do {', '.join(f'L{r.layer}·H{r.head}' for r in others)}", 18, th.text))
+            line.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            line.align_to(role_line, LEFT).shift((role_line.get_top()[1] - line.get_top()[1]) * UP)
+            self.play(*fade_replace(role_line, line), run_time=0.5)
+            role_line = line
+            self.column_of(role, max(1.0, each - 1.5))
         self.role_line = role_line
         self.small_multiples(roles, named)
 

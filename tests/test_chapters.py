@@ -543,3 +543,16 @@ def test_a_model_is_introduced_with_what_its_card_says_it_is_built_from():
     assert what_it_is({}) == ""   # a card that does not say: nothing is said
     line = describe("plain", buckets(card([0.5, 0.1, 0.0, 0.0])), plain)
     assert line.startswith("The plain model, a GRU (a gated recurrent cell, not the article's simple RNN) without attention: ")
+
+
+def test_the_teaser_shows_one_head_per_role_and_names_the_others_that_share_it():
+    from model.heads import HeadRole
+    from scenes.story import role_groups
+
+    def head(layer, h, role, word=None):
+        return HeadRole("encoder", layer, h, role, 0.6, word)
+
+    a, b, c, d, e = (head(1, 1, "self"), head(1, 2, "previous"), head(1, 4, "self"), head(2, 2, "word", "the"),
+                     head(2, 4, "word", "cat"))
+    assert role_groups([a, b, c, d, e]) == [(a, [c]), (b, []), (d, []), (e, [])]   # two words: two roles
+    assert role_groups([]) == []
