@@ -661,29 +661,37 @@ class SelfAttentionTeaser(ExplainerScene):
         self.place_side(role_line, 0.7)
         self.play(FadeIn(role_line), run_time=0.6)
         shown = roles[0]
-        groups = role_groups(named)   # one head shown large per role; the others of its role named beside it
+        groups = role_groups(named)   # the heads of one role shown in turn, its column or diagonal framed meanwhile
         each = share(self, 0.6) / max(1, len(groups))
         for role, others in groups:
-            if role is not shown:
-                new = self.head_map(tr.encoder_self_attention[role.layer - 1, role.head - 1], tr.source_tokens,
-                                    tr.source_tokens, th.source)
-                name = self.side(f"encoder · layer {role.layer} · head {role.head}", 24, th.alpha).move_to(self.name, LEFT)
-                self.play(Transform(self.map.cells, new.cells), *fade_replace(self.map.values, new.values),
-                          *fade_replace(self.name, name), run_time=1.0)
-                self.map.values, self.name, shown = new.values, name, role
-            line = VGroup(self.side(role.says, 18, th.text))
-            if others:
-                line.add(self.side(f"so do {', '.join(f'L{r.layer}·H{r.head}' for r in others)}", 18, th.text))
-            line.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-            line.align_to(role_line, LEFT).shift((role_line.get_top()[1] - line.get_top()[1]) * UP)
-            self.play(*fade_replace(role_line, line), run_time=0.5)
-            role_line = line
-            self.column_of(role, max(1.0, each - 1.5))
+            members = [role, *others]
+            shown_here = members[:max(1, min(len(members), int(each // 2.0)))]   # each on screen 2 s at least
+            same = (self.side(f"same role: {', '.join(f'L{r.layer}·H{r.head}' for r in members)}", 18, th.muted)
+                    if others else None)
+            frame = None
+            for member in shown_here:
+                if member is not shown:
+                    new = self.head_map(tr.encoder_self_attention[member.layer - 1, member.head - 1], tr.source_tokens,
+                                        tr.source_tokens, th.source)
+                    name = self.side(f"encoder · layer {member.layer} · head {member.head}", 24,
+                                     th.alpha).move_to(self.name, LEFT)
+                    self.play(Transform(self.map.cells, new.cells), *fade_replace(self.map.values, new.values),
+                              *fade_replace(self.name, name), run_time=0.8)
+                    self.map.values, self.name, shown = new.values, name, member
+                line = VGroup(self.side(member.says, 18, th.text), *([same.copy()] if same else []))
+                line.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+                line.align_to(role_line, LEFT).shift((role_line.get_top()[1] - line.get_top()[1]) * UP)
+                self.play(*fade_replace(role_line, line), *([] if frame else [Create(frame := self.role_frame(member))]),
+                          run_time=0.6)
+                role_line = line
+                self.wait(max(0.0, each / len(shown_here) - 1.4 - (0.8 if member is not role else 0.0)))
+            if frame is not None and len(frame):
+                self.play(FadeOut(frame), run_time=0.4)
         self.role_line = role_line
         self.small_multiples(roles, named)
 
-    def column_of(self, role: HeadRole, run_time: float) -> None:
-        """Frame what the shown head's role names: its column (a word) or its diagonal (a position)."""
+    def role_frame(self, role: HeadRole) -> VGroup:
+        """A frame round what a head's role names: its column (a word) or its diagonal (a position)."""
         n, th = self.n, self.theme
         if role.role == "word" and role.word in self.tr.source_tokens:
             j = list(self.tr.source_tokens).index(role.word)
@@ -692,12 +700,8 @@ class SelfAttentionTeaser(ExplainerScene):
             offset = {"previous": -1, "self": 0, "next": 1}[role.role]
             cells = VGroup(*[self.map.cell(i, i + offset) for i in range(n) if 0 <= i + offset < n])
         else:
-            self.wait(run_time)
-            return
-        frame = SurroundingRectangle(cells, color=th.text, buff=0.04, stroke_width=3)
-        self.play(Create(frame), run_time=0.6)
-        self.wait(max(0.0, run_time - 1.2))
-        self.play(FadeOut(frame), run_time=0.6)
+            return VGroup()
+        return VGroup(SurroundingRectangle(cells, color=th.text, buff=0.04, stroke_width=3))
 
     def small_multiples(self, roles: list[HeadRole], named: list[HeadRole]) -> None:
         """All heads of the encoder at once, one small grid each, in the side panel: those the
