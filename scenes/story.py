@@ -519,10 +519,11 @@ def layers_note(layers: int, heads: int) -> list[str]:
 
 
 def role_groups(named: list[HeadRole]) -> list[tuple[HeadRole, list[HeadRole]]]:
-    """The named heads grouped by what they do (a role, and its word): the first of each group, with
-    the others that do the same; the teaser shows one head per group large."""
+    """The named heads grouped by what they do (a role, and its word), in the order the narration
+    says them: the first of each group, with the others that do the same."""
     groups: dict[tuple[str, str | None], list[HeadRole]] = {}
-    for r in named:
+    order = ("previous", "self", "next", "word")   # as heads_narration says them
+    for r in sorted(named, key=lambda r: order.index(r.role) if r.role in order else len(order)):
         groups.setdefault((r.role, r.word), []).append(r)
     return [(found[0], found[1:]) for found in groups.values()]
 
@@ -684,7 +685,9 @@ class SelfAttentionTeaser(ExplainerScene):
                 self.play(*fade_replace(role_line, line), *([] if frame else [Create(frame := self.role_frame(member))]),
                           run_time=0.6)
                 role_line = line
-                self.wait(max(0.0, each / len(shown_here) - 1.4 - (0.8 if member is not role else 0.0)))
+                rest = each / len(shown_here) - 1.4 - (0.8 if member is not role else 0.0)
+                if rest > 0.05:
+                    self.wait(rest)
             if frame is not None and len(frame):
                 self.play(FadeOut(frame), run_time=0.4)
         self.role_line = role_line
@@ -726,7 +729,8 @@ class SelfAttentionTeaser(ExplainerScene):
         note.next_to(grids, DOWN, buff=0.15).align_to(grids, LEFT)
         self.play(FadeIn(grids, lag_ratio=0.1), run_time=share(self, 0.4, at_least=1.2))
         self.play(Create(frames), FadeIn(note), run_time=share(self, 0.5, at_least=1.0))
-        self.play(Indicate(VGroup(*[g[1] for g, r in zip(grids, roles) if r not in named]) or grids, color=th.alpha,
+        self.play(Indicate(VGroup(*[g[1] for g, r in zip(grids, roles) if r not in named]) or
+                           VGroup(*[g[1] for g in grids]), color=th.alpha,
                            scale_factor=1.1), run_time=share(self, 0.9, at_least=1.0))
         self.play(FadeOut(VGroup(grids, frames, note)), run_time=0.6)
 

@@ -554,5 +554,6 @@ def test_the_teaser_shows_one_head_per_role_and_names_the_others_that_share_it()
 
     a, b, c, d, e = (head(1, 1, "self"), head(1, 2, "previous"), head(1, 4, "self"), head(2, 2, "word", "the"),
                      head(2, 4, "word", "cat"))
-    assert role_groups([a, b, c, d, e]) == [(a, [c]), (b, []), (d, []), (e, [])]   # two words: two roles
+    # in the narration's order (previous, self, next, word); two words: two roles
+    assert role_groups([a, b, c, d, e]) == [(b, []), (a, [c]), (d, []), (e, [])]
     assert role_groups([]) == []
