@@ -470,9 +470,9 @@ class LengthCurve(ExplainerScene):
             title.next_to(axes.c2p(len(self.points[MODELS[0]]) / 2, 100), UP, buff=0.28)
         # what each measure counts, under its title while the set-up is read (the curves replace it)
         self.meanings = VGroup()
-        for title, words in zip(self.titles, (("credits each word and run of words", "that match the reference"),
+        for title, words in zip(self.titles, (("credits each word and", "each run of words", "that match the reference"),
                                               ("a sentence counts only", "if every word is right"))):
-            lines = VGroup(*[label(w, 22, th.muted) for w in words]).arrange(DOWN, buff=0.14)
+            lines = VGroup(*[label(w, 24, th.muted) for w in words]).arrange(DOWN, buff=0.14)
             self.meanings.add(fit_width(lines, 4.4).move_to([title.get_x() + 0.2, 0.3, 0]))   # clear of the scale
         ns = sorted({b.n for pts in self.points.values() for b in pts})
         n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
