@@ -810,8 +810,8 @@ class SelfAttentionTeaser(ExplainerScene):
         self.beat("recap", " ".join(line for _, _, line in RECAP))
         heading = self.heading("The story so far")
         note = self.footnote("icons: diagrams, not model output (the timeline's)")
-        keep = [heading, note]
-        self.play(*[FadeOut(m) for m in self.mobjects if m not in keep], FadeIn(heading), FadeIn(note), run_time=0.8)
+        self.play(*[FadeOut(m) for m in self.mobjects], run_time=0.5)   # one heading at a time, never two crossing
+        self.play(FadeIn(heading, shift=0.1 * DOWN), FadeIn(note), run_time=0.4)
         slot = 2.6
         icons, names, arrows = VGroup(), VGroup(), VGroup()
         for k, (key, name, _) in enumerate(RECAP):
