@@ -435,6 +435,7 @@ def test_self_attention_counts_are_computed_from_the_word_count(n):
         assert f"{n} × {n} = {n * n} weights" in count and f"{len(masked)} pair" in count
         assert f"{len(masked)} weight" in mask and f"{n * n - len(masked)} of the {n * n} remain" in mask
     assert ("pairs" in count) == (n > 2) and ("weights above" in mask) == (n > 2)  # singular for one
+    assert "each of the 1 pair" not in count
 
 
 def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_icon():
