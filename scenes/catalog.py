@@ -68,7 +68,7 @@ SCENES = (
     SceneEntry(key="where-attention-lives", module="story", cls="WhereAttentionLives",
                title="Where attention lives", figure="1",
                summary="the real transformer's encoder and decoder stacks, each attention block lit with its heads' weights",
-               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=44),
+               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=50),
     SceneEntry(key="timeline", module="story", cls="Timeline",
                title="From feed-forward networks to GPT", figure="2",
                summary="seven architecture icons (backprop, RNN, LSTM, seq2seq, attention, Transformer, GPT) on a time axis",
@@ -117,16 +117,16 @@ SCENES = (
                title="Accuracy by sentence length", figure="paper 2",
                summary="BLEU (sacreBLEU) beside exact match by source length for plain, lstm, attention and transformer, "
                        "from the stored evaluation",
-               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=134,
+               model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=147,
                draws=("plain", "lstm", "attention", "transformer")),
     SceneEntry(key="evolution", module="story", cls="Evolution",
                title="From Bahdanau to Transformers and GPT", figure="16",
                summary="attention + RNN (2014), the real transformer's layers (2017), its decoder's causal mask (2018)",
-               model="transformer", models=("transformer",), max_tokens=40, typical_seconds=51),
+               model="transformer", models=("transformer",), max_tokens=40, typical_seconds=55),
     SceneEntry(key="self-attention-teaser", module="story", cls="SelfAttentionTeaser",
                title="Next: self-attention", figure="17",
                summary="the real transformer's encoder self-attention, head by head, then its decoder's causal mask",
-               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=63),
+               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=80),
 )
 BY_KEY = {s.key: s for s in SCENES}
 BY_CLASS = {s.cls: s for s in SCENES}

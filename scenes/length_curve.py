@@ -30,7 +30,7 @@ from model.corpus import LENGTH_BUCKETS, grammar_splits
 from model.experiment import shared_recipe, uncontrolled
 from model.names import design, design_note
 from model.trace import model_info
-from scenes.kit import ExplainerScene, WordFlow, claims, label
+from scenes.kit import ExplainerScene, WordFlow, claims, fit_width, label
 from scenes.kit.key import key_entry
 from scenes.kit.pacing import share, until_said
 
@@ -117,14 +117,28 @@ def steepest(values: list[float]) -> tuple[int, float]:
     return k, drops[k]
 
 
-def describe(name: str, points: list[Bucket]) -> str:
+def what_it_is(card: dict) -> str:
+    """What a model is built from, from its card, for the line that introduces it: a GRU is named as
+    gated (the name 'plain' must not pass it off as the article's simple RNN); '' when the card does not say."""
+    found = design(card)
+    if found is None:
+        return ""
+    cell, attends = found
+    if cell is None:
+        return ", self-attention with no recurrence"
+    gated = " (a gated recurrent cell, not the article's simple RNN)" if cell == "GRU" else ""
+    return f", a{'n' if cell[0] in 'AEFHILMNORSX' else ''} {cell}{gated} {'with' if attends else 'without'} attention"
+
+
+def describe(name: str, points: list[Bucket], what: str = "") -> str:
     """One model's line of narration: both measures on its shortest and longest group, and their
-    shapes, as measured; where exact match falls, the step where it falls most."""
+    shapes, as measured; where exact match falls, the step where it falls most. `what`: what the
+    model is built from (`what_it_is`)."""
     first, last = points[0], points[-1]
     bleu = has_bleu(points)
     if len(points) == 1:
         scored = f"scores BLEU {score(first.bleu)} on" if bleu else "was tested on"
-        return (f"The {name} model {scored} the {first.name}-word test sentences and translates {first.exact:.0f}% of "
+        return (f"The {name} model{what} {scored} the {first.name}-word test sentences and translates {first.exact:.0f}% of "
                 "them exactly; no longer sentences were tested.")
     said = (f"BLEU {score(first.bleu)} on {first.name} words and {score(last.bleu)} on {last.name}, "
             f"{BLEU_WORDS[bleu_shape(points)]}; " if bleu else
@@ -133,7 +147,7 @@ def describe(name: str, points: list[Bucket]) -> str:
     if shape(points) == "falls":
         k, _ = steepest([b.exact for b in points])
         exact += f", most steeply between the {points[k].name} and {points[k + 1].name}-word groups"
-    return f"The {name} model: {said}{exact}."
+    return f"The {name} model{what}: {said}{exact}."
 
 
 def cliff(points: dict[str, list[Bucket]]) -> str | None:
@@ -410,8 +424,9 @@ class LengthCurve(ExplainerScene):
 
     # --- the set-up: what is measured, and on what; the chart is drawn only when a curve fills it --------
     def setup_beat(self) -> None:
-        """The two measures are named with their panel titles and each model with its key; the axes
-        come with the first curve, so no empty chart stands while this is read."""
+        """The chart builds as the set-up is read: each panel's axes with the measure that names it
+        (what it counts written inside, until the curves come), the length groups as the test
+        sentences are named, each model's key as its difference is."""
         measures = ("Bahdanau and colleagues plotted BLEU against sentence length. BLEU credits every word and "
                     "run of words shared with the reference; exact match counts only flawless sentences.")
         counts = f"We measured both on {counts_sentence(self.cards)}."
@@ -423,10 +438,14 @@ class LengthCurve(ExplainerScene):
                                f"sentences after training the {len(MODELS)} models for this film"))
         self.build_panels()
         self.legend = self.model_keys()
-        self.play(FadeIn(self.titles[0], shift=0.2 * DOWN), run_time=max(0.8, until_said(self, "BLEU credits")))
+        (axes0, ticks0, _), (axes1, ticks1, _) = self.furniture
+        self.play(FadeIn(self.titles[0], shift=0.2 * DOWN), Create(axes0), FadeIn(ticks0, lag_ratio=0.2),
+                  run_time=max(0.8, until_said(self, "BLEU credits")))
         self.play(FadeIn(self.meanings[0], shift=0.2 * DOWN), run_time=max(0.8, until_said(self, "exact match counts")))
         self.play(FadeIn(self.titles[1], shift=0.2 * DOWN), FadeIn(self.meanings[1], shift=0.2 * DOWN),
-                  run_time=max(0.8, until_said(self, "We measured")))
+                  Create(axes1), FadeIn(ticks1, lag_ratio=0.2), run_time=max(0.8, until_said(self, "We measured")))
+        self.play(*[FadeIn(f[2], lag_ratio=0.3) for f in self.furniture], FadeIn(self.x_name),
+                  run_time=max(0.8, until_said(self, controls[:30]) if controls else 1.0))
         self.show_keys(controls)
 
     def build_panels(self) -> None:
@@ -451,10 +470,10 @@ class LengthCurve(ExplainerScene):
             title.next_to(axes.c2p(len(self.points[MODELS[0]]) / 2, 100), UP, buff=0.28)
         # what each measure counts, under its title while the set-up is read (the curves replace it)
         self.meanings = VGroup()
-        for title, words in zip(self.titles, (("credits each word and run of words", "that match the reference"),
+        for title, words in zip(self.titles, (("credits each word and", "each run of words", "that match the reference"),
                                               ("a sentence counts only", "if every word is right"))):
             lines = VGroup(*[label(w, 24, th.muted) for w in words]).arrange(DOWN, buff=0.14)
-            self.meanings.add(lines.move_to([title.get_x(), 0.3, 0]))
+            self.meanings.add(fit_width(lines, 4.4).move_to([title.get_x() + 0.2, 0.3, 0]))   # clear of the scale
         ns = sorted({b.n for pts in self.points.values() for b in pts})
         n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
         self.x_name = label(f"source sentence length in words; {n} test sentences per group", 20, th.text)
@@ -541,15 +560,14 @@ class LengthCurve(ExplainerScene):
         self.labels = new
 
     def plot(self, name: str) -> None:
-        said = describe(name, self.points[name])
+        said = describe(name, self.points[name], what_it_is(self.cards[name]))
         base = (self.cards[name].get("experiment") or {}).get("baseline")
         if (self.cards[name].get("experiment") or {}).get("differs_by") == "cell" and base in self.points and \
                 has_bleu(self.points[name]) and has_bleu(self.points[base]):   # two recurrent curves side by side
             said += " " + baseline_sentence(name, base, self.points[name], self.points[base])
         self.beat(name, said)
-        if name == MODELS[0]:   # the chart appears with its first curve
-            self.play(FadeOut(self.meanings), *[Create(f[0]) for f in self.furniture],
-                      *[FadeIn(f[1:]) for f in self.furniture], FadeIn(self.x_name), run_time=1.0)
+        if name == MODELS[0]:   # the meanings make room for the first curve
+            self.play(FadeOut(self.meanings), run_time=0.6)
         pts = self.points[name]
         curves = VGroup(self.curve(self.panels[1], name, [b.exact for b in pts]))
         if has_bleu(pts):

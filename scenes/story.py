@@ -34,7 +34,7 @@ from model.heads import KINDS, HeadRole, causal_zeros, head_roles
 from scenes.kit import ExplainerScene, Heatmap, claims, current, fade_replace, fit_width, label, weight_to_color
 from scenes.kit.icons import ICONS, flow
 from scenes.kit.layout import TEXT_EDGE_X
-from scenes.kit.pacing import share
+from scenes.kit.pacing import share, until_said
 from scenes.kit.wrap import WordGrid
 
 
@@ -69,7 +69,8 @@ def lit_narration(layers: int, heads: int) -> str:
     return (f"Its {3 * layers} attention blocks, each with {heads} heads, are where words look at other words: in the "
             "encoder every word at every word; in the decoder each position at itself and the ones before it, and, "
             "through cross-attention, at every encoder word. Beside each block, its heads' real weights for this "
-            "sentence. This story is about why that block had to be invented: it starts with networks that kept "
+            f"sentence; enlarged, the top cross-attention block's {heads} heads, where each word being written weighs "
+            "the words read. This story is about why that block had to be invented: it starts with networks that kept "
             "nothing from one word to the next.")
 
 
@@ -93,8 +94,9 @@ class WhereAttentionLives(ExplainerScene):
         self.layers, self.heads = tr.encoder_self_attention.shape[:2]
         L, A = self.layers, self.heads
         self.beat("stack", stack_narration(L, A, self.src_lang, self.tgt_lang))
-        self.add(self.heading(), self.footnote(self.provenance(
-            extra=f"beside each attention block, its {A} heads' weights (rows: who looks; columns: at whom)")))
+        self.frame_text = [self.heading(), self.footnote(self.provenance(
+            extra=f"beside each attention block, its {A} heads' weights (rows: who looks; columns: at whom)"))]
+        self.add(*self.frame_text)
         enc_parts = [(f"{self.src_lang} words + positions", th.source, None)]
         dec_parts = [(f"{self.tgt_lang} so far + positions", th.target, None)]
         for layer in range(L):
@@ -124,6 +126,7 @@ class WhereAttentionLives(ExplainerScene):
                       for k, (_, _, kind) in enumerate(parts) if kind}
         names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, UP, buff=0.08),
                        label("decoder", 20, th.decoder).next_to(self.dec[-1], LEFT, buff=0.3))
+        self.words = VGroup(src, dec)
         self.play(FadeIn(src, lag_ratio=0.05), FadeIn(dec, lag_ratio=0.05), run_time=1.0)
         self.play(FadeIn(self.enc[0]), FadeIn(self.dec[0]), FadeOut(src.copy(), target_position=self.enc[0], scale=0.5),
                   FadeOut(dec.copy(), target_position=self.dec[0], scale=0.5), run_time=1.0)
@@ -147,7 +150,7 @@ class WhereAttentionLives(ExplainerScene):
         th, tr = self.theme, self.tr
         self.beat("lit", lit_narration(self.layers, self.heads))
         order = [(kind, layer) for layer in range(self.layers) for kind in ("encoder", "decoder", "cross")]
-        each = share(self, 0.9) / len(order)
+        each = max(0.8, until_said(self, "enlarged")) / len(order)
         for kind, layer in order:
             box = self.kinds[(kind, layer)]
             weights = getattr(tr, KINDS[kind])[layer]
@@ -158,8 +161,48 @@ class WhereAttentionLives(ExplainerScene):
                 thumbs.next_to(box, RIGHT, buff=0.15)
             self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2),
                       run_time=max(0.8, each))
-        top = self.dec[-1]
-        self.play(Indicate(top, color=th.target, scale_factor=1.05), run_time=share(self, 1.0))
+        self.enlarged()
+
+    def enlarged(self) -> None:
+        """The top cross-attention block's heads, large enough to read at 480p: each decoder position
+        (row) weighing the source words (columns), the words written beside them."""
+        th, tr, L, A = self.theme, self.tr, self.layers, self.heads
+        box = self.kinds[("cross", L - 1)]
+        rows, cols = decoder_inputs(tr), tr.source_tokens
+        cell = min(0.6, 3.0 / max(len(rows), len(cols)))
+        maps = VGroup()
+        for h, weights in enumerate(tr.cross_attention[L - 1]):
+            hm = Heatmap(weights, rows, cols, cell=cell, values=False, font_size=20)
+            if h:
+                hm.remove(hm.row_labels)
+            hm.add(label(f"head {h + 1}", 20, th.alpha).next_to(hm.col_labels, UP, buff=0.12)
+                   .set_x(hm.cells.get_x()))
+            maps.add(hm)
+        maps.arrange(RIGHT, buff=0.4, aligned_edge=DOWN)
+        title = label(f"L{L} cross-attention, {A} heads: each {self.tgt_lang} position (row) weighs the "
+                      f"{self.src_lang} words (columns)", 20, th.text)
+        key = label("framed, head by head: each row's largest weight", 18, th.muted)
+        panel_items = VGroup(title, maps, key).arrange(DOWN, buff=0.25)
+        fit_width(panel_items, 12.4)
+        top = self.frame_text[0].get_bottom()[1] - 0.2
+        bottom = self.frame_text[1].get_top()[1] + 0.2
+        if panel_items.height > top - bottom - 0.4:
+            panel_items.scale((top - bottom - 0.4) / panel_items.height)
+        panel_items.move_to([0, (top + bottom) / 2, 0])
+        panel = RoundedRectangle(corner_radius=0.15, width=panel_items.width + 0.4, height=panel_items.height + 0.4,
+                                 stroke_color=th.alpha, stroke_width=3, fill_color=th.background,
+                                 fill_opacity=1).move_to(panel_items)
+        self.play(Indicate(box, color=th.alpha, scale_factor=1.1), run_time=0.8)
+        stack = [m for m in self.mobjects if m not in self.frame_text]   # the stack makes room for its block, enlarged
+        self.play(FadeIn(VGroup(panel, panel_items), scale=0.3, target_position=box.get_center()), *map(FadeOut, stack),
+                  run_time=share(self, 0.2, at_least=1.0))
+        # each head in turn: its strongest weight in each row framed (what that row's word reads most)
+        for hm in maps:
+            best = VGroup(*[hm.cell(i, int(np.argmax(hm.matrix[i]))) for i in range(hm.matrix.shape[0])])
+            frames = VGroup(*[SurroundingRectangle(c, color=th.text, buff=0.0, stroke_width=2) for c in best])
+            self.play(Create(frames), run_time=share(self, 0.1, at_least=0.6))
+            self.play(FadeOut(frames), run_time=0.4)
+        self.play(Indicate(title, color=th.alpha, scale_factor=1.0), run_time=share(self, 1.0))
 
 
 # Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or, for the ideas it
@@ -303,20 +346,21 @@ def weighted_arcs(points: list[np.ndarray], weights: np.ndarray, color: str, bac
 
 class Evolution(ExplainerScene):
     title = "From Bahdanau to Transformers and GPT"
-    CELLS = 4  # boxes per row at most: the example's first words and output positions
+    CELLS = 5  # boxes per row at most: the example's first words and output positions (the mask grid's size too)
+    BOX_W = 1.5
 
     def construct(self) -> None:
         tr = self.tr
         self.layers, self.heads = tr.encoder_self_attention.shape[:2]
         self.n_src = min(self.CELLS, len(tr.source_tokens))
-        self.n_tgt = min(self.CELLS, len(tr.target_tokens))
+        self.n_tgt = shown_positions(tr, self.CELLS)
         self.bahdanau()
         self.transformer()
         self.gpt()
 
     def row(self, y: float, text: str, color: str, count: int) -> VGroup:
-        boxes = VGroup(*[block(text, color, width=1.5, height=0.7, size=20) for _ in range(count)])
-        return boxes.arrange(RIGHT, buff=0.9).move_to([0.6, y, 0])
+        boxes = VGroup(*[block(text, color, width=self.BOX_W, height=0.7, size=20) for _ in range(count)])
+        return boxes.arrange(RIGHT, buff=0.6).move_to([0.75, y, 0])
 
     def chain(self, boxes: VGroup) -> VGroup:
         return VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.06, color=self.theme.muted, stroke_width=3,
@@ -361,18 +405,30 @@ class Evolution(ExplainerScene):
 
     def transformer(self) -> None:
         th, L, A = self.theme, self.layers, self.heads
-        self.beat("2017", "In 2017 the Transformer kept the attention and dropped the recurrence: the RNN boxes "
-                          "become attention layers. In the encoder every word looks at every word, all at once; in "
-                          "the decoder each position looks only back, at itself and the positions before it, and at "
-                          f"every encoder word, as in Bahdanau's model. Ours has {L} such layer{'s' if L != 1 else ''} "
-                          f"on each side, {A} heads in every attention block; the arcs are as strong as its weights.")
+        self.beat("2017", transformer_narration(L, A))
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
-        enc_new = VGroup(*[block(f"{L} layers", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.enc])
-        dec_new = VGroup(*[block(f"{L} layers", th.alpha, width=1.5, height=0.7, size=18).move_to(b) for b in self.dec])
+        # each RNN box turns into the block that stands at its position: its frame morphs, its name changes
+        enc_new = VGroup(*[block("attention", th.alpha, width=self.BOX_W, height=0.7, size=18).move_to(b)
+                           for b in self.enc])
+        dec_new = VGroup(*[block("attention", th.alpha, width=self.BOX_W, height=0.7, size=18).move_to(b)
+                           for b in self.dec])
+        notes = VGroup(*[VGroup(*[label(line, 16, th.muted) for line in layers_note(L, A)])
+                         .arrange(DOWN, buff=0.06, aligned_edge=RIGHT).next_to(name, DOWN, buff=0.1)
+                         .align_to(name, RIGHT) for name in self.names])
+        morph = [Transform(old[0], new[0]) for row_old, row_new in ((self.enc, enc_new), (self.dec, dec_new))
+                 for old, new in zip(row_old, row_new)]
         # the header changes with the boxes (it says "no RNN"), and words fade, never morph glyph into glyph
-        self.play(*fade_replace(self.enc, enc_new), *fade_replace(self.dec, dec_new), *fade_replace(self.year, year),
-                  run_time=share(self, 0.3, at_least=2.0))
+        self.play(*morph, *[FadeOut(old[1]) for old in (*self.enc, *self.dec)], *fade_replace(self.year, year),
+                  run_time=share(self, 0.15, at_least=1.5))
+        # a faded name leaves its frame as a mobject of its own in the scene: both go, the new blocks come
+        self.remove(*self.enc, *self.dec, *[old[0] for old in (*self.enc, *self.dec)])
+        self.add(*[new[0] for new in (*enc_new, *dec_new)])
+        self.play(*[FadeIn(new[1]) for new in (*enc_new, *dec_new)], FadeIn(notes, shift=0.1 * DOWN),
+                  run_time=share(self, 0.15, at_least=1.2))
+        self.remove(*[new[0] for new in (*enc_new, *dec_new)], *[new[1] for new in (*enc_new, *dec_new)])
+        self.add(*enc_new, *dec_new)
+        self.names.add(*notes)
         self.enc, self.dec, self.year = enc_new, dec_new, year
         n, m = self.n_src, self.n_tgt
         enc_pts = [b.get_top() + 0.05 * UP for b in self.enc]
@@ -398,27 +454,25 @@ class Evolution(ExplainerScene):
         self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. " + masked)
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(*fade_replace(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
-                  FadeOut(self.names[0]), FadeOut(self.words), run_time=1.2)
+                  FadeOut(self.names[0]), FadeOut(self.names[2]), FadeOut(self.words), run_time=1.2)
         self.year = year
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
             nxt.next_to(self.dec, DOWN, buff=0.3)
         self.play(FadeIn(nxt, shift=0.3 * RIGHT), Indicate(self.dec_arcs, color=th.alpha), run_time=1.5)
-        # the real mask: our decoder's self-attention (last layer, heads averaged), first positions
-        n = self.n_tgt
+        # the real mask: our decoder's self-attention (last layer, heads averaged), as many positions as the
+        # decoder row shows (all of the example's, the same grid as the teaser's)
+        n, t = self.n_tgt, tr.decoder_self_attention.shape[-1]
         weights = self.mean_weights("decoder")[:n, :n]
-        grid = weight_grid(n, 0.5)
-        grid.move_to([-2.2, -2.25, 0])
+        grid = weight_grid(n, 0.42)
+        grid.move_to([-2.2, -2.0, 0])
         inputs = decoder_inputs(tr)
         rows = VGroup(*[fit_width(label(inputs[i], 16, th.target), 1.4).next_to(grid[i * n], LEFT, buff=0.12)
                         for i in range(n)])
         cols = VGroup(*[label(str(j + 1), 16, th.muted).next_to(grid[j], UP, buff=0.08) for j in range(n)])
         cols.add(label("looks at position →", 16, th.muted).next_to(cols, UP, buff=0.08))
-        lines = ["the causal mask, in our decoder's weights",
-                 "each position looks at itself and the ones before it;",
-                 "above the diagonal: exactly 0, struck out" if zeros else "above the diagonal: not all 0 here"]
-        caption = VGroup(label(lines[0], 22, th.text, weight="BOLD"), label(lines[1], 18, th.text),
-                         label(lines[2], 18, th.text))
+        lines = mask_caption(zeros, n, t)
+        caption = VGroup(label(lines[0], 22, th.text, weight="BOLD"), *[label(line, 18, th.text) for line in lines[1:]])
         caption.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(grid, RIGHT, buff=0.6)
         fit_width(caption, TEXT_EDGE_X - caption.get_left()[0])
         self.play(FadeIn(grid), FadeIn(rows), FadeIn(cols), FadeIn(caption[0]), run_time=share(self, 0.25, at_least=1.2))
@@ -429,6 +483,56 @@ class Evolution(ExplainerScene):
                   run_time=share(self, 0.5, at_least=2.0))
         self.play(Indicate(VGroup(*[grid[i * n + j] for i in range(n) for j in range(i + 1)]), color=th.alpha,
                            scale_factor=1.0), run_time=share(self, 0.9, at_least=1.0))
+
+
+def transformer_narration(layers: int, heads: int) -> str:
+    """The evolution's 2017 beat: the rows of blocks stand for a stack, and the arcs for one layer's
+    heads (the last), averaged, as the footnote and the notes beside the rows say."""
+    whose = "the last layer's weights" if layers > 1 else "its weights"
+    averaged = f", its {heads} heads averaged" if heads > 1 else ""
+    return ("In 2017 the Transformer kept the attention and dropped the recurrence: each RNN box becomes an attention "
+            "block, with no arrow from one word to the next. In the encoder every word looks at every word, all at once; "
+            "in the decoder each position looks only back, at itself and the positions before it, and at every encoder "
+            f"word, as in Bahdanau's model. Ours stacks {layers} such layer{'s' if layers != 1 else ''} on each side, "
+            f"{heads} head{'s' if heads != 1 else ''} in every attention block; the arcs are as strong as {whose}{averaged}.")
+
+
+def shown_positions(tr, cells: int) -> int:
+    """The decoder positions the evolution draws (its boxes and its mask grid): all of them up to
+    `cells`, so the example's grid is the teaser's (which shows every position)."""
+    return min(cells, tr.decoder_self_attention.shape[-1])
+
+
+def mask_caption(zeros: bool | None, n: int, t: int) -> list[str]:
+    """The evolution's mask grid's caption: the zeros claimed only when the weights are 0; a grid
+    showing fewer than all positions says so."""
+    lines = ["the causal mask, in our decoder's weights",
+             "each position looks at itself and the ones before it;",
+             "above the diagonal: exactly 0, struck out" if zeros else "above the diagonal: not all 0 here"]
+    return lines + ([f"its first {n} of {t} positions"] if n < t else [])
+
+
+def layers_note(layers: int, heads: int) -> list[str]:
+    """Beside each row of blocks: which layer its arcs show (one row stands for a stack)."""
+    return [f"layer {layers} of {layers}" if layers > 1 else "its one layer",
+            f"{heads} heads averaged" if heads > 1 else "its one head"]
+
+
+def role_groups(named: list[HeadRole]) -> list[tuple[HeadRole, list[HeadRole]]]:
+    """The named heads grouped by what they do (a role, and its word), in the order the narration
+    says them: the first of each group, with the others that do the same."""
+    groups: dict[tuple[str, str | None], list[HeadRole]] = {}
+    order = ("previous", "self", "next", "word")   # as heads_narration says them
+    for r in sorted(named, key=lambda r: order.index(r.role) if r.role in order else len(order)):
+        groups.setdefault((r.role, r.word), []).append(r)
+    return [(found[0], found[1:]) for found in groups.values()]
+
+
+def spread_note(named: int, spread: int) -> str:
+    """Under the small multiples: the heads the narration did not name (their weights spread)."""
+    if not spread:
+        return "none spreads its weight"
+    return f"the other {spread}: weight spread out" if named else "all spread their weight"
 
 
 def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
@@ -487,6 +591,7 @@ class SelfAttentionTeaser(ExplainerScene):
         self.every_pair()
         self.causal_mask()
         self.next_part()
+        self.recap()
 
     def head_map(self, weights: np.ndarray, rows, cols, row_color: str) -> Heatmap:
         """One head's weights as a grid, placed where the scene's matrix stands."""
@@ -532,26 +637,102 @@ class SelfAttentionTeaser(ExplainerScene):
                   FadeIn(heads), run_time=1.2)
         self.play(FadeIn(self.map.cells, lag_ratio=0.02), FadeIn(self.map.values), FadeIn(self.name),
                   run_time=share(self, 0.6, at_least=1.5))
-        self.play(Indicate(self.map.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.95, at_least=1.0))
+        self.sweep_rows(share(self, 0.95, at_least=1.0))
+
+    def sweep_rows(self, run_time: float) -> None:
+        """A frame goes down the matrix row by row: each word in turn weighing every word."""
+        rows = [VGroup(self.map.row_labels[i], *[self.map.cell(i, j) for j in range(self.map.matrix.shape[1])])
+                for i in range(self.map.matrix.shape[0])]
+        frame = SurroundingRectangle(rows[0], color=self.theme.text, buff=0.04, stroke_width=3)
+        each = run_time / len(rows)
+        self.play(Create(frame), run_time=min(0.6, each))
+        for row in rows[1:]:
+            self.play(frame.animate.become(SurroundingRectangle(row, color=self.theme.text, buff=0.04,
+                                                                stroke_width=3)), run_time=each)
+        self.play(FadeOut(frame), run_time=max(0.3, each - min(0.6, each)))
 
     def every_head(self) -> None:
-        """Each head of each encoder layer in turn, with what its weights show (model.heads)."""
+        """The heads whose weights show a role, one at a time, each long enough to read what is said of
+        it; then all heads at once, small, the rest of them (those that spread their weight) named there."""
         th, tr = self.theme, self.tr
         roles = head_roles(tr, "encoder")
         self.beat("heads", heads_narration(roles, self.layers, self.heads))
+        named = [r for r in roles if r.role != "spread"]
         role_line = self.side(roles[0].says, 18, th.text)
         self.place_side(role_line, 0.7)
         self.play(FadeIn(role_line), run_time=0.6)
-        each = share(self, 0.95) / max(1, len(roles) - 1)
-        for role in roles[1:]:
-            new = self.head_map(tr.encoder_self_attention[role.layer - 1, role.head - 1], tr.source_tokens,
-                                tr.source_tokens, th.source)
-            name = self.side(f"encoder · layer {role.layer} · head {role.head}", 24, th.alpha).move_to(self.name, LEFT)
-            line = self.side(role.says, 18, th.text).move_to(role_line, LEFT)
-            self.play(Transform(self.map.cells, new.cells), *fade_replace(self.map.values, new.values),
-                      *fade_replace(self.name, name), *fade_replace(role_line, line), run_time=max(0.8, each))
-            self.map.values, self.name, role_line = new.values, name, line
+        shown = roles[0]
+        groups = role_groups(named)   # the heads of one role shown in turn, its column or diagonal framed meanwhile
+        each = share(self, 0.6) / max(1, len(groups))
+        for role, others in groups:
+            members = [role, *others]
+            shown_here = members[:max(1, min(len(members), int(each // 2.0)))]   # each on screen 2 s at least
+            same = (self.side(f"same role: {', '.join(f'L{r.layer}·H{r.head}' for r in members)}", 18, th.muted)
+                    if others else None)
+            frame = None
+            for member in shown_here:
+                if member is not shown:
+                    new = self.head_map(tr.encoder_self_attention[member.layer - 1, member.head - 1], tr.source_tokens,
+                                        tr.source_tokens, th.source)
+                    name = self.side(f"encoder · layer {member.layer} · head {member.head}", 24,
+                                     th.alpha).move_to(self.name, LEFT)
+                    self.play(Transform(self.map.cells, new.cells), *fade_replace(self.map.values, new.values),
+                              *fade_replace(self.name, name), run_time=0.8)
+                    self.map.values, self.name, shown = new.values, name, member
+                line = VGroup(self.side(member.says, 18, th.text), *([same.copy()] if same else []))
+                line.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+                line.align_to(role_line, LEFT).shift((role_line.get_top()[1] - line.get_top()[1]) * UP)
+                self.play(*fade_replace(role_line, line), *([] if frame else [Create(frame := self.role_frame(member))]),
+                          run_time=0.6)
+                role_line = line
+                rest = each / len(shown_here) - 1.4 - (0.8 if member is not role else 0.0)
+                if rest > 0.05:
+                    self.wait(rest)
+            if frame is not None and len(frame):
+                self.play(FadeOut(frame), run_time=0.4)
         self.role_line = role_line
+        self.small_multiples(roles, named)
+
+    def role_frame(self, role: HeadRole) -> VGroup:
+        """A frame round what a head's role names: its column (a word) or its diagonal (a position)."""
+        n, th = self.n, self.theme
+        if role.role == "word" and role.word in self.tr.source_tokens:
+            j = list(self.tr.source_tokens).index(role.word)
+            cells = VGroup(self.map.col_labels[j], *[self.map.cell(i, j) for i in range(n)])
+        elif role.role in ("previous", "self", "next"):
+            offset = {"previous": -1, "self": 0, "next": 1}[role.role]
+            cells = VGroup(*[self.map.cell(i, i + offset) for i in range(n) if 0 <= i + offset < n])
+        else:
+            return VGroup()
+        return VGroup(SurroundingRectangle(cells, color=th.text, buff=0.04, stroke_width=3))
+
+    def small_multiples(self, roles: list[HeadRole], named: list[HeadRole]) -> None:
+        """All heads of the encoder at once, one small grid each, in the side panel: those the
+        narration names framed, the others marked as spreading their weight."""
+        th, tr = self.theme, self.tr
+        x0 = self.map.get_right()[0] + 0.45
+        room = TEXT_EDGE_X - x0
+        per_row = self.heads
+        side = min(1.0, (room - 0.15 * (per_row - 1)) / per_row)
+        grids = VGroup()
+        for role in roles:
+            thumb = head_thumbs(tr.encoder_self_attention[role.layer - 1, role.head - 1][None], side)[0]
+            tag = label(f"L{role.layer}·H{role.head}", 16, th.alpha if role in named else th.muted)
+            grids.add(VGroup(thumb, tag.next_to(thumb, DOWN, buff=0.06)))
+        grids.arrange_in_grid(rows=self.layers, cols=per_row, buff=(0.15, 0.15))
+        fit_width(grids, room)
+        grids.next_to(self.role_line, DOWN, buff=0.35).align_to([x0, 0, 0], LEFT)
+        frames = VGroup(*[SurroundingRectangle(g[0], color=th.alpha, buff=0.03, stroke_width=2.5)
+                          for g, r in zip(grids, roles) if r in named])
+        spread = len(roles) - len(named)
+        note = self.side(spread_note(len(named), spread), 18, th.muted)
+        note.next_to(grids, DOWN, buff=0.15).align_to(grids, LEFT)
+        self.play(FadeIn(grids, lag_ratio=0.1), run_time=share(self, 0.4, at_least=1.2))
+        self.play(Create(frames), FadeIn(note), run_time=share(self, 0.5, at_least=1.0))
+        self.play(Indicate(VGroup(*[g[1] for g, r in zip(grids, roles) if r not in named]) or
+                           VGroup(*[g[1] for g in grids]), color=th.alpha,
+                           scale_factor=1.1), run_time=share(self, 0.9, at_least=1.0))
+        self.play(FadeOut(VGroup(grids, frames, note)), run_time=0.6)
 
     def every_pair(self) -> None:
         """n × n weights per head, every row summing to 1 (checked on the weights shown)."""
@@ -622,6 +803,41 @@ class SelfAttentionTeaser(ExplainerScene):
         qkv.align_to(self.name, LEFT)
         self.play(FadeIn(qkv, shift=0.2 * UP), run_time=share(self, 0.4, at_least=1.2))
         self.play(Indicate(self.map.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
+
+    def recap(self) -> None:
+        """The film's end: the story's stack, the timeline's icons in a row, each lit as it is named."""
+        th = self.theme
+        self.beat("recap", " ".join(line for _, _, line in RECAP))
+        heading = self.heading("The story so far")
+        note = self.footnote("icons: diagrams, not model output (the timeline's)")
+        self.play(*[FadeOut(m) for m in self.mobjects], run_time=0.5)   # one heading at a time, never two crossing
+        self.play(FadeIn(heading, shift=0.1 * DOWN), FadeIn(note), run_time=0.4)
+        slot = 2.6
+        icons, names, arrows = VGroup(), VGroup(), VGroup()
+        for k, (key, name, _) in enumerate(RECAP):
+            x = (k - (len(RECAP) - 1) / 2) * slot
+            icon = ICONS[key](width=1.8, height=1.5).move_to([x, 0.5, 0])
+            icons.add(icon)
+            fix = next(m.fix for m in MILESTONES if m.icon == key)   # what the timeline said it added
+            names.add(VGroup(label(name, 22, th.alpha if key == "attention" else th.text, weight="BOLD"),
+                             *[label(line, 17, th.muted) for line in fix.split("\n")])
+                      .arrange(DOWN, buff=0.1).move_to([x, -0.6, 0], aligned_edge=UP))
+        for a, b in itertools.pairwise(icons):
+            arrows.add(Arrow([a.get_x() + 0.95, 0.5, 0], [b.get_x() - 0.95, 0.5, 0], buff=0.02, color=th.muted,
+                             stroke_width=3, max_tip_length_to_length_ratio=0.4))
+        for k, (key, _, _) in enumerate(RECAP):   # each icon comes as its line is read, and is lit until the next
+            parts = [FadeIn(icons[k]), FadeIn(names[k], shift=0.1 * UP)] + ([Create(arrows[k - 1])] if k else [])
+            self.play(*parts, run_time=0.6)
+            later = until_said(self, RECAP[k + 1][2]) if k + 1 < len(RECAP) else share(self, 0.95)
+            self.play(flow(icons[k], th.alpha if key == "attention" else th.encoder, max(0.6, later)))
+
+
+# The recap's stack: an icon key of scenes.kit.icons, its name, and its line of narration (the story, not data)
+RECAP = (("feed-forward", "feed-forward", "The story so far: feed-forward networks kept nothing between words;"),
+         ("rnn", "RNN", "the RNN carried a state along;"),
+         ("lstm", "LSTM", "the LSTM's gates kept it longer;"),
+         ("attention", "attention", "attention looked back at every word;"),
+         ("transformer", "Transformer", "the Transformer kept attention and dropped recurrence."))
 
 
 def weight_grid(n: int, cell: float) -> VGroup:

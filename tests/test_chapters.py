@@ -435,6 +435,7 @@ def test_self_attention_counts_are_computed_from_the_word_count(n):
         assert f"{n} × {n} = {n * n} weights" in count and f"{len(masked)} pair" in count
         assert f"{len(masked)} weight" in mask and f"{n * n - len(masked)} of the {n * n} remain" in mask
     assert ("pairs" in count) == (n > 2) and ("weights above" in mask) == (n > 2)  # singular for one
+    assert "each of the 1 pair" not in count
 
 
 def test_timeline_dates_are_the_known_ones_and_each_is_said_with_its_icon():
@@ -481,3 +482,79 @@ def test_colour_key_names_palette_roles_in_their_theme_colours(theme):
 
 # `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it
 pytestmark = pytest.mark.slow
+
+
+# --- the film's end: evolution, teaser and recap (issue 27) --------------------------------------
+
+def test_evolution_draws_the_teasers_mask_grid_and_says_when_it_shows_fewer_positions():
+    from model.trace import trace
+    from scenes.story import Evolution, mask_caption, shown_positions
+
+    tr = trace("the european economic area", "transformer")
+    t = tr.decoder_self_attention.shape[-1]
+    assert shown_positions(tr, Evolution.CELLS) == t   # the teaser's grid is t × t: the same grid
+    assert not any("first" in line for line in mask_caption(True, t, t))
+    assert "its first 5 of 9 positions" in mask_caption(True, 5, 9)
+    assert "exactly 0" in " ".join(mask_caption(True, 5, 5))
+    assert "exactly 0" not in " ".join(mask_caption(False, 5, 5)) and "not all 0" in " ".join(mask_caption(False, 5, 5))
+
+
+def test_evolution_says_one_row_of_blocks_is_a_stack_and_its_arcs_one_layer():
+    from scenes.story import layers_note, transformer_narration
+
+    assert layers_note(2, 4) == ["layer 2 of 2", "4 heads averaged"]
+    assert layers_note(1, 1) == ["its one layer", "its one head"]
+    two = transformer_narration(2, 4)
+    assert "stacks 2 such layers" in two and "the last layer's weights, its 4 heads averaged" in two
+    one = transformer_narration(1, 1)
+    assert "1 such layer on" in one and "1 head in" in one and "averaged" not in one and "last layer" not in one
+
+
+def test_the_teasers_small_multiples_note_names_only_the_heads_not_said():
+    from scenes.story import spread_note
+
+    assert spread_note(2, 6) == "the other 6: weight spread out"
+    assert spread_note(0, 8) == "all spread their weight"
+    assert spread_note(8, 0) == "none spreads its weight"
+
+
+def test_recap_is_the_storys_stack_in_order_from_the_timelines_icons_and_short():
+    from scenes.kit.icons import ICONS
+    from scenes.kit.scene import READING_RATE
+    from scenes.story import MILESTONES, RECAP
+
+    keys = [key for key, _, _ in RECAP]
+    assert keys == ["feed-forward", "rnn", "lstm", "attention", "transformer"]
+    timeline = [m.icon for m in MILESTONES]
+    assert all(k in ICONS and k in timeline for k in keys)
+    assert [timeline.index(k) for k in keys] == sorted(timeline.index(k) for k in keys)   # in the timeline's order
+    narration = " ".join(line for _, _, line in RECAP)
+    assert len(narration) / READING_RATE + 0.5 <= 15   # the issue's ≤ 15 s
+
+
+def test_a_model_is_introduced_with_what_its_card_says_it_is_built_from():
+    from scenes.length_curve import buckets, describe, what_it_is
+
+    plain = what_it_is({"architecture": {"name": "plain"}})
+    assert "a GRU" in plain and "not the article's simple RNN" in plain and "without attention" in plain
+    lstm = what_it_is({"architecture": {"name": "lstm"}})
+    assert lstm == ", an LSTM without attention"
+    assert "with attention" in what_it_is({"architecture": {"name": "attention"}})
+    assert what_it_is({"architecture": {"name": "transformer"}}) == ", self-attention with no recurrence"
+    assert what_it_is({}) == ""   # a card that does not say: nothing is said
+    line = describe("plain", buckets(card([0.5, 0.1, 0.0, 0.0])), plain)
+    assert line.startswith("The plain model, a GRU (a gated recurrent cell, not the article's simple RNN) without attention: ")
+
+
+def test_the_teaser_shows_one_head_per_role_and_names_the_others_that_share_it():
+    from model.heads import HeadRole
+    from scenes.story import role_groups
+
+    def head(layer, h, role, word=None):
+        return HeadRole("encoder", layer, h, role, 0.6, word)
+
+    a, b, c, d, e = (head(1, 1, "self"), head(1, 2, "previous"), head(1, 4, "self"), head(2, 2, "word", "the"),
+                     head(2, 4, "word", "cat"))
+    # in the narration's order (previous, self, next, word); two words: two roles
+    assert role_groups([a, b, c, d, e]) == [(b, []), (a, [c]), (d, []), (e, [])]
+    assert role_groups([]) == []

@@ -101,8 +101,8 @@ def pair_count_narration(n_words: int) -> str:
     if n < 2:
         return "With a single word there is one weight: the word with itself."
     pairs = n * (n - 1) // 2
-    return (f"With {n} words that makes {n} × {n} = {n * n} weights: each of the {pairs} "
-            f"pair{'s' if pairs > 1 else ''} in both directions, and each word with itself.")
+    each = f"each of the {pairs} pairs" if pairs > 1 else "their 1 pair"   # never 'each of the 1 pair'
+    return f"With {n} words that makes {n} × {n} = {n * n} weights: {each} in both directions, and each word with itself."
 
 
 def masked_cells(n_words: int) -> list[tuple[int, int]]:
