@@ -231,3 +231,31 @@ def test_relay_moves_are_measured_and_said_as_they_are():
     assert "'a' moves it most" in flipped and "'cat' least" in flipped
     assert relay_moves_narration(("cat",), np.array([2.0])).count("moves") == 1
     assert "most" not in relay_moves_narration(("the", "cat"), np.array([2.0, 1.0]))
+
+
+# --- lstm-cell-state: what the LSTM writes for the long sentence ------------------------------
+
+def test_the_lstm_failing_is_counted_and_said_only_when_it_fails():
+    from scenes.kit.claims import check_words, lstm_long_narration
+
+    ref = ["la", "zone", "économique", "européenne"]
+    bad = lstm_long_narration(24, "lstm", check_words(ref, ["la", "zone", "verte", "rouge"]), "French")
+    assert "2 of the 'lstm' model's 4 French words are wrong" in bad and "skip the chain" in bad
+    # a fabricated output where the claim is false: every word right
+    good = lstm_long_narration(24, "lstm", check_words(ref, ref), "French")
+    assert "every word right" in good and "wrong" not in good and "squeeze is still there" not in good
+    short = lstm_long_narration(24, "lstm", check_words(ref, ref[:3]), "French")
+    assert "wrong" not in short and "1 of the correct words is missing" in short
+    assert "unmarked" in lstm_long_narration(24, "lstm", None, "French")
+
+
+def test_the_lstm_scene_counts_the_real_models_wrong_words():
+    from model.trace import trace
+    from scenes.kit.claims import LONG_WORDS, check_words, lstm_long_narration
+    from scenes.kit.scene import LONG_EXAMPLE
+
+    tr = trace(LONG_EXAMPLE, "lstm")
+    check = check_words(tr.reference_tokens, tr.output_words)
+    said = lstm_long_narration(len(tr.source_tokens), "lstm", check, "French")
+    assert len(tr.source_tokens) >= LONG_WORDS
+    assert f"{check.wrong} of the 'lstm' model's {len(check.ok)} French words" in said   # from the model, not written in

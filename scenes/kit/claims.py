@@ -246,6 +246,26 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
     return f"{opening} {first} {second}"
 
 
+def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_lang: str) -> str:
+    """The LSTM on a long sentence, as it did: the cell state helps, and this says whether the words
+    still come out wrong (computed from the output; never assumed)."""
+    name = f"the '{model}' model"
+    if check is None:
+        return f"No correct {tgt_lang} is known for this {n_words}-word sentence, so {name}'s output is shown unmarked."
+    if check.exact:
+        return f"Yet on this {n_words}-word sentence {name} gets every word right: here the chain held."
+    if not check.wrong:
+        said = (f"And on this {n_words}-word sentence {name}'s {len(check.ok)} words are right, but {check.missing} "
+                f"of the correct words {'is' if check.missing == 1 else 'are'} missing.")
+    else:
+        said = (f"And the squeeze is still there: on this {n_words}-word sentence, {check.wrong} of {name}'s "
+                f"{len(check.ok)} {tgt_lang} words {'is' if check.wrong == 1 else 'are'} wrong (red)"
+                + (f", and {check.missing} of the correct words {'is' if check.missing == 1 else 'are'} missing."
+                   if check.missing else "."))
+    return (said + " The cell state helps, but everything still reaches the decoder through one chain and one "
+            "final vector. Attention lets the decoder skip the chain.")
+
+
 # --- influence: how much each word can still move h_T --------------------------------------
 def influence_narration(tokens: Sequence[str], influence: np.ndarray) -> str:
     """Each word's pull on h_T as a share of the strongest word's pull, named by that word (a share
