@@ -267,7 +267,7 @@ class NoOrder(ExplainerScene):
             finals.add(col)
             if col.get_left()[0] - cells[-1].get_right()[0] > 0.3:
                 outs.add(self.arrow(cells[-1].get_right(), [col.get_left()[0], cells[-1].get_y(), 0]))
-        names = VGroup(*[inside_margin(label("final state", 16, th.encoder).next_to(col, UP, buff=0.1))
+        names = VGroup(*[inside_margin(label("final state", 16, th.encoder).next_to(col, UP, buff=0.16))
                          for col in finals])
         self.play(*[ReplacementTransform(m, f) for m, f in zip(means, finals)], *fade_replace(heads, names),
                   Create(outs), *[c[-1].pulse(th.encoder) for c, _ in self.chains], run_time=share(self, 0.9))
