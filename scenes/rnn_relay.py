@@ -31,6 +31,7 @@ from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 CELL_NOTE_SHOWN = {"GRU": "GRU: a gated recurrent cell (2014), not the article's bare RNN cell"
                           " · \u201cplain\u201d = no attention",
                    "LSTM": "LSTM: a gated recurrent cell (1997), not the article's bare RNN cell"}
+WALK_STEP = 1.5  # seconds the frame walking over the states spends on each
 MOVE_GAP = 0.12  # between a state column's top and the number saying how far that word moved the state
 
 
@@ -120,9 +121,11 @@ class RNNRelay(ExplainerScene):
         # while the colours are explained: a frame walks over the real states, one after another
         frame = SurroundingRectangle(st.columns[0].cells, color=th.text, buff=0.06)
         self.play(Create(frame), run_time=0.6)
-        per = max(0.4, (self.reading_time_left() - 0.6) / max(n - 1, 1))
-        for col in st.columns[1:]:
-            self.play(frame.animate.move_to(col.cells), run_time=per)
+        # at most WALK_STEP s per state: with few words the frame goes round again instead of crawling
+        visits = max(n - 1, round((self.reading_time_left() - 0.6) / WALK_STEP))
+        per = max(0.4, (self.reading_time_left() - 0.6) / max(visits, 1))
+        for k in range(1, visits + 1):
+            self.play(frame.animate.move_to(st.columns[k % n].cells), run_time=per)
         self.play(FadeOut(frame), run_time=0.5)
 
     def hand_over_last_state(self) -> None:
