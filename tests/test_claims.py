@@ -247,6 +247,13 @@ def test_the_lstm_failing_is_counted_and_said_only_when_it_fails():
     short = lstm_long_narration(24, "lstm", check_words(ref, ref[:3]), "French")
     assert "wrong" not in short and "1 of the correct words is missing" in short
     assert "unmarked" in lstm_long_narration(24, "lstm", None, "French")
+    # whether the cell state helped is measured against the model without one, never assumed
+    worse = check_words(ref, ["le", "vert", "verte", "rouge"])
+    helped = lstm_long_narration(24, "lstm", check_words(ref, ["la", "zone", "verte", "rouge"]), "French", plain=worse)
+    assert "gets 4 of its 4 wrong: the cell state helps here" in helped
+    same = lstm_long_narration(24, "lstm", check_words(ref, ["la", "zone", "verte", "rouge"]), "French",
+                               plain=check_words(ref, ["la", "zone", "bleue", "rouge"]))
+    assert "does not help" in same and "helps here" not in same
 
 
 def test_the_lstm_scene_counts_the_real_models_wrong_words():
@@ -256,6 +263,9 @@ def test_the_lstm_scene_counts_the_real_models_wrong_words():
 
     tr = trace(LONG_EXAMPLE, "lstm")
     check = check_words(tr.reference_tokens, tr.output_words)
-    said = lstm_long_narration(len(tr.source_tokens), "lstm", check, "French")
+    plain = trace(LONG_EXAMPLE, "plain")
+    plain_check = check_words(plain.reference_tokens, plain.output_words)
+    said = lstm_long_narration(len(tr.source_tokens), "lstm", check, "French", plain=plain_check)
     assert len(tr.source_tokens) >= LONG_WORDS
+    assert f"gets {plain_check.wrong} of its {len(plain_check.ok)} wrong" in said
     assert f"{check.wrong} of the 'lstm' model's {len(check.ok)} French words" in said   # from the model, not written in

@@ -246,9 +246,11 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
     return f"{opening} {first} {second}"
 
 
-def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_lang: str) -> str:
-    """The LSTM on a long sentence, as it did: the cell state helps, and this says whether the words
-    still come out wrong (computed from the output; never assumed)."""
+def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_lang: str,
+                        plain: WordCheck | None = None, plain_name: str = "plain") -> str:
+    """The LSTM on a long sentence, as it did: whether its words still come out wrong, and whether
+    the cell state helped here, against the model without one (`plain`) on the same sentence (both
+    computed from the outputs; never assumed)."""
     name = f"the '{model}' model"
     if check is None:
         return f"No correct {tgt_lang} is known for this {n_words}-word sentence, so {name}'s output is shown unmarked."
@@ -262,8 +264,14 @@ def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_l
                 f"{len(check.ok)} {tgt_lang} words {'is' if check.wrong == 1 else 'are'} wrong (red)"
                 + (f", and {check.missing} of the correct words {'is' if check.missing == 1 else 'are'} missing."
                    if check.missing else "."))
-    return (said + " The cell state helps, but everything still reaches the decoder through one chain and one "
-            "final vector. Attention lets the decoder skip the chain.")
+    if plain is not None:
+        helped = (plain.wrong, plain.missing) > (check.wrong, check.missing)
+        said += (f" The '{plain_name}' model, without a cell state, gets {plain.wrong} of its {len(plain.ok)} wrong: "
+                 + ("the cell state helps here," if helped else "on this sentence the cell state does not help,"))
+        said += " and everything still reaches the decoder through one chain and one final vector."
+    else:
+        said += " Everything still reaches the decoder through one chain and one final vector."
+    return said + " Attention lets the decoder skip the chain."
 
 
 # --- influence: how much each word can still move h_T --------------------------------------
