@@ -92,7 +92,7 @@ SCENES = (
                title="LSTMs: a second memory", figure="7",
                summary="the relay's cells open into LSTM cells: the cell-state highway and its gates, real values; "
                        "long sentences dilute and the LSTM still gets words wrong",
-               model="lstm", models=("lstm",), max_tokens=10, typical_seconds=99,
+               model="lstm", models=("lstm",), max_tokens=10, typical_seconds=104,
                draws=("plain",)),  # it opens on the relay's last picture: the plain model's chain
     SceneEntry(key="context-window", module="context_window", cls="ContextWindow",
                title="The context window", figure="8",

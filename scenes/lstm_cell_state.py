@@ -360,7 +360,12 @@ class LSTMCellState(ExplainerScene):
         th = self.theme
         reference = list(tr.reference_tokens) if tr.reference_tokens else None
         check = check_words(reference, tr.output_words) if reference else None
-        self.beat("fails", lstm_long_narration(len(tr.source_tokens), tr.model, check, self.tgt_lang))
+        try:   # the model without a cell state on the same sentence: did the cell state help here?
+            plain_tr = self.trace_of(" ".join(tr.source_tokens), "plain")
+            plain = check_words(reference, plain_tr.output_words) if reference else None
+        except (TraceInputError, FileNotFoundError):
+            plain_tr, plain = None, None
+        self.beat("fails", lstm_long_narration(len(tr.source_tokens), tr.model, check, self.tgt_lang, plain=plain))
         width = 12.4
         blocks = VGroup()
         if reference:
@@ -370,8 +375,10 @@ class LSTMCellState(ExplainerScene):
         said = f": {verdict(check)}" + (" (red: wrong)" if check and check.wrong else "") if check else ""
         blocks.add(self.text_block(f"the '{tr.model}' model's {self.tgt_lang}{said}", words, colors, width))
         blocks.arrange(DOWN, buff=0.4, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.5).set_x(0)
-        note = self.footnote(f"real output of {self.weights_name(tr)} (weights {tr.sha256[:8]}); "
-                             "right and wrong: aligned in order with the correct translation")
+        # short enough for one line (Manim's Text wraps a long one)
+        also = f" and of the 'plain' one ({plain_tr.sha256[:8]})" if plain is not None and plain_tr else ""
+        note = self.footnote(f"real outputs of {self.weights_name(tr)} ({tr.sha256[:8]}){also}; "
+                             "checked against the correct translation")
         self.play(FadeOut(shown), *fade_replace(self.note, note), run_time=0.8)
         self.note = note
         for block in blocks:
@@ -382,8 +389,11 @@ class LSTMCellState(ExplainerScene):
             strikes = VGroup(*[Line(w.get_left(), w.get_right(), color=th.wrong, stroke_width=2.5)
                                for w, ok in zip(out.words, check.ok) if not ok])
             count = label(f"{check.wrong} of {len(check.ok)} words wrong", 36, th.wrong)
-            count.next_to(blocks, DOWN, buff=0.7).set_x(0)
-            self.play(Create(strikes, lag_ratio=1.0), FadeIn(count, shift=0.2 * UP), run_time=share(self, 0.6))
+            count.next_to(blocks, DOWN, buff=0.6).set_x(0)
+            self.play(Create(strikes, lag_ratio=1.0), FadeIn(count, shift=0.2 * UP), run_time=share(self, 0.45))
+            if plain is not None:  # the same check of the model without a cell state, as the narration says it
+                other = label(f"the 'plain' model (no cell state): {verdict(plain)}", 22, th.muted)
+                self.play(FadeIn(other.next_to(count, DOWN, buff=0.3), shift=0.2 * UP), run_time=share(self, 0.5))
 
     def text_block(self, name: str, words, colors, width: float) -> VGroup:
         """A muted caption and, under it, the words wrapped at `width`."""
