@@ -75,12 +75,14 @@ SCENES = (
                model="attention", models=("attention", "plain", "lstm"), max_tokens=40, typical_seconds=37),
     SceneEntry(key="no-order", module="no_order", cls="NoOrder",
                title="No sense of order", figure="3-4",
-               summary="a per-word network's pooled vectors are the same for both orders; the real GRU chain's states are not",
-               model="plain", models=("plain", "lstm"), max_tokens=10, typical_seconds=55),
+               summary="a per-word network's pooled vectors are the same for both orders; "
+                       "the real recurrent chain's final states are not",
+               model="plain", models=("plain", "lstm"), max_tokens=10, typical_seconds=64),
     SceneEntry(key="rnn-relay", module="rnn_relay", cls="RNNRelay",
                title="Reading one word at a time", figure="5",
-               summary="the encoder reads one word at a time and hands its hidden state forward",
-               model="plain", models=("plain", "lstm"), max_tokens=12, typical_seconds=29),
+               summary="the encoder reads one word at a time and hands its hidden state forward; "
+                       "how far each word moves it, measured",
+               model="plain", models=("plain", "lstm"), max_tokens=12, typical_seconds=47),
     SceneEntry(key="context-bottleneck", module="context_bottleneck", cls="ContextBottleneck",
                title="The context bottleneck", figure="6",
                summary="every state squeezed into one context vector; early words' pull measured; a long sentence fails",
@@ -88,8 +90,10 @@ SCENES = (
                draws=("attention",)),
     SceneEntry(key="lstm-cell-state", module="lstm_cell_state", cls="LSTMCellState",
                title="LSTMs: a second memory", figure="7",
-               summary="the cell-state highway and the forget/input/output gates of the real lstm model; long sentences dilute",
-               model="lstm", models=("lstm",), max_tokens=10, typical_seconds=63),
+               summary="the relay's cells open into LSTM cells: the cell-state highway and its gates, real values; "
+                       "long sentences dilute and the LSTM still gets words wrong",
+               model="lstm", models=("lstm",), max_tokens=10, typical_seconds=104,
+               draws=("plain",)),  # it opens on the relay's last picture: the plain model's chain
     SceneEntry(key="context-window", module="context_window", cls="ContextWindow",
                title="The context window", figure="8",
                summary="a window of 5 words slides over the sentence, missing a word the output needs; attention weighs all",

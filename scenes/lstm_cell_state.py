@@ -1,6 +1,9 @@
-"""LSTM cell state (article fig. 7): the cell drawn as the figure — the c highway through ×f and
-+i·g, h leaving through o·tanh(c) — with the real `lstm` model's values flowing through it word by
-word; then why long sentences still dilute, measured on the forget gates of a long sentence."""
+"""LSTM cell state (article fig. 7). It opens on the relay's last picture (CoreStage.relay_end, the
+same mobject rnn-relay ends with): the chain's GRU cells become LSTM cells handing on c beside h, and
+one opens up into the figure — the c highway through ×f and +i·g, h leaving through o·tanh(c) — with
+the real `lstm` model's values flowing through it word by word. Then why long sentences still dilute,
+measured on the forget gates of a long sentence, and what the LSTM really writes for it, checked
+against the correct translation: the cell state helps, the bottleneck stays (attention comes next)."""
 from __future__ import annotations
 
 from typing import ClassVar
@@ -24,10 +27,13 @@ from manim import (
     VGroup,
 )
 
-from model.trace import GATE_NAMES
+from model.names import DESIGNS
+from model.trace import GATE_NAMES, TraceInputError
 from scenes.kit import ExplainerScene, SlotBars, StateColumn, fade_replace, label, percent, pick_dims
-from scenes.kit.claims import said_percent
+from scenes.kit.claims import cell_intro, check_words, lstm_long_narration, said_percent, tokens_text, verdict
+from scenes.kit.mobjects import WordFlow, wrong_in_red
 from scenes.kit.pacing import share
+from scenes.kit.stage import RELAY_TITLE, CoreStage
 from scenes.kit.theme import current, gate_to_color
 from scenes.kit.wrap import WordGrid
 
@@ -82,9 +88,54 @@ class LSTMCellState(ExplainerScene):
     title = "LSTM: a second memory with gates"
 
     def construct(self) -> None:
+        self.from_the_relay()
         self.build_cell()
         self.step_through()
         self.dilution()
+
+    # --- from the relay ---------------------------------------------------------------------
+    def from_the_relay(self) -> None:
+        """First frame = the relay's last (the plain model's chain on this sentence, CoreStage.relay_end);
+        its cells become the LSTM's, which hand on c beside h, and the first one opens up."""
+        tr, th = self.tr, self.theme
+        try:
+            relay_tr = self.trace_of(self.example.sentence, "plain")
+        except (TraceInputError, FileNotFoundError):   # no plain model for this sentence: the LSTM's own chain
+            relay_tr = tr
+        relay = CoreStage(relay_tr)
+        picture = relay.relay_end()
+        self.title_mob = self.heading(RELAY_TITLE)
+        self.note = self.footnote(self.provenance(relay_tr, extra=relay.dims_note()))
+        self.add(self.title_mob, self.note, picture)
+        lstm = CoreStage(tr)
+        self.beat("open", f"The same relay, with other cells. {cell_intro(tr.model, DESIGNS.get(tr.model))} Each "
+                          "cell hands on two things: the hidden state h, as before, and a second memory, the cell "
+                          "state c. Open one cell.")
+        title = self.heading()
+        # the chain's cells become LSTM cells; the states above them become the LSTM's own h (same places)
+        note = self.footnote(self.provenance(tr, extra=lstm.dims_note()))  # the states shown are the LSTM's now
+        self.play(*fade_replace(self.title_mob, title), FadeOut(relay.box), FadeOut(relay.rule_mob),
+                  *fade_replace(self.note, note),
+                  *[Transform(a, b) for a, b in zip(relay.cells, lstm.cells)],
+                  *[Transform(a, b) for a, b in zip(relay.columns, lstm.columns)], run_time=share(self, 0.25))
+        self.title_mob, self.note = title, note
+        # a second line of arrows: c, handed on beside h (the h arrows move down to make room)
+        lift = 0.11
+        c_arrows = VGroup(*[CoreStage.arrow(a.get_right() + lift * UP, b.get_left() + lift * UP, th.cell)
+                            for a, b in zip(relay.cells[:-1], relay.cells[1:])])
+        c_name = label("c", 20, th.cell).next_to(c_arrows[0] if len(c_arrows) else relay.cells[0], UP, buff=0.04)
+        h_name = label("h", 20, th.encoder).next_to(relay.batons[0] if len(relay.batons) else relay.cells[0],
+                                                     DOWN, buff=0.04).shift(lift * DOWN)
+        self.play(relay.batons.animate.shift(lift * DOWN), run_time=0.6)
+        self.play(Create(c_arrows, lag_ratio=0.3), FadeIn(c_name), FadeIn(h_name), run_time=share(self, 0.45))
+        # the first cell opens up: it grows into the figure's place while the chain leaves
+        first = relay.cells[0]
+        rest = VGroup(*[m for m in picture if m is not relay.box and m is not relay.rule_mob], c_arrows, c_name, h_name)
+        rest.remove(relay.cells)
+        others = VGroup(*relay.cells[1:])
+        self.play(first.animate.scale(9).move_to([0, 0, 0]).set_opacity(0), FadeOut(rest), FadeOut(others),
+                  run_time=max(1.2, self.reading_time_left()))
+        self.remove(first)
 
     # --- the figure -----------------------------------------------------------------------
     def build_cell(self) -> None:
@@ -93,10 +144,10 @@ class LSTMCellState(ExplainerScene):
         self.dims = pick_dims(tr.encoder_cells, SHOWN_DIMS)
         self.c_range = float(np.abs(tr.encoder_cells).max())
         hidden = tr.encoder_cells.shape[1]
-        self.add(self.heading())
-        self.note = self.footnote(self.provenance(
+        note = self.footnote(self.provenance(
             extra=f"{len(self.dims)} of {hidden} dimensions shown; c on a ±{self.c_range:.1f} scale, g and h on ±1"))
-        self.add(self.note)
+        self.play(*fade_replace(self.note, note), run_time=0.8)
+        self.note = note
         text = ("An LSTM keeps a second memory, the cell state c, on a highway through the cell. The forget gate "
                 "multiplies it, the input gate adds new content, and the output gate decides how much of it "
                 "leaves as the hidden state h.")
@@ -272,17 +323,20 @@ class LSTMCellState(ExplainerScene):
                             f"still on the highway at the last word. {claim}")
         self.play(FadeOut(self.cell_group), run_time=0.8)
         self.remove(self.note)
-        self.note = self.footnote(self.provenance(tr, extra=f"product of forget gates, mean over all {hidden} "
-                                                            "dimensions"))
+        self.note = self.footnote(self.provenance(tr, extra=f"bars: product of the forget gates after each word, "
+                                                            f"mean over all {hidden} dimensions"))
         grid = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=24, max_rows=3, band=1.5,
                         band_side="above", row_gap=0.18)
-        grid.place_top(self.heading().get_bottom()[1] - 0.3)
+        # what the bars are, said above them
+        head = label("share of what each word wrote into c still there at the last word", 20, th.cell)
+        head.next_to(self.heading(), DOWN, buff=0.22)
+        grid.place_top(head.get_bottom()[1] - 0.15)
         tall = grid.band - 0.35
         bars = SlotBars(keep, [grid.x(k) for k in range(n)], grid.step, 0.0, tall, th.cell, width_ratio=0.5)
         for k, bar in enumerate(bars):
             bar.move_to([grid.x(k), grid.band_bottom(k) + bar.height / 2, 0])
         values = VGroup(*[label(percent(v), 14, th.muted).next_to(bar, UP, buff=0.04) for bar, v in zip(bars, keep)])
-        self.play(FadeIn(self.note), FadeIn(grid, lag_ratio=0.02), run_time=1.2)
+        self.play(FadeIn(self.note), FadeIn(head), FadeIn(grid, lag_ratio=0.02), run_time=1.2)
         # the product builds from the last word backwards: word j keeps ∏_{t>j} f_t
         order = list(range(n - 1, -1, -1))
         self.play(*[GrowFromEdge(bars[k], DOWN) for k in order[:1]], FadeIn(values[order[0]]), run_time=0.6)
@@ -290,7 +344,7 @@ class LSTMCellState(ExplainerScene):
         for k in order[1:]:
             self.play(GrowFromEdge(bars[k], DOWN), FadeIn(values[k]), run_time=rest / (n - 1))
         self.beat("end", f"What the first word writes into c must still pass through this chain of {n - 1} "
-                         "forget gates, one word after another. Attention lets the decoder skip the chain.")
+                         "forget gates, one word after another.")
         first = SurroundingRectangle(VGroup(bars[0], values[0], grid[0]), color=th.text, buff=0.08)
         chain = VGroup(*[SurroundingRectangle(VGroup(bars[k], values[k], grid[k]), color=th.muted, buff=0.05,
                                               stroke_width=2)
@@ -298,3 +352,52 @@ class LSTMCellState(ExplainerScene):
         self.play(Create(first), run_time=1.2)
         self.play(Create(chain, lag_ratio=1.0), run_time=share(self, 0.7, at_least=2.0))
         self.play(FadeOut(chain), run_time=1.0)
+        self.long_output(tr, VGroup(head, grid, bars, values, first))
+
+    def long_output(self, tr, shown: VGroup) -> None:
+        """What the LSTM really writes for the long sentence, checked word by word against the correct
+        translation (claims.check_words): the count is computed, never assumed."""
+        th = self.theme
+        reference = list(tr.reference_tokens) if tr.reference_tokens else None
+        check = check_words(reference, tr.output_words) if reference else None
+        try:   # the model without a cell state on the same sentence: did the cell state help here?
+            plain_tr = self.trace_of(" ".join(tr.source_tokens), "plain")
+            plain = check_words(reference, plain_tr.output_words) if reference else None
+        except (TraceInputError, FileNotFoundError):
+            plain_tr, plain = None, None
+        self.beat("fails", lstm_long_narration(len(tr.source_tokens), tr.model, check, self.tgt_lang, plain=plain))
+        width = 12.4
+        blocks = VGroup()
+        if reference:
+            blocks.add(self.text_block(f"correct {self.tgt_lang}", reference, [th.target] * len(reference), width))
+        words = list(tr.output_words)
+        colors = wrong_in_red(reference, words, th.text) if reference else [th.target] * len(words)
+        said = f": {verdict(check)}" + (" (red: wrong)" if check and check.wrong else "") if check else ""
+        blocks.add(self.text_block(f"the '{tr.model}' model's {self.tgt_lang}{said}", words, colors, width))
+        blocks.arrange(DOWN, buff=0.4, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.5).set_x(0)
+        # short enough for one line (Manim's Text wraps a long one)
+        also = f" and of the 'plain' one ({plain_tr.sha256[:8]})" if plain is not None and plain_tr else ""
+        note = self.footnote(f"real outputs of {self.weights_name(tr)} ({tr.sha256[:8]}){also}; "
+                             "checked against the correct translation")
+        self.play(FadeOut(shown), *fade_replace(self.note, note), run_time=0.8)
+        self.note = note
+        for block in blocks:
+            self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.05), run_time=share(self, 0.3, at_least=1.5))
+        if check and check.wrong:
+            # each wrong word struck through, in reading order (red alone would not read for everyone)
+            out = blocks[-1][1]
+            strikes = VGroup(*[Line(w.get_left(), w.get_right(), color=th.wrong, stroke_width=2.5)
+                               for w, ok in zip(out.words, check.ok) if not ok])
+            count = label(f"{check.wrong} of {len(check.ok)} words wrong", 36, th.wrong)
+            count.next_to(blocks, DOWN, buff=0.6).set_x(0)
+            self.play(Create(strikes, lag_ratio=1.0), FadeIn(count, shift=0.2 * UP), run_time=share(self, 0.45))
+            if plain is not None:  # the same check of the model without a cell state, as the narration says it
+                other = label(f"the 'plain' model (no cell state): {verdict(plain)}", 22, th.muted)
+                self.play(FadeIn(other.next_to(count, DOWN, buff=0.3), shift=0.2 * UP), run_time=share(self, 0.5))
+
+    def text_block(self, name: str, words, colors, width: float) -> VGroup:
+        """A muted caption and, under it, the words wrapped at `width`."""
+        flow = WordFlow(tokens_text(words), colors, width, 24)
+        block = VGroup(label(name, 20, self.theme.muted), flow)
+        flow.next_to(block[0], DOWN, buff=0.12, aligned_edge=LEFT)
+        return block

@@ -2,9 +2,11 @@
 nothing from one input to the next, so, fed one word at a time, it cannot know what came before: each
 word gets its own vector wherever it stands, and pooled they are the same for a sentence and its
 shuffle (computed). A network that takes a fixed window of words at once does see their order inside
-the window; the scene says so and claims nothing about it. Then the real GRU chain of the `plain`
-model reads both orders from its trace, state by state, and the narration says how far apart its
-states end up (computed; it changes when they do not differ)."""
+the window; the scene says so and claims nothing about it. Then the real recurrent chain of the
+shown model (its cell named where first used: the `plain` model is a GRU) reads both orders, and its
+final states replace the averages: the narration says how far apart they end up (computed; it
+changes when they do not differ). How the state is handed on step by step is rnn-relay's idea, not
+this chapter's: no intermediate state is drawn here."""
 from __future__ import annotations
 
 import itertools
@@ -15,7 +17,6 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    RIGHT,
     UP,
     Arrow,
     Create,
@@ -27,12 +28,13 @@ from manim import (
     VGroup,
 )
 
+from model.names import DESIGNS
 from scenes.kit import ExplainerScene, RNNCell, StateColumn, fit_width, label, pick_dims
-from scenes.kit.claims import token_text
+from scenes.kit.claims import cell_intro
 from scenes.kit.key import color_key
 from scenes.kit.layout import inside_margin
 from scenes.kit.mobjects import fade_replace
-from scenes.kit.pacing import share, until_said
+from scenes.kit.pacing import share
 from scenes.kit.stage import kind_of
 from scenes.kit.wrap import WordGrid
 
@@ -90,44 +92,18 @@ SAME_STATE = 0.05  # two states closer than this (Euclidean) are said to be "alm
 
 @dataclass(frozen=True)
 class OrderGaps:
-    """How far apart the recurrent states of the two readings are (Euclidean distances)."""
+    """How far apart the final recurrent states of the two readings are (Euclidean distances)."""
     final: float          # between the two final states
     length: float         # the final states' mean length, to say how large `final` is
     moved: int            # final-state dimensions that move by more than MOVED
     dims: int
-    word: str             # one word read at different moments in the two orders
-    at: tuple[int, int]   # its position in the sentence and in the shuffle
-    after: tuple[str | None, str | None]  # the word read just before it in each (None: it came first)
-    word_gap: float       # between its two states
 
 
-def order_gaps(states: np.ndarray, shuffled_states: np.ndarray, tokens: tuple[str, ...], order: list[int]) -> OrderGaps:
-    """The gaps between the states of a sentence's reading and its shuffle's. The word compared is the
-    first of the sentence that the shuffle reads after different words (its earlier words differ), so
-    its two states could differ; the last word when none does."""
+def order_gaps(states: np.ndarray, shuffled_states: np.ndarray) -> OrderGaps:
+    """The gap between the final states of a sentence's reading and its shuffle's."""
     a, b = states[-1], shuffled_states[-1]
-    shuffled_tokens = tuple(tokens[k] for k in order)
-    where = {i: order.index(i) for i in range(len(tokens))}
-    i = next((i for i in range(len(tokens)) if tokens[:i + 1] != shuffled_tokens[:where[i] + 1]), len(tokens) - 1)
-    j = where[i]
-    return OrderGaps(final=float(np.linalg.norm(a - b)),
-                     length=float((np.linalg.norm(a) + np.linalg.norm(b)) / 2),
-                     moved=int((np.abs(a - b) > MOVED).sum()), dims=len(a), word=token_text(tokens[i]), at=(i, j),
-                     after=(token_text(tokens[i - 1]) if i else None, token_text(shuffled_tokens[j - 1]) if j else None),
-                     word_gap=float(np.linalg.norm(states[i] - shuffled_states[j])))
-
-
-def _after(word: str | None) -> str:
-    return "first" if word is None else f"after '{word}'"
-
-
-def word_sentence(g: OrderGaps) -> str:
-    """What happens to the one word compared, as it is."""
-    if g.word_gap < SAME_STATE:
-        return (f"The word '{g.word}' gets almost the same state in both readings ({g.word_gap:.2f} apart), "
-                f"read {_after(g.after[0])} and {_after(g.after[1])}.")
-    return (f"The word '{g.word}' is read {_after(g.after[0])} in the sentence and {_after(g.after[1])} in the "
-            f"shuffle: its two states are {g.word_gap:.2f} apart.")
+    return OrderGaps(final=float(np.linalg.norm(a - b)), length=float((np.linalg.norm(a) + np.linalg.norm(b)) / 2),
+                     moved=int((np.abs(a - b) > MOVED).sum()), dims=len(a))
 
 
 def final_sentence(g: OrderGaps) -> str:
@@ -176,7 +152,7 @@ class NoOrder(ExplainerScene):
         self.add(copies)
         self.play(*[c.animate.move_to(self.bottom[k]) for k, c in enumerate(copies)], FadeIn(tags[1]),
                   run_time=share(self, 0.9, at_least=2.5))
-        self.remove(copies)
+        self.remove(*copies)  # play() added each copy on its own
         self.add(self.bottom)
 
     def columns(self, vectors: np.ndarray, row: WordGrid, vmax: float, dims) -> VGroup:
@@ -218,7 +194,7 @@ class NoOrder(ExplainerScene):
         if moved:  # the same vector, moved: each word's column travels to its place in the shuffle
             copies = VGroup(*[top_cols[i].copy() for i in self.order])
             self.play(*[c.animate.move_to(bottom_cols[k]) for k, c in enumerate(copies)], run_time=1.5)
-            self.remove(copies)
+            self.remove(*copies)  # play() added each copy on its own
         means = VGroup()
         for cols, vec in ((top_cols, a), (bottom_cols, b)):
             mean = StateColumn(vec, vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
@@ -240,70 +216,76 @@ class NoOrder(ExplainerScene):
         self.play(FadeIn(verdict, shift=0.2 * UP), run_time=share(self, 0.4))
         self.play(FadeIn(window), run_time=share(self, 0.9))
         self.inputs = (top_cols, bottom_cols)
+        self.same_average = same
         self.pooled = VGroup(means, heads, verdict, window)
 
-    def chain(self, row: WordGrid, states: np.ndarray, vmax: float) -> tuple[VGroup, VGroup, VGroup]:
-        """The GRU chain under a row of words: a cell under each word, the baton arrows between them,
-        and under each cell the state it makes (the real h_t of the trace)."""
-        th = self.theme
+    def chain(self, row: WordGrid) -> tuple[VGroup, VGroup]:
+        """The recurrent chain under a row of words: a cell under each word and the arrows that hand
+        the state on (how it is handed on is the next chapter's subject)."""
         step = row.x(1) - row.x(0) if len(row) > 1 else 1.6
         width = min(0.8, 0.72 * step)
         y = row.get_bottom()[1] - 0.12 - 0.17   # one line of cells, whatever the words' descenders
         cells = VGroup(*[RNNCell(kind_of(self.tr), width=width, height=0.34).move_to([row.x(k), y, 0])
                          for k in range(len(row))])
-        batons = VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.03, color=th.encoder, stroke_width=3,
-                                max_tip_length_to_length_ratio=0.35, max_stroke_width_to_length_ratio=20)
-                          for a, b in itertools.pairwise(cells)])
-        cols = VGroup()
-        for k, cell in enumerate(cells):
-            col = StateColumn(states[k], vmax, self.state_dims, cell=STATE_CELL, cell_width=0.3, show_hidden_count=False)
-            col.remove(col.note)
-            cols.add(col.next_to(cell, DOWN, buff=0.1))
-        return cells, batons, cols
+        batons = VGroup(*[self.arrow(a.get_right(), b.get_left()) for a, b in itertools.pairwise(cells)])
+        return cells, batons
+
+    def arrow(self, start, end) -> Arrow:
+        return Arrow(start, end, buff=0.03, color=self.theme.encoder, stroke_width=3,
+                     max_tip_length_to_length_ratio=0.35, max_stroke_width_to_length_ratio=20)
 
     def recurrent(self) -> None:
         tr, other, th = self.tr, self.other, self.theme
-        gru = kind_of(tr)
-        self.beat("rnn", f"A recurrent network does keep something: its state, handed from word to word. Here the "
-                         f"trained {gru} reads both orders, one word at a time; under each word, the state it has "
-                         "made so far.")
+        self.beat("rnn", "A recurrent network does keep something: a state, handed from word to word, so what it "
+                         "holds after a word depends on the words before. "
+                         + cell_intro(tr.model, DESIGNS.get(tr.model)) + " It reads both orders, one word at a time.")
         title = self.heading("A recurrent network reads in order")
-        self.play(FadeOut(self.pooled), *fade_replace(self.title_mob, title), run_time=0.8)
+        verdict, window = self.pooled[2], self.pooled[3]
+        self.play(FadeOut(window), verdict.animate.set_opacity(0.45), *fade_replace(self.title_mob, title),
+                  run_time=0.8)
         self.title_mob = title
-        self.state_dims = pick_dims(np.concatenate([tr.encoder_states, other.encoder_states]), SHOWN_DIMS)
-        vmax = max(tr.state_range, other.state_range)
-        self.chains = [self.chain(self.top, tr.encoder_states, vmax), self.chain(self.bottom, other.encoder_states, vmax)]
-        self.play(*[FadeIn(cells, lag_ratio=0.1) for cells, _, _ in self.chains], run_time=0.8)
+        self.chains = [self.chain(self.top), self.chain(self.bottom)]
+        # each word's vector goes into its cell, in reading order, both rows at once; the state is handed on
         n = len(tr.source_tokens)
-        each = max(0.5, (self.reading_time_left() - 1.0) / n)
+        each = max(0.5, share(self, 0.55, at_least=2.5) / n)
         for t in range(n):
             anims = []
-            for (cells, batons, cols), inputs in zip(self.chains, self.inputs):
-                # the word's vector goes into its cell; the state handed over arrives; the new state comes out
-                anims += [FadeOut(inputs[t], target_position=cells[t], scale=0.3), cells[t].pulse(th.encoder),
-                          FadeIn(cols[t], shift=0.2 * DOWN)]
+            for (cells, batons), inputs in zip(self.chains, self.inputs):
+                anims += [FadeOut(inputs[t], target_position=cells[t], scale=0.3), FadeIn(cells[t], scale=1.3)]
                 if t:
                     anims.append(Create(batons[t - 1]))
             self.play(*anims, run_time=each)
+        # what comes out of each chain: its final state, where the average stood
+        dims = pick_dims(np.concatenate([tr.encoder_states, other.encoder_states]), SHOWN_DIMS)
+        vmax = max(tr.state_range, other.state_range)
+        means, heads = self.pooled[0], self.pooled[1]
+        finals, outs = VGroup(), VGroup()
+        for mean, states, (cells, _) in zip(means, (tr.encoder_states, other.encoder_states), self.chains):
+            col = StateColumn(states[-1], vmax, dims, cell=CELL, cell_width=0.34, show_hidden_count=False,
+                              outline=th.encoder).move_to(mean)
+            col.remove(col.note)
+            finals.add(col)
+            if col.get_left()[0] - cells[-1].get_right()[0] > 0.3:
+                outs.add(self.arrow(cells[-1].get_right(), [col.get_left()[0], cells[-1].get_y(), 0]))
+        names = VGroup(*[inside_margin(label("final state", 16, th.encoder).next_to(col, UP, buff=0.16))
+                         for col in finals])
+        self.play(*[ReplacementTransform(m, f) for m, f in zip(means, finals)], *fade_replace(heads, names),
+                  Create(outs), *[c[-1].pulse(th.encoder) for c, _ in self.chains], run_time=share(self, 0.9))
+        self.finals, self.final_names, self.verdict = finals, names, verdict
 
     def apart(self) -> None:
         tr, other, th = self.tr, self.other, self.theme
-        g = order_gaps(tr.encoder_states, other.encoder_states, tr.source_tokens, self.order)
-        self.beat("apart", word_sentence(g) + " " + final_sentence(g))
-        (_, _, top_cols), (_, _, bottom_cols) = self.chains
-        i, j = g.at
-        pair = VGroup(SurroundingRectangle(top_cols[i], color=th.target, buff=0.05, stroke_width=3),
-                      SurroundingRectangle(bottom_cols[j], color=th.target, buff=0.05, stroke_width=3))
-        said = label(f"'{g.word}': its two states are {g.word_gap:.2f} apart", 22, th.text).move_to([0, VERDICT_Y, 0])
-        self.play(Create(pair), FadeIn(said, shift=0.2 * UP), run_time=1.0)
-        self.play(Indicate(self.top[i], color=th.target), Indicate(self.bottom[j], color=th.target),
-                  run_time=max(1.0, until_said(self, "Same words") or until_said(self, "Yet the") or 2.0))
-        finals = VGroup(top_cols[-1], bottom_cols[-1])
-        boxes = VGroup(*[SurroundingRectangle(c, color=th.encoder, buff=0.05, stroke_width=4) for c in finals])
-        tags = VGroup(*[inside_margin(label("final state", 16, th.encoder).next_to(b, RIGHT, buff=0.08)) for b in boxes])
+        g = order_gaps(tr.encoder_states, other.encoder_states)
+        self.beat("apart", final_sentence(g))
         far = g.final >= SAME_STATE
-        verdict = label(f"final states: {g.final:.2f} apart" + (f" ({g.moved} of {g.dims} numbers move > {MOVED})"
-                                                                if far else " (almost the same)"), 22,
-                        th.correct if far else th.wrong).move_to([0, VERDICT_Y, 0])
-        self.play(*fade_replace(said, verdict), FadeOut(pair), Create(boxes), FadeIn(tags), run_time=1.0)
-        self.play(*[Indicate(c, color=th.encoder, scale_factor=1.06) for c in finals], run_time=share(self, 0.9))
+        said = (f"averages: identical · final states: {g.final:.2f} apart" if self.same_average
+                else f"final states: {g.final:.2f} apart")
+        said += f" ({g.moved} of {g.dims} numbers move > {MOVED})" if far else " (almost the same)"
+        verdict = label(said, 22, th.correct if far else th.wrong).move_to([0, VERDICT_Y, 0])
+        boxes = VGroup(*[SurroundingRectangle(c, color=th.target, buff=0.06, stroke_width=4) for c in self.finals])
+        self.play(*fade_replace(self.verdict, verdict), Create(boxes), run_time=1.2)
+        # the boxes swell, not the columns (Indicate would paint every cell one colour)
+        self.play(*[Indicate(b, color=th.target, scale_factor=1.08) for b in boxes],
+                  *[Indicate(row, color=th.target, scale_factor=1.04) for row in (self.top, self.bottom)],
+                  run_time=share(self, 0.6))
+        self.play(FadeOut(boxes), run_time=share(self, 0.9))

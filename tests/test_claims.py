@@ -184,36 +184,91 @@ def test_the_end_token_is_introduced_only_when_it_was_written():
 # --- no-order: the recurrent states of two word orders ----------------------------------------
 
 def test_no_order_says_the_states_differ_only_when_they_do():
-    from scenes.no_order import SAME_STATE, final_sentence, order_gaps, same_vectors_moved, word_sentence
+    from scenes.no_order import SAME_STATE, final_sentence, order_gaps, same_vectors_moved
 
-    tokens, order = ("the", "cat", "sees"), [2, 0, 1]   # shuffle: sees the cat
+    order = [2, 0, 1]
     rng = np.random.default_rng(1)
     states, other = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
-    g = order_gaps(states, other, tokens, order)
-    assert g.word == "the" and g.at == (0, 1) and g.after == (None, "sees")
+    g = order_gaps(states, other)
     assert g.final == pytest.approx(np.linalg.norm(states[-1] - other[-1])) and g.final >= SAME_STATE
     said = final_sentence(g)
     assert f"{g.final:.2f} apart" in said and "carries the order" in said
-    assert f"{g.word_gap:.2f} apart" in word_sentence(g) and "read first in the sentence and after 'sees'" in word_sentence(g)
-    # a fabricated trace where the claim is false: the shuffle's states equal the sentence's own
-    same = order_gaps(states, states[[0, 1, 2]], tokens, order)
+    # a fabricated trace where the claim is false: the shuffle's final state equals the sentence's own
+    same = order_gaps(states, states[[0, 1, 2]])
     assert same.final == 0
     assert "almost the same" in final_sentence(same) and "carries the order" not in final_sentence(same)
-    equal_word = order_gaps(states, np.stack([states[1], states[0], states[2]]), tokens, order)
-    assert "almost the same state" in word_sentence(equal_word)
     # the word vectors are the sentence's own, moved, only when they are
     vectors = rng.normal(size=(3, 5))
     assert same_vectors_moved(vectors, vectors[order], order)
     assert not same_vectors_moved(vectors, vectors, order)
 
 
-def test_no_order_compares_a_word_whose_earlier_words_differ():
-    from scenes.no_order import order_gaps
+# --- the recurrent cell named truthfully; what each relay step adds ---------------------------
 
-    tokens, order = ("the", "cat", "sees", "a", "dog"), [0, 1, 4, 3, 2]   # the cat dog a sees: 'the cat' kept
-    states = np.arange(20, dtype=float).reshape(5, 4)
-    g = order_gaps(states, states + 1, tokens, order)
-    assert g.word == "sees" and g.at == (2, 4) and g.after == ("cat", "a")   # not 'the': read after the same words
+def test_the_cell_is_named_as_the_model_is_built():
+    from model.names import DESIGNS
+    from scenes.kit.claims import cell_intro
+
+    plain = cell_intro("plain", DESIGNS["plain"])
+    assert "GRU" in plain and "gated" in plain and "not the bare recurrent cell" in plain and "no attention" in plain
+    lstm = cell_intro("lstm", DESIGNS["lstm"])
+    assert "LSTM" in lstm and "GRU" not in lstm and "'plain'" not in lstm
+    assert "attention" not in cell_intro("mine", None)   # a model nothing is known about: nothing claimed
+    assert "no attention" not in cell_intro("attention", DESIGNS["attention"])
+
+
+def test_relay_moves_are_measured_and_said_as_they_are():
+    from scenes.kit.claims import relay_moves_narration, state_moves
+
+    states = np.array([[3.0, 4.0], [3.0, 5.0], [0.0, 1.0], [0.5, 1.0]])
+    moves = state_moves(states)
+    assert moves == pytest.approx([5.0, 1.0, 5.0, 0.5])   # h_0 = 0: the first move is |h_1|
+    said = relay_moves_narration(("the", "cat", "sees", "a"), moves)
+    assert "'the' writes into an empty state: it moves it by 5.00" in said
+    assert "'sees' moves it most (5.00)" in said and "'a' least (0.50)" in said
+    # other numbers, other words: nothing is fixed in the sentence
+    flipped = relay_moves_narration(("the", "cat", "sees", "a"), np.array([5.0, 0.2, 1.0, 3.0]))
+    assert "'a' moves it most" in flipped and "'cat' least" in flipped
+    assert relay_moves_narration(("cat",), np.array([2.0])).count("moves") == 1
+    assert "most" not in relay_moves_narration(("the", "cat"), np.array([2.0, 1.0]))
+
+
+# --- lstm-cell-state: what the LSTM writes for the long sentence ------------------------------
+
+def test_the_lstm_failing_is_counted_and_said_only_when_it_fails():
+    from scenes.kit.claims import check_words, lstm_long_narration
+
+    ref = ["la", "zone", "économique", "européenne"]
+    bad = lstm_long_narration(24, "lstm", check_words(ref, ["la", "zone", "verte", "rouge"]), "French")
+    assert "2 of the 'lstm' model's 4 French words are wrong" in bad and "skip the chain" in bad
+    # a fabricated output where the claim is false: every word right
+    good = lstm_long_narration(24, "lstm", check_words(ref, ref), "French")
+    assert "every word right" in good and "wrong" not in good and "squeeze is still there" not in good
+    short = lstm_long_narration(24, "lstm", check_words(ref, ref[:3]), "French")
+    assert "wrong" not in short and "1 of the correct words is missing" in short
+    assert "unmarked" in lstm_long_narration(24, "lstm", None, "French")
+    # whether the cell state helped is measured against the model without one, never assumed
+    worse = check_words(ref, ["le", "vert", "verte", "rouge"])
+    helped = lstm_long_narration(24, "lstm", check_words(ref, ["la", "zone", "verte", "rouge"]), "French", plain=worse)
+    assert "gets 4 of its 4 wrong: the cell state helps here" in helped
+    same = lstm_long_narration(24, "lstm", check_words(ref, ["la", "zone", "verte", "rouge"]), "French",
+                               plain=check_words(ref, ["la", "zone", "bleue", "rouge"]))
+    assert "does not help" in same and "helps here" not in same
+
+
+def test_the_lstm_scene_counts_the_real_models_wrong_words():
+    from model.trace import trace
+    from scenes.kit.claims import LONG_WORDS, check_words, lstm_long_narration
+    from scenes.kit.scene import LONG_EXAMPLE
+
+    tr = trace(LONG_EXAMPLE, "lstm")
+    check = check_words(tr.reference_tokens, tr.output_words)
+    plain = trace(LONG_EXAMPLE, "plain")
+    plain_check = check_words(plain.reference_tokens, plain.output_words)
+    said = lstm_long_narration(len(tr.source_tokens), "lstm", check, "French", plain=plain_check)
+    assert len(tr.source_tokens) >= LONG_WORDS
+    assert f"gets {plain_check.wrong} of its {len(plain_check.ok)} wrong" in said
+    assert f"{check.wrong} of the 'lstm' model's {len(check.ok)} French words" in said   # from the model, not written in
 
 
 def test_why_one_score_is_high_is_said_from_its_terms():

@@ -79,6 +79,43 @@ def weights_name(model: str, step: int | None = None, final_step: int | None = N
     return f"the '{model}' model at training step {step}{of}" + (" (untrained)" if step == 0 else "")
 
 
+# --- the recurrent cell: what our models are, said where first used ---------------------------
+def cell_intro(model: str, design: tuple[str | None, bool] | None) -> str:
+    """What the shown model's recurrent cell is, truthfully: the 'plain' model is not the article's
+    bare recurrent cell but a GRU (gated), and 'plain' means only "no attention"."""
+    if design is None or design[0] is None:
+        return f"Our trained '{model}' model reads this way."
+    cell, attends = design
+    gated = {"GRU": "a GRU, a small gated recurrent cell (2014), not the bare recurrent cell the article draws",
+             "LSTM": "an LSTM, a gated recurrent cell (1997)"}.get(cell, f"a {cell}")
+    if attends:
+        return f"Our trained '{model}' model reads this way; its cell is {gated}."
+    return (f"Our trained '{model}' model reads this way: its cell is {gated}"
+            + ("; 'plain' means only that it has no attention." if model == "plain" else ", and it has no attention."))
+
+
+def state_moves(states: np.ndarray) -> np.ndarray:
+    """How far each word moves the hidden state (Euclidean): |h_t - h_{t-1}|, with h_0 = 0, the
+    encoder's starting state."""
+    prev = np.vstack([np.zeros((1, states.shape[1])), states[:-1]])
+    return np.linalg.norm(states - prev, axis=1)
+
+
+def relay_moves_narration(tokens: Sequence[str], moves: np.ndarray) -> str:
+    """What each step adds, as measured: the first word writes into an empty state; of the later
+    words, which moves the state most and which least (only what the numbers say)."""
+    words = tokens_text(tokens)
+    first = f"'{words[0]}' writes into an empty state: it moves it by {moves[0]:.2f}."
+    if len(words) == 1:
+        return first
+    if len(words) == 2:
+        return first + f" '{words[1]}' moves it by {moves[1]:.2f}."
+    later = moves[1:]
+    big, small = 1 + int(np.argmax(later)), 1 + int(np.argmin(later))
+    return first + (f" After that, '{words[big]}' moves it most ({moves[big]:.2f}) and "
+                    f"'{words[small]}' least ({moves[small]:.2f}).")
+
+
 # --- the decoder's end -----------------------------------------------------------------------
 def decoder_stop_narration(target_tokens: Sequence[str]) -> str:
     """How the decoder stopped: by writing its end token (said, since the token then appears on
@@ -207,6 +244,34 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
         second = f"{attention_name[0].upper()}{attention_name[1:]} gets {attention.wrong} wrong" + (
             f" and misses {attention.missing}." if attention.missing else ".")
     return f"{opening} {first} {second}"
+
+
+def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_lang: str,
+                        plain: WordCheck | None = None, plain_name: str = "plain") -> str:
+    """The LSTM on a long sentence, as it did: whether its words still come out wrong, and whether
+    the cell state helped here, against the model without one (`plain`) on the same sentence (both
+    computed from the outputs; never assumed)."""
+    name = f"the '{model}' model"
+    if check is None:
+        return f"No correct {tgt_lang} is known for this {n_words}-word sentence, so {name}'s output is shown unmarked."
+    if check.exact:
+        return f"Yet on this {n_words}-word sentence {name} gets every word right: here the chain held."
+    if not check.wrong:
+        said = (f"And on this {n_words}-word sentence {name}'s {len(check.ok)} words are right, but {check.missing} "
+                f"of the correct words {'is' if check.missing == 1 else 'are'} missing.")
+    else:
+        said = (f"And the squeeze is still there: on this {n_words}-word sentence, {check.wrong} of {name}'s "
+                f"{len(check.ok)} {tgt_lang} words {'is' if check.wrong == 1 else 'are'} wrong (red)"
+                + (f", and {check.missing} of the correct words {'is' if check.missing == 1 else 'are'} missing."
+                   if check.missing else "."))
+    if plain is not None:
+        helped = (plain.wrong, plain.missing) > (check.wrong, check.missing)
+        said += (f" The '{plain_name}' model, without a cell state, gets {plain.wrong} of its {len(plain.ok)} wrong: "
+                 + ("the cell state helps here," if helped else "on this sentence the cell state does not help,"))
+        said += " and everything still reaches the decoder through one chain and one final vector."
+    else:
+        said += " Everything still reaches the decoder through one chain and one final vector."
+    return said + " Attention lets the decoder skip the chain."
 
 
 # --- influence: how much each word can still move h_T --------------------------------------
