@@ -403,27 +403,42 @@ def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: S
     return text
 
 
-# --- a word outside a fixed window that an output word needs (context-window) -------------------------
+# --- a word outside a window that moves with the output (context-window) ----------------------------
 @dataclass(frozen=True)
 class Outside:
-    output: int     # the output word
+    output: int     # the output word being written
     source: int     # its link: the source word it gives its largest α, outside the window
     weight: float   # that α
-    back: int       # how many words before the window's first word it lies
+    start: int      # the window's first source word at that step
+    away: int       # how many words past the window's nearer edge its link lies
+
+
+def diagonal(i: int, n_source: int, n_output: int) -> int:
+    """Output word i's own position in the source: i scaled to the source's length."""
+    return round(i * (n_source - 1) / (n_output - 1)) if n_output > 1 else 0
+
+
+def window_start(i: int, n_source: int, n_output: int, window: int) -> int:
+    """The first source word of a `window`-word window centred on output word i's diagonal position,
+    kept inside the sentence."""
+    return int(np.clip(diagonal(i, n_source, n_output) - window // 2, 0, max(n_source - window, 0)))
 
 
 def outside_window(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int) -> Outside | None:
-    """With a fixed window resting on the last `window` source words (where a sliding window stops),
-    the output word whose link lies furthest back outside it (the first on ties): a word the window
-    cannot see, which the real attention looks at most. None when every link lies inside the window."""
+    """With a window that moves with the output (centred on each output word's diagonal position), the
+    output word whose link lies furthest outside its window (the first on ties): a word the window
+    cannot see, which the real attention looks at most. None when every link lies inside its window."""
     rows = np.asarray(attention, dtype=float)[:len(output)]
-    start = len(source) - window
-    if len(rows) == 0 or start <= 0:
+    n = len(source)
+    if len(rows) == 0 or n <= window:
         return None
-    links = rows.argmax(axis=1)
-    i = int(np.argmin(links))
-    j = int(links[i])
-    return Outside(i, j, float(rows[i, j]), start - j) if j < start else None
+    best: Outside | None = None
+    for i, row in enumerate(rows):
+        start, j = window_start(i, n, len(rows), window), int(row.argmax())
+        away = start - j if j < start else j - (start + window - 1)
+        if away > 0 and (best is None or away > best.away):
+            best = Outside(i, j, float(row[j]), start, away)
+    return best
 
 
 def ordinal(n: int) -> str:
@@ -431,19 +446,22 @@ def ordinal(n: int) -> str:
 
 
 def outside_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int,
-                      tgt_lang: str) -> str:
-    """What a fixed window resting on the last words would miss, from the real weights."""
+                      tgt_lang: str, src_lang: str = "source") -> str:
+    """What a window moving with the output misses, from the real weights: the step where the word the
+    model looks at most lies furthest outside it, or, truthfully, that no step needs such a word."""
     found = outside_window(attention, source, output, window)
     if found is None:
         if len(source) <= window:
             return f"Here the window holds all {len(source)} words, so nothing lies outside it."
-        return (f"Where the window stops, on the last {window} words, it holds the word each {tgt_lang} word "
-                "looks at most: nothing it needs lies outside.")
-    word = source[found.source]
-    return (f"Where the window stops, on the last {window} words, '{word}' lies {found.back} "
-            f"word{'s' if found.back > 1 else ''} before it, out of sight; yet the {ordinal(found.output + 1)} "
-            f"{tgt_lang} word, '{output[found.output]}', gives '{word}' {said_percent(found.weight)} of its "
-            "attention in the real model.")
+        return (f"Here, at every step, the {src_lang} word the model looks at most lies inside the window "
+                f"around its position: for this sentence, a moving window of {window} would miss nothing.")
+    word, writing = source[found.source], output[found.output]
+    side = "before" if found.source < found.start else "after"
+    return (f"But while it writes the {ordinal(found.output + 1)} {tgt_lang} word, '{writing}', the window holds "
+            f"{src_lang} words {found.start + 1} to {found.start + window}, and the word '{writing}' looks at most, "
+            f"'{word}', is {'the ' + ordinal(found.away) + ' word' if found.away > 1 else 'just'} {side} it, "
+            "out of sight. "
+            f"The real model gives '{word}' {said_percent(found.weight)} of its attention there.")
 
 
 def sweep_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], k: int) -> str:
