@@ -35,7 +35,7 @@ def test_a_crossing_is_links_in_opposite_order_and_is_named():
     # 'la' looks ahead at 'area' with 'zone': its link crosses the rows between, so it is left out by name
     assert text.startswith("Leave out the 1 word that looks ahead at a later word's partner, and where links cross")
     assert al.summary_narration(f, "French", "English").startswith(
-        "Leave out 'la' (dimmed), the 1 word that looks ahead at a later word's partner, and links cross in 1 place")
+        "Leave out 'la' (dimmed): the 1 word that looks ahead at a later word's partner. Links cross in 1 place")
     two = al.facts(np.array([[0, 1.0], [1.0, 0]]), ["green", "garden"], ["jardin", "vert"])
     assert al.order_narration(two, "French", "English") == (
         "Where links cross, words change order: 'green' and 'garden' swap ('jardin' before 'vert').")
@@ -58,7 +58,7 @@ def test_a_monotone_alignment_says_so_and_names_no_crossing():
     order = al.order_narration(german, "German", "English")
     assert order.startswith("Leave out the 1 German word that looks ahead at a later word's partner, and the links "
                             "never cross")
-    assert al.summary_narration(german, "German", "English").startswith("Leave out 'den' (dimmed), the 1 word that looks ahead")
+    assert al.summary_narration(german, "German", "English").startswith("Leave out 'den' (dimmed): the 1 word that looks ahead")
     assert "article" in al.ahead_narration(german, "German", grammar=True, nouns=["dog"])   # the grammar's reason
     assert al.ahead_narration(facts(RUSSIAN), "Russian") == ""
 
@@ -85,8 +85,17 @@ def test_the_long_summary_names_every_swap_and_the_words_left_out():
         w[i, j] = 0.9
     f = al.facts(w, source, output, ended=False)
     text = al.summary_narration(f, "French", "English")
-    assert text.startswith("Leave out 'la', 'le' and 'une' (dimmed), the 3 words that look ahead")
-    assert "links cross in 3 places" in text and "and 1 more" not in text
+    assert text.startswith("Leave out 'la', 'le' and 'une' (dimmed): the 3 words that look ahead")
+    parts = al.summary_parts(f, "French", "English")   # one short sentence each, for its own beat
+    assert [kind for kind, _ in parts] == ["ahead", "order", "swap", "swap", "swap", "unlinked"]
+    assert parts[1][1] == "Links cross in 3 places (coloured boxes)."
+    assert parts[3][1] == "'green' and 'garden' swap ('jardin' before 'vert')."
+    assert "Links cross in 3 places" in text and "And 1 more" not in text
+    swapped = np.eye(8)[[1, 0, 3, 2, 5, 4, 7, 6]]   # four adjective swaps: three named, the fourth counted
+    four = al.facts(swapped, [f"s{k}" for k in range(8)], [f"o{k}" for k in range(8)], ended=False)
+    assert al.summary_parts(four, "X", "Y")[0] == ("order", "Links cross in 4 places (coloured boxes).")
+    assert [k for k, _ in al.summary_parts(four, "X", "Y")] == ["order", "swap", "swap", "swap", "more"]
+    assert al.summary_parts(four, "X", "Y")[-1] == ("more", "And 1 more.")
     for phrase in ("'european' and 'area' swap", "'green' and 'garden' swap ('jardin' before 'vert')",
                    "'red' and 'car' swap ('voiture' before 'rouge')"):
         assert phrase in text

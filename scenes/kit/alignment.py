@@ -293,38 +293,48 @@ def unlinked_peak(f: Facts, j: int) -> tuple[int, float, float]:
     return i, float(f.weights[i, j]), float(f.weights[i].max())
 
 
-def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
-    """The long sentence's facts in one breath: the words left out of the crossing count (named, dimmed
-    on screen), monotone or which words cross (every group up to NAMED, named), how many words have no
-    partner and what that means in the weights, how many look at several."""
+def summary_parts(f: Facts, tgt_lang: str, src_lang: str) -> list[tuple[str, str]]:
+    """The long sentence's facts, one short sentence each, tagged with what the scene draws while it is
+    said: 'ahead' (the words left out of the crossing count, named, dimmed), 'order' (monotone, still,
+    or how many places links cross), one 'swap' per crossing group up to NAMED (named), 'more' (the rest,
+    counted), 'unlinked' (how many words have no partner and what that means in the weights), 'split'
+    (how many look at several). [] with fewer than two output words."""
     if f.rows < 2:
-        return ""
-    left_out = ""
+        return []
+    parts: list[tuple[str, str]] = []
     if f.ahead and not f.still:
         n = len(f.ahead)
-        left_out = (f"leave out {ahead_words(f)} (dimmed), the {n} word{'s' if n > 1 else ''} that "
-                    f"look{'' if n > 1 else 's'} ahead at a later word's partner, and ")
+        parts.append(("ahead", f"Leave out {ahead_words(f)} (dimmed): the {n} word{'s' if n > 1 else ''} that "
+                               f"look{'' if n > 1 else 's'} ahead at a later word's partner."))
     if f.still:
-        order = f"every {tgt_lang} word looks most at '{f.source[f.links[0]]}'"
+        parts.append(("order", f"Every {tgt_lang} word looks most at '{f.source[f.links[0]]}'."))
     elif f.monotone:
-        order = left_out + "no links cross: the order is kept (the path of links)"
+        parts.append(("order", "No links cross: the order is kept (the path of links)."))
     else:
         n = len(f.swaps)
-        order = left_out + f"links cross in {n} place{'s' if n > 1 else ''} (coloured boxes): " + "; ".join(
-            swap_phrase(f, g) for g in f.swaps[:NAMED]) + (f"; and {n - NAMED} more" if n > NAMED else "")
-    parts = [order]
+        parts.append(("order", f"Links cross in {n} place{'s' if n > 1 else ''} (coloured boxes)."))
+        for g in f.swaps[:NAMED]:
+            phrase = swap_phrase(f, g)
+            parts.append(("swap", phrase[0].upper() + phrase[1:] + "."))
+        if n > NAMED:
+            parts.append(("more", f"And {n - NAMED} more."))
     if f.unlinked:
         n = len(f.unlinked)
         peak = max(unlinked_peak(f, j)[1] for j in f.unlinked)
-        parts.append(f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns): no word's "
-                     f"row has its largest cell in {'their columns' if n > 1 else 'its column'}, where α stays at "
-                     f"{said_percent(peak)} or less" + end_left_out(f, f.unlinked, peak))
+        parts.append(("unlinked", f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns): "
+                                  f"no word's row has its largest cell in {'their columns' if n > 1 else 'its column'}, "
+                                  f"where α stays at {said_percent(peak)} or less" + end_left_out(f, f.unlinked, peak)
+                                  + "."))
     if f.split:
         n = len(f.split)
         boxed = "their shares boxed" if n > 1 else "its shares boxed"
-        parts.append(f"{n} {tgt_lang} word{'s look' if n > 1 else ' looks'} at several ({boxed})")
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+        parts.append(("split", f"{n} {tgt_lang} word{'s look' if n > 1 else ' looks'} at several ({boxed})."))
+    return parts
+
+
+def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
+    """The long sentence's facts (summary_parts) as one text."""
+    return " ".join(text for _, text in summary_parts(f, tgt_lang, src_lang))
 
 
 # --- learning-to-align: the step whose fan is worth showing -------------------------------------------
