@@ -375,13 +375,29 @@ class AlignmentHeatmap(ExplainerScene):
             elif kind == "unlinked":
                 self.pace([[*self.point(big, [], list(f.unlinked)), FadeOut(self.zoom),
                             Create(self.no_partner(big, f, width=1.5), lag_ratio=0.1), *self.key_entry("unlinked")],
-                           [self.flash(big.col_labels[j], self.theme.muted) for j in f.unlinked]])
+                           [self.flash(big.col_labels[j], self.theme.muted) for j in f.unlinked],
+                           *self.unlinked_rings(big, f)])
                 self.zoom = VGroup()
             elif kind == "split":
                 self.pace([[*self.point(big, [i for i, _ in f.split], []), FadeOut(self.zoom),
                             Create(self.split_boxes(big, f, width=2.0), lag_ratio=0.1), *self.key_entry("split")]])
                 self.zoom = VGroup()
-        self.play(FadeOut(self.pointer), FadeOut(self.zoom), run_time=0.6)
+        self.play(FadeOut(self.pointer), FadeOut(self.zoom), FadeOut(self.rings), run_time=0.6)
+
+    def unlinked_rings(self, big: Heatmap, f: Facts) -> list[list]:
+        """The cells the "no partner" sentence's numbers come from, ringed in turn: the most any word's row
+        gives those columns, then, when it is said, the ‹eos› row's cell there."""
+        peak_j = max(f.unlinked, key=lambda j: alignment.unlinked_peak(f, j)[1])
+        i, peak, _ = alignment.unlinked_peak(f, peak_j)
+        ring = SurroundingRectangle(big.cell(i, peak_j), buff=0.03, stroke_width=3, color=self.theme.window)
+        self.rings.add(ring)
+        steps = [[Create(ring), self.flash(big.row_labels[i], self.theme.text)]]
+        end = alignment.end_column(f, f.unlinked, peak)
+        if end is not None:
+            eos = SurroundingRectangle(big.cell(f.rows, end), buff=0.03, stroke_width=3, color=self.theme.window)
+            self.rings.add(eos)
+            steps.append([Create(eos), self.flash(big.row_labels[f.rows], self.theme.text)])
+        return steps
 
     def enlarged(self, tr_map: Heatmap, f: Facts, rows: range, cols: range) -> VGroup:
         """The block rows × cols of the long sentence's matrix, drawn big enough to read (labels and α in

@@ -52,8 +52,8 @@ class ContextWindow(ExplainerScene):
         n = len(tr.source_tokens)
         window = min(WINDOW, n)
         self.window = window
-        self.beat("window", f"A context window is the span of words a model's output can look at. A fixed one "
-                            f"holds {window} of these {n} words and masks everything else.")
+        self.beat("window", f"A context window is the span of words a model's output can look at. A window of this "
+                            f"kind holds {window} of these {n} words and masks everything else.")
         self.title_mob = self.heading()
         self.add(self.title_mob)
         whose = f"the '{tr.model}' model" if tr.training_step is None else self.weights_name(tr)
