@@ -69,6 +69,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.path = VGroup()
         self.pointer = VGroup()
         self.rings = VGroup()    # numbers ringed while said; cleared with the frames
+        self.zoom = VGroup()     # a crossing group's cells enlarged under the key while it is said
         self.show_links()
         self.show_partners()
         self.show_split()
@@ -226,7 +227,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.add(self.title_mob, self.note)
         self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
         n = len(tr.target_tokens)
-        per_row = min(3.5, max(0.3, (self.reading_time_left() - 0.5) / n))  # a short sentence fills slowly, no still
+        per_row = min(5.0, max(0.3, (self.reading_time_left() - 0.5) / n))  # a short sentence fills slowly, no still
         for i in range(n):
             self.stack_row(self.map, i, per_row)
 
@@ -263,11 +264,18 @@ class AlignmentHeatmap(ExplainerScene):
             steps.append([*self.dim_ahead(m, self.links, f), *self.point(m, [i for i, _ in f.ahead], [])])
         # each group named: its rows and columns framed, its boxes and labels lit; the groups only counted, together
         rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
-        for group in [*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]:
+        small = not len(m.values)   # cells too small for numbers: labels too small to read, so enlarged
+        if small:
+            self.reserve_zoom(f, self.path)
+        for n, group in enumerate([*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]):
             rows = [f.stands_for[j] for j in group]
-            steps.append([*self.point(m, rows, list(group)),
+            steps.append([*self.point(m, rows, list(group)), *([FadeOut(self.zoom)] if small and n >= alignment.NAMED else []),
                           *[self.flash(self.links[i], self.theme.target) for i in rows],
                           *[self.flash(m.col_labels[j], self.theme.target) for j in group]])
+            if small and n < alignment.NAMED:
+                steps += self.zoom_steps(m, f, group)
+        if small and 0 < len(f.swaps) <= alignment.NAMED:   # (more groups: it faded with the counted rest)
+            steps.append([FadeOut(self.zoom)])
         # then each word that looks ahead, with the later word whose partner it shares
         for i, k in f.ahead[:alignment.NAMED] if ahead else []:
             steps.append([*self.point(m, [i, k], [f.links[i]]), self.flash(m.row_labels[i], self.theme.text),
@@ -346,10 +354,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.add_foreground_mobjects(big.values)
         boxes = self.link_boxes(big, f, width=2.0)
         path = self.monotone_path(big, f)
-        kinds = ["link", "crossing" if f.crossing_rows else "", "path" if path.has_points() else "",
-                 "ahead" if f.ahead and not f.still else "", "pointer", "unlinked" if f.unlinked else "",
-                 "split" if f.split else ""]
-        self.zoom_top = self.key_top - sum(self.key_pitch(k) for k in kinds if k)   # below the key, at its fullest
+        self.reserve_zoom(f, path)
         self.zoom = VGroup()
         swaps = iter(f.swaps)
         for n, (kind, text) in enumerate(alignment.summary_parts(f, self.tgt_lang, self.src_lang)):
@@ -419,15 +424,27 @@ class AlignmentHeatmap(ExplainerScene):
                          for i in rows if i < f.rows and f.links[i] in cols])
         return VGroup(caption, zoom, boxes)
 
+    def reserve_zoom(self, f: Facts, path: VMobject) -> None:
+        """Where enlarged cells go: under the key, as tall as it will be once every mark has its line."""
+        kinds = ["link", "crossing" if f.crossing_rows else "", "path" if path.has_points() else "",
+                 "ahead" if f.ahead and not f.still else "", "pointer", "unlinked" if f.unlinked else "",
+                 "split" if f.split else ""]
+        self.zoom_top = self.key_top - sum(self.key_pitch(k) for k in kinds if k)
+
+    def zoom_steps(self, heatmap: Heatmap, f: Facts, group: tuple[int, ...]) -> list[list]:
+        """A crossing group's cells enlarged under the key (the one before fades), then its labels lit there."""
+        rows = [f.stands_for[j] for j in group]
+        zoom = self.enlarged(heatmap, f, range(min(rows), max(rows) + 1), range(min(group), max(group) + 1))
+        old, self.zoom = self.zoom, zoom
+        caption, grid, zboxes = zoom
+        return [[FadeOut(old), FadeIn(caption), FadeIn(grid), Create(zboxes)],
+                [*[self.flash(grid.col_labels[j - min(group)], self.theme.target) for j in group],
+                 *[self.flash(grid.row_labels[i - min(rows)], self.theme.target) for i in rows]]]
+
     def show_swap(self, big: Heatmap, f: Facts, boxes: VGroup, group: tuple[int, ...]) -> None:
         """One crossing group: its rows and columns framed on the grid, then enlarged beside it, its link
         boxes and labels lit there while it is said."""
         rows = [f.stands_for[j] for j in group]
-        zoom = self.enlarged(big, f, range(min(rows), max(rows) + 1), range(min(group), max(group) + 1))
-        old, self.zoom = self.zoom, zoom
-        caption, grid, zboxes = zoom
-        self.pace([[*self.point(big, rows, list(group)), FadeOut(old),
+        self.pace([[*self.point(big, rows, list(group)),
                     *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in rows]],
-                   [FadeIn(caption), FadeIn(grid), Create(zboxes)],
-                   [*[self.flash(grid.col_labels[j - min(group)], self.theme.target) for j in group],
-                    *[self.flash(grid.row_labels[i - min(rows)], self.theme.target) for i in rows]]], at_most=4.0)
+                   *self.zoom_steps(big, f, group)], at_most=4.0)
