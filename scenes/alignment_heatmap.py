@@ -14,6 +14,7 @@ from manim import (
     DashedVMobject,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     Indicate,
     Line,
     Rectangle,
@@ -25,7 +26,7 @@ from manim import (
 )
 
 from model.corpus import ADJECTIVES
-from scenes.kit import ExplainerScene, Heatmap, alignment, claims, label
+from scenes.kit import ExplainerScene, Heatmap, SlotBars, alignment, claims, label
 from scenes.kit.alignment import Facts
 from scenes.kit.layout import TEXT_EDGE_X
 
@@ -68,6 +69,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.path = VGroup()
         self.pointer = VGroup()
         self.rings = VGroup()    # numbers ringed while said; cleared with the frames
+        self.zoom = VGroup()     # a crossing group's cells enlarged under the key while it is said
         self.show_links()
         self.show_partners()
         self.show_split()
@@ -115,6 +117,10 @@ class AlignmentHeatmap(ExplainerScene):
         if kind == "pointer":
             return Rectangle(width=0.5, height=0.22).set_stroke(th.window, width=2)
         return box
+
+    def key_pitch(self, kind: str) -> float:
+        """The height `kind`'s line takes in the key, with the gap under it (as key_entry places it)."""
+        return max(self.key_sample(kind).height, label(KEY_TEXT[kind], self.key_size).height) + 0.22
 
     def key_entry(self, kind: str) -> list:
         """The fade-in of `kind`'s line in the key ([] when it is already there)."""
@@ -209,7 +215,8 @@ class AlignmentHeatmap(ExplainerScene):
     # --- beats ------------------------------------------------------------------------------
     def fill_rows(self) -> None:
         tr = self.tr
-        self.beat("fill", "Stack the weights of every decoding step and you get a picture of the alignment: one row "
+        self.beat("fill", f"Each decoding step's weights, the bars of α over the {self.src_lang} words, become one "
+                          "row of colour. Stack the rows of every step and you get a picture of the alignment: one row "
                           f"per {self.tgt_lang} word, one column per {self.src_lang} word, stronger in colour where the model "
                           "looked.")
         self.title_mob = self.heading()
@@ -220,9 +227,23 @@ class AlignmentHeatmap(ExplainerScene):
         self.add(self.title_mob, self.note)
         self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
         n = len(tr.target_tokens)
-        per_row = min(3.5, max(0.15, (self.reading_time_left() - 0.5) / n))  # a short sentence fills slowly, no still
+        per_row = min(5.0, max(0.3, (self.reading_time_left() - 0.5) / n))  # a short sentence fills slowly, no still
         for i in range(n):
-            self.play(FadeIn(self.map.row(i), lag_ratio=0.02), run_time=per_row)
+            self.stack_row(self.map, i, per_row)
+
+    def stack_row(self, heatmap: Heatmap, i: int, run_time: float) -> None:
+        """Row i arrives as attention-weights drew one step's α, a bar per source word (kit SlotBars, in the
+        α colour), which then turns into that row of colour."""
+        th = self.theme
+        cells = [heatmap.cell(i, j) for j in range(heatmap.matrix.shape[1])]
+        step = cells[0].width
+        bars = SlotBars(heatmap.matrix[i], [c.get_x() for c in cells], step, cells[0].get_bottom()[1] + 0.02,
+                        0.92 * step, th.alpha, width_ratio=0.6)
+        values = heatmap.row(i)[len(cells) + 1:]   # row(): its cells, its label, then its numbers
+        self.play(FadeIn(heatmap.row_labels[i]), *[GrowFromEdge(b, DOWN) for b in bars], run_time=run_time / 2)
+        self.play(*[Transform(b, c.copy()) for b, c in zip(bars, cells)], FadeIn(VGroup(*values)), run_time=run_time / 2)
+        self.remove(*bars)
+        self.add(*cells, *values)
 
     def show_links(self) -> None:
         f, m = self.facts, self.map
@@ -243,11 +264,18 @@ class AlignmentHeatmap(ExplainerScene):
             steps.append([*self.dim_ahead(m, self.links, f), *self.point(m, [i for i, _ in f.ahead], [])])
         # each group named: its rows and columns framed, its boxes and labels lit; the groups only counted, together
         rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
-        for group in [*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]:
+        small = not len(m.values)   # cells too small for numbers: labels too small to read, so enlarged
+        if small:
+            self.reserve_zoom(f, self.path)
+        for n, group in enumerate([*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]):
             rows = [f.stands_for[j] for j in group]
-            steps.append([*self.point(m, rows, list(group)),
+            steps.append([*self.point(m, rows, list(group)), *([FadeOut(self.zoom)] if small and n >= alignment.NAMED else []),
                           *[self.flash(self.links[i], self.theme.target) for i in rows],
                           *[self.flash(m.col_labels[j], self.theme.target) for j in group]])
+            if small and n < alignment.NAMED:
+                steps += self.zoom_steps(m, f, group)
+        if small and 0 < len(f.swaps) <= alignment.NAMED:   # (more groups: it faded with the counted rest)
+            steps.append([FadeOut(self.zoom)])
         # then each word that looks ahead, with the later word whose partner it shares
         for i, k in f.ahead[:alignment.NAMED] if ahead else []:
             steps.append([*self.point(m, [i, k], [f.links[i]]), self.flash(m.row_labels[i], self.theme.text),
@@ -300,6 +328,9 @@ class AlignmentHeatmap(ExplainerScene):
                    for i, many in f.split[:alignment.NAMED]])
 
     def longer_sentence(self) -> None:
+        """The long sentence's matrix, one short beat per fact (alignment.summary_parts), each with its
+        marks drawn while it is said; each named swap enlarged beside the grid, where its labels and
+        numbers are big enough to read."""
         sentence = self.long_example(LONG_MIN_WORDS)
         tr = self.trace_of(sentence, self.tr.model)
         if len(tr.source_tokens) <= len(self.tr.source_tokens):
@@ -310,7 +341,8 @@ class AlignmentHeatmap(ExplainerScene):
         f = alignment.trace_facts(tr)
         lead = (f"A long sentence ({len(tr.source_tokens)} words)" if claims.is_long(len(tr.source_tokens))
                 else f"A longer sentence ({len(tr.source_tokens)} words)")
-        self.beat("long", f"{lead}, real weights again. {alignment.summary_narration(f, self.tgt_lang, self.src_lang)}")
+        self.beat("long", f"{lead}, real weights again: each row one step's α. Its labels are small, so the words "
+                          "being said are enlarged beside it.")
         old = VGroup(self.map, self.links, self.path, self.outlines, self.splits, self.pointer, self.rings, self.key)
         self.play(FadeOut(old), Transform(self.note, self.footnote(self.cell_note(big, tr))), run_time=0.8)
         self.remove_foreground_mobjects(self.map.values)  # kept above the marks until now
@@ -318,27 +350,101 @@ class AlignmentHeatmap(ExplainerScene):
         self.start_key(big)
         self.pointer, self.rings = VGroup(), VGroup()
         self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
-        self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=2.5)
+        self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=max(2.5, self.reading_time_left() - 0.3))
         self.add_foreground_mobjects(big.values)
         boxes = self.link_boxes(big, f, width=2.0)
         path = self.monotone_path(big, f)
-        steps = [[Create(boxes, lag_ratio=0.05), *self.key_entry("link"),
-                  *(self.key_entry("crossing") if f.crossing_rows else [])],
-                 [Create(path), *self.key_entry("path")] if path.has_points() else [],
-                 [*self.dim_ahead(big, boxes, f), *self.point(big, [i for i, _ in f.ahead], [])] if f.ahead else []]
-        rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
-        for group in [*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]:   # framed while said
-            rows = [f.stands_for[j] for j in group]
-            # each box lights in place (a group's Indicate would scale them about its centre, across other cells)
-            steps.append([*self.point(big, rows, list(group)),
-                          *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in rows],
-                          *[self.flash(big.col_labels[j], self.theme.target) for j in group],
-                          *[self.flash(big.row_labels[i], self.theme.target) for i in rows]])
-        if f.unlinked:
-            steps.append([*self.point(big, [], list(f.unlinked)), Create(self.no_partner(big, f, width=1.5), lag_ratio=0.1),
-                          *self.key_entry("unlinked")])
-        if f.split:
-            steps.append([*self.point(big, [i for i, _ in f.split], []),
-                          Create(self.split_boxes(big, f, width=2.0), lag_ratio=0.1), *self.key_entry("split")])
-        steps.append([FadeOut(self.pointer)])
-        self.pace(steps)
+        self.reserve_zoom(f, path)
+        self.zoom = VGroup()
+        swaps = iter(f.swaps)
+        for n, (kind, text) in enumerate(alignment.summary_parts(f, self.tgt_lang, self.src_lang)):
+            self.beat(f"long-{kind}" + (str(n) if kind == "swap" else ""), text)
+            if kind == "ahead":
+                self.pace([[Create(boxes, lag_ratio=0.05), *self.key_entry("link")],
+                           [*self.dim_ahead(big, boxes, f), *self.point(big, [i for i, _ in f.ahead], [])],
+                           [self.flash(big.row_labels[i], self.theme.text) for i, _ in f.ahead]], at_most=3.0)
+            elif kind == "order":
+                steps = [[Create(boxes, lag_ratio=0.05), *self.key_entry("link")] if not f.ahead or f.still else [],
+                         [*(self.key_entry("crossing") if f.crossing_rows else []),
+                          *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in f.crossing_rows]],
+                         [Create(path), *self.key_entry("path")] if path.has_points() else [],
+                         [FadeOut(self.pointer)]]
+                self.pace(steps)
+            elif kind == "swap":
+                self.show_swap(big, f, boxes, next(swaps))
+            elif kind == "more":
+                rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
+                self.pace([[*self.point(big, [f.stands_for[j] for j in rest], rest), FadeOut(self.zoom)],
+                           [*[Indicate(boxes[f.stands_for[j]], color=self.theme.target, scale_factor=1.0) for j in rest]]])
+                self.zoom = VGroup()
+            elif kind == "unlinked":
+                self.pace([[*self.point(big, [], list(f.unlinked)), FadeOut(self.zoom),
+                            Create(self.no_partner(big, f, width=1.5), lag_ratio=0.1), *self.key_entry("unlinked")],
+                           [self.flash(big.col_labels[j], self.theme.muted) for j in f.unlinked],
+                           *self.unlinked_rings(big, f)])
+                self.zoom = VGroup()
+            elif kind == "split":
+                self.pace([[*self.point(big, [i for i, _ in f.split], []), FadeOut(self.zoom),
+                            Create(self.split_boxes(big, f, width=2.0), lag_ratio=0.1), *self.key_entry("split")]])
+                self.zoom = VGroup()
+        self.play(FadeOut(self.pointer), FadeOut(self.zoom), FadeOut(self.rings), run_time=0.6)
+
+    def unlinked_rings(self, big: Heatmap, f: Facts) -> list[list]:
+        """The cells the "no partner" sentence's numbers come from, ringed in turn: the most any word's row
+        gives those columns, then, when it is said, the ‹eos› row's cell there."""
+        peak_j = max(f.unlinked, key=lambda j: alignment.unlinked_peak(f, j)[1])
+        i, peak, _ = alignment.unlinked_peak(f, peak_j)
+        ring = SurroundingRectangle(big.cell(i, peak_j), buff=0.03, stroke_width=3, color=self.theme.window)
+        self.rings.add(ring)
+        steps = [[Create(ring), self.flash(big.row_labels[i], self.theme.text)]]
+        end = alignment.end_column(f, f.unlinked, peak)
+        if end is not None:
+            eos = SurroundingRectangle(big.cell(f.rows, end), buff=0.03, stroke_width=3, color=self.theme.window)
+            self.rings.add(eos)
+            steps.append([Create(eos), self.flash(big.row_labels[f.rows], self.theme.text)])
+        return steps
+
+    def enlarged(self, tr_map: Heatmap, f: Facts, rows: range, cols: range) -> VGroup:
+        """The block rows × cols of the long sentence's matrix, drawn big enough to read (labels and α in
+        %), with its link boxes, under the key; framed in the pointer's colour, as the cells it enlarges."""
+        th = self.theme
+        width = TEXT_EDGE_X - self.key_left
+        caption = label("enlarged: the framed cells", self.key_size, th.window)
+        height = self.zoom_top - caption.height - 0.15 - (self.note.get_top()[1] + 0.25)
+        block = tr_map.matrix[rows.start:rows.stop, cols.start:cols.stop]
+        zoom = Heatmap(block, f.output[rows.start:rows.stop], f.source[cols.start:cols.stop], cell=0.62, font_size=18)
+        if zoom.height > height or zoom.width > width:
+            zoom.scale(min(height / zoom.height, width / zoom.width))
+        zoom.next_to([self.key_left + width / 2, self.zoom_top - caption.height - 0.15, 0], DOWN, buff=0)
+        caption.next_to(zoom, UP, buff=0.1)
+        crossing = set(f.crossing_rows)
+        boxes = VGroup(*[SurroundingRectangle(zoom.cell(i - rows.start, f.links[i] - cols.start), buff=0.0,
+                                              stroke_width=4.8 if i in crossing else 3,
+                                              color=th.target if i in crossing else th.text)
+                         for i in rows if i < f.rows and f.links[i] in cols])
+        return VGroup(caption, zoom, boxes)
+
+    def reserve_zoom(self, f: Facts, path: VMobject) -> None:
+        """Where enlarged cells go: under the key, as tall as it will be once every mark has its line."""
+        kinds = ["link", "crossing" if f.crossing_rows else "", "path" if path.has_points() else "",
+                 "ahead" if f.ahead and not f.still else "", "pointer", "unlinked" if f.unlinked else "",
+                 "split" if f.split else ""]
+        self.zoom_top = self.key_top - sum(self.key_pitch(k) for k in kinds if k)
+
+    def zoom_steps(self, heatmap: Heatmap, f: Facts, group: tuple[int, ...]) -> list[list]:
+        """A crossing group's cells enlarged under the key (the one before fades), then its labels lit there."""
+        rows = [f.stands_for[j] for j in group]
+        zoom = self.enlarged(heatmap, f, range(min(rows), max(rows) + 1), range(min(group), max(group) + 1))
+        old, self.zoom = self.zoom, zoom
+        caption, grid, zboxes = zoom
+        return [[FadeOut(old), FadeIn(caption), FadeIn(grid), Create(zboxes)],
+                [*[self.flash(grid.col_labels[j - min(group)], self.theme.target) for j in group],
+                 *[self.flash(grid.row_labels[i - min(rows)], self.theme.target) for i in rows]]]
+
+    def show_swap(self, big: Heatmap, f: Facts, boxes: VGroup, group: tuple[int, ...]) -> None:
+        """One crossing group: its rows and columns framed on the grid, then enlarged beside it, its link
+        boxes and labels lit there while it is said."""
+        rows = [f.stands_for[j] for j in group]
+        self.pace([[*self.point(big, rows, list(group)),
+                    *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in rows]],
+                   *self.zoom_steps(big, f, group)], at_most=4.0)

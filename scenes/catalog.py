@@ -96,8 +96,8 @@ SCENES = (
                draws=("plain",)),  # it opens on the relay's last picture: the plain model's chain
     SceneEntry(key="context-window", module="context_window", cls="ContextWindow",
                title="The context window", figure="8",
-               summary="a window of 5 words slides over the sentence, missing a word the output needs; attention weighs all",
-               model="attention", models=("attention",), max_tokens=24, typical_seconds=95),
+               summary="a window of 5 words moves with the output, missing a word the output needs; attention weighs all",
+               model="attention", models=("attention",), max_tokens=24, typical_seconds=109),
     SceneEntry(key="attention-weights", module="attention_weights", cls="AttentionWeights",
                title="Attention weights", figure="9-11",
                summary="a line from s_{i-1} to every h_j carries its score; alpha fans out; the weighted sum c_i "
@@ -111,7 +111,7 @@ SCENES = (
     SceneEntry(key="alignment-heatmap", module="alignment_heatmap", cls="AlignmentHeatmap",
                title="The alignment heatmap", figure="14-15",
                summary="the alpha matrix built row by row; links boxed, crossings named as reorderings, with a key of marks",
-               model="attention", models=("attention",), max_tokens=40, typical_seconds=87),
+               model="attention", models=("attention",), max_tokens=40, typical_seconds=111),
     SceneEntry(key="learning-to-align", module="learning_to_align", cls="LearningToAlign",
                title="Learning to align", figure="-",
                summary="the example's alpha over training checkpoints: spread at the start, aligned at the end",

@@ -1,6 +1,7 @@
 """Context window (article fig. 8). One meaning throughout: the span of words a model's output can
-look at. A fixed window of 5 words slides over a sentence and masks the rest; where it stops, a word
-the real attention model needs lies outside it (computed); attention's window is the whole sentence:
+look at. A window of 5 words moves with the output (centred on each output word's position) and masks
+the rest; it stops where a word the real attention model needs lies furthest outside it (computed, or
+said that none does); attention's window is the whole sentence:
 its α for a few output words, slowly, with their numbers, then for the rest (strips under every word)."""
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from scenes.kit.wrap import WordGrid
 
 WINDOW = 5
 LONG_MIN_WORDS = 9
-SLIDE_SECONDS = 0.8  # the window moves about one word a second
+SLIDE_SECONDS = 0.8  # the window moves at least this long per output word
 READ = 3             # the first output words whose α is shown with numbers, slowly enough to read
 NUMBER_SIZE = 22     # ≥ 20 px at 1080p: readable at 480p
 
@@ -51,8 +52,8 @@ class ContextWindow(ExplainerScene):
         n = len(tr.source_tokens)
         window = min(WINDOW, n)
         self.window = window
-        self.beat("window", f"A context window is the span of words a model's output can look at. A fixed one "
-                            f"holds {window} of these {n} words and masks everything else.")
+        self.beat("window", f"A context window is the span of words a model's output can look at. A window of this "
+                            f"kind holds {window} of these {n} words and masks everything else.")
         self.title_mob = self.heading()
         self.add(self.title_mob)
         whose = f"the '{tr.model}' model" if tr.training_step is None else self.weights_name(tr)
@@ -67,8 +68,9 @@ class ContextWindow(ExplainerScene):
         for _k, mark in enumerate(self.marks):
             mark.set_opacity(0.0)
         self.add(self.marks)
-        self.apply_window(0, run_time=1.2)
-        self.play(self.pulse(range(window)), run_time=share(self, 0.9, at_least=1.0))
+        start = alignment.window_start(0, n, len(tr.output_words), window)
+        self.apply_window(start, run_time=1.2)
+        self.play(self.pulse(range(start, start + window)), run_time=share(self, 0.9, at_least=1.0))
 
     def pulse(self, positions) -> AnimationGroup:
         """The words at `positions` light up one after the other, each about its own centre: what the
@@ -83,47 +85,74 @@ class ContextWindow(ExplainerScene):
                                 stroke_color=self.theme.window, stroke_width=3, fill_color=self.theme.window,
                                 fill_opacity=0.16).move_to([w.x(k), (top + bottom) / 2, 0])
 
-    def apply_window(self, start: int, run_time: float) -> None:
+    def apply_window(self, start: int, run_time: float, extra: list | None = None) -> None:
         inside = range(start, start + self.window)
-        self.play(*[mark.animate.set_fill(opacity=0.16 if k in inside else 0.0)
+        self.window_at = start
+        self.play(*(extra or []), *[mark.animate.set_fill(opacity=0.16 if k in inside else 0.0)
                     .set_stroke(opacity=1.0 if k in inside else 0.0) for k, mark in enumerate(self.marks)],
                   *[w.animate.set_opacity(1.0 if k in inside else 0.2) for k, w in enumerate(self.words)],
                   run_time=run_time)
 
+    def writing(self, i: int) -> VGroup:
+        """Under the sentence: the output word being written at step i (the window is centred on its
+        position)."""
+        tr = self.source
+        said = label(f"writing {self.tgt_lang} word {i + 1} of {len(tr.output_words)}: "
+                     f"'{tr.output_words[i]}'", 24, self.theme.target)
+        return said.next_to([0, self.words.bottom() - 0.3, 0], DOWN, buff=0)
+
     def slide_window(self) -> None:
-        n = len(self.words)
-        stops = max(1, n - self.window + 1)
-        self.beat("slide", "The window moves on one word at a time; whatever lies outside it does not exist for the "
-                           "model, however much it matters. Fixed-window language models, such as Bengio and "
-                           "colleagues' of 2003, read this way.")
-        for start in range(1, stops):
-            self.apply_window(start, run_time=SLIDE_SECONDS)
-        if stops == 1:
-            self.play(*[m.animate.set_stroke(width=6) for m in self.marks], run_time=share(self, 0.8))
+        """The window moves with the output: at step i it is centred on output word i's position
+        (alignment.window_start); it stops where the word that step looks at most lies furthest outside."""
+        tr = self.source
+        n, m = len(self.words), len(tr.output_words)
+        found = alignment.outside_window(tr.attention, tr.source_tokens, tr.output_words, self.window)
+        self.found = found
+        self.beat("slide", f"The window moves with the output: while the model writes a {self.tgt_lang} word, it "
+                           f"holds the {self.window} {self.src_lang} words around that word's own position. Whatever "
+                           "lies outside it does not exist for the model, however much it matters. Fixed-window "
+                           "models, such as Bengio and colleagues' language model of 2003, see only a few words.")
+        steps = (found.output + 1) if found is not None else m
+        self.step_label = VGroup()
+        if n <= self.window or m == 0:
+            self.play(*[mk.animate.set_stroke(width=6) for mk in self.marks], run_time=share(self, 0.8))
+            return
+        each = max(SLIDE_SECONDS, share(self, 0.95) / steps)
+        for i in range(steps):
+            said = self.writing(i)
+            start = alignment.window_start(i, n, m, self.window)
+            self.apply_window(start, run_time=min(each, 1.0), extra=fade_replace(self.step_label, said))
+            self.step_label = said
+            if each > 1.0:   # the word at the output's own position, the window's centre, lights up
+                self.play(Indicate(self.words[alignment.diagonal(i, n, m)], color=self.theme.window, scale_factor=1.15),
+                          run_time=each - 1.0)
         self.show_outside()
 
     def show_outside(self) -> None:
-        """Where the window stops: the word the real attention looks at most for some output word, which
-        lies outside it (alignment.outside_window), boxed and lit, with that α."""
+        """Where the window stops: the word the real attention looks at most at that step, outside the
+        window (alignment.outside_window), boxed and lit, with that α."""
         tr, th = self.source, self.theme
         self.beat("outside", alignment.outside_narration(tr.attention, tr.source_tokens, tr.output_words,
-                                                         self.window, self.tgt_lang))
-        found = alignment.outside_window(tr.attention, tr.source_tokens, tr.output_words, self.window)
-        self.outside = VGroup()
+                                                         self.window, self.tgt_lang, self.src_lang))
+        found = self.found
+        self.outside = VGroup(self.step_label)
         if found is None:
-            self.play(self.pulse(range(len(self.words) - self.window, len(self.words))), run_time=share(self, 0.9, at_least=1.0))
+            self.play(self.pulse(range(self.window_at, min(self.window_at + self.window, len(self.words)))),
+                      run_time=share(self, 0.9, at_least=1.0))
             return
         word = self.words[found.source]
         box = SurroundingRectangle(word, buff=0.1, corner_radius=0.06, color=th.alpha, stroke_width=3)
-        said = label(f"'{tr.output_words[found.output]}' ({self.tgt_lang} word {found.output + 1}) gives "
-                     f"'{tr.source_tokens[found.source]}' α = {claims.percent(found.weight)}: outside the window",
-                     24, th.alpha)
-        said.next_to([0, self.words.bottom() - 0.3, 0], DOWN, buff=0)
+        said = label(f"'{tr.output_words[found.output]}' gives '{tr.source_tokens[found.source]}' "
+                     f"α = {claims.percent(found.weight)}: {found.away} word{'s' if found.away > 1 else ''} "
+                     "outside the window", 24, th.alpha)
+        said.next_to(self.step_label, DOWN, buff=0.25)
         fit_width(said, 12.4)
-        self.outside = VGroup(box, said)
-        self.play(word.animate.set_opacity(1.0), Create(box), run_time=share(self, 0.25, at_least=1.0))
-        self.play(FadeIn(said), Indicate(word, color=th.alpha, scale_factor=1.15), run_time=share(self, 0.4, at_least=1.0))
-        self.play(self.pulse(range(len(self.words) - self.window, len(self.words))), run_time=share(self, 0.9, at_least=1.0))
+        self.outside.add(box, said)
+        window = range(found.start, found.start + self.window)
+        self.play(self.pulse(window), run_time=share(self, 0.3, at_least=1.5))
+        self.play(word.animate.set_opacity(1.0), Create(box), Indicate(self.step_label, color=th.target, scale_factor=1.05),
+                  run_time=share(self, 0.3, at_least=1.0))
+        self.play(FadeIn(said), Indicate(word, color=th.alpha, scale_factor=1.15), run_time=share(self, 0.9, at_least=1.0))
 
     def attention_instead(self) -> None:
         tr, th = self.source, self.theme
@@ -172,7 +201,7 @@ class ContextWindow(ExplainerScene):
                 step_time = max(2.5, share(self, 1.0, at_least=2.5 * (read - 1)) / max(read - 1, 1))
             elif i == read:  # the rest of the sentence, faster, without numbers
                 self.beat("strips", f"Then the rest of the {self.tgt_lang} sentence, each word with its own strips.")
-                step_time = max(0.45, min(1.2, share(self, 1.0, at_least=6.0) / max(len(french.words) - read, 1)))
+                step_time = max(1.0, min(1.6, share(self, 1.0, at_least=6.0) / max(len(french.words) - read, 1)))
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
             new_line = cursor is not None and abs(cursor.get_y() - mark.get_y()) > 0.05

@@ -35,7 +35,7 @@ def test_a_crossing_is_links_in_opposite_order_and_is_named():
     # 'la' looks ahead at 'area' with 'zone': its link crosses the rows between, so it is left out by name
     assert text.startswith("Leave out the 1 word that looks ahead at a later word's partner, and where links cross")
     assert al.summary_narration(f, "French", "English").startswith(
-        "Leave out 'la' (dimmed), the 1 word that looks ahead at a later word's partner, and links cross in 1 place")
+        "Leave out 'la' (dimmed): the 1 word that looks ahead at a later word's partner. Links cross in 1 place")
     two = al.facts(np.array([[0, 1.0], [1.0, 0]]), ["green", "garden"], ["jardin", "vert"])
     assert al.order_narration(two, "French", "English") == (
         "Where links cross, words change order: 'green' and 'garden' swap ('jardin' before 'vert').")
@@ -58,7 +58,7 @@ def test_a_monotone_alignment_says_so_and_names_no_crossing():
     order = al.order_narration(german, "German", "English")
     assert order.startswith("Leave out the 1 German word that looks ahead at a later word's partner, and the links "
                             "never cross")
-    assert al.summary_narration(german, "German", "English").startswith("Leave out 'den' (dimmed), the 1 word that looks ahead")
+    assert al.summary_narration(german, "German", "English").startswith("Leave out 'den' (dimmed): the 1 word that looks ahead")
     assert "article" in al.ahead_narration(german, "German", grammar=True, nouns=["dog"])   # the grammar's reason
     assert al.ahead_narration(facts(RUSSIAN), "Russian") == ""
 
@@ -85,8 +85,17 @@ def test_the_long_summary_names_every_swap_and_the_words_left_out():
         w[i, j] = 0.9
     f = al.facts(w, source, output, ended=False)
     text = al.summary_narration(f, "French", "English")
-    assert text.startswith("Leave out 'la', 'le' and 'une' (dimmed), the 3 words that look ahead")
-    assert "links cross in 3 places" in text and "and 1 more" not in text
+    assert text.startswith("Leave out 'la', 'le' and 'une' (dimmed): the 3 words that look ahead")
+    parts = al.summary_parts(f, "French", "English")   # one short sentence each, for its own beat
+    assert [kind for kind, _ in parts] == ["ahead", "order", "swap", "swap", "swap", "unlinked"]
+    assert parts[1][1] == "Links cross in 3 places (coloured boxes)."
+    assert parts[3][1] == "'green' and 'garden' swap ('jardin' before 'vert')."
+    assert "Links cross in 3 places" in text and "And 1 more" not in text
+    swapped = np.eye(8)[[1, 0, 3, 2, 5, 4, 7, 6]]   # four adjective swaps: three named, the fourth counted
+    four = al.facts(swapped, [f"s{k}" for k in range(8)], [f"o{k}" for k in range(8)], ended=False)
+    assert al.summary_parts(four, "X", "Y")[0] == ("order", "Links cross in 4 places (coloured boxes).")
+    assert [k for k, _ in al.summary_parts(four, "X", "Y")] == ["order", "swap", "swap", "swap", "more"]
+    assert al.summary_parts(four, "X", "Y")[-1] == ("more", "And 1 more.")
     for phrase in ("'european' and 'area' swap", "'green' and 'garden' swap ('jardin' before 'vert')",
                    "'red' and 'car' swap ('voiture' before 'rouge')"):
         assert phrase in text
@@ -122,19 +131,28 @@ def test_the_long_summary_names_every_swap_and_the_words_left_out():
     assert al.partner_meaning(plain) == ""
 
 
-def test_a_word_outside_the_window_is_named_only_when_one_is():
-    source = [f"w{k}" for k in range(8)]
-    output = ["a", "b", "c"]
-    w = np.full((3, 8), 0.01)
-    w[0, 6], w[1, 1], w[2, 7] = 0.9, 0.8, 0.9   # 'b' looks most at w1: 2 words before a window on w3..w7
-    found = al.outside_window(w, source, output, 5)
-    assert found == al.Outside(1, 1, 0.8, 2)
-    text = al.outside_narration(w, source, output, 5, "German")
-    assert text == ("Where the window stops, on the last 5 words, 'w1' lies 2 words before it, out of sight; yet the "
-                    "2nd German word, 'b', gives 'w1' 80% of its attention in the real model.")
-    w[1, 1], w[1, 4] = 0.01, 0.8               # every link inside the window: no word is said to lie outside
+def test_the_window_moves_with_the_output_and_names_a_word_outside_only_when_one_is():
+    source = [f"w{k}" for k in range(10)]
+    output = [f"o{i}" for i in range(10)]
+    assert [al.window_start(i, 10, 10, 5) for i in (0, 1, 2, 5, 9)] == [0, 0, 0, 3, 5]   # centred, kept inside
+    assert al.window_start(2, 20, 4, 5) == 11                                              # scaled to the source
+    w = np.full((10, 10), 0.01)
+    np.fill_diagonal(w, 0.9)                      # every word looks at its own position: nothing outside
     assert al.outside_window(w, source, output, 5) is None
-    assert "nothing it needs lies outside" in al.outside_narration(w, source, output, 5, "German")
+    text = al.outside_narration(w, source, output, 5, "German", "English")
+    assert text.startswith("Here, at every step, the English word the model looks at most lies inside the window")
+    assert "would miss nothing" in text
+    w[6, 6], w[6, 0] = 0.01, 0.8                  # 'o6' (window w4..w8) looks most at w0: 4 words before it
+    w[2, 2], w[2, 5] = 0.01, 0.7                  # 'o2' (window w0..w4) looks at w5: 1 word after, nearer
+    found = al.outside_window(w, source, output, 5)
+    assert found == al.Outside(6, 0, 0.8, 4, 4)
+    assert al.outside_narration(w, source, output, 5, "German", "English") == (
+        "But while it writes the 7th German word, 'o6', the window holds English words 5 to 9, and the word "
+        "'o6' looks at most, 'w0', is the 4th word before it, out of sight. The real model gives 'w0' 80% of its "
+        "attention there.")
+    w[6, 0], w[6, 6] = 0.01, 0.8                  # only the one after is left: it is said, with its side
+    assert al.outside_window(w, source, output, 5) == al.Outside(2, 5, 0.7, 0, 1)
+    assert "'w5', is just after it, out of sight" in al.outside_narration(w, source, output, 5, "German", "English")
     assert al.outside_narration(w[:, :4], source[:4], output, 5, "German") == (
         "Here the window holds all 4 words, so nothing lies outside it.")
     assert al.ordinal(1) == "1st" and al.ordinal(12) == "12th" and al.ordinal(23) == "23rd"

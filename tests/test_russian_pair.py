@@ -54,9 +54,20 @@ def long_sentence(model: str = "attention") -> str:
     raise AssertionError("no long sentence")
 
 
+def first_sentence(beats: list[str]) -> list[str]:
+    """The heatmap's beats about its first sentence: those before the long sentence's."""
+    long = [k for k, b in enumerate(beats) if re.match(r"A (long|longer) sentence", b)]
+    return beats[:long[0]] if long else beats
+
+
+def long_sentence_said(beats: list[str]) -> str:
+    """What the heatmap says about its long sentence: its beats, one short fact each, as one text."""
+    return " ".join(beats[len(first_sentence(beats)):])
+
+
 def assert_order_told_truly(beats: list[str], f: alignment.Facts, tgt: str, src: str) -> None:
     """The heatmap's beats about its first sentence say exactly the order facts of `f`."""
-    beats = [b for b in beats[1:] if not re.match(r"A (long|longer) sentence", b)]
+    beats = first_sentence(beats)[1:]
     said = " ".join(beats)
     if f.still:
         assert "show no word order at all" in said and "cross" not in said, said
@@ -144,7 +155,7 @@ def test_heatmap_and_context_window_tell_the_russian_alignment(ru_models):
     long = alignment.trace_facts(trace_mod.trace(long_sentence()))
     heat = beats["alignment-heatmap"]
     assert_order_told_truly(heat, f, "Russian", "English")
-    assert_long_told_truly(heat[-1], long)
+    assert_long_told_truly(long_sentence_said(heat), long)
     # English articles have no partner in Russian, and are named as such
     articles = [j for j in f.unlinked if f.source[j] in ENGLISH_ARTICLES]
     assert articles, f"no article unlinked in {example.source_tokens} → {example.output_words}"
@@ -172,11 +183,11 @@ def test_the_built_in_french_names_its_adjective_swap():
     assert "'la' looks most at 'area'" in heat[1] and "article takes its form from its noun" in heat[1]
     assert "No French word looks most at 'the'" in " ".join(heat)
     long = alignment.trace_facts(trace_mod.trace(LONG_EXAMPLE))
-    assert_long_told_truly(heat[-1], long)
-    assert "'green' and 'garden' swap ('jardin' before 'vert')" in heat[-1]
-    assert "'red' and 'car' swap ('voiture' before 'rouge')" in heat[-1]   # every adjective swap named
+    assert_long_told_truly(long_sentence_said(heat), long)
+    assert "'green' and 'garden' swap ('jardin' before 'vert')" in long_sentence_said(heat)
+    assert "'red' and 'car' swap ('voiture' before 'rouge')" in long_sentence_said(heat)   # every adjective swap named
     for i, _ in long.ahead:   # the words left out of the count are named
-        assert f"'{long.output[i]}'" in heat[-1].split("(dimmed)")[0]
+        assert f"'{long.output[i]}'" in long_sentence_said(heat).split("(dimmed)")[0]
 
 
 # `make check` leaves this file out (it renders, trains, serves or drives a browser); `make test` runs it

@@ -293,38 +293,48 @@ def unlinked_peak(f: Facts, j: int) -> tuple[int, float, float]:
     return i, float(f.weights[i, j]), float(f.weights[i].max())
 
 
-def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
-    """The long sentence's facts in one breath: the words left out of the crossing count (named, dimmed
-    on screen), monotone or which words cross (every group up to NAMED, named), how many words have no
-    partner and what that means in the weights, how many look at several."""
+def summary_parts(f: Facts, tgt_lang: str, src_lang: str) -> list[tuple[str, str]]:
+    """The long sentence's facts, one short sentence each, tagged with what the scene draws while it is
+    said: 'ahead' (the words left out of the crossing count, named, dimmed), 'order' (monotone, still,
+    or how many places links cross), one 'swap' per crossing group up to NAMED (named), 'more' (the rest,
+    counted), 'unlinked' (how many words have no partner and what that means in the weights), 'split'
+    (how many look at several). [] with fewer than two output words."""
     if f.rows < 2:
-        return ""
-    left_out = ""
+        return []
+    parts: list[tuple[str, str]] = []
     if f.ahead and not f.still:
         n = len(f.ahead)
-        left_out = (f"leave out {ahead_words(f)} (dimmed), the {n} word{'s' if n > 1 else ''} that "
-                    f"look{'' if n > 1 else 's'} ahead at a later word's partner, and ")
+        parts.append(("ahead", f"Leave out {ahead_words(f)} (dimmed): the {n} word{'s' if n > 1 else ''} that "
+                               f"look{'' if n > 1 else 's'} ahead at a later word's partner."))
     if f.still:
-        order = f"every {tgt_lang} word looks most at '{f.source[f.links[0]]}'"
+        parts.append(("order", f"Every {tgt_lang} word looks most at '{f.source[f.links[0]]}'."))
     elif f.monotone:
-        order = left_out + "no links cross: the order is kept (the path of links)"
+        parts.append(("order", "No links cross: the order is kept (the path of links)."))
     else:
         n = len(f.swaps)
-        order = left_out + f"links cross in {n} place{'s' if n > 1 else ''} (coloured boxes): " + "; ".join(
-            swap_phrase(f, g) for g in f.swaps[:NAMED]) + (f"; and {n - NAMED} more" if n > NAMED else "")
-    parts = [order]
+        parts.append(("order", f"Links cross in {n} place{'s' if n > 1 else ''} (coloured boxes)."))
+        for g in f.swaps[:NAMED]:
+            phrase = swap_phrase(f, g)
+            parts.append(("swap", phrase[0].upper() + phrase[1:] + "."))
+        if n > NAMED:
+            parts.append(("more", f"And {n - NAMED} more."))
     if f.unlinked:
         n = len(f.unlinked)
         peak = max(unlinked_peak(f, j)[1] for j in f.unlinked)
-        parts.append(f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns): no word's "
-                     f"row has its largest cell in {'their columns' if n > 1 else 'its column'}, where α stays at "
-                     f"{said_percent(peak)} or less" + end_left_out(f, f.unlinked, peak))
+        parts.append(("unlinked", f"{n} {src_lang} word{'s have' if n > 1 else ' has'} no partner (dashed columns): "
+                                  f"no word's row has its largest cell in {'their columns' if n > 1 else 'its column'}, "
+                                  f"where α stays at {said_percent(peak)} or less" + end_left_out(f, f.unlinked, peak)
+                                  + "."))
     if f.split:
         n = len(f.split)
         boxed = "their shares boxed" if n > 1 else "its shares boxed"
-        parts.append(f"{n} {tgt_lang} word{'s look' if n > 1 else ' looks'} at several ({boxed})")
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+        parts.append(("split", f"{n} {tgt_lang} word{'s look' if n > 1 else ' looks'} at several ({boxed})."))
+    return parts
+
+
+def summary_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
+    """The long sentence's facts (summary_parts) as one text."""
+    return " ".join(text for _, text in summary_parts(f, tgt_lang, src_lang))
 
 
 # --- learning-to-align: the step whose fan is worth showing -------------------------------------------
@@ -403,27 +413,42 @@ def overlooked_narration(attention: np.ndarray, source: Sequence[str], output: S
     return text
 
 
-# --- a word outside a fixed window that an output word needs (context-window) -------------------------
+# --- a word outside a window that moves with the output (context-window) ----------------------------
 @dataclass(frozen=True)
 class Outside:
-    output: int     # the output word
+    output: int     # the output word being written
     source: int     # its link: the source word it gives its largest α, outside the window
     weight: float   # that α
-    back: int       # how many words before the window's first word it lies
+    start: int      # the window's first source word at that step
+    away: int       # how many words past the window's nearer edge its link lies
+
+
+def diagonal(i: int, n_source: int, n_output: int) -> int:
+    """Output word i's own position in the source: i scaled to the source's length."""
+    return round(i * (n_source - 1) / (n_output - 1)) if n_output > 1 else 0
+
+
+def window_start(i: int, n_source: int, n_output: int, window: int) -> int:
+    """The first source word of a `window`-word window centred on output word i's diagonal position,
+    kept inside the sentence."""
+    return int(np.clip(diagonal(i, n_source, n_output) - window // 2, 0, max(n_source - window, 0)))
 
 
 def outside_window(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int) -> Outside | None:
-    """With a fixed window resting on the last `window` source words (where a sliding window stops),
-    the output word whose link lies furthest back outside it (the first on ties): a word the window
-    cannot see, which the real attention looks at most. None when every link lies inside the window."""
+    """With a window that moves with the output (centred on each output word's diagonal position), the
+    output word whose link lies furthest outside its window (the first on ties): a word the window
+    cannot see, which the real attention looks at most. None when every link lies inside its window."""
     rows = np.asarray(attention, dtype=float)[:len(output)]
-    start = len(source) - window
-    if len(rows) == 0 or start <= 0:
+    n = len(source)
+    if len(rows) == 0 or n <= window:
         return None
-    links = rows.argmax(axis=1)
-    i = int(np.argmin(links))
-    j = int(links[i])
-    return Outside(i, j, float(rows[i, j]), start - j) if j < start else None
+    best: Outside | None = None
+    for i, row in enumerate(rows):
+        start, j = window_start(i, n, len(rows), window), int(row.argmax())
+        away = start - j if j < start else j - (start + window - 1)
+        if away > 0 and (best is None or away > best.away):
+            best = Outside(i, j, float(row[j]), start, away)
+    return best
 
 
 def ordinal(n: int) -> str:
@@ -431,19 +456,22 @@ def ordinal(n: int) -> str:
 
 
 def outside_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int,
-                      tgt_lang: str) -> str:
-    """What a fixed window resting on the last words would miss, from the real weights."""
+                      tgt_lang: str, src_lang: str = "source") -> str:
+    """What a window moving with the output misses, from the real weights: the step where the word the
+    model looks at most lies furthest outside it, or, truthfully, that no step needs such a word."""
     found = outside_window(attention, source, output, window)
     if found is None:
         if len(source) <= window:
             return f"Here the window holds all {len(source)} words, so nothing lies outside it."
-        return (f"Where the window stops, on the last {window} words, it holds the word each {tgt_lang} word "
-                "looks at most: nothing it needs lies outside.")
-    word = source[found.source]
-    return (f"Where the window stops, on the last {window} words, '{word}' lies {found.back} "
-            f"word{'s' if found.back > 1 else ''} before it, out of sight; yet the {ordinal(found.output + 1)} "
-            f"{tgt_lang} word, '{output[found.output]}', gives '{word}' {said_percent(found.weight)} of its "
-            "attention in the real model.")
+        return (f"Here, at every step, the {src_lang} word the model looks at most lies inside the window "
+                f"around its position: for this sentence, a moving window of {window} would miss nothing.")
+    word, writing = source[found.source], output[found.output]
+    side = "before" if found.source < found.start else "after"
+    return (f"But while it writes the {ordinal(found.output + 1)} {tgt_lang} word, '{writing}', the window holds "
+            f"{src_lang} words {found.start + 1} to {found.start + window}, and the word '{writing}' looks at most, "
+            f"'{word}', is {'the ' + ordinal(found.away) + ' word' if found.away > 1 else 'just'} {side} it, "
+            "out of sight. "
+            f"The real model gives '{word}' {said_percent(found.weight)} of its attention there.")
 
 
 def sweep_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], k: int) -> str:
