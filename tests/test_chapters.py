@@ -62,6 +62,11 @@ def test_old_attribute_names_keep_working_and_models_have_their_own_colours():
         assert len(set(models)) == 3 and not signs & set(models)
         assert theme.window != theme.alpha
     assert set(Theme.__dataclass_fields__) - {"name"} == set(ROLES) - set(MODEL_ROLES)
+    from scenes.kit.key import key_entry  # a key names any role, a model's too, in that role's colour
+
+    with use_theme("light") as th:
+        for role in ROLES:
+            assert key_entry(role, role)[0].get_color().to_hex().lower() == th.color(role).lower()
 
 
 def test_gates_have_their_own_scale():

@@ -13,7 +13,7 @@ def key_entry(role: str, text: str, mark: str = "square", size: float = 17) -> V
     """One swatch (a square for a filled cell, a dot for a marker) in the role's colour, and its meaning."""
     if role not in ROLES:
         raise ValueError(f"unknown colour role '{role}'; the palette has: {', '.join(ROLES)}")
-    color = getattr(current(), role)
+    color = current().color(role)
     swatch = (Dot(radius=0.07, color=color) if mark == "dot"
               else Square(0.2, stroke_width=0, fill_color=color, fill_opacity=1))
     return VGroup(swatch, label(text, size, current().text)).arrange(RIGHT, buff=0.1)

@@ -77,10 +77,15 @@ class Theme:
             return self.text
         return cell.color_light if self.name == "light" else cell.color_dark
 
+    def color(self, role: str) -> str:
+        """The colour of any role of ROLES, a model's (`model_attention`) included."""
+        if role in MODEL_ROLES:
+            return self.model_color(role.removeprefix("model_"))
+        return getattr(self, role)
+
     def roles(self) -> dict[str, str]:
         """Every role's colour, the models' included (the explorer's page and the palette tests read it)."""
-        models = {role: self.model_color(role.removeprefix("model_")) for role in MODEL_ROLES}
-        return {role: models[role] if role in models else getattr(self, role) for role in ROLES}
+        return {role: self.color(role) for role in ROLES}
 
 
 THEMES = {
