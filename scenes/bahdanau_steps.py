@@ -1,7 +1,8 @@
 """Bahdanau step by step (article fig. 13): the three equations on attention-weights' last picture
 (kit.attention_picture builds both). The heading gives way to the equations; each term lights with
 the piece of the picture it names (s_{i-1}, h_j, the lines' scores e_ij, the α fan, c_i and its
-arrow); a card shows why one score is high from the model's own terms v_k·tanh(W s + U h_j)_k;
+arrow), without replaying attention-weights' numbers; a panel of bars shows the gap between a high and
+a low score from the model's own terms v_k·tanh(W s + U h_j)_k;
 then the remaining decoding steps run quickly in the same picture."""
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowArrow,
+    GrowFromEdge,
     Indicate,
     LaggedStart,
+    Line,
     MathTex,
+    Rectangle,
     RoundedRectangle,
     Transform,
     VGroup,
@@ -26,7 +30,7 @@ from manim import (
 from scenes.kit import ExplainerScene, claims, fade_replace, fit_width, label, number
 from scenes.kit.attention_picture import AttentionPicture
 
-SHOWN_TERMS = 5           # rows of the card: the terms that differ most between two scores
+SHOWN_TERMS = 4           # bars of the gap panel: the terms that differ most between two scores
 STEP_SECONDS = 2.4        # each decoding step after the one explained
 
 
@@ -111,8 +115,9 @@ class BahdanauSteps(ExplainerScene):
                    extra=[Transform(self.fan.lines, self.lines), *fade_replace(self.fan.labels, self.tags)])
 
     def why_high(self) -> None:
-        """A card: the terms of two scores, high and low, that differ most, with the learned weight
-        v_k of each lit; from the trace's own terms (they sum to e_ij)."""
+        """The gap between a high and a low score, as bars: the few terms v_k·tanh(W s + U h_j)_k
+        that make most of it, and the rest; terms where the sign flips between the words are lit.
+        From the trace's own terms (they sum to e_ij)."""
         tr, i, th = self.tr, self.i, self.theme
         scores = tr.attention_scores[i]
         hi, lo = int(scores.argmax()), int(scores.argmin())
@@ -120,107 +125,101 @@ class BahdanauSteps(ExplainerScene):
             return
         terms = tr.score_terms[i]
         k = min(SHOWN_TERMS, terms.shape[1])
-        self.beat("why", claims.why_score_narration(terms[hi], terms[lo], tr.source_tokens[hi], tr.source_tokens[lo], k))
         rows = claims.telling_terms(terms[hi], terms[lo], k)
-        card = self.term_card(rows, hi, lo)
+        words = claims.tokens_text([tr.source_tokens[hi], tr.source_tokens[lo]])
+        self.beat("why", claims.why_score_narration(terms[hi], terms[lo], words[0], words[1], k) + " "
+                  + claims.sign_flip_narration(terms[hi], terms[lo], rows, words[0], words[1]))
+        panel = self.gap_panel(rows, hi, lo, words)
         self.play(Indicate(self.tags[hi], color=th.alpha, scale_factor=1.4),
                   Indicate(self.tags[lo], color=th.alpha, scale_factor=1.4), run_time=1.0)
-        # the card stands where the states are: they step aside while it is read, and come back
+        # the panel stands where the states are: they step aside while it is read, and come back
         under = [self.columns, self.tags, self.fan.lines, self.ctx, self.feed]
         self.remove_foreground_mobjects(self.ctx, self.feed)
-        self.play(*[FadeOut(m) for m in under], FadeIn(card.frame), FadeIn(card.head), run_time=1.0)
-        self.light(self.eq_score[4], self.eq_score[5], run_time=1.0, extra=[FadeIn(card.query_note)])
-        each = float(np.clip((self.reading_time_left() - 3.0) / max(len(card.body), 1), 0.6, 2.0))
-        for row in card.body:  # each term, then its weight v_k lit
-            self.play(FadeIn(row, shift=0.1 * UP), run_time=0.5 * each)
-            self.play(Indicate(row[1], color=th.alpha, scale_factor=1.3), run_time=0.5 * each)
-        self.play(FadeIn(card.total), run_time=1.0)
-        self.play(Indicate(card.total, color=th.alpha, scale_factor=1.1),
-                  run_time=float(np.clip(self.reading_time_left() - 0.8, 0.8, 2.5)))
+        self.play(*[FadeOut(m) for m in under], FadeIn(panel.frame), FadeIn(panel.head), run_time=1.0)
+        each = float(np.clip((self.reading_time_left() - 4.0) / len(panel.bars), 0.5, 3.0))
+        for bar in panel.bars:
+            self.play(GrowFromEdge(bar[1], LEFT if bar.value >= 0 else RIGHT), FadeIn(bar[0]), FadeIn(bar[2]),
+                      FadeIn(bar[3]), run_time=each)
+        # the sign sentence is read with the panel up: the lit terms, then v and tanh in the equation
+        flips = [b for b in panel.bars if b.flip]
+        hold = float(np.clip((self.reading_time_left() - 0.8) / 2, 0.8, 4.0))
+        self.play(*[Indicate(b[3], color=th.alpha, scale_factor=1.2) for b in flips],
+                  *[Indicate(b[1], color=th.alpha, scale_factor=1.05) for b in flips], run_time=hold)
+        self.light(self.eq_score[2], self.eq_score[3], run_time=hold)
         self.add_foreground_mobjects(self.ctx, self.feed)
-        self.play(FadeOut(card), *[FadeIn(m) for m in under], run_time=0.8)
+        self.play(FadeOut(panel), *[FadeIn(m) for m in under], run_time=0.8)
 
-    def term_card(self, rows, hi: int, lo: int) -> VGroup:
-        """The card's table: term k, v_k, (W s)_k, then for each word (U h_j)_k and its term."""
+    def gap_panel(self, rows, hi: int, lo: int, words: list[str]) -> VGroup:
+        """Bars of (term for the high word − term for the low word), one per shown unit, then the
+        other units together; beside each, the two terms (their signs tell the story)."""
         tr, i, th = self.tr, self.i, self.theme
-        q, keys, v, terms = tr.score_query[i], tr.score_keys, tr.score_v, tr.score_terms[i]
-        words = claims.tokens_text([tr.source_tokens[hi], tr.source_tokens[lo]])
-        xs = [-4.6, -3.3, -1.9, -0.2, 1.6, 3.3, 5.0]
-        heads = ["term k", r"$v_k$", rf"$(W s_{{{i}}})_k$", rf"$(U h_{{{hi + 1}}})_k$", f"term, '{words[0]}'",
-                 rf"$(U h_{{{lo + 1}}})_k$", f"term, '{words[1]}'"]
-        colors = [th.muted, th.alpha, th.decoder, th.encoder, th.text, th.encoder, th.text]
-        size = 18
-        top = 1.15
-
-        def cell(text, x, y, color):
-            return fit_width(number(text, size, color), 1.55).move_to([x, y, 0])
-
-        head = VGroup(*[fit_width(MathTex(h[1:-1], font_size=26, color=c) if h.startswith("$") else label(h, 17, c), 1.6)
-                        .move_to([x, top, 0]) for h, x, c in zip(heads, xs, colors)])
-        gap = 0.36
-        body = VGroup()
-        for r, kk in enumerate(rows):
-            y = top - 0.45 - r * gap
-            body.add(VGroup(cell(f"{kk + 1}", xs[0], y, th.muted), cell(f"{v[kk]:+.2f}", xs[1], y, th.alpha),
-                            cell(f"{q[kk]:+.2f}", xs[2], y, th.decoder), cell(f"{keys[hi, kk]:+.2f}", xs[3], y, th.encoder),
-                            cell(f"{terms[hi, kk]:+.2f}", xs[4], y, th.text), cell(f"{keys[lo, kk]:+.2f}", xs[5], y, th.encoder),
-                            cell(f"{terms[lo, kk]:+.2f}", xs[6], y, th.text)))
-        y = top - 0.45 - len(rows) * gap - 0.1
+        terms = tr.score_terms[i]
         n = terms.shape[1]
-        total = VGroup(fit_width(label(f"all {n} terms added up, the score:", 16, th.muted), 4.0)
-                       .move_to([0, y, 0]).align_to([xs[3] + 0.8, 0, 0], RIGHT),
-                       cell(f"{terms[hi].sum():+.1f}", xs[4], y, th.text), cell(f"{terms[lo].sum():+.1f}", xs[6], y, th.text))
-        note = MathTex(r"\text{" + f"{len(rows)} of {n} terms shown, those that differ most;" + r"}\ "
-                       r"\text{term} = v_k \tanh\big((W s)_k + (U h_j)_k\big)", font_size=24, color=th.muted)
-        note = fit_width(note, 11.6).next_to(total, DOWN, buff=0.18)
-        query_note = MathTex(rf"W s_{{{i}}}" + r"\text{ is the same for every word}", font_size=26, color=th.decoder)
-        query_note.next_to(head, UP, buff=0.15)
-        content = VGroup(head, body, total, note, query_note)
-        content.shift((self.st.dec_cells.get_bottom()[1] - 0.3 - content.get_top()[1]) * UP)
-        frame = RoundedRectangle(corner_radius=0.1, width=13.0, height=content.height + 0.3, stroke_color=th.muted,
-                                 stroke_width=1.5, fill_color=th.background, fill_opacity=1).move_to(content)
-        card = VGroup(frame, head, body, total, note, query_note)
-        card.frame, card.head, card.body, card.total, card.query_note = frame, VGroup(head, note), body, total, query_note
-        return card
+        diff = terms[hi] - terms[lo]
+        rest = float(diff.sum() - diff[rows].sum())
+        values = [float(diff[kk]) for kk in rows] + [rest]
+        pos, neg = max(max(values), 0.0), max(-min(values), 0.0)
+        scale = 4.6 / max(pos + neg, 1e-6)
+        x0 = -2.6 + neg * scale
+        gap = float(diff.sum())
+        head = fit_width(label(f"gap {gap:.1f} = score of '{words[0]}' − score of '{words[1]}', unit by unit "
+                               "(each term: v times one unit of tanh(W s + U h))", 18, th.text), 10.4).move_to([0, 0, 0])
+        pair_x = x0 + pos * scale + 1.6
+        pair_head = fit_width(label(f"term: '{words[0]}' / '{words[1]}'", 15, th.muted), 2.6).move_to(
+            [pair_x + 0.6, -0.42, 0])
+        bars = VGroup()
+        for r, v in enumerate(values):
+            y = -0.85 - r * 0.38
+            is_rest = r == len(rows)
+            kk = None if is_rest else int(rows[r])
+            flip = (not is_rest) and terms[hi, kk] > 0 > terms[lo, kk]
+            color = th.alpha if flip else th.muted
+            name = label(f"other {n - len(rows)} units" if is_rest else f"unit {kk + 1}", 16, th.text)
+            name.move_to([-3.0, y, 0]).align_to([-3.0, 0, 0], RIGHT)
+            width = max(abs(v) * scale, 0.02)
+            bar = Rectangle(width=width, height=0.24, stroke_width=0, fill_color=color, fill_opacity=0.9)
+            bar.move_to([x0 + (width / 2 if v >= 0 else -width / 2), y, 0])
+            val = number(f"{v:+.1f}", 16, th.text).next_to([x0 + max(v, 0) * scale, y, 0], RIGHT, buff=0.12)
+            pair = (label("", 15, th.muted) if is_rest else
+                    number(f"{terms[hi, kk]:+.2f} / {terms[lo, kk]:+.2f}", 15, color)).move_to([pair_x + 0.6, y, 0])
+            row = VGroup(name, bar, val, pair)
+            row.value, row.flip = v, flip
+            bars.add(row)
+        axis = Line([x0, -0.6, 0], [x0, -0.85 - (len(values) - 1) * 0.38 - 0.25, 0], stroke_color=th.muted,
+                    stroke_width=1.5)
+        lit = any(b.flip for b in bars)
+        said = ("lit: v and tanh(W s + U h) agree in sign for the first word, not for the second (term + then −)"
+                if lit else "a diagram of the model's own terms for this step")
+        note = fit_width(label(said, 14, th.muted), 10.4)
+        note.next_to(bars, DOWN, buff=0.2).set_x(0)
+        content = VGroup(head, pair_head, axis, bars, note)
+        content.shift((self.st.dec_cells.get_bottom()[1] - 0.3 - content.get_top()[1]) * UP + (0 - content.get_x()) * RIGHT)
+        frame = RoundedRectangle(corner_radius=0.1, width=min(content.width + 0.5, 11.2), height=content.height + 0.3,
+                                 stroke_color=th.muted, stroke_width=1.5, fill_color=th.background,
+                                 fill_opacity=1).move_to(content)
+        panel = VGroup(frame, head, pair_head, axis, bars, note)
+        panel.frame, panel.head, panel.bars = frame, VGroup(head, pair_head, axis, note), bars
+        return panel
 
     def weights(self) -> None:
-        tr, i, th = self.tr, self.i, self.theme
-        self.beat("softmax", "The softmax: exponentiate each score, then divide by their sum, so the weights are "
-                             "positive and add up to 100%. "
-                  + claims.score_gap_narration(tr.attention_scores[i]))
-        self.fan_now = self.pic.fan(i, self.columns)
-        exps, _ = claims.softmax_parts(tr.attention_scores[i])
-        exp_tags = VGroup(*[number(claims.exp_text(v), self.pic.label_size(), th.alpha).move_to(t)
-                            for v, t in zip(exps, self.tags)])
-        pace = float(np.clip((self.reading_time_left() - 2.0) / 4, 1.2, 3.0))
-        self.light(self.eq_soft[2], run_time=pace, extra=fade_replace(self.tags, exp_tags))  # exp(e - e_max)
-        self.tags = exp_tags
-        # the sum term shows its value in place, then the weights come out of the division
-        total = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}", r"\,/\,", f"{float(exps.sum()):.2f}", font_size=32)
-        total.scale(self.eq_soft[0].height / total[0].height)  # the equations' size after fit_width
-        total.set_color(th.text).align_to(self.eq_soft, LEFT).align_to(self.eq_soft, DOWN)
-        total[0].set_color(th.alpha)
-        total[4].set_color(th.alpha)
-        self.light(self.eq_soft[4], run_time=pace,
-                   extra=[LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.3) for t in self.tags], lag_ratio=0.2)])
-        self.play(*fade_replace(self.eq_soft, total), run_time=0.8)
-        self.light(total[0], run_time=pace,
+        """The softmax names attention-weights' second step: the score lines become the α fan. No
+        numbers are replayed (attention-weights showed exp and the division); the formula is the paper's."""
+        th = self.theme
+        self.beat("softmax", "The softmax is the step that made the scores into the percentages on the lines: "
+                             "exponentiate, then divide by the sum.")
+        self.fan_now = self.pic.fan(self.i, self.columns)
+        pace = float(np.clip((self.reading_time_left() - 0.3) / 2, 0.8, 2.5))
+        self.light(self.eq_soft[2], self.eq_soft[4], run_time=pace,
                    extra=[Transform(self.fan.lines, self.fan_now.lines), *fade_replace(self.tags, self.fan_now.labels)])
-        self.play(*fade_replace(total, self.eq_soft), run_time=0.8)
         self.tags = self.fan_now.labels
-        scores = tr.attention_scores[i]
-        if len(scores) > 1:  # the narration's gap: the two top scores' weights
-            top = [int(j) for j in np.argsort(-scores, kind="stable")[:2]]
-            self.play(*[Indicate(VGroup(self.fan.lines[j], self.tags[j]), color=th.alpha, scale_factor=1.2) for j in top],
-                      *[Indicate(self.st.words[j], color=th.alpha, scale_factor=1.12) for j in top],
-                      run_time=float(np.clip(self.reading_time_left() - 0.3, 1.0, 3.0)))
+        self.light(self.eq_soft[0], run_time=pace,
+                   extra=[LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.3) for t in self.tags], lag_ratio=0.2)])
 
     def context(self) -> None:
         tr, i, th = self.tr, self.i, self.theme
         word = tr.target_tokens[i]
         shown = "the end-of-sentence token" if word == "<eos>" else f"'{word}'"
-        self.beat("context", f"The weighted sum: each h_j times its weight, added up, is c_{i + 1}; the arrow carries it "
-                             f"into the decoder cell that wrote {shown}.")
+        self.beat("context", f"And the weighted sum is c_{i + 1}, the box whose arrow feeds the cell that wrote {shown}.")
         pace = float(np.clip(self.reading_time_left() / 3, 1.0, 2.5))
         self.light(self.eq_sum[3], self.eq_sum[4], run_time=pace,
                    extra=[LaggedStart(*[Circumscribe(VGroup(c, t), color=th.alpha)

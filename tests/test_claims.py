@@ -288,3 +288,17 @@ def test_why_one_score_is_high_is_said_from_its_terms():
     # false: every term shown, nothing left to add
     assert why_score_narration(high, low, "a", "b", 4).endswith("make up 3.0 of the 3.0-point gap.")
     assert "no term explains a gap" in why_score_narration(low, low, "a", "b", 2)
+
+
+def test_sign_flips_are_said_as_counted():
+    from scenes.kit.claims import sign_flip_narration, sign_flips
+
+    high = np.array([2.0, 1.0, 0.5])
+    low = np.array([-1.0, 0.5, -0.5])
+    assert sign_flips(high, low, [0, 1, 2]) == [0, 2]
+    text = sign_flip_narration(high, low, [0, 1, 2], "economic", "the")
+    assert text.startswith("In 2 of these 3, v_k and unit k of tanh")
+    assert sign_flip_narration(high, low, [0, 2], "economic", "the").startswith("In all 2,")
+    # false: no term changes sign, so no "agree / disagree" is said
+    same = sign_flip_narration(high, np.abs(low), [0, 1, 2], "economic", "the")
+    assert "agree" not in same and same.startswith("None of these 3")

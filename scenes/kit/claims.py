@@ -479,6 +479,26 @@ def telling_terms(high: np.ndarray, low: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-diffs, kind="stable")[:min(k, len(diffs))]
 
 
+def sign_flips(high: np.ndarray, low: np.ndarray, shown: Sequence[int]) -> list[int]:
+    """The shown terms positive for the high word and negative for the low one: a term
+    v_k·tanh(…)_k is positive exactly when v_k and unit k of tanh(W s + U h_j) agree in sign."""
+    return [int(k) for k in shown if high[k] > 0 > low[k]]
+
+
+def sign_flip_narration(high: np.ndarray, low: np.ndarray, shown: Sequence[int], high_word: str, low_word: str) -> str:
+    """What the shown terms are, said no stronger than their signs."""
+    high, low = np.asarray(high, dtype=float), np.asarray(low, dtype=float)
+    m, k = len(sign_flips(high, low, shown)), len(shown)
+    if k == 0:
+        return ""
+    if m == 0:
+        return (f"None of these {k} changes sign between the two words: each is simply larger for "
+                f"'{high_word}'.")
+    which = f"all {k}" if m == k else f"{m} of these {k}"
+    return (f"In {which}, v_k and unit k of tanh(W s + U h_j) agree in sign for '{high_word}', so the term adds, "
+            f"and disagree for '{low_word}', so it subtracts.")
+
+
 def why_score_narration(high: np.ndarray, low: np.ndarray, high_word: str, low_word: str, k: int) -> str:
     """Why h_j of `high_word` scores above `low_word`'s, from the two scores' terms: what the
     `k` terms shown (telling_terms) add to the gap, and what the other terms do with the rest."""
