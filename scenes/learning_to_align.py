@@ -17,7 +17,6 @@ from manim import (
     FadeIn,
     FadeOut,
     Indicate,
-    LaggedStart,
     SurroundingRectangle,
     Transform,
     VGroup,
@@ -47,12 +46,13 @@ from scenes.kit.claims import (
     said_percent,
     tokens_text,
 )
-from scenes.kit.layout import TEXT_MARGIN
+from scenes.kit.layout import TEXT_EDGE_X, TEXT_MARGIN
 from scenes.kit.pacing import until_said
 
 SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
 SHARPENED = 0.2    # the mean largest α must grow at least this much to say "the weights sharpen"
 DIP = 0.02         # a fall of the mean largest α smaller than this between checkpoints is noise
+GATHER = 0.1       # the mean largest α must rise this much over the start before "gather" is said
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,26 @@ def learning_narration(story: list[Checkpoint]) -> str:
     return "As training goes on, the weights change little in sharpness."
 
 
+def gathering_from(story: list[Checkpoint]) -> int:
+    """The first checkpoint whose mean largest α is GATHER above the start's: where "the weights
+    gather" starts to be true (len(story) - 1 when it never is before the end)."""
+    start = mean_peak(story[0].trace)
+    for k in range(1, len(story)):
+        if mean_peak(story[k].trace) - start >= GATHER:
+            return k
+    return len(story) - 1
+
+
+def early_narration(story: list[Checkpoint], k: int) -> str:
+    """The checkpoints between the start and the one where the weights start to gather (k)."""
+    if k <= 1:
+        return ""
+    peak = max(mean_peak(c.trace) for c in story[1:k])
+    how = "stay spread" if peak < SPREAD else "change little"
+    return (f"Up to training step {story[k - 1].step}, the weights {how}: the largest weight averages at most "
+            f"{said_percent(peak)}.")
+
+
 def right_narration(story: list[Checkpoint]) -> str:
     """When the example first comes out right (and stays right), and how the test set fares then."""
     right = first_exact(story)
@@ -149,17 +169,19 @@ def longest_rose(story: list[Checkpoint]) -> bool:
 
 
 def end_narration(story: list[Checkpoint], src_lang: str, tgt_lang: str) -> str:
-    first, last = story[0], story[-1]
+    last = story[-1]
     text = (f"After {last.step} steps, each {tgt_lang} word puts {said_percent(mean_peak(last.trace))} of its weight, "
             f"on average, on one {src_lang} word.")
-    facts = alignment.trace_facts(last.trace)
-    order = alignment.order_narration(facts, tgt_lang, src_lang)
-    split = alignment.split_narration(facts, tgt_lang)
-    text += "".join(f" {t}" for t in (order, split) if t)
-    if longest_rose(story):
-        text += (f" On test sentences of {last.longest_bucket} words, exact translations rose from "
-                 f"{said_percent(first.longest_exact)} to {said_percent(last.longest_exact)}.")
     return text
+
+
+def bridge_narration(story: list[Checkpoint]) -> str:
+    """The longest test sentences' rise, said last (the next chapter is about length); "" when none."""
+    first, last = story[0], story[-1]
+    if not longest_rose(story):
+        return ""
+    return (f"On test sentences of {last.longest_bucket} words, exact translations rose from "
+            f"{said_percent(first.longest_exact)} to {said_percent(last.longest_exact)}.")
 
 
 def fan_step(tr: Trace) -> int:
@@ -181,6 +203,7 @@ class LearningToAlign(ExplainerScene):
         self.train()
         self.show_final()
         self.coda()
+        self.bridge()
 
     # --- data ---------------------------------------------------------------------------------
     def load_story(self) -> list[Checkpoint]:
@@ -260,7 +283,14 @@ class LearningToAlign(ExplainerScene):
         words = tokens_text(shown) + ([f"… +{more} {what}"] if more > 0 else [])
         colors = colors + ([self.theme.muted] if more > 0 else [])
         line = WordFlow(words or ["(nothing)"], colors or [self.theme.muted], width=6.4, font_size=22)
-        return line.next_to(self.says, DOWN, buff=0.15, aligned_edge=LEFT)
+        line.next_to(self.says, DOWN, buff=0.15, aligned_edge=LEFT)
+        if "<sos>" in tr.output_words:  # an untrained model writes the start token: say what it is
+            note = label(f"{tokens_text(['<sos>'])[0]} = the start token, not a word", 16, self.theme.muted)
+            note = fit_width(note, TEXT_EDGE_X - line.get_left()[0])
+            noted = VGroup(line, note.next_to(line, DOWN, buff=0.08, aligned_edge=LEFT))
+            noted.words = line
+            return noted
+        return line
 
     def status(self, c: Checkpoint) -> VGroup:
         text = (f"training step {c.step} of {self.checkpoint_story[-1].step}  ·  exact on {c.test_sentences} test sentences: "
@@ -296,6 +326,7 @@ class LearningToAlign(ExplainerScene):
         self.play(FadeIn(self.fan_mob.labels, lag_ratio=0.2), run_time=1.5)
         self.rows_note = self.rows_shown_note(self.heat, first.trace)
         self.play(FadeIn(self.says), FadeIn(self.out, lag_ratio=0.15), FadeIn(self.rows_note), run_time=2.5)
+        self.light_output(self.reading_time_left() - 0.2)
 
     def writer_label(self) -> VGroup:
         """Under the decoder's dot: which step the fan is, and the final model's word there."""
@@ -328,36 +359,55 @@ class LearningToAlign(ExplainerScene):
         self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob = heat.row_labels, fan.labels, out, status
 
     def train(self) -> None:
-        """The checkpoints between the first and the last, pausing where the sentence first comes out right."""
-        self.beat("learning", learning_narration(self.checkpoint_story))
-        right = first_exact(self.checkpoint_story)
-        middle = self.checkpoint_story[1:-1]
-        for c in middle:
+        """The checkpoints between the first and the last: the "gather" line starts at the checkpoint
+        where it becomes true (gathering_from); a pause where the sentence first comes out right."""
+        story = self.checkpoint_story
+        right, k = first_exact(story), gathering_from(story)
+        early = early_narration(story, k)
+        if early:
+            self.beat("early", early)
+        for n, c in enumerate(story[1:-1], start=1):
+            if n == k:
+                self.beat("learning", learning_narration(story))
             if c is right:
-                self.beat("right", right_narration(self.checkpoint_story))
+                self.beat("right", right_narration(story))
             self.move_to_checkpoint(c, run_time=2.2)
             self.wait(0.6)
-        if right is None or right is self.checkpoint_story[0] or right is self.checkpoint_story[-1]:
-            self.beat("right", right_narration(self.checkpoint_story))
+        if k >= len(story) - 1:
+            self.beat("learning", learning_narration(story))
+        if right is None or right is story[0] or right is story[-1]:
+            self.beat("right", right_narration(story))
 
     def show_final(self) -> None:
         last = self.checkpoint_story[-1]
         self.beat("aligned", end_narration(self.checkpoint_story, self.src_lang, self.tgt_lang))
         self.move_to_checkpoint(last, run_time=1.2)
         best = int(last.trace.attention[self.step_i].argmax()) if self.step_i < len(last.trace.target_tokens) else 0
-        self.sweep(last.trace, self.words[best].animate.set_color(self.theme.alpha), FadeOut(self.row_box))
-        self.point_at_order(last.trace)
-        if longest_rose(self.checkpoint_story):
-            # the longest sentences' figures, on screen while they are said, in the status line's place
-            first = self.checkpoint_story[0]
-            wait = until_said(self, "On test sentences of")
-            if wait > 0.05:
-                self.wait(wait)
-            rose = label(f"exact on test sentences of {last.longest_bucket} words: {percent(first.longest_exact)} at "
-                         f"step {first.step} → {percent(last.longest_exact)} at step {last.step}", 20, self.theme.text)
-            rose = fit_width(rose, 13.0).move_to(self.status_mob)
-            self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
-            self.status_mob = rose
+        self.lit_word = self.words[best]
+        self.sweep(last.trace, self.lit_word.animate.set_color(self.theme.alpha), FadeOut(self.row_box))
+        if self.reading_time_left() > 0.6 and len(self.marks):
+            self.play(Indicate(self.marks[-1], color=self.theme.alpha, scale_factor=1.1),
+                      run_time=self.reading_time_left() - 0.1)
+
+    def bridge(self) -> None:
+        """Last, the hand-over to length-curve: the longest test sentences, at the final checkpoint,
+        their figures in the status line's place while they are said."""
+        story = self.checkpoint_story
+        said = bridge_narration(story)
+        if not said:
+            return
+        first, last = story[0], story[-1]
+        self.beat("longest", said)
+        self.play(FadeOut(self.marks), self.lit_word.animate.set_color(self.theme.source), run_time=0.6)
+        self.marks = VGroup()
+        self.move_to_checkpoint(last, run_time=1.5)
+        rose = label(f"exact on test sentences of {last.longest_bucket} words: {percent(first.longest_exact)} at "
+                     f"step {first.step} → {percent(last.longest_exact)} at step {last.step}", 20, self.theme.text)
+        rose = fit_width(rose, 13.0).move_to(self.status_mob)
+        self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
+        self.status_mob = rose
+        self.play(Indicate(rose, color=self.theme.alpha, scale_factor=1.05),
+                  run_time=max(1.0, self.reading_time_left() - 0.2))
 
     def coda(self) -> None:
         """One look back, kept short: the checkpoint whose α at the fan's step already points where
@@ -377,7 +427,7 @@ class LearningToAlign(ExplainerScene):
                                               final.target_tokens[:i + 1], c.trace.target_tokens[:i + 1])
         self.beat("looking-back", f"Back to training step {c.step}, at decoder step {i + 1}. {lesson}")
         # the final model's marks (peaks, average, links) go: what stays on screen is the checkpoint's
-        moves = [FadeOut(self.marks)]
+        moves = [FadeOut(self.marks), self.lit_word.animate.set_color(self.theme.source)]
         if i != self.step_i:  # the fan and its row box move to that step
             self.step_i = i
             writer, self.row_box = self.writer_label(), self.row_highlight(self.heat)
@@ -387,35 +437,20 @@ class LearningToAlign(ExplainerScene):
         self.marks = VGroup()
         self.move_to_checkpoint(c, run_time=1.5)
         best = int(c.trace.attention[i].argmax())
+        self.lit_word = self.words[best]
         self.play(Indicate(self.fan_mob.labels[best], color=self.theme.alpha, scale_factor=1.2),
-                  Indicate(self.words[best], color=self.theme.alpha, scale_factor=1.2), run_time=1.2)
+                  self.lit_word.animate.set_color(self.theme.alpha), run_time=1.2)
         # "its words so far": the output words light one after another while that is read
-        self.play(LaggedStart(*[Indicate(w, color=self.theme.alpha, scale_factor=1.1) for w in self.out], lag_ratio=0.4),
-                  run_time=max(1.0, self.reading_time_left() - 0.2))
+        self.light_output(self.reading_time_left() - 0.2)
 
-    def point_at_order(self, tr: Trace) -> None:
-        """While the order sentence is said: the rows whose links cross light up one after another, with
-        the source words they link to (alignment.order_narration); with no crossing, every row in turn."""
-        facts = alignment.trace_facts(tr)
-        said = alignment.order_narration(facts, self.tgt_lang, self.src_lang)
-        if not said:
+    def light_output(self, seconds: float) -> None:
+        """The output words light one after another (each its own play: a LaggedStart's group would
+        stay on screen after the next checkpoint swaps the output)."""
+        words = getattr(self.out, "words", self.out)
+        if seconds < 0.5 or not len(words):
             return
-        wait = until_said(self, said[:20])
-        if wait > 0.05:
-            self.wait(wait)
-        rows = [i for i in (facts.crossing_rows or range(facts.rows)) if i < self.rows]
-        left = until_said(self, "On test sentences of") or self.reading_time_left()
-        # paced over the whole sentence (a still picture while the order is read was 8 s long), each
-        # link boxed as its row is named, the boxes kept so the crossing stays visible
-        each = min(3.0, max(0.4, (left - 0.2) / max(len(rows), 1)))
-        cols = len(self.tr.source_tokens)
-        for i in rows:
-            link = SurroundingRectangle(self.heat.cells[i * cols + facts.links[i]], buff=-0.025,
-                                        color=self.theme.text, stroke_width=3)
-            self.marks.add(link)
-            self.play(Indicate(self.heat.row_labels[i], color=self.theme.alpha, scale_factor=1.15),
-                      Indicate(self.words[facts.links[i]], color=self.theme.alpha, scale_factor=1.15),
-                      Create(link), run_time=each)
+        for w in words:
+            self.play(Indicate(w, color=self.theme.alpha, scale_factor=1.1), run_time=seconds / len(words))
 
     def sweep(self, tr: Trace, *with_start) -> None:
         """Walk the alignment over the rows the narrated average covers (the words written, not the

@@ -7,9 +7,12 @@ import numpy as np
 from model.trace import Trace
 from scenes.learning_to_align import (
     Checkpoint,
+    bridge_narration,
+    early_narration,
     end_narration,
     fan_step,
     first_exact,
+    gathering_from,
     learning_narration,
     mean_peak,
     output_count,
@@ -112,17 +115,28 @@ def test_a_sentence_right_then_wrong_then_right_counts_from_the_last_time_it_bec
     assert first_exact(story).step == 20
 
 
-def test_end_narration_reports_the_rise_only_when_there_is_one():
+def test_the_rise_of_the_longest_is_said_last_and_only_when_there_is_one():
     first = ckpt(fake_trace(uniform(), ("la",) * 4), 0, longest=0.0)
     last = ckpt(fake_trace(aligned(), REFERENCE), 99, longest=0.97)
     text = end_narration([first, last], "English", "French")
-    assert "After 99 steps" in text and "97%" in text and "rose from 0% to 97%" in text
-    flat = end_narration([ckpt(first.trace, 0, longest=0.5), ckpt(last.trace, 99, longest=0.5)], "English", "French")
-    assert "rose" not in flat
-    # the final model's order, from its links: the crossing named, or a monotone alignment said as such
-    assert "'european', 'economic' and 'area' come out in reverse order" in text and "never cross" not in text
-    kept = end_narration([first, ckpt(fake_trace(aligned((0, 1, 2, 3, 3)), REFERENCE), 99)], "English", "French")
-    assert "never cross" in kept and "reverse" not in kept
+    assert "After 99 steps" in text and "97%" in text and "rose" not in text
+    # the heatmap chapter's order rule is not repeated here
+    assert "reverse order" not in text and "cross" not in text
+    assert "rose from 0% to 97%" in bridge_narration([first, last])
+    flat = [ckpt(first.trace, 0, longest=0.5), ckpt(last.trace, 99, longest=0.5)]
+    assert bridge_narration(flat) == ""
+
+
+def test_gather_is_said_from_the_checkpoint_where_it_becomes_true():
+    spread = ckpt(fake_trace(uniform(), ("la",) * 4), 0)
+    story = [spread, ckpt(spread.trace, 10), ckpt(spread.trace, 20), ckpt(fake_trace(aligned(), REFERENCE), 30),
+             ckpt(fake_trace(aligned(), REFERENCE), 40)]
+    assert gathering_from(story) == 3
+    assert early_narration(story, 3) == ("Up to training step 20, the weights stay spread: the largest weight "
+                                         "averages at most 25%.")
+    # false: the first checkpoint after the start already gathers, so no "stay spread" is said
+    quick = [spread, story[3], story[4]]
+    assert gathering_from(quick) == 1 and early_narration(quick, 1) == ""
 
 
 def test_mean_peak_and_fan_step():
