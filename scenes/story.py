@@ -74,6 +74,12 @@ def lit_narration(layers: int, heads: int) -> str:
             "nothing from one word to the next.")
 
 
+def written_words(tr) -> tuple[str, ...]:
+    """What each decoder position writes (row i of the decoder's weights predicts output token i): the
+    label of a row said to be "the word being written", as the trace's decoding reads it (‹eos› last)."""
+    return tuple(claims.token_text(t) for t in tr.target_tokens)
+
+
 def decoder_inputs(tr) -> tuple[str, ...]:
     """What each decoder position reads (the start token, then the words written so far), as shown:
     special tokens in guillemets (‹sos›), which every caption reader keeps."""
@@ -165,10 +171,11 @@ class WhereAttentionLives(ExplainerScene):
 
     def enlarged(self) -> None:
         """The top cross-attention block's heads, large enough to read at 480p: each decoder position
-        (row) weighing the source words (columns), the words written beside them."""
+        (row) weighing the source words (columns), each row labelled with the word it writes (not the one
+        it reads in: the row that reads 'la' is the one writing 'zone')."""
         th, tr, L, A = self.theme, self.tr, self.layers, self.heads
         box = self.kinds[("cross", L - 1)]
-        rows, cols = decoder_inputs(tr), tr.source_tokens
+        rows, cols = written_words(tr), tr.source_tokens
         cell = min(0.6, 3.0 / max(len(rows), len(cols)))
         maps = VGroup()
         for h, weights in enumerate(tr.cross_attention[L - 1]):
@@ -179,8 +186,8 @@ class WhereAttentionLives(ExplainerScene):
                    .set_x(hm.cells.get_x()))
             maps.add(hm)
         maps.arrange(RIGHT, buff=0.4, aligned_edge=DOWN)
-        title = label(f"L{L} cross-attention, {A} heads: each {self.tgt_lang} position (row) weighs the "
-                      f"{self.src_lang} words (columns)", 20, th.text)
+        title = label(f"L{L} cross-attention, {A} heads: each {self.tgt_lang} word being written (row) weighs "
+                      f"the {self.src_lang} words (columns)", 20, th.text)
         key = label("framed, head by head: each row's largest weight", 18, th.muted)
         panel_items = VGroup(title, maps, key).arrange(DOWN, buff=0.25)
         fit_width(panel_items, 12.4)
@@ -471,6 +478,7 @@ class Evolution(ExplainerScene):
                         for i in range(n)])
         cols = VGroup(*[label(str(j + 1), 16, th.muted).next_to(grid[j], UP, buff=0.08) for j in range(n)])
         cols.add(label("looks at position →", 16, th.muted).next_to(cols, UP, buff=0.08))
+        rows.add(label("reads in ↓", 16, th.muted).next_to(rows, UP, buff=0.08).align_to(rows, RIGHT))
         lines = mask_caption(zeros, n, t)
         caption = VGroup(label(lines[0], 22, th.text, weight="BOLD"), *[label(line, 18, th.text) for line in lines[1:]])
         caption.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(grid, RIGHT, buff=0.6)
@@ -776,7 +784,8 @@ class SelfAttentionTeaser(ExplainerScene):
                   *fade_replace(self.role_line, note), run_time=1.0)
         self.map, self.name, self.role_line = new, name, note
         axes = VGroup(label("looks at →", 17, th.muted).next_to(new.col_labels, UP, buff=0.1),
-                      label("position ↓", 17, th.muted).next_to(new.row_labels, UP, buff=0.1).align_to(new.row_labels, RIGHT))
+                      label("position, by the word it reads in ↓", 17, th.muted).next_to(new.row_labels, UP, buff=0.1)
+                      .align_to(new.row_labels, LEFT))
         self.axes = axes
         self.play(FadeIn(new), FadeIn(axes), run_time=share(self, 0.3, at_least=1.5))
         ahead = [new.cell(i, j) for i, j in claims.masked_cells(t)]

@@ -563,3 +563,14 @@ def test_the_teaser_shows_one_head_per_role_and_names_the_others_that_share_it()
     # in the narration's order (previous, self, next, word); two words: two roles
     assert role_groups([a, b, c, d, e]) == [(b, []), (a, [c]), (d, []), (e, [])]
     assert role_groups([]) == []
+
+
+def test_decoder_rows_said_to_be_written_carry_the_word_written_not_the_word_read_in():
+    from model.trace import trace
+    from scenes.story import decoder_inputs, written_words
+
+    tr = trace("the european economic area", "transformer")
+    written, read = written_words(tr), decoder_inputs(tr)
+    assert len(written) == tr.cross_attention.shape[2] == len(read)
+    assert written[0] == "la" and written[-1] == "‹eos›" and "‹sos›" not in written
+    assert read[0] == "‹sos›" and read[1:] == written[:-1]   # the row that reads 'la' writes the next word
