@@ -613,7 +613,7 @@ def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
     if not parts:
         return f"{opening} In this sentence none of the {total} gives one position half its weight: they spread it."
     tail = f"; the other {spread} spread their weight" if spread else ""
-    return f"{opening} In this sentence, " + "; ".join(parts) + tail + ". Their weights show where a head looks, not why."
+    return f"{opening} In this sentence, " + "; ".join(parts) + tail + ". The weights show where a head looks, not why."
 
 
 def mask_narration(zeros: bool | None, n: int, layers: int, heads: int) -> str:
@@ -810,7 +810,8 @@ class SelfAttentionTeaser(ExplainerScene):
         th = self.theme
         self.beat("next", "How a head computes its weights from the words themselves, with queries, keys and values, "
                           "is the subject of the next part: self-attention.")
-        words = VGroup(*[label(t, 22, th.alpha) for t in ("next:", "queries ·", "keys ·", "values")]).arrange(RIGHT, buff=0.15)
+        line = label("next: queries · keys · values", 22, th.alpha)   # one line, one baseline; shown part by part
+        words = VGroup(line[:5], line[5:13], line[13:18], line[18:])
         fit_width(words, TEXT_EDGE_X - self.map.get_right()[0] - 0.45)
         self.place_side(words, 2.6)
         words.align_to(self.name, LEFT)
@@ -825,9 +826,9 @@ class SelfAttentionTeaser(ExplainerScene):
         self.play(FadeIn(words[2], shift=0.2 * UP), frame.animate.become(
             SurroundingRectangle(col, color=th.text, buff=0.04, stroke_width=3)), run_time=share(self, 0.2, at_least=0.8))
         self.play(FadeIn(words[3], shift=0.2 * UP), FadeOut(frame), run_time=share(self, 0.2, at_least=0.8))
-        self.play(Indicate(self.map.cells, color=th.alpha, scale_factor=1.02), Indicate(words, color=th.text,
-                                                                                         scale_factor=1.05),
-                  run_time=share(self, 0.95, at_least=1.0))
+        whole = SurroundingRectangle(self.map.cells, color=th.alpha, buff=0.06, stroke_width=3)
+        self.play(Create(whole), Indicate(words, color=th.text, scale_factor=1.05), run_time=share(self, 0.6, at_least=1.0))
+        self.play(FadeOut(whole), run_time=share(self, 0.95, at_least=0.5))
 
     def recap(self) -> None:
         """The film's end: the story's stack, the timeline's icons in a row, each lit as it is named."""
