@@ -68,7 +68,7 @@ SCENES = (
     SceneEntry(key="where-attention-lives", module="story", cls="WhereAttentionLives",
                title="Where attention lives", figure="1",
                summary="the real transformer's encoder and decoder stacks, each attention block lit with its heads' weights",
-               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=50),
+               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=58),
     SceneEntry(key="timeline", module="story", cls="Timeline",
                title="From feed-forward networks to GPT", figure="2",
                summary="seven architecture icons (backprop, RNN, LSTM, seq2seq, attention, Transformer, GPT) on a time axis",
@@ -126,11 +126,11 @@ SCENES = (
     SceneEntry(key="evolution", module="story", cls="Evolution",
                title="From Bahdanau to Transformers and GPT", figure="16",
                summary="attention + RNN (2014), the real transformer's layers (2017), its decoder's causal mask (2018)",
-               model="transformer", models=("transformer",), max_tokens=40, typical_seconds=55),
+               model="transformer", models=("transformer",), max_tokens=40, typical_seconds=64),
     SceneEntry(key="self-attention-teaser", module="story", cls="SelfAttentionTeaser",
                title="Next: self-attention", figure="17",
-               summary="the real transformer's encoder self-attention, head by head, then its decoder's causal mask",
-               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=80),
+               summary="the real transformer's encoder self-attention, head by head, then the story so far",
+               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=61),
 )
 BY_KEY = {s.key: s for s in SCENES}
 BY_CLASS = {s.cls: s for s in SCENES}

@@ -59,19 +59,29 @@ def head_thumbs(weights: np.ndarray, size: float) -> VGroup:
 
 
 def stack_narration(layers: int, heads: int, source: str, target: str) -> str:
-    return (f"The Transformer trained here on the same sentences is two stacks of layers: an encoder of {layers} "
+    """The film's first words: where the story ends up, said as such (nothing comes before it to point back to)."""
+    return (f"First, where this story ends up: a Transformer, trained like every model in this film on {source} "
+            f"and {target} sentence pairs. It is two stacks of layers: an encoder of {layers} "
             f"layer{'s' if layers != 1 else ''} reads the {source} words, a decoder of {layers} writes the {target}. "
             "Words go in at the bottom as vectors with their positions added; each layer refines them on their way up; "
             "the decoder's top predicts the next word.")
 
 
 def lit_narration(layers: int, heads: int) -> str:
-    return (f"Its {3 * layers} attention blocks, each with {heads} heads, are where words look at other words: in the "
-            "encoder every word at every word; in the decoder each position at itself and the ones before it, and, "
-            "through cross-attention, at every encoder word. Beside each block, its heads' real weights for this "
+    """Heads, the mask and cross-attention are named before the film explains attention: said to be explained later."""
+    return (f"Its {3 * layers} attention blocks, each with {heads} heads, are where words look at other words; the "
+            "film explains them later, here is only where they sit. In the encoder every word looks at every word; in "
+            "the decoder each position at itself and the ones before it, and, through cross-attention, at every encoder "
+            "word. Beside each block, its heads' real weights for this "
             f"sentence; enlarged, the top cross-attention block's {heads} heads, where each word being written weighs "
             "the words read. This story is about why that block had to be invented: it starts with networks that kept "
             "nothing from one word to the next.")
+
+
+def written_words(tr) -> tuple[str, ...]:
+    """What each decoder position writes (row i of the decoder's weights predicts output token i): the
+    label of a row said to be "the word being written", as the trace's decoding reads it (‹eos› last)."""
+    return tuple(claims.token_text(t) for t in tr.target_tokens)
 
 
 def decoder_inputs(tr) -> tuple[str, ...]:
@@ -83,7 +93,7 @@ def decoder_inputs(tr) -> tuple[str, ...]:
 class WhereAttentionLives(ExplainerScene):
     title = "Where attention lives in a Transformer"
     BLOCK_W = 2.9
-    THUMB = 0.42   # the side of one head's grid
+    THUMB = 0.62   # the side of one head's grid at most (a block's slot sets it)
 
     def construct(self) -> None:
         self.stacks()
@@ -117,6 +127,7 @@ class WhereAttentionLives(ExplainerScene):
         height = min(0.5, (top - bottom) / n - 0.12)
         gap = (top - bottom - n * height) / (n - 1)
         ys = [bottom + height / 2 + k * (height + gap) for k in range(n)]
+        self.pitch = height + gap
         self.enc = VGroup(*[block(text, color, width=self.BLOCK_W, height=height, size=17).move_to([-2.4, ys[k], 0])
                             for k, (text, color, _) in enumerate(enc_parts)])
         self.dec = VGroup(*[block(text, color, width=self.BLOCK_W, height=height, size=17).move_to([2.4, ys[k], 0])
@@ -127,7 +138,7 @@ class WhereAttentionLives(ExplainerScene):
         names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, UP, buff=0.08),
                        label("decoder", 20, th.decoder).next_to(self.dec[-1], LEFT, buff=0.3))
         self.words = VGroup(src, dec)
-        self.play(FadeIn(src, lag_ratio=0.05), FadeIn(dec, lag_ratio=0.05), run_time=1.0)
+        self.play(FadeIn(src, lag_ratio=0.05), FadeIn(dec, lag_ratio=0.05), run_time=0.6)
         self.play(FadeIn(self.enc[0]), FadeIn(self.dec[0]), FadeOut(src.copy(), target_position=self.enc[0], scale=0.5),
                   FadeOut(dec.copy(), target_position=self.dec[0], scale=0.5), run_time=1.0)
         arrow = lambda a, b: Arrow(a.get_top(), b.get_bottom(), buff=0.02, stroke_width=2.5, color=th.muted,
@@ -151,24 +162,29 @@ class WhereAttentionLives(ExplainerScene):
         self.beat("lit", lit_narration(self.layers, self.heads))
         order = [(kind, layer) for layer in range(self.layers) for kind in ("encoder", "decoder", "cross")]
         each = max(0.8, until_said(self, "enlarged")) / len(order)
+        side = min(self.THUMB, self.pitch - 0.06)   # as tall as a block's slot: neighbours never touch
+        tops = {("encoder", self.layers - 1), ("cross", self.layers - 1)}   # numbered: the top row of each side
         for kind, layer in order:
             box = self.kinds[(kind, layer)]
             weights = getattr(tr, KINDS[kind])[layer]
-            thumbs = head_thumbs(weights, min(self.THUMB, box.height))
+            thumbs = head_thumbs(weights, side)
             if kind == "encoder":
                 thumbs.next_to(box, LEFT, buff=0.15)
             else:
                 thumbs.next_to(box, RIGHT, buff=0.15)
-            self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2),
+            numbers = VGroup(*[label(f"H{h + 1}", 14, th.alpha).next_to(t, UP, buff=0.05) for h, t in enumerate(thumbs)]
+                             if (kind, layer) in tops else [])
+            self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2), FadeIn(numbers),
                       run_time=max(0.8, each))
         self.enlarged()
 
     def enlarged(self) -> None:
         """The top cross-attention block's heads, large enough to read at 480p: each decoder position
-        (row) weighing the source words (columns), the words written beside them."""
+        (row) weighing the source words (columns), each row labelled with the word it writes (not the one
+        it reads in: the row that reads 'la' is the one writing 'zone')."""
         th, tr, L, A = self.theme, self.tr, self.layers, self.heads
         box = self.kinds[("cross", L - 1)]
-        rows, cols = decoder_inputs(tr), tr.source_tokens
+        rows, cols = written_words(tr), tr.source_tokens
         cell = min(0.6, 3.0 / max(len(rows), len(cols)))
         maps = VGroup()
         for h, weights in enumerate(tr.cross_attention[L - 1]):
@@ -179,8 +195,8 @@ class WhereAttentionLives(ExplainerScene):
                    .set_x(hm.cells.get_x()))
             maps.add(hm)
         maps.arrange(RIGHT, buff=0.4, aligned_edge=DOWN)
-        title = label(f"L{L} cross-attention, {A} heads: each {self.tgt_lang} position (row) weighs the "
-                      f"{self.src_lang} words (columns)", 20, th.text)
+        title = label(f"L{L} cross-attention, {A} heads: each {self.tgt_lang} word being written (row) weighs "
+                      f"the {self.src_lang} words (columns)", 20, th.text)
         key = label("framed, head by head: each row's largest weight", 18, th.muted)
         panel_items = VGroup(title, maps, key).arrange(DOWN, buff=0.25)
         fit_width(panel_items, 12.4)
@@ -202,7 +218,25 @@ class WhereAttentionLives(ExplainerScene):
             frames = VGroup(*[SurroundingRectangle(c, color=th.text, buff=0.0, stroke_width=2) for c in best])
             self.play(Create(frames), run_time=share(self, 0.1, at_least=0.6))
             self.play(FadeOut(frames), run_time=0.4)
-        self.play(Indicate(title, color=th.alpha, scale_factor=1.0), run_time=share(self, 1.0))
+        self.sweep(maps, share(self, 0.95, at_least=1.0))
+
+    def sweep(self, maps: VGroup, run_time: float) -> None:
+        """A frame down the rows of every head at once, its row's word lit: one word being written at a time,
+        weighing the words read."""
+        th = self.theme
+        first = maps[0]
+
+        def row(i: int) -> VGroup:
+            return VGroup(first.row_labels[i], *[hm.cell(i, j) for hm in maps for j in range(hm.matrix.shape[1])])
+
+        n = first.matrix.shape[0]
+        frame = SurroundingRectangle(row(0), color=th.text, buff=0.03, stroke_width=2.5)
+        each = run_time / n
+        self.play(Create(frame), run_time=min(0.5, each))
+        for i in range(1, n):
+            self.play(frame.animate.become(SurroundingRectangle(row(i), color=th.text, buff=0.03, stroke_width=2.5)),
+                      run_time=each)
+        self.play(FadeOut(frame), run_time=max(0.3, each - min(0.5, each)))
 
 
 # Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or, for the ideas it
@@ -376,13 +410,17 @@ class Evolution(ExplainerScene):
         self.add(self.heading(), self.footnote(self.provenance(
             extra=f"2014 row: a diagram; 2017 and 2018: its last layer's weights for this sentence{shown}, "
                   f"averaged over its {self.heads} heads")))
-        self.beat("2014", "In 2014 attention joined a recurrent encoder and decoder: the decoder could look back at "
-                          "every word, but both halves still read one word after another.")
+        self.beat("2014", "In 2014 attention joined a recurrent encoder and decoder. The decoder reads a start token, "
+                          f"{claims.token_text('<sos>')}, then each word it has written, and could look back at every "
+                          "word, but both halves still read one word after another.")
         self.year = label("2014 · Bahdanau: attention + RNN", 28, th.text, weight="BOLD").move_to([0, 2.45, 0])
         self.enc = self.row(-2.25, "RNN", th.encoder, self.n_src)
         self.dec = self.row(0.7, "RNN", th.decoder, self.n_tgt)
         self.words = VGroup(*[fit_width(label(t, 18, th.source), 1.6).next_to(b, DOWN, buff=0.12)
                               for t, b in zip(tr.source_tokens, self.enc)])
+        # what each decoder position reads in (the start token, then the words written so far)
+        self.reads = VGroup(*[fit_width(label(t, 18, th.target), 1.6).next_to(b, DOWN, buff=0.12)
+                              for t, b in zip(decoder_inputs(tr), self.dec)])
         self.names = VGroup(label("encoder", 20, th.encoder).next_to(VGroup(self.enc, self.dec), LEFT, buff=0.4)
                             .set_y(self.enc.get_y()),
                             label("decoder", 20, th.decoder).next_to(VGroup(self.enc, self.dec), LEFT, buff=0.4)
@@ -392,15 +430,16 @@ class Evolution(ExplainerScene):
         for k in range(1, self.n_src):  # one word after another
             self.play(Create(self.enc_chain[k - 1]), FadeIn(self.enc[k], shift=0.2 * RIGHT), FadeIn(self.words[k]),
                       run_time=0.6)
-        self.play(FadeIn(self.names[1]), FadeIn(self.dec[0]), run_time=0.6)
-        self.fan = self.fan_from(self.dec[0])
+        self.play(FadeIn(self.names[1]), FadeIn(self.dec[0]), FadeIn(self.reads[0]), run_time=0.6)
+        self.fan = self.fan_from(0)
         self.play(Create(self.fan, lag_ratio=0.2), run_time=1.2)
         for k in range(1, self.n_tgt):  # at each output step the decoder looks back at every word
-            self.play(Create(self.dec_chain[k - 1]), FadeIn(self.dec[k], shift=0.2 * RIGHT),
-                      Transform(self.fan, self.fan_from(self.dec[k])), run_time=share(self, 0.3, at_least=0.8))
+            self.play(Create(self.dec_chain[k - 1]), FadeIn(self.dec[k], shift=0.2 * RIGHT), FadeIn(self.reads[k]),
+                      Transform(self.fan, self.fan_from(k)), run_time=share(self, 0.3, at_least=0.8))
 
-    def fan_from(self, box) -> VGroup:
-        return VGroup(*[Line(box.get_bottom(), e.get_top(), color=self.theme.alpha, stroke_width=3,
+    def fan_from(self, k: int) -> VGroup:
+        """Decoder position k looking back at every encoder word (a diagram: no weights in 2014)."""
+        return VGroup(*[Line(self.reads[k].get_bottom(), e.get_top(), color=self.theme.alpha, stroke_width=3,
                              stroke_opacity=0.8) for e in self.enc])
 
     def transformer(self) -> None:
@@ -413,20 +452,19 @@ class Evolution(ExplainerScene):
                            for b in self.enc])
         dec_new = VGroup(*[block("attention", th.alpha, width=self.BOX_W, height=0.7, size=18).move_to(b)
                            for b in self.dec])
-        notes = VGroup(*[VGroup(*[label(line, 16, th.muted) for line in layers_note(L, A)])
+        notes = VGroup(*[VGroup(*[label(line, 18, th.text) for line in layers_note(L, A)])
                          .arrange(DOWN, buff=0.06, aligned_edge=RIGHT).next_to(name, DOWN, buff=0.1)
                          .align_to(name, RIGHT) for name in self.names])
         morph = [Transform(old[0], new[0]) for row_old, row_new in ((self.enc, enc_new), (self.dec, dec_new))
                  for old, new in zip(row_old, row_new)]
-        # the header changes with the boxes (it says "no RNN"), and words fade, never morph glyph into glyph
-        self.play(*morph, *[FadeOut(old[1]) for old in (*self.enc, *self.dec)], *fade_replace(self.year, year),
-                  run_time=share(self, 0.15, at_least=1.5))
+        # the header changes with the boxes (it says "no RNN"); each name cross-fades into the new one, never
+        # morphing glyph into glyph, so no box is ever bare
+        self.play(*morph, *[anim for old, new in zip((*self.enc, *self.dec), (*enc_new, *dec_new))
+                            for anim in (FadeOut(old[1]), FadeIn(new[1]))],
+                  *fade_replace(self.year, year), FadeIn(notes, shift=0.1 * DOWN), run_time=share(self, 0.3, at_least=2.0))
         # a faded name leaves its frame as a mobject of its own in the scene: both go, the new blocks come
-        self.remove(*self.enc, *self.dec, *[old[0] for old in (*self.enc, *self.dec)])
-        self.add(*[new[0] for new in (*enc_new, *dec_new)])
-        self.play(*[FadeIn(new[1]) for new in (*enc_new, *dec_new)], FadeIn(notes, shift=0.1 * DOWN),
-                  run_time=share(self, 0.15, at_least=1.2))
-        self.remove(*[new[0] for new in (*enc_new, *dec_new)], *[new[1] for new in (*enc_new, *dec_new)])
+        self.remove(*self.enc, *self.dec, *[old[0] for old in (*self.enc, *self.dec)],
+                    *[new[1] for new in (*enc_new, *dec_new)])
         self.add(*enc_new, *dec_new)
         self.names.add(*notes)
         self.enc, self.dec, self.year = enc_new, dec_new, year
@@ -436,33 +474,36 @@ class Evolution(ExplainerScene):
         dec_pts = [b.get_top() + 0.05 * UP for b in self.dec]
         self.dec_arcs = weighted_arcs(dec_pts, self.mean_weights("decoder")[:m, :m], th.alpha, back_only=True)
         cross_w = self.mean_weights("cross")
-        cross = VGroup(*[Line(d.get_bottom(), e.get_top(), color=th.alpha, stroke_width=1.0 + 4.0 * float(cross_w[i, j]),
-                              stroke_opacity=0.1 + 0.9 * float(cross_w[i, j]))
-                         for i, d in enumerate(self.dec) for j, e in enumerate(self.enc)])
+        best = strongest_shown(cross_w[:m], n)
+        cross = VGroup(*[Line(self.reads[i].get_bottom(), self.enc[j].get_top(), color=th.alpha,
+                              stroke_width=1.5 + 4.0 * float(cross_w[i, j]), stroke_opacity=0.35 + 0.65 * float(cross_w[i, j]))
+                         for i, j in enumerate(best) if j is not None])
+        key = VGroup(*[label(line, 18, th.text) for line in ("lines down: each decoder", "position's strongest",
+                                                               "encoder word")]).arrange(DOWN, aligned_edge=LEFT, buff=0.06)
+        key.move_to([0, (self.dec.get_bottom()[1] + self.enc.get_top()[1]) / 2 - 0.2, 0]).align_to(self.names, LEFT)
         # in the order the narration names them: the encoder's arcs, the decoder's, then decoder to encoder
         self.play(FadeOut(self.fan), Create(self.enc_arcs, lag_ratio=0.1), run_time=share(self, 0.3, at_least=1.5))
         self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=share(self, 0.45, at_least=1.5))
-        self.fan = cross
-        self.play(Create(cross, lag_ratio=0.02), run_time=share(self, 0.9, at_least=1.5))
+        self.fan = VGroup(cross, key)
+        self.play(Create(cross, lag_ratio=0.2), FadeIn(key), run_time=share(self, 0.9, at_least=1.5))
 
     def gpt(self) -> None:
         th, tr = self.theme, self.tr
         zeros = causal_zeros(tr)
-        masked = ("Its attention is masked, as in our Transformer's decoder, where every weight on a later position is "
-                  "exactly 0: each position may look at itself and the ones before it, never at the words still to come."
-                  if zeros else "Its attention is masked: each position may look at itself and the ones before it.")
-        self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. " + masked)
+        t = tr.decoder_self_attention.shape[-1]
+        self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. "
+                  + mask_narration(zeros, t, self.layers, self.heads))
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(*fade_replace(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
                   FadeOut(self.names[0]), FadeOut(self.names[2]), FadeOut(self.words), run_time=1.2)
         self.year = year
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
-            nxt.next_to(self.dec, DOWN, buff=0.3)
+            nxt.next_to(self.reads, DOWN, buff=0.2)
         self.play(FadeIn(nxt, shift=0.3 * RIGHT), Indicate(self.dec_arcs, color=th.alpha), run_time=1.5)
         # the real mask: our decoder's self-attention (last layer, heads averaged), as many positions as the
         # decoder row shows (all of the example's, the same grid as the teaser's)
-        n, t = self.n_tgt, tr.decoder_self_attention.shape[-1]
+        n = self.n_tgt
         weights = self.mean_weights("decoder")[:n, :n]
         grid = weight_grid(n, 0.42)
         grid.move_to([-2.2, -2.0, 0])
@@ -471,6 +512,7 @@ class Evolution(ExplainerScene):
                         for i in range(n)])
         cols = VGroup(*[label(str(j + 1), 16, th.muted).next_to(grid[j], UP, buff=0.08) for j in range(n)])
         cols.add(label("looks at position →", 16, th.muted).next_to(cols, UP, buff=0.08))
+        rows.add(label("reads in ↓", 16, th.muted).align_to(rows, RIGHT).set_y(cols[0].get_y()))
         lines = mask_caption(zeros, n, t)
         caption = VGroup(label(lines[0], 22, th.text, weight="BOLD"), *[label(line, 18, th.text) for line in lines[1:]])
         caption.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(grid, RIGHT, buff=0.6)
@@ -495,6 +537,13 @@ def transformer_narration(layers: int, heads: int) -> str:
             "in the decoder each position looks only back, at itself and the positions before it, and at every encoder "
             f"word, as in Bahdanau's model. Ours stacks {layers} such layer{'s' if layers != 1 else ''} on each side, "
             f"{heads} head{'s' if heads != 1 else ''} in every attention block; the arcs are as strong as {whose}{averaged}.")
+
+
+def strongest_shown(weights: np.ndarray, shown: int) -> list[int | None]:
+    """For each row (a decoder position), the column it weighs most, if that column is among the first
+    `shown` (drawn) ones; None when its strongest word is not drawn (no line is then drawn for it)."""
+    best = [int(np.argmax(row)) for row in weights]
+    return [j if j < shown else None for j in best]
 
 
 def shown_positions(tr, cells: int) -> int:
@@ -564,21 +613,23 @@ def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
     if not parts:
         return f"{opening} In this sentence none of the {total} gives one position half its weight: they spread it."
     tail = f"; the other {spread} spread their weight" if spread else ""
-    return f"{opening} In this sentence, " + "; ".join(parts) + tail + "."
+    return f"{opening} In this sentence, " + "; ".join(parts) + tail + ". The weights show where a head looks, not why."
 
 
 def mask_narration(zeros: bool | None, n: int, layers: int, heads: int) -> str:
-    """The decoder's causal mask, said from the weights: only when every weight above the diagonal,
-    in every layer and head, is exactly 0."""
-    opening = "The decoder writes one word after another, and GPT keeps only this half."
+    """GPT's causal attention, and our decoder's mask said from its weights: only when every weight above
+    the diagonal, in every layer and head, is exactly 0."""
+    opening = ("Its attention is causal: each position may look at itself and the ones before it, never at the words "
+               "still to come.")
     if not zeros:
-        return f"{opening} In this model's weights the cells above the diagonal are not all zero, so no mask is claimed."
+        return (f"{opening} In our Transformer's decoder the weights above the diagonal are not all zero, so no mask "
+                "is claimed from them.")
     ahead = n * (n - 1) // 2
     if not ahead:
         return f"{opening} With one position there is nothing ahead to mask."
-    return (f"{opening} In all {layers * heads} of its self-attention heads the {ahead} weight{'s' if ahead > 1 else ''} "
-            f"above the diagonal {'are' if ahead > 1 else 'is'} exactly 0: each position weighs only itself and the "
-            f"words before it. That is the causal mask; {n * (n + 1) // 2} of {n * n} weights remain.")
+    return (f"{opening} So is our Transformer's decoder: in all {layers * heads} of its self-attention heads the {ahead} "
+            f"weight{'s' if ahead > 1 else ''} above the diagonal {'are' if ahead > 1 else 'is'} exactly 0. That is the "
+            f"causal mask; {n * (n + 1) // 2} of {n * n} weights remain.")
 
 
 class SelfAttentionTeaser(ExplainerScene):
@@ -589,7 +640,6 @@ class SelfAttentionTeaser(ExplainerScene):
         self.matrix()
         self.every_head()
         self.every_pair()
-        self.causal_mask()
         self.next_part()
         self.recap()
 
@@ -621,11 +671,9 @@ class SelfAttentionTeaser(ExplainerScene):
         tokens = tr.source_tokens
         self.n = len(tokens)
         self.layers, self.heads = tr.encoder_self_attention.shape[:2]
-        self.beat("teaser", "Bahdanau attention lets the output look back at the input. A Transformer goes further: "
-                            "every word of a sentence weighs every word, itself included, all at once, with no "
-                            "recurrence. These are the weights of a real one, trained here on the same sentences.")
-        self.add(self.heading(), self.footnote(self.provenance(
-            extra="its encoder's self-attention for this sentence, then its decoder's")))
+        self.beat("teaser", "Back inside the Transformer from the start of the film: what its real heads do. Here is "
+                            "its encoder's first head for this sentence, one row per word, weighing every word.")
+        self.add(self.heading(), self.footnote(self.provenance(extra="its encoder's self-attention for this sentence")))
         self.map = self.head_map(tr.encoder_self_attention[0, 0], tokens, tokens, th.source)
         heads = VGroup(label("looks at →", 17, th.muted).next_to(self.map.col_labels, UP, buff=0.1),
                        label("each word ↓", 17, th.muted).next_to(self.map.row_labels, UP, buff=0.1)
@@ -756,53 +804,31 @@ class SelfAttentionTeaser(ExplainerScene):
             self.play(Indicate(self.map.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.9))
             self.count = count
 
-    def causal_mask(self) -> None:
-        """The decoder's real masked self-attention (layer 1, head 1): zeros above the diagonal, from the data."""
-        th, tr = self.theme, self.tr
-        weights = tr.decoder_self_attention
-        layers, heads, t = weights.shape[0], weights.shape[1], weights.shape[-1]
-        zeros = causal_zeros(tr)
-        self.beat("mask", mask_narration(zeros, t, layers, heads))
-        inputs = decoder_inputs(tr)   # what each decoder position reads
-        new = self.head_map(weights[0, 0], inputs, inputs, th.target)
-        new.col_labels.set_color(th.target)
-        right = self.map.get_right()[0]   # the side panel stays where it is: a larger matrix grows to the left
-        if new.get_right()[0] > right:
-            new.shift((right - new.get_right()[0]) * RIGHT)
-        name = self.side("decoder · layer 1 · head 1", 24, th.decoder).move_to(self.name, LEFT)
-        note = self.side("masked self-attention", 18, th.text).move_to(self.role_line, LEFT)
-        old = VGroup(self.map.cells, self.map.values, self.map.row_labels, self.map.col_labels, self.count)
-        self.play(FadeOut(old), FadeOut(self.axes), *fade_replace(self.name, name),
-                  *fade_replace(self.role_line, note), run_time=1.0)
-        self.map, self.name, self.role_line = new, name, note
-        axes = VGroup(label("looks at →", 17, th.muted).next_to(new.col_labels, UP, buff=0.1),
-                      label("position ↓", 17, th.muted).next_to(new.row_labels, UP, buff=0.1).align_to(new.row_labels, RIGHT))
-        self.axes = axes
-        self.play(FadeIn(new), FadeIn(axes), run_time=share(self, 0.3, at_least=1.5))
-        ahead = [new.cell(i, j) for i, j in claims.masked_cells(t)]
-        if zeros and ahead:
-            self.strikes = strike_out(ahead)
-            zero = self.side(f"above the diagonal: exactly 0 in all {layers * heads} heads", 18, th.text)
-            self.place_side(zero, 1.6)
-            zero.align_to(self.name, LEFT)
-            self.play(Create(self.strikes), FadeIn(zero), run_time=share(self, 0.6, at_least=2.0))
-            # the labels light, not the cells: a lit cell would be drawn over its number
-            self.play(Indicate(new.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.95, at_least=1.0))
-            self.count = zero
-        else:
-            self.strikes = VGroup()
-            self.count = VGroup()
-            self.play(Indicate(new.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.9))
-
     def next_part(self) -> None:
+        """What comes next, named over the map: the row of a word that looks (its query) framed as queries are
+        said, a column (a word looked at: its key) as keys are, the whole map as self-attention is."""
         th = self.theme
         self.beat("next", "How a head computes its weights from the words themselves, with queries, keys and values, "
                           "is the subject of the next part: self-attention.")
-        qkv = self.side("next: queries · keys · values", 22, th.alpha)
-        self.place_side(qkv, 2.6)
-        qkv.align_to(self.name, LEFT)
-        self.play(FadeIn(qkv, shift=0.2 * UP), run_time=share(self, 0.4, at_least=1.2))
-        self.play(Indicate(self.map.row_labels, color=th.alpha, scale_factor=1.05), run_time=share(self, 1.0))
+        line = label("next: queries · keys · values", 22, th.alpha)   # one line, one baseline; shown part by part
+        words = VGroup(line[:5], line[5:13], line[13:18], line[18:])
+        fit_width(words, TEXT_EDGE_X - self.map.get_right()[0] - 0.45)
+        self.place_side(words, 2.6)
+        words.align_to(self.name, LEFT)
+        n = self.map.matrix.shape[0]
+        row = VGroup(self.map.row_labels[0], *[self.map.cell(0, j) for j in range(self.map.matrix.shape[1])])
+        col = VGroup(self.map.col_labels[-1], *[self.map.cell(i, self.map.matrix.shape[1] - 1) for i in range(n)])
+        frame = SurroundingRectangle(row, color=th.text, buff=0.04, stroke_width=3)
+        self.play(FadeOut(self.count), FadeIn(words[0]), run_time=0.6)
+        self.wait(max(0.0, until_said(self, "queries") - 0.6))
+        self.play(FadeIn(words[1], shift=0.2 * UP), Create(frame), run_time=share(self, 0.15, at_least=0.8))
+        self.wait(max(0.0, until_said(self, "keys") - 0.2))
+        self.play(FadeIn(words[2], shift=0.2 * UP), frame.animate.become(
+            SurroundingRectangle(col, color=th.text, buff=0.04, stroke_width=3)), run_time=share(self, 0.2, at_least=0.8))
+        self.play(FadeIn(words[3], shift=0.2 * UP), FadeOut(frame), run_time=share(self, 0.2, at_least=0.8))
+        whole = SurroundingRectangle(self.map.cells, color=th.alpha, buff=0.06, stroke_width=3)
+        self.play(Create(whole), Indicate(words, color=th.text, scale_factor=1.05), run_time=share(self, 0.6, at_least=1.0))
+        self.play(FadeOut(whole), run_time=share(self, 0.95, at_least=0.5))
 
     def recap(self) -> None:
         """The film's end: the story's stack, the timeline's icons in a row, each lit as it is named."""

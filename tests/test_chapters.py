@@ -563,3 +563,33 @@ def test_the_teaser_shows_one_head_per_role_and_names_the_others_that_share_it()
     # in the narration's order (previous, self, next, word); two words: two roles
     assert role_groups([a, b, c, d, e]) == [(b, []), (a, [c]), (d, []), (e, [])]
     assert role_groups([]) == []
+
+
+def test_decoder_rows_said_to_be_written_carry_the_word_written_not_the_word_read_in():
+    from model.trace import trace
+    from scenes.story import decoder_inputs, written_words
+
+    tr = trace("the european economic area", "transformer")
+    written, read = written_words(tr), decoder_inputs(tr)
+    assert len(written) == tr.cross_attention.shape[2] == len(read)
+    assert written[0] == "la" and written[-1] == "‹eos›" and "‹sos›" not in written
+    assert read[0] == "‹sos›" and read[1:] == written[:-1]   # the row that reads 'la' writes the next word
+
+
+def test_evolution_draws_a_cross_line_only_to_a_shown_word_that_a_position_weighs_most():
+    import numpy as np
+
+    from scenes.story import strongest_shown
+
+    w = np.array([[0.1, 0.7, 0.2], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
+    assert strongest_shown(w, 3) == [1, 2, 0]
+    assert strongest_shown(w, 2) == [1, None, 0]   # its strongest word is not drawn: no line
+
+
+def test_the_gpt_beat_claims_our_decoders_mask_only_from_zero_weights():
+    from scenes.story import mask_narration
+
+    said = mask_narration(True, 5, 2, 4)
+    assert "never at the words still to come" in said and "all 8 of its self-attention heads the 10 weights" in said
+    assert "15 of 25 weights remain" in said
+    assert "exactly 0" not in mask_narration(False, 5, 2, 4)
