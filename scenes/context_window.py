@@ -195,12 +195,15 @@ class ContextWindow(ExplainerScene):
         if found is not None:
             shown.add(SurroundingRectangle(grid[found.source], buff=0.1, corner_radius=0.06, color=th.alpha,
                                            stroke_width=3))
-            text = (f"'{tr.output_words[found.output]}' gives '{tr.source_tokens[found.source]}' "
-                    f"{claims.percent(found.weight)}: {found.away} word{'s' if found.away > 1 else ''} outside")
+            adjectives_in = len(alignment.adjectives_before(tr.source_tokens, tr.output_words, found, nouns, adjectives))
+            text = (f"writing '{tr.output_words[found.output]}' ({self.tgt_lang} word {found.output + 1} of "
+                    f"{len(tr.output_words)}), it gives '{tr.source_tokens[found.source]}' {claims.percent(found.weight)}: "
+                    f"{found.away} word{'s' if found.away > 1 else ''} outside the window"
+                    + (f", behind {adjectives_in} adjectives" if adjectives_in else ""))
         else:
             text = "nothing outside the window"
         said = fit_width(label(text, 24, th.alpha), 12.4).next_to(shown, DOWN, buff=0.25)
-        self.play(FadeOut(self.outside), FadeIn(grid), run_time=1.0)
+        self.play(FadeOut(self.outside), FadeIn(grid), self.words[before.source].animate.set_opacity(0.2), run_time=1.0)
         self.play(FadeIn(marks), run_time=share(self, 0.25, at_least=1.0))
         self.play(*[FadeIn(m) for m in shown[2:]], FadeIn(said), run_time=share(self, 0.3, at_least=1.0))
         if found is not None:
@@ -244,7 +247,7 @@ class ContextWindow(ExplainerScene):
         rows = tr.attention[:len(french.words)]
         cursor = None
         flip: tuple[int, ...] = ()
-        lead = 0.0
+        lead = flip_step = 0.0
         numbers = VGroup()
         read = min(READ, len(french.words))
         for i, word in enumerate(french.words):
@@ -261,8 +264,10 @@ class ContextWindow(ExplainerScene):
                                                          read))
                 # the words before the flip share the time until the narration reaches it
                 lead = until_said(self, "Watch") / max(flip[0] - read, 1) if flip else 0.0
+                # the flip's words stay while their sentence is said
+                flip_step = max(FLIP_STEP, 0.75 * (self.reading_time_left() - until_said(self, "Watch")) / max(len(flip), 1))
             if i >= read:
-                step_time = FLIP_STEP if i in flip else max(REST_STEP, lead) if flip and i < flip[0] else REST_STEP
+                step_time = flip_step if i in flip else max(REST_STEP, lead) if flip and i < flip[0] else REST_STEP
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
             new_line = cursor is not None and abs(cursor.get_y() - mark.get_y()) > 0.05
@@ -294,9 +299,8 @@ class ContextWindow(ExplainerScene):
                            "whole input, up to a maximum number of tokens.")
         whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
         whose = f"the '{tr.model}' model" if tr.training_step is None else self.weights_name(tr)
-        note = self.footnote(f"the box is an illustration, not this model: a Transformer's context window, its whole "
-                             f"input up to a maximum number of tokens; the α strips are the real weights of {whose} "
-                             f"({tr.sha256[:8]})")
+        note = self.footnote(f"box: an illustration of a Transformer's context window, not this model; α strips: the "
+                             f"real weights of {whose} ({tr.sha256[:8]})")
         note.set_color(th.window)
         self.play(FadeOut(self.overlooked_marks), *fade_replace(self.note, note), run_time=1.0)
         self.note = note
