@@ -196,9 +196,9 @@ class ContextWindow(ExplainerScene):
             shown.add(SurroundingRectangle(grid[found.source], buff=0.1, corner_radius=0.06, color=th.alpha,
                                            stroke_width=3))
             adjectives_in = len(alignment.adjectives_before(tr.source_tokens, tr.output_words, found, nouns, adjectives))
-            text = (f"writing '{tr.output_words[found.output]}' ({self.tgt_lang} word {found.output + 1} of "
-                    f"{len(tr.output_words)}), it gives '{tr.source_tokens[found.source]}' {claims.percent(found.weight)}: "
-                    f"{found.away} word{'s' if found.away > 1 else ''} outside the window"
+            text = (f"'{tr.output_words[found.output]}', word {found.output + 1} of {len(tr.output_words)}: "
+                    f"'{tr.source_tokens[found.source]}' gets {claims.percent(found.weight)}, "
+                    f"{found.away} word{'s' if found.away > 1 else ''} outside"
                     + (f", behind {adjectives_in} adjectives" if adjectives_in else ""))
         else:
             text = "nothing outside the window"
@@ -263,9 +263,10 @@ class ContextWindow(ExplainerScene):
                           + alignment.backward_narration(rows, tr.source_tokens, tr.output_words[:len(french.words)],
                                                          read))
                 # the words before the flip share the time until the narration reaches it
-                lead = until_said(self, "Watch") / max(flip[0] - read, 1) if flip else 0.0
-                # the flip's words stay while their sentence is said
-                flip_step = max(FLIP_STEP, 0.75 * (self.reading_time_left() - until_said(self, "Watch")) / max(len(flip), 1))
+                named = f"'{tr.output_words[flip[0]]}' looks at" if flip else ""
+                lead = until_said(self, named) / max(flip[0] - read, 1) if flip else 0.0
+                # the flip's words stay while their pairs are said
+                flip_step = max(FLIP_STEP, 0.9 * (self.reading_time_left() - until_said(self, named)) / max(len(flip), 1))
             if i >= read:
                 step_time = flip_step if i in flip else max(REST_STEP, lead) if flip and i < flip[0] else REST_STEP
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,

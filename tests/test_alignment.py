@@ -302,5 +302,5 @@ def test_the_order_flip_is_where_the_most_attended_word_moves_backwards():
     assert al.backward_run(w, output) == (2, 3, 4)
     assert al.backward_run(w, output, start=3) == (3, 4)
     assert al.backward_narration(w, source, output) == (
-        "Watch 'o2', 'o3' and 'o4': as the output moves forwards, the word each looks at most moves backwards, "
-        "'w4', 'w3', 'w2': the order flips.")
+        "Where the order flips, the strongest strip runs backwards while the output runs forwards: 'o2' looks at "
+        "'w4', 'o3' at 'w3', and 'o4' at 'w2'.")

@@ -549,9 +549,9 @@ def backward_narration(attention: np.ndarray, source: Sequence[str], output: Seq
     if not run:
         return ""
     links = [int(np.asarray(attention)[i].argmax()) for i in run]
-    return (f"Watch {quoted([output[i] for i in run])}: as the output moves forwards, the word each looks at "
-            f"most moves backwards, {', '.join(repr(source[j]).replace(chr(34), chr(39)) for j in links)}: "
-            "the order flips.")
+    pairs = [f"'{output[i]}' {'looks at ' if k == 0 else 'at '}'{source[j]}'" for k, (i, j) in enumerate(zip(run, links))]
+    return ("Where the order flips, the strongest strip runs backwards while the output runs forwards: "
+            + ", ".join(pairs[:-1]) + ", and " + pairs[-1] + ".")
 
 
 def sweep_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], k: int) -> str:
