@@ -266,7 +266,11 @@ class ContextWindow(ExplainerScene):
                 named = f"'{tr.output_words[flip[0]]}' looks at" if flip else ""
                 lead = until_said(self, named) / max(flip[0] - read, 1) if flip else 0.0
                 # the flip's words stay while their pairs are said
-                flip_step = max(FLIP_STEP, 0.9 * (self.reading_time_left() - until_said(self, named)) / max(len(flip), 1))
+                flip_step = max(FLIP_STEP, 0.95 * (self.reading_time_left() - until_said(self, named)) / max(len(flip), 1))
+            elif flip and i == flip[-1] + 1:   # after the flip, its own beat: the narration stays with it
+                left = len(french.words) - i
+                self.beat("rest", f"The other {left} {self.tgt_lang} words follow, each with its own strips." if left > 1
+                          else f"The last {self.tgt_lang} word follows, with its own strips.")
             if i >= read:
                 step_time = flip_step if i in flip else max(REST_STEP, lead) if flip and i < flip[0] else REST_STEP
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
