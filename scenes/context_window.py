@@ -23,15 +23,22 @@ from manim import (
     VGroup,
 )
 
+from model.corpus import ADJECTIVES
+from model.trace import TraceInputError
 from scenes.kit import ExplainerScene, alignment, claims, fit_width, label, wrong_in_red
 from scenes.kit.key import weight_scale
 from scenes.kit.mobjects import WordFlow, fade_replace
-from scenes.kit.pacing import share
+from scenes.kit.pacing import share, until_said
 from scenes.kit.theme import text_on, weight_to_color
 from scenes.kit.wrap import WordGrid
 
 WINDOW = 5
 LONG_MIN_WORDS = 9
+# built-in grammar: a sentence (the model translates it as the grammar does) whose article needs a noun
+# behind three adjectives, one more than the long example has
+MORE_ADJECTIVES = "the dog sees the big young green garden"
+FLIP_STEP = 1.8      # seconds per output word where the order flips (narrated)
+REST_STEP = 0.5      # seconds per other output word of the fast run
 SLIDE_SECONDS = 0.8  # the window moves at least this long per output word
 READ = 3             # the first output words whose α is shown with numbers, slowly enough to read
 NUMBER_SIZE = 22     # ≥ 20 px at 1080p: readable at 480p
@@ -39,7 +46,7 @@ NUMBER_SIZE = 22     # ≥ 20 px at 1080p: readable at 480p
 
 class ContextWindow(ExplainerScene):
     title = "A context window: five words at a time"
-    attention_title = "Attention: no sliding window, every word weighed"
+    attention_title = "Attention: every word weighed"
 
     def construct(self) -> None:
         self.show_sentence()
@@ -78,8 +85,8 @@ class ContextWindow(ExplainerScene):
         return AnimationGroup(*[Indicate(self.words[k], color=self.theme.window, scale_factor=1.12) for k in positions],
                               lag_ratio=0.6)
 
-    def window_mark(self, k: int) -> RoundedRectangle:
-        w = self.words
+    def window_mark(self, k: int, grid: WordGrid | None = None) -> RoundedRectangle:
+        w = grid or self.words
         bottom, top = w.text_span(k)
         return RoundedRectangle(corner_radius=0.08, width=w.step * 0.96, height=top - bottom + 0.22,
                                 stroke_color=self.theme.window, stroke_width=3, fill_color=self.theme.window,
@@ -110,8 +117,7 @@ class ContextWindow(ExplainerScene):
         self.found = found
         self.beat("slide", f"The window moves with the output: while the model writes a {self.tgt_lang} word, it "
                            f"holds the {self.window} {self.src_lang} words around that word's own position. Whatever "
-                           "lies outside it does not exist for the model, however much it matters. Fixed-window "
-                           "models, such as Bengio and colleagues' language model of 2003, see only a few words.")
+                           "lies outside it does not exist for the model, however much it matters.")
         steps = (found.output + 1) if found is not None else m
         self.step_label = VGroup()
         if n <= self.window or m == 0:
@@ -130,10 +136,15 @@ class ContextWindow(ExplainerScene):
 
     def show_outside(self) -> None:
         """Where the window stops: the word the real attention looks at most at that step, outside the
-        window (alignment.outside_window), boxed and lit, with that α."""
+        window (alignment.outside_window), boxed and lit, with its share and how often the window holds
+        the word needed; for the built-in grammar, the adjectives that push the noun away, then a second
+        sentence with one adjective more."""
         tr, th = self.source, self.theme
+        nouns = self.grammar_nouns(tr)
+        adjectives = list(ADJECTIVES) if nouns else []
         self.beat("outside", alignment.outside_narration(tr.attention, tr.source_tokens, tr.output_words,
-                                                         self.window, self.tgt_lang, self.src_lang))
+                                                         self.window, self.tgt_lang, self.src_lang, nouns=nouns,
+                                                         adjectives=adjectives))
         found = self.found
         self.outside = VGroup(self.step_label)
         if found is None:
@@ -143,16 +154,61 @@ class ContextWindow(ExplainerScene):
         word = self.words[found.source]
         box = SurroundingRectangle(word, buff=0.1, corner_radius=0.06, color=th.alpha, stroke_width=3)
         said = label(f"'{tr.output_words[found.output]}' gives '{tr.source_tokens[found.source]}' "
-                     f"α = {claims.percent(found.weight)}: {found.away} word{'s' if found.away > 1 else ''} "
-                     "outside the window", 24, th.alpha)
-        said.next_to(self.step_label, DOWN, buff=0.25)
+                     f"{claims.percent(found.weight)} of its attention: "
+                     f"{'just' if found.away == 1 else str(found.away) + ' words'} outside the window", 24, th.alpha)
+        said.next_to(self.step_label, DOWN, buff=0.22)
         fit_width(said, 12.4)
-        self.outside.add(box, said)
+        m = len(tr.output_words)
+        hits = alignment.window_hits(tr.attention, tr.source_tokens, tr.output_words, self.window)
+        count = fit_width(label(f"the window holds the word needed most for {hits} of {m} output words", 20,
+                                th.window), 12.4).next_to(said, DOWN, buff=0.2)
+        self.outside.add(box, said, count)
         window = range(found.start, found.start + self.window)
-        self.play(self.pulse(window), run_time=share(self, 0.3, at_least=1.5))
+        self.play(self.pulse(window), FadeIn(count), run_time=share(self, 0.2, at_least=1.5))
         self.play(word.animate.set_opacity(1.0), Create(box), Indicate(self.step_label, color=th.target, scale_factor=1.05),
-                  run_time=share(self, 0.3, at_least=1.0))
-        self.play(FadeIn(said), Indicate(word, color=th.alpha, scale_factor=1.15), run_time=share(self, 0.9, at_least=1.0))
+                  run_time=share(self, 0.2, at_least=1.0))
+        self.play(FadeIn(said), Indicate(word, color=th.alpha, scale_factor=1.15), run_time=share(self, 0.3, at_least=1.0))
+        between = alignment.adjectives_before(tr.source_tokens, tr.output_words, found, nouns, adjectives)
+        if between:   # the adjectives between the article and its noun light up while the reason is said
+            self.play(AnimationGroup(*[Indicate(self.words[k], color=th.alpha, scale_factor=1.15) for k in between],
+                                     lag_ratio=0.5), run_time=share(self, 0.9, at_least=1.0))
+            self.show_further(found, nouns, adjectives)
+
+    def show_further(self, before: alignment.Outside, nouns: list[str], adjectives: list[str]) -> None:
+        """Built-in grammar: MORE_ADJECTIVES, one adjective more before the noun, through the real model,
+        in a row under the long sentence with its window at the step that misses, and how far outside the
+        needed word then lies (alignment.further_narration); said truthfully if nothing is missed."""
+        th = self.theme
+        try:
+            tr = self.trace_of(MORE_ADJECTIVES, "attention")
+        except TraceInputError:   # a model without the grammar's words: nothing more to show
+            return
+        self.beat("further", alignment.further_narration(tr.attention, tr.source_tokens, tr.output_words,
+                                                         self.window, before, nouns=nouns, adjectives=adjectives))
+        found = alignment.outside_window(tr.attention, tr.source_tokens, tr.output_words, self.window)
+        grid = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=28, max_rows=1)
+        grid.next_to([0, self.words.bottom() - 0.35, 0], DOWN, buff=0)
+        start = found.start if found is not None else alignment.window_start(0, len(grid), len(tr.output_words),
+                                                                               self.window)
+        marks = VGroup(*[self.window_mark(k, grid) for k in range(start, min(start + self.window, len(grid)))])
+        shown = VGroup(grid, marks)
+        if found is not None:
+            shown.add(SurroundingRectangle(grid[found.source], buff=0.1, corner_radius=0.06, color=th.alpha,
+                                           stroke_width=3))
+            adjectives_in = len(alignment.adjectives_before(tr.source_tokens, tr.output_words, found, nouns, adjectives))
+            text = (f"'{tr.output_words[found.output]}', word {found.output + 1} of {len(tr.output_words)}: "
+                    f"'{tr.source_tokens[found.source]}' gets {claims.percent(found.weight)}, "
+                    f"{found.away} word{'s' if found.away > 1 else ''} outside"
+                    + (f", behind {adjectives_in} adjectives" if adjectives_in else ""))
+        else:
+            text = "nothing outside the window"
+        said = fit_width(label(text, 24, th.alpha), 12.4).next_to(shown, DOWN, buff=0.25)
+        self.play(FadeOut(self.outside), FadeIn(grid), self.words[before.source].animate.set_opacity(0.2), run_time=1.0)
+        self.play(FadeIn(marks), run_time=share(self, 0.25, at_least=1.0))
+        self.play(*[FadeIn(m) for m in shown[2:]], FadeIn(said), run_time=share(self, 0.3, at_least=1.0))
+        if found is not None:
+            self.play(Indicate(grid[found.source], color=th.alpha, scale_factor=1.15), run_time=share(self, 0.9, at_least=1.0))
+        self.outside = VGroup(shown, said)
 
     def attention_instead(self) -> None:
         tr, th = self.source, self.theme
@@ -190,6 +246,8 @@ class ContextWindow(ExplainerScene):
         self.play(FadeIn(caption), FadeIn(french), FadeIn(key), FadeIn(self.scale_key), run_time=0.8)
         rows = tr.attention[:len(french.words)]
         cursor = None
+        flip: tuple[int, ...] = ()
+        lead = flip_step = 0.0
         numbers = VGroup()
         read = min(READ, len(french.words))
         for i, word in enumerate(french.words):
@@ -199,9 +257,22 @@ class ContextWindow(ExplainerScene):
                 self.beat("read", f"The strip under each {self.src_lang} word shows its weight α as the model writes "
                                   "each word. " + alignment.sweep_narration(rows, tr.source_tokens, tr.output_words, read))
                 step_time = max(2.5, share(self, 1.0, at_least=2.5 * (read - 1)) / max(read - 1, 1))
-            elif i == read:  # the rest of the sentence, faster, without numbers
-                self.beat("strips", f"Then the rest of the {self.tgt_lang} sentence, each word with its own strips.")
-                step_time = max(1.0, min(1.6, share(self, 1.0, at_least=6.0) / max(len(french.words) - read, 1)))
+            elif i == read:  # the rest of the sentence, fast, without numbers; slower where the order flips
+                flip = alignment.backward_run(rows, tr.output_words[:len(french.words)], read)
+                self.beat("strips", f"Then the rest of the {self.tgt_lang} sentence. "
+                          + alignment.backward_narration(rows, tr.source_tokens, tr.output_words[:len(french.words)],
+                                                         read))
+                # the words before the flip share the time until the narration reaches it
+                named = f"'{tr.output_words[flip[0]]}' looks at" if flip else ""
+                lead = until_said(self, named) / max(flip[0] - read, 1) if flip else 0.0
+                # the flip's words stay while their pairs are said
+                flip_step = max(FLIP_STEP, 0.95 * (self.reading_time_left() - until_said(self, named)) / max(len(flip), 1))
+            elif flip and i == flip[-1] + 1:   # after the flip, its own beat: the narration stays with it
+                left = len(french.words) - i
+                self.beat("rest", f"The other {left} {self.tgt_lang} words follow, each with its own strips." if left > 1
+                          else f"The last {self.tgt_lang} word follows, with its own strips.")
+            if i >= read:
+                step_time = flip_step if i in flip else max(REST_STEP, lead) if flip and i < flip[0] else REST_STEP
             mark = RoundedRectangle(corner_radius=0.06, width=word.width + 0.16, height=word.height + 0.14,
                                     stroke_color=th.alpha, stroke_width=2.5).move_to(word)
             new_line = cursor is not None and abs(cursor.get_y() - mark.get_y()) > 0.05
@@ -210,11 +281,12 @@ class ContextWindow(ExplainerScene):
                 self.play(FadeOut(cursor), run_time=0.2)
                 move = FadeIn(mark)
             shown = self.strip_numbers(strips, rows[i]) if i < read else VGroup()
-            change = min(step_time, 1.0) if i < read else step_time   # numbers: a quick change, then read
+            # numbers, or a narrated flip: a quick change, then read
+            change = min(step_time, 1.0) if i < read else min(step_time, 0.6) if i in flip else step_time
             self.play(*[s.animate.set_fill(weight_to_color(float(a))) for s, a in zip(strips, rows[i])],
                       word.animate.set_opacity(1.0), move, *fade_replace(numbers, shown), run_time=change)
             numbers = shown
-            if i < read and step_time > change:   # while it is read, its strongest word lights up
+            if (i < read or i in flip) and step_time > change:   # read or narrated: its strongest word lights up
                 top = int(np.argmax(rows[i]))
                 self.play(Indicate(self.words[top], color=th.alpha, scale_factor=1.15), run_time=step_time - change)
             if cursor is None or new_line:
@@ -231,11 +303,15 @@ class ContextWindow(ExplainerScene):
         self.beat("limit", "A Transformer's context window is the same span, the words its output can look at: its "
                            "whole input, up to a maximum number of tokens.")
         whole = SurroundingRectangle(VGroup(self.words, strips), buff=0.1, corner_radius=0.08, color=th.window, stroke_width=3)
-        note = fit_width(label("illustration, not this model: a Transformer's context window, its whole input "
-                               "up to a maximum number of tokens", 18, th.window), 12.4)
-        note.next_to(legend, DOWN, buff=0.25, aligned_edge=LEFT)
-        self.play(FadeOut(self.overlooked_marks), FadeIn(note), run_time=1.0)
-        self.play(Create(whole), run_time=share(self, 0.95))
+        whose = f"the '{tr.model}' model" if tr.training_step is None else self.weights_name(tr)
+        note = self.footnote(f"box: an illustration of a Transformer's context window, not this model; α strips: the "
+                             f"real weights of {whose} ({tr.sha256[:8]})")
+        note.set_color(th.window)
+        self.play(FadeOut(self.overlooked_marks), *fade_replace(self.note, note), run_time=1.0)
+        self.note = note
+        self.play(Create(whole), run_time=share(self, 0.6, at_least=1.5))
+        self.play(Indicate(whole, color=th.window, scale_factor=1.0), run_time=share(self, 0.9, at_least=1.0))
+        self.wait(1.0)   # the chapter ends on a settled picture
 
     @staticmethod
     def strip_numbers(strips: VGroup, alphas) -> VGroup:

@@ -146,13 +146,16 @@ def test_the_window_moves_with_the_output_and_names_a_word_outside_only_when_one
     w[2, 2], w[2, 5] = 0.01, 0.7                  # 'o2' (window w0..w4) looks at w5: 1 word after, nearer
     found = al.outside_window(w, source, output, 5)
     assert found == al.Outside(6, 0, 0.8, 4, 4)
+    assert al.window_hits(w, source, output, 5) == 8
     assert al.outside_narration(w, source, output, 5, "German", "English") == (
-        "But while it writes the 7th German word, 'o6', the window holds English words 5 to 9, and the word "
-        "'o6' looks at most, 'w0', is the 4th word before it, out of sight. The real model gives 'w0' 80% of its "
-        "attention there.")
+        "For 8 of the 10 German words, the window holds the English word the model looks at most. It misses 2, "
+        "furthest at the 7th German word, 'o6': the window holds English words 5 to 9, and 'w0', which gets 80% "
+        "of the model's attention there, is the 4th word before it, out of sight.")
     w[6, 0], w[6, 6] = 0.01, 0.8                  # only the one after is left: it is said, with its side
     assert al.outside_window(w, source, output, 5) == al.Outside(2, 5, 0.7, 0, 1)
-    assert "'w5', is just after it, out of sight" in al.outside_narration(w, source, output, 5, "German", "English")
+    assert "'w5', which gets 70% of the model's attention there, is just after it, out of sight" in \
+        al.outside_narration(w, source, output, 5, "German", "English")
+    assert "It misses only at the 3rd German word" in al.outside_narration(w, source, output, 5, "German", "English")
     assert al.outside_narration(w[:, :4], source[:4], output, 5, "German") == (
         "Here the window holds all 4 words, so nothing lies outside it.")
     assert al.ordinal(1) == "1st" and al.ordinal(12) == "12th" and al.ordinal(23) == "23rd"
@@ -240,3 +243,64 @@ def test_trend_words_weigh_the_size_of_a_change_and_the_sentences_behind_it():
     assert claims.trend([100, 60, 100], [250, 250, 250]) == "varies"
     assert claims.trend([100, 80], [5, 5]) == "unclear"          # 20 points, but one sentence of five
     assert claims.trend([80], [100]) == "flat"
+
+
+def _article_before_adjectives():
+    """'la' (output 1) looks most at 'area', behind two adjectives: outside its window of 3."""
+    source = ["the", "big", "european", "economic", "area", "sees", "it"]
+    output = ["x", "la", "y", "z", "u", "v", "t"]
+    w = np.full((7, 7), 0.01)
+    np.fill_diagonal(w, 0.9)
+    w[1, 1], w[1, 4] = 0.01, 0.9
+    return source, output, w
+
+
+def test_the_miss_is_explained_by_adjectives_only_when_they_stand_before_the_needed_noun():
+    source, output, w = _article_before_adjectives()
+    nouns, adjectives = ["area"], ["big", "european", "economic"]
+    found = al.outside_window(w, source, output, 3)
+    assert found == al.Outside(1, 4, 0.9, 0, 2)
+    assert al.adjectives_before(source, output, found, nouns, adjectives) == (1, 2, 3)
+    text = al.outside_narration(w, source, output, 3, "French", "English", nouns=nouns, adjectives=adjectives)
+    assert text.endswith("French chooses 'la' or 'le' from the noun's gender, and English puts the noun after its "
+                         "adjectives: 'big', 'european' and 'economic' stand between 'the' and 'area', and every "
+                         "adjective pushes the noun one word further away.")
+    # false each way: no grammar lists, an output word that is no gendered article, a word that is no noun,
+    # a non-adjective between, no article before the adjectives
+    assert al.adjectives_before(source, output, found) == ()
+    assert "gender" not in al.outside_narration(w, source, output, 3, "French", "English")
+    assert al.adjectives_before(source, ["x", "des", *output[2:]], found, nouns, adjectives) == ()
+    assert al.adjectives_before(source, output, found, ["it"], adjectives) == ()
+    assert al.adjectives_before(source, output, found, nouns, ["big", "economic"]) == ()
+    assert al.adjectives_before(["one", *source[1:]], output, found, nouns, adjectives) == ()
+
+
+def test_a_second_sentence_says_how_far_the_needed_noun_lies_or_that_nothing_is_missed():
+    source, output, w = _article_before_adjectives()
+    nouns, adjectives = ["area"], ["big", "european", "economic"]
+    nearer = al.Outside(4, 7, 0.9, 2, 1)
+    assert al.further_narration(w, source, output, 3, nearer, nouns=nouns, adjectives=adjectives) == (
+        "With 3 adjectives, as in 'the big european economic area sees it', 'la' needs 'area', 2 words outside "
+        "its window: further than in the long sentence.")
+    same = al.Outside(4, 7, 0.9, 2, 2)
+    assert "as far as in the long sentence" in al.further_narration(w, source, output, 3, same, nouns=nouns,
+                                                                    adjectives=adjectives)
+    w[1, 4], w[1, 1] = 0.01, 0.9                  # 'la' looks at its own position: nothing outside
+    assert al.further_narration(w, source, output, 3, nearer, nouns=nouns, adjectives=adjectives) == (
+        "In 'the big european economic area sees it', the moving window misses no word the model needs.")
+
+
+def test_the_order_flip_is_where_the_most_attended_word_moves_backwards():
+    source = [f"w{k}" for k in range(6)]
+    output = [f"o{i}" for i in range(6)]
+    w = np.full((6, 6), 0.01)
+    np.fill_diagonal(w, 0.9)
+    assert al.backward_run(w, output) == ()
+    assert al.backward_narration(w, source, output) == ""          # in order: nothing to watch
+    w[2, 2], w[2, 4] = 0.01, 0.9                                   # o2 o3 o4 look at w4 w3 w2: reversed
+    w[4, 4], w[4, 2] = 0.01, 0.9
+    assert al.backward_run(w, output) == (2, 3, 4)
+    assert al.backward_run(w, output, start=3) == (3, 4)
+    assert al.backward_narration(w, source, output) == (
+        "Where the order flips, the strongest strip runs backwards while the output runs forwards: 'o2' looks at "
+        "'w4', 'o3' at 'w3', and 'o4' at 'w2'.")

@@ -171,6 +171,8 @@ def test_heatmap_and_context_window_tell_the_russian_alignment(ru_models):
             assert f"'{name}'" in end
         assert len(names) <= 4 or f"and {len(names) - 4} more" in end
         assert "article takes its form" not in end
+    window = " ".join(beats["context-window"])
+    assert "gender" not in window and "adjectives" not in window     # the grammar's reason: French built-in only
 
 
 def test_the_built_in_french_names_its_adjective_swap():
@@ -186,6 +188,11 @@ def test_the_built_in_french_names_its_adjective_swap():
     assert_long_told_truly(long_sentence_said(heat), long)
     assert "'green' and 'garden' swap ('jardin' before 'vert')" in long_sentence_said(heat)
     assert "'red' and 'car' swap ('voiture' before 'rouge')" in long_sentence_said(heat)   # every adjective swap named
+    window = " ".join(beats["context-window"])   # the window's count, its miss and why, the order flip
+    hits = alignment.window_hits(long.weights, long.source, long.output, 5)
+    assert f"For {hits} of the {len(long.output)} French words, the window holds" in window
+    assert "'european' and 'economic' stand between 'the' and 'area'" in window
+    assert "'zone' looks at 'area', 'économique' at 'economic', and 'européenne' at 'european'" in window
     for i, _ in long.ahead:   # the words left out of the count are named
         assert f"'{long.output[i]}'" in long_sentence_said(heat).split("(dimmed)")[0]
 

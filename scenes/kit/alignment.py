@@ -455,23 +455,103 @@ def ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
+def window_hits(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int) -> int:
+    """How many output words have their link (largest α) inside the window that moves with them."""
+    rows = np.asarray(attention, dtype=float)[:len(output)]
+    n = len(source)
+    return sum(window_start(i, n, len(rows), window) <= int(row.argmax()) < window_start(i, n, len(rows), window)
+               + window for i, row in enumerate(rows))
+
+
+GENDERED = {"le": "la", "la": "le", "un": "une", "une": "un"}   # French articles chosen by the noun's gender
+
+
+def adjectives_before(source: Sequence[str], output: Sequence[str], found: Outside | None,
+                      nouns: Sequence[str] = (), adjectives: Sequence[str] = ()) -> tuple[int, ...]:
+    """Built-in grammar only: when the missed word is a noun needed by a gendered French article, and
+    only adjectives stand between it and its English article, those adjectives' positions (what pushes
+    the noun away). () otherwise, or without the grammar's word lists."""
+    if found is None or output[found.output] not in GENDERED or source[found.source] not in set(nouns):
+        return ()
+    k = found.source - 1
+    while k >= 0 and source[k] in set(adjectives):
+        k -= 1
+    return tuple(range(k + 1, found.source)) if k >= 0 and source[k] in ARTICLES and k < found.source - 1 else ()
+
+
 def outside_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int,
-                      tgt_lang: str, src_lang: str = "source") -> str:
-    """What a window moving with the output misses, from the real weights: the step where the word the
-    model looks at most lies furthest outside it, or, truthfully, that no step needs such a word."""
+                      tgt_lang: str, src_lang: str = "source", nouns: Sequence[str] = (),
+                      adjectives: Sequence[str] = ()) -> str:
+    """What a window moving with the output misses, from the real weights: for how many output words it
+    holds the word looked at most; the step where that word lies furthest outside it, and, for the
+    built-in grammar, why (an article needs its noun, which English puts after its adjectives); or,
+    truthfully, that no step needs such a word."""
     found = outside_window(attention, source, output, window)
+    m = min(len(output), len(attention))
     if found is None:
         if len(source) <= window:
             return f"Here the window holds all {len(source)} words, so nothing lies outside it."
         return (f"Here, at every step, the {src_lang} word the model looks at most lies inside the window "
                 f"around its position: for this sentence, a moving window of {window} would miss nothing.")
+    hits = window_hits(attention, source, output, window)
     word, writing = source[found.source], output[found.output]
     side = "before" if found.source < found.start else "after"
-    return (f"But while it writes the {ordinal(found.output + 1)} {tgt_lang} word, '{writing}', the window holds "
-            f"{src_lang} words {found.start + 1} to {found.start + window}, and the word '{writing}' looks at most, "
-            f"'{word}', is {'the ' + ordinal(found.away) + ' word' if found.away > 1 else 'just'} {side} it, "
-            "out of sight. "
-            f"The real model gives '{word}' {said_percent(found.weight)} of its attention there.")
+    text = (f"For {hits} of the {m} {tgt_lang} words, the window holds the {src_lang} word the model looks at "
+            f"most. {'It misses only' if m - hits == 1 else 'It misses ' + str(m - hits) + ', furthest'} at the "
+            f"{ordinal(found.output + 1)} {tgt_lang} word, '{writing}': the window holds {src_lang} words "
+            f"{found.start + 1} to {found.start + window}, and '{word}', which gets "
+            f"{said_percent(found.weight)} of the model's attention there, is "
+            f"{'the ' + ordinal(found.away) + ' word' if found.away > 1 else 'just'} {side} it, out of sight.")
+    between = adjectives_before(source, output, found, nouns, adjectives)
+    if between:
+        other = GENDERED[writing]
+        text += (f" {tgt_lang} chooses '{writing}' or '{other}' from the noun's gender, and English puts the noun "
+                 f"after its adjectives: {quoted([source[k] for k in between])} stand{'s' if len(between) == 1 else ''} "
+                 f"between '{source[between[0] - 1]}' and '{word}', and every adjective pushes the noun one word "
+                 "further away.")
+    return text
+
+
+def further_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int,
+                      before: Outside, nouns: Sequence[str] = (), adjectives: Sequence[str] = ()) -> str:
+    """A second sentence with more adjectives before a noun (built-in grammar): how far outside its
+    window the word the model needs then lies, compared with `before` (the first sentence's miss), or
+    that the window holds it after all."""
+    found = outside_window(attention, source, output, window)
+    between = adjectives_before(source, output, found, nouns, adjectives)
+    said = "'" + " ".join(source) + "'"
+    if found is None or not between:
+        return f"In {said}, the moving window misses no word the model needs."
+    far = ("further than" if found.away > before.away else "as far as" if found.away == before.away
+           else "less far than")
+    return (f"With {len(between)} adjectives, as in {said}, '{output[found.output]}' needs "
+            f"'{source[found.source]}', {found.away} word{'s' if found.away > 1 else ''} outside its window: "
+            f"{far} in the long sentence.")
+
+
+def backward_run(attention: np.ndarray, output: Sequence[str], start: int = 0) -> tuple[int, ...]:
+    """From output word `start` on, the longest run of consecutive output words whose link (largest α)
+    moves backwards in the source at every step while the output moves forwards (the first on ties):
+    the order flips there. () when no link ever moves backwards."""
+    links = [int(r.argmax()) for r in np.asarray(attention, dtype=float)[:len(output)]]
+    best: tuple[int, ...] = ()
+    run = [start] if start < len(links) else []
+    for i in range(start + 1, len(links)):
+        run = [*run, i] if links[i] < links[i - 1] else [i]
+        if len(run) > max(len(best), 1):
+            best = tuple(run)
+    return best
+
+
+def backward_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], start: int = 0) -> str:
+    """The backward run said: which output words, and the source words they look at most, in turn."""
+    run = backward_run(attention, output, start)
+    if not run:
+        return ""
+    links = [int(np.asarray(attention)[i].argmax()) for i in run]
+    pairs = [f"'{output[i]}' {'looks at ' if k == 0 else 'at '}'{source[j]}'" for k, (i, j) in enumerate(zip(run, links))]
+    return ("Where the order flips, the strongest strip runs backwards while the output runs forwards: "
+            + ", ".join(pairs[:-1]) + ", and " + pairs[-1] + ".")
 
 
 def sweep_narration(attention: np.ndarray, source: Sequence[str], output: Sequence[str], k: int) -> str:
