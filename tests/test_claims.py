@@ -193,6 +193,7 @@ def test_no_order_says_the_states_differ_only_when_they_do():
     assert g.final == pytest.approx(np.linalg.norm(states[-1] - other[-1])) and g.final >= SAME_STATE
     said = final_sentence(g)
     assert f"{g.final:.2f} apart" in said and "carries the order" in said
+    assert g.share == round(100 * g.final / g.length) and f"{g.share}% of a state's length" in said
     # a fabricated trace where the claim is false: the shuffle's final state equals the sentence's own
     same = order_gaps(states, states[[0, 1, 2]])
     assert same.final == 0

@@ -86,12 +86,12 @@ def cell_intro(model: str, design: tuple[str | None, bool] | None) -> str:
     if design is None or design[0] is None:
         return f"Our trained '{model}' model reads this way."
     cell, attends = design
-    gated = {"GRU": "a GRU, a small gated recurrent cell (2014), not the bare recurrent cell the article draws",
-             "LSTM": "an LSTM, a gated recurrent cell (1997)"}.get(cell, f"a {cell}")
+    gated = {"GRU": "a GRU, a gated cell, not the bare recurrent cell the article draws",
+             "LSTM": "an LSTM (1997) with the forget gate added in 1999–2000"}.get(cell, f"a {cell}")
     if attends:
         return f"Our trained '{model}' model reads this way; its cell is {gated}."
-    return (f"Our trained '{model}' model reads this way: its cell is {gated}"
-            + ("; 'plain' means only that it has no attention." if model == "plain" else ", and it has no attention."))
+    return (f"Our '{model}' model's cell is {gated}"
+            + ("; 'plain' means no attention." if model == "plain" else "; it has no attention."))
 
 
 def state_moves(states: np.ndarray) -> np.ndarray:
