@@ -289,3 +289,14 @@ def test_why_one_score_is_high_is_said_from_its_terms():
     # false: every term shown, nothing left to add
     assert why_score_narration(high, low, "a", "b", 4).endswith("make up 3.0 of the 3.0-point gap.")
     assert "no term explains a gap" in why_score_narration(low, low, "a", "b", 2)
+
+
+def test_lstm_bridge_says_what_the_outputs_were_written_from():
+    from model.names import DESIGNS
+    from scenes.kit.claims import lstm_bridge
+
+    said = lstm_bridge("lstm", 24, 23, DESIGNS["lstm"])
+    assert "'lstm' model's 24 words" in said and "23" in said and "one final vector" in said and "look at" in said
+    # a model that does attend: the claim "none could look at the source" would be false, so it is not made
+    attends = lstm_bridge("attention", 24, 23, DESIGNS["attention"])
+    assert "one final vector" not in attends and "looking back" in attends

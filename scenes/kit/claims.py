@@ -274,6 +274,17 @@ def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_l
     return said + " Attention lets the decoder skip the chain."
 
 
+def lstm_bridge(model: str, n_out: int, n_src: int, design: tuple[str | None, bool] | None) -> str:
+    """lstm-cell-state's last line, leading to context-window: what the recurrent model's output words
+    were written from, as the model is built (a model with attention looked at the states: said so)."""
+    if design is not None and design[1]:
+        return (f"The '{model}' model's {n_out} words were written looking back at the {n_src} source words' states. "
+                "So what can an output look at?")
+    return (f"Each of the '{model}' model's {n_out} words was written from one final vector; none could look at "
+            f"the {n_src} "
+            "source words themselves. So what can an output look at?")
+
+
 # --- influence: how much each word can still move h_T --------------------------------------
 def influence_narration(tokens: Sequence[str], influence: np.ndarray) -> str:
     """Each word's pull on h_T as a share of the strongest word's pull, named by that word (a share
