@@ -108,6 +108,8 @@ class LSTMCellState(ExplainerScene):
         self.note = self.footnote(self.end.footnote if self.end else self.provenance())
         self.add(self.title_mob, self.note, picture)
         lstm = CoreStage(tr)
+        # the chain alone on screen: in the middle of the frame, not in the relay's bottom band
+        VGroup(lstm.words, lstm.cells, lstm.batons).shift(2.0 * UP)
         self.beat("open", f"What if each cell kept a second memory? {cell_intro(tr.model, DESIGNS.get(tr.model))} "
                           "Each cell hands on two things: the hidden state h, as before, and the cell state c.")
         title = self.heading()
