@@ -3,10 +3,7 @@ writes the translation from it alone while the other states stay behind; a long 
 from __future__ import annotations
 
 from manim import (
-    DL,
     DOWN,
-    DR,
-    LEFT,
     UP,
     Create,
     FadeIn,
@@ -14,15 +11,15 @@ from manim import (
     GrowArrow,
     GrowFromEdge,
     Indicate,
-    Line,
     MathTex,
     Transform,
     VGroup,
 )
 
 from scenes.kit import ExplainerScene, SlotBars, claims, fit_width, label
+from scenes.kit.comparison import BOTTLENECK_TITLE, bottleneck_end
 from scenes.kit.layout import inside_margin
-from scenes.kit.mobjects import WordFlow, fade_replace
+from scenes.kit.mobjects import fade_replace
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
 LONG_MIN_WORDS = claims.LONG_WORDS  # a user sentence at least this long is used for the last beat
@@ -31,7 +28,7 @@ LEGEND_Y = 1.1                        # the colour legend of the written words: 
 
 
 class ContextBottleneck(ExplainerScene):
-    title = "The bottleneck: one vector for the whole sentence"
+    title = BOTTLENECK_TITLE
 
     def construct(self) -> None:
         self.stage = CoreStage(self.tr)
@@ -133,55 +130,35 @@ class ContextBottleneck(ExplainerScene):
         self.pull = VGroup(bars, values)
 
     def long_sentence(self) -> None:
-        """Both models' outputs on a long sentence. Each output word is checked against the correct
-        translation as the narration says it: it turns green and its partner in the correct
-        translation is underlined (a match, in order: claims.check_words), or it turns red."""
-        sentence = self.long_example(LONG_MIN_WORDS)
-        plain = self.trace_of(sentence, self.tr.model)
-        attention = self.trace_of(sentence, "attention")
-        reference = list(plain.reference_tokens or ())
-        checks = [claims.check_words(reference, tr.output_words) if reference else None for tr in (plain, attention)]
-        final = attention.training_step is None  # else --checkpoint K: that checkpoint's weights, said so
-        attention_name = "the attention model" if final else self.weights_name(attention)
-        self.beat("long", claims.long_sentence_narration(len(plain.source_tokens), plain.model, checks[0], checks[1],
-                                                         self.tgt_lang, attention_name=attention_name))
+        """Both models' outputs on a long sentence (kit.comparison, the picture lstm-cell-state opens on).
+        Each output word is checked against the correct translation as the narration says it: it turns
+        green and its partner in the correct translation is underlined (a match, in order:
+        claims.check_words), or it turns red."""
+        end = bottleneck_end(self, self.tr.model)
+        cmp = end.comparison
+        checks = [row.check for row in cmp.rows]
+        self.beat("long", claims.long_sentence_narration(len(end.plain.source_tokens), end.plain.model, checks[0],
+                                                         checks[1], self.tgt_lang, attention_name=end.attention_name))
         everything = VGroup(self.picture, self.context, self.context_name, self.row_names, self.decoder, self.pull)
         self.play(FadeOut(everything), run_time=0.8)
-        width, th = 12.4, self.theme
-        source = self.text_block(self.src_lang, plain.source_tokens, th.source, width)
-        correct = self.text_block(f"correct {self.tgt_lang}", reference, th.target, width) if reference else None
-        outputs = [self.text_block(f"{name}{': ' + claims.verdict(check) if check else ''}", tr.output_words,
-                                   th.text if check else th.target, width, max_lines=4)
-                   for tr, check, name in zip((plain, attention), checks,
-                                              (f"'{plain.model}' model (no attention)",
-                                               "'attention' model" if final else attention_name.removeprefix("the ")))]
-        legend = self.colour_legend(with_underlines=True) if reference else None  # beside the words it explains
-        blocks = VGroup(*[b for b in (source, correct, outputs[0], legend, outputs[1]) if b is not None])
-        blocks.arrange(DOWN, buff=0.3, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.35)
-        blocks.set_x(0)
-        if blocks.height > 6.3:
-            blocks.scale_to_fit_height(6.3).next_to(self.title_mob, DOWN, buff=0.3)
-        models = (f"the trained '{plain.model}' ({plain.sha256[:8]}) and 'attention' ({attention.sha256[:8]}) models"
-                  if final else f"the trained '{plain.model}' model ({plain.sha256[:8]}) and of {attention_name} "
-                                f"({attention.sha256[:8]})")
-        note = self.footnote(f"real outputs of {models}")
-        self.play(FadeIn(source), *fade_replace(self.note, note), run_time=1.0)
+        note = self.footnote(end.footnote)
+        self.play(FadeIn(cmp.source), *fade_replace(self.note, note), run_time=1.0)
         self.note = note
-        if correct is None:
-            for block in outputs:
+        if cmp.correct is None:
+            for block in cmp.outputs:
                 self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03), run_time=1.5)
             return
-        self.play(FadeIn(correct[0]), FadeIn(correct[1], lag_ratio=0.03), run_time=1.0)
+        self.play(FadeIn(cmp.correct[0]), FadeIn(cmp.correct[1], lag_ratio=0.03), run_time=1.0)
         # the plain model's words are checked over its sentence of the narration, the attention
         # model's over the rest; the underlines of one check go before the next begins
         underlines = None
-        for k, (block, check) in enumerate(zip(outputs, checks)):
+        for k, (block, check) in enumerate(zip(cmp.outputs, checks)):
             if underlines is not None:
                 self.play(FadeOut(underlines), run_time=0.4)
             self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.03),
-                      *([FadeIn(legend)] if k == 0 else []), run_time=0.8)
+                      *([FadeIn(cmp.legend)] if k == 0 else []), run_time=0.8)
             seconds = max(0.15 * len(check.ok), (self.reading_time_left() - 0.5) * (0.6 if k == 0 else 0.9))
-            underlines = self.check_one_by_one(block[1], correct[1], check, seconds)
+            underlines = cmp.check_one_by_one(self, k, seconds)
         self.wait(max(1.0, self.reading_time_left()))  # the checked outputs, at rest
 
     def colour_legend(self, with_underlines: bool) -> VGroup:
@@ -191,30 +168,3 @@ class ContextBottleneck(ExplainerScene):
         text = (f"green: the word has a partner in the correct {self.tgt_lang}, in the same order{partner}; "
                 f"red{struck}: it has none")
         return fit_width(label(text, 17, self.theme.muted), 12.4)
-
-    def text_block(self, name: str, words, color: str, width: float, max_lines: int | None = None) -> VGroup:
-        """A muted caption and, under it, the words wrapped at `width` (at most `max_lines` lines)."""
-        flow = WordFlow(claims.tokens_text(words), [color] * len(words), width, 22, max_lines=max_lines)
-        block = VGroup(label(name, 20, self.theme.muted), flow)
-        flow.next_to(block[0], DOWN, buff=0.1, aligned_edge=LEFT)
-        return block
-
-    def check_one_by_one(self, output: WordFlow, correct: WordFlow, check: claims.WordCheck,
-                         seconds: float) -> VGroup:
-        """Word after word: green with its partner underlined, or red. Returns the underlines."""
-        th = self.theme
-        underlines = VGroup()
-        per = seconds / max(len(check.ok), 1)
-        for word, ok, partner in zip(output.words, check.ok, check.partner):
-            anims = [word.animate.set_color(th.right if ok else th.wrong)]
-            if partner is not None:
-                mate = correct[partner]
-                line = Line(mate.get_corner(DL) + 0.05 * DOWN, mate.get_corner(DR) + 0.05 * DOWN,
-                            color=th.right, stroke_width=3)
-                underlines.add(line)
-                anims.append(Create(line))
-            elif not ok:  # struck through as well as red: the check reads without telling red from green
-                anims.append(Create(Line(word.get_left(), word.get_right(), color=th.wrong, stroke_width=2.5)
-                                    .move_to(word.get_center())))
-            self.play(*anims, run_time=per)
-        return underlines

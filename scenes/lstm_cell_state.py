@@ -20,6 +20,7 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowFromEdge,
+    Indicate,
     Line,
     RoundedRectangle,
     SurroundingRectangle,
@@ -29,15 +30,14 @@ from manim import (
 
 from model.names import DESIGNS
 from model.trace import GATE_NAMES, TraceInputError
-from scenes.kit import ExplainerScene, SlotBars, StateColumn, fade_replace, label, percent, pick_dims
-from scenes.kit.claims import cell_intro, check_words, lstm_long_narration, said_percent, tokens_text, verdict
-from scenes.kit.mobjects import WordFlow, wrong_in_red
+from scenes.kit import ExplainerScene, SlotBars, StateColumn, claims, fade_replace, label, percent, pick_dims
+from scenes.kit.claims import cell_intro, check_words, lstm_bridge, lstm_long_narration, said_percent
+from scenes.kit.comparison import BOTTLENECK_TITLE, Comparison, Row, bottleneck_end
 from scenes.kit.pacing import share
-from scenes.kit.stage import RELAY_TITLE, CoreStage
+from scenes.kit.stage import CoreStage
 from scenes.kit.theme import current, gate_to_color
 from scenes.kit.wrap import WordGrid
 
-LONG_MIN_WORDS = 12
 SHOWN_DIMS = 6
 CELL = 0.22  # height of one dimension's cell
 PASS = 0.6   # c waits this far before a node and leaves this far after it
@@ -88,54 +88,63 @@ class LSTMCellState(ExplainerScene):
     title = "LSTM: a second memory with gates"
 
     def construct(self) -> None:
-        self.from_the_relay()
+        self.from_the_bottleneck()
         self.build_cell()
         self.step_through()
         self.dilution()
 
-    # --- from the relay ---------------------------------------------------------------------
-    def from_the_relay(self) -> None:
-        """First frame = the relay's last (the plain model's chain on this sentence, CoreStage.relay_end);
-        its cells become the LSTM's, which hand on c beside h, and the first one opens up."""
+    # --- from the bottleneck ----------------------------------------------------------------
+    def from_the_bottleneck(self) -> None:
+        """First frame = context-bottleneck's last (kit.comparison.bottleneck_end: the plain model's long
+        sentence against the correct translation); then the question, the chain with LSTM cells handing
+        on c beside h, and one cell opening: its box grows into the frame the figure is drawn in."""
         tr, th = self.tr, self.theme
         try:
-            relay_tr = self.trace_of(self.example.sentence, "plain")
-        except (TraceInputError, FileNotFoundError):   # no plain model for this sentence: the LSTM's own chain
-            relay_tr = tr
-        relay = CoreStage(relay_tr)
-        picture = relay.relay_end()
-        self.title_mob = self.heading(RELAY_TITLE)
-        self.note = self.footnote(self.provenance(relay_tr, extra=relay.dims_note()))
+            self.end = bottleneck_end(self)
+        except (TraceInputError, FileNotFoundError):   # no plain or attention model: open on the chain
+            self.end = None
+        self.title_mob = self.heading(BOTTLENECK_TITLE if self.end else None)
+        picture = self.end.comparison.end() if self.end else VGroup()
+        self.note = self.footnote(self.end.footnote if self.end else self.provenance())
         self.add(self.title_mob, self.note, picture)
         lstm = CoreStage(tr)
-        self.beat("open", f"The same relay, with other cells. {cell_intro(tr.model, DESIGNS.get(tr.model))} Each "
-                          "cell hands on two things: the hidden state h, as before, and a second memory, the cell "
-                          "state c. Open one cell.")
+        # the chain alone on screen: in the middle of the frame, not in the relay's bottom band
+        VGroup(lstm.words, lstm.cells, lstm.batons).shift(2.0 * UP)
+        self.beat("open", f"What if each cell kept a second memory? {cell_intro(tr.model, DESIGNS.get(tr.model))} "
+                          "Each cell hands on two things: the hidden state h, as before, and the cell state c.")
         title = self.heading()
-        # the chain's cells become LSTM cells; the states above them become the LSTM's own h (same places)
-        note = self.footnote(self.provenance(tr, extra=lstm.dims_note()))  # the states shown are the LSTM's now
-        self.play(*fade_replace(self.title_mob, title), FadeOut(relay.box), FadeOut(relay.rule_mob),
-                  *fade_replace(self.note, note),
-                  *[Transform(a, b) for a, b in zip(relay.cells, lstm.cells)],
-                  *[Transform(a, b) for a, b in zip(relay.columns, lstm.columns)], run_time=share(self, 0.25))
+        note = self.footnote(self.provenance(tr, extra=lstm.dims_note()))
+        self.play(FadeOut(picture), *fade_replace(self.title_mob, title), *fade_replace(self.note, note), run_time=1.0)
         self.title_mob, self.note = title, note
+        self.play(FadeIn(lstm.words, lag_ratio=0.1), FadeIn(lstm.cells, lag_ratio=0.1), FadeIn(lstm.batons),
+                  run_time=share(self, 0.2, at_least=1.2))
         # a second line of arrows: c, handed on beside h (the h arrows move down to make room)
         lift = 0.11
         c_arrows = VGroup(*[CoreStage.arrow(a.get_right() + lift * UP, b.get_left() + lift * UP, th.cell)
-                            for a, b in zip(relay.cells[:-1], relay.cells[1:])])
-        c_name = label("c", 20, th.cell).next_to(c_arrows[0] if len(c_arrows) else relay.cells[0], UP, buff=0.04)
-        h_name = label("h", 20, th.encoder).next_to(relay.batons[0] if len(relay.batons) else relay.cells[0],
+                            for a, b in zip(lstm.cells[:-1], lstm.cells[1:])])
+        c_name = label("c", 20, th.cell).next_to(c_arrows[0] if len(c_arrows) else lstm.cells[0], UP, buff=0.04)
+        h_name = label("h", 20, th.encoder).next_to(lstm.batons[0] if len(lstm.batons) else lstm.cells[0],
                                                      DOWN, buff=0.04).shift(lift * DOWN)
-        self.play(relay.batons.animate.shift(lift * DOWN), run_time=0.6)
+        self.play(lstm.batons.animate.shift(lift * DOWN), run_time=0.6)
         self.play(Create(c_arrows, lag_ratio=0.3), FadeIn(c_name), FadeIn(h_name), run_time=share(self, 0.45))
-        # the first cell opens up: it grows into the figure's place while the chain leaves
-        first = relay.cells[0]
-        rest = VGroup(*[m for m in picture if m is not relay.box and m is not relay.rule_mob], c_arrows, c_name, h_name)
-        rest.remove(relay.cells)
-        others = VGroup(*relay.cells[1:])
-        self.play(first.animate.scale(9).move_to([0, 0, 0]).set_opacity(0), FadeOut(rest), FadeOut(others),
-                  run_time=max(1.2, self.reading_time_left()))
-        self.remove(first)
+        # while the rest is said: c handed on, cell to cell
+        for arrow in c_arrows:
+            self.play(Indicate(arrow, color=th.cell, scale_factor=1.2),
+                      run_time=max(0.4, self.reading_time_left() / max(len(c_arrows), 1)))
+        self.chain_mobs = VGroup(lstm.words, *lstm.cells[1:], lstm.batons, c_arrows, c_name, h_name)
+        self.cell_frame = lstm.cells[0]
+        self.kind = lstm.kind
+
+    def open_cell(self, note: VGroup) -> None:
+        """The first cell opens: its box grows into the frame the figure is drawn in, its name to the
+        corner, while the rest of the chain leaves."""
+        th, first = self.theme, self.cell_frame
+        frame = RoundedRectangle(corner_radius=0.25, width=11.1, height=4.45, stroke_color=th.encoder, stroke_width=2.5,
+                                 fill_color=th.panel, fill_opacity=1).move_to([-0.15, -0.075, 0])
+        tag = label(f"one {self.kind} cell, opened", 18, th.encoder)
+        tag.move_to(frame.get_corner(DOWN + RIGHT) + np.array([-tag.width / 2 - 0.2, tag.height / 2 + 0.15, 0]))
+        self.play(Transform(first.box, frame), Transform(first.text, tag), FadeOut(self.chain_mobs),
+                  *fade_replace(self.note, note), run_time=1.2)
 
     # --- the figure -----------------------------------------------------------------------
     def build_cell(self) -> None:
@@ -146,12 +155,11 @@ class LSTMCellState(ExplainerScene):
         hidden = tr.encoder_cells.shape[1]
         note = self.footnote(self.provenance(
             extra=f"{len(self.dims)} of {hidden} dimensions shown; c on a ±{self.c_range:.1f} scale, g and h on ±1"))
-        self.play(*fade_replace(self.note, note), run_time=0.8)
-        self.note = note
-        text = ("An LSTM keeps a second memory, the cell state c, on a highway through the cell. The forget gate "
-                "multiplies it, the input gate adds new content, and the output gate decides how much of it "
-                "leaves as the hidden state h.")
+        text = ("Open one cell: inside, c runs along a highway through the cell. The forget gate multiplies it, the "
+                "input gate adds new content, and the output gate decides how much of it leaves as the hidden state h.")
         self.beat("cell", text)
+        self.open_cell(note)
+        self.note = note
         y_hw, y_gate, y_bus = 1.55, -0.55, -1.75
         self.x_in, self.x_mul, self.x_add, self.x_out = -5.4, -2.2, 0.6, 4.0
         self.y_hw, self.y_gate, self.y_bus = y_hw, y_gate, y_bus
@@ -306,12 +314,12 @@ class LSTMCellState(ExplainerScene):
             if t + 1 < len(self.steps):  # c_t is the next word's c_{t-1}
                 self.play(c_col.animate.move_to([self.x_in, hw, 0]),
                           run_time=0.5 if slow else 0.35)
-        self.cell_group = VGroup(self.diagram, *self.gate_cols.values(), c_col, h_col, words)
+        self.cell_group = VGroup(self.cell_frame, self.diagram, *self.gate_cols.values(), c_col, h_col, words)
 
     # --- long sentences -------------------------------------------------------------------
     def dilution(self) -> None:
         th = self.theme
-        sentence = self.long_example(LONG_MIN_WORDS)
+        sentence = " ".join(self.end.plain.source_tokens) if self.end else self.long_example(claims.LONG_WORDS)
         tr = self.trace_of(sentence, self.tr.model)
         keep = retention(tr.encoder_gates)
         n, hidden = len(keep), tr.encoder_gates.shape[2]
@@ -320,11 +328,13 @@ class LSTMCellState(ExplainerScene):
                  if fades else f"It is {said_percent(keep[0])} for the first word; here the early words do not fade.")
         self.beat("dilute", "But the highway is still a chain of multiplications. Multiply the forget gates after "
                             f"a word, to the end of this {n}-word sentence: that is the share of what it wrote "
-                            f"still on the highway at the last word. {claim}")
+                            f"still on the highway at the last word. {claim} A product of gates: not the gradient "
+                            "that measured each word's pull on the plain model's final state.")
         self.play(FadeOut(self.cell_group), run_time=0.8)
         self.remove(self.note)
         self.note = self.footnote(self.provenance(tr, extra=f"bars: product of the forget gates after each word, "
-                                                            f"mean over all {hidden} dimensions"))
+                                                            f"mean over all {hidden} dimensions (a product of gates, "
+                                                            "not a gradient)"))
         grid = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=24, max_rows=3, band=1.5,
                         band_side="above", row_gap=0.18)
         # what the bars are, said above them
@@ -355,49 +365,34 @@ class LSTMCellState(ExplainerScene):
         self.long_output(tr, VGroup(head, grid, bars, values, first))
 
     def long_output(self, tr, shown: VGroup) -> None:
-        """What the LSTM really writes for the long sentence, checked word by word against the correct
-        translation (claims.check_words): the count is computed, never assumed."""
-        th = self.theme
+        """What the LSTM really writes for the long sentence, in context-bottleneck's layout
+        (kit.comparison): the plain model's checked row as it was left there, then the LSTM's, checked
+        word by word against the correct translation (claims.check_words): computed, never assumed."""
         reference = list(tr.reference_tokens) if tr.reference_tokens else None
         check = check_words(reference, tr.output_words) if reference else None
-        try:   # the model without a cell state on the same sentence: did the cell state help here?
-            plain_tr = self.trace_of(" ".join(tr.source_tokens), "plain")
-            plain = check_words(reference, plain_tr.output_words) if reference else None
-        except (TraceInputError, FileNotFoundError):
-            plain_tr, plain = None, None
+        plain_row, plain = [], None
+        if self.end is not None:
+            plain = self.end.comparison.rows[0].check
+            plain_row = [Row(f"'{self.end.plain.model}' model (no cell state)", list(self.end.plain.output_words), plain)]
         self.beat("fails", lstm_long_narration(len(tr.source_tokens), tr.model, check, self.tgt_lang, plain=plain))
-        width = 12.4
-        blocks = VGroup()
-        if reference:
-            blocks.add(self.text_block(f"correct {self.tgt_lang}", reference, [th.target] * len(reference), width))
-        words = list(tr.output_words)
-        colors = wrong_in_red(reference, words, th.text) if reference else [th.target] * len(words)
-        said = f": {verdict(check)}" + (" (red: wrong)" if check and check.wrong else "") if check else ""
-        blocks.add(self.text_block(f"the '{tr.model}' model's {self.tgt_lang}{said}", words, colors, width))
-        blocks.arrange(DOWN, buff=0.4, aligned_edge=LEFT).next_to(self.title_mob, DOWN, buff=0.5).set_x(0)
-        # short enough for one line (Manim's Text wraps a long one)
-        also = f" and of the 'plain' one ({plain_tr.sha256[:8]})" if plain is not None and plain_tr else ""
+        cmp = Comparison(self.title_mob.get_bottom()[1], self.src_lang, self.tgt_lang, list(tr.source_tokens),
+                         reference, [*plain_row, Row(f"'{tr.model}' model (cell state c)", list(tr.output_words), check)])
+        also = f" and of the 'plain' one ({self.end.plain.sha256[:8]})" if self.end else ""
         note = self.footnote(f"real outputs of {self.weights_name(tr)} ({tr.sha256[:8]}){also}; "
                              "checked against the correct translation")
+        marks = VGroup()
+        for k in range(len(cmp.rows) - 1):   # the plain row as context-bottleneck left it: checked
+            for word, color, _, strike in cmp.marks(k):
+                word.set_color(color)
+                if strike is not None:
+                    marks.add(strike)
+        last = cmp.outputs[-1]
+        before = VGroup(*[b for b in cmp.blocks if b is not last], marks)
         self.play(FadeOut(shown), *fade_replace(self.note, note), run_time=0.8)
         self.note = note
-        for block in blocks:
-            self.play(FadeIn(block[0]), FadeIn(block[1], lag_ratio=0.05), run_time=share(self, 0.3, at_least=1.5))
-        if check and check.wrong:
-            # each wrong word struck through, in reading order (red alone would not read for everyone)
-            out = blocks[-1][1]
-            strikes = VGroup(*[Line(w.get_left(), w.get_right(), color=th.wrong, stroke_width=2.5)
-                               for w, ok in zip(out.words, check.ok) if not ok])
-            count = label(f"{check.wrong} of {len(check.ok)} words wrong", 36, th.wrong)
-            count.next_to(blocks, DOWN, buff=0.6).set_x(0)
-            self.play(Create(strikes, lag_ratio=1.0), FadeIn(count, shift=0.2 * UP), run_time=share(self, 0.45))
-            if plain is not None:  # the same check of the model without a cell state, as the narration says it
-                other = label(f"the 'plain' model (no cell state): {verdict(plain)}", 22, th.muted)
-                self.play(FadeIn(other.next_to(count, DOWN, buff=0.3), shift=0.2 * UP), run_time=share(self, 0.5))
-
-    def text_block(self, name: str, words, colors, width: float) -> VGroup:
-        """A muted caption and, under it, the words wrapped at `width`."""
-        flow = WordFlow(tokens_text(words), colors, width, 24)
-        block = VGroup(label(name, 20, self.theme.muted), flow)
-        flow.next_to(block[0], DOWN, buff=0.12, aligned_edge=LEFT)
-        return block
+        self.play(FadeIn(before), run_time=1.2)
+        self.play(FadeIn(last[0]), FadeIn(last[1], lag_ratio=0.03), run_time=1.0)
+        if check is not None:
+            cmp.check_one_by_one(self, len(cmp.rows) - 1, max(0.15 * len(check.ok), self.reading_time_left() - 0.5))
+        self.beat("next", lstm_bridge(tr.model, len(tr.output_words), len(tr.source_tokens), DESIGNS.get(tr.model)))
+        self.play(Indicate(last[1], color=self.theme.context, scale_factor=1.03), run_time=max(1.0, self.reading_time_left()))

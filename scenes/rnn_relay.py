@@ -1,12 +1,12 @@
 """RNN relay (article fig. 5): the encoder reads one word at a time; each state leaves its cell
-along the arrow and enters the next cell with the next word, where the next state is made. What each
-step adds is measured: how far the word moves the state (|h_t − h_{t−1}|, claims.state_moves), shown
-above each new state and said for the steps that move it most and least. (no-order showed only
-that the final states differ; the relay itself is this chapter's one idea.)"""
+along the arrow and enters the next cell with the next word, where the next state is made. It opens on
+no-order's last picture (OrderStage.end(), the same mobjects): the sentence's chain of the two becomes
+the relay's. What each step adds is measured: how far the word moves the state (|h_t − h_{t−1}|,
+claims.state_moves), shown above each new state: every word changes the state, and the last state must
+hold all of it (the bottleneck to come). The cell's name (a GRU) is said once in the film, in no-order."""
 from __future__ import annotations
 
 from manim import (
-    DOWN,
     LEFT,
     UP,
     Create,
@@ -17,6 +17,7 @@ from manim import (
     Indicate,
     ReplacementTransform,
     SurroundingRectangle,
+    Transform,
     VGroup,
     there_and_back,
 )
@@ -24,23 +25,12 @@ from manim import (
 from scenes.kit import ExplainerScene, label
 from scenes.kit.claims import relay_moves_narration, state_moves
 from scenes.kit.layout import inside_margin
-from scenes.kit.mobjects import number, number_min_size
+from scenes.kit.mobjects import fade_replace, number, number_min_size
+from scenes.kit.order_stage import ORDER_TITLE, OrderStage, shuffled_order
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
-# what the drawn cell is against the article's figure (said where it matters: the rule names it)
-CELL_NOTE_SHOWN = {"GRU": "GRU: a gated recurrent cell (2014), not the article's bare RNN cell"
-                          " · \u201cplain\u201d = no attention",
-                   "LSTM": "LSTM: a gated recurrent cell (1997), not the article's bare RNN cell"}
 WALK_STEP = 1.5  # seconds the frame walking over the states spends on each
 MOVE_GAP = 0.12  # between a state column's top and the number saying how far that word moved the state
-
-
-def cell_note_said(kind: str) -> str:
-    """The article's figure draws the bare recurrent cell; ours is gated: said, not hidden."""
-    if kind not in CELL_NOTE_SHOWN:
-        return ""
-    return (f" The article draws the simplest recurrent cell; ours is {'an' if kind == 'LSTM' else 'a'} {kind}, which "
-            "adds gates but does the same job: a new state from the word and the state before.")
 
 
 class RNNRelay(ExplainerScene):
@@ -48,28 +38,42 @@ class RNNRelay(ExplainerScene):
 
     def construct(self) -> None:
         self.stage = CoreStage(self.tr)
+        self.from_no_order()
         self.show_setting()
         self.run_relay()
         self.hand_over_last_state()
 
+    def from_no_order(self) -> None:
+        """First frame = no-order's last (OrderStage.end()); its sentence's row and chain become the relay's."""
+        tr = self.tr
+        order = shuffled_order(tr.source_tokens)
+        other = self.trace_of(" ".join(tr.source_tokens[i] for i in order), tr.model)
+        self.order_stage = old = OrderStage(tr, other, order)
+        old.end()
+        self.title_mob = self.heading(ORDER_TITLE)
+        self.note = self.footnote(self.provenance(extra=old.footnote_extra()))
+        # the shuffle's row, its chain and the verdict leave; the sentence's row and chain become the relay's
+        self.leaving = VGroup(old.bottom, old.tags, *old.chains[1], old.outs, old.finals_mob, old.names,
+                              old.verdict_mob, old.key_mob)
+        self.add(self.title_mob, self.note, old.top, *old.chains[0], self.leaving)
+
     def show_setting(self) -> None:
-        st = self.stage
-        self.beat("read", "A recurrent network reads a sentence one word after another, keeping a running "
-                          "summary: the hidden state." + cell_note_said(st.kind))
-        self.add(self.heading(), self.footnote(self.provenance(extra=st.dims_note())))
+        st, old = self.stage, self.order_stage
+        self.beat("read", "Now follow one of them. A recurrent network reads a sentence one word after another, "
+                          "keeping a running summary: the hidden state.")
+        title, note = self.heading(), self.footnote(self.provenance(extra=st.dims_note()))
+        self.play(FadeOut(self.leaving),
+                  *fade_replace(self.title_mob, title), *fade_replace(self.note, note), run_time=1.0)
+        self.title_mob, self.note = title, note
+        cells, batons = old.chains[0]
+        self.play(*[Transform(a, b) for a, b in zip(old.top, st.words)],
+                  *[Transform(a, b) for a, b in zip(cells, st.cells)],
+                  *[Transform(a, b) for a, b in zip(batons, st.batons)], run_time=1.5)
+        self.remove(old.top, cells, batons)
+        self.add(st.words, st.cells, st.batons)
         rule = st.rule()
-        self.play(FadeIn(st.words, lag_ratio=0.15), run_time=1.2)
-        self.play(FadeIn(st.cells, lag_ratio=0.1), FadeIn(st.batons, lag_ratio=0.1), run_time=1.2)
-        self.play(FadeIn(rule, shift=0.2 * DOWN), run_time=1.0)
-        self.cell_note = VGroup()
-        if st.kind in CELL_NOTE_SHOWN:
-            self.cell_note = label(CELL_NOTE_SHOWN[st.kind], 20, self.theme.muted).next_to(rule, DOWN, buff=0.2)
-            self.play(FadeIn(self.cell_note), run_time=0.8)
-            # while the note is read: each drawn cell is that cell, lit in turn
-            each = max(0.3, (self.reading_time_left() - 1.2) / len(st.cells))
-            for cell in st.cells:
-                self.play(cell.pulse(self.theme.encoder, 1.08), run_time=each)
-        self.play(Indicate(rule[0][0:2], color=self.theme.encoder), run_time=1.0)
+        self.play(FadeIn(rule, shift=0.2 * UP), run_time=1.0)
+        self.play(Indicate(rule[0][0:2], color=self.theme.encoder), run_time=max(1.0, self.reading_time_left()))
 
     def move_label(self, t: int, move: float):
         size = max(16, number_min_size())
@@ -79,9 +83,10 @@ class RNNRelay(ExplainerScene):
         st, tr, th = self.stage, self.tr, self.theme
         moves = state_moves(tr.encoder_states)
         self.beat("relay", "At each step the cell takes the new word and the state handed over by the cell before, "
-                           "mixes them, and passes the new state on, like a baton in a relay race. Above each state: "
-                           "how far that word moved it. " + relay_moves_narration(tr.source_tokens, moves)
-                           + " The colours are the trained model's real values: orange above zero, blue below.")
+                           "mixes them, and passes the new state on, like a baton in a relay race. The colours are "
+                           "the trained model's real values: orange above zero, blue below. Above each state: how "
+                           "far that word moved it. " + relay_moves_narration(tr.source_tokens, moves)
+                           + " Every word changes the state, and the last state must hold all of it.")
         self.moves = VGroup(*[self.move_label(t, m) for t, m in enumerate(moves)])
         row_name = label("state moved by", 16, th.encoder).next_to(self.moves, LEFT, buff=0.3)
         row_name.set_y(self.moves[0].get_y())
@@ -103,7 +108,8 @@ class RNNRelay(ExplainerScene):
             if t > 0:
                 baton = st.columns[t - 1].cells.copy().set_opacity(1)
                 self.play(baton.animate.scale(0.45).move_to(st.cells[t - 1].get_right()), run_time=run * 0.6)
-                anims.append(baton.animate.move_to(st.cells[t].get_center()).scale(0.5).set_opacity(0))
+                # along the arrow, into the cell's edge (not over its name)
+                anims.append(baton.animate.move_to(st.cells[t].get_left()).scale(0.3).set_opacity(0))
             self.play(*anims, run_time=run)
             self.remove(emb)
             if t > 0:
@@ -133,8 +139,8 @@ class RNNRelay(ExplainerScene):
         self.beat("last", "When the sentence ends, only the last state goes on. Everything the network read "
                           "must now fit inside this one vector.")
         box = st.last_box()  # the same box CoreStage.relay_end() draws: the bottleneck starts from it
-        # the relay's last picture is CoreStage.relay_end(): the note and the measured moves leave first
-        self.play(FadeOut(self.moves), FadeOut(self.row_name), FadeOut(self.cell_note), run_time=0.8)
+        # the relay's last picture is CoreStage.relay_end(): the measured moves leave first
+        self.play(FadeOut(self.moves), FadeOut(self.row_name), run_time=0.8)
         self.play(Create(box[0]), FadeIn(box[1]), run_time=1.0)
         self.play(*[col.animate.set_opacity(DIM) for col in st.columns[:-1]], run_time=1.2)
         # the box's outline thickens and settles back while the sentence is read (the last picture stays relay_end's)

@@ -193,6 +193,7 @@ def test_no_order_says_the_states_differ_only_when_they_do():
     assert g.final == pytest.approx(np.linalg.norm(states[-1] - other[-1])) and g.final >= SAME_STATE
     said = final_sentence(g)
     assert f"{g.final:.2f} apart" in said and "carries the order" in said
+    assert g.share == round(100 * g.final / g.length) and f"{g.share}% of a state's length" in said
     # a fabricated trace where the claim is false: the shuffle's final state equals the sentence's own
     same = order_gaps(states, states[[0, 1, 2]])
     assert same.final == 0
@@ -302,3 +303,14 @@ def test_sign_flips_are_said_as_counted():
     # false: no term changes sign, so no "agree / disagree" is said
     same = sign_flip_narration(high, np.abs(low), [0, 1, 2], "economic", "the")
     assert "agree" not in same and same.startswith("None of these 3")
+
+
+def test_lstm_bridge_says_what_the_outputs_were_written_from():
+    from model.names import DESIGNS
+    from scenes.kit.claims import lstm_bridge
+
+    said = lstm_bridge("lstm", 24, 23, DESIGNS["lstm"])
+    assert "'lstm' model's 24 words" in said and "23" in said and "one final vector" in said and "look at" in said
+    # a model that does attend: the claim "none could look at the source" would be false, so it is not made
+    attends = lstm_bridge("attention", 24, 23, DESIGNS["attention"])
+    assert "one final vector" not in attends and "looking back" in attends

@@ -86,12 +86,12 @@ def cell_intro(model: str, design: tuple[str | None, bool] | None) -> str:
     if design is None or design[0] is None:
         return f"Our trained '{model}' model reads this way."
     cell, attends = design
-    gated = {"GRU": "a GRU, a small gated recurrent cell (2014), not the bare recurrent cell the article draws",
-             "LSTM": "an LSTM, a gated recurrent cell (1997)"}.get(cell, f"a {cell}")
+    gated = {"GRU": "a GRU, a gated cell, not the bare recurrent cell the article draws",
+             "LSTM": "an LSTM (1997) with the forget gate added in 1999–2000"}.get(cell, f"a {cell}")
     if attends:
         return f"Our trained '{model}' model reads this way; its cell is {gated}."
-    return (f"Our trained '{model}' model reads this way: its cell is {gated}"
-            + ("; 'plain' means only that it has no attention." if model == "plain" else ", and it has no attention."))
+    return (f"Our '{model}' model's cell is {gated}"
+            + ("; 'plain' means no attention." if model == "plain" else "; it has no attention."))
 
 
 def state_moves(states: np.ndarray) -> np.ndarray:
@@ -272,6 +272,17 @@ def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_l
     else:
         said += " Everything still reaches the decoder through one chain and one final vector."
     return said + " Attention lets the decoder skip the chain."
+
+
+def lstm_bridge(model: str, n_out: int, n_src: int, design: tuple[str | None, bool] | None) -> str:
+    """lstm-cell-state's last line, leading to context-window: what the recurrent model's output words
+    were written from, as the model is built (a model with attention looked at the states: said so)."""
+    if design is not None and design[1]:
+        return (f"The '{model}' model's {n_out} words were written looking back at the {n_src} source words' states. "
+                "So what can an output look at?")
+    return (f"Each of the '{model}' model's {n_out} words was written from one final vector; none could look at "
+            f"the {n_src} "
+            "source words themselves. So what can an output look at?")
 
 
 # --- influence: how much each word can still move h_T --------------------------------------
