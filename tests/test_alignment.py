@@ -66,18 +66,20 @@ def test_the_diagonal_reading_names_the_rows_on_and_off_it():
     f = facts(FRENCH)
     assert al.on_diagonal(f) == ((2,), (0, 1, 3))
     text = al.diagonal_narration(f, "French")
-    assert text.endswith("Here the strongest cell of 'économique' is on it; that of 'la', 'zone' and 'européenne' is off it.")
+    assert text.endswith("Here the strongest cell of 'économique' is on it; that of 'la', 'zone' and 'européenne' is off it. "
+                         "Yet 'la' is off it without changing order, as the links show.")
     kept = al.facts(np.eye(3), ["a", "b", "c"], ["x", "y", "z"])
     assert al.on_diagonal(kept) == ((0, 1, 2), ()) and "every French word's strongest cell is on it" in \
         al.diagonal_narration(kept, "French")
     flipped = al.facts(np.eye(3)[::-1], ["a", "b", "c"], ["x", "y", "z"])
-    assert al.on_diagonal(flipped) == ((1,), (0, 2))
+    assert al.on_diagonal(flipped) == ((1,), (0, 2)) and "Yet" not in al.diagonal_narration(flipped, "French")
     # different lengths: a row's own place is its index scaled to the source (2 output words over 4 source words)
     scaled = al.facts(np.array([[1.0, 0, 0, 0], [0, 0, 0, 1.0]]), ["a", "b", "c", "d"], ["x", "y"])
     assert al.on_diagonal(scaled) == ((0, 1), ())
     # a long sentence's diagonal is a band one word either side
     long = al.facts(np.roll(np.eye(9), 1, axis=1), list("abcdefghi"), list("rstuvwxyz"))
     assert al.on_diagonal(long)[1] == (8,)
+    assert "Yet" not in al.diagonal_narration(long, "French")   # 'z' links back to 'a': it crosses every other link
     assert al.diagonal_narration(al.facts(np.eye(1), ["a"], ["x"]), "French") == ""
 
 

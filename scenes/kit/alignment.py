@@ -262,12 +262,16 @@ def diagonal_narration(f: Facts, tgt_lang: str) -> str:
         words = [f.output[i] for i in rows]
         return listing({w: words.count(w) for w in dict.fromkeys(words)}, limit=4)
     lead = ("Read it by its diagonal, each word's own place: words kept in the same order sit on it, "
-            "reordered words sit off it.")
+            "words that change order sit off it.")
     if not off:
         return f"{lead} Here every {tgt_lang} word's strongest cell is on it."
-    if not on:
-        return f"{lead} Here no {tgt_lang} word's strongest cell is on it."
-    return (f"{lead} Here the strongest cell of {named(on)} is on it; that of {named(off)} is off it.")
+    said = (f"{lead} Here no {tgt_lang} word's strongest cell is on it." if not on else
+            f"{lead} Here the strongest cell of {named(on)} is on it; that of {named(off)} is off it.")
+    kept = tuple(i for i in off if i not in f.crossing_rows)   # off it, yet no link of theirs crosses
+    if kept and not f.still:
+        were = "is" if len(kept) == 1 else "are"
+        said += f" Yet {named(kept)} {were} off it without changing order, as the links show."
+    return said
 
 
 def partner_meaning(f: Facts) -> str:
