@@ -312,6 +312,10 @@ class AlignmentHeatmap(ExplainerScene):
                 steps += self.zoom_steps(m, f, group)
         if small and 0 < len(f.swaps) <= alignment.NAMED:   # (more groups: it faded with the counted rest)
             steps.append([FadeOut(self.zoom)])
+        if f.still:   # every row on one word: those rows and that column framed while it is said, the word lit
+            steps += [self.point(m, list(range(f.rows)), [f.links[0]]),
+                      [self.flash(m.col_labels[f.links[0]], self.theme.target),
+                       *[self.flash(m.row_labels[i], self.theme.text) for i in range(f.rows)]]]
         if f.monotone and not f.still:   # the path of links is walked once more while the order is said
             steps.append([Indicate(self.path, color=self.theme.alpha, scale_factor=1.0)])
         self.pace(steps)

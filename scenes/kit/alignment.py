@@ -268,7 +268,7 @@ def diagonal_narration(f: Facts, tgt_lang: str) -> str:
     said = (f"{lead} Here no {tgt_lang} word's strongest cell is on it." if not on else
             f"{lead} Here the strongest cell of {named(on)} is on it; that of {named(off)} is off it.")
     kept = tuple(i for i in off if i not in f.crossing_rows)   # off it, yet no link of theirs crosses
-    if kept and not f.still:
+    if kept:
         were = "is" if len(kept) == 1 else "are"
         said += f" Yet {named(kept)} {were} off it without changing order, as the links show."
     return said
