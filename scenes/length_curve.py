@@ -528,7 +528,7 @@ class LengthCurve(ExplainerScene):
             if note:
                 key.add(label(note, 17, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
             keys.add(key)
-        keys.arrange(RIGHT, buff=0.55, aligned_edge=UP)
+        keys.arrange(RIGHT, buff=0.4, aligned_edge=UP)   # room for lstm's "dashed"
         return keys.move_to([0, 2.62, 0])
 
     def show_keys(self, controls: str) -> None:
