@@ -5,6 +5,8 @@ no output word links to have no partner; output words whose weight splits look a
 longer sentence's matrix with the same facts."""
 from __future__ import annotations
 
+import itertools
+
 from manim import (
     DOWN,
     LEFT,
@@ -252,19 +254,26 @@ class AlignmentHeatmap(ExplainerScene):
         self.remove(*bars)
         self.add(*cells, *values)
 
-    def diagonal_line(self, heatmap: Heatmap, rows: int) -> VMobject:
+    def diagonal_line(self, heatmap: Heatmap, rows: int) -> VGroup:
         """The diagonal through the word rows: each row's own place (alignment.diagonal), dotted."""
         cols = heatmap.matrix.shape[1]
         first = heatmap.cell(0, alignment.diagonal(0, cols, rows)).get_center()
         last = heatmap.cell(rows - 1, alignment.diagonal(rows - 1, cols, rows)).get_center()
-        return DashedVMobject(Line(first, last).set_stroke(self.theme.muted, width=3, opacity=0.9),
-                              num_dashes=max(6, 3 * rows))
+        half = heatmap.cell(0, 0).width / 2   # drawn as the band's two edges: clear of the numbers in the cells
+        return VGroup(*[DashedVMobject(Line(first + side * half, last + side * half)
+                                       .set_stroke(self.theme.muted, width=3, opacity=0.9), num_dashes=max(6, 3 * rows))
+                        for side in (LEFT, RIGHT)])
 
-    def crossing_line(self, heatmap: Heatmap, f: Facts, group: tuple[int, ...]) -> VMobject:
+    def crossing_line(self, heatmap: Heatmap, f: Facts, group: tuple[int, ...]) -> VGroup:
         """A named crossing group's links joined in output order: the line runs against the diagonal."""
         rows = sorted(f.stands_for[j] for j in group)
-        line = VMobject().set_points_as_corners([heatmap.cell(i, f.links[i]).get_center() for i in rows])
-        return line.set_stroke(self.theme.target, width=4, opacity=0.9)
+        line = VGroup()   # corner to corner between the link cells: never through their numbers
+        for a, b in itertools.pairwise(rows):
+            left = f.links[b] < f.links[a]
+            start = heatmap.cell(a, f.links[a]).get_corner(DOWN + (LEFT if left else RIGHT))
+            end = heatmap.cell(b, f.links[b]).get_corner(UP + (RIGHT if left else LEFT))
+            line.add(Line(start, end))
+        return line.set_stroke(self.theme.target, width=5, opacity=0.9)
 
     def show_links(self) -> None:
         f, m = self.facts, self.map
@@ -302,10 +311,10 @@ class AlignmentHeatmap(ExplainerScene):
             self.reserve_zoom(f, self.path)
         for n, group in enumerate([*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]):
             rows = [f.stands_for[j] for j in group]
-            line = self.crossing_line(m, f, group) if n < alignment.NAMED else VMobject()
+            line = self.crossing_line(m, f, group) if n < alignment.NAMED else VGroup()
             self.crossing.add(line)
             steps.append([*self.point(m, rows, list(group)), *([FadeOut(self.zoom)] if small and n >= alignment.NAMED else []),
-                          *([Create(line)] if line.has_points() else []),
+                          *([Create(line)] if len(line) else []),
                           *[self.flash(m.col_labels[j], self.theme.target) for j in group],
                           *[self.flash(m.row_labels[i], self.theme.target) for i in rows]])
             if small and n < alignment.NAMED:
@@ -399,7 +408,6 @@ class AlignmentHeatmap(ExplainerScene):
                          [*(self.key_entry("crossing") if f.crossing_rows else []),
                           *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in f.crossing_rows]],
                          [Create(path), *self.key_entry("path")] if path.has_points() else [],
-                         [Create(self.diagonal_line(big, f.rows)), *self.key_entry("diagonal")],
                          [FadeOut(self.pointer)]]
                 self.pace(steps)
             elif kind == "swap":
@@ -458,7 +466,7 @@ class AlignmentHeatmap(ExplainerScene):
 
     def reserve_zoom(self, f: Facts, path: VMobject) -> None:
         """Where enlarged cells go: under the key, as tall as it will be once every mark has its line."""
-        kinds = ["link", "diagonal", "crossing" if f.crossing_rows else "", "path" if path.has_points() else "",
+        kinds = ["link", "crossing" if f.crossing_rows else "", "path" if path.has_points() else "",
                  "ahead" if f.ahead and not f.still else "", "pointer", "unlinked" if f.unlinked else "",
                  "split" if f.split else ""]
         self.zoom_top = self.key_top - sum(self.key_pitch(k) for k in kinds if k)
