@@ -5,6 +5,8 @@ no output word links to have no partner; output words whose weight splits look a
 longer sentence's matrix with the same facts."""
 from __future__ import annotations
 
+import itertools
+
 from manim import (
     DOWN,
     LEFT,
@@ -37,7 +39,8 @@ KEY_TEXT = {         # the one marking scheme, each mark with its meaning (shown
     "crossing": "coloured box: its link crosses another",
     "ahead": "dimmed: looks ahead (left out of the count)",
     "path": "line: the path of links (order kept)",
-    "unlinked": "dashed: no word's row has its largest α here",
+    "unlinked": "dashed: no word's largest α (‹eos› is no word)",
+    "diagonal": "dotted: diagonal, each word's own place",
     "split": "α-coloured box: ≥ 25% on each of several",
     "pointer": "frame: the row and column being said",
 }
@@ -67,6 +70,8 @@ class AlignmentHeatmap(ExplainerScene):
         self.grammar = bool(self.grammar_nouns(self.tr))
         self.links = VGroup()
         self.path = VGroup()
+        self.diag = VGroup()
+        self.crossing = VGroup()
         self.pointer = VGroup()
         self.rings = VGroup()    # numbers ringed while said; cleared with the frames
         self.zoom = VGroup()     # a crossing group's cells enlarged under the key while it is said
@@ -110,6 +115,9 @@ class AlignmentHeatmap(ExplainerScene):
             return box.set_stroke(th.text, width=3, opacity=DIM)
         if kind == "path":
             return Line(LEFT * 0.16 + UP * 0.16, RIGHT * 0.16 + DOWN * 0.16).set_stroke(th.alpha, width=4)
+        if kind == "diagonal":
+            return DashedVMobject(Line(LEFT * 0.16 + UP * 0.16, RIGHT * 0.16 + DOWN * 0.16).set_stroke(th.muted, width=3),
+                                  num_dashes=3)
         if kind == "unlinked":
             return DashedVMobject(Rectangle(width=0.32, height=0.5).set_stroke(th.muted, width=2.5), num_dashes=10)
         if kind == "split":
@@ -170,15 +178,15 @@ class AlignmentHeatmap(ExplainerScene):
                         for i, many in f.split for j in many])
 
     def frames(self, heatmap: Heatmap, rows: list[int], cols: list[int]) -> VGroup:
-        """Thin frames round the rows and columns being said (cells and label), so the eye finds them."""
+        """Thin frames round the cells of the rows and columns being said, so the eye finds them (round the
+        cells only: a frame round a label would cut through its neighbours' labels)."""
         ncols = heatmap.matrix.shape[1]
         found = VGroup()
         for i in rows:
-            found.add(SurroundingRectangle(VGroup(*heatmap.cells[i * ncols:(i + 1) * ncols], heatmap.row_labels[i]),
+            found.add(SurroundingRectangle(VGroup(*heatmap.cells[i * ncols:(i + 1) * ncols]),
                                            buff=0.03, stroke_width=2, color=self.theme.window))
         for j in cols:
-            column = VGroup(*[heatmap.cells[i * ncols + j] for i in range(heatmap.matrix.shape[0])],
-                            heatmap.col_labels[j])
+            column = VGroup(*[heatmap.cells[i * ncols + j] for i in range(heatmap.matrix.shape[0])])
             found.add(SurroundingRectangle(column, buff=0.03, stroke_width=2, color=self.theme.window))
         return found
 
@@ -210,13 +218,14 @@ class AlignmentHeatmap(ExplainerScene):
         if not f.ahead or f.still:
             return []
         return [*[boxes[i].animate.set_stroke(opacity=DIM) for i, _ in f.ahead],
-                *[heatmap.row_labels[i].animate.set_opacity(DIM + 0.15) for i, _ in f.ahead], *self.key_entry("ahead")]
+                *[heatmap.row_labels[i].animate.set_opacity(0.6) for i, _ in f.ahead], *self.key_entry("ahead")]
 
     # --- beats ------------------------------------------------------------------------------
     def fill_rows(self) -> None:
         tr = self.tr
-        self.beat("fill", f"Each decoding step's weights, the bars of α over the {self.src_lang} words, become one "
-                          "row of colour. Stack the rows of every step and you get a picture of the alignment: one row "
+        self.beat("fill", f"As the bars of α were drawn before, each decoding step's weights over the {self.src_lang} "
+                          "words come in as bars, then become one row of colour. Stack the rows of every step and you "
+                          "get a picture of the alignment: one row "
                           f"per {self.tgt_lang} word, one column per {self.src_lang} word, stronger in colour where the model "
                           "looked.")
         self.title_mob = self.heading()
@@ -245,48 +254,84 @@ class AlignmentHeatmap(ExplainerScene):
         self.remove(*bars)
         self.add(*cells, *values)
 
+    def diagonal_line(self, heatmap: Heatmap, rows: int) -> VGroup:
+        """The diagonal through the word rows: each row's own place (alignment.diagonal), dotted."""
+        cols = heatmap.matrix.shape[1]
+        first = heatmap.cell(0, alignment.diagonal(0, cols, rows)).get_center()
+        last = heatmap.cell(rows - 1, alignment.diagonal(rows - 1, cols, rows)).get_center()
+        half = heatmap.cell(0, 0).width / 2   # drawn as the band's two edges: clear of the numbers in the cells
+        return VGroup(*[DashedVMobject(Line(first + side * half, last + side * half)
+                                       .set_stroke(self.theme.muted, width=3, opacity=0.9), num_dashes=max(6, 3 * rows))
+                        for side in (LEFT, RIGHT)])
+
+    def crossing_line(self, heatmap: Heatmap, f: Facts, group: tuple[int, ...]) -> VGroup:
+        """A named crossing group's links joined in output order: the line runs against the diagonal."""
+        rows = sorted(f.stands_for[j] for j in group)
+        line = VGroup()   # corner to corner between the link cells: never through their numbers
+        for a, b in itertools.pairwise(rows):
+            left = f.links[b] < f.links[a]
+            start = heatmap.cell(a, f.links[a]).get_corner(DOWN + (LEFT if left else RIGHT))
+            end = heatmap.cell(b, f.links[b]).get_corner(UP + (RIGHT if left else LEFT))
+            line.add(Line(start, end))
+        return line.set_stroke(self.theme.target, width=5, opacity=0.9)
+
     def show_links(self) -> None:
         f, m = self.facts, self.map
         order = alignment.order_narration(f, self.tgt_lang, self.src_lang)
         if not order:
             return
-        ahead = alignment.ahead_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr))
-        self.beat("links", f"Call each row's strongest cell its link: the {self.src_lang} word that {self.tgt_lang} "
-                           f"word looks at most. {order}" + (f" {ahead}" if ahead else ""))
-        self.add_foreground_mobjects(m.values)  # boxes and path run behind the percentages' digits
+        self.add_foreground_mobjects(m.values)  # boxes and lines run behind the percentages' digits
         self.links = self.link_boxes(m, f)
+        self.diag = self.diagonal_line(m, f.rows)
+        on, off = alignment.on_diagonal(f)
+        self.beat("diagonal", "Call each row's strongest cell its link (boxed). "
+                  + alignment.diagonal_narration(f, self.tgt_lang))
+        self.pace([[Create(self.links, lag_ratio=0.3), *self.key_entry("link")],
+                   [Create(self.diag), *self.key_entry("diagonal")],
+                   [self.flash(m.row_labels[i], self.theme.text) for i in on],
+                   [self.flash(m.row_labels[i], self.theme.target) for i in off]])
+        ahead = alignment.ahead_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr))
+        if ahead:   # the reason first, then the words dimmed
+            self.beat("ahead", ahead)
+            steps = [[*self.point(m, [i, k], [f.links[i]]), self.flash(m.row_labels[i], self.theme.text),
+                      self.flash(m.row_labels[k], self.theme.text), self.flash(m.col_labels[f.links[i]], self.theme.text)]
+                     for i, k in f.ahead[:alignment.NAMED]]
+            steps.append(self.dim_ahead(m, self.links, f))
+            self.pace(steps)
+        self.beat("links", order)
         self.path = self.monotone_path(m, f)
-        steps = [[Create(self.links, lag_ratio=0.3), *self.key_entry("link"),
-                  *(self.key_entry("crossing") if f.crossing_rows else [])],
+        self.crossing = VGroup()
+        steps = [[*(self.key_entry("crossing") if f.crossing_rows else []),
+                  *[Indicate(self.links[i], color=self.theme.target, scale_factor=1.0) for i in f.crossing_rows]],
                  [Create(self.path), *self.key_entry("path")] if self.path.has_points() else []]
-        # the words left out of the count, dimmed and pointed at while the count is said
-        if f.ahead and not f.still:
-            steps.append([*self.dim_ahead(m, self.links, f), *self.point(m, [i for i, _ in f.ahead], [])])
-        # each group named: its rows and columns framed, its boxes and labels lit; the groups only counted, together
+        # each group named: its cells framed, its links joined by a line, its boxes and labels lit; the rest counted
         rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
         small = not len(m.values)   # cells too small for numbers: labels too small to read, so enlarged
         if small:
             self.reserve_zoom(f, self.path)
         for n, group in enumerate([*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]):
             rows = [f.stands_for[j] for j in group]
+            line = self.crossing_line(m, f, group) if n < alignment.NAMED else VGroup()
+            self.crossing.add(line)
             steps.append([*self.point(m, rows, list(group)), *([FadeOut(self.zoom)] if small and n >= alignment.NAMED else []),
-                          *[self.flash(self.links[i], self.theme.target) for i in rows],
-                          *[self.flash(m.col_labels[j], self.theme.target) for j in group]])
+                          *([Create(line)] if len(line) else []),
+                          *[self.flash(m.col_labels[j], self.theme.target) for j in group],
+                          *[self.flash(m.row_labels[i], self.theme.target) for i in rows]])
             if small and n < alignment.NAMED:
                 steps += self.zoom_steps(m, f, group)
         if small and 0 < len(f.swaps) <= alignment.NAMED:   # (more groups: it faded with the counted rest)
             steps.append([FadeOut(self.zoom)])
-        # then each word that looks ahead, with the later word whose partner it shares
-        for i, k in f.ahead[:alignment.NAMED] if ahead else []:
-            steps.append([*self.point(m, [i, k], [f.links[i]]), self.flash(m.row_labels[i], self.theme.text),
-                          self.flash(m.row_labels[k], self.theme.text), self.flash(m.col_labels[f.links[i]], self.theme.text)])
+        if f.still:   # every row on one word: those rows and that column framed while it is said, the word lit
+            steps += [self.point(m, list(range(f.rows)), [f.links[0]]),
+                      [self.flash(m.col_labels[f.links[0]], self.theme.target),
+                       *[self.flash(m.row_labels[i], self.theme.text) for i in range(f.rows)]]]
         if f.monotone and not f.still:   # the path of links is walked once more while the order is said
             steps.append([Indicate(self.path, color=self.theme.alpha, scale_factor=1.0)])
         self.pace(steps)
 
     def show_partners(self) -> None:
         f, m = self.facts, self.map
-        text = alignment.partners_narration(f, self.tgt_lang, self.src_lang, self.grammar, self.grammar_nouns(self.tr))
+        text = alignment.partners_short(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr))
         self.outlines = VGroup()
         if not text:
             return
@@ -294,23 +339,17 @@ class AlignmentHeatmap(ExplainerScene):
         self.outlines = self.no_partner(m, f)
         steps = [[Create(outline), self.flash(m.col_labels[j], self.theme.muted), *self.key_entry("unlinked")]
                  for j, outline in zip(f.unlinked, self.outlines)]
-        # what no partner means: the row that gives the first such word most, its cell there, that row's link
-        j = f.unlinked[0]
-        i = alignment.unlinked_peak(f, j)[0]
-        steps.append([*self.point(m, [i], [j]), self.flash(m.row_labels[i], self.theme.text)])
-        said = [SurroundingRectangle(m.cell(i, k), buff=0.06, stroke_width=4, color=self.theme.window) for k in (j, f.links[i])]
-        self.rings.add(*said)   # the two numbers said, ringed in turn; they leave with the frames
-        steps += [[Create(said[0])], [Create(said[1])]]
-        left_out = alignment.end_column(f, [j], alignment.unlinked_peak(f, j)[1])
-        if left_out is not None:   # the ‹eos› row named as left out: its cell in that column ringed too
-            ring = SurroundingRectangle(m.cell(f.rows, left_out), buff=0.06, stroke_width=4, color=self.theme.window)
-            steps.append([*self.point(m, [f.rows], [left_out]), self.flash(m.row_labels[f.rows], self.theme.text), Create(ring)])
-            self.rings.add(ring)   # after point(), which hands the earlier rings to their fade-out
         nouns = set(self.grammar_nouns(self.tr))
         article = next((a for a, _ in f.ahead if f.source[f.links[a]] in nouns), None)
         if article is not None and "instead" in text:   # the article that looks at its noun, and that noun
             steps.append([*self.point(m, [article], [f.links[article]]), self.flash(m.row_labels[article], self.theme.text),
                           self.flash(m.col_labels[f.links[article]], self.theme.text)])
+        peak = max(alignment.unlinked_peak(f, j)[1] for j in f.unlinked)
+        left_out = alignment.end_column(f, f.unlinked, peak)
+        if left_out is not None:   # the ‹eos› row named: its cell in that column ringed
+            ring = SurroundingRectangle(m.cell(f.rows, left_out), buff=0.06, stroke_width=4, color=self.theme.window)
+            steps.append([*self.point(m, [f.rows], [left_out]), self.flash(m.row_labels[f.rows], self.theme.text), Create(ring)])
+            self.rings.add(ring)   # after point(), which hands the earlier rings to their fade-out
         self.pace(steps)
 
     def show_split(self) -> None:
@@ -343,7 +382,8 @@ class AlignmentHeatmap(ExplainerScene):
                 else f"A longer sentence ({len(tr.source_tokens)} words)")
         self.beat("long", f"{lead}, real weights again: each row one step's α. Its labels are small, so the words "
                           "being said are enlarged beside it.")
-        old = VGroup(self.map, self.links, self.path, self.outlines, self.splits, self.pointer, self.rings, self.key)
+        old = VGroup(self.map, self.links, self.path, self.diag, self.crossing, self.outlines, self.splits, self.pointer,
+                     self.rings, self.key)
         self.play(FadeOut(old), Transform(self.note, self.footnote(self.cell_note(big, tr))), run_time=0.8)
         self.remove_foreground_mobjects(self.map.values)  # kept above the marks until now
         self.remove(self.map.values)
@@ -362,7 +402,7 @@ class AlignmentHeatmap(ExplainerScene):
             if kind == "ahead":
                 self.pace([[Create(boxes, lag_ratio=0.05), *self.key_entry("link")],
                            [*self.dim_ahead(big, boxes, f), *self.point(big, [i for i, _ in f.ahead], [])],
-                           [self.flash(big.row_labels[i], self.theme.text) for i, _ in f.ahead]], at_most=3.0)
+                           *self.ahead_zoom_steps(big, f)], at_most=3.0)
             elif kind == "order":
                 steps = [[Create(boxes, lag_ratio=0.05), *self.key_entry("link")] if not f.ahead or f.still else [],
                          [*(self.key_entry("crossing") if f.crossing_rows else []),
@@ -440,6 +480,19 @@ class AlignmentHeatmap(ExplainerScene):
         return [[FadeOut(old), FadeIn(caption), FadeIn(grid), Create(zboxes)],
                 [*[self.flash(grid.col_labels[j - min(group)], self.theme.target) for j in group],
                  *[self.flash(grid.row_labels[i - min(rows)], self.theme.target) for i in rows]]]
+
+    def ahead_zoom_steps(self, big: Heatmap, f: Facts) -> list[list]:
+        """The first word that looks ahead, the later word that shares its link and that link's column (with
+        a neighbour either side) enlarged under the key from the long sentence's first fact on: its labels
+        readable where the grid's are not."""
+        i, k = f.ahead[0]
+        j, cols = f.links[i], big.matrix.shape[1]
+        zoom = self.enlarged(big, f, range(i, k + 1), range(max(0, j - 1), min(cols, j + 2)))
+        old, self.zoom = self.zoom, zoom
+        caption, grid, zboxes = zoom
+        return [[FadeOut(old), FadeIn(caption), FadeIn(grid), Create(zboxes)],
+                [self.flash(grid.row_labels[0], self.theme.text), self.flash(grid.row_labels[k - i], self.theme.text),
+                 self.flash(grid.col_labels[j - max(0, j - 1)], self.theme.text)]]
 
     def show_swap(self, big: Heatmap, f: Facts, boxes: VGroup, group: tuple[int, ...]) -> None:
         """One crossing group: its rows and columns framed on the grid, then enlarged beside it, its link

@@ -16,6 +16,7 @@ from manim import (
     UP,
     Axes,
     Create,
+    DashedVMobject,
     Dot,
     FadeIn,
     FadeOut,
@@ -39,6 +40,7 @@ TREND = 5.0         # BLEU points from the shortest to the longest group for a B
 LEVEL = 1.0         # BLEU points within which two models are "level" on a group (below what 250 sentences resolve)
 CLIFF = 25.0        # exact-match points one step must lose to be a cliff
 STEEPER = 2.0       # ... and how many times BLEU's own steepest step
+DASHED = ("lstm",)  # drawn dashed (and said so in its key): its curves run close to plain's
 NUMBER_SIZE = 22    # every number a sentence refers to: ≥ 20 px at 1080p
 
 
@@ -150,6 +152,28 @@ def describe(name: str, points: list[Bucket], what: str = "") -> str:
     return f"The {name} model{what}: {said}{exact}."
 
 
+def compare_sentence(points: dict[str, list[Bucket]]) -> str:
+    """Every model's curves in one comparison, shortest to longest group: BLEU grouped by its shape
+    (each model's first and last value), then where each exact match ends. '' when no model was tested
+    on more than one length group."""
+    named = {m: pts for m, pts in points.items() if len(pts) > 1}
+    if not named:
+        return ""
+    first, last = next(iter(named.values()))[0], next(iter(named.values()))[-1]
+    by_shape: dict[str, list[str]] = {}
+    for m, pts in named.items():
+        if has_bleu(pts):
+            by_shape.setdefault(bleu_shape(pts), []).append(f"{m} ({score(pts[0].bleu)} to {score(pts[-1].bleu)})")
+    verbs = {"falls": "falls for", "rises": "rises for", "flat": "stays flat for", "varies": "goes up and down for"}
+    bleu = "; ".join(f"{verbs[k]} {_groups(v)}" for k, v in by_shape.items())
+    ends: dict[str, list[str]] = {}
+    for m, pts in named.items():
+        ends.setdefault(f"{pts[-1].exact:.0f}%", []).append(m)
+    exact = _groups([f"{v} for {_groups(ms)}" for v, ms in ends.items()])
+    said = f"From {first.name} to {last.name} words, BLEU {bleu}. " if bleu else f"From {first.name} to {last.name} words, "
+    return said + ("Exact match ends at " if bleu else "exact match ends at ") + exact + "."
+
+
 def cliff(points: dict[str, list[Bucket]]) -> str | None:
     """The model whose exact match falls off a cliff (one step losing at least CLIFF points, and
     STEEPER times BLEU's steepest step) while its BLEU falls more gently; of several, the one whose
@@ -247,18 +271,22 @@ def versus_sentence(attention: list[Bucket], transformer: list[Bucket]) -> str:
 
 def beats_rnns_sentence(points: dict[str, list[Bucket]], rnns: tuple[str, ...] = ("plain", "lstm")) -> str:
     """Whether the Transformer beats the recurrent models without attention at every length (by more
-    than LEVEL BLEU points; how far is read off the chart); otherwise where it does not."""
+    than LEVEL BLEU points), with the real gaps, smallest to largest; otherwise where it does not."""
     mine = points["transformer"]
+    gaps = [(t.bleu or 0) - (b.bleu or 0) for m in rnns for b, t in zip(points[m], mine)]
     losses = [(m, b.name) for m in rnns for b, t in zip(points[m], mine) if (t.bleu or 0) - (b.bleu or 0) <= LEVEL]
     if losses:
         where = _groups([f"{m} on {g} words" for m, g in losses])
         return f"It does not clearly beat every model without attention: not {where}."
-    return f"It beats {_groups(list(rnns))} in BLEU at every length, by more than {LEVEL:.0f} point."
+    low, high = min(gaps), max(gaps)
+    by = f"by {score(low)} BLEU points" if score(low) == score(high) else f"by {score(low)} to {score(high)} BLEU points"
+    return f"It beats {_groups(list(rnns))} at every length, {by}."
 
 
 def baseline_sentence(name: str, base: str, mine: list[Bucket], theirs: list[Bucket]) -> str:
     """A variant against its baseline, when their curves run close: above or below in BLEU (or where it is
-    within LEVEL points), and whether exact match differs beyond chance anywhere (Fisher's exact test)."""
+    within LEVEL points), and whether exact match differs by more than luck anywhere (Fisher's exact test,
+    named only in the footnote: the student has not met it)."""
     pairs = list(zip(mine, theirs))
     gaps = [(m.bleu or 0.0) - (t.bleu or 0.0) for m, t in pairs]
     level = [m.name for (m, _), gap in zip(pairs, gaps) if abs(gap) <= LEVEL]
@@ -271,8 +299,8 @@ def baseline_sentence(name: str, base: str, mine: list[Bucket], theirs: list[Buc
     else:
         bleu = f"above {base} in BLEU on some lengths and below on others"
     real = [m.name for m, t in pairs if claims.change_is_real(m.exact, m.n, t.exact, t.n)]
-    exact = (f"its exact match differs from {base}'s beyond chance on {_groups(real)} words" if real else
-             f"its exact match is within chance of {base}'s at every length (Fisher's exact test)")
+    exact = (f"its exact match differs from {base}'s by more than luck would give on {_groups(real)} words" if real else
+             f"its exact match differs from {base}'s so little that the difference could be luck")
     return f"It is {bleu}; {exact}."
 
 
@@ -341,8 +369,9 @@ def controls_sentence(cards: dict[str, dict]) -> str:
     if not shared_recipe(cards):
         return "Their training settings are not recorded, so this comparison is not controlled."
     named = list(difference_phrases(cards).values())
-    what = f"the only differences are {' and '.join(named)}" if named else "nothing else differs"
-    return f"All were trained with identical settings, so {what}."
+    if not named:
+        return "All were trained with identical settings, so nothing else differs."
+    return f"All were trained with identical settings. The only differences: {'; '.join(named)}."
 
 
 
@@ -415,8 +444,11 @@ class LengthCurve(ExplainerScene):
         self.points = {m: buckets(card) for m, card in self.cards.items()}
         self.labels = VGroup()   # the numbers the open beat's narration refers to
         self.setup_beat()
-        for name in MODELS:
+        self.plot(MODELS[0])      # the first curve while the chart is still new: no long empty axes
+        self.controls_beat()
+        for name in MODELS[1:]:
             self.plot(name)
+        self.compare()
         self.show_cliff()
         self.who_wins()
         self.shade_gap()
@@ -429,23 +461,27 @@ class LengthCurve(ExplainerScene):
         sentences are named, each model's key as its difference is."""
         measures = ("Bahdanau and colleagues plotted BLEU against sentence length. BLEU credits every word and "
                     "run of words shared with the reference; exact match counts only flawless sentences.")
-        counts = f"We measured both on {counts_sentence(self.cards)}."
-        controls = controls_sentence(self.cards)
         missing = missing_bleu_sentence(self.points)
-        self.beat("setup", " ".join(t for t in (measures, counts, controls, missing) if t))
+        self.beat("setup", " ".join(t for t in (measures, missing) if t))
         self.add(self.heading())
         self.add(self.footnote(f"BLEU: sacreBLEU, {bleu_settings(self.cards)}; both measured on held-out test "
-                               f"sentences after training the {len(MODELS)} models for this film"))
+                               f"sentences after training the {len(MODELS)} models for this film; "
+                               "'could be luck': Fisher's exact test, p ≥ 0.05"))
         self.build_panels()
         self.legend = self.model_keys()
+        self.keys_shown: set[str] = set()
         (axes0, ticks0, _), (axes1, ticks1, _) = self.furniture
         self.play(FadeIn(self.titles[0], shift=0.2 * DOWN), Create(axes0), FadeIn(ticks0, lag_ratio=0.2),
                   run_time=max(0.8, until_said(self, "BLEU credits")))
         self.play(FadeIn(self.meanings[0], shift=0.2 * DOWN), run_time=max(0.8, until_said(self, "exact match counts")))
         self.play(FadeIn(self.titles[1], shift=0.2 * DOWN), FadeIn(self.meanings[1], shift=0.2 * DOWN),
-                  Create(axes1), FadeIn(ticks1, lag_ratio=0.2), run_time=max(0.8, until_said(self, "We measured")))
-        self.play(*[FadeIn(f[2], lag_ratio=0.3) for f in self.furniture], FadeIn(self.x_name),
-                  run_time=max(0.8, until_said(self, controls[:30]) if controls else 1.0))
+                  Create(axes1), FadeIn(ticks1, lag_ratio=0.2), run_time=max(0.8, share(self, 0.6)))
+        self.play(*[FadeIn(f[2], lag_ratio=0.3) for f in self.furniture], FadeIn(self.x_name), run_time=share(self, 0.9))
+
+    def controls_beat(self) -> None:
+        """What the comparison controls; the other models' keys appear as their differences are said."""
+        controls = controls_sentence(self.cards)
+        self.beat("controls", controls)
         self.show_keys(controls)
 
     def build_panels(self) -> None:
@@ -487,10 +523,12 @@ class LengthCurve(ExplainerScene):
         for name in MODELS:
             key = key_entry(f"model_{name}", name, size=22)
             note = design_note(self.cards[name])
+            if name in DASHED:
+                note = f"{note}; dashed" if note else "dashed"
             if note:
                 key.add(label(note, 17, th.muted).next_to(key[1], DOWN, buff=0.06, aligned_edge=LEFT))
             keys.add(key)
-        keys.arrange(RIGHT, buff=0.55, aligned_edge=UP)
+        keys.arrange(RIGHT, buff=0.4, aligned_edge=UP)   # room for lstm's "dashed"
         return keys.move_to([0, 2.62, 0])
 
     def show_keys(self, controls: str) -> None:
@@ -498,11 +536,13 @@ class LengthCurve(ExplainerScene):
         when the cards name none, one after another over the sentence."""
         phrases = difference_phrases(self.cards) if "identical settings" in controls else {}
         order = [m for m in MODELS if m not in phrases] + [m for m in MODELS if m in phrases]
+        order = [m for m in order if m not in self.keys_shown]
         for k, name in enumerate(order):
             later = order[k + 1] if k + 1 < len(order) else None
             wait = until_said(self, phrases[later]) if later in phrases else (
                 self.reading_time_left() / (len(order) - k) if later else share(self, 0.9))
             self.play(FadeIn(self.legend[MODELS.index(name)], shift=0.15 * DOWN), run_time=max(0.6, wait))
+            self.keys_shown.add(name)
 
     # --- the curves ------------------------------------------------------------------------------
     def curve(self, axes: Axes, name: str, values: list[float]) -> VGroup:
@@ -510,6 +550,8 @@ class LengthCurve(ExplainerScene):
         color = self.theme.model_color(name)
         corners = [axes.c2p(g + 0.5, v) for g, v in enumerate(values)]
         line = VMobject(stroke_color=color, stroke_width=4).set_points_as_corners(corners)
+        if name in DASHED:   # its curve runs close to another model's: told apart by its dashes too
+            line = DashedVMobject(line, num_dashes=12 * len(corners), dashed_ratio=0.6)
         dots = VGroup(*[Dot(p, radius=0.07, color=color) for p in corners])
         return VGroup(line, dots)
 
@@ -560,20 +602,28 @@ class LengthCurve(ExplainerScene):
         self.labels = new
 
     def plot(self, name: str) -> None:
-        said = describe(name, self.points[name], what_it_is(self.cards[name]))
+        if name == MODELS[0] or not compare_sentence(self.points):
+            said = describe(name, self.points[name], what_it_is(self.cards[name]))
+            if name == MODELS[0]:
+                said = f"We measured both on {counts_sentence(self.cards)}. " + said
+        else:
+            said = f"The {name} model{what_it_is(self.cards[name])}."
         base = (self.cards[name].get("experiment") or {}).get("baseline")
         if (self.cards[name].get("experiment") or {}).get("differs_by") == "cell" and base in self.points and \
                 has_bleu(self.points[name]) and has_bleu(self.points[base]):   # two recurrent curves side by side
             said += " " + baseline_sentence(name, base, self.points[name], self.points[base])
         self.beat(name, said)
-        if name == MODELS[0]:   # the meanings make room for the first curve
-            self.play(FadeOut(self.meanings), run_time=0.6)
         pts = self.points[name]
         curves = VGroup(self.curve(self.panels[1], name, [b.exact for b in pts]))
         if has_bleu(pts):
             curves.add(self.curve(self.panels[0], name, [b.bleu or 0.0 for b in pts]))
         gone = [FadeOut(self.labels)] if len(self.labels) else []   # no new line drawn through old numbers
-        self.play(self.legend[MODELS.index(name)].animate.scale(1.12), *gone, run_time=0.5)
+        key = self.legend[MODELS.index(name)]
+        first = [FadeOut(self.meanings)] if name == MODELS[0] else []   # the meanings make room for the first curve
+        if name not in self.keys_shown:
+            first.append(FadeIn(key, shift=0.15 * DOWN))
+            self.keys_shown.add(name)
+        self.play(key.animate.scale(1.12), *gone, *first, run_time=0.6)
         self.remove(self.labels)
         self.labels = VGroup()
         self.play(*[Create(c) for c in curves], run_time=share(self, 0.55))
@@ -581,6 +631,22 @@ class LengthCurve(ExplainerScene):
         self.play(self.legend[MODELS.index(name)].animate.scale(1 / 1.12), run_time=share(self, 0.9))
         self.curves = getattr(self, "curves", {})
         self.curves[name] = curves
+
+    def compare(self) -> None:
+        """Every model's curves compared once: each model's curves thickened in turn while it is named."""
+        text = compare_sentence(self.points)
+        if not text or len(self.curves) < 2:
+            return
+        self.beat("compare", text)
+        self.play(FadeOut(self.labels), run_time=0.5)
+        self.remove(self.labels)
+        self.labels = VGroup()
+        for name in MODELS:
+            lines = self.lines(self.curves[name])
+            self.play(*[line.animate.set_stroke(width=8) for line in lines], run_time=max(0.6, until_said(self, name)))
+            self.play(*[line.animate.set_stroke(width=4) for line in lines], run_time=0.6)
+        self.play(*[a for c in self.curves.values() for a in self.dim(c, 0.5)], run_time=share(self, 0.5))
+        self.play(*[a for c in self.curves.values() for a in self.dim(c, 1.0)], run_time=share(self, 0.9))
 
     # --- the two measures part: one model's gentle BLEU beside its exact-match cliff ------------------
     def show_cliff(self) -> None:
@@ -603,7 +669,8 @@ class LengthCurve(ExplainerScene):
             a, b = axes.c2p(k + 0.5, values[k]), axes.c2p(k + 1.5, values[k + 1])
             lit = Line(a, b, stroke_color=self.theme.text, stroke_width=9)
             drop_text = score(drop) if axes is self.panels[0] else f"{drop:.0f}"
-            steps.add(VGroup(lit, self.number(f"−{drop_text} {words}", self.theme.text, (a + b) / 2, (RIGHT, LEFT), axes)))
+            sides = (UP + RIGHT, DOWN + LEFT) if drop > 0 else (DOWN + RIGHT, UP + LEFT)   # off a falling or rising step
+            steps.add(VGroup(lit, self.number(f"−{drop_text} {words}", self.theme.text, (a + b) / 2, sides, axes)))
         first = self.end_labels(name)
         self.play(FadeIn(first), run_time=share(self, 0.25))
         self.play(Create(steps[0][0]), FadeIn(steps[0][1]), run_time=max(0.8, until_said(self, "BLEU loses at most")))
@@ -614,11 +681,12 @@ class LengthCurve(ExplainerScene):
     # --- who leads where, and where the Transformer does not win --------------------------------------
     def who_wins(self) -> None:
         att, tra = self.points["attention"], self.points["transformer"]
-        text = " ".join(t for t in (best_sentence(self.points), versus_sentence(att, tra),
-                                    beats_rnns_sentence(self.points)) if t)
+        versus = versus_sentence(att, tra)
         if still_learning(self.cards["transformer"]) and any(
-                (t.bleu or 0) < (a.bleu or 0) - LEVEL for a, t in zip(att, tra)):
-            text += " Its loss was still falling: the same budget, not its best."
+                (t.bleu or 0) < (a.bleu or 0) - LEVEL for a, t in zip(att, tra)):   # the budget, said once, briefly
+            versus = versus.replace("Trained the same way, the Transformer",
+                                    "With the same training steps, its loss still falling, the Transformer")
+        text = " ".join(t for t in (best_sentence(self.points), versus, beats_rnns_sentence(self.points)) if t)
         self.beat("who-wins", text)
         axes, th = self.panels[0], self.theme
         gaps = VGroup()
@@ -689,8 +757,8 @@ class LengthCurve(ExplainerScene):
                      "larger LSTMs do far better on long sentences (Sutskever and colleagues, 2014)")
         words = note_text.split()
         note = WordFlow(words, [th.muted] * len(words), width=config.frame_width - 1.2, font_size=20)
-        note.next_to(self.x_name, DOWN, buff=0.16).set_x(0)
-        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.35))
+        note.move_to(self.x_name).align_to(self.x_name, UP)   # in the axis name's place: clear of the footer
+        self.play(FadeOut(self.x_name), FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.35))
         # the drop the caveat is about: each curve's dots after the shortest group, lit one group at a time
         later = [VGroup(*[dots[g] for c in self.curves.values() for _, dots in c if len(dots) > g])
                  for g in range(1, max(len(p) for p in self.points.values()))]

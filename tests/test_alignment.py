@@ -33,7 +33,7 @@ def test_a_crossing_is_links_in_opposite_order_and_is_named():
     assert "'european', 'economic' and 'area' come out in reverse order ('zone', 'économique' and 'européenne')" in text
     assert "never cross" not in text
     # 'la' looks ahead at 'area' with 'zone': its link crosses the rows between, so it is left out by name
-    assert text.startswith("Leave out the 1 word that looks ahead at a later word's partner, and where links cross")
+    assert text.startswith("With 'la' left out, where links cross")
     assert al.summary_narration(f, "French", "English").startswith(
         "Leave out 'la' (dimmed): the 1 word that looks ahead at a later word's partner. Links cross in 1 place")
     two = al.facts(np.array([[0, 1.0], [1.0, 0]]), ["green", "garden"], ["jardin", "vert"])
@@ -56,11 +56,43 @@ def test_a_monotone_alignment_says_so_and_names_no_crossing():
     # 'den' (row 0) links right of 'grünen' (row 1): by the links alone they cross, so "never cross" is
     # said only with the looking-ahead word left out, and named as such
     order = al.order_narration(german, "German", "English")
-    assert order.startswith("Leave out the 1 German word that looks ahead at a later word's partner, and the links "
-                            "never cross")
+    assert order.startswith("With 'den' left out, the links never cross")
     assert al.summary_narration(german, "German", "English").startswith("Leave out 'den' (dimmed): the 1 word that looks ahead")
     assert "article" in al.ahead_narration(german, "German", grammar=True, nouns=["dog"])   # the grammar's reason
     assert al.ahead_narration(facts(RUSSIAN), "Russian") == ""
+
+
+def test_the_diagonal_reading_names_the_rows_on_and_off_it():
+    f = facts(FRENCH)
+    assert al.on_diagonal(f) == ((2,), (0, 1, 3))
+    text = al.diagonal_narration(f, "French")
+    assert text.endswith("Here the strongest cell of 'économique' is on it; that of 'la', 'zone' and 'européenne' is off it. "
+                         "Yet 'la' is off it without changing order, as the links show.")
+    kept = al.facts(np.eye(3), ["a", "b", "c"], ["x", "y", "z"])
+    assert al.on_diagonal(kept) == ((0, 1, 2), ()) and "every French word's strongest cell is on it" in \
+        al.diagonal_narration(kept, "French")
+    flipped = al.facts(np.eye(3)[::-1], ["a", "b", "c"], ["x", "y", "z"])
+    assert al.on_diagonal(flipped) == ((1,), (0, 2)) and "Yet" not in al.diagonal_narration(flipped, "French")
+    # different lengths: a row's own place is its index scaled to the source (2 output words over 4 source words)
+    scaled = al.facts(np.array([[1.0, 0, 0, 0], [0, 0, 0, 1.0]]), ["a", "b", "c", "d"], ["x", "y"])
+    assert al.on_diagonal(scaled) == ((0, 1), ())
+    # a long sentence's diagonal is a band one word either side
+    long = al.facts(np.roll(np.eye(9), 1, axis=1), list("abcdefghi"), list("rstuvwxyz"))
+    assert al.on_diagonal(long)[1] == (8,)
+    assert "Yet" not in al.diagonal_narration(long, "French")   # 'z' links back to 'a': it crosses every other link
+    assert al.diagonal_narration(al.facts(np.eye(1), ["a"], ["x"]), "French") == ""
+
+
+def test_the_short_partner_sentence_says_the_article_and_the_eos_row():
+    source, output, weights = FRENCH
+    w = np.array(weights, dtype=float)
+    f = al.facts(np.vstack([w, [0.91, 0.04, 0.0, 0.05]]), source, output)
+    text = al.partners_short(f, "French", grammar=True, nouns=["area"])
+    assert text == ("No French word looks most at 'the', so in the weights it has no partner: 'la', the French article, "
+                    "looks at its noun 'area' instead (the ‹eos› row, 91% on 'the', writes no word).")
+    user = al.partners_short(al.facts(w, source, output, ended=False), "French")
+    assert "article" not in user and "‹eos›" not in user and "no partner" in user
+    assert al.partners_short(al.facts(np.eye(2), ["a", "b"], ["x", "y"]), "French") == ""
 
 
 def test_words_with_no_partner_are_named_only_when_no_output_word_links_to_them():

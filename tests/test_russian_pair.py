@@ -77,9 +77,11 @@ def assert_order_told_truly(beats: list[str], f: alignment.Facts, tgt: str, src:
     else:
         assert re.search(r"[Ww]here links cross, words change order", said), said
         if f.ahead:  # their links cross the rows between too: the count is said with them left out
-            assert f"Leave out the {len(f.ahead)} word" in said, said
+            assert f"With {alignment.ahead_words(f)} left out" in said, said
         for group in f.swaps[:alignment.NAMED]:
             assert alignment.swap_phrase(f, group) in said
+    if f.rows >= 2:   # the diagonal reading, computed: the rows on it and off it named
+        assert alignment.diagonal_narration(f, tgt) in said, said
     partners = [b for b in beats if "no partner" in b]
     if f.unlinked:
         assert len(partners) == 1, beats
@@ -161,7 +163,8 @@ def test_heatmap_and_context_window_tell_the_russian_alignment(ru_models):
     assert articles, f"no article unlinked in {example.source_tokens} → {example.output_words}"
     assert f.monotone and not f.still, f.links   # a Russian-like order is English's (the long sentence: as learnt)
     said = " ".join(b for key in ORDER_SCENES for b in beats[key])
-    assert "written in the place of" not in said and "diagonal" not in said and "<eos>" not in said
+    assert "written in the place of" not in said and "<eos>" not in said
+    assert said.count("diagonal") == heat[1].count("diagonal")   # said only as the heatmap's computed reading
     # context-window: the overlooked words are the ones no output word gave 10 %; no grammar reason for this pair
     end = next(b for b in beats["context-window"] if b.startswith("Attention could reach every word"))
     found = alignment.overlooked(long.weights, long.source, long.output)
@@ -180,9 +183,11 @@ def test_the_built_in_french_names_its_adjective_swap():
     heat = beats["alignment-heatmap"]
     f = alignment.trace_facts(trace_mod.trace("the european economic area"))
     assert_order_told_truly(heat, f, "French", "English")
+    assert "diagonal" in heat[1]   # the article's reading first, computed (alignment.diagonal_narration)
+    # the reason first ('la' agrees with its noun), then the word left out, then the crossing
+    assert heat[2].startswith("A French article takes its form from its noun") and "'la' looks most at 'area'" in heat[2]
     assert ("'european', 'economic' and 'area' come out in reverse order ('zone', 'économique' and 'européenne')"
-            in heat[1])
-    assert "'la' looks most at 'area'" in heat[1] and "article takes its form from its noun" in heat[1]
+            in heat[3]) and heat[3].startswith("With 'la' left out")
     assert "No French word looks most at 'the'" in " ".join(heat)
     long = alignment.trace_facts(trace_mod.trace(LONG_EXAMPLE))
     assert_long_told_truly(long_sentence_said(heat), long)

@@ -145,9 +145,7 @@ def order_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
                 "so these rows show no word order at all.")
     if f.monotone:
         if f.ahead:  # a word that looks ahead at a later word's partner would cross the rows between
-            n = len(f.ahead)
-            return (f"Leave out the {n} {tgt_lang} word{'s' if n > 1 else ''} that look{'' if n > 1 else 's'} ahead "
-                    f"at a later word's partner, and the links never cross: row after row they stay or move right, "
+            return (f"With {ahead_words(f)} left out, the links never cross: row after row they stay or move right, "
                     f"so the {tgt_lang} words keep the {src_lang} order.")
         return (f"The links never cross: row after row they stay or move right, so the {tgt_lang} words keep "
                 f"the {src_lang} order.")
@@ -156,9 +154,7 @@ def order_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
     more = f"; and {len(groups) - NAMED} more group{'s' if len(groups) - NAMED > 1 else ''} cross" \
         if len(groups) > NAMED else ""
     if f.ahead:  # their links cross the rows between too: the count holds only with them left out
-        n = len(f.ahead)
-        return (f"Leave out the {n} word{'s' if n > 1 else ''} that look{'' if n > 1 else 's'} ahead at a later "
-                f"word's partner, and where links cross, words change order: {named}{more}.")
+        return f"With {ahead_words(f)} left out, where links cross, words change order: {named}{more}."
     return f"Where links cross, words change order: {named}{more}."
 
 
@@ -173,7 +169,11 @@ def ahead_narration(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Seque
     if grammar and all(f.source[f.links[i]] in set(nouns) for i, _ in f.ahead):
         whose = "; ".join(f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it"
                           for i, k in pairs)
-        return (f"{whose}{tail}: a {tgt_lang} article takes its form from its noun, so this is no reordering.")
+        they = "They look" if len(f.ahead) > 1 else "It looks"
+        return (f"A {tgt_lang} article takes its form from its noun: {whose}{tail}. {they} ahead, which is no "
+                "reordering, so it is dimmed and left out." if len(f.ahead) == 1 else
+                f"A {tgt_lang} article takes its form from its noun: {whose}{tail}. {they} ahead, which is no "
+                "reordering, so they are dimmed and left out.")
     whose = "; ".join(f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it"
                       for i, k in pairs)
     if len(pairs) > 1:
@@ -212,6 +212,66 @@ def partners_narration(f: Facts, tgt_lang: str, src_lang: str, grammar: bool = F
         text += (f" The {tgt_lang} article looks at its noun instead." if len(words) == 1
                  else f" The {tgt_lang} articles look at their nouns instead.")
     return text
+
+
+def partners_short(f: Facts, tgt_lang: str, grammar: bool = False, nouns: Sequence[str] = ()) -> str:
+    """The source words no output word links to, in one sentence: with the built-in grammar and an
+    unlinked article, the output article that looks at its noun instead; the ‹eos› row named when it has
+    its largest cell (or more than any word's row) there, since it writes no word. '' when every word is linked."""
+    if not f.unlinked or f.rows == 0:
+        return ""
+    words = [f.source[j] for j in f.unlinked]
+    counts = {w: words.count(w) for w in dict.fromkeys(words)}
+    one = len(words) == 1
+    which = listing(counts)
+    text = f"No {tgt_lang} word looks most at {which}, so in the weights {'it has' if one else 'they have'} no partner"
+    nounset = set(nouns)
+    stand_in = next(((i, f.links[i]) for i, _ in f.ahead if f.source[f.links[i]] in nounset), None)
+    if grammar and stand_in is not None and all(w in ARTICLES for w in counts):
+        i, j = stand_in
+        text += f": '{f.output[i]}', the {tgt_lang} article, looks at its noun '{f.source[j]}' instead"
+    peak = max(unlinked_peak(f, j)[1] for j in f.unlinked)
+    col = end_column(f, f.unlinked, peak)
+    if col is not None and f.end is not None:
+        text += f" (the ‹eos› row, {said_percent(f.end[col])} on {source_name(f, col)}, writes no word)"
+    return text + "."
+
+
+def diagonal_band(n_source: int) -> int:
+    """How many words either side of its own place a row's link may lie and still count as on the diagonal:
+    0 for short sentences, 1 from 8 source words on (a long sentence's diagonal is a band, not a line)."""
+    return 1 if n_source >= 8 else 0
+
+
+def on_diagonal(f: Facts) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(rows whose link lies on the diagonal band, rows whose link lies off it): a row's own place is its
+    index scaled to the source length (diagonal()), as the article's figure reads it."""
+    band = diagonal_band(len(f.source))
+    on = tuple(i for i in range(f.rows) if abs(f.links[i] - diagonal(i, len(f.source), f.rows)) <= band)
+    return on, tuple(i for i in range(f.rows) if i not in on)
+
+
+def diagonal_narration(f: Facts, tgt_lang: str) -> str:
+    """The article's reading of the picture (same order on the diagonal, reordered off it), then which
+    rows have their largest α on it and which off it, named. '' with fewer than two output words."""
+    if f.rows < 2:
+        return ""
+    on, off = on_diagonal(f)
+
+    def named(rows: tuple[int, ...]) -> str:
+        words = [f.output[i] for i in rows]
+        return listing({w: words.count(w) for w in dict.fromkeys(words)}, limit=4)
+    lead = ("Read it by its diagonal, each word's own place: words kept in the same order sit on it, "
+            "words that change order sit off it.")
+    if not off:
+        return f"{lead} Here every {tgt_lang} word's strongest cell is on it."
+    said = (f"{lead} Here no {tgt_lang} word's strongest cell is on it." if not on else
+            f"{lead} Here the strongest cell of {named(on)} is on it; that of {named(off)} is off it.")
+    kept = tuple(i for i in off if i not in f.crossing_rows)   # off it, yet no link of theirs crosses
+    if kept:
+        were = "is" if len(kept) == 1 else "are"
+        said += f" Yet {named(kept)} {were} off it without changing order, as the links show."
+    return said
 
 
 def partner_meaning(f: Facts) -> str:
