@@ -654,6 +654,13 @@ def test_a_new_set_is_swapped_in_whole(tmp_path):
     assert (target / "plain.safetensors").read_bytes() == b"new" and sorted(p.name for p in tmp_path.iterdir()) == ["set"]
 
 
+def default_interrupts() -> None:
+    """In the child before exec: Ctrl-C handled as a user's shell hands it over (not ignored, not blocked),
+    whatever an earlier test left in this pytest worker (a fresh-clone run saw SIGINT not reach training)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def test_an_interrupted_training_leaves_the_old_set_exactly_as_it_was(tmp_path):
     """Ctrl-C (SIGINT to the terminal's process group, training workers included) once training has
     written its first checkpoint: exit 130, the old set byte for byte, no folder left beside it. (40 epochs:
@@ -670,7 +677,7 @@ def test_an_interrupted_training_leaves_the_old_set_exactly_as_it_was(tmp_path):
     before = {p.name: p.read_bytes() for p in target.iterdir()}
     victim = subprocess.Popen([sys.executable, "-m", "model.train", "--pairs", str(pairs), "--languages", "English",
                                "German", "--epochs", "40", "--out", str(target)], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+                              stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=default_interrupts)
     try:
         wait_for(lambda: list(tmp_path.glob(".set.training-*/attention.step-0.safetensors")), seconds=300)
         os.killpg(victim.pid, signal.SIGINT)
