@@ -1,4 +1,5 @@
 import hashlib
+import io
 import itertools
 import json
 from pathlib import Path
@@ -203,3 +204,29 @@ def test_the_registry_orders_training_and_checkpoints():
     assert list(SLOWEST_FIRST) == sorted(MODEL_NAMES, key=lambda n: -cpu[n])
     assert all(abs(CELLS[n].training_cpu_seconds - cpu[n]) <= max(5, 0.05 * cpu[n]) for n in MODEL_NAMES)
     assert tuple(n for n in MODEL_NAMES if checkpoints(n)) == CHECKPOINTED
+
+
+def test_models_trained_in_parallel_report_every_step_of_their_progress(tmp_path, monkeypatch):
+    """Workers send progress in batches of steps; each model's bar still ends at its step count,
+    and the cards come back in the order asked."""
+    import rich.progress
+    from rich.console import Console
+
+    from model.train import PROGRESS_EVERY, train_models
+
+    advanced: dict[int, int] = {}
+
+    class Recorder(rich.progress.Progress):
+        def update(self, task_id, *, advance=None, **fields):
+            advanced[task_id] = advanced.get(task_id, 0) + (advance or 0)
+            super().update(task_id, advance=advance, **fields)
+
+    monkeypatch.setattr(rich.progress, "Progress", Recorder)
+    splits = corpus.split_pairs(corpus.generate_pairs(3, 120 + 5), 3, test_per_bucket=2, valid_per_bucket=1)
+    recipe = Recipe(hidden=8, embed=8, attn=4, epochs=2, batch_size=8, checkpoints=2)
+    steps = recipe.epochs * -(-len(splits.train) // recipe.batch_size)
+    assert steps % PROGRESS_EVERY, "a step count that leaves a remainder after the batched messages"
+    cards = train_models(["lstm", "plain"], splits, 3, tmp_path, {"kind": "grammar", "seed": 3}, jobs=2,
+                         threads=1, console=Console(file=io.StringIO()), recipe=recipe)
+    assert [c["name"] for c in cards] == ["lstm", "plain"]
+    assert sorted(advanced.values()) == [steps, steps]
