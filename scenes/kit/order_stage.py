@@ -61,7 +61,7 @@ class OrderGaps:
 
     @property
     def share(self) -> int:
-        """`final` as a percentage of a state's length."""
+        """`final` as a percentage of a state's size (its length as a vector, its distance from zero)."""
         return round(100 * self.final / self.length)
 
 
@@ -156,11 +156,11 @@ class OrderStage:
         return finals, names, outs
 
     def verdict(self) -> VGroup:
-        """The last line: how far apart the final states are, with its scale (a share of a state's length)."""
+        """The last line: how far apart the final states are, with its scale (a share of a state's size)."""
         g = self.gaps
         said = (f"averages: identical · final states: {g.final:.2f} apart" if self.same_average
                 else f"final states: {g.final:.2f} apart")
-        said += f" = {g.share}% of a state's length" if g.far else " (almost the same)"
+        said += f" = {g.share}% of a state's size" if g.far else " (almost the same)"
         return label(said, 22, self.th.correct if g.far else self.th.wrong).move_to([0, VERDICT_Y, 0])
 
     def end(self) -> VGroup:
