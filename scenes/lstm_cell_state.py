@@ -3,7 +3,8 @@ same mobject rnn-relay ends with): the chain's GRU cells become LSTM cells handi
 one opens up into the figure — the c highway through ×f and +i·g, h leaving through o·tanh(c) — with
 the real `lstm` model's values flowing through it word by word. Then why long sentences still dilute,
 measured on the forget gates of a long sentence, and what the LSTM really writes for it, checked
-against the correct translation: the cell state helps, the bottleneck stays (attention comes next)."""
+against the correct translation beside the `plain` model's GRU (gated too, no separate cell state):
+whether the cell state helped there is computed, and the bottleneck stays (attention comes next)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
