@@ -269,7 +269,7 @@ class LSTMCellState(ExplainerScene):
                          arrow(self.gate_cols["o"].get_right(), self.out_mul[0].get_left()),
                          arrow(self.out_mul[0].get_right(), [self.x_out + 1.9, self.out_mul.get_y(), 0]))
         h_name = label("h", 22, th.text).next_to(wires_o[-1], UP, buff=0.08).shift(0.2 * LEFT)
-        scale = self.scale_legend().to_corner(RIGHT + UP).shift(0.75 * DOWN)
+        scale = self.scale_legend().to_corner(RIGHT + UP).shift(0.45 * DOWN)  # above c where it leaves the cell
         self.diagram = VGroup(highway, hw_name, self.mul, self.add_node, ig, tanh_box, self.out_mul, bus, bus_name,
                               wires_f, wires_i, wires_o, h_name, gate_names, scale)
         # build it in the order the narration tells it
@@ -352,12 +352,14 @@ class LSTMCellState(ExplainerScene):
         h_col = None
         for t, step in enumerate(self.steps):
             slow = t < 1
-            beat_time = 1.0 if slow else 0.45
             if t == 0:  # the first word's six moves fill its narration (the gates' means, c starting at zero)
                 beat_time = max(1.0, (self.reading_time_left() - 0.5) / 6)
             if t == 1:  # the forget gate's mean keeps changing, and is said to; the other means leave
                 self.beat("more", gate_means_narration(tr.source_tokens,
                                                        np.array([float(s["f"].mean()) for s in self.steps])))
+                # the later words' six moves and the way back share the narration (few words: slower)
+                per_word = self.reading_time_left() / (len(self.steps) - 1)
+                beat_time = min(1.5, max(0.45, (per_word - 0.35) / 6))
             marker = words[t].copy()
             self.play(words[t].animate.set_color(th.text), marker.animate.move_to([self.x_in - 0.2, self.y_bus + 0.45, 0]),
                       *[Transform(self.gate_cols[k], self.gate_column(k, step)) for k in self.gate_x],
