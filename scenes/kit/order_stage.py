@@ -89,7 +89,8 @@ class OrderStage:
         self.bottom.shift((ROWS_Y[1] - self.bottom[0].baseline()) * UP)
         self.tags = VGroup(label("sentence", 17, th.muted), label("shuffled", 17, th.muted))
         for tag, row in zip(self.tags, (self.top, self.bottom)):
-            tag.next_to([-5.45, row[0].get_y(), 0], LEFT, buff=0.1)
+            # left of the row, never on its first word (a long row reaches further left)
+            tag.next_to([min(-5.45, row.get_left()[0] - 0.12), row[0].get_y(), 0], LEFT, buff=0.1)
             tag.set_y(row[0].get_y())
         self.vmax = float(np.abs(tr.source_embeddings).max())
         self.emb_dims = pick_dims(tr.source_embeddings, SHOWN_DIMS)
