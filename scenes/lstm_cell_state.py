@@ -3,9 +3,11 @@ same mobject rnn-relay ends with): the chain's GRU cells become LSTM cells handi
 one opens up into the figure — the c highway through ×f and +i·g, h leaving through o·tanh(c) — with
 the real `lstm` model's values flowing through it word by word. Then why long sentences still dilute,
 measured on the forget gates of a long sentence, and what the LSTM really writes for it, checked
-against the correct translation: the cell state helps, the bottleneck stays (attention comes next)."""
+against the correct translation beside the `plain` model's GRU (gated too, no separate cell state):
+whether the cell state helped there is computed, and the bottleneck stays (attention comes next)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -31,9 +33,9 @@ from manim import (
 from model.names import DESIGNS
 from model.trace import GATE_NAMES, TraceInputError
 from scenes.kit import ExplainerScene, SlotBars, StateColumn, claims, fade_replace, label, percent, pick_dims
-from scenes.kit.claims import cell_intro, check_words, lstm_bridge, lstm_long_narration, said_percent
+from scenes.kit.claims import check_words, lstm_bridge, lstm_long_narration, said_percent
 from scenes.kit.comparison import BOTTLENECK_TITLE, Comparison, Row, bottleneck_end
-from scenes.kit.pacing import share
+from scenes.kit.pacing import share, until_said
 from scenes.kit.stage import CoreStage
 from scenes.kit.theme import current, gate_to_color
 from scenes.kit.wrap import WordGrid
@@ -41,6 +43,27 @@ from scenes.kit.wrap import WordGrid
 SHOWN_DIMS = 6
 CELL = 0.22  # height of one dimension's cell
 PASS = 0.6   # c waits this far before a node and leaves this far after it
+
+
+def opening_narration(model: str, design: tuple[str | None, bool] | None) -> str:
+    """The question and what an LSTM cell hands on; that the shown model is built from LSTM cells is
+    said only when its design says so (its dates are the timeline's)."""
+    said = "What if each cell kept a second memory? "
+    if design is not None and design[0] == "LSTM":
+        return said + (f"Our '{model}' model's LSTM cells do: each hands on the hidden state h, as before, "
+                       "and a cell state c.")
+    return said + "An LSTM cell does: it hands on the hidden state h, as before, and a cell state c."
+
+
+def cell_of(model: str) -> str | None:
+    design = DESIGNS.get(model)
+    return design[0] if design else None
+
+
+def cell_tag(design: tuple[str | None, bool] | None) -> str:
+    """A comparison row's tag, as the model is built: gated GRU cells, or LSTM cells with their cell state."""
+    cell = design[0] if design else None
+    return {"GRU": "GRU: gated, no cell state", "LSTM": "LSTM: gated, + cell state c"}.get(cell or "", cell or "cell unknown")
 
 
 def gate(gates: np.ndarray, name: str) -> np.ndarray:
@@ -56,6 +79,52 @@ def retention(gates: np.ndarray) -> np.ndarray:
     for j in range(len(forget)):
         out[j] = float(np.prod(forget[j + 1:], axis=0).mean()) if j + 1 < len(forget) else 1.0
     return out
+
+
+FRACTIONS = ((1 / 2, "about half"), (1 / 3, "about a third"), (1 / 4, "about a quarter"), (1 / 5, "about a fifth"),
+             (2 / 3, "about two thirds"), (3 / 4, "about three quarters"))
+
+
+def fraction_words(p: float, within: float = 0.025) -> str:
+    """A share as a plain fraction ('about a third') when one is that close, else '' (never rounded to fit)."""
+    near = [name for value, name in FRACTIONS if abs(p - value) <= within]
+    return near[0] if near else ""
+
+
+def retention_narration(tokens: Sequence[str], keep: np.ndarray, forget: np.ndarray) -> str:
+    """What the bars say, as measured: the last word keeps all of what it wrote (no forget gate comes
+    after it, an empty product), and the first word's share set against the gates it passed: gates
+    that are each mostly open (their mean over the later words and all dimensions) still multiply to
+    a small share. Whether the first word keeps the least is checked, never assumed."""
+    n, first, last = len(keep), tokens[0], tokens[-1]
+    said = (f"But the highway is still a chain of multiplications. For each word of this {n}-word sentence, multiply "
+            "the forget gates that come after it: that is the share of what it wrote still in c at the last word.")
+    if n < 2:
+        return said + f" '{first}' is the last word: no gate comes after it, so it keeps all of it."
+    said += f" The last word, '{last}', keeps {percent(keep[-1])}: no forget gate comes after it."
+    gates = float(forget[1:].mean())
+    small = keep[0] < 0.5 and gates >= 0.8
+    fraction = fraction_words(float(keep[0]))
+    share = said_percent(float(keep[0])) + (f", {fraction}" if fraction else "")
+    said += (f" The {n - 1} gate{'s' if n > 2 else ''} after the first word, '{first}', {'are' if n > 2 else 'is'} "
+             f"{said_percent(gates)} open on average, {'yet together they leave it only' if small else 'and leave it'} "
+             f"{share}")
+    if n > 2 and int(np.argmin(keep)) == 0:
+        said += ": the least of any word"
+    return said + "."
+
+
+def gate_means_narration(tokens: Sequence[str], forget_means: np.ndarray) -> str:
+    """While the words go by: the gates are computed anew for each word, and the forget gate's mean
+    (the number beside it) with them; its lowest and highest, named by their words."""
+    said = "The gates are computed anew for each word, from the word and the state before it"
+    if len(tokens) < 2:
+        return said + "."
+    low, high = int(np.argmin(forget_means)), int(np.argmax(forget_means))
+    if forget_means[high] - forget_means[low] < 0.03:
+        return said + f": here the forget gate stays near {said_percent(float(forget_means.mean()))} on every word."
+    return (said + f": the forget gate's mean is lowest on '{tokens[low]}' ({said_percent(float(forget_means[low]))}) "
+            f"and highest on '{tokens[high]}' ({said_percent(float(forget_means[high]))}).")
 
 
 def cell_steps(cells: np.ndarray, gates: np.ndarray) -> list[dict[str, np.ndarray]]:
@@ -110,8 +179,7 @@ class LSTMCellState(ExplainerScene):
         lstm = CoreStage(tr)
         # the chain alone on screen: in the middle of the frame, not in the relay's bottom band
         VGroup(lstm.words, lstm.cells, lstm.batons).shift(2.0 * UP)
-        self.beat("open", f"What if each cell kept a second memory? {cell_intro(tr.model, DESIGNS.get(tr.model))} "
-                          "Each cell hands on two things: the hidden state h, as before, and the cell state c.")
+        self.beat("open", opening_narration(tr.model, DESIGNS.get(tr.model)))
         title = self.heading()
         note = self.footnote(self.provenance(tr, extra=lstm.dims_note()))
         self.play(FadeOut(picture), *fade_replace(self.title_mob, title), *fade_replace(self.note, note), run_time=1.0)
@@ -143,6 +211,7 @@ class LSTMCellState(ExplainerScene):
                                  fill_color=th.panel, fill_opacity=1).move_to([-0.15, -0.075, 0])
         tag = label(f"one {self.kind} cell, opened", 18, th.encoder)
         tag.move_to(frame.get_corner(DOWN + RIGHT) + np.array([-tag.width / 2 - 0.2, tag.height / 2 + 0.15, 0]))
+        self.frame_box = frame
         self.play(Transform(first.box, frame), Transform(first.text, tag), FadeOut(self.chain_mobs),
                   *fade_replace(self.note, note), run_time=1.2)
 
@@ -185,8 +254,8 @@ class LSTMCellState(ExplainerScene):
         bus = Line([self.x_in - 0.6, y_bus, 0], [self.x_out - 0.2, y_bus, 0], color=muted, stroke_width=3)
         # the gates read both at once (a concatenation, not a sum)
         bus_name = label("[h, x]: previous state and this word, read together", 17, muted)
-        bus_name.next_to(bus.get_start(), DOWN, buff=0.12)
-        bus_name.align_to(bus, LEFT)
+        # inside the cell's frame: the bus enters from outside, its name does not straddle the border
+        bus_name.next_to(bus, DOWN, buff=0.12).align_to(self.frame_box, LEFT).shift(0.25 * RIGHT)
         wires_f = VGroup(arrow([self.gate_x["f"], y_bus, 0], self.gate_cols["f"].get_bottom()),
                          arrow(self.gate_cols["f"].get_top(), self.mul.get_bottom()))
         wires_f[1].put_start_and_end_on(self.gate_cols["f"].get_top() + 0.05 * UP, self.mul[0].get_bottom())
@@ -200,7 +269,7 @@ class LSTMCellState(ExplainerScene):
                          arrow(self.gate_cols["o"].get_right(), self.out_mul[0].get_left()),
                          arrow(self.out_mul[0].get_right(), [self.x_out + 1.9, self.out_mul.get_y(), 0]))
         h_name = label("h", 22, th.text).next_to(wires_o[-1], UP, buff=0.08).shift(0.2 * LEFT)
-        scale = self.scale_legend().to_corner(RIGHT + UP).shift(0.75 * DOWN)
+        scale = self.scale_legend().to_corner(RIGHT + UP).shift(0.45 * DOWN)  # above c where it leaves the cell
         self.diagram = VGroup(highway, hw_name, self.mul, self.add_node, ig, tanh_box, self.out_mul, bus, bus_name,
                               wires_f, wires_i, wires_o, h_name, gate_names, scale)
         # build it in the order the narration tells it
@@ -235,11 +304,17 @@ class LSTMCellState(ExplainerScene):
         return (VGroup(label(self.GATE_LABELS[key], 17, th.gate), mean).arrange(DOWN, aligned_edge=RIGHT, buff=0.06)
                 .next_to(col, LEFT, buff=0.12).align_to(col, DOWN))
 
-    def swap_means(self, step: dict) -> list:
-        """Fade each gate's changed mean to this word's (kit.fade_replace: never digit into digit, never both at once)."""
+    def swap_means(self, step: dict, only_forget: bool = False) -> list:
+        """Fade each gate's changed mean to this word's (kit.fade_replace: never digit into digit, never both at once).
+        After the first word only the forget gate's mean stays (the narration follows it); the others leave."""
         anims, self.faded_in_means = [], []
         for key, name in zip(self.gate_x, self.gate_names):
             if key == "g":
+                continue
+            if only_forget and key != "f":
+                if len(name) > 1:
+                    anims.append(FadeOut(name[1]))
+                    name.remove(name[1])
                 continue
             old, new = name[1], self.gate_name(key, step)[1]
             if old.text != new.text:
@@ -264,11 +339,11 @@ class LSTMCellState(ExplainerScene):
         tr, th = self.tr, self.theme
         f0 = float(self.steps[0]["f"].mean())
         i0 = float(self.steps[0]["i"].mean())
-        empty = ("; c starts at zero, so on the first word only what the input gate lets in counts"
+        empty = ("; c starts at zero, so only what the input gate lets in counts"
                  if not np.any(self.steps[0]["c_prev"]) else "")
-        self.beat("steps", f"Now the real values, word by word. On '{tr.source_tokens[0]}' the forget gate is "
-                           f"{said_percent(f0)} open and the input gate {said_percent(i0)}, on average over all "
-                           f"{len(self.steps[0]['f'])} dimensions{empty}. Watch c travel along the highway.")
+        self.beat("steps", f"The real values, word by word. On '{tr.source_tokens[0]}' the forget gate is "
+                           f"{said_percent(f0)} open and the input gate {said_percent(i0)} (means over all "
+                           f"{len(self.steps[0]['f'])} dimensions){empty}.")
         words = WordGrid(tr.source_tokens, th.source, width=11.0, font_size=24, max_rows=1).move_to([0, -2.65, 0])
         self.play(FadeIn(words, lag_ratio=0.1), run_time=0.8)
         hw = self.y_hw
@@ -276,17 +351,19 @@ class LSTMCellState(ExplainerScene):
         self.play(FadeIn(c_col), run_time=0.6)
         h_col = None
         for t, step in enumerate(self.steps):
-            slow = t < 2
-            beat_time = 1.0 if slow else 0.45
+            slow = t < 1
             if t == 0:  # the first word's six moves fill its narration (the gates' means, c starting at zero)
                 beat_time = max(1.0, (self.reading_time_left() - 0.5) / 6)
-            if t == 1:
-                self.beat("more", "Each word: the forget gate scales what the highway carries, the input gate "
-                                  "adds the new content g, and h leaves through the output gate.")
+            if t == 1:  # the forget gate's mean keeps changing, and is said to; the other means leave
+                self.beat("more", gate_means_narration(tr.source_tokens,
+                                                       np.array([float(s["f"].mean()) for s in self.steps])))
+                # the later words' six moves and the way back share the narration (few words: slower)
+                per_word = self.reading_time_left() / (len(self.steps) - 1)
+                beat_time = min(1.5, max(0.45, (per_word - 0.35) / 6))
             marker = words[t].copy()
             self.play(words[t].animate.set_color(th.text), marker.animate.move_to([self.x_in - 0.2, self.y_bus + 0.45, 0]),
                       *[Transform(self.gate_cols[k], self.gate_column(k, step)) for k in self.gate_x],
-                      *self.swap_means(step),
+                      *self.swap_means(step, only_forget=t > 0),
                       *([FadeOut(h_col)] if h_col is not None else []), run_time=beat_time)
             for name, mean in self.faded_in_means:
                 self.remove(mean)
@@ -323,18 +400,11 @@ class LSTMCellState(ExplainerScene):
         tr = self.trace_of(sentence, self.tr.model)
         keep = retention(tr.encoder_gates)
         n, hidden = len(keep), tr.encoder_gates.shape[2]
-        fades = n > 2 and keep[0] < keep[-2]
-        claim = (f"It is {said_percent(keep[0])} for the first word, {said_percent(keep[-2])} for the one before last."
-                 if fades else f"It is {said_percent(keep[0])} for the first word; here the early words do not fade.")
-        self.beat("dilute", "But the highway is still a chain of multiplications. Multiply the forget gates after "
-                            f"a word, to the end of this {n}-word sentence: that is the share of what it wrote "
-                            f"still on the highway at the last word. {claim} A product of gates: not the gradient "
-                            "that measured each word's pull on the plain model's final state.")
+        self.beat("dilute", retention_narration(tr.source_tokens, keep, gate(tr.encoder_gates, "forget")))
         self.play(FadeOut(self.cell_group), run_time=0.8)
         self.remove(self.note)
         self.note = self.footnote(self.provenance(tr, extra=f"bars: product of the forget gates after each word, "
-                                                            f"mean over all {hidden} dimensions (a product of gates, "
-                                                            "not a gradient)"))
+                                                            f"mean over all {hidden} dimensions"))
         grid = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=24, max_rows=3, band=1.5,
                         band_side="above", row_gap=0.18)
         # what the bars are, said above them
@@ -347,21 +417,23 @@ class LSTMCellState(ExplainerScene):
             bar.move_to([grid.x(k), grid.band_bottom(k) + bar.height / 2, 0])
         values = VGroup(*[label(percent(v), 14, th.muted).next_to(bar, UP, buff=0.04) for bar, v in zip(bars, keep)])
         self.play(FadeIn(self.note), FadeIn(head), FadeIn(grid, lag_ratio=0.02), run_time=1.2)
-        # the product builds from the last word backwards: word j keeps ∏_{t>j} f_t
+        # the product builds from the last word backwards (word j keeps ∏_{t>j} f_t) while it is defined
         order = list(range(n - 1, -1, -1))
-        self.play(*[GrowFromEdge(bars[k], DOWN) for k in order[:1]], FadeIn(values[order[0]]), run_time=0.6)
-        rest = share(self, 0.8, at_least=2.5)
+        rest = max(2.5, until_said(self, "The last word") - 0.6)
+        self.play(GrowFromEdge(bars[order[0]], DOWN), FadeIn(values[order[0]]), run_time=0.6)
         for k in order[1:]:
-            self.play(GrowFromEdge(bars[k], DOWN), FadeIn(values[k]), run_time=rest / (n - 1))
-        self.beat("end", f"What the first word writes into c must still pass through this chain of {n - 1} "
-                         "forget gates, one word after another.")
+            self.play(GrowFromEdge(bars[k], DOWN), FadeIn(values[k]), run_time=rest / max(n - 1, 1))
+        last = VGroup(bars[-1], values[-1], grid[-1])
+        self.play(Indicate(last, color=th.text, scale_factor=1.1), run_time=max(1.0, until_said(self, "after the first word")))
+        # the first word's share: the chain of gates it passes, one box per later word
         first = SurroundingRectangle(VGroup(bars[0], values[0], grid[0]), color=th.text, buff=0.08)
         chain = VGroup(*[SurroundingRectangle(VGroup(bars[k], values[k], grid[k]), color=th.muted, buff=0.05,
                                               stroke_width=2)
                          for k in range(1, n)])
-        self.play(Create(first), run_time=1.2)
-        self.play(Create(chain, lag_ratio=1.0), run_time=share(self, 0.7, at_least=2.0))
-        self.play(FadeOut(chain), run_time=1.0)
+        self.play(Create(first), run_time=1.0)
+        self.play(Create(chain, lag_ratio=1.0), run_time=share(self, 0.6, at_least=2.0))
+        self.play(FadeOut(chain), Indicate(values[0], color=th.text, scale_factor=1.4),
+                  run_time=max(1.0, self.reading_time_left()))
         self.long_output(tr, VGroup(head, grid, bars, values, first))
 
     def long_output(self, tr, shown: VGroup) -> None:
@@ -373,10 +445,14 @@ class LSTMCellState(ExplainerScene):
         plain_row, plain = [], None
         if self.end is not None:
             plain = self.end.comparison.rows[0].check
-            plain_row = [Row(f"'{self.end.plain.model}' model (no cell state)", list(self.end.plain.output_words), plain)]
-        self.beat("fails", lstm_long_narration(len(tr.source_tokens), tr.model, check, self.tgt_lang, plain=plain))
+            plain_row = [Row(f"'{self.end.plain.model}' model ({cell_tag(DESIGNS.get(self.end.plain.model))})",
+                             list(self.end.plain.output_words), plain)]
+        cells = (cell_of(tr.model), cell_of(self.end.plain.model) if self.end else None)
+        self.beat("fails", lstm_long_narration(len(tr.source_tokens), tr.model, check, self.tgt_lang, plain=plain,
+                                               plain_name=self.end.plain.model if self.end else "plain", cells=cells))
         cmp = Comparison(self.title_mob.get_bottom()[1], self.src_lang, self.tgt_lang, list(tr.source_tokens),
-                         reference, [*plain_row, Row(f"'{tr.model}' model (cell state c)", list(tr.output_words), check)])
+                         reference, [*plain_row, Row(f"'{tr.model}' model ({cell_tag(DESIGNS.get(tr.model))})",
+                                                     list(tr.output_words), check)])
         also = f" and of the 'plain' one ({self.end.plain.sha256[:8]})" if self.end else ""
         note = self.footnote(f"real outputs of {self.weights_name(tr)} ({tr.sha256[:8]}){also}; "
                              "checked against the correct translation")

@@ -1,9 +1,9 @@
 """No sense of order (article figs. 3-4). The article's point: a feed-forward network keeps nothing
 from one input to the next, so to take in a sentence it must combine its word vectors, here by
-averaging them, and an average is the same for a sentence and its shuffle (computed). Then the real
+averaging them (one simple way), and an average is the same for a sentence and its shuffle (computed). Then the real
 recurrent chain of the shown model (its cell named once in the film, here: the `plain` model is a
 GRU) reads both orders, and its final states replace the averages: how far apart they end up is said
-and shown as a share of a state's length (computed; it changes when they do not differ). How the
+and shown as a share of a state's size (computed; it changes when they do not differ). How the
 state is handed on step by step is rnn-relay's idea, not this chapter's."""
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from scenes.kit.order_stage import (  # noqa: F401  (the tests read the claims' 
     pooling_verdict,
     shuffled_order,
 )
-from scenes.kit.pacing import share
+from scenes.kit.pacing import share, until_said
 
 
 def shuffled(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -65,7 +65,7 @@ def final_sentence(g: OrderGaps) -> str:
         return (f"Yet the two final states end up almost the same, {g.final:.2f} apart: here the order "
                 "barely reached the end of the chain.")
     return (f"Same words, other order: the two final states end up {g.final:.2f} apart, "
-            f"{g.share}% of a state's length, and {g.moved} of their {g.dims} numbers "
+            f"{g.share}% of a state's own size (its distance from zero), and {g.moved} of their {g.dims} numbers "
             f"move by more than {MOVED}. The state carries the order.")
 
 
@@ -97,13 +97,15 @@ class NoOrder(ExplainerScene):
         self.add(st.bottom)
 
     def pool(self) -> None:
+        """Each picture comes as its words are said (pacing.until_said): the words one by one (each
+        input alone), their vectors, the same vector moved, the averaging, the verdict."""
         st, tr, other, th = self.stage, self.tr, self.other, self.theme
         same, gap = st.same_average, st.average_gap
         moved = same_vectors_moved(tr.source_embeddings, other.source_embeddings, self.order)
         start = ("A feed-forward network has no memory: each input goes in alone, and nothing is kept for the "
                  "next. Under each word is its vector, as our trained model embeds it"
                  + (", the same wherever the word stands. " if moved else ". ")
-                 + "To take in a whole sentence without memory, it must combine the vectors, say by averaging them, ")
+                 + "One simple way to take in a whole sentence without memory is to average the vectors, ")
         if same:
             diff = ("exactly equal" if gap == 0 else f"different by {tiny_in_words(gap)}, a rounding error")
             text = start + f"and an average forgets order: the two averages are {diff}."
@@ -111,25 +113,34 @@ class NoOrder(ExplainerScene):
             text = start + f"and the two averages differ by up to {gap:.2g}."
         self.beat("pool", text)
         top_cols, bottom_cols = st.inputs
+        # each input alone: the sentence's words, one at a time
+        alone = until_said(self, "Under each word")
+        for word in st.top:
+            self.play(Indicate(word, color=th.text, scale_factor=1.25), run_time=max(0.4, alone / len(st.top)))
         self.key = st.key()
-        self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), FadeIn(self.key), run_time=1.5)
+        self.play(FadeIn(top_cols, lag_ratio=0.1), FadeIn(bottom_cols, lag_ratio=0.1), FadeIn(self.key),
+                  run_time=max(1.2, until_said(self, "the same wherever") if moved else 1.5))
         if moved:  # the same vector, moved: each word's column travels to its place in the shuffle
             copies = VGroup(*[top_cols[i].copy() for i in self.order])
-            self.play(*[c.animate.move_to(bottom_cols[k]) for k, c in enumerate(copies)], run_time=1.5)
+            self.play(*[c.animate.move_to(bottom_cols[k]) for k, c in enumerate(copies)],
+                      run_time=max(1.5, until_said(self, "One simple way")))
             self.remove(*copies)  # play() added each copy on its own
         means = st.means()
         heads = VGroup(*[inside_margin(label("average", 16, th.text).next_to(m, UP, buff=0.1)) for m in means])
         # the average being taken: every word's column slides into one (copies: the columns stay)
-        run = share(self, 0.5, at_least=2.0)
         self.play(*[ReplacementTransform(c.copy(), means[0]) for c in top_cols],
                   *[ReplacementTransform(c.copy(), means[1]) for c in bottom_cols],
-                  FadeIn(heads), run_time=run)
+                  FadeIn(heads), run_time=max(2.0, until_said(self, "and an average") if same
+                                              else until_said(self, "and the two averages")))
         equal = "the two averages are identical" + ("" if gap == 0 else " (up to rounding)")
         verdict = label(equal if same else f"the averages differ by up to {gap:.2g}", 22, th.text)
         verdict.move_to([0, VERDICT_Y + 0.12, 0])
-        self.play(FadeIn(verdict, shift=0.2 * UP), run_time=share(self, 0.75))
-        # the verdict read: the two averages side by side, compared
-        self.play(*[Indicate(m, color=th.target, scale_factor=1.1) for m in means], run_time=share(self, 1.0))
+        self.play(FadeIn(verdict, shift=0.2 * UP), run_time=1.0)
+        # the verdict read: the shuffle's average laid on the sentence's, and back
+        laid = means[1].copy()
+        self.play(laid.animate.move_to(means[0]), run_time=max(1.0, share(self, 0.45)))
+        self.play(laid.animate.move_to(means[1]), run_time=max(1.0, self.reading_time_left()))
+        self.remove(laid)
         self.pooled = VGroup(means, heads, verdict)
 
     def recurrent(self) -> None:

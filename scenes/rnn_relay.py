@@ -15,8 +15,8 @@ from manim import (
     GrowArrow,
     GrowFromPoint,
     Indicate,
+    LaggedStart,
     ReplacementTransform,
-    SurroundingRectangle,
     Transform,
     VGroup,
     there_and_back,
@@ -29,7 +29,6 @@ from scenes.kit.mobjects import fade_replace, number, number_min_size
 from scenes.kit.order_stage import ORDER_TITLE, OrderStage, shuffled_order
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
-WALK_STEP = 1.5  # seconds the frame walking over the states spends on each
 MOVE_GAP = 0.12  # between a state column's top and the number saying how far that word moved the state
 
 
@@ -79,6 +78,21 @@ class RNNRelay(ExplainerScene):
         size = max(16, number_min_size())
         return number(f"{move:.2f}", size, self.theme.encoder).next_to(self.stage.columns[t], UP, buff=MOVE_GAP)
 
+    def row_names(self) -> VGroup:
+        """What the two rows above the cells are: each column is the state after its word, the number
+        above it how far that word moved the state. Left of the first column when there is room,
+        else one line above the numbers."""
+        th, st = self.theme, self.stage
+        moved = label("state moved by", 16, th.encoder)
+        state = label("state after\nthis word", 16, th.encoder)
+        moved.next_to(self.moves, LEFT, buff=0.3).set_y(self.moves[0].get_y())
+        state.next_to(st.columns[0].cells, LEFT, buff=0.3)
+        names = VGroup(moved, state)
+        if names.get_left()[0] < -6.9 + 0.1:  # no room on the left: one line above the numbers
+            names = VGroup(label("columns: the state after each word · numbers: how far that word moved it", 16,
+                                 th.encoder).next_to(self.moves, UP, buff=0.2).set_x(0))
+        return VGroup(*[inside_margin(n) for n in names])
+
     def run_relay(self) -> None:
         st, tr, th = self.stage, self.tr, self.theme
         moves = state_moves(tr.encoder_states)
@@ -88,16 +102,13 @@ class RNNRelay(ExplainerScene):
                            "far that word moved it. " + relay_moves_narration(tr.source_tokens, moves)
                            + " Every word changes the state, and the last state must hold all of it.")
         self.moves = VGroup(*[self.move_label(t, m) for t, m in enumerate(moves)])
-        row_name = label("state moved by", 16, th.encoder).next_to(self.moves, LEFT, buff=0.3)
-        row_name.set_y(self.moves[0].get_y())
-        if row_name.get_left()[0] < -6.9 + 0.1:  # no room left of the row: above its first number instead
-            row_name.next_to(self.moves[0], UP, buff=0.08).align_to(self.moves[0], LEFT)
-        self.row_name = inside_margin(row_name)
+        self.row_name = self.row_names()
         n = len(tr.source_tokens)
         slow_steps = min(2, n)
-        # later steps share what the narration still needs (each step takes about 3.8 × run), leaving
-        # time to point at the largest and smallest moves
-        fast = min(1.0, max(0.45, (self.reading_time_left() - 3.8 * slow_steps - 4.0) / (3.8 * max(n - slow_steps, 1))))
+        # the steps fill what the narration needs (each step takes about 3.8 × run), leaving time to
+        # point at the largest and smallest moves and at every move, then at the last state
+        left = self.reading_time_left() - 3.8 * slow_steps - (3.0 if n > 2 else 0.0) - 3.0
+        fast = min(1.4, max(0.45, left / (3.8 * max(n - slow_steps, 1))))
         for t in range(n):
             run = 1.0 if t < slow_steps else fast
             # the word's input vector rises into the cell; the previous state travels along the arrow
@@ -116,23 +127,21 @@ class RNNRelay(ExplainerScene):
                 self.remove(baton)
             self.play(st.cells[t].pulse(th.encoder), run_time=run * 0.6)
             col = st.columns[t]
-            shown = [FadeIn(self.row_name)] if t == 0 else []
+            shown = [FadeIn(self.row_name[-1])] if t == 0 else []
             self.play(GrowFromPoint(col, st.cells[t].get_top()), *shown, run_time=run)
-            self.play(FadeIn(self.moves[t], shift=0.15 * UP), run_time=run * 0.6)
+            shown = [FadeIn(self.row_name[0])] if t == 0 and len(self.row_name) > 1 else []
+            self.play(FadeIn(self.moves[t], shift=0.15 * UP), *shown, run_time=run * 0.6)
         if n > 2:  # the largest and the smallest later move, as the narration names them
             later = moves[1:]
             for k in (1 + int(later.argmax()), 1 + int(later.argmin())):
                 self.play(Indicate(self.moves[k], color=th.target, scale_factor=1.3),
                           Indicate(st.words[k], color=th.target), run_time=1.5)
-        # while the colours are explained: a frame walks over the real states, one after another
-        frame = SurroundingRectangle(st.columns[0].cells, color=th.text, buff=0.06)
-        self.play(Create(frame), run_time=0.6)
-        # at most WALK_STEP s per state: with few words the frame goes round again instead of crawling
-        visits = max(n - 1, round((self.reading_time_left() - 0.6) / WALK_STEP))
-        per = max(0.4, (self.reading_time_left() - 0.6) / max(visits, 1))
-        for k in range(1, visits + 1):
-            self.play(frame.animate.move_to(st.columns[k % n].cells), run_time=per)
-        self.play(FadeOut(frame), run_time=0.5)
+        # every word changes the state: each move in turn; and the last state must hold all of it
+        rest = self.reading_time_left()
+        self.play(LaggedStart(*[Indicate(m, color=th.encoder, scale_factor=1.3) for m in self.moves], lag_ratio=0.5),
+                  run_time=max(1.0, rest * 0.55))
+        # the last state swells and settles (Indicate would paint its cells one colour)
+        self.play(st.columns[-1].animate(rate_func=there_and_back).scale(1.08), run_time=max(1.0, self.reading_time_left()))
 
     def hand_over_last_state(self) -> None:
         st = self.stage

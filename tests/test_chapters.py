@@ -410,6 +410,48 @@ def test_lstm_cell_steps_rebuild_the_traced_cell_state():
     assert retention(gates) == pytest.approx([0.25, 0.5, 1.0])
 
 
+def test_lstm_retention_is_said_as_measured():
+    from scenes.lstm_cell_state import fraction_words, retention, retention_narration
+
+    tokens = ("the", "big", "dog", "sees", "a", "car")
+    from model.trace import GATE_NAMES
+
+    gates = np.zeros((6, 4, 1))                          # [S, 4, H], one dimension
+    gates[:, GATE_NAMES.index("forget"), :] = 0.8        # every gate 80% open
+    keep = retention(gates)
+    assert keep[-1] == 1.0 and keep[0] == pytest.approx(0.8 ** 5)   # 33%: the empty product for the last word
+    said = retention_narration(tokens, keep, gates[:, GATE_NAMES.index("forget"), :])
+    assert "this 6-word sentence" in said and "The last word, 'car', keeps 100%: no forget gate comes after it" in said
+    assert "The 5 gates after the first word, 'the', are 80% open on average, yet together they leave it only 33%" in said
+    assert "about a third" in said and "the least of any word" in said
+    # false: the early word is not the one that keeps least, and the gates are not mostly open
+    odd = np.array([0.6, 0.2, 0.5, 0.7, 0.9, 1.0])
+    low = np.full((6, 1), 0.5)
+    said = retention_narration(tokens, odd, low)
+    assert "least of any word" not in said and "yet" not in said and "and leave it 60%" in said
+    assert "a third" not in said and fraction_words(0.6) == "" and fraction_words(0.26) == "about a quarter"
+    assert "keeps all of it" in retention_narration(("car",), np.array([1.0]), np.ones((1, 1)))
+
+
+def test_lstm_gate_means_are_named_by_their_words():
+    from scenes.lstm_cell_state import gate_means_narration
+
+    said = gate_means_narration(("the", "european", "area"), np.array([0.78, 0.92, 0.85]))
+    assert "lowest on 'the' (78%) and highest on 'european' (92%)" in said
+    flat = gate_means_narration(("the", "european", "area"), np.array([0.80, 0.81, 0.80]))
+    assert "lowest" not in flat and "stays near 80% on every word" in flat
+
+
+def test_lstm_opening_and_rows_name_the_cells_as_built():
+    from model.names import DESIGNS
+    from scenes.lstm_cell_state import cell_tag, opening_narration
+
+    assert "'lstm' model's LSTM cells do" in opening_narration("lstm", DESIGNS["lstm"])
+    assert "model" not in opening_narration("mine", None)   # nothing known: nothing claimed of the model
+    assert cell_tag(DESIGNS["plain"]) == "GRU: gated, no cell state" and "cell state c" in cell_tag(DESIGNS["lstm"])
+    assert "cell state" not in cell_tag(None)
+
+
 # --- pacing benchmark: the arithmetic of still windows -------------------------------------
 
 def test_pacing_counts_still_windows_and_the_longest_still():

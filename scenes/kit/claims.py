@@ -81,13 +81,13 @@ def weights_name(model: str, step: int | None = None, final_step: int | None = N
 
 # --- the recurrent cell: what our models are, said where first used ---------------------------
 def cell_intro(model: str, design: tuple[str | None, bool] | None) -> str:
-    """What the shown model's recurrent cell is, truthfully: the 'plain' model is not the article's
-    bare recurrent cell but a GRU (gated), and 'plain' means only "no attention"."""
+    """What the shown model's recurrent cell is, truthfully and short: the 'plain' model's cells are
+    GRUs (that a GRU is gated is said where it matters, in lstm-cell-state's LSTM-against-GRU
+    comparison), and 'plain' means only "no attention"."""
     if design is None or design[0] is None:
         return f"Our trained '{model}' model reads this way."
     cell, attends = design
-    gated = {"GRU": "a GRU, a gated cell, not the bare recurrent cell the article draws",
-             "LSTM": "an LSTM (1997) with the forget gate added in 1999–2000"}.get(cell, f"a {cell}")
+    gated = {"GRU": "a GRU", "LSTM": "an LSTM (1997) with the forget gate added in 1999–2000"}.get(cell, f"a {cell}")
     if attends:
         return f"Our trained '{model}' model reads this way; its cell is {gated}."
     return (f"Our '{model}' model's cell is {gated}"
@@ -247,10 +247,13 @@ def long_sentence_narration(n_words: int, plain_name: str, plain: WordCheck | No
 
 
 def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_lang: str,
-                        plain: WordCheck | None = None, plain_name: str = "plain") -> str:
+                        plain: WordCheck | None = None, plain_name: str = "plain",
+                        cells: tuple[str | None, str | None] = (None, None)) -> str:
     """The LSTM on a long sentence, as it did: whether its words still come out wrong, and whether
-    the cell state helped here, against the model without one (`plain`) on the same sentence (both
-    computed from the outputs; never assumed)."""
+    it did better than the model it is compared with (`plain`) on the same sentence (both computed
+    from the outputs; never assumed). `cells` = (this model's cell, plain's cell), as the models are
+    built: an LSTM against a GRU is said as what it is, gated against gated, the LSTM's extra being
+    its separate cell state; with cells not known, only the counts are compared."""
     name = f"the '{model}' model"
     if check is None:
         return f"No correct {tgt_lang} is known for this {n_words}-word sentence, so {name}'s output is shown unmarked."
@@ -264,14 +267,19 @@ def lstm_long_narration(n_words: int, model: str, check: WordCheck | None, tgt_l
                 f"{len(check.ok)} {tgt_lang} words {'is' if check.wrong == 1 else 'are'} wrong (red)"
                 + (f", and {check.missing} of the correct words {'is' if check.missing == 1 else 'are'} missing."
                    if check.missing else "."))
-    if plain is not None:
-        helped = (plain.wrong, plain.missing) > (check.wrong, check.missing)
-        said += (f" The '{plain_name}' model, without a cell state, gets {plain.wrong} of its {len(plain.ok)} wrong: "
-                 + ("the cell state helps here," if helped else "on this sentence the cell state does not help,"))
-        said += " and everything still reaches the decoder through one chain and one final vector."
+    if plain is None:
+        return said
+    helped = (plain.wrong, plain.missing) > (check.wrong, check.missing)
+    counts = f"gets {plain.wrong} of its {len(plain.ok)} wrong"
+    cell, plain_cell = cells
+    if cell == "LSTM" and plain_cell == "GRU":
+        said += (f" The '{plain_name}' model's GRU cells are gated too, but keep no separate cell state; it {counts}: "
+                 + ("here the LSTM's cell state helps." if helped
+                    else "on this sentence the LSTM's extra cell state does not help."))
     else:
-        said += " Everything still reaches the decoder through one chain and one final vector."
-    return said + " Attention lets the decoder skip the chain."
+        said += f" The '{plain_name}' model {counts}: " + (f"{name} does better here." if helped
+                                                            else f"on this sentence {name} does no better.")
+    return said
 
 
 def lstm_bridge(model: str, n_out: int, n_src: int, design: tuple[str | None, bool] | None) -> str:

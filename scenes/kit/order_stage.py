@@ -61,7 +61,7 @@ class OrderGaps:
 
     @property
     def share(self) -> int:
-        """`final` as a percentage of a state's length."""
+        """`final` as a percentage of a state's size (its length as a vector, its distance from zero)."""
         return round(100 * self.final / self.length)
 
 
@@ -89,7 +89,8 @@ class OrderStage:
         self.bottom.shift((ROWS_Y[1] - self.bottom[0].baseline()) * UP)
         self.tags = VGroup(label("sentence", 17, th.muted), label("shuffled", 17, th.muted))
         for tag, row in zip(self.tags, (self.top, self.bottom)):
-            tag.next_to([-5.45, row[0].get_y(), 0], LEFT, buff=0.1)
+            # left of the row, never on its first word (a long row reaches further left)
+            tag.next_to([min(-5.45, row.get_left()[0] - 0.12), row[0].get_y(), 0], LEFT, buff=0.1)
             tag.set_y(row[0].get_y())
         self.vmax = float(np.abs(tr.source_embeddings).max())
         self.emb_dims = pick_dims(tr.source_embeddings, SHOWN_DIMS)
@@ -156,11 +157,11 @@ class OrderStage:
         return finals, names, outs
 
     def verdict(self) -> VGroup:
-        """The last line: how far apart the final states are, with its scale (a share of a state's length)."""
+        """The last line: how far apart the final states are, with its scale (a share of a state's size)."""
         g = self.gaps
         said = (f"averages: identical · final states: {g.final:.2f} apart" if self.same_average
                 else f"final states: {g.final:.2f} apart")
-        said += f" = {g.share}% of a state's length" if g.far else " (almost the same)"
+        said += f" = {g.share}% of a state's size" if g.far else " (almost the same)"
         return label(said, 22, self.th.correct if g.far else self.th.wrong).move_to([0, VERDICT_Y, 0])
 
     def end(self) -> VGroup:
