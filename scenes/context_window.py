@@ -133,7 +133,7 @@ class ContextWindow(ExplainerScene):
             self.play(*[mk.animate.set_stroke(width=6) for mk in self.marks], run_time=share(self, 0.8))
             return
         steps = (found.output + 1) if found is not None else m
-        each = max(SLIDE_SECONDS, share(self, 0.95) / steps)
+        each = max(SLIDE_SECONDS if found is not None else 0.4, share(self, 0.95) / steps)
         for i in range(steps):
             said = self.under_words(f"writing {self.tgt_lang} word {i + 1} of {m}: '{tr.output_words[i]}'",
                                     self.theme.target)

@@ -188,8 +188,12 @@ class WhereAttentionLives(ExplainerScene):
                   run_time=max(1.0, until_said(self, "Beside each block")))
         side = min(self.THUMB, self.pitch - 0.06)   # as tall as a block's slot: neighbours never touch
         tops = {("encoder", self.layers - 1), ("cross", self.layers - 1)}   # numbered: the top row of each side
-        for kind, next_kind in zip(("encoder", "decoder", "cross"), ("In the encoder", "In the decoder",
-                                                                     "Through cross-attention", None)):
+        key = VGroup(label("one grid per head:", 18, th.alpha), label("rows look at columns", 18, th.alpha))
+        key.arrange(DOWN, buff=0.08, aligned_edge=RIGHT)
+        key.next_to(self.enc, LEFT, buff=0.15).align_to(self.names[0], DOWN)
+        self.play(FadeIn(key), run_time=0.5)   # the grids are named as they first appear
+        # each kind of block gets its grids until the narration moves on to the next kind
+        for kind, next_kind in zip(("encoder", "decoder", "cross"), ("In the decoder", "Through cross-attention", None)):
             each = max(0.8, until_said(self, next_kind) if next_kind else 0.9 * self.reading_time_left()) / self.layers
             for layer in range(self.layers):
                 box = self.kinds[(kind, layer)]
@@ -199,11 +203,6 @@ class WhereAttentionLives(ExplainerScene):
                                    for h, t in enumerate(thumbs)] if (kind, layer) in tops else [])
                 self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2),
                           FadeIn(numbers), run_time=each)
-            if kind == "encoder":   # the grids are named once, beside the first of them
-                key = VGroup(label("one grid per head:", 18, th.alpha), label("rows look at columns", 18, th.alpha))
-                key.arrange(DOWN, buff=0.08, aligned_edge=RIGHT)
-                key.next_to(self.enc, LEFT, buff=0.15).align_to(self.names[0], DOWN)
-                self.play(FadeIn(key), run_time=0.5)
         self.enlarged()
 
     def enlarged(self) -> None:
