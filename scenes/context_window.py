@@ -70,8 +70,8 @@ class ContextWindow(ExplainerScene):
         self.note = self.footnote(f"a thought experiment: none of our models uses a window. 'Relied on most': "
                                   f"from {whose}'s weights ({tr.sha256[:8]})")
         self.add(self.title_mob, self.note)
-        self.words = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=30, max_rows=3, row_gap=0.6)
-        self.words.place_top(self.title_mob.get_bottom()[1] - 1.2)
+        self.words = WordGrid(tr.source_tokens, th.source, width=12.8, font_size=34, max_rows=3, row_gap=0.8)
+        self.words.place_top(self.title_mob.get_bottom()[1] - 1.0)
         self.play(FadeIn(self.words, lag_ratio=0.03), run_time=1.2)
         # the recurrent models: every word, squeezed into one vector
         self.vector = Circle(radius=0.2, stroke_color=th.encoder, fill_color=th.encoder, fill_opacity=0.6)
@@ -209,8 +209,10 @@ class ContextWindow(ExplainerScene):
             icon.next_to(row, LEFT, buff=0.25)
         VGroup(icons, rows).move_to([0, self.words.bottom() - 0.6 - rows.height / 2, 0])
         # line 1: the sentence squeezed again into one vector
+        outside = [w.animate.set_opacity(0.2) for k, w in enumerate(self.words)
+                   if not self.window_at <= k < self.window_at + self.window]   # the missed word back in the dark
+        self.play(FadeOut(self.outside), *outside, run_time=0.5)
         copies = self.words.copy()
-        self.play(FadeOut(self.outside), run_time=0.5)
         self.play(FadeIn(icons[0]), FadeIn(rows[0]),
                   AnimationGroup(*[c.animate.scale(0.3).move_to(icons[0]).set_opacity(0) for c in copies],
                                  lag_ratio=0.02),
