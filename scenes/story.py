@@ -182,7 +182,9 @@ class WhereAttentionLives(ExplainerScene):
 
     def attention_lit(self) -> None:
         th, tr = self.theme, self.tr
-        self.beat("lit", lit_narration(self.layers, self.heads))
+        # one beat (slides and recordings keep the film's first chapter at two): its parts move as they are said
+        self.beat("lit", " ".join([lit_narration(self.layers, self.heads), enlarged_narration(self.heads, self.src_lang),
+                                   hand_over_narration()]))
         blocks = [self.kinds[(kind, layer)] for layer in range(self.layers) for kind in ("encoder", "decoder", "cross")]
         self.play(AnimationGroup(*[Indicate(b, color=th.alpha, scale_factor=1.05) for b in blocks], lag_ratio=0.3),
                   run_time=max(1.0, until_said(self, "Beside each block")))
@@ -193,8 +195,9 @@ class WhereAttentionLives(ExplainerScene):
         key.next_to(self.enc, LEFT, buff=0.15).align_to(self.names[0], DOWN)
         self.play(FadeIn(key), run_time=0.5)   # the grids are named as they first appear
         # each kind of block gets its grids until the narration moves on to the next kind
-        for kind, next_kind in zip(("encoder", "decoder", "cross"), ("In the decoder", "Through cross-attention", None)):
-            each = max(0.8, until_said(self, next_kind) if next_kind else 0.9 * self.reading_time_left()) / self.layers
+        for kind, next_kind in zip(("encoder", "decoder", "cross"), ("In the decoder", "Through cross-attention",
+                                                                     "Enlarged")):
+            each = max(0.8, until_said(self, next_kind)) / self.layers
             for layer in range(self.layers):
                 box = self.kinds[(kind, layer)]
                 thumbs = head_thumbs(getattr(tr, KINDS[kind])[layer], side)
@@ -234,21 +237,19 @@ class WhereAttentionLives(ExplainerScene):
         panel = RoundedRectangle(corner_radius=0.15, width=panel_items.width + 0.4, height=panel_items.height + 0.4,
                                  stroke_color=th.alpha, stroke_width=3, fill_color=th.background,
                                  fill_opacity=1).move_to(panel_items)
-        self.beat("enlarged", enlarged_narration(A, self.src_lang))
         self.play(Indicate(box, color=th.alpha, scale_factor=1.1), run_time=0.8)
         stack = [m for m in self.mobjects if m not in self.frame_text]   # the stack makes room for its block, enlarged
         shown = VGroup(panel, panel_items)
         self.play(FadeIn(shown, scale=0.3, target_position=box.get_center()), *map(FadeOut, stack),
                   run_time=max(1.0, until_said(self, "Each row")))
         # each head in turn, as the narration says it: its strongest weight in each row framed
-        each = max(1.0, 0.95 * self.reading_time_left() / len(maps))
+        each = max(1.0, until_said(self, "This story") / len(maps))
         for hm in maps:
             best = VGroup(*[hm.cell(i, int(np.argmax(hm.matrix[i]))) for i in range(hm.matrix.shape[0])])
             frames = VGroup(*[SurroundingRectangle(c, color=th.text, buff=0.0, stroke_width=2) for c in best])
             self.play(Create(frames), run_time=0.6 * each)
             self.play(FadeOut(frames), run_time=0.4 * each)
         # the hand-over: the panel goes back into its block, which stays lit while the next chapter is named
-        self.beat("next", hand_over_narration())
         self.play(FadeOut(shown, scale=0.3, target_position=box.get_center()), *map(FadeIn, stack),
                   run_time=share(self, 0.3, at_least=1.0))
         self.play(Indicate(box, color=th.alpha, scale_factor=1.15), run_time=share(self, 0.9, at_least=1.0))
