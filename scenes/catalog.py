@@ -68,7 +68,7 @@ SCENES = (
     SceneEntry(key="where-attention-lives", module="story", cls="WhereAttentionLives",
                title="Where attention lives", figure="1",
                summary="the real transformer's encoder and decoder stacks, each attention block lit with its heads' weights",
-               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=58),
+               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=64),
     SceneEntry(key="timeline", module="story", cls="Timeline",
                title="From feed-forward networks to GPT", figure="2",
                summary="seven architecture icons (backprop, RNN, LSTM, seq2seq, attention, Transformer, GPT) on a time axis",
@@ -96,8 +96,8 @@ SCENES = (
                draws=("plain",)),  # it opens on the relay's last picture: the plain model's chain
     SceneEntry(key="context-window", module="context_window", cls="ContextWindow",
                title="The context window", figure="8",
-               summary="a window of 5 words moves with the output, missing a word the output needs; attention weighs all",
-               model="attention", models=("attention",), max_tokens=24, typical_seconds=109),
+               summary="a thought experiment: a 5-word window moves with the output, missing a word it needs",
+               model="attention", models=("attention",), max_tokens=24, typical_seconds=77),
     SceneEntry(key="attention-weights", module="attention_weights", cls="AttentionWeights",
                title="Attention weights", figure="9-11",
                summary="a line from s_{i-1} to every h_j carries its score; alpha fans out; the weighted sum c_i "

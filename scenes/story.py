@@ -6,6 +6,7 @@ order its narration tells it, and keeps moving while the narration is read."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -14,6 +15,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     ArcBetweenPoints,
     Arrow,
     Create,
@@ -34,8 +36,8 @@ from model.heads import KINDS, HeadRole, causal_zeros, head_roles
 from scenes.kit import ExplainerScene, Heatmap, claims, current, fade_replace, fit_width, label, weight_to_color
 from scenes.kit.icons import ICONS, flow
 from scenes.kit.layout import TEXT_EDGE_X
+from scenes.kit.mobjects import WordFlow
 from scenes.kit.pacing import share, until_said
-from scenes.kit.wrap import WordGrid
 
 
 def block(text: str, color: str, width: float = 3.2, height: float = 0.6, size: float = 22, fill: str | None = None):
@@ -68,14 +70,33 @@ def stack_narration(layers: int, heads: int, source: str, target: str) -> str:
 
 
 def lit_narration(layers: int, heads: int) -> str:
-    """Heads, the mask and cross-attention are named before the film explains attention: said to be explained later."""
+    """Heads, the mask and cross-attention are named before the film explains attention: said to be
+    explained later; one short sentence per kind of block, each said as its blocks light up."""
     return (f"Its {3 * layers} attention blocks, each with {heads} heads, are where words look at other words; the "
-            "film explains them later, here is only where they sit. In the encoder every word looks at every word; in "
-            "the decoder each position at itself and the ones before it, and, through cross-attention, at every encoder "
-            "word. Beside each block, its heads' real weights for this "
-            f"sentence; enlarged, the top cross-attention block's {heads} heads, where each word being written weighs "
-            "the words read. This story is about why that block had to be invented: it starts with networks that kept "
-            "nothing from one word to the next.")
+            "film explains them later, here is only where they sit. Beside each block, one small grid per head: "
+            "its real weights for this sentence. In the encoder, every word looks at every word. In the decoder, each "
+            "position looks at itself and the ones before it. Through cross-attention, it also looks at every "
+            "encoder word.")
+
+
+def enlarged_narration(heads: int, src_lang: str) -> str:
+    """The top cross-attention block enlarged: what a row is and what is framed, as it is framed."""
+    return (f"Enlarged, the top cross-attention block's {heads} heads. Each row is one position of the output, and "
+            f"weighs the {src_lang} words; head by head, each row's largest weight is framed.")
+
+
+def hand_over_narration() -> str:
+    """The last line: what comes next is the timeline (fig. 2), not yet the first networks."""
+    return "This story is about why that block had to be invented. First, a timeline of the ideas that led to it."
+
+
+def panel_title(layer: int, heads: int, rows: Sequence[str], tgt_lang: str, src_lang: str) -> str:
+    """The enlarged block's caption: its rows are output positions, each writing a word, or ‹eos›
+    (the end of the sentence) when a row writes it, as `rows` (written_words) says."""
+    end = claims.token_text("<eos>")
+    ends = f" or {end}, the end" if end in rows else ""
+    return (f"L{layer} cross-attention, {heads} heads: each row writes a {tgt_lang} word{ends}, and weighs the "
+            f"{src_lang} words (columns)")
 
 
 def written_words(tr) -> tuple[str, ...]:
@@ -117,10 +138,12 @@ class WhereAttentionLives(ExplainerScene):
                           (f"L{layer + 1} feed-forward", th.muted, None)]
         dec_parts.append(("next-word probabilities", th.target, None))
         inputs = decoder_inputs(tr)
-        src = WordGrid(tr.source_tokens, th.source, width=4.6, font_size=20, min_font=12, max_rows=3, center=-2.4)
-        dec = WordGrid(inputs, th.target, width=4.6, font_size=20, min_font=12, max_rows=3, center=2.4)
-        for grid in (src, dec):
-            grid.to_edge(DOWN, buff=0.75)
+        # each input as a line of text (wrapping only when it must), never a grid read column-wise: the
+        # English ends under the encoder's right edge, the French starts under the decoder's left edge
+        src = WordFlow(tr.source_tokens, [th.source] * len(tr.source_tokens), width=5.8, font_size=20)
+        dec = WordFlow(inputs, [th.target] * len(inputs), width=5.8, font_size=20)
+        src.to_edge(DOWN, buff=0.75).align_to([-2.4 + self.BLOCK_W / 2, 0, 0], RIGHT)
+        dec.to_edge(DOWN, buff=0.75).align_to([2.4 - self.BLOCK_W / 2, 0, 0], LEFT)
         bottom = max(src.get_top()[1], dec.get_top()[1]) + 0.3
         top = self.heading().get_bottom()[1] - 0.25
         n = len(dec_parts)
@@ -135,7 +158,7 @@ class WhereAttentionLives(ExplainerScene):
         self.kinds = {kind: (self.enc if kind[0] == "encoder" else self.dec)[k]
                       for parts, _ in ((enc_parts, 0), (dec_parts, 1))
                       for k, (_, _, kind) in enumerate(parts) if kind}
-        names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, UP, buff=0.08),
+        self.names = names = VGroup(label("encoder", 20, th.encoder).next_to(self.enc, UP, buff=0.08),
                        label("decoder", 20, th.decoder).next_to(self.dec[-1], LEFT, buff=0.3))
         self.words = VGroup(src, dec)
         self.play(FadeIn(src, lag_ratio=0.05), FadeIn(dec, lag_ratio=0.05), run_time=0.6)
@@ -159,23 +182,30 @@ class WhereAttentionLives(ExplainerScene):
 
     def attention_lit(self) -> None:
         th, tr = self.theme, self.tr
-        self.beat("lit", lit_narration(self.layers, self.heads))
-        order = [(kind, layer) for layer in range(self.layers) for kind in ("encoder", "decoder", "cross")]
-        each = max(0.8, until_said(self, "enlarged")) / len(order)
+        # one beat (slides and recordings keep the film's first chapter at two): its parts move as they are said
+        self.beat("lit", " ".join([lit_narration(self.layers, self.heads), enlarged_narration(self.heads, self.src_lang),
+                                   hand_over_narration()]))
+        blocks = [self.kinds[(kind, layer)] for layer in range(self.layers) for kind in ("encoder", "decoder", "cross")]
+        self.play(AnimationGroup(*[Indicate(b, color=th.alpha, scale_factor=1.05) for b in blocks], lag_ratio=0.3),
+                  run_time=max(1.0, until_said(self, "Beside each block")))
         side = min(self.THUMB, self.pitch - 0.06)   # as tall as a block's slot: neighbours never touch
         tops = {("encoder", self.layers - 1), ("cross", self.layers - 1)}   # numbered: the top row of each side
-        for kind, layer in order:
-            box = self.kinds[(kind, layer)]
-            weights = getattr(tr, KINDS[kind])[layer]
-            thumbs = head_thumbs(weights, side)
-            if kind == "encoder":
-                thumbs.next_to(box, LEFT, buff=0.15)
-            else:
-                thumbs.next_to(box, RIGHT, buff=0.15)
-            numbers = VGroup(*[label(f"H{h + 1}", 14, th.alpha).next_to(t, UP, buff=0.05) for h, t in enumerate(thumbs)]
-                             if (kind, layer) in tops else [])
-            self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2), FadeIn(numbers),
-                      run_time=max(0.8, each))
+        key = VGroup(label("one grid per head:", 18, th.alpha), label("rows look at columns", 18, th.alpha))
+        key.arrange(DOWN, buff=0.08, aligned_edge=RIGHT)
+        key.next_to(self.enc, LEFT, buff=0.15).align_to(self.names[0], DOWN)
+        self.play(FadeIn(key), run_time=0.5)   # the grids are named as they first appear
+        # each kind of block gets its grids until the narration moves on to the next kind
+        for kind, next_kind in zip(("encoder", "decoder", "cross"), ("In the decoder", "Through cross-attention",
+                                                                     "Enlarged")):
+            each = max(0.8, until_said(self, next_kind)) / self.layers
+            for layer in range(self.layers):
+                box = self.kinds[(kind, layer)]
+                thumbs = head_thumbs(getattr(tr, KINDS[kind])[layer], side)
+                thumbs.next_to(box, LEFT if kind == "encoder" else RIGHT, buff=0.15)
+                numbers = VGroup(*[label(f"H{h + 1}", 14, th.alpha).next_to(t, UP, buff=0.05)
+                                   for h, t in enumerate(thumbs)] if (kind, layer) in tops else [])
+                self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2),
+                          FadeIn(numbers), run_time=each)
         self.enlarged()
 
     def enlarged(self) -> None:
@@ -195,8 +225,7 @@ class WhereAttentionLives(ExplainerScene):
                    .set_x(hm.cells.get_x()))
             maps.add(hm)
         maps.arrange(RIGHT, buff=0.4, aligned_edge=DOWN)
-        title = label(f"L{L} cross-attention, {A} heads: each {self.tgt_lang} word being written (row) weighs "
-                      f"the {self.src_lang} words (columns)", 20, th.text)
+        title = label(panel_title(L, A, rows, self.tgt_lang, self.src_lang), 20, th.text)
         key = label("framed, head by head: each row's largest weight", 18, th.muted)
         panel_items = VGroup(title, maps, key).arrange(DOWN, buff=0.25)
         fit_width(panel_items, 12.4)
@@ -210,33 +239,20 @@ class WhereAttentionLives(ExplainerScene):
                                  fill_opacity=1).move_to(panel_items)
         self.play(Indicate(box, color=th.alpha, scale_factor=1.1), run_time=0.8)
         stack = [m for m in self.mobjects if m not in self.frame_text]   # the stack makes room for its block, enlarged
-        self.play(FadeIn(VGroup(panel, panel_items), scale=0.3, target_position=box.get_center()), *map(FadeOut, stack),
-                  run_time=share(self, 0.2, at_least=1.0))
-        # each head in turn: its strongest weight in each row framed (what that row's word reads most)
+        shown = VGroup(panel, panel_items)
+        self.play(FadeIn(shown, scale=0.3, target_position=box.get_center()), *map(FadeOut, stack),
+                  run_time=max(1.0, until_said(self, "Each row")))
+        # each head in turn, as the narration says it: its strongest weight in each row framed
+        each = max(1.0, until_said(self, "This story") / len(maps))
         for hm in maps:
             best = VGroup(*[hm.cell(i, int(np.argmax(hm.matrix[i]))) for i in range(hm.matrix.shape[0])])
             frames = VGroup(*[SurroundingRectangle(c, color=th.text, buff=0.0, stroke_width=2) for c in best])
-            self.play(Create(frames), run_time=share(self, 0.1, at_least=0.6))
-            self.play(FadeOut(frames), run_time=0.4)
-        self.sweep(maps, share(self, 0.95, at_least=1.0))
-
-    def sweep(self, maps: VGroup, run_time: float) -> None:
-        """A frame down the rows of every head at once, its row's word lit: one word being written at a time,
-        weighing the words read."""
-        th = self.theme
-        first = maps[0]
-
-        def row(i: int) -> VGroup:
-            return VGroup(first.row_labels[i], *[hm.cell(i, j) for hm in maps for j in range(hm.matrix.shape[1])])
-
-        n = first.matrix.shape[0]
-        frame = SurroundingRectangle(row(0), color=th.text, buff=0.03, stroke_width=2.5)
-        each = run_time / n
-        self.play(Create(frame), run_time=min(0.5, each))
-        for i in range(1, n):
-            self.play(frame.animate.become(SurroundingRectangle(row(i), color=th.text, buff=0.03, stroke_width=2.5)),
-                      run_time=each)
-        self.play(FadeOut(frame), run_time=max(0.3, each - min(0.5, each)))
+            self.play(Create(frames), run_time=0.6 * each)
+            self.play(FadeOut(frames), run_time=0.4 * each)
+        # the hand-over: the panel goes back into its block, which stays lit while the next chapter is named
+        self.play(FadeOut(shown, scale=0.3, target_position=box.get_center()), *map(FadeIn, stack),
+                  run_time=share(self, 0.3, at_least=1.0))
+        self.play(Indicate(box, color=th.alpha, scale_factor=1.15), run_time=share(self, 0.9, at_least=1.0))
 
 
 # Dates as the article gives them (Bahdanau 2014, Transformer 2017, GPT 2018) or, for the ideas it

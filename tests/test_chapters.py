@@ -620,6 +620,20 @@ def test_decoder_rows_said_to_be_written_carry_the_word_written_not_the_word_rea
     assert read[0] == "‹sos›" and read[1:] == written[:-1]   # the row that reads 'la' writes the next word
 
 
+def test_the_enlarged_block_s_caption_names_eos_only_when_a_row_writes_it_and_the_film_opens_in_short_lines():
+    from scenes.story import enlarged_narration, hand_over_narration, lit_narration, panel_title
+
+    rows = ("la", "zone", "‹eos›")
+    title = panel_title(2, 4, rows, "French", "English")
+    assert "each row writes a French word or ‹eos›, the end," in title and "being written" not in title
+    capped = panel_title(2, 4, ("la", "zone"), "French", "English")   # decoding stopped at its cap: no end row
+    assert "‹eos›" not in capped and "each row writes a French word, and weighs the English words" in capped
+    assert "4 heads" in enlarged_narration(4, "English") and "English words" in enlarged_narration(4, "English")
+    # no subtitle of one sentence longer than a piece (90 characters) where the kinds of block are said
+    assert all(len(s) <= 90 for s in lit_narration(2, 4).split(". ")[1:]), lit_narration(2, 4)
+    assert "timeline" in hand_over_narration()   # the chapter after it is the timeline
+
+
 def test_evolution_draws_a_cross_line_only_to_a_shown_word_that_a_position_weighs_most():
     import numpy as np
 

@@ -543,24 +543,23 @@ def outside_narration(attention: np.ndarray, source: Sequence[str], output: Sequ
                       tgt_lang: str, src_lang: str = "source", nouns: Sequence[str] = (),
                       adjectives: Sequence[str] = ()) -> str:
     """What a window moving with the output misses, from the real weights: for how many output words it
-    holds the word looked at most; the step where that word lies furthest outside it, and, for the
-    built-in grammar, why (an article needs its noun, which English puts after its adjectives); or,
-    truthfully, that no step needs such a word."""
+    holds the word relied on most (the link); the step where that word lies furthest outside it, and, for
+    the built-in grammar, why (an article needs its noun, which English puts after its adjectives); or,
+    truthfully, that no step needs such a word. No shares: it is said before the film explains α."""
     found = outside_window(attention, source, output, window)
     m = min(len(output), len(attention))
     if found is None:
         if len(source) <= window:
             return f"Here the window holds all {len(source)} words, so nothing lies outside it."
-        return (f"Here, at every step, the {src_lang} word the model looks at most lies inside the window "
+        return (f"Here, at every step, the {src_lang} word relied on most lies inside the window "
                 f"around its position: for this sentence, a moving window of {window} would miss nothing.")
     hits = window_hits(attention, source, output, window)
     word, writing = source[found.source], output[found.output]
     side = "before" if found.source < found.start else "after"
-    text = (f"For {hits} of the {m} {tgt_lang} words, the window holds the {src_lang} word the model looks at "
-            f"most. {'It misses only' if m - hits == 1 else 'It misses ' + str(m - hits) + ', furthest'} at the "
+    text = (f"For {hits} of the {m} {tgt_lang} words, the window holds the {src_lang} word relied on most. "
+            f"{'It misses only' if m - hits == 1 else 'It misses ' + str(m - hits) + ', furthest'} at the "
             f"{ordinal(found.output + 1)} {tgt_lang} word, '{writing}': the window holds {src_lang} words "
-            f"{found.start + 1} to {found.start + window}, and '{word}', which gets "
-            f"{said_percent(found.weight)} of the model's attention there, is "
+            f"{found.start + 1} to {found.start + window}, and '{word}' is "
             f"{'the ' + ordinal(found.away) + ' word' if found.away > 1 else 'just'} {side} it, out of sight.")
     between = adjectives_before(source, output, found, nouns, adjectives)
     if between:
