@@ -32,9 +32,9 @@ LONG_MIN_WORDS = 10  # a user sentence at least this long is itself the longer s
 FONT, MIN_FONT = 24, 20   # the diagram's words: below MIN_FONT side by side, they stand up instead
 FAINT = 0.3          # opacity of a link another word stands for (not counted)
 KEY_TEXT = {         # the one marking scheme, each mark with its meaning (shown as it first appears)
-    "link": "link: where a word looks most (largest α)",
-    "faint": "faint: a later word has the same link",
-    "crossing": "coloured: links cross, order changed",
+    "link": "link: a word's largest α",
+    "faint": "faint: a later word has its link",
+    "crossing": "coloured: crossing (order changed)",
 }
 KEY_SIZE = 17
 KEY_Y = 2.72         # the key's one row, under the title
@@ -126,7 +126,7 @@ class AlignmentHeatmap(ExplainerScene):
         if kind in self.keyed:
             return []
         entry = VGroup(self.key_sample(kind), label(KEY_TEXT[kind], KEY_SIZE, self.theme.muted)).arrange(RIGHT, buff=0.15)
-        left = self.key.get_right()[0] + 0.5 if len(self.key) else -6.6
+        left = self.key.get_right()[0] + 0.45 if len(self.key) else -6.6
         entry.move_to([left + entry.width / 2, KEY_Y, 0])
         self.key.add(entry)
         self.keyed[kind] = entry
@@ -262,8 +262,9 @@ class AlignmentHeatmap(ExplainerScene):
         self.add_foreground_mobjects(d.lines)
         self.play(*[Transform(d.out[i], heat.row_labels[i]) for i in range(f.rows)],
                   *[Transform(d.src[j], heat.col_labels[j]) for j in range(len(f.source))],
-                  FadeIn(heat.row_labels[f.rows:]), FadeIn(heat.cells), run_time=1.5)
-        self.play(FadeIn(heat.values), *[Transform(d.lines[i], boxes[i]) for i in range(f.rows)], run_time=1.2)
+                  *[Transform(d.lines[i], boxes[i]) for i in range(f.rows)],
+                  FadeIn(heat.row_labels[f.rows:]), FadeIn(heat.cells), run_time=1.8)
+        self.play(FadeIn(heat.values), run_time=1.0)
         self.remove_foreground_mobjects(d.lines)
         self.remove(d.out, d.src, d.lines)
         self.add(heat, boxes)
@@ -275,7 +276,7 @@ class AlignmentHeatmap(ExplainerScene):
         if not steps:   # the boxes walked row by row
             steps = [[Indicate(boxes[i], color=th.text, scale_factor=1.0), *self.frame([heat.row_labels[i]])]
                      for i in range(f.rows)]
-        self.pace(steps)
+        self.pace(steps, at_most=6.0)
         self.play(FadeOut(self.frames), run_time=0.5)
         self.frames = VGroup()
 
@@ -293,7 +294,7 @@ class AlignmentHeatmap(ExplainerScene):
         if not parts:
             return
         th = self.theme
-        d = self.long_diagram = LinkDiagram(f, 0.55, -1.45)
+        d = self.long_diagram = LinkDiagram(f, 0.3, -1.6)
         groups = alignment.crossing_groups(f)
         for n, (kind, text) in enumerate(parts):
             self.beat(f"long-{kind}" + (str(n) if kind == "group" else ""), text)

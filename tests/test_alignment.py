@@ -384,7 +384,8 @@ def test_no_crossing_is_said_as_order_kept_and_never_as_a_crossing():
     # the article's link is drawn crossing 'grünen''s, but it is faint: nothing counted crosses
     german = facts(GERMAN)
     assert german.ahead == ((0, 2),) and al.crossing_groups(german) == ()
-    assert al.crossing_narration(german, "German", "English") == "Here no links cross, so the German words keep the English order."
+    assert al.crossing_narration(german, "German", "English") == (
+        "Here no links cross, so the German words keep the English order.")
     assert al.shared_narration(german, "German", "English").startswith("'den' looks most at 'dog', like 'Hund' after it")
     assert al.long_parts(german, "German", "English") == [
         ("long", "A longer sentence, 3 words: no links cross, so the German words keep the English order.")]
