@@ -26,6 +26,7 @@ from manim import (
 from scenes.kit import ExplainerScene, Heatmap, alignment, claims, fade_replace, label, slot_xs
 from scenes.kit.alignment import Facts
 from scenes.kit.attention_picture import AttentionPicture, bahdanau_equations
+from scenes.kit.layout import TEXT_EDGE_X
 from scenes.kit.theme import current
 
 LONG_MIN_WORDS = 10  # a user sentence at least this long is itself the longer sentence
@@ -47,15 +48,19 @@ class LinkDiagram(VGroup):
     stands for the same source word; the rest are the counted links."""
 
     def __init__(self, f: Facts, top: float, bottom: float, colors: list[str] | None = None, width: float = 12.8):
+        """Everything between y = `top` and y = `bottom`: the output's words hang from `top`, the source's
+        stand on `bottom`, each row on one line (standing words: their starts on it)."""
         super().__init__()
         th = current()
         self.f = f
         self.out, out_up = self.row(f.output, colors or [th.target] * f.rows, width)
         self.src, src_up = self.row(f.source, [th.source] * len(f.source), width)
-        for word in self.out:   # the output's words end at `top`, the source's start at `bottom`
-            word.shift((top - word.get_bottom()[1]) * UP if out_up else (top - self.out.get_bottom()[1]) * UP)
+        line = top - self.out.height   # the output's words end (or start, standing) on this line
+        for word in self.out:
+            word.shift((line - word.get_bottom()[1]) * UP if out_up else (line - self.out.get_bottom()[1]) * UP)
+        line = bottom + self.src.height
         for word in self.src:
-            word.shift((bottom - word.get_top()[1]) * UP if src_up else (bottom - self.src.get_top()[1]) * UP)
+            word.shift((line - word.get_top()[1]) * UP if src_up else (line - self.src.get_top()[1]) * UP)
         y0, y1 = self.out.get_bottom()[1] - 0.1, self.src.get_top()[1] + 0.1
         self.lines = VGroup(*[Line([self.out[i].get_x(), y0, 0], [self.src[j].get_x(), y1, 0])
                               for i, j in enumerate(f.links)])
@@ -121,12 +126,19 @@ class AlignmentHeatmap(ExplainerScene):
             sample.set_stroke(th.target, width=5)
         return sample
 
+    def key_size(self) -> float:
+        """One type size for the key: all its entries fit in one row across the frame."""
+        samples = sum(self.key_sample(kind).width + 0.15 + 0.45 for kind in KEY_TEXT)
+        texts = sum(label(text, KEY_SIZE).width for text in KEY_TEXT.values())
+        return KEY_SIZE * min(1.0, (2 * TEXT_EDGE_X - samples) / texts)
+
     def key_entry(self, kind: str) -> list:
         """The fade-in of `kind`'s entry in the key ([] when it is already there)."""
         if kind in self.keyed:
             return []
-        entry = VGroup(self.key_sample(kind), label(KEY_TEXT[kind], KEY_SIZE, self.theme.muted)).arrange(RIGHT, buff=0.15)
-        left = self.key.get_right()[0] + 0.45 if len(self.key) else -6.6
+        entry = VGroup(self.key_sample(kind), label(KEY_TEXT[kind], self.key_size(), self.theme.muted))
+        entry.arrange(RIGHT, buff=0.15)
+        left = self.key.get_right()[0] + 0.45 if len(self.key) else -TEXT_EDGE_X
         entry.move_to([left + entry.width / 2, KEY_Y, 0])
         self.key.add(entry)
         self.keyed[kind] = entry
@@ -186,7 +198,7 @@ class AlignmentHeatmap(ExplainerScene):
             link = fan.lines[f.links[i]].copy().set_stroke(th.text, width=4, opacity=1)
             kept.add(link)
             self.play(Create(link), Indicate(fan.labels[f.links[i]], color=th.alpha, scale_factor=1.3), run_time=each)
-        self.diagram = LinkDiagram(f, 1.75, -2.35, colors=self.pic.colors[:f.rows])
+        self.diagram = LinkDiagram(f, *self.band(), colors=self.pic.colors[:f.rows])
         d = self.diagram
         self.note_to(self.provenance(extra="each line joins a word to the word it looks at most"))
         self.play(FadeOut(self.fan.lines), FadeOut(self.fan.labels), FadeOut(self.columns), FadeOut(self.cells),
@@ -194,6 +206,10 @@ class AlignmentHeatmap(ExplainerScene):
                   Transform(self.words, d.src), Transform(kept, d.lines), *self.key_entry("link"), run_time=1.5)
         self.remove(*self.written, self.written, *self.words, self.words, *kept, kept)   # FadeOut split the group
         self.add(d)
+
+    def band(self) -> tuple[float, float]:
+        """Where a link diagram goes: between the key and the footnote."""
+        return KEY_Y - 0.35, self.note.get_top()[1] + 0.3
 
     def note_to(self, text: str) -> None:
         new = self.footnote(text)
@@ -247,9 +263,9 @@ class AlignmentHeatmap(ExplainerScene):
 
     def as_grid(self) -> None:
         f, d, tr, th = self.f, self.diagram, self.tr, self.theme
-        self.beat("grid", alignment.grid_narration(f, self.tgt_lang, self.src_lang))
         top = KEY_Y - 0.35
         heat = fit_heatmap(tr, top - (self.note.get_top()[1] + 0.3), 11.0)
+        self.beat("grid", alignment.grid_narration(f, self.tgt_lang, self.src_lang, numbers=bool(len(heat.values))))
         heat.shift((top - heat.get_top()[1]) * UP - heat.get_x() * RIGHT)
         crossing, standing = set(f.crossing_rows), set(f.stands_for.values())
         boxes = VGroup(*[SurroundingRectangle(heat.cell(i, j), buff=0.0, stroke_width=4.8 if i in crossing else 3,
@@ -294,7 +310,7 @@ class AlignmentHeatmap(ExplainerScene):
         if not parts:
             return
         th = self.theme
-        d = self.long_diagram = LinkDiagram(f, 0.3, -1.6)
+        d = self.long_diagram = LinkDiagram(f, *self.band())
         groups = alignment.crossing_groups(f)
         for n, (kind, text) in enumerate(parts):
             self.beat(f"long-{kind}" + (str(n) if kind == "group" else ""), text)

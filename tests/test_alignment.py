@@ -432,3 +432,10 @@ def test_the_drawn_links_cross_exactly_where_the_narration_says():
             assert crosses == (f.links[a] > f.links[b] if a < b else f.links[b] > f.links[a])
             if crosses:
                 assert frozenset((a, b)) in grouped
+
+
+def test_the_grid_says_numbers_only_when_its_cells_show_them():
+    f = facts(FRENCH)
+    assert "(its step's α in %)" in al.grid_narration(f, "French", "English")
+    small = al.grid_narration(f, "French", "English", numbers=False)
+    assert "%" not in small and "(its step's α as colour)" in small

@@ -706,9 +706,11 @@ def crossing_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
     return f"Here {named}{more}."
 
 
-def grid_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
-    """The heatmap as the same links: rows, columns, boxes; where crossing links show in it."""
-    text = (f"The heatmap holds the same links as a grid: a row per {tgt_lang} word (its step's α in %), a column "
+def grid_narration(f: Facts, tgt_lang: str, src_lang: str, numbers: bool = True) -> str:
+    """The heatmap as the same links: rows, columns, boxes; where crossing links show in it. `numbers`:
+    the cells show α in % (else, too small for numbers, as colour)."""
+    shown = "its step's α in %" if numbers else "its step's α as colour"
+    text = (f"The heatmap holds the same links as a grid: a row per {tgt_lang} word ({shown}), a column "
             f"per {src_lang} word, each link boxed on its row's largest cell.")
     solid = " solid" if f.ahead and not f.still else ""
     if f.crossings:
