@@ -6,6 +6,8 @@ heatmap is then the same links as a grid (each row's largest cell boxed). A long
 follow, each crossing named with its words readable; every fact comes from scenes.kit.alignment."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from manim import (
     LEFT,
@@ -153,6 +155,15 @@ class AlignmentHeatmap(ExplainerScene):
         for step in steps:
             self.play(*step, run_time=each)
 
+    def lit(self, *mobs) -> Indicate:
+        """Marks lit in the pointer's colour (a colour none of them has, so the change shows)."""
+        return Indicate(VGroup(*mobs), color=self.theme.window, scale_factor=1.0)
+
+    @staticmethod
+    def pairs(f: Facts, rows: tuple[int, ...]) -> list[tuple[int, int]]:
+        """The crossing pairs of a group's rows: the earlier row links right of the later one."""
+        return [(a, b) for a, b in itertools.combinations(rows, 2) if f.links[a] > f.links[b]]
+
     def frame(self, mobs: list) -> list:
         """Frames round the words being said (the old ones fade)."""
         old, self.frames = self.frames, VGroup(*[SurroundingRectangle(m, buff=0.08, stroke_width=2.5,
@@ -224,8 +235,8 @@ class AlignmentHeatmap(ExplainerScene):
             self.beat("shared", shared)
             steps = []
             for i, k in f.ahead[:alignment.NAMED]:
-                steps += [[*self.frame([d.out[i], d.src[f.links[i]]]), Indicate(d.lines[i], color=th.text, scale_factor=1.0)],
-                          [*self.frame([d.out[k], d.src[f.links[k]]]), Indicate(d.lines[k], color=th.text, scale_factor=1.0)]]
+                steps += [[*self.frame([d.out[i], d.src[f.links[i]]]), self.lit(d.lines[i])],
+                          [*self.frame([d.out[k], d.src[f.links[k]]]), self.lit(d.lines[k])]]
             steps.append([*[d.lines[i].animate.set_stroke(opacity=FAINT) for i, _ in f.ahead], *self.key_entry("faint"),
                           FadeOut(self.frames)])
             self.pace(steps, at_most=4.0)
@@ -236,28 +247,28 @@ class AlignmentHeatmap(ExplainerScene):
             groups = alignment.crossing_groups(f)
             if groups:   # one crossing pair shown while the rule is read: its two lines and four words
                 i, k = groups[0][0], groups[0][-1]
-                pair = [[*self.frame([d.out[i], d.src[f.links[i]]]), Indicate(d.lines[i], color=th.target, scale_factor=1.0)],
-                        [*self.frame([d.out[k], d.src[f.links[k]]]), Indicate(d.lines[k], color=th.target, scale_factor=1.0)]]
+                pair = [[*self.frame([d.out[i], d.src[f.links[i]]]), self.lit(d.lines[i])],
+                        [*self.frame([d.out[k], d.src[f.links[k]]]), self.lit(d.lines[k])]]
                 self.pace([*pair, *pair])
             else:        # the links walked left to right
-                self.pace([[Indicate(d.lines[i], color=th.text, scale_factor=1.0), *self.frame([d.out[i], d.src[j]])]
-                           for i, j in enumerate(f.links)])
+                self.pace([[self.lit(d.lines[i]), *self.frame([d.out[i], d.src[j]])] for i, j in enumerate(f.links)])
         said = alignment.crossing_narration(f, self.tgt_lang, self.src_lang)
         if not said:
             return
         self.beat("crossings", said)
         steps = []
-        for rows in alignment.crossing_groups(f)[:alignment.NAMED]:
+        for rows in alignment.crossing_groups(f)[:alignment.NAMED]:   # coloured, then its crossings pair by pair
             steps.append([*self.frame([*[d.out[i] for i in rows], *[d.src[f.links[i]] for i in rows]]),
                           *[d.lines[i].animate.set_stroke(th.target, width=5) for i in rows], *self.key_entry("crossing")])
+            steps += [[self.lit(d.lines[a], d.lines[b])] for a, b in self.pairs(f, rows)]
         rest = [i for rows in alignment.crossing_groups(f)[alignment.NAMED:] for i in rows]
         if rest:
             steps.append([*self.frame([d.out[i] for i in rest]), *[d.lines[i].animate.set_stroke(th.target, width=5)
                                                                      for i in rest]])
         if not steps:   # nothing crosses: each counted link lit in turn, left to right
-            steps = [[Indicate(d.lines[i], color=th.text, scale_factor=1.0), *self.frame([d.out[i], d.src[f.links[i]]])]
+            steps = [[self.lit(d.lines[i]), *self.frame([d.out[i], d.src[f.links[i]]])]
                      for i in sorted(f.stands_for.values())]
-        self.pace(steps)
+        self.pace(steps, at_most=4.0)
         self.play(FadeOut(self.frames), run_time=0.5)
         self.frames = VGroup()
 
@@ -286,13 +297,13 @@ class AlignmentHeatmap(ExplainerScene):
         self.add(heat, boxes)
         self.add_foreground_mobjects(heat.values)
         self.heat, self.boxes = heat, boxes
-        steps = [[*self.frame([heat.row(i)[:len(f.source)] for i in rows]),
-                  *[Indicate(boxes[i], color=th.target, scale_factor=1.0) for i in rows]]
-                 for rows in alignment.crossing_groups(f)[:alignment.NAMED]]
+        steps = []
+        for rows in alignment.crossing_groups(f)[:alignment.NAMED]:   # each crossing: a box left of a box above it
+            steps.append([*self.frame([heat.row(i)[:len(f.source)] for i in rows])])
+            steps += [[self.lit(boxes[a], boxes[b])] for a, b in self.pairs(f, rows)]
         if not steps:   # the boxes walked row by row
-            steps = [[Indicate(boxes[i], color=th.text, scale_factor=1.0), *self.frame([heat.row_labels[i]])]
-                     for i in range(f.rows)]
-        self.pace(steps, at_most=6.0)
+            steps = [[self.lit(boxes[i]), *self.frame([heat.row_labels[i]])] for i in range(f.rows)]
+        self.pace(steps, at_most=4.0)
         self.play(FadeOut(self.frames), run_time=0.5)
         self.frames = VGroup()
 
@@ -328,25 +339,23 @@ class AlignmentHeatmap(ExplainerScene):
                 rows = next(g for g in groups if alignment.group_phrase(f, g)[1:] in text)
                 words = [*[d.out[i] for i in rows], *[d.src[f.links[i]] for i in rows]]
                 self.pace([[*self.frame(words)],
-                           [*[Indicate(d.lines[i], color=th.target, scale_factor=1.0) for i in rows]],
-                           [*[Indicate(w, color=th.window, scale_factor=1.1) for w in words]]])
+                           *[[self.lit(d.lines[a], d.lines[b])] for a, b in self.pairs(f, rows)],
+                           [*[Indicate(w, color=th.window, scale_factor=1.1) for w in words]]], at_most=4.0)
             elif kind == "more":
                 rest = [i for rows in groups[alignment.NAMED:] for i in rows]
                 self.pace([[*self.frame([d.out[i] for i in rest])],
-                           [*[Indicate(d.lines[i], color=th.target, scale_factor=1.0) for i in rest]]])
+                           [self.lit(*[d.lines[i] for i in rest])]])
         if len(self.frames):
             self.play(FadeOut(self.frames), run_time=0.5)
             self.frames = VGroup()
 
     def learned(self) -> None:
-        """The chapter's one idea, over the last picture: the links were learned, not given."""
-        th = self.theme
+        """The chapter's one idea, over the last picture: the links were learned, not given; its crossings
+        (or, with none, its links) lit group by group while it is said."""
         self.beat("learned", alignment.LEARNED)
         if self.long_diagram is not None:
-            marks, rows = self.long_diagram.lines, self.long_facts.crossing_rows
+            marks, f = self.long_diagram.lines, self.long_facts
         else:
-            marks, rows = self.boxes, self.f.crossing_rows
-        lit = VGroup(*[marks[i] for i in rows]) if rows else marks
-        color = th.target if rows else th.text
-        self.pace([[Indicate(lit, color=color, scale_factor=1.0)], [Indicate(self.key, color=th.text, scale_factor=1.0)],
-                   [Indicate(lit, color=color, scale_factor=1.0)]], at_most=2.5)
+            marks, f = self.boxes, self.f
+        groups = alignment.crossing_groups(f) or tuple((i,) for i in sorted(f.stands_for.values()))
+        self.pace([[self.lit(*[marks[i] for i in rows])] for rows in groups], at_most=3.0)
