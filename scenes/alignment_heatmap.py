@@ -25,6 +25,7 @@ from manim import (
     VMobject,
 )
 
+from scenes.catalog import BY_KEY
 from scenes.kit import ExplainerScene, Heatmap, alignment, claims, fade_replace, label, slot_xs
 from scenes.kit.alignment import Facts
 from scenes.kit.attention_picture import AttentionPicture, bahdanau_equations
@@ -49,7 +50,7 @@ class LinkDiagram(VGroup):
     else they stand up (rotated), so every word stays readable. Lines: faint where a later output word
     stands for the same source word; the rest are the counted links."""
 
-    def __init__(self, f: Facts, top: float, bottom: float, colors: list[str] | None = None, width: float = 12.8):
+    def __init__(self, f: Facts, top: float, bottom: float, colors: list[str] | None = None, width: float = 13.2):
         """Everything between y = `top` and y = `bottom`: the output's words hang from `top`, the source's
         stand on `bottom`, each row on one line (standing words: their starts on it)."""
         super().__init__()
@@ -80,7 +81,7 @@ class LinkDiagram(VGroup):
         fit = min(1.0, *(0.9 * step / w.width for w in words))
         up = FONT * fit < MIN_FONT
         if up:
-            fit = min(1.0, *(0.8 * step / w.height for w in words))
+            fit = min(1.0, *(0.9 * step / w.height for w in words))
         for word, x in zip(words, xs):
             word.scale(fit)
             if up:
@@ -109,8 +110,13 @@ class AlignmentHeatmap(ExplainerScene):
         self.key = VGroup()
         self.keyed: dict[str, VGroup] = {}
         self.frames = VGroup()
-        self.open_on_the_picture()
-        self.draw_links()
+        # bahdanau-steps' picture exists for the sentences that chapter shows; a longer one starts on its links
+        self.picture = len(self.tr.source_tokens) <= BY_KEY["bahdanau-steps"].max_tokens
+        if self.picture:
+            self.open_on_the_picture()
+            self.draw_links()
+        else:
+            self.links_alone()
         self.read_crossings()
         self.as_grid()
         self.longer_sentence()
@@ -192,6 +198,17 @@ class AlignmentHeatmap(ExplainerScene):
         self.add(self.eqs, self.note, self.words, self.columns, *self.furniture, self.cells, self.written, self.fan)
         self.add_foreground_mobjects(ctx, feed)
         self.ctx = VGroup(ctx, feed)
+
+    def links_alone(self) -> None:
+        """A sentence longer than bahdanau-steps shows: its links drawn one by one, no fans."""
+        f = self.f
+        self.beat("links", alignment.links_narration(f, self.tgt_lang, self.src_lang, fans=False))
+        self.title_mob = self.heading()
+        self.note = self.footnote(self.provenance(extra="each line joins a word to the word it looks at most"))
+        self.diagram = d = LinkDiagram(f, *self.band())
+        self.add(self.title_mob, self.note)
+        self.play(FadeIn(d.out, lag_ratio=0.05), FadeIn(d.src, lag_ratio=0.05), *self.key_entry("link"), run_time=1.5)
+        self.play(Create(d.lines, lag_ratio=0.3), run_time=max(1.0, self.reading_time_left() - 0.5))
 
     def draw_links(self) -> None:
         f, th = self.f, self.theme

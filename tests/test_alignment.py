@@ -439,3 +439,10 @@ def test_the_grid_says_numbers_only_when_its_cells_show_them():
     assert "(its step's α in %)" in al.grid_narration(f, "French", "English")
     small = al.grid_narration(f, "French", "English", numbers=False)
     assert "%" not in small and "(its step's α as colour)" in small
+
+
+def test_links_are_said_without_fans_when_none_were_shown():
+    f = facts(FRENCH)
+    assert "fan" in al.links_narration(f, "French", "English")
+    alone = al.links_narration(f, "French", "English", fans=False)
+    assert "fan" not in alone and alone.startswith("Join each French word to the English word it looks at most")

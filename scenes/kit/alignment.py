@@ -650,10 +650,12 @@ def group_phrase(f: Facts, rows: Sequence[int]) -> str:
             f"{'in reverse order' if backwards else 'in another order'}")
 
 
-def links_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
-    """What a link is, and the ‹eos› step said when the trace has one (it writes no word: no link)."""
+def links_narration(f: Facts, tgt_lang: str, src_lang: str, fans: bool = True) -> str:
+    """What a link is (from the α fans on screen, or without them), and the ‹eos› step said when the
+    trace has one (it writes no word: no link)."""
     text = (f"Keep only the heaviest line of each step's fan: it joins the {tgt_lang} word written then to the "
-            f"{src_lang} word it looks at most, the word's link.")
+            f"{src_lang} word it looks at most, the word's link." if fans else
+            f"Join each {tgt_lang} word to the {src_lang} word it looks at most (its largest α): the word's link.")
     if f.end is not None:
         text += " ‹eos› writes no word: no link."
     return text
