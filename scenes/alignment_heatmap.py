@@ -1,9 +1,10 @@
 """Alignment heatmap (article figs. 14–15): word order read from crossing links. It opens on
-bahdanau-steps' last picture (kit.attention_picture): each step's α fan is reduced to its heaviest line,
-the output word's link to the source word it looks at most; with both sentences written left to right,
-links that cross are where the order changed, links that do not keep it, whatever the two lengths. The
-heatmap is then the same links as a grid (each row's largest cell boxed). A longer sentence's links
-follow, each crossing named with its words readable; every fact comes from scenes.kit.alignment."""
+bahdanau-steps' last picture (kit.attention_picture; a sentence longer than that chapter shows starts on
+its links): each step's α fan is reduced to its heaviest line, the output word's link to the source word
+it looks at most; with both sentences written left to right, links that cross are where the order
+changed, links that do not keep it, whatever the two lengths. The heatmap is then the same links as a
+grid (each row's largest cell boxed). A longer sentence's links follow, each crossing named with its
+words readable; every fact comes from scenes.kit.alignment."""
 from __future__ import annotations
 
 import itertools
@@ -58,12 +59,12 @@ class LinkDiagram(VGroup):
         self.f = f
         self.out, out_up = self.row(f.output, colors or [th.target] * f.rows, width)
         self.src, src_up = self.row(f.source, [th.source] * len(f.source), width)
-        line = top - self.out.height   # the output's words end (or start, standing) on this line
+        edge = top - self.out.height   # the output's words end (or start, standing) on this line
         for word in self.out:
-            word.shift((line - word.get_bottom()[1]) * UP if out_up else (line - self.out.get_bottom()[1]) * UP)
-        line = bottom + self.src.height
+            word.shift((edge - word.get_bottom()[1]) * UP if out_up else (edge - self.out.get_bottom()[1]) * UP)
+        edge = bottom + self.src.height
         for word in self.src:
-            word.shift((line - word.get_top()[1]) * UP if src_up else (line - self.src.get_top()[1]) * UP)
+            word.shift((edge - word.get_top()[1]) * UP if src_up else (edge - self.src.get_top()[1]) * UP)
         y0, y1 = self.out.get_bottom()[1] - 0.1, self.src.get_top()[1] + 0.1
         self.lines = VGroup(*[Line([self.out[i].get_x(), y0, 0], [self.src[j].get_x(), y1, 0])
                               for i, j in enumerate(f.links)])
@@ -103,7 +104,7 @@ def fit_heatmap(tr, height: float, width: float) -> Heatmap:
 
 
 class AlignmentHeatmap(ExplainerScene):
-    title = "Who looks at whom: word order in the links"
+    title = "Word order in the links: the alignment heatmap"
 
     def construct(self) -> None:
         self.f = alignment.trace_facts(self.tr)
