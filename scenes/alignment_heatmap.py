@@ -51,9 +51,11 @@ class LinkDiagram(VGroup):
     else they stand up (rotated), so every word stays readable. Lines: faint where a later output word
     stands for the same source word; the rest are the counted links."""
 
-    def __init__(self, f: Facts, top: float, bottom: float, colors: list[str] | None = None, width: float = 13.2):
+    def __init__(self, f: Facts, top: float, bottom: float, colors: list[str] | None = None, width: float = 13.2,
+                 faint: bool = True):
         """Everything between y = `top` and y = `bottom`: the output's words hang from `top`, the source's
-        stand on `bottom`, each row on one line (standing words: their starts on it)."""
+        stand on `bottom`, each row on one line (standing words: their starts on it). `faint`: the links
+        not counted drawn faint from the start (else the scene dims them when it says why)."""
         super().__init__()
         th = current()
         self.f = f
@@ -70,7 +72,7 @@ class LinkDiagram(VGroup):
                               for i, j in enumerate(f.links)])
         standing = set(f.stands_for.values())
         for i, line in enumerate(self.lines):
-            line.set_stroke(th.text, width=4, opacity=1.0 if i in standing or f.still else FAINT)
+            line.set_stroke(th.text, width=4, opacity=1.0 if i in standing or f.still or not faint else FAINT)
         self.add(self.out, self.src, self.lines)
 
     @staticmethod
@@ -206,7 +208,7 @@ class AlignmentHeatmap(ExplainerScene):
         self.beat("links", alignment.links_narration(f, self.tgt_lang, self.src_lang, fans=False))
         self.title_mob = self.heading()
         self.note = self.footnote(self.provenance(extra="each line joins a word to the word it looks at most"))
-        self.diagram = d = LinkDiagram(f, *self.band())
+        self.diagram = d = LinkDiagram(f, *self.band(), faint=False)
         self.add(self.title_mob, self.note)
         self.play(FadeIn(d.out, lag_ratio=0.05), FadeIn(d.src, lag_ratio=0.05), *self.key_entry("link"), run_time=1.5)
         self.play(Create(d.lines, lag_ratio=0.3), run_time=max(1.0, self.reading_time_left() - 0.5))
@@ -227,7 +229,7 @@ class AlignmentHeatmap(ExplainerScene):
             link = fan.lines[f.links[i]].copy().set_stroke(th.text, width=4, opacity=1)
             kept.add(link)
             self.play(Create(link), Indicate(fan.labels[f.links[i]], color=th.alpha, scale_factor=1.3), run_time=each)
-        self.diagram = LinkDiagram(f, *self.band(), colors=self.pic.colors[:f.rows])
+        self.diagram = LinkDiagram(f, *self.band(), colors=self.pic.colors[:f.rows], faint=False)
         d = self.diagram
         self.note_to(self.provenance(extra="each line joins a word to the word it looks at most"))
         self.play(FadeOut(self.fan.lines), FadeOut(self.fan.labels), FadeOut(self.columns), FadeOut(self.cells),
@@ -269,7 +271,8 @@ class AlignmentHeatmap(ExplainerScene):
                         [*self.frame([d.out[k], d.src[f.links[k]]]), self.lit(d.lines[k])]]
                 self.pace([*pair, *pair])
             else:        # the links walked left to right
-                self.pace([[self.lit(d.lines[i]), *self.frame([d.out[i], d.src[j]])] for i, j in enumerate(f.links)])
+                self.pace([[self.lit(d.lines[i]), *self.frame([d.out[i], d.src[j]])] for i, j in enumerate(f.links)],
+                          at_most=5.0)
         said = alignment.crossing_narration(f, self.tgt_lang, self.src_lang)
         if not said:
             return
