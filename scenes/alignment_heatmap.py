@@ -1,25 +1,24 @@
-"""Alignment heatmap (article figs. 14–15): the α matrix fills row by row; each row's strongest cell is
-its link, and what the film says about word order comes from the links alone (scenes.kit.alignment):
-where links cross, words changed order; a monotone alignment is said and drawn as such; source words
-no output word links to have no partner; output words whose weight splits look at several. Then a
-longer sentence's matrix with the same facts."""
+"""Alignment heatmap (article figs. 14–15): word order read from crossing links. It opens on
+bahdanau-steps' last picture (kit.attention_picture; a sentence longer than that chapter shows starts on
+its links): each step's α fan is reduced to its heaviest line, the output word's link to the source word
+it looks at most; with both sentences written left to right, links that cross are where the order
+changed, links that do not keep it, whatever the two lengths. The heatmap is then the same links as a
+grid (each row's largest cell boxed). A longer sentence's links follow, each crossing named with its
+words readable; every fact comes from scenes.kit.alignment."""
 from __future__ import annotations
 
 import itertools
 
+import numpy as np
 from manim import (
-    DOWN,
     LEFT,
     RIGHT,
     UP,
     Create,
-    DashedVMobject,
     FadeIn,
     FadeOut,
-    GrowFromEdge,
     Indicate,
     Line,
-    Rectangle,
     Square,
     SurroundingRectangle,
     Transform,
@@ -27,30 +26,75 @@ from manim import (
     VMobject,
 )
 
-from model.corpus import ADJECTIVES
-from scenes.kit import ExplainerScene, Heatmap, SlotBars, alignment, claims, label
+from scenes.catalog import BY_KEY
+from scenes.kit import ExplainerScene, Heatmap, alignment, claims, fade_replace, label, slot_xs
 from scenes.kit.alignment import Facts
+from scenes.kit.attention_picture import AttentionPicture, bahdanau_equations
 from scenes.kit.layout import TEXT_EDGE_X
+from scenes.kit.theme import current
 
-LONG_MIN_WORDS = 10  # a user sentence at least this long becomes the "longer sentence" itself
-GRID_X = -1.6        # the grid's centre: the key of marks stands to its right
+LONG_MIN_WORDS = 10  # a user sentence at least this long is itself the longer sentence
+FONT, MIN_FONT = 24, 20   # the diagram's words: below MIN_FONT side by side, they stand up instead
+FAINT = 0.3          # opacity of a link another word stands for (not counted)
 KEY_TEXT = {         # the one marking scheme, each mark with its meaning (shown as it first appears)
-    "link": "box: the row's link (its largest α)",
-    "crossing": "coloured box: its link crosses another",
-    "ahead": "dimmed: looks ahead (left out of the count)",
-    "path": "line: the path of links (order kept)",
-    "unlinked": "dashed: no word's largest α (‹eos› is no word)",
-    "diagonal": "dotted: diagonal, each word's own place",
-    "split": "α-coloured box: ≥ 25% on each of several",
-    "pointer": "frame: the row and column being said",
+    "link": "link: a word's largest α",
+    "faint": "faint: a later word has its link",
+    "crossing": "coloured: crossing (order changed)",
 }
-KEY_SIZE = 18
-DIM = 0.3            # opacity of the rows left out of the crossing count
+KEY_SIZE = 17
+KEY_Y = 2.72         # the key's one row, under the title
+
+
+class LinkDiagram(VGroup):
+    """The output sentence above the source sentence, both left to right, and each output word's link
+    as a line down to the source word it looks at most. Words stand side by side at MIN_FONT or more,
+    else they stand up (rotated), so every word stays readable. Lines: faint where a later output word
+    stands for the same source word; the rest are the counted links."""
+
+    def __init__(self, f: Facts, top: float, bottom: float, colors: list[str] | None = None, width: float = 13.2,
+                 faint: bool = True):
+        """Everything between y = `top` and y = `bottom`: the output's words hang from `top`, the source's
+        stand on `bottom`, each row on one line (standing words: their starts on it). `faint`: the links
+        not counted drawn faint from the start (else the scene dims them when it says why)."""
+        super().__init__()
+        th = current()
+        self.f = f
+        self.out, out_up = self.row(f.output, colors or [th.target] * f.rows, width)
+        self.src, src_up = self.row(f.source, [th.source] * len(f.source), width)
+        edge = top - self.out.height   # the output's words end (or start, standing) on this line
+        for word in self.out:
+            word.shift((edge - word.get_bottom()[1]) * UP if out_up else (edge - self.out.get_bottom()[1]) * UP)
+        edge = bottom + self.src.height
+        for word in self.src:
+            word.shift((edge - word.get_top()[1]) * UP if src_up else (edge - self.src.get_top()[1]) * UP)
+        y0, y1 = self.out.get_bottom()[1] - 0.1, self.src.get_top()[1] + 0.1
+        self.lines = VGroup(*[Line([self.out[i].get_x(), y0, 0], [self.src[j].get_x(), y1, 0])
+                              for i, j in enumerate(f.links)])
+        standing = set(f.stands_for.values())
+        for i, line in enumerate(self.lines):
+            line.set_stroke(th.text, width=4, opacity=1.0 if i in standing or f.still or not faint else FAINT)
+        self.add(self.out, self.src, self.lines)
+
+    @staticmethod
+    def row(tokens, colors, width: float) -> tuple[VGroup, bool]:
+        """The words in evenly spaced slots: side by side when they fit at MIN_FONT, else standing up."""
+        xs = slot_xs(len(tokens), width, 2.2, 0.0)
+        step = xs[1] - xs[0] if len(xs) > 1 else 2.2
+        words = [label(t, FONT, c) for t, c in zip(claims.tokens_text(tokens), colors)]
+        fit = min(1.0, *(0.9 * step / w.width for w in words))
+        up = FONT * fit < MIN_FONT
+        if up:
+            fit = min(1.0, *(0.9 * step / w.height for w in words))
+        for word, x in zip(words, xs):
+            word.scale(fit)
+            if up:
+                word.rotate(np.pi / 2)
+            word.move_to([x, 0, 0])
+        return VGroup(*words), up
 
 
 def fit_heatmap(tr, height: float, width: float) -> Heatmap:
-    """The biggest heatmap (labels included) that fits in width × height; special tokens as on screen
-    everywhere (‹eos›)."""
+    """The biggest heatmap (labels included) that fits in width × height; special tokens as on screen (‹eos›)."""
     rows, cols = tr.attention.shape
     cell = min(0.9, height / (rows + 2), width / (cols + 3))
     heatmap = Heatmap(tr.attention, claims.tokens_text(tr.target_tokens), tr.source_tokens, cell=cell)
@@ -62,150 +106,57 @@ def fit_heatmap(tr, height: float, width: float) -> Heatmap:
 
 
 class AlignmentHeatmap(ExplainerScene):
-    title = "Who looks at whom: the alignment heatmap"
+    title = "Word order in the links: the alignment heatmap"
 
     def construct(self) -> None:
-        self.fill_rows()
-        self.facts = alignment.trace_facts(self.tr)
-        self.grammar = bool(self.grammar_nouns(self.tr))
-        self.links = VGroup()
-        self.path = VGroup()
-        self.diag = VGroup()
-        self.crossing = VGroup()
-        self.pointer = VGroup()
-        self.rings = VGroup()    # numbers ringed while said; cleared with the frames
-        self.zoom = VGroup()     # a crossing group's cells enlarged under the key while it is said
-        self.show_links()
-        self.show_partners()
-        self.show_split()
-        self.longer_sentence()
-
-    def available_height(self) -> float:
-        return self.title_mob.get_bottom()[1] - self.note.get_top()[1] - 0.5
-
-    def place(self, heatmap: Heatmap) -> Heatmap:
-        """Under the title, its grid at GRID_X (falling back to fit the labels in the frame)."""
-        heatmap.shift((self.title_mob.get_bottom()[1] - 0.25 - heatmap.get_top()[1]) * UP)
-        heatmap.shift((GRID_X - heatmap.cells.get_center()[0]) * RIGHT)
-        if heatmap.get_left()[0] < -TEXT_EDGE_X:
-            heatmap.shift((-TEXT_EDGE_X - heatmap.get_left()[0]) * RIGHT)
-        return heatmap
-
-    def cell_note(self, heatmap: Heatmap, tr) -> str:
-        shown = "numbers = α in %" if len(heatmap.values) else "stronger colour = more α"
-        end = "; the ‹eos› row is no word: unboxed" if len(tr.attention) > len(tr.output_words) else ""
-        return self.provenance(tr, extra=f"{shown}; one row per output word{end}")
-
-    # --- the key: one line per kind of mark, added when that mark first appears -------------------
-    def start_key(self, heatmap: Heatmap) -> None:
+        self.f = alignment.trace_facts(self.tr)
         self.key = VGroup()
         self.keyed: dict[str, VGroup] = {}
-        self.key_left = heatmap.cells.get_right()[0] + 0.45
-        self.key_top = heatmap.cells.get_top()[1]
-        # one type size for every line: the longest line fits the room right of the grid
-        longest = max(label(text, KEY_SIZE).width for text in KEY_TEXT.values())
-        self.key_size = KEY_SIZE * min(1.0, (TEXT_EDGE_X - self.key_left - 0.75) / longest)
+        self.frames = VGroup()
+        # bahdanau-steps' picture exists for the sentences that chapter shows; a longer one starts on its links
+        self.picture = len(self.tr.source_tokens) <= BY_KEY["bahdanau-steps"].max_tokens
+        if self.picture:
+            self.open_on_the_picture()
+            self.draw_links()
+        else:
+            self.links_alone()
+        self.read_crossings()
+        self.as_grid()
+        self.longer_sentence()
+        self.learned()
 
+    # --- the key: one row under the title, a line per kind of mark added when it first appears ----
     def key_sample(self, kind: str) -> VMobject:
         th = self.theme
-        box = Square(0.32).set_stroke(th.text, width=3).set_fill(opacity=0)
+        line = Line(LEFT * 0.22, RIGHT * 0.22).set_stroke(th.text, width=4)
+        box = Square(0.26).set_stroke(th.text, width=3).set_fill(opacity=0)
+        sample = VGroup(line, box).arrange(RIGHT, buff=0.1)   # a line in the diagram, a box in the grid
+        if kind == "faint":
+            sample.set_stroke(opacity=FAINT)
         if kind == "crossing":
-            return box.set_stroke(th.target, width=4.8)
-        if kind == "ahead":
-            return box.set_stroke(th.text, width=3, opacity=DIM)
-        if kind == "path":
-            return Line(LEFT * 0.16 + UP * 0.16, RIGHT * 0.16 + DOWN * 0.16).set_stroke(th.alpha, width=4)
-        if kind == "diagonal":
-            return DashedVMobject(Line(LEFT * 0.16 + UP * 0.16, RIGHT * 0.16 + DOWN * 0.16).set_stroke(th.muted, width=3),
-                                  num_dashes=3)
-        if kind == "unlinked":
-            return DashedVMobject(Rectangle(width=0.32, height=0.5).set_stroke(th.muted, width=2.5), num_dashes=10)
-        if kind == "split":
-            return box.set_stroke(th.alpha, width=3)
-        if kind == "pointer":
-            return Rectangle(width=0.5, height=0.22).set_stroke(th.window, width=2)
-        return box
+            sample.set_stroke(th.target, width=5)
+        return sample
 
-    def key_pitch(self, kind: str) -> float:
-        """The height `kind`'s line takes in the key, with the gap under it (as key_entry places it)."""
-        return max(self.key_sample(kind).height, label(KEY_TEXT[kind], self.key_size).height) + 0.22
+    def key_size(self) -> float:
+        """One type size for the key: all its entries fit in one row across the frame."""
+        samples = sum(self.key_sample(kind).width + 0.15 + 0.45 for kind in KEY_TEXT)
+        texts = sum(label(text, KEY_SIZE).width for text in KEY_TEXT.values())
+        return KEY_SIZE * min(1.0, (2 * TEXT_EDGE_X - samples) / texts)
 
     def key_entry(self, kind: str) -> list:
-        """The fade-in of `kind`'s line in the key ([] when it is already there)."""
+        """The fade-in of `kind`'s entry in the key ([] when it is already there)."""
         if kind in self.keyed:
             return []
-        sample = self.key_sample(kind)
-        text = label(KEY_TEXT[kind], self.key_size, self.theme.muted)
-        entry = VGroup(sample, text)
-        sample.move_to([self.key_left + 0.25, 0, 0])
-        text.move_to(sample).align_to([self.key_left + 0.75, 0, 0], LEFT)
-        top = self.key[-1].get_bottom()[1] - 0.22 if len(self.key) else self.key_top
-        entry.shift((top - entry.get_top()[1]) * UP)
+        entry = VGroup(self.key_sample(kind), label(KEY_TEXT[kind], self.key_size(), self.theme.muted))
+        entry.arrange(RIGHT, buff=0.15)
+        left = self.key.get_right()[0] + 0.45 if len(self.key) else -TEXT_EDGE_X
+        entry.move_to([left + entry.width / 2, KEY_Y, 0])
         self.key.add(entry)
         self.keyed[kind] = entry
         return [FadeIn(entry)]
 
-    # --- marks: every one drawn from the facts the narration says -------------------------------
-    def link_boxes(self, heatmap: Heatmap, f: Facts, width: float = 3.0) -> VGroup:
-        """A box on each output word's link cell; the words that stand for a crossing in the target colour."""
-        crossing = set(f.crossing_rows)
-        return VGroup(*[SurroundingRectangle(heatmap.cell(i, j), buff=0.0, stroke_width=width * (1.6 if i in crossing else 1),
-                                             color=self.theme.target if i in crossing else self.theme.text)
-                        for i, j in enumerate(f.links)])
-
-    def monotone_path(self, heatmap: Heatmap, f: Facts) -> VMobject:
-        """The path through the standing links, in output order: drawn only when no links cross (then it
-        only goes down and right) and there is an order to see; an empty VMobject otherwise."""
-        path = VMobject()
-        if f.crossings or f.still or f.rows < 2:
-            return path
-        rows = sorted(f.stands_for.values())
-        path.set_points_as_corners([heatmap.cell(i, f.links[i]).get_center() for i in rows])
-        return path.set_stroke(self.theme.alpha, width=4, opacity=0.9)
-
-    def no_partner(self, heatmap: Heatmap, f: Facts, width: float = 2.5) -> VGroup:
-        """A dashed outline round each column no output word links to."""
-        cols = heatmap.matrix.shape[1]
-        outlines = VGroup()
-        for j in f.unlinked:
-            column = VGroup(*[heatmap.cells[i * cols + j] for i in range(heatmap.matrix.shape[0])])
-            box = Rectangle(width=column.width, height=column.height).move_to(column)
-            outlines.add(DashedVMobject(box.set_stroke(self.theme.muted, width=width), num_dashes=max(8, int(8 * column.height))))
-        return outlines
-
-    def split_boxes(self, heatmap: Heatmap, f: Facts, width: float = 3.0) -> VGroup:
-        return VGroup(*[SurroundingRectangle(heatmap.cell(i, j), buff=0.04, stroke_width=width, color=self.theme.alpha)
-                        for i, many in f.split for j in many])
-
-    def frames(self, heatmap: Heatmap, rows: list[int], cols: list[int]) -> VGroup:
-        """Thin frames round the cells of the rows and columns being said, so the eye finds them (round the
-        cells only: a frame round a label would cut through its neighbours' labels)."""
-        ncols = heatmap.matrix.shape[1]
-        found = VGroup()
-        for i in rows:
-            found.add(SurroundingRectangle(VGroup(*heatmap.cells[i * ncols:(i + 1) * ncols]),
-                                           buff=0.03, stroke_width=2, color=self.theme.window))
-        for j in cols:
-            column = VGroup(*[heatmap.cells[i * ncols + j] for i in range(heatmap.matrix.shape[0])])
-            found.add(SurroundingRectangle(column, buff=0.03, stroke_width=2, color=self.theme.window))
-        return found
-
-    def point(self, heatmap: Heatmap, rows: list[int], cols: list[int]) -> list:
-        """Move the frames to these rows and columns: the old ones fade out and the new fade in (frames
-        sliding over the grid would pass over cells nothing is said about)."""
-        old, self.pointer = self.pointer, self.frames(heatmap, rows, cols)
-        rings, self.rings = self.rings, VGroup()
-        return [FadeOut(old), FadeOut(rings), FadeIn(self.pointer), *self.key_entry("pointer")]
-
-    @staticmethod
-    def flash(word, color: str) -> Indicate:
-        """A label lights up in place: it grows a little about its own centre, never into its
-        neighbours (labels sit one cell apart)."""
-        return Indicate(word, color=color, scale_factor=1.1)
-
-    def pace(self, steps: list[list], at_most: float = 8.0, at_least: float = 0.6) -> None:
-        """Play `steps` (each a list of animations played together) one after the other, spread over
-        what the open beat's narration still needs, so the picture moves while it is said."""
+    def pace(self, steps: list[list], at_most: float = 3.0, at_least: float = 0.5) -> None:
+        """Play `steps` one after the other over what the open beat's narration still needs."""
         steps = [step for step in steps if step]
         if not steps:
             return
@@ -213,291 +164,219 @@ class AlignmentHeatmap(ExplainerScene):
         for step in steps:
             self.play(*step, run_time=each)
 
-    def dim_ahead(self, heatmap: Heatmap, boxes: VGroup, f: Facts) -> list:
-        """The words left out of the crossing count, dimmed: their link box and their row label."""
-        if not f.ahead or f.still:
-            return []
-        return [*[boxes[i].animate.set_stroke(opacity=DIM) for i, _ in f.ahead],
-                *[heatmap.row_labels[i].animate.set_opacity(0.6) for i, _ in f.ahead], *self.key_entry("ahead")]
+    def lit(self, *mobs) -> Indicate:
+        """Marks lit in the pointer's colour (a colour none of them has, so the change shows)."""
+        return Indicate(VGroup(*mobs), color=self.theme.window, scale_factor=1.0)
 
-    # --- beats ------------------------------------------------------------------------------
-    def fill_rows(self) -> None:
+    @staticmethod
+    def pairs(f: Facts, rows: tuple[int, ...]) -> list[tuple[int, int]]:
+        """The crossing pairs of a group's rows: the earlier row links right of the later one."""
+        return [(a, b) for a, b in itertools.combinations(rows, 2) if f.links[a] > f.links[b]]
+
+    def frame(self, mobs: list) -> list:
+        """Frames round the words being said (the old ones fade)."""
+        old, self.frames = self.frames, VGroup(*[SurroundingRectangle(m, buff=0.08, stroke_width=2.5,
+                                                                       color=self.theme.window) for m in mobs])
+        return [FadeOut(old), Create(self.frames)]
+
+    # --- beats ---------------------------------------------------------------------------------
+    def open_on_the_picture(self) -> None:
+        """bahdanau-steps' last picture, from the same builder: every word written, the last step's fan,
+        its c_i fed into the cell, the equations in the heading's place."""
         tr = self.tr
-        self.beat("fill", f"As the bars of α were drawn before, each decoding step's weights over the {self.src_lang} "
-                          "words come in as bars, then become one row of colour. Stack the rows of every step and you "
-                          "get a picture of the alignment: one row "
-                          f"per {self.tgt_lang} word, one column per {self.src_lang} word, stronger in colour where the model "
-                          "looked.")
+        self.pic = pic = AttentionPicture(tr)
+        st = pic.stage
+        p = pic.end_picture()
+        last = len(tr.target_tokens) - 1
+        self.columns = p["columns"]
+        self.fan = pic.fan(last, self.columns)
+        ctx = pic.context(last, self.fan)
+        feed = pic.feed_arrow(last, ctx)
+        self.cells = VGroup(*st.dec_cells, *st.dec_arrows)
+        self.written = st.out_words.copy().set_opacity(1)
+        self.eqs = bahdanau_equations(self.heading())
+        self.note = self.footnote(self.provenance(extra=st.dims_note()))
+        self.words = p["words"]
+        self.furniture = VGroup(p["h_names"], p["start"], pic.s_name(last))
+        self.add(self.eqs, self.note, self.words, self.columns, *self.furniture, self.cells, self.written, self.fan)
+        self.add_foreground_mobjects(ctx, feed)
+        self.ctx = VGroup(ctx, feed)
+
+    def links_alone(self) -> None:
+        """A sentence longer than bahdanau-steps shows: its links drawn one by one, no fans."""
+        f = self.f
+        self.beat("links", alignment.links_narration(f, self.tgt_lang, self.src_lang, fans=False))
         self.title_mob = self.heading()
-        self.note = self.footnote(self.provenance())
-        self.map = self.place(fit_heatmap(tr, self.available_height(), 9.0))
-        self.start_key(self.map)
-        self.note = self.footnote(self.cell_note(self.map, tr))
+        self.note = self.footnote(self.provenance(extra="each line joins a word to the word it looks at most"))
+        self.diagram = d = LinkDiagram(f, *self.band(), faint=False)
         self.add(self.title_mob, self.note)
-        self.play(FadeIn(self.map.col_labels, lag_ratio=0.05), run_time=1.0)
-        n = len(tr.target_tokens)
-        per_row = min(5.0, max(0.3, (self.reading_time_left() - 0.5) / n))  # a short sentence fills slowly, no still
-        for i in range(n):
-            self.stack_row(self.map, i, per_row)
+        self.play(FadeIn(d.out, lag_ratio=0.05), FadeIn(d.src, lag_ratio=0.05), *self.key_entry("link"), run_time=1.5)
+        self.play(Create(d.lines, lag_ratio=0.3), run_time=max(1.0, self.reading_time_left() - 0.5))
 
-    def stack_row(self, heatmap: Heatmap, i: int, run_time: float) -> None:
-        """Row i arrives as attention-weights drew one step's α, a bar per source word (kit SlotBars, in the
-        α colour), which then turns into that row of colour."""
-        th = self.theme
-        cells = [heatmap.cell(i, j) for j in range(heatmap.matrix.shape[1])]
-        step = cells[0].width
-        bars = SlotBars(heatmap.matrix[i], [c.get_x() for c in cells], step, cells[0].get_bottom()[1] + 0.02,
-                        0.92 * step, th.alpha, width_ratio=0.6)
-        values = heatmap.row(i)[len(cells) + 1:]   # row(): its cells, its label, then its numbers
-        self.play(FadeIn(heatmap.row_labels[i]), *[GrowFromEdge(b, DOWN) for b in bars], run_time=run_time / 2)
-        self.play(*[Transform(b, c.copy()) for b, c in zip(bars, cells)], FadeIn(VGroup(*values)), run_time=run_time / 2)
-        self.remove(*bars)
-        self.add(*cells, *values)
+    def draw_links(self) -> None:
+        f, th = self.f, self.theme
+        self.beat("links", alignment.links_narration(f, self.tgt_lang, self.src_lang))
+        self.title_mob = self.heading()
+        self.remove_foreground_mobjects(*self.ctx)
+        self.play(*fade_replace(self.eqs, self.title_mob), FadeOut(self.ctx), FadeOut(self.furniture), run_time=1.0)
+        kept = VGroup()
+        each = float(np.clip((self.reading_time_left() - 2.5) / max(2 * f.rows, 1), 0.3, 1.5))
+        for i in range(f.rows):
+            fan = self.pic.fan(i, self.columns)
+            self.play(Transform(self.fan.lines, fan.lines), *fade_replace(self.fan.labels, fan.labels),
+                      Indicate(self.written[i], color=th.target, scale_factor=1.15), run_time=each)
+            self.fan.labels = fan.labels
+            link = fan.lines[f.links[i]].copy().set_stroke(th.text, width=4, opacity=1)
+            kept.add(link)
+            self.play(Create(link), Indicate(fan.labels[f.links[i]], color=th.alpha, scale_factor=1.3), run_time=each)
+        self.diagram = LinkDiagram(f, *self.band(), colors=self.pic.colors[:f.rows], faint=False)
+        d = self.diagram
+        self.note_to(self.provenance(extra="each line joins a word to the word it looks at most"))
+        self.play(FadeOut(self.fan.lines), FadeOut(self.fan.labels), FadeOut(self.columns), FadeOut(self.cells),
+                  FadeOut(self.written[f.rows:]), *[Transform(self.written[i], d.out[i]) for i in range(f.rows)],
+                  Transform(self.words, d.src), Transform(kept, d.lines), *self.key_entry("link"), run_time=1.5)
+        self.remove(*self.written, self.written, *self.words, self.words, *kept, kept)   # FadeOut split the group
+        self.add(d)
 
-    def diagonal_line(self, heatmap: Heatmap, rows: int) -> VGroup:
-        """The diagonal through the word rows: each row's own place (alignment.diagonal), dotted."""
-        cols = heatmap.matrix.shape[1]
-        first = heatmap.cell(0, alignment.diagonal(0, cols, rows)).get_center()
-        last = heatmap.cell(rows - 1, alignment.diagonal(rows - 1, cols, rows)).get_center()
-        half = heatmap.cell(0, 0).width / 2   # drawn as the band's two edges: clear of the numbers in the cells
-        return VGroup(*[DashedVMobject(Line(first + side * half, last + side * half)
-                                       .set_stroke(self.theme.muted, width=3, opacity=0.9), num_dashes=max(6, 3 * rows))
-                        for side in (LEFT, RIGHT)])
+    def band(self) -> tuple[float, float]:
+        """Where a link diagram goes: between the key and the footnote."""
+        return KEY_Y - 0.35, self.note.get_top()[1] + 0.3
 
-    def crossing_line(self, heatmap: Heatmap, f: Facts, group: tuple[int, ...]) -> VGroup:
-        """A named crossing group's links joined in output order: the line runs against the diagonal."""
-        rows = sorted(f.stands_for[j] for j in group)
-        line = VGroup()   # corner to corner between the link cells: never through their numbers
-        for a, b in itertools.pairwise(rows):
-            left = f.links[b] < f.links[a]
-            start = heatmap.cell(a, f.links[a]).get_corner(DOWN + (LEFT if left else RIGHT))
-            end = heatmap.cell(b, f.links[b]).get_corner(UP + (RIGHT if left else LEFT))
-            line.add(Line(start, end))
-        return line.set_stroke(self.theme.target, width=5, opacity=0.9)
+    def note_to(self, text: str) -> None:
+        new = self.footnote(text)
+        self.play(*fade_replace(self.note, new), run_time=0.5)
+        self.note = new
 
-    def show_links(self) -> None:
-        f, m = self.facts, self.map
-        order = alignment.order_narration(f, self.tgt_lang, self.src_lang)
-        if not order:
+    def read_crossings(self) -> None:
+        f, d, th = self.f, self.diagram, self.theme
+        shared = alignment.shared_narration(f, self.tgt_lang, self.src_lang, bool(self.grammar_nouns(self.tr)),
+                                            self.grammar_nouns(self.tr))
+        if shared:
+            self.beat("shared", shared)
+            steps = []
+            for i, k in f.ahead[:alignment.NAMED]:
+                steps += [[*self.frame([d.out[i], d.src[f.links[i]]]), self.lit(d.lines[i])],
+                          [*self.frame([d.out[k], d.src[f.links[k]]]), self.lit(d.lines[k])]]
+            steps.append([*[d.lines[i].animate.set_stroke(opacity=FAINT) for i, _ in f.ahead], *self.key_entry("faint"),
+                          FadeOut(self.frames)])
+            self.pace(steps, at_most=4.0)
+            self.frames = VGroup()
+        rule = alignment.crossing_rule(f, self.tgt_lang, self.src_lang)
+        if rule:
+            self.beat("rule", rule)
+            groups = alignment.crossing_groups(f)
+            if groups:   # one crossing pair shown while the rule is read: its two lines and four words
+                i, k = groups[0][0], groups[0][-1]
+                pair = [[*self.frame([d.out[i], d.src[f.links[i]]]), self.lit(d.lines[i])],
+                        [*self.frame([d.out[k], d.src[f.links[k]]]), self.lit(d.lines[k])]]
+                self.pace([*pair, *pair])
+            else:        # the links walked left to right
+                self.pace([[self.lit(d.lines[i]), *self.frame([d.out[i], d.src[j]])] for i, j in enumerate(f.links)],
+                          at_most=5.0)
+        said = alignment.crossing_narration(f, self.tgt_lang, self.src_lang)
+        if not said:
             return
-        self.add_foreground_mobjects(m.values)  # boxes and lines run behind the percentages' digits
-        self.links = self.link_boxes(m, f)
-        self.diag = self.diagonal_line(m, f.rows)
-        on, off = alignment.on_diagonal(f)
-        self.beat("diagonal", "Call each row's strongest cell its link (boxed). "
-                  + alignment.diagonal_narration(f, self.tgt_lang))
-        self.pace([[Create(self.links, lag_ratio=0.3), *self.key_entry("link")],
-                   [Create(self.diag), *self.key_entry("diagonal")],
-                   [self.flash(m.row_labels[i], self.theme.text) for i in on],
-                   [self.flash(m.row_labels[i], self.theme.target) for i in off]])
-        ahead = alignment.ahead_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr))
-        if ahead:   # the reason first, then the words dimmed
-            self.beat("ahead", ahead)
-            steps = [[*self.point(m, [i, k], [f.links[i]]), self.flash(m.row_labels[i], self.theme.text),
-                      self.flash(m.row_labels[k], self.theme.text), self.flash(m.col_labels[f.links[i]], self.theme.text)]
-                     for i, k in f.ahead[:alignment.NAMED]]
-            steps.append(self.dim_ahead(m, self.links, f))
-            self.pace(steps)
-        self.beat("links", order)
-        self.path = self.monotone_path(m, f)
-        self.crossing = VGroup()
-        steps = [[*(self.key_entry("crossing") if f.crossing_rows else []),
-                  *[Indicate(self.links[i], color=self.theme.target, scale_factor=1.0) for i in f.crossing_rows]],
-                 [Create(self.path), *self.key_entry("path")] if self.path.has_points() else []]
-        # each group named: its cells framed, its links joined by a line, its boxes and labels lit; the rest counted
-        rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
-        small = not len(m.values)   # cells too small for numbers: labels too small to read, so enlarged
-        if small:
-            self.reserve_zoom(f, self.path)
-        for n, group in enumerate([*f.swaps[:alignment.NAMED], *([tuple(rest)] if rest else [])]):
-            rows = [f.stands_for[j] for j in group]
-            line = self.crossing_line(m, f, group) if n < alignment.NAMED else VGroup()
-            self.crossing.add(line)
-            steps.append([*self.point(m, rows, list(group)), *([FadeOut(self.zoom)] if small and n >= alignment.NAMED else []),
-                          *([Create(line)] if len(line) else []),
-                          *[self.flash(m.col_labels[j], self.theme.target) for j in group],
-                          *[self.flash(m.row_labels[i], self.theme.target) for i in rows]])
-            if small and n < alignment.NAMED:
-                steps += self.zoom_steps(m, f, group)
-        if small and 0 < len(f.swaps) <= alignment.NAMED:   # (more groups: it faded with the counted rest)
-            steps.append([FadeOut(self.zoom)])
-        if f.still:   # every row on one word: those rows and that column framed while it is said, the word lit
-            steps += [self.point(m, list(range(f.rows)), [f.links[0]]),
-                      [self.flash(m.col_labels[f.links[0]], self.theme.target),
-                       *[self.flash(m.row_labels[i], self.theme.text) for i in range(f.rows)]]]
-        if f.monotone and not f.still:   # the path of links is walked once more while the order is said
-            steps.append([Indicate(self.path, color=self.theme.alpha, scale_factor=1.0)])
-        self.pace(steps)
+        self.beat("crossings", said)
+        steps = []
+        for rows in alignment.crossing_groups(f)[:alignment.NAMED]:   # coloured, then its crossings pair by pair
+            steps.append([*self.frame([*[d.out[i] for i in rows], *[d.src[f.links[i]] for i in rows]]),
+                          *[d.lines[i].animate.set_stroke(th.target, width=5) for i in rows], *self.key_entry("crossing")])
+            steps += [[self.lit(d.lines[a], d.lines[b])] for a, b in self.pairs(f, rows)]
+        rest = [i for rows in alignment.crossing_groups(f)[alignment.NAMED:] for i in rows]
+        if rest:
+            steps.append([*self.frame([d.out[i] for i in rest]), *[d.lines[i].animate.set_stroke(th.target, width=5)
+                                                                     for i in rest]])
+        if not steps:   # nothing crosses: each counted link lit in turn, left to right
+            steps = [[self.lit(d.lines[i]), *self.frame([d.out[i], d.src[f.links[i]]])]
+                     for i in sorted(f.stands_for.values())]
+        self.pace(steps, at_most=4.0)
+        self.play(FadeOut(self.frames), run_time=0.5)
+        self.frames = VGroup()
 
-    def show_partners(self) -> None:
-        f, m = self.facts, self.map
-        text = alignment.partners_short(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr))
-        self.outlines = VGroup()
-        if not text:
-            return
-        self.beat("partners", text)
-        self.outlines = self.no_partner(m, f)
-        steps = [[Create(outline), self.flash(m.col_labels[j], self.theme.muted), *self.key_entry("unlinked")]
-                 for j, outline in zip(f.unlinked, self.outlines)]
-        nouns = set(self.grammar_nouns(self.tr))
-        article = next((a for a, _ in f.ahead if f.source[f.links[a]] in nouns), None)
-        if article is not None and "instead" in text:   # the article that looks at its noun, and that noun
-            steps.append([*self.point(m, [article], [f.links[article]]), self.flash(m.row_labels[article], self.theme.text),
-                          self.flash(m.col_labels[f.links[article]], self.theme.text)])
-        peak = max(alignment.unlinked_peak(f, j)[1] for j in f.unlinked)
-        left_out = alignment.end_column(f, f.unlinked, peak)
-        if left_out is not None:   # the ‹eos› row named: its cell in that column ringed
-            ring = SurroundingRectangle(m.cell(f.rows, left_out), buff=0.06, stroke_width=4, color=self.theme.window)
-            steps.append([*self.point(m, [f.rows], [left_out]), self.flash(m.row_labels[f.rows], self.theme.text), Create(ring)])
-            self.rings.add(ring)   # after point(), which hands the earlier rings to their fade-out
-        self.pace(steps)
-
-    def show_split(self) -> None:
-        f, m = self.facts, self.map
-        text = alignment.split_narration(f, self.tgt_lang, self.grammar, self.grammar_nouns(self.tr),
-                                         adjectives=list(ADJECTIVES) if self.grammar else [])
-        self.splits = VGroup()
-        if not text:
-            return
-        self.beat("split", text)
-        self.splits = self.split_boxes(m, f)
-        self.play(Create(self.splits, lag_ratio=0.2), *self.key_entry("split"), run_time=1.2)
-        self.pace([[*self.point(m, [i], list(many)), self.flash(m.row_labels[i], self.theme.alpha),
-                    *[self.flash(m.col_labels[j], self.theme.alpha) for j in many]]
-                   for i, many in f.split[:alignment.NAMED]])
+    def as_grid(self) -> None:
+        f, d, tr, th = self.f, self.diagram, self.tr, self.theme
+        top = KEY_Y - 0.35
+        heat = fit_heatmap(tr, top - (self.note.get_top()[1] + 0.3), 11.0)
+        self.beat("grid", alignment.grid_narration(f, self.tgt_lang, self.src_lang, numbers=bool(len(heat.values))))
+        heat.shift((top - heat.get_top()[1]) * UP - heat.get_x() * RIGHT)
+        crossing, standing = set(f.crossing_rows), set(f.stands_for.values())
+        boxes = VGroup(*[SurroundingRectangle(heat.cell(i, j), buff=0.0, stroke_width=4.8 if i in crossing else 3,
+                                              color=th.target if i in crossing else th.text)
+                         .set_stroke(opacity=1.0 if i in standing or f.still else FAINT)
+                         for i, j in enumerate(f.links)])
+        end = "; the ‹eos› row writes no word: unboxed" if len(tr.attention) > f.rows else ""
+        shown = "numbers = α in %" if len(heat.values) else "stronger colour = more α"
+        self.note_to(self.provenance(extra=f"{shown}; one row per output word{end}"))
+        self.add_foreground_mobjects(d.lines)
+        self.play(*[Transform(d.out[i], heat.row_labels[i]) for i in range(f.rows)],
+                  *[Transform(d.src[j], heat.col_labels[j]) for j in range(len(f.source))],
+                  *[Transform(d.lines[i], boxes[i]) for i in range(f.rows)],
+                  FadeIn(heat.row_labels[f.rows:]), FadeIn(heat.cells), run_time=1.8)
+        self.play(FadeIn(heat.values), run_time=1.0)
+        self.remove_foreground_mobjects(d.lines)
+        self.remove(d.out, d.src, d.lines)
+        self.add(heat, boxes)
+        self.add_foreground_mobjects(heat.values)
+        self.heat, self.boxes = heat, boxes
+        steps = []
+        for rows in alignment.crossing_groups(f)[:alignment.NAMED]:   # each crossing: a box left of a box above it
+            steps.append([*self.frame([heat.row(i)[:len(f.source)] for i in rows])])
+            steps += [[self.lit(boxes[a], boxes[b])] for a, b in self.pairs(f, rows)]
+        if not steps:   # the boxes walked row by row
+            steps = [[self.lit(boxes[i]), *self.frame([heat.row_labels[i]])] for i in range(f.rows)]
+        self.pace(steps, at_most=4.0)
+        self.play(FadeOut(self.frames), run_time=0.5)
+        self.frames = VGroup()
 
     def longer_sentence(self) -> None:
-        """The long sentence's matrix, one short beat per fact (alignment.summary_parts), each with its
-        marks drawn while it is said; each named swap enlarged beside the grid, where its labels and
-        numbers are big enough to read."""
+        """The longer sentence's links, one short beat per fact (alignment.long_parts), each crossing group
+        framed and lit while it is said; its words readable (they stand up when they do not fit)."""
         sentence = self.long_example(LONG_MIN_WORDS)
         tr = self.trace_of(sentence, self.tr.model)
+        self.long_diagram = None
         if len(tr.source_tokens) <= len(self.tr.source_tokens):
-            if len(self.pointer) or len(self.rings):
-                self.play(FadeOut(self.pointer), FadeOut(self.rings), run_time=0.6)
-            return  # no longer sentence to show: the user's is already the long one
-        big = self.place(fit_heatmap(tr, self.available_height(), 9.0))
-        f = alignment.trace_facts(tr)
-        lead = (f"A long sentence ({len(tr.source_tokens)} words)" if claims.is_long(len(tr.source_tokens))
-                else f"A longer sentence ({len(tr.source_tokens)} words)")
-        self.beat("long", f"{lead}, real weights again: each row one step's α. Its labels are small, so the words "
-                          "being said are enlarged beside it.")
-        old = VGroup(self.map, self.links, self.path, self.diag, self.crossing, self.outlines, self.splits, self.pointer,
-                     self.rings, self.key)
-        self.play(FadeOut(old), Transform(self.note, self.footnote(self.cell_note(big, tr))), run_time=0.8)
-        self.remove_foreground_mobjects(self.map.values)  # kept above the marks until now
-        self.remove(self.map.values)
-        self.start_key(big)
-        self.pointer, self.rings = VGroup(), VGroup()
-        self.play(FadeIn(big.col_labels), FadeIn(big.row_labels), run_time=0.8)
-        self.play(FadeIn(VGroup(big.cells, big.values), lag_ratio=0.01), run_time=max(2.5, self.reading_time_left() - 0.3))
-        self.add_foreground_mobjects(big.values)
-        boxes = self.link_boxes(big, f, width=2.0)
-        path = self.monotone_path(big, f)
-        self.reserve_zoom(f, path)
-        self.zoom = VGroup()
-        swaps = iter(f.swaps)
-        for n, (kind, text) in enumerate(alignment.summary_parts(f, self.tgt_lang, self.src_lang)):
-            self.beat(f"long-{kind}" + (str(n) if kind == "swap" else ""), text)
-            if kind == "ahead":
-                self.pace([[Create(boxes, lag_ratio=0.05), *self.key_entry("link")],
-                           [*self.dim_ahead(big, boxes, f), *self.point(big, [i for i, _ in f.ahead], [])],
-                           *self.ahead_zoom_steps(big, f)], at_most=3.0)
-            elif kind == "order":
-                steps = [[Create(boxes, lag_ratio=0.05), *self.key_entry("link")] if not f.ahead or f.still else [],
-                         [*(self.key_entry("crossing") if f.crossing_rows else []),
-                          *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in f.crossing_rows]],
-                         [Create(path), *self.key_entry("path")] if path.has_points() else [],
-                         [FadeOut(self.pointer)]]
-                self.pace(steps)
-            elif kind == "swap":
-                self.show_swap(big, f, boxes, next(swaps))
-            elif kind == "more":
-                rest = [j for group in f.swaps[alignment.NAMED:] for j in group]
-                self.pace([[*self.point(big, [f.stands_for[j] for j in rest], rest), FadeOut(self.zoom)],
-                           [*[Indicate(boxes[f.stands_for[j]], color=self.theme.target, scale_factor=1.0) for j in rest]]])
-                self.zoom = VGroup()
-            elif kind == "unlinked":
-                self.pace([[*self.point(big, [], list(f.unlinked)), FadeOut(self.zoom),
-                            Create(self.no_partner(big, f, width=1.5), lag_ratio=0.1), *self.key_entry("unlinked")],
-                           [self.flash(big.col_labels[j], self.theme.muted) for j in f.unlinked],
-                           *self.unlinked_rings(big, f)])
-                self.zoom = VGroup()
-            elif kind == "split":
-                self.pace([[*self.point(big, [i for i, _ in f.split], []), FadeOut(self.zoom),
-                            Create(self.split_boxes(big, f, width=2.0), lag_ratio=0.1), *self.key_entry("split")]])
-                self.zoom = VGroup()
-        self.play(FadeOut(self.pointer), FadeOut(self.zoom), FadeOut(self.rings), run_time=0.6)
-
-    def unlinked_rings(self, big: Heatmap, f: Facts) -> list[list]:
-        """The cells the "no partner" sentence's numbers come from, ringed in turn: the most any word's row
-        gives those columns, then, when it is said, the ‹eos› row's cell there."""
-        peak_j = max(f.unlinked, key=lambda j: alignment.unlinked_peak(f, j)[1])
-        i, peak, _ = alignment.unlinked_peak(f, peak_j)
-        ring = SurroundingRectangle(big.cell(i, peak_j), buff=0.03, stroke_width=3, color=self.theme.window)
-        self.rings.add(ring)
-        steps = [[Create(ring), self.flash(big.row_labels[i], self.theme.text)]]
-        end = alignment.end_column(f, f.unlinked, peak)
-        if end is not None:
-            eos = SurroundingRectangle(big.cell(f.rows, end), buff=0.03, stroke_width=3, color=self.theme.window)
-            self.rings.add(eos)
-            steps.append([Create(eos), self.flash(big.row_labels[f.rows], self.theme.text)])
-        return steps
-
-    def enlarged(self, tr_map: Heatmap, f: Facts, rows: range, cols: range) -> VGroup:
-        """The block rows × cols of the long sentence's matrix, drawn big enough to read (labels and α in
-        %), with its link boxes, under the key; framed in the pointer's colour, as the cells it enlarges."""
+            return   # the user's sentence is already the long one
+        f = self.long_facts = alignment.trace_facts(tr)
+        said = [alignment.group_phrase(self.f, g) for g in alignment.crossing_groups(self.f)[:alignment.NAMED]]
+        parts = alignment.long_parts(f, self.tgt_lang, self.src_lang, said)
+        if not parts:
+            return
         th = self.theme
-        width = TEXT_EDGE_X - self.key_left
-        caption = label("enlarged: the framed cells", self.key_size, th.window)
-        height = self.zoom_top - caption.height - 0.15 - (self.note.get_top()[1] + 0.25)
-        block = tr_map.matrix[rows.start:rows.stop, cols.start:cols.stop]
-        zoom = Heatmap(block, f.output[rows.start:rows.stop], f.source[cols.start:cols.stop], cell=0.62, font_size=18)
-        if zoom.height > height or zoom.width > width:
-            zoom.scale(min(height / zoom.height, width / zoom.width))
-        zoom.next_to([self.key_left + width / 2, self.zoom_top - caption.height - 0.15, 0], DOWN, buff=0)
-        caption.next_to(zoom, UP, buff=0.1)
-        crossing = set(f.crossing_rows)
-        boxes = VGroup(*[SurroundingRectangle(zoom.cell(i - rows.start, f.links[i] - cols.start), buff=0.0,
-                                              stroke_width=4.8 if i in crossing else 3,
-                                              color=th.target if i in crossing else th.text)
-                         for i in rows if i < f.rows and f.links[i] in cols])
-        return VGroup(caption, zoom, boxes)
+        d = self.long_diagram = LinkDiagram(f, *self.band())
+        groups = alignment.crossing_groups(f)
+        for n, (kind, text) in enumerate(parts):
+            self.beat(f"long-{kind}" + (str(n) if kind == "group" else ""), text)
+            if kind == "long":
+                self.remove_foreground_mobjects(self.heat.values)
+                self.play(FadeOut(self.heat), FadeOut(self.boxes), run_time=0.8)
+                self.note_to(self.provenance(tr, extra="each line joins a word to the word it looks at most"))
+                self.play(FadeIn(d.out, lag_ratio=0.05), FadeIn(d.src, lag_ratio=0.05), run_time=1.2)
+                self.play(Create(d.lines, lag_ratio=0.08), *([] if not f.ahead or f.still else self.key_entry("faint")),
+                          run_time=max(1.0, min(4.0, self.reading_time_left() - 1.5)))
+                if groups:
+                    self.play(*[d.lines[i].animate.set_stroke(th.target, width=5) for i in f.crossing_rows],
+                              *self.key_entry("crossing"), run_time=1.0)
+            elif kind == "group":
+                rows = next(g for g in groups if alignment.group_phrase(f, g)[1:] in text)
+                words = [*[d.out[i] for i in rows], *[d.src[f.links[i]] for i in rows]]
+                self.pace([[*self.frame(words)],
+                           *[[self.lit(d.lines[a], d.lines[b])] for a, b in self.pairs(f, rows)],
+                           [*[Indicate(w, color=th.window, scale_factor=1.1) for w in words]]], at_most=4.0)
+            elif kind == "more":
+                rest = [i for rows in groups[alignment.NAMED:] for i in rows]
+                self.pace([[*self.frame([d.out[i] for i in rest])],
+                           [self.lit(*[d.lines[i] for i in rest])]])
+        if len(self.frames):
+            self.play(FadeOut(self.frames), run_time=0.5)
+            self.frames = VGroup()
 
-    def reserve_zoom(self, f: Facts, path: VMobject) -> None:
-        """Where enlarged cells go: under the key, as tall as it will be once every mark has its line."""
-        kinds = ["link", "crossing" if f.crossing_rows else "", "path" if path.has_points() else "",
-                 "ahead" if f.ahead and not f.still else "", "pointer", "unlinked" if f.unlinked else "",
-                 "split" if f.split else ""]
-        self.zoom_top = self.key_top - sum(self.key_pitch(k) for k in kinds if k)
-
-    def zoom_steps(self, heatmap: Heatmap, f: Facts, group: tuple[int, ...]) -> list[list]:
-        """A crossing group's cells enlarged under the key (the one before fades), then its labels lit there."""
-        rows = [f.stands_for[j] for j in group]
-        zoom = self.enlarged(heatmap, f, range(min(rows), max(rows) + 1), range(min(group), max(group) + 1))
-        old, self.zoom = self.zoom, zoom
-        caption, grid, zboxes = zoom
-        return [[FadeOut(old), FadeIn(caption), FadeIn(grid), Create(zboxes)],
-                [*[self.flash(grid.col_labels[j - min(group)], self.theme.target) for j in group],
-                 *[self.flash(grid.row_labels[i - min(rows)], self.theme.target) for i in rows]]]
-
-    def ahead_zoom_steps(self, big: Heatmap, f: Facts) -> list[list]:
-        """The first word that looks ahead, the later word that shares its link and that link's column (with
-        a neighbour either side) enlarged under the key from the long sentence's first fact on: its labels
-        readable where the grid's are not."""
-        i, k = f.ahead[0]
-        j, cols = f.links[i], big.matrix.shape[1]
-        zoom = self.enlarged(big, f, range(i, k + 1), range(max(0, j - 1), min(cols, j + 2)))
-        old, self.zoom = self.zoom, zoom
-        caption, grid, zboxes = zoom
-        return [[FadeOut(old), FadeIn(caption), FadeIn(grid), Create(zboxes)],
-                [self.flash(grid.row_labels[0], self.theme.text), self.flash(grid.row_labels[k - i], self.theme.text),
-                 self.flash(grid.col_labels[j - max(0, j - 1)], self.theme.text)]]
-
-    def show_swap(self, big: Heatmap, f: Facts, boxes: VGroup, group: tuple[int, ...]) -> None:
-        """One crossing group: its rows and columns framed on the grid, then enlarged beside it, its link
-        boxes and labels lit there while it is said."""
-        rows = [f.stands_for[j] for j in group]
-        self.pace([[*self.point(big, rows, list(group)),
-                    *[Indicate(boxes[i], color=self.theme.target, scale_factor=1.0) for i in rows]],
-                   *self.zoom_steps(big, f, group)], at_most=4.0)
+    def learned(self) -> None:
+        """The chapter's one idea, over the last picture: the links were learned, not given; its crossings
+        (or, with none, its links) lit group by group while it is said."""
+        self.beat("learned", alignment.LEARNED)
+        if self.long_diagram is not None:
+            marks, f = self.long_diagram.lines, self.long_facts
+        else:
+            marks, f = self.boxes, self.f
+        groups = alignment.crossing_groups(f) or tuple((i,) for i in sorted(f.stands_for.values()))
+        self.pace([[self.lit(*[marks[i] for i in rows])] for rows in groups], at_most=3.0)

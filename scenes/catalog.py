@@ -110,8 +110,9 @@ SCENES = (
                model="attention", models=("attention",), max_tokens=10, typical_seconds=63),
     SceneEntry(key="alignment-heatmap", module="alignment_heatmap", cls="AlignmentHeatmap",
                title="The alignment heatmap", figure="14-15",
-               summary="the alpha matrix built row by row; links boxed, crossings named as reorderings, with a key of marks",
-               model="attention", models=("attention",), max_tokens=40, typical_seconds=111),
+               summary="each word's link to the word it looks at most; where links cross the order changed; the heatmap "
+                       "as the same links",
+               model="attention", models=("attention",), max_tokens=40, typical_seconds=76),
     SceneEntry(key="learning-to-align", module="learning_to_align", cls="LearningToAlign",
                title="Learning to align", figure="-",
                summary="the example's alpha over training checkpoints: spread at the start, aligned at the end",

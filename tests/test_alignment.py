@@ -2,6 +2,7 @@
 does not; special tokens that survive every caption format; trend words that weigh the sentences behind
 a change."""
 import datetime
+import itertools
 
 import numpy as np
 import srt
@@ -337,3 +338,112 @@ def test_the_order_flip_is_where_the_most_attended_word_moves_backwards():
     assert al.backward_narration(w, source, output) == (
         "Where the order flips, the strongest strip runs backwards while the output runs forwards: 'o2' looks at "
         "'w4', 'o3' at 'w3', and 'o4' at 'w2'.")
+
+
+# --- crossing links (alignment-heatmap): the reading rule holds for any pair, whatever the lengths --------
+JAPANESE = (["I", "eat", "fish"], ["私", "は", "魚", "を", "食べる"],   # SOV, particles, another script, longer
+            [[.9, .05, .05], [.8, .1, .1], [.05, .05, .9], [.1, .1, .8], [.05, .9, .05]])
+GERMAN = (["the", "green", "dog"], ["den", "grünen", "Hund"],        # case ending on the article, order kept
+          [[0, 0, 1.0], [0, .96, .04], [0, .01, .99]])
+
+
+def test_crossing_links_are_named_from_the_links_alone():
+    f = facts(FRENCH)
+    assert al.crossing_groups(f) == ((1, 2, 3),)
+    assert al.crossing_narration(f, "French", "English") == (
+        "Here the links of 'zone', 'économique' and 'européenne' cross: 'european', 'economic' and 'area' come out "
+        "in reverse order.")
+    # 'la' shares 'zone''s link: faint, said with the grammar's reason only when the grammar is known
+    assert al.shared_narration(f, "French", "English") == (
+        "'la' looks most at 'area', like 'zone' after it: the last one stands for 'area', so 'la' is drawn faint.")
+    assert "article" in al.shared_narration(f, "French", "English", grammar=True, nouns=["area"])
+    assert "article" not in al.shared_narration(f, "French", "English", grammar=True, nouns=["economic"])
+    assert "solid links cross" in al.crossing_rule(f, "French", "English") and "(here" not in al.crossing_rule(f, "F", "E")
+
+
+def test_another_script_and_length_sov_order_is_a_crossing():
+    f = facts(JAPANESE)
+    assert f.ahead == ((0, 1), (2, 3))                # particles share their noun's link: faint
+    assert al.crossing_groups(f) == ((3, 4),)         # the verb comes last: its link crosses the object's
+    assert al.crossing_narration(f, "Japanese", "English") == (
+        "Here the links of 'を' and '食べる' cross: 'eat' and 'fish' come out in reverse order.")
+    rule = al.crossing_rule(f, "Japanese", "English")
+    assert rule.endswith("whatever the two lengths (here 3 English words, 5 Japanese words).")
+    assert al.shared_narration(f, "Japanese", "English").startswith("'私' and '魚' look most at the same English word")
+    assert "article" not in al.shared_narration(f, "Japanese", "English", grammar=True, nouns=["fish", "I"])
+    assert "crossing is a solid box left of a solid box above it" in al.grid_narration(f, "Japanese", "English")
+
+
+def test_no_crossing_is_said_as_order_kept_and_never_as_a_crossing():
+    russian = facts(RUSSIAN)   # no articles, a shorter target: nothing crosses
+    text = al.crossing_narration(russian, "Russian", "English")
+    assert text == "Here no links cross, so the Russian words keep the English order."
+    assert "cross:" not in text and "reverse" not in text
+    assert al.crossing_rule(russian, "Russian", "English").endswith("(here 6 English words, 4 Russian words).")
+    assert al.shared_narration(russian, "Russian", "English") == ""
+    assert "No box lies left of a box above it" in al.grid_narration(russian, "Russian", "English")
+    # the article's link is drawn crossing 'grünen''s, but it is faint: nothing counted crosses
+    german = facts(GERMAN)
+    assert german.ahead == ((0, 2),) and al.crossing_groups(german) == ()
+    assert al.crossing_narration(german, "German", "English") == (
+        "Here no links cross, so the German words keep the English order.")
+    assert al.shared_narration(german, "German", "English").startswith("'den' looks most at 'dog', like 'Hund' after it")
+    assert al.long_parts(german, "German", "English") == [
+        ("long", "A longer sentence, 3 words: no links cross, so the German words keep the English order.")]
+
+
+def test_order_changed_otherwise_than_reversed_is_said_as_another_order():
+    f = al.facts(np.eye(3)[[2, 0, 1]], ["a", "b", "c"], ["x", "y", "z"])
+    assert al.crossing_groups(f) == ((0, 1, 2),)
+    assert al.crossing_narration(f, "X", "Y").endswith("'a', 'b' and 'c' come out in another order.")
+    swapped = al.facts(np.eye(8)[[1, 0, 3, 2, 5, 4, 7, 6]], [f"s{k}" for k in range(8)], [f"o{k}" for k in range(8)])
+    assert al.crossing_narration(swapped, "X", "Y").endswith("; links cross in 1 more place.")
+    parts = al.long_parts(swapped, "X", "Y", said=[al.group_phrase(swapped, (0, 1))])
+    assert parts[0] == ("long", "A longer sentence, 8 words: links cross in 4 places, one as before.")
+    assert [k for k, _ in parts] == ["long", "group", "group", "more"]
+    assert parts[-1] == ("more", "And 1 more place where links cross.")
+
+
+def test_still_and_single_rows_say_no_order():
+    still = al.facts(np.array([[0, 1.0], [0, 1.0]]), ["the", "cat"], ["le", "chat"])
+    assert al.crossing_narration(still, "French", "English") == (
+        "Here every French word looks most at 'cat': the links all meet there, so they show no order.")
+    assert al.shared_narration(still, "French", "English") == ""
+    one = al.facts(np.eye(1), ["a"], ["x"])
+    assert al.crossing_rule(one, "X", "Y") == "" and al.long_parts(one, "X", "Y") == []
+    assert "nothing to cross" in al.crossing_narration(one, "X", "Y")
+    with_end = al.facts(np.vstack([np.array(FRENCH[2]), [.91, .04, 0, .05]]), FRENCH[0], FRENCH[1])
+    assert al.links_narration(with_end, "French", "English").endswith("‹eos› writes no word: no link.")
+    assert "‹eos›" not in al.links_narration(facts(FRENCH, ended=False), "French", "English")
+
+
+def test_the_drawn_links_cross_exactly_where_the_narration_says():
+    """LinkDiagram: two solid lines intersect between the rows iff their rows are in one crossing group."""
+    from scenes.alignment_heatmap import LinkDiagram
+
+    for case in (FRENCH, JAPANESE, GERMAN, RUSSIAN):
+        f = facts(case)
+        d = LinkDiagram(f, 1.5, -2.0)
+        solid = sorted(f.stands_for.values())
+        grouped = {frozenset(p) for g in al.crossing_groups(f) for p in itertools.combinations(g, 2)}
+        for a, b in itertools.combinations(solid, 2):
+            (x0, _, _), (x1, _, _) = d.lines[a].get_start(), d.lines[a].get_end()
+            (u0, _, _), (u1, _, _) = d.lines[b].get_start(), d.lines[b].get_end()
+            crosses = (x0 - u0) * (x1 - u1) < 0
+            assert crosses == (f.links[a] > f.links[b] if a < b else f.links[b] > f.links[a])
+            if crosses:
+                assert frozenset((a, b)) in grouped
+
+
+def test_the_grid_says_numbers_only_when_its_cells_show_them():
+    f = facts(FRENCH)
+    assert "(its step's α in %)" in al.grid_narration(f, "French", "English")
+    small = al.grid_narration(f, "French", "English", numbers=False)
+    assert "%" not in small and "(its step's α as colour)" in small
+
+
+def test_links_are_said_without_fans_when_none_were_shown():
+    f = facts(FRENCH)
+    assert "fan" in al.links_narration(f, "French", "English")
+    alone = al.links_narration(f, "French", "English", fans=False)
+    assert "fan" not in alone and alone.startswith("Join each French word to the English word it looks at most")

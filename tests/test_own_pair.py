@@ -312,9 +312,7 @@ def test_every_scene_speaks_of_the_pair_and_never_of_french(own_models, tmp_path
     assert_order_told_truly(scenes["alignment-heatmap"]["beats"], alignment.trace_facts(trace_mod.trace()), "German",
                             "English")
     assert not re.search(r"<(eos|sos|unk)>", " ".join(t for found in scenes.values() for t in found["beats"] + found["texts"]))
-    heat_said = " ".join(scenes["alignment-heatmap"]["beats"])   # the diagonal only as its computed reading
-    assert "diagonal" not in heat_said or alignment.diagonal_narration(alignment.trace_facts(trace_mod.trace()), "German") \
-        in heat_said
+    assert "diagonal" not in " ".join(scenes["alignment-heatmap"]["beats"])   # order is read from crossing links
     bottleneck = " ".join(scenes["context-bottleneck"]["beats"])
     longest = max(len(corpus.tokenise(en, "English")) for en, _ in own_models["pairs"])
     # the long-sentence beat takes the file's longest sentence, not the 3-to-5-word default example

@@ -21,6 +21,7 @@ fact is true and where it is false.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -622,3 +623,128 @@ def sweep_narration(attention: np.ndarray, source: Sequence[str], output: Sequen
     if not said:
         return ""
     return "Then " + (said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]) + "."
+
+
+# --- crossing links (alignment-heatmap) -----------------------------------------------------------
+# Each output word's link joins it to the source word it gives its largest α. When several output words
+# share a link, the last of them stands for that source word; the earlier ones are drawn faint and not
+# counted (a French article looks at its noun, which the next words translate). Drawn as lines between
+# the two sentences written left to right, two standing links cross exactly when the earlier output word
+# stands for the later source word: there the order changed, whatever the two sentences' lengths.
+FRENCH_ARTICLES = {"le", "la", "l'", "les", "un", "une", "des"}   # the built-in grammar's target articles
+
+
+def crossing_groups(f: Facts) -> tuple[tuple[int, ...], ...]:
+    """The output words standing for each crossing group of source words (Facts.swaps), in output order."""
+    return tuple(sorted(tuple(sorted(f.stands_for[j] for j in group)) for group in f.swaps))
+
+
+def group_phrase(f: Facts, rows: Sequence[int]) -> str:
+    """One crossing group said from its links: "the links of 'jardin' and 'vert' cross: 'green' and
+    'garden' come out in reverse order"."""
+    looked = [f.links[i] for i in rows]
+    backwards = all(a > b for a, b in itertools.pairwise(looked))
+    return (f"the links of {quoted([f.output[i] for i in rows], limit=6)} cross: "
+            f"{quoted([f.source[j] for j in sorted(looked)], limit=6)} come out "
+            f"{'in reverse order' if backwards else 'in another order'}")
+
+
+def links_narration(f: Facts, tgt_lang: str, src_lang: str, fans: bool = True) -> str:
+    """What a link is (from the α fans on screen, or without them), and the ‹eos› step said when the
+    trace has one (it writes no word: no link)."""
+    text = (f"Keep only the heaviest line of each step's fan: it joins the {tgt_lang} word written then to the "
+            f"{src_lang} word it looks at most, the word's link." if fans else
+            f"Join each {tgt_lang} word to the {src_lang} word it looks at most (its largest α): the word's link.")
+    if f.end is not None:
+        text += " ‹eos› writes no word: no link."
+    return text
+
+
+def shared_narration(f: Facts, tgt_lang: str, src_lang: str, grammar: bool = False, nouns: Sequence[str] = ()) -> str:
+    """Output words that share their link with a later word: the last one stands for that source word,
+    the earlier ones are faint and not counted; with the built-in grammar, an article's reason. '' when
+    no link is shared, or when every word shares one (nothing to read then)."""
+    if not f.ahead or f.still:
+        return ""
+    why = ""
+    if grammar and all(f.output[i] in FRENCH_ARTICLES and f.source[f.links[i]] in set(nouns) for i, _ in f.ahead):
+        why = f" (a {tgt_lang} article takes its form from its noun)"
+    if len(f.ahead) == 1:
+        (i, k), = f.ahead
+        return (f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it{why}: "
+                f"the last one stands for '{f.source[f.links[i]]}', so '{f.output[i]}' is drawn faint.")
+    return (f"{ahead_words(f)} look most at the same {src_lang} word as a later {tgt_lang} word{why}: the last "
+            "one stands for it, so these are drawn faint.")
+
+
+def crossing_rule(f: Facts, tgt_lang: str, src_lang: str) -> str:
+    """The reading rule, with this sentence's two lengths when they differ. '' with fewer than two output words."""
+    if f.rows < 2:
+        return ""
+    lengths = (f" (here {len(f.source)} {src_lang} words, {f.rows} {tgt_lang} words)"
+               if len(f.source) != f.rows else "")
+    counted = " solid" if f.ahead and not f.still else ""
+    return (f"Where two{counted} links cross, the earlier {tgt_lang} word looks at the later {src_lang} word: "
+            f"the order changed. Links that do not cross keep the order, whatever the two lengths{lengths}.")
+
+
+def crossing_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
+    """This sentence's crossings, named group by group (at most NAMED, the rest counted), or that none
+    cross, or that every link meets at one word."""
+    if f.rows == 0:
+        return ""
+    if f.rows == 1:
+        return f"With one {tgt_lang} word there is one link, and nothing to cross."
+    if f.still:
+        return (f"Here every {tgt_lang} word looks most at '{f.source[f.links[0]]}': the links all meet there, "
+                "so they show no order.")
+    groups = crossing_groups(f)
+    if not groups:
+        return f"Here no links cross, so the {tgt_lang} words keep the {src_lang} order."
+    named = "; ".join(group_phrase(f, g) for g in groups[:NAMED])
+    rest = len(groups) - NAMED
+    more = f"; links cross in {rest} more place{'s' if rest > 1 else ''}" if rest > 0 else ""
+    return f"Here {named}{more}."
+
+
+def grid_narration(f: Facts, tgt_lang: str, src_lang: str, numbers: bool = True) -> str:
+    """The heatmap as the same links: rows, columns, boxes; where crossing links show in it. `numbers`:
+    the cells show α in % (else, too small for numbers, as colour)."""
+    shown = "its step's α in %" if numbers else "its step's α as colour"
+    text = (f"The heatmap holds the same links as a grid: a row per {tgt_lang} word ({shown}), a column "
+            f"per {src_lang} word, each link boxed on its row's largest cell.")
+    solid = " solid" if f.ahead and not f.still else ""
+    if f.crossings:
+        text += f" A crossing is a{solid} box left of a{solid} box above it."
+    elif f.rows >= 2 and not f.still:
+        text += f" No{solid} box lies left of a{solid} box above it: no links cross."
+    return text
+
+
+def long_parts(f: Facts, tgt_lang: str, src_lang: str, said: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The longer sentence, one short beat each: its size and how many places links cross ('long'), each
+    named group up to NAMED ('group') unless its phrase was `said` already (then counted as seen), the rest
+    counted ('more'). [] with fewer than two output words."""
+    if f.rows < 2:
+        return []
+    head = f"A longer sentence, {len(f.source)} words"
+    if f.still:
+        return [("long", f"{head}: every {tgt_lang} word looks most at '{f.source[f.links[0]]}'.")]
+    groups = crossing_groups(f)
+    if not groups:
+        return [("long", f"{head}: no links cross, so the {tgt_lang} words keep the {src_lang} order.")]
+    n = len(groups)
+    seen = sum(group_phrase(f, g) in said for g in groups[:NAMED])
+    again = f", {'one' if seen == 1 else seen} as before" if seen else ""
+    parts = [("long", f"{head}: links cross in {n} place{'s' if n > 1 else ''}{again}.")]
+    for g in groups[:NAMED]:
+        phrase = group_phrase(f, g)
+        if phrase not in said:
+            parts.append(("group", phrase[0].upper() + phrase[1:] + "."))
+    if n > NAMED:
+        parts.append(("more", f"And {n - NAMED} more place{'s' if n - NAMED > 1 else ''} where links cross."))
+    return parts
+
+
+LEARNED = ("Nobody drew these links for the model: it was trained on sentence pairs alone, so its attention "
+           "learned where to look, word order included.")

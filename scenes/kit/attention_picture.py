@@ -14,7 +14,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, VGroup
 from model.trace import Trace
 from scenes.kit import claims
 from scenes.kit.layout import TEXT_EDGE_X
-from scenes.kit.mobjects import AlphaFan, StateColumn, number, wrong_in_red
+from scenes.kit.mobjects import AlphaFan, StateColumn, fit_width, number, wrong_in_red
 from scenes.kit.stage import DIM, CoreStage
 from scenes.kit.theme import current
 
@@ -123,6 +123,21 @@ class AttentionPicture:
                 "feed": self.feed_arrow(i, context)}
 
 
+def bahdanau_equations(at) -> VGroup:
+    """bahdanau-steps' three equations in its heading's place (`at`: the heading they replace), coloured as
+    the pieces they name: the next chapter opens on that picture, equations included."""
+    th = current()
+    score = MathTex("e_{ij}", "=", r"v^\top", r"\tanh(", "W", "s_{i-1}", "+", "U", "h_j", ")", font_size=32)
+    soft = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}", r"\,/\,", r"\textstyle\sum_k \exp e_{ik}", font_size=32)
+    weighted = MathTex("c_i", "=", r"\textstyle\sum_j", r"\alpha_{ij}", "h_j", font_size=32)
+    eqs = VGroup(score, soft, weighted).arrange(RIGHT, buff=0.7)
+    fit_width(eqs, 13.0).move_to(at).set_color(th.text)
+    for part, color in ((score[5], th.decoder), (score[8], th.encoder), (weighted[4], th.encoder),
+                        (soft[0], th.alpha), (weighted[3], th.alpha), (weighted[0], th.context)):
+        part.set_color(color)
+    return eqs
+
+
 def clear_spot(box, spot, line, labels, pad: float = 0.08) -> float:
     """The x (beside the decoder, at the height of `spot`) where `box` neither sits on the
     heaviest fan line nor touches a percentage: nearest first, right before left."""
@@ -141,4 +156,4 @@ def clear_spot(box, spot, line, labels, pad: float = 0.08) -> float:
     return float(np.clip(spot[0] + 0.9, -6.4, 6.4))
 
 
-__all__ = ["DIM", "LATER", "RELOWER", "AttentionPicture", "clear_spot"]
+__all__ = ["DIM", "LATER", "RELOWER", "AttentionPicture", "bahdanau_equations", "clear_spot"]
