@@ -183,7 +183,7 @@ def bridge_narration(story: list[Checkpoint], words: int) -> str:
     return (f"The figure above counts all {last.test_sentences} test sentences; this one has {words} "
             f"word{'s' if words != 1 else ''}. On {many}, of {last.longest_bucket} words, exact translations rose "
             f"from {said_percent(first.longest_exact)} to {said_percent(last.longest_exact)}. "
-            "Next: how each model fares as sentences get longer.")
+            "Next: sentence length.")
 
 
 def looks(tr: Trace, i: int) -> int:
@@ -362,8 +362,8 @@ class LearningToAlign(ExplainerScene):
     # --- beats --------------------------------------------------------------------------------
     def show_untrained(self) -> None:
         first = self.checkpoint_story[0]
-        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.checkpoint_story)} times during "
-                          "training, from the untrained start to the end, and ran this sentence through each.")
+        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.checkpoint_story)} times in "
+                          "training, from untrained to final, and ran this sentence through each.")
         self.title_mob = self.heading()
         self.note = self.footnote(f"real values from {len(self.checkpoint_story)} training checkpoints of the '{self.tr.model}' "
                                   f"model (final weights {self.final.sha256[:8]}); stronger colour = more weight")
@@ -493,8 +493,9 @@ class LearningToAlign(ExplainerScene):
                   run_time=max(1.0, until_said(self, "Next") - 0.2))
         # "Next: ...": this sentence's picture goes, the longest sentences' figure stays for the next chapter
         self.play(FadeOut(VGroup(self.heat.cells, self.heat.row_labels, self.heat.col_labels, self.words, self.node,
-                                 self.writer, self.fan_mob, self.says, self.out, self.rows_note)),
-                  rose.animate.scale(1.25).move_to([0, 0.3, 0]), run_time=max(1.0, self.reading_time_left() - 0.2))
+                                 self.writer, self.fan_mob.lines, self.fan_mob.labels, self.says, self.out,
+                                 self.rows_note)), run_time=0.8)
+        self.play(rose.animate.scale(1.25).move_to([0, 0.3, 0]), run_time=max(1.0, self.reading_time_left() - 0.2))
 
     def coda(self) -> None:
         """One look back, kept short: the first checkpoint whose attention is right at most steps while
