@@ -25,6 +25,7 @@ from manim import (
     VGroup,
     VMobject,
     config,
+    there_and_back,
 )
 
 from model.corpus import LENGTH_BUCKETS, grammar_splits
@@ -758,20 +759,27 @@ class LengthCurve(ExplainerScene):
         self.remove(self.labels)
         self.labels = VGroup()
         lead = self.lines(self.curves["attention"])[-1]   # its BLEU curve when it has one
-        self.play(lead.animate.set_stroke(width=7), run_time=max(0.6, until_said(self, "Against attention") or
-                                                                  until_said(self, "Trained the same way")))
+        # "Attention has the best BLEU": its curve thick, the others dimmed until the Transformer is named
+        others = [self.curves[m] for m in MODELS if m != "attention"]
+        versus_at = next((until_said(self, p) for p in ("Against attention", "Trained the same way",
+                                                         "With the same training") if until_said(self, p)), 0.0)
+        self.play(lead.animate.set_stroke(width=8), *[a for c in others for a in self.dim(c, 0.3)],
+                  run_time=max(0.8, versus_at))
         if len(gaps):
-            self.play(Create(gaps, lag_ratio=0.5), run_time=max(0.8, until_said(self, "by ") - 0.6))
+            self.play(Create(gaps, lag_ratio=0.5), *self.dim(self.curves["transformer"], 1.0),
+                      lead.animate.set_stroke(width=4), run_time=max(0.8, until_said(self, "by ") - 0.6))
         self.relabel(VGroup(gaps, numbers), run_time=0.6)
         # "It beats plain and lstm ... by X to Y": the smallest and the largest of those gaps, drawn as said
-        self.play(lead.animate.set_stroke(width=4), run_time=max(0.6, until_said(self, "It beats") or
-                                                                 until_said(self, "It does not clearly")))
+        rnns = [self.curves[m] for m in ("plain", "lstm")]
+        self.play(lead.animate.set_stroke(width=4), *self.dim(self.curves["transformer"], 1.0),
+                  run_time=max(0.6, until_said(self, "It beats") or until_said(self, "It does not clearly")))
+        self.play(*[a for c in rnns for a in self.dim(c, 1.0)], run_time=0.6)
         spans = self.rnn_spans(("plain", "lstm"))
         if len(spans):
             self.relabel(spans, run_time=share(self, 0.4))
-        rnns = [self.curves[m] for m in ("plain", "lstm")]
-        self.play(*[a for c in rnns for a in self.dim(c, 0.35)], run_time=share(self, 0.5))
-        self.play(*[a for c in rnns for a in self.dim(c, 1.0)], run_time=share(self, 0.9))
+        # each span's line swells and comes back (an Indicate would paint its number's background patch)
+        self.play(*[span[0].animate(rate_func=there_and_back).set_stroke(width=9) for span in spans],
+                  run_time=share(self, 0.9))
 
     def rnn_spans(self, rnns: tuple[str, ...]) -> VGroup:
         """The Transformer's smallest and largest BLEU lead over the recurrent models without
@@ -808,10 +816,13 @@ class LengthCurve(ExplainerScene):
             mid = (top[g] + bottom[g]) / 2
             numbers.add(self.number(signed((att[g].bleu or 0) - (plain[g].bleu or 0)),
                                     th.model_color("attention"), mid, (RIGHT, LEFT) if g == 0 else (LEFT, RIGHT), axes))
-        self.play(FadeIn(band), run_time=share(self, 0.3))
+        # the band, then its first and its last gap as each is said, then the band pulses on the last words
+        self.play(FadeIn(band), run_time=share(self, 0.25))
         self.bring_to_back(band)
-        self.relabel(numbers, run_time=share(self, 0.4))
-        self.play(band.animate.set_fill(opacity=0.24), run_time=share(self, 0.9))
+        self.relabel(VGroup(numbers[0]), run_time=share(self, 0.3))
+        self.play(FadeIn(numbers[1:]), run_time=share(self, 0.35))
+        self.labels = numbers
+        self.play(band.animate(rate_func=there_and_back).set_fill(opacity=0.4), run_time=share(self, 0.9))
 
     # --- the caveat: the drop is this toy's ---------------------------------------------------------
     def caveat(self) -> None:
