@@ -494,9 +494,13 @@ class Evolution(ExplainerScene):
         self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. "
                   + mask_narration(zeros, t, self.layers, self.heads))
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
+        # what is drawn is not GPT: our encoder-decoder's decoder, whose cross-attention still reads the encoder
+        drawn = label("drawn with our Transformer's decoder, its encoder hidden: unlike GPT, ours still attends to it",
+                      18, th.text)
+        drawn = fit_width(drawn, 2 * TEXT_EDGE_X).move_to([0, -3.3, 0])   # under the mask grid, over the footnote
         self.play(*fade_replace(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
-                  FadeOut(self.names[0]), FadeOut(self.names[2]), FadeOut(self.words), run_time=1.2)
-        self.year = year
+                  FadeOut(self.names[0]), FadeOut(self.names[2]), FadeOut(self.words), FadeIn(drawn), run_time=1.2)
+        self.year = VGroup(year, drawn)
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
             nxt.next_to(self.reads, DOWN, buff=0.2)
