@@ -486,7 +486,7 @@ class LearningToAlign(ExplainerScene):
         rose = label(f"exact on the {last.longest_n or ''} test sentences of {last.longest_bucket} words: "
                      f"{percent(first.longest_exact)} at step {first.step} → {percent(last.longest_exact)} at step "
                      f"{last.step}".replace("the  ", "the "), 20, self.theme.text)
-        rose = fit_width(rose, 13.0).move_to(self.status_mob)
+        rose = fit_width(rose, 2 * (TEXT_EDGE_X - 0.3)).move_to(self.status_mob)
         self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
         self.status_mob = rose
         self.play(Indicate(rose, color=self.theme.alpha, scale_factor=1.05),
@@ -495,7 +495,8 @@ class LearningToAlign(ExplainerScene):
         self.play(FadeOut(VGroup(self.heat.cells, self.heat.row_labels, self.heat.col_labels, self.words, self.node,
                                  self.writer, self.fan_mob.lines, self.fan_mob.labels, self.says, self.out,
                                  self.rows_note)), run_time=0.8)
-        self.play(rose.animate.scale(1.25).move_to([0, 0.3, 0]), run_time=max(1.0, self.reading_time_left() - 0.2))
+        grow = min(1.25, 2 * (TEXT_EDGE_X - 0.3) / rose.width)   # larger, but clear of the frame's edges
+        self.play(rose.animate.scale(grow).move_to([0, 0.3, 0]), run_time=max(1.0, self.reading_time_left() - 0.2))
 
     def coda(self) -> None:
         """One look back, kept short: the first checkpoint whose attention is right at most steps while
