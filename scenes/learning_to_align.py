@@ -194,10 +194,12 @@ def looks(tr: Trace, i: int) -> int:
 def matched_rows(final: Trace, tr: Trace) -> list[int]:
     """The steps (among the words a checkpoint wrote and the final model has a step for) whose α looks
     hardest at the source word the final model's same step looks at hardest, with at least twice an
-    even share there (a near-even split that happens to peak there is not looking)."""
+    even share there, or halfway from an even share to all of it when twice is out of reach (two source
+    words): a near-even split that happens to peak there is not looking."""
     n = min(len(tr.output_words), len(final.output_words))
     even = 1 / len(tr.source_tokens)
-    return [i for i in range(n) if looks(tr, i) == looks(final, i) and float(tr.attention[i].max()) >= 2 * even]
+    least = min(2 * even, (1 + even) / 2)
+    return [i for i in range(n) if looks(tr, i) == looks(final, i) and float(tr.attention[i].max()) >= least]
 
 
 def words_wrong(tr: Trace, final: Trace) -> int:
@@ -228,8 +230,8 @@ def attention_first_narration(story: list[Checkpoint]) -> str:
     many of its words are wrong; said as it is when no checkpoint has attention right before words."""
     c = attention_first(story)
     if c is None:
-        return ("No kept checkpoint has its attention right before its words: none looks where the final model "
-                "looks at most of its steps while some of its words are still wrong.")
+        return ("No kept checkpoint gets its attention right before its words: at none do most of its steps look "
+                "where the final model's do while some of its words are still wrong.")
     final, tr = story[-1].trace, c.trace
     rows = matched_rows(final, tr)
     n = min(len(tr.output_words), len(final.output_words))
@@ -506,7 +508,10 @@ class LearningToAlign(ExplainerScene):
         said = attention_first_narration(self.checkpoint_story)
         c = attention_first(self.checkpoint_story)
         self.beat("looking-back", said)
-        if c is None:
+        if c is None:   # nothing to go back to: the final model's marks go, its words light as "words" is said
+            self.play(FadeOut(self.marks), self.lit_word.animate.set_color(self.theme.source), run_time=0.8)
+            self.marks = VGroup()
+            self.light_output(self.reading_time_left() - 0.2)
             return
         final, cols = self.final, len(self.tr.source_tokens)
         th = self.theme

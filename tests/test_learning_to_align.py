@@ -200,7 +200,7 @@ def test_no_look_back_claim_where_attention_is_not_right_before_the_words():
     even[:, 2] += 0.01
     assert matched_rows(final, fake_trace(even, ("le",) * 4)) == []
     text = attention_first_narration(story_ending_in(final, one_word, minority, right))
-    assert text.startswith("No kept checkpoint has its attention right before its words")
+    assert text.startswith("No kept checkpoint gets its attention right before its words")
     assert "Back to" not in text
 
 
@@ -211,3 +211,15 @@ def test_some_words_wrong_and_more_words_than_the_final_model():
     text = attention_first_narration(story_ending_in(final, early))
     assert "At all 4 of its first 4 words" not in text and "At all 4 of its words" in text
     assert "2 of its 6 words are wrong" in text
+
+
+def test_with_two_source_words_a_step_can_still_look_at_one():
+    """Twice an even share (100%) is out of reach with two words: halfway to all of it counts."""
+    two = ("the", "cat")
+    final = fake_trace(np.array([[0.95, 0.05], [0.02, 0.98], [0.5, 0.5]]), ("le", "chat"))
+    final = final.__class__(**{**final.__dict__, "source_tokens": two})
+    early = final.__class__(**{**final.__dict__, "attention": np.array([[0.8, 0.2], [0.1, 0.9], [0.5, 0.5]]),
+                               "target_tokens": ("les", "livres", "<eos>")})
+    assert matched_rows(final, early) == [0, 1]
+    spread = early.__class__(**{**early.__dict__, "attention": np.array([[0.6, 0.4], [0.4, 0.6], [0.5, 0.5]])})
+    assert matched_rows(final, spread) == []
