@@ -464,7 +464,7 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
 
 
 class LengthCurve(ExplainerScene):
-    title = "Longer sentences: where our toy models' bottleneck breaks"
+    title = "Longer sentences: where our bottleneck breaks"   # ours: the drop is this toy's (the caveat)
 
     def construct(self) -> None:
         self.cards = {m: model_info(m) for m in MODELS}
