@@ -83,10 +83,16 @@ def first_exact(story: list[Checkpoint]) -> Checkpoint | None:
     return None
 
 
+def spread_below(source_words: int) -> float:
+    """The mean largest α under which the weights are "spread": SPREAD, or 10 points over an even
+    split when that is higher (with two words an even split is already 50%)."""
+    return max(SPREAD, 1 / source_words + 0.1)
+
+
 def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
     tr = first.trace
     peak, even = mean_peak(tr), 1 / len(tr.source_tokens)
-    if peak < SPREAD:
+    if peak < spread_below(len(tr.source_tokens)):
         text = (f"Untrained, every step spreads its weight over the whole sentence: the largest weight averages "
                 f"{said_percent(peak)}, near the {said_percent(even)} of an even split.")
     else:
@@ -145,7 +151,7 @@ def early_narration(story: list[Checkpoint], k: int) -> str:
     if k <= 1:
         return ""
     peak = max(mean_peak(c.trace) for c in story[1:k])
-    how = "stay spread" if peak < SPREAD else "change little"
+    how = "stay spread" if peak < spread_below(len(story[0].trace.source_tokens)) else "change little"
     return (f"Up to training step {story[k - 1].step}, the weights {how}: the largest weight averages at most "
             f"{said_percent(peak)}.")
 
@@ -230,8 +236,7 @@ def attention_first_narration(story: list[Checkpoint]) -> str:
     many of its words are wrong; said as it is when no checkpoint has attention right before words."""
     c = attention_first(story)
     if c is None:
-        return ("No kept checkpoint gets its attention right before its words: at none do most of its steps look "
-                "where the final model's do while some of its words are still wrong.")
+        return "At no kept checkpoint is the attention right at most steps while some words are still wrong."
     final, tr = story[-1].trace, c.trace
     rows = matched_rows(final, tr)
     n = min(len(tr.output_words), len(final.output_words))

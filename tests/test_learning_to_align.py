@@ -200,7 +200,7 @@ def test_no_look_back_claim_where_attention_is_not_right_before_the_words():
     even[:, 2] += 0.01
     assert matched_rows(final, fake_trace(even, ("le",) * 4)) == []
     text = attention_first_narration(story_ending_in(final, one_word, minority, right))
-    assert text.startswith("No kept checkpoint gets its attention right before its words")
+    assert text == "At no kept checkpoint is the attention right at most steps while some words are still wrong."
     assert "Back to" not in text
 
 
@@ -223,3 +223,15 @@ def test_with_two_source_words_a_step_can_still_look_at_one():
     assert matched_rows(final, early) == [0, 1]
     spread = early.__class__(**{**early.__dict__, "attention": np.array([[0.6, 0.4], [0.4, 0.6], [0.5, 0.5]])})
     assert matched_rows(final, spread) == []
+
+
+def test_with_two_source_words_an_even_split_is_called_spread():
+    """51% on one of two words is an even split, not "uneven"; 80% is not spread."""
+    two = fake_trace(np.array([[0.51, 0.49], [0.49, 0.51], [0.5, 0.5]]), ("le", "le"))
+    two = two.__class__(**{**two.__dict__, "source_tokens": ("the", "cat")})
+    text = start_narration(ckpt(two, 0), "English", "French")
+    assert "spreads its weight" in text and "near the 50% of an even split" in text
+    peaked = two.__class__(**{**two.__dict__, "attention": np.array([[0.8, 0.2], [0.2, 0.8], [0.5, 0.5]])})
+    assert "uneven" in start_narration(ckpt(peaked, 0), "English", "French")
+    story = [ckpt(two, 0), ckpt(two, 10), ckpt(peaked, 20)]
+    assert "stay spread" in early_narration(story, 2)
