@@ -669,7 +669,21 @@ class LengthCurve(ExplainerScene):
         else:
             self.play(*[Create(c) for c in curves], run_time=share(self, 0.55))
             self.relabel(self.end_labels(name))
-            self.play(self.legend[MODELS.index(name)].animate.scale(1 / 1.12), run_time=share(self, 0.9))
+            if "most steeply" in said:   # the step `describe` names, lit as it is said
+                k, _ = steepest([b.exact for b in pts])
+                axes = self.panels[1]
+                step = Line(axes.c2p(k + 0.5, pts[k].exact), axes.c2p(k + 1.5, pts[k + 1].exact),
+                            stroke_color=self.theme.text, stroke_width=9)
+                # while its two measures are read: the BLEU curve thick, then the exact-match one, then the step
+                exact_line, bleu_line = curves[0][0], curves[-1][0]
+                self.play(bleu_line.animate.set_stroke(width=8), run_time=max(0.6, until_said(self, "exact match")))
+                self.play(bleu_line.animate.set_stroke(width=4), exact_line.animate.set_stroke(width=8),
+                          run_time=max(0.6, until_said(self, "most steeply")))
+                self.play(Create(step), exact_line.animate.set_stroke(width=4), run_time=share(self, 0.4))
+                self.play(FadeOut(step), self.legend[MODELS.index(name)].animate.scale(1 / 1.12),
+                          run_time=share(self, 0.9))
+            else:
+                self.play(self.legend[MODELS.index(name)].animate.scale(1 / 1.12), run_time=share(self, 0.9))
         self.curves[name] = curves
 
     def baseline_gaps(self, name: str, base: str) -> VGroup:
