@@ -39,9 +39,6 @@ from scenes.kit import (
 )
 from scenes.kit.claims import (
     check_words,
-    checkpoint_lesson_narration,
-    pick_graded_checkpoint,
-    pick_graded_step,
     quoted,
     said_percent,
     tokens_text,
@@ -64,6 +61,7 @@ class Checkpoint:
     test_sentences: int
     longest_bucket: str
     longest_exact: float    # share of the longest test sentences translated exactly
+    longest_n: int = 0      # how many test sentences the longest group holds (0: not recorded)
 
 
 def mean_peak(tr: Trace) -> float:
@@ -85,10 +83,16 @@ def first_exact(story: list[Checkpoint]) -> Checkpoint | None:
     return None
 
 
+def spread_below(source_words: int) -> float:
+    """The mean largest α under which the weights are "spread": SPREAD, or 10 points over an even
+    split when that is higher (with two words an even split is already 50%)."""
+    return max(SPREAD, 1 / source_words + 0.1)
+
+
 def start_narration(first: Checkpoint, src_lang: str, tgt_lang: str) -> str:
     tr = first.trace
     peak, even = mean_peak(tr), 1 / len(tr.source_tokens)
-    if peak < SPREAD:
+    if peak < spread_below(len(tr.source_tokens)):
         text = (f"Untrained, every step spreads its weight over the whole sentence: the largest weight averages "
                 f"{said_percent(peak)}, near the {said_percent(even)} of an even split.")
     else:
@@ -147,7 +151,7 @@ def early_narration(story: list[Checkpoint], k: int) -> str:
     if k <= 1:
         return ""
     peak = max(mean_peak(c.trace) for c in story[1:k])
-    how = "stay spread" if peak < SPREAD else "change little"
+    how = "stay spread" if peak < spread_below(len(story[0].trace.source_tokens)) else "change little"
     return (f"Up to training step {story[k - 1].step}, the weights {how}: the largest weight averages at most "
             f"{said_percent(peak)}.")
 
@@ -175,13 +179,78 @@ def end_narration(story: list[Checkpoint], src_lang: str, tgt_lang: str) -> str:
     return text
 
 
-def bridge_narration(story: list[Checkpoint]) -> str:
-    """The longest test sentences' rise, said last (the next chapter is about length); "" when none."""
+def bridge_narration(story: list[Checkpoint], words: int) -> str:
+    """The hand-over to length-curve, from the status line the viewer has read all along (exact match
+    on all test sentences) to its longest ones, whose rise is said; "" when they did not rise."""
     first, last = story[0], story[-1]
     if not longest_rose(story):
         return ""
-    return (f"On test sentences of {last.longest_bucket} words, exact translations rose from "
-            f"{said_percent(first.longest_exact)} to {said_percent(last.longest_exact)}.")
+    many = f"the {last.longest_n} longest" if last.longest_n else "the longest"
+    return (f"The figure above counts all {last.test_sentences} test sentences; this one has {words} "
+            f"word{'s' if words != 1 else ''}. On {many}, of {last.longest_bucket} words, exact translations rose "
+            f"from {said_percent(first.longest_exact)} to {said_percent(last.longest_exact)}. "
+            "Next: sentence length.")
+
+
+def looks(tr: Trace, i: int) -> int:
+    """The source word step i of a trace looks at hardest."""
+    return int(tr.attention[i].argmax())
+
+
+def matched_rows(final: Trace, tr: Trace) -> list[int]:
+    """The steps (among the words a checkpoint wrote and the final model has a step for) whose α looks
+    hardest at the source word the final model's same step looks at hardest, with at least twice an
+    even share there, or halfway from an even share to all of it when twice is out of reach (two source
+    words): a near-even split that happens to peak there is not looking."""
+    n = min(len(tr.output_words), len(final.output_words))
+    even = 1 / len(tr.source_tokens)
+    least = min(2 * even, (1 + even) / 2)
+    return [i for i in range(n) if looks(tr, i) == looks(final, i) and float(tr.attention[i].max()) >= least]
+
+
+def words_wrong(tr: Trace, final: Trace) -> int:
+    """A checkpoint's wrong words: off the reference (as marked red on screen), or, without a
+    reference, those that differ from the final model's at the same position."""
+    wrong = wrong_words(tr)
+    if wrong is not None:
+        return wrong
+    return sum(1 for k, w in enumerate(tr.output_words) if k >= len(final.output_words) or final.output_words[k] != w)
+
+
+def attention_first(story: list[Checkpoint]) -> Checkpoint | None:
+    """The first checkpoint whose attention is right before its words are: at more than half of the
+    steps it can be compared at, it looks hardest where the final model looks (matched_rows), those
+    steps look at two or more different source words (every step on one word matches by chance), and
+    some of its words are still wrong. None when no kept checkpoint has that."""
+    final = story[-1].trace
+    for c in story[:-1]:
+        n = min(len(c.trace.output_words), len(final.output_words))
+        rows = matched_rows(final, c.trace)
+        if n and 2 * len(rows) > n and len({looks(c.trace, i) for i in rows}) >= 2 and words_wrong(c.trace, final):
+            return c
+    return None
+
+
+def attention_first_narration(story: list[Checkpoint]) -> str:
+    """The look back: the checkpoint attention_first finds, with its matched steps' weights and how
+    many of its words are wrong; said as it is when no checkpoint has attention right before words."""
+    c = attention_first(story)
+    if c is None:
+        return "At no kept checkpoint is the attention right at most steps while some words are still wrong."
+    final, tr = story[-1].trace, c.trace
+    rows = matched_rows(final, tr)
+    n = min(len(tr.output_words), len(final.output_words))
+    written = tokens_text(tr.output_words)
+    of = (f"all {n} of its words" if len(rows) == n else
+          f"{len(rows)} of its {'first ' if len(tr.output_words) > n else ''}{n} words")
+    shown = rows[:3]
+    examples = ", ".join(f"'{written[i]}'{' puts' if j == 0 else ''} {said_percent(float(tr.attention[i].max()))} "
+                         f"on '{tr.source_tokens[looks(tr, i)]}'" for j, i in enumerate(shown))
+    more = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
+    wrong, total = words_wrong(tr, final), len(tr.output_words)
+    count = f"all {total} of its words are wrong" if wrong == total else f"{wrong} of its {total} words are wrong"
+    return (f"Back to training step {c.step}. At {of}, attention already looks hardest where the final model's "
+            f"does: {examples}{more}. Yet {count}: here, where to look came before what to write.")
 
 
 def fan_step(tr: Trace) -> int:
@@ -216,7 +285,7 @@ class LearningToAlign(ExplainerScene):
             story.append(Checkpoint(
                 trace=self.trace_of(self.example.sentence, self.tr.model, checkpoint=k), step=info["step"],
                 exact_match=sum(v["exact_match"] * v["n"] for v in ev.values()) / n, test_sentences=n,
-                longest_bucket=longest, longest_exact=ev[longest]["exact_match"]))
+                longest_bucket=longest, longest_exact=ev[longest]["exact_match"], longest_n=int(ev[longest]["n"])))
         return story
 
     def rows_of(self, tr: Trace) -> tuple[np.ndarray, list[str]]:
@@ -300,8 +369,8 @@ class LearningToAlign(ExplainerScene):
     # --- beats --------------------------------------------------------------------------------
     def show_untrained(self) -> None:
         first = self.checkpoint_story[0]
-        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.checkpoint_story)} times during "
-                          "training, from the untrained start to the end, and ran this sentence through each.")
+        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.checkpoint_story)} times in "
+                          "training, from untrained to final, and ran this sentence through each.")
         self.title_mob = self.heading()
         self.note = self.footnote(f"real values from {len(self.checkpoint_story)} training checkpoints of the '{self.tr.model}' "
                                   f"model (final weights {self.final.sha256[:8]}); stronger colour = more weight")
@@ -318,8 +387,12 @@ class LearningToAlign(ExplainerScene):
         self.row_box = self.row_highlight(self.heat)
         self.play(FadeIn(self.status_mob), FadeIn(self.heat.col_labels, lag_ratio=0.05),
                   FadeIn(self.words, lag_ratio=0.05), run_time=1.2)
-        self.play(FadeIn(self.heat.cells, lag_ratio=0.02), FadeIn(self.heat.row_labels, lag_ratio=0.1),
-                  run_time=max(2.0, self.reading_time_left() - 0.5))  # the grid fills while the beat is read
+        self.play(FadeIn(self.heat.cells, lag_ratio=0.02), FadeIn(self.heat.row_labels, lag_ratio=0.1), run_time=1.5)
+        # the checkpoint line as the kept weights are said, the sentence's words as "ran this sentence"
+        self.play(Indicate(self.status_mob, color=self.theme.alpha, scale_factor=1.05),
+                  run_time=max(1.0, until_said(self, "ran this sentence")))
+        self.play(Indicate(self.words, color=self.theme.alpha, scale_factor=1.1),
+                  run_time=max(1.0, self.reading_time_left() - 0.3))
         self.beat("untrained", start_narration(first, self.src_lang, self.tgt_lang))
         self.play(FadeIn(self.node), FadeIn(self.writer), Create(self.row_box), run_time=1.0)
         self.play(Create(self.fan_mob.lines, lag_ratio=0.1), run_time=2.0)
@@ -359,24 +432,38 @@ class LearningToAlign(ExplainerScene):
         self.heat.row_labels, self.fan_mob.labels, self.out, self.status_mob = heat.row_labels, fan.labels, out, status
 
     def train(self) -> None:
-        """The checkpoints between the first and the last: the "gather" line starts at the checkpoint
-        where it becomes true (gathering_from); a pause where the sentence first comes out right."""
+        """The checkpoints between the first and the last, grouped under the beat said while they show:
+        the "gather" line starts at the checkpoint where it becomes true (gathering_from), "right" at
+        the one where the sentence first comes out right. While the weights stay spread only the last
+        such checkpoint is shown (the narration names it); each checkpoint shown gets its share of its
+        beat, its output words lit one after another, so they can be read."""
         story = self.checkpoint_story
         right, k = first_exact(story), gathering_from(story)
         early = early_narration(story, k)
-        if early:
-            self.beat("early", early)
+        skipped = set(range(1, k - 1)) if early and not any(story[n] is right for n in range(1, k - 1)) else set()
+        groups: list[tuple[str, str, list[Checkpoint]]] = [("early", early, [])] if early else []
         for n, c in enumerate(story[1:-1], start=1):
             if n == k:
-                self.beat("learning", learning_narration(story))
+                groups.append(("learning", learning_narration(story), []))
             if c is right:
-                self.beat("right", right_narration(story))
-            self.move_to_checkpoint(c, run_time=2.2)
-            self.wait(0.6)
-        if k >= len(story) - 1:
-            self.beat("learning", learning_narration(story))
-        if right is None or right is story[0] or right is story[-1]:
-            self.beat("right", right_narration(story))
+                groups.append(("right", right_narration(story), []))
+            if n in skipped:
+                continue
+            if not groups:   # no early beat and the gathering starts later: shown under the learning beat
+                groups.append(("learning", learning_narration(story), []))
+            groups[-1][2].append(c)
+        said = {name for name, _, _ in groups}
+        if "learning" not in said:
+            groups.append(("learning", learning_narration(story), []))
+        if "right" not in said and (right is None or right is story[0] or right is story[-1]):
+            groups.append(("right", right_narration(story), []))
+        for name, text, shown in groups:
+            self.beat(name, text)
+            for j, c in enumerate(shown):
+                dwell = self.reading_time_left() / (len(shown) - j)
+                move = min(2.0, max(1.0, 0.45 * dwell))
+                self.move_to_checkpoint(c, run_time=move)
+                self.light_output(dwell - move - 0.1)
 
     def show_final(self) -> None:
         last = self.checkpoint_story[-1]
@@ -390,57 +477,71 @@ class LearningToAlign(ExplainerScene):
                       run_time=self.reading_time_left() - 0.1)
 
     def bridge(self) -> None:
-        """Last, the hand-over to length-curve: the longest test sentences, at the final checkpoint,
-        their figures in the status line's place while they are said."""
+        """Last, the hand-over to length-curve: the status line's exact match on all test sentences,
+        then, in its place, the longest test sentences' rise while it is said."""
         story = self.checkpoint_story
-        said = bridge_narration(story)
+        said = bridge_narration(story, len(self.final.source_tokens))
         if not said:
             return
         first, last = story[0], story[-1]
         self.beat("longest", said)
         self.play(FadeOut(self.marks), self.lit_word.animate.set_color(self.theme.source), run_time=0.6)
         self.marks = VGroup()
-        self.move_to_checkpoint(last, run_time=1.5)
-        rose = label(f"exact on test sentences of {last.longest_bucket} words: {percent(first.longest_exact)} at "
-                     f"step {first.step} → {percent(last.longest_exact)} at step {last.step}", 20, self.theme.text)
-        rose = fit_width(rose, 13.0).move_to(self.status_mob)
+        self.move_to_checkpoint(last, run_time=1.2)
+        self.play(Indicate(self.status_mob, color=self.theme.alpha, scale_factor=1.05),
+                  run_time=max(1.0, until_said(self, "On the") - 0.6))
+        rose = label(f"exact on the {last.longest_n or ''} test sentences of {last.longest_bucket} words: "
+                     f"{percent(first.longest_exact)} at step {first.step} → {percent(last.longest_exact)} at step "
+                     f"{last.step}".replace("the  ", "the "), 20, self.theme.text)
+        rose = fit_width(rose, 2 * (TEXT_EDGE_X - 0.3)).move_to(self.status_mob)
         self.play(*fade_replace(self.status_mob, rose), run_time=1.0)
         self.status_mob = rose
         self.play(Indicate(rose, color=self.theme.alpha, scale_factor=1.05),
-                  run_time=max(1.0, self.reading_time_left() - 0.2))
+                  run_time=max(1.0, until_said(self, "Next") - 0.2))
+        # "Next: ...": this sentence's picture goes, the longest sentences' figure stays for the next chapter
+        self.play(FadeOut(VGroup(self.heat.cells, self.heat.row_labels, self.heat.col_labels, self.words, self.node,
+                                 self.writer, self.fan_mob.lines, self.fan_mob.labels, self.says, self.out,
+                                 self.rows_note)), run_time=0.8)
+        grow = min(1.25, 2 * (TEXT_EDGE_X - 0.3) / rose.width)   # larger, but clear of the frame's edges
+        self.play(rose.animate.scale(grow).move_to([0, 0.3, 0]), run_time=max(1.0, self.reading_time_left() - 0.2))
 
     def coda(self) -> None:
-        """One look back, kept short: the checkpoint whose α at the fan's step already points where
-        the final model's does but is the most spread (claims.pick_graded_checkpoint), and what its
-        words were then (claims.checkpoint_lesson_narration). Skipped when no checkpoint qualifies."""
-        final, earlier = self.final, self.checkpoint_story[:-1]
-        # the fan's own step first, else the final model's most spread step (claims.pick_graded_step)
-        for i in dict.fromkeys((self.step_i, pick_graded_step(final.attention, max(len(final.output_words), 1)))):
-            rows = [c.trace.attention[i] if len(c.trace.target_tokens) > i else None for c in earlier]
-            k = pick_graded_checkpoint(final.attention[i], rows)
-            if k is not None:
-                break
-        if k is None:
+        """One look back, kept short: the first checkpoint whose attention is right at most steps while
+        its words are still wrong (attention_first). The final model's strongest cells stay outlined;
+        the grid goes back to that checkpoint, so its bright cells land in the outlines while its words
+        are red; the matched steps get their weights beside them. Said as it is when none qualifies."""
+        said = attention_first_narration(self.checkpoint_story)
+        c = attention_first(self.checkpoint_story)
+        self.beat("looking-back", said)
+        if c is None:   # nothing to go back to: the final model's marks go, its words light as "words" is said
+            self.play(FadeOut(self.marks), self.lit_word.animate.set_color(self.theme.source), run_time=0.8)
+            self.marks = VGroup()
+            self.light_output(self.reading_time_left() - 0.2)
             return
-        c = earlier[k]
-        lesson = checkpoint_lesson_narration(final.attention[i], c.trace.attention[i], c.trace.source_tokens,
-                                              final.target_tokens[:i + 1], c.trace.target_tokens[:i + 1])
-        self.beat("looking-back", f"Back to training step {c.step}, at decoder step {i + 1}. {lesson}")
-        # the final model's marks (peaks, average, links) go: what stays on screen is the checkpoint's
-        moves = [FadeOut(self.marks), self.lit_word.animate.set_color(self.theme.source)]
-        if i != self.step_i:  # the fan and its row box move to that step
-            self.step_i = i
-            writer, self.row_box = self.writer_label(), self.row_highlight(self.heat)
-            moves += [*fade_replace(self.writer, writer), Create(self.row_box)]
-            self.writer = writer
-        self.play(*moves, run_time=0.8)
-        self.marks = VGroup()
+        final, cols = self.final, len(self.tr.source_tokens)
+        th = self.theme
+        compared = min(self.rows, len(final.output_words), len(c.trace.output_words))   # the steps the claim counts
+        outlines = VGroup(*[SurroundingRectangle(self.heat.cells[i * cols + looks(final, i)], buff=-0.03,
+                                                 color=th.text, stroke_width=3) for i in range(compared)])
+        key = label("outlined: where the final model looks hardest", 18, th.text)
+        key = fit_width(key, TEXT_EDGE_X + config.frame_width / 2 - 0.3 - self.heat.cells.get_left()[0])
+        key.next_to(self.heat.cells, DOWN, buff=0.12).align_to(self.heat.cells, LEFT)
+        self.play(FadeOut(self.marks), self.lit_word.animate.set_color(th.source), Create(outlines),
+                  FadeIn(key), run_time=1.0)
+        self.marks = VGroup(outlines, key)
         self.move_to_checkpoint(c, run_time=1.5)
-        best = int(c.trace.attention[i].argmax())
-        self.lit_word = self.words[best]
-        self.play(Indicate(self.fan_mob.labels[best], color=self.theme.alpha, scale_factor=1.2),
-                  self.lit_word.animate.set_color(self.theme.alpha), run_time=1.2)
-        # "its words so far": the output words light one after another while that is read
+        self.bring_to_front(outlines)
+        rows = matched_rows(final, c.trace)
+        right = self.heat.cells.get_right()[0] + 0.12
+        size = min(18, max(12, 40 * self.heat.cells[0].height))
+        weights = VGroup(*[label(percent(float(c.trace.attention[i].max())), size, th.alpha).move_to(
+            [right, self.heat.cells[i * cols].get_center()[1], 0], aligned_edge=LEFT) for i in rows])
+        lit = [self.heat.row_labels[i] for i in rows if i < len(self.heat.row_labels)]
+        self.play(FadeIn(weights, lag_ratio=0.4), run_time=1.2)
+        self.play(*[Indicate(w, color=th.alpha, scale_factor=1.15) for w in [*lit, *weights]],
+                  run_time=max(1.0, until_said(self, "Yet")))
+        self.marks.add(weights)
+        # "Yet ... its words are wrong": the output words (wrong ones red) light one after another
         self.light_output(self.reading_time_left() - 0.2)
 
     def light_output(self, seconds: float) -> None:

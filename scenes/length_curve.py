@@ -25,6 +25,7 @@ from manim import (
     VGroup,
     VMobject,
     config,
+    there_and_back,
 )
 
 from model.corpus import LENGTH_BUCKETS, grammar_splits
@@ -358,10 +359,12 @@ def difference_phrases(cards: dict[str, dict]) -> dict[str, str]:
     return phrases
 
 
-def controls_sentence(cards: dict[str, dict]) -> str:
+def controls_sentence(cards: dict[str, dict], each_said: bool = False) -> str:
     """What the comparison controls, as `model.experiment` checks it (the one source of truth): the
     same recorded recipe, data, seed, sizes and training length, each variant differing from `plain`
-    only by its documented difference; otherwise the settings that differ are named."""
+    only by its documented difference; otherwise the settings that differ are named. `each_said`:
+    the differences are said one by one as each model's curve is drawn (`introduction`), so here
+    only that each variant differs in one thing."""
     differ = uncontrolled(cards)
     if differ:
         shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
@@ -371,7 +374,31 @@ def controls_sentence(cards: dict[str, dict]) -> str:
     named = list(difference_phrases(cards).values())
     if not named:
         return "All were trained with identical settings, so nothing else differs."
+    if each_said:
+        bases = sorted({(card.get("experiment") or {}).get("baseline") for card in cards.values()
+                        if (card.get("experiment") or {}).get("differs_by")})
+        return f"All were trained with identical settings; each of the others differs from {_groups(bases)} in one thing."
     return f"All were trained with identical settings. The only differences: {'; '.join(named)}."
+
+
+def introduction(name: str, cards: dict[str, dict], controlled: bool) -> str:
+    """A variant's line as its curve is drawn: its difference from its baseline, as its card and its
+    baseline's record them ('one difference' only when the comparison is controlled); a model without recurrence
+    is said to be built from attention layers, which the next chapters open up. Otherwise what its
+    card says it is built from (`what_it_is`)."""
+    card = cards[name]
+    exp = card.get("experiment") or {}
+    what, base = exp.get("differs_by"), exp.get("baseline")
+    mine, theirs = design(card), design(cards.get(base) or {})
+    one = "one " if controlled else ""
+    if what == "cell" and mine and theirs and mine[0] and theirs[0] and mine[0] != theirs[0] and mine[1] == theirs[1]:
+        return f"The {name} model's {one}difference from {base}: its cell, {mine[0]} where {base} has {theirs[0]}."
+    if what == "attention" and mine and theirs and mine[1] and not theirs[1] and mine[0] == theirs[0]:
+        return f"The {name} model's {one}difference from {base}: attention, added to the same {mine[0]}."
+    if mine and mine[0] is None:
+        return (f"The {name} model has no recurrence at all: it is built from attention layers, "
+                "a design the next chapters open up.")
+    return f"The {name} model{what_it_is(card)}."
 
 
 
@@ -437,7 +464,7 @@ def caveat_sentence(cards: dict[str, dict], points: dict[str, list[Bucket]],
 
 
 class LengthCurve(ExplainerScene):
-    title = "Longer sentences: where the bottleneck breaks"
+    title = "Longer sentences: where our bottleneck breaks"   # ours: the drop is this toy's (the caveat)
 
     def construct(self) -> None:
         self.cards = {m: model_info(m) for m in MODELS}
@@ -480,7 +507,7 @@ class LengthCurve(ExplainerScene):
 
     def controls_beat(self) -> None:
         """What the comparison controls; the other models' keys appear as their differences are said."""
-        controls = controls_sentence(self.cards)
+        controls = controls_sentence(self.cards, each_said=True)
         self.beat("controls", controls)
         self.show_keys(controls)
 
@@ -534,7 +561,8 @@ class LengthCurve(ExplainerScene):
     def show_keys(self, controls: str) -> None:
         """The keys appear as the narration names each model's difference (the baseline's first);
         when the cards name none, one after another over the sentence."""
-        phrases = difference_phrases(self.cards) if "identical settings" in controls else {}
+        phrases = {m: p for m, p in difference_phrases(self.cards).items() if p in controls} \
+            if "identical settings" in controls else {}
         order = [m for m in MODELS if m not in phrases] + [m for m in MODELS if m in phrases]
         order = [m for m in order if m not in self.keys_shown]
         for k, name in enumerate(order):
@@ -607,11 +635,14 @@ class LengthCurve(ExplainerScene):
             if name == MODELS[0]:
                 said = f"We measured both on {counts_sentence(self.cards)}. " + said
         else:
-            said = f"The {name} model{what_it_is(self.cards[name])}."
+            said = introduction(name, self.cards, controlled=not uncontrolled(self.cards) and shared_recipe(self.cards))
         base = (self.cards[name].get("experiment") or {}).get("baseline")
         if (self.cards[name].get("experiment") or {}).get("differs_by") == "cell" and base in self.points and \
                 has_bleu(self.points[name]) and has_bleu(self.points[base]):   # two recurrent curves side by side
-            said += " " + baseline_sentence(name, base, self.points[name], self.points[base])
+            beside = baseline_sentence(name, base, self.points[name], self.points[base])
+            said += " " + beside
+        else:
+            beside = ""
         self.beat(name, said)
         pts = self.points[name]
         curves = VGroup(self.curve(self.panels[1], name, [b.exact for b in pts]))
@@ -626,11 +657,46 @@ class LengthCurve(ExplainerScene):
         self.play(key.animate.scale(1.12), *gone, *first, run_time=0.6)
         self.remove(self.labels)
         self.labels = VGroup()
-        self.play(*[Create(c) for c in curves], run_time=share(self, 0.55))
-        self.relabel(self.end_labels(name))
-        self.play(self.legend[MODELS.index(name)].animate.scale(1 / 1.12), run_time=share(self, 0.9))
         self.curves = getattr(self, "curves", {})
+        if beside and base in self.curves:   # two recurrent curves close together: the baseline dims, the gaps are drawn as said
+            self.play(*[Create(c) for c in curves], *self.dim(self.curves[base], 0.3),
+                      run_time=max(0.8, until_said(self, beside)))
+            self.relabel(self.baseline_gaps(name, base), run_time=max(0.8, until_said(self, "its exact match")))
+            exact_lines = [self.curves[base][0][0], curves[0][0]]
+            self.play(*[line.animate.set_stroke(width=8) for line in exact_lines], run_time=share(self, 0.4))
+            self.play(*[line.animate.set_stroke(width=4) for line in exact_lines], *self.dim(self.curves[base], 1.0),
+                      key.animate.scale(1 / 1.12), run_time=share(self, 0.9))
+        else:
+            self.play(*[Create(c) for c in curves], run_time=share(self, 0.55))
+            self.relabel(self.end_labels(name))
+            if "most steeply" in said:   # the step `describe` names, lit as it is said
+                k, _ = steepest([b.exact for b in pts])
+                axes = self.panels[1]
+                step = Line(axes.c2p(k + 0.5, pts[k].exact), axes.c2p(k + 1.5, pts[k + 1].exact),
+                            stroke_color=self.theme.text, stroke_width=9)
+                # while its two measures are read: the BLEU curve thick, then the exact-match one, then the step
+                exact_line, bleu_line = curves[0][0], curves[-1][0]
+                self.play(bleu_line.animate.set_stroke(width=8), run_time=max(0.6, until_said(self, "exact match")))
+                self.play(bleu_line.animate.set_stroke(width=4), exact_line.animate.set_stroke(width=8),
+                          run_time=max(0.6, until_said(self, "most steeply")))
+                self.play(Create(step), exact_line.animate.set_stroke(width=4), run_time=share(self, 0.4))
+                self.play(FadeOut(step), self.legend[MODELS.index(name)].animate.scale(1 / 1.12),
+                          run_time=share(self, 0.9))
+            else:
+                self.play(self.legend[MODELS.index(name)].animate.scale(1 / 1.12), run_time=share(self, 0.9))
         self.curves[name] = curves
+
+    def baseline_gaps(self, name: str, base: str) -> VGroup:
+        """A variant's BLEU minus its baseline's at each length, over its own dots (what 'above in BLEU
+        at every length' is read from)."""
+        axes, color = self.panels[0], self.theme.model_color(name)
+        found = VGroup()
+        for g, (m, b) in enumerate(zip(self.points[name], self.points[base])):
+            if m.bleu is None or b.bleu is None:
+                continue
+            top = axes.c2p(g + 0.5, max(m.bleu, b.bleu))
+            found.add(self.number(signed(m.bleu - b.bleu), color, top, (UP, UP + RIGHT), axes))
+        return found
 
     def compare(self) -> None:
         """Every model's curves compared once: each model's curves thickened in turn while it is named."""
@@ -707,14 +773,45 @@ class LengthCurve(ExplainerScene):
         self.remove(self.labels)
         self.labels = VGroup()
         lead = self.lines(self.curves["attention"])[-1]   # its BLEU curve when it has one
-        self.play(lead.animate.set_stroke(width=7), run_time=max(0.6, until_said(self, "Against attention") or
-                                                                  until_said(self, "Trained the same way")))
+        # "Attention has the best BLEU": its curve thick, the others dimmed until the Transformer is named
+        others = [self.curves[m] for m in MODELS if m != "attention"]
+        versus_at = next((until_said(self, p) for p in ("Against attention", "Trained the same way",
+                                                         "With the same training") if until_said(self, p)), 0.0)
+        self.play(lead.animate.set_stroke(width=8), *[a for c in others for a in self.dim(c, 0.3)],
+                  run_time=max(0.8, versus_at))
         if len(gaps):
-            self.play(Create(gaps, lag_ratio=0.5), lead.animate.set_stroke(width=4), run_time=share(self, 0.35))
-        self.relabel(VGroup(gaps, numbers), run_time=share(self, 0.3))
+            self.play(Create(gaps, lag_ratio=0.5), *self.dim(self.curves["transformer"], 1.0),
+                      lead.animate.set_stroke(width=4), run_time=max(0.8, until_said(self, "by ") - 0.6))
+        self.relabel(VGroup(gaps, numbers), run_time=0.6)
+        # "It beats plain and lstm ... by X to Y": the smallest and the largest of those gaps, drawn as said
         rnns = [self.curves[m] for m in ("plain", "lstm")]
-        self.play(*[a for c in rnns for a in self.dim(c, 0.35)], run_time=share(self, 0.5))
-        self.play(*[a for c in rnns for a in self.dim(c, 1.0)], run_time=share(self, 0.9))
+        self.play(lead.animate.set_stroke(width=4), *self.dim(self.curves["transformer"], 1.0),
+                  run_time=max(0.6, until_said(self, "It beats") or until_said(self, "It does not clearly")))
+        self.play(*[a for c in rnns for a in self.dim(c, 1.0)], run_time=0.6)
+        spans = self.rnn_spans(("plain", "lstm"))
+        if len(spans):
+            self.relabel(spans, run_time=share(self, 0.4))
+        # each span's line swells and comes back (an Indicate would paint its number's background patch)
+        self.play(*[span[0].animate(rate_func=there_and_back).set_stroke(width=9) for span in spans],
+                  run_time=share(self, 0.9))
+
+    def rnn_spans(self, rnns: tuple[str, ...]) -> VGroup:
+        """The Transformer's smallest and largest BLEU lead over the recurrent models without
+        attention (the 'by X to Y' of beats_rnns_sentence), each a line from its curve down to that
+        model's, with the gap; one line when they are the same."""
+        axes, th = self.panels[0], self.theme
+        mine = self.points["transformer"]
+        found = [((t.bleu or 0) - (b.bleu or 0), g, m) for m in rnns for g, (b, t) in enumerate(zip(self.points[m], mine))
+                 if b.bleu is not None and t.bleu is not None]
+        if not found:
+            return VGroup()
+        spans = VGroup()
+        for gap, g, m in dict.fromkeys([min(found), max(found)]):
+            top, bottom = axes.c2p(g + 0.5, mine[g].bleu or 0), axes.c2p(g + 0.5, self.points[m][g].bleu or 0)
+            line = Line(top, bottom, stroke_color=th.model_color("transformer"), stroke_width=3)
+            spans.add(VGroup(line, self.number(signed(gap), th.model_color("transformer"), line.get_center(),
+                                               (RIGHT, LEFT), axes)))
+        return spans
 
     # --- attention's lead over the plain model: the shaded band ---------------------------------------
     def shade_gap(self) -> None:
@@ -733,10 +830,13 @@ class LengthCurve(ExplainerScene):
             mid = (top[g] + bottom[g]) / 2
             numbers.add(self.number(signed((att[g].bleu or 0) - (plain[g].bleu or 0)),
                                     th.model_color("attention"), mid, (RIGHT, LEFT) if g == 0 else (LEFT, RIGHT), axes))
-        self.play(FadeIn(band), run_time=share(self, 0.3))
+        # the band, then its first and its last gap as each is said, then the band pulses on the last words
+        self.play(FadeIn(band), run_time=share(self, 0.25))
         self.bring_to_back(band)
-        self.relabel(numbers, run_time=share(self, 0.4))
-        self.play(band.animate.set_fill(opacity=0.24), run_time=share(self, 0.9))
+        self.relabel(VGroup(numbers[0]), run_time=share(self, 0.3))
+        self.play(FadeIn(numbers[1:]), run_time=share(self, 0.35))
+        self.labels = numbers
+        self.play(band.animate(rate_func=there_and_back).set_fill(opacity=0.4), run_time=share(self, 0.9))
 
     # --- the caveat: the drop is this toy's ---------------------------------------------------------
     def caveat(self) -> None:
@@ -758,7 +858,8 @@ class LengthCurve(ExplainerScene):
         words = note_text.split()
         note = WordFlow(words, [th.muted] * len(words), width=config.frame_width - 1.2, font_size=20)
         note.move_to(self.x_name).align_to(self.x_name, UP)   # in the axis name's place: clear of the footer
-        self.play(FadeOut(self.x_name), FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.35))
+        self.play(FadeOut(self.x_name), run_time=0.4)   # gone first: the note takes its place, never over it
+        self.play(FadeIn(note, shift=0.2 * UP, lag_ratio=0.02), run_time=share(self, 0.35))
         # the drop the caveat is about: each curve's dots after the shortest group, lit one group at a time
         later = [VGroup(*[dots[g] for c in self.curves.values() for _, dots in c if len(dots) > g])
                  for g in range(1, max(len(p) for p in self.points.values()))]

@@ -423,9 +423,10 @@ class Evolution(ExplainerScene):
     def bahdanau(self) -> None:
         th, tr = self.theme, self.tr
         shown = "" if self.n_src == len(tr.source_tokens) else f" (its first {self.n_src} words)"
-        self.add(self.heading(), self.footnote(self.provenance(
+        self.note = self.footnote(self.provenance(
             extra=f"2014 row: a diagram; 2017 and 2018: its last layer's weights for this sentence{shown}, "
-                  f"averaged over its {self.heads} heads")))
+                  f"averaged over its {self.heads} heads"))
+        self.add(self.heading(), self.note)
         self.beat("2014", "In 2014 attention joined a recurrent encoder and decoder. The decoder reads a start token, "
                           f"{claims.token_text('<sos>')}, then each word it has written, and could look back at every "
                           "word, but both halves still read one word after another.")
@@ -510,9 +511,13 @@ class Evolution(ExplainerScene):
         self.beat("2018", "In 2018 GPT kept only the decoder half, trained to predict the next word. "
                   + mask_narration(zeros, t, self.layers, self.heads))
         year = label("2018 · GPT: the decoder alone", 28, th.text, weight="BOLD").move_to(self.year)
+        # what is drawn is not GPT: our encoder-decoder's decoder, whose cross-attention still reads the encoder
+        drawn = label("drawn with our Transformer's decoder, its encoder hidden: unlike GPT, ours still attends to it",
+                      18, th.text)
+        drawn = fit_width(drawn, 2 * TEXT_EDGE_X).next_to(self.note, UP, buff=0.06)   # under the mask grid
         self.play(*fade_replace(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
-                  FadeOut(self.names[0]), FadeOut(self.names[2]), FadeOut(self.words), run_time=1.2)
-        self.year = year
+                  FadeOut(self.names[0]), FadeOut(self.names[2]), FadeOut(self.words), FadeIn(drawn), run_time=1.2)
+        self.year = VGroup(year, drawn)
         nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
         if nxt.get_right()[0] > 6.8:
             nxt.next_to(self.reads, DOWN, buff=0.2)
@@ -522,7 +527,7 @@ class Evolution(ExplainerScene):
         n = self.n_tgt
         weights = self.mean_weights("decoder")[:n, :n]
         grid = weight_grid(n, 0.42)
-        grid.move_to([-2.2, -2.0, 0])
+        grid.move_to([-2.2, -1.85, 0])
         inputs = decoder_inputs(tr)
         rows = VGroup(*[fit_width(label(inputs[i], 16, th.target), 1.4).next_to(grid[i * n], LEFT, buff=0.12)
                         for i in range(n)])

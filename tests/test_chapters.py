@@ -651,3 +651,31 @@ def test_the_gpt_beat_claims_our_decoders_mask_only_from_zero_weights():
     assert "never at the words still to come" in said and "all 8 of its self-attention heads the 10 weights" in said
     assert "15 of 25 weights remain" in said
     assert "exactly 0" not in mask_narration(False, 5, 2, 4)
+
+
+def test_each_variant_is_introduced_with_its_one_difference_as_its_curve_is_drawn():
+    """The controls line says only that each variant differs in one thing; each model's own line says
+    which, from the cards (never 'only' when the comparison is not controlled)."""
+    from scenes.length_curve import controls_sentence, introduction
+
+    cards = real_cards()
+    short = controls_sentence(cards, each_said=True)
+    assert short == "All were trained with identical settings; each of the others differs from plain in one thing."
+    assert "LSTM" not in short and "The only differences" in controls_sentence(cards)
+    assert introduction("lstm", cards, True) == "The lstm model's one difference from plain: its cell, LSTM where plain has GRU."
+    assert introduction("attention", cards, True) == ("The attention model's one difference from plain: attention, "
+                                                      "added to the same GRU.")
+    transformer = introduction("transformer", cards, True)
+    assert "no recurrence" in transformer and "attention layers" in transformer and "next chapters" in transformer
+    # not controlled: the difference is said, not that it is the only one
+    assert "one difference" not in introduction("lstm", cards, False) + introduction("attention", cards, False)
+    # cards that do not say what they are built from: no cell is named, no recurrence is denied
+    unknown = real_cards()
+    for card in unknown.values():
+        card["architecture"]["name"] = "mine"
+    assert introduction("lstm", unknown, True) == "The lstm model."
+    assert "recurrence" not in introduction("transformer", unknown, True)
+    # an uncontrolled set: the long line names what differs, whatever each_said
+    changed = real_cards()
+    changed["attention"]["seed"] = 7
+    assert "not a controlled" in controls_sentence(changed, each_said=True)

@@ -7,6 +7,8 @@ import numpy as np
 from model.trace import Trace
 from scenes.learning_to_align import (
     Checkpoint,
+    attention_first,
+    attention_first_narration,
     bridge_narration,
     early_narration,
     end_narration,
@@ -14,6 +16,7 @@ from scenes.learning_to_align import (
     first_exact,
     gathering_from,
     learning_narration,
+    matched_rows,
     mean_peak,
     output_count,
     right_narration,
@@ -122,9 +125,15 @@ def test_the_rise_of_the_longest_is_said_last_and_only_when_there_is_one():
     assert "After 99 steps" in text and "97%" in text and "rose" not in text
     # the heatmap chapter's order rule is not repeated here
     assert "reverse order" not in text and "cross" not in text
-    assert "rose from 0% to 97%" in bridge_narration([first, last])
+    bridge = bridge_narration([first, last], 4)
+    assert "rose from 0% to 97%" in bridge and "this one has 4 words" in bridge and "all 1000 test sentences" in bridge
+    assert "On the longest, of 31-40 words" in bridge   # how many: said only when the card records it
+    counted = ckpt(last.trace, 99, longest=0.97)
+    counted = Checkpoint(**{**counted.__dict__, "longest_n": 250})
+    assert "On the 250 longest, of 31-40 words" in bridge_narration([first, counted], 1)
+    assert "this one has 1 word." in bridge_narration([first, counted], 1)
     flat = [ckpt(first.trace, 0, longest=0.5), ckpt(last.trace, 99, longest=0.5)]
-    assert bridge_narration(flat) == ""
+    assert bridge_narration(flat, 4) == ""
 
 
 def test_gather_is_said_from_the_checkpoint_where_it_becomes_true():
@@ -155,3 +164,74 @@ def test_the_narrated_average_leaves_the_end_row_out():
     assert abs(mean_peak(tr) - 0.97) < 1e-6
     story = [ckpt(fake_trace(uniform(), ("la",) * 4), 0), ckpt(tr, 400)]
     assert "puts 97% of its weight" in end_narration(story, "English", "French")
+
+
+def story_ending_in(final: Trace, *earlier: Trace) -> list[Checkpoint]:
+    return [ckpt(tr, 10 * (k + 1)) for k, tr in enumerate(earlier)] + [ckpt(final, 999)]
+
+
+def test_the_look_back_finds_attention_right_before_the_words():
+    """Checkpoint 1020's shape: most steps look where the final model's same step looks, at different
+    words, while every word is wrong."""
+    final = fake_trace(aligned((0, 3, 2, 1, 3)), REFERENCE)
+    early = fake_trace(aligned((2, 3, 2, 0)), ("les", "villes", "économiques"))
+    story = story_ending_in(final, fake_trace(uniform(), ("le",) * 4), early)
+    assert matched_rows(final, early) == [1, 2]
+    assert attention_first(story) is story[1]
+    text = attention_first_narration(story)
+    assert text.startswith("Back to training step 20. At 2 of its 3 words, attention already looks hardest")
+    assert "'villes' puts 97% on 'area', 'économiques' 97% on 'economic'" in text
+    assert "Yet all 3 of its words are wrong" in text
+
+
+def test_no_look_back_claim_where_attention_is_not_right_before_the_words():
+    final = fake_trace(aligned((2, 2, 3, 2, 0)), REFERENCE)
+    # every step on one word: three of four steps match the final model's by coincidence, not by looking
+    one_word = fake_trace(aligned((2, 2, 2, 2, 2)), ("les", "villes", "économiques", "européennes"))
+    assert len(matched_rows(final, one_word)) == 3 and attention_first(story_ending_in(final, one_word)) is None
+    # only a minority of steps match
+    minority = fake_trace(aligned((0, 2, 3, 0, 0)), ("les", "villes", "économiques", "européennes"))
+    assert attention_first(story_ending_in(final, minority)) is None
+    # attention right but the words right too: not "before the words"
+    right = fake_trace(aligned((2, 2, 3, 2, 0)), REFERENCE)
+    assert attention_first(story_ending_in(final, right)) is None
+    # a near-even split that peaks on the right word is not looking there
+    even = uniform()
+    even[:, 2] += 0.01
+    assert matched_rows(final, fake_trace(even, ("le",) * 4)) == []
+    text = attention_first_narration(story_ending_in(final, one_word, minority, right))
+    assert text == "At no kept checkpoint is the attention right at most steps while some words are still wrong."
+    assert "Back to" not in text
+
+
+def test_some_words_wrong_and_more_words_than_the_final_model():
+    final = fake_trace(aligned((0, 3, 2, 1, 3)), REFERENCE)
+    longer = np.vstack([aligned((0, 3, 2, 1)), aligned((0, 0))])
+    early = fake_trace(longer, ("la", "zone", "économique", "européenne", "la", "la"))
+    text = attention_first_narration(story_ending_in(final, early))
+    assert "At all 4 of its first 4 words" not in text and "At all 4 of its words" in text
+    assert "2 of its 6 words are wrong" in text
+
+
+def test_with_two_source_words_a_step_can_still_look_at_one():
+    """Twice an even share (100%) is out of reach with two words: halfway to all of it counts."""
+    two = ("the", "cat")
+    final = fake_trace(np.array([[0.95, 0.05], [0.02, 0.98], [0.5, 0.5]]), ("le", "chat"))
+    final = final.__class__(**{**final.__dict__, "source_tokens": two})
+    early = final.__class__(**{**final.__dict__, "attention": np.array([[0.8, 0.2], [0.1, 0.9], [0.5, 0.5]]),
+                               "target_tokens": ("les", "livres", "<eos>")})
+    assert matched_rows(final, early) == [0, 1]
+    spread = early.__class__(**{**early.__dict__, "attention": np.array([[0.6, 0.4], [0.4, 0.6], [0.5, 0.5]])})
+    assert matched_rows(final, spread) == []
+
+
+def test_with_two_source_words_an_even_split_is_called_spread():
+    """51% on one of two words is an even split, not "uneven"; 80% is not spread."""
+    two = fake_trace(np.array([[0.51, 0.49], [0.49, 0.51], [0.5, 0.5]]), ("le", "le"))
+    two = two.__class__(**{**two.__dict__, "source_tokens": ("the", "cat")})
+    text = start_narration(ckpt(two, 0), "English", "French")
+    assert "spreads its weight" in text and "near the 50% of an even split" in text
+    peaked = two.__class__(**{**two.__dict__, "attention": np.array([[0.8, 0.2], [0.2, 0.8], [0.5, 0.5]])})
+    assert "uneven" in start_narration(ckpt(peaked, 0), "English", "French")
+    story = [ckpt(two, 0), ckpt(two, 10), ckpt(peaked, 20)]
+    assert "stay spread" in early_narration(story, 2)
