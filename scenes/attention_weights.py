@@ -113,34 +113,47 @@ class AttentionWeights(ExplainerScene):
                           self.flash_word(j), run_time=pace)
 
     def softmax(self) -> None:
-        tr, i = self.tr, self.step
+        """Two beats, each drawn while it is said: exp (the lines thicken with exp(e - e_max), their
+        numbers replaced), then the division by the sum (the α fan and its formula)."""
+        tr, i, th = self.tr, self.step, self.theme
         exps, _ = claims.softmax_parts(tr.attention_scores[i])
         alphas = tr.attention[i]  # the model's own α (equal to the normalised exp up to rounding)
-        self.beat("softmax", claims.softmax_narration(tr.attention_scores[i]))
+        said_exp, said_divide = claims.softmax_narration_parts(tr.attention_scores[i])
+        self.beat("softmax", said_exp)
         k = str(i + 1)
-        pace = float(np.clip((self.reading_time_left() - 1.0) / 3, 1.5, 3.5))
+        # "The softmax turns scores into weights." first: the scores light while it is read
+        first = len(said_exp.split(". ")[0]) / len(said_exp) * self.reading_time_left()
+        self.play(LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.2) for t in self.tags], lag_ratio=0.3),
+                  run_time=float(np.clip(first, 1.0, 3.0)))
+        pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 1.5, 3.5))
         # the lines thicken with exp(e - e_max) (the largest is 1); their numbers are replaced, not morphed
         exp_fan = self.fan_of(np.minimum(exps, 1.0))
-        exp_tags = VGroup(*[number(claims.exp_text(v), self.pic.label_size(), self.theme.alpha).move_to(t)
+        exp_tags = VGroup(*[number(claims.exp_text(v), self.pic.label_size(), th.alpha).move_to(t)
                             for v, t in zip(exps, self.tags)])
-        exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=self.theme.alpha)
+        exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=th.alpha)
         self.place_name(exp_name)
         self.play(Transform(self.lines, exp_fan.lines), *fade_replace(self.tags, exp_tags),
                   *fade_replace(self.band_name, exp_name), run_time=pace)
         self.tags, self.band_name = exp_tags, exp_name
         best = int(exps.argmax())
-        self.play(Indicate(VGroup(self.lines[best], self.tags[best]), color=self.theme.alpha), run_time=1.0)
+        left = self.reading_time_left()
+        if left > 0.8:  # "the largest pulls far ahead": the largest, then the others, while it is read
+            self.play(Indicate(VGroup(self.lines[best], self.tags[best]), color=th.alpha),
+                      LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.2) for j, t in enumerate(self.tags)
+                                    if j != best], lag_ratio=0.4), run_time=min(left - 0.2, 4.0))
+        self.beat("divide", said_divide)
         total = float(exps.sum())
         self.fan = self.fan_of(alphas)
         alpha_name = MathTex(r"\alpha_{" + k + r"j} = \frac{\exp(e_{" + k + r"j} - e_{\max})}{" + f"{total:.2f}" + "}",
-                             font_size=28, color=self.theme.alpha)
+                             font_size=28, color=th.alpha)
         self.place_name(alpha_name)
         self.play(Transform(self.lines, self.fan.lines), *fade_replace(self.tags, self.fan.labels),
-                  *fade_replace(self.band_name, alpha_name), run_time=pace)
+                  *fade_replace(self.band_name, alpha_name), run_time=float(np.clip(self.reading_time_left() / 2,
+                                                                                     1.2, 2.5)))
         self.band_name = alpha_name
         left = self.reading_time_left()
         if left > 0.8:  # "add up to 100%": every weight lights, one after another
-            self.play(LaggedStart(*[Indicate(t, color=self.theme.alpha, scale_factor=1.25) for t in self.fan.labels],
+            self.play(LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.25) for t in self.fan.labels],
                                   lag_ratio=0.5), run_time=min(left - 0.2, 3.0))
 
     def fan_of(self, alphas: np.ndarray) -> AlphaFan:
@@ -242,7 +255,7 @@ class AttentionWeights(ExplainerScene):
                        *[m for m in (getattr(self, "lines", None), getattr(self, "tags", None)) if m is not None])
         for spot in spots:
             name.move_to(spot)
-            if name.get_left()[0] >= -TEXT_EDGE_X and not any(overlaps(name, m) for m in avoid.get_family()
+            if name.get_left()[0] >= -TEXT_EDGE_X and not any(overlaps(name, m, pad=0.2) for m in avoid.get_family()
                                                               if m.has_points()):
                 return
         name.move_to(spots[2])
