@@ -243,12 +243,15 @@ class AttentionWeights(ExplainerScene):
         return Indicate(self.stage.words[j], color=self.theme.alpha, scale_factor=1.12)
 
     def place_name(self, name) -> None:
-        """The formula of the lines' numbers: left of the first state if there is room, else at the
-        first free spot under the decoder (left, then right) that covers no line, number or name."""
+        """The formula of the lines' numbers: left of the first state if there is room (lower, clear of
+        s_0, if it is tall), else at the first free spot under the decoder (left, then right) that
+        covers no line, number or name, with a margin."""
         st = self.stage
         under = st.dec_cells.get_bottom()[1] - 0.1 - name.height / 2
         y = (st.columns.get_top()[1] + st.dec_cells.get_bottom()[1]) / 2
-        spots = [[st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1, y, 0],
+        left = st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1
+        low = min(y, self.pic.start.get_bottom()[1] - 0.3 - name.height / 2)
+        spots = [[left, y, 0], [max(left, -TEXT_EDGE_X + name.width / 2), low, 0],
                  [self.pic.start.get_right()[0] + 0.15 + name.width / 2, under, 0],
                  [TEXT_EDGE_X - name.width / 2, under, 0]]
         avoid = VGroup(self.pic.start, self.pic.start_name, self.s_name, st.columns,
@@ -258,5 +261,5 @@ class AttentionWeights(ExplainerScene):
             if name.get_left()[0] >= -TEXT_EDGE_X and not any(overlaps(name, m, pad=0.2) for m in avoid.get_family()
                                                               if m.has_points()):
                 return
-        name.move_to(spots[2])
+        name.move_to(spots[-1])
 

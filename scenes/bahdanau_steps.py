@@ -61,6 +61,16 @@ def unit_narration(high: np.ndarray, low: np.ndarray, v: float, k: int, step: in
     return text + f" The score sums {n} such terms, and W, U and v were learned in training."
 
 
+def shown_digits(tanhs, v: float, terms) -> int:
+    """Decimals for the tanh and v_k columns: 2, unless then the shown product would not round to
+    the shown term, or a tanh would read as ±1.00 (it never reaches 1): 3."""
+    for d in (2, 3):
+        tv = [round(float(t), d) for t in tanhs]
+        if all(f"{x * round(v, d):+.2f}" == f"{float(term):+.2f}" and abs(x) < 1 for x, term in zip(tv, terms)):
+            return d
+    return 3
+
+
 def eos_narration(alphas: np.ndarray, source: list[str]) -> str:
     """The end-of-sentence step's weights, said only as far as they go: it translates no source word,
     yet the softmax still shares 100% among the words; where the most of it went."""
@@ -194,15 +204,17 @@ class BahdanauSteps(ExplainerScene):
         n = tr.score_terms.shape[2]
         size = 24
         cells = []
-        for j, word in zip((hi, lo), words):
-            key = float(tr.score_keys[j, k])
-            t = float(np.tanh(q + key))
+        rows = [(j, word, float(tr.score_keys[j, k])) for j, word in zip((hi, lo), words)]
+        tanhs = [float(np.tanh(q + key)) for _, _, key in rows]
+        terms = [float(tr.score_terms[i, j, k]) for j, _, _ in rows]
+        d = shown_digits(tanhs, v, terms)
+        for (_, word, key), t, term in zip(rows, tanhs, terms):
             cells += [label(f"'{word}'", size, th.encoder), label("tanh(", size, th.muted),
                       number(f"{q:+.2f}", size, th.decoder), label("+", size, th.muted),
                       number(f"{key:+.2f}", size, th.encoder), label(") =", size, th.muted),
-                      number(f"{t:+.2f}", size, th.text), label("×", size, th.muted),
-                      number(f"{v:+.2f}", size, th.text), label("=", size, th.muted),
-                      number(f"{float(tr.score_terms[i, j, k]):+.2f}", size, th.alpha)]
+                      number(f"{t:+.{d}f}", size, th.text), label("×", size, th.muted),
+                      number(f"{v:+.{d}f}", size, th.text), label("=", size, th.muted),
+                      number(f"{term:+.2f}", size, th.alpha)]
         grid = VGroup(*cells).arrange_in_grid(rows=2, cols=11, buff=(0.2, 0.3), col_alignments="rcccccccccc")
         heads = {2: MathTex(r"W s_{" + str(i) + "}", font_size=36, color=th.decoder),
                  4: MathTex("U h_j", font_size=36, color=th.encoder),
