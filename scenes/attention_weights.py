@@ -13,6 +13,7 @@ from manim import (
     RIGHT,
     UP,
     BackgroundRectangle,
+    Circumscribe,
     Create,
     FadeIn,
     FadeOut,
@@ -185,27 +186,30 @@ class AttentionWeights(ExplainerScene):
     def weighted_sum(self) -> None:
         st, pic, tr, i = self.stage, self.pic, self.tr, self.step
         alphas = tr.attention[i]
-        self.beat("sum", "Each state is scaled by its weight, and the scaled states are added up. The sum, c_i, is "
-                         "the context for this word alone; an arrow carries it into the decoder cell that writes "
-                         "the word. The next word gets a new one.")
+        said = ["Each state is scaled by its weight, and the scaled states are added up.",
+                "The sum, c_i, is the context for this word alone;",
+                "an arrow carries it into the decoder cell that writes the word.", "The next word gets a new one."]
+        self.beat("sum", " ".join(said))
+        # each part of the narration gets its share of the beat, by length (as a voice reads it)
+        share = (self.reading_time_left() - 0.2) / sum(len(p) for p in said)
+        d = [max(len(p) * share, 1.0) for p in said]
         self.sum = pic.context(i, self.fan)
         self.feed = pic.feed_arrow(i, self.sum)
         scaled = [c.cells.copy() for c in st.columns]
         self.play(self.fan.lines.animate.set_opacity(0.25), st.columns.animate.set_opacity(DIM),
                   *[s.animate.scale(0.35 + 0.65 * a).set_opacity(max(float(a), 0.08)) for s, a in zip(scaled, alphas)],
-                  run_time=1.5)
+                  run_time=0.45 * d[0])
         self.play(*[s.animate.move_to(self.sum[0].cells).set_opacity(0) for s in scaled],
-                  FadeIn(self.sum), run_time=2.0)
+                  FadeIn(self.sum), run_time=0.55 * d[0])
         self.remove(*scaled)
-        self.play(GrowArrow(self.feed), run_time=1.0)
+        self.play(Circumscribe(self.sum, color=self.theme.context), run_time=d[1])
+        self.play(GrowArrow(self.feed), run_time=0.45 * d[2])
         self.play(Indicate(self.feed, color=self.theme.context), st.dec_cells[i].pulse(self.theme.context),
-                  run_time=1.2)
-        left = self.reading_time_left()
-        if left > 0.8:  # "the next word gets a new one": the cells still to come light in turn
-            self.play(LaggedStart(*[c.pulse(self.theme.context) for c in st.dec_cells[i + 1:]], lag_ratio=0.5),
-                      st.columns.animate.set_opacity(1), run_time=min(left - 0.2, 3.0))
-        else:
-            self.play(st.columns.animate.set_opacity(1), run_time=0.6)
+                  run_time=0.55 * d[2])
+        # "the next word gets a new one": the cells still to come light in turn
+        later = [c.pulse(self.theme.context) for c in st.dec_cells[i + 1:]]
+        self.play(*([LaggedStart(*later, lag_ratio=0.5)] if later else []), st.columns.animate.set_opacity(1),
+                  run_time=d[3])
 
     def next_word(self) -> None:
         st, tr, i = self.stage, self.tr, self.step

@@ -40,25 +40,27 @@ def pick_unit(high: np.ndarray, low: np.ndarray) -> int:
 
 
 def unit_narration(high: np.ndarray, low: np.ndarray, v: float, k: int, step: int, high_word: str,
-                   low_word: str) -> str:
+                   low_word: str) -> list[str]:
     """What unit k shows about the two scores (their terms `high`, `low` sum to them), said no
-    stronger than its numbers: which sign of tanh v_k rewards, and how each word's term came out."""
+    stronger than its numbers: which sign of tanh v_k rewards, and how each word's term came out.
+    In four parts (the question, the unit, W s and U h, v and the terms): each is drawn while said."""
     high, low = np.asarray(high, dtype=float), np.asarray(low, dtype=float)
     n, th, tl = len(high), float(high[k]), float(low[k])
     side = "negative" if v < 0 else "positive"
-    text = (f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}? Look at one of "
-            f"the score's {n} units, unit {k + 1}. W s_{step} is the same for both words; U h_j differs. v_{k + 1} is "
-            f"{side}, so this unit adds when tanh comes out {side}: ")
+    rule = f"and v_{k + 1} is {side}: the term adds when tanh is {side}"
     if th > 0 > tl:
-        text += f"{th:+.2f} for '{high_word}', {tl:+.2f} for '{low_word}'."
+        outcome = f"{rule}, {th:+.2f} for '{high_word}', and subtracts for '{low_word}', {tl:+.2f}."
     elif th > 0 and tl > 0:
-        text += f"it does for both words, more for '{high_word}', {th:+.2f}, than for '{low_word}', {tl:+.2f}."
+        outcome = f"{rule}, for both words here, more for '{high_word}', {th:+.2f}, than for '{low_word}', {tl:+.2f}."
     elif th <= 0 and tl <= 0:
-        text += f"it does for neither word, but '{low_word}' loses more, {tl:+.2f} against {th:+.2f}." if tl < th else \
-            f"it does for neither word: '{high_word}' {th:+.2f}, '{low_word}' {tl:+.2f}."
+        outcome = (f"{rule}; here it is not for either word, and '{low_word}' loses more, {tl:+.2f} against {th:+.2f}."
+                   if tl < th else f"{rule}; here it is not for either word: '{high_word}' {th:+.2f}, '{low_word}' "
+                   f"{tl:+.2f}.")
     else:
-        text += f"it does for '{low_word}', {tl:+.2f}, and not for '{high_word}', {th:+.2f}."
-    return text + f" The score sums {n} such terms, and W, U and v were learned in training."
+        outcome = f"{rule}, for '{low_word}', {tl:+.2f}, and subtracts for '{high_word}', {th:+.2f}."
+    return [f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}?",
+            f"The score adds up {n} terms, one per unit; take unit {k + 1}.",
+            f"W s_{step} is the same for both words, U h_j differs,", outcome]
 
 
 def shown_digits(tanhs, v: float, terms) -> int:
@@ -165,8 +167,8 @@ class BahdanauSteps(ExplainerScene):
 
     def why_high(self) -> None:
         """Why one score is high, taught on one real unit of the score's small network, large: W s
-        is the same for both words, U h_j differs, tanh keeps the sum in (−1, 1) and v_k decides
-        which side adds. From the trace's own parts (score_query, score_keys, score_v)."""
+        is the same for both words, U h_j differs, and the sign of v_k decides which side of tanh
+        adds. From the trace's own parts (score_query, score_keys, score_v)."""
         tr, i, th = self.tr, self.i, self.theme
         scores = tr.attention_scores[i]
         hi, lo = int(scores.argmax()), int(scores.argmin())
@@ -175,23 +177,25 @@ class BahdanauSteps(ExplainerScene):
         terms = tr.score_terms[i]
         k = pick_unit(terms[hi], terms[lo])
         words = claims.tokens_text([tr.source_tokens[hi], tr.source_tokens[lo]])
-        self.beat("why", unit_narration(terms[hi], terms[lo], float(tr.score_v[k]), k, i, words[0], words[1]))
+        said = unit_narration(terms[hi], terms[lo], float(tr.score_v[k]), k, i, words[0], words[1])
+        self.beat("why", " ".join(said))
+        # each part of the narration gets its share of the beat, by length (as a voice reads it)
+        share = (self.reading_time_left() - 0.8) / sum(len(p) for p in said)
+        d = [max(len(p) * share, 0.9) for p in said]
         rows = self.unit_panel(k, hi, lo, words)
         self.play(Indicate(self.tags[hi], color=th.alpha, scale_factor=1.4),
-                  Indicate(self.tags[lo], color=th.alpha, scale_factor=1.4), run_time=1.0)
+                  Indicate(self.tags[lo], color=th.alpha, scale_factor=1.4), run_time=d[0])
         # the panel stands where the states are: they step aside while it is read, and come back
         under = [self.columns, self.tags, self.fan.lines, self.ctx, self.feed]
         self.remove_foreground_mobjects(self.ctx, self.feed)
-        self.play(*[FadeOut(m) for m in under], FadeIn(rows.frame), FadeIn(rows.head), run_time=1.0)
-        eq = self.eq_score
-        parts = [  # each column of the sum, with the term of the equation it is, in the narration's order
-            (rows.cols["ws"], [eq[4], eq[5]]), (rows.cols["uh"], [eq[7], eq[8]]), (rows.cols["tanh"], [eq[3]]),
-            (rows.cols["v"], [eq[2]]), (rows.cols["term"], [eq[0]])]
-        pace = float(np.clip((self.reading_time_left() - 1.6) / (len(parts) + 1), 0.8, 3.0))
-        for col, lit in parts:
-            self.light(*lit, run_time=pace, extra=[FadeIn(col, lag_ratio=0.2)])
-        self.play(FadeIn(rows.total, shift=0.1 * UP), Indicate(rows.cols["term"][1], color=th.alpha, scale_factor=1.15),
-                  run_time=pace)
+        self.play(*[FadeOut(m) for m in under], FadeIn(rows.frame), FadeIn(rows.head), run_time=min(d[1] / 2, 1.2))
+        self.light(self.eq_score[2], run_time=d[1] - min(d[1] / 2, 1.2), extra=[FadeIn(rows.total, shift=0.1 * UP)])
+        eq, cols = self.eq_score, rows.cols
+        for col, lit, t in ((cols["ws"], [eq[4], eq[5]], d[2] / 2), (cols["uh"], [eq[7], eq[8]], d[2] / 2),
+                            (cols["v"], [eq[2]], d[3] / 4), (cols["tanh"], [eq[3]], d[3] / 4),
+                            (cols["term"], [eq[0]], d[3] / 4)):
+            self.light(*lit, run_time=t, extra=[FadeIn(col, lag_ratio=0.2)])
+        self.play(Indicate(cols["term"][1], color=th.alpha, scale_factor=1.15), run_time=d[3] / 4)
         self.add_foreground_mobjects(self.ctx, self.feed)
         self.play(FadeOut(rows), *[FadeIn(m) for m in under], run_time=0.8)
 
@@ -237,8 +241,8 @@ class BahdanauSteps(ExplainerScene):
                                  fill_opacity=1).move_to(content)
         panel = VGroup(frame, head, body, total)
         both = lambda idx: VGroup(*[grid[r * 11 + c] for r in (0, 1) for c in idx])
-        panel.cols = {"ws": VGroup(heads[2], both([2])), "uh": VGroup(heads[4], both([3, 4])),
-                      "tanh": VGroup(heads[6], both([1, 5, 6])), "v": VGroup(heads[8], both([7, 8])),
+        panel.cols = {"ws": VGroup(heads[2], both([1, 2])), "uh": VGroup(heads[4], both([3, 4, 5])),
+                      "tanh": VGroup(heads[6], both([6])), "v": VGroup(heads[8], both([7, 8])),
                       "term": VGroup(heads[10], both([9, 10]))}
         panel.frame, panel.head, panel.total = frame, VGroup(head, both([0])), total
         return panel

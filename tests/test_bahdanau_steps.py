@@ -18,18 +18,25 @@ def test_the_unit_shown_is_one_that_adds_for_the_high_word_and_subtracts_for_the
 
 def test_the_unit_is_said_as_its_signs_are():
     high, low = np.array([1.12, 17.2]), np.array([-0.64, 9.5])    # sums +18.3 and +8.9
-    text = unit_narration(high, low, -1.16, 0, 2, "economic", "the")
-    assert text.startswith("Why does 'economic' score +18.3 and 'the' only +8.9? Look at one of the score's 2 units, "
-                           "unit 1. W s_2 is the same for both words")
-    assert "v_1 is negative, so this unit adds when tanh comes out negative: +1.12 for 'economic', -0.64 for 'the'." \
-        in text
-    assert "v_1 is positive" in unit_narration(high, low, 0.8, 0, 2, "economic", "the")
+
+    def said(*args):
+        return " ".join(unit_narration(*args))
+
+    text = said(high, low, -1.16, 0, 2, "economic", "the")
+    assert text.startswith("Why does 'economic' score +18.3 and 'the' only +8.9? The score adds up 2 terms, one per "
+                           "unit; take unit 1. W s_2 is the same for both words")
+    assert text.endswith("v_1 is negative: the term adds when tanh is negative, +1.12 for 'economic', and subtracts "
+                         "for 'the', -0.64.")
+    assert "v_1 is positive" in said(high, low, 0.8, 0, 2, "economic", "the")
     # false: the unit adds for both words, or for neither; it is never said to subtract then
-    both = unit_narration(np.array([1.1, 17.2]), np.array([0.3, 8.6]), 1.0, 0, 2, "economic", "the")
-    assert "it does for both words, more for 'economic', +1.10, than for 'the', +0.30." in both
-    neither = unit_narration(np.array([-0.2, 18.5]), np.array([-0.9, 9.8]), 1.0, 0, 2, "economic", "the")
-    assert "it does for neither word, but 'the' loses more, -0.90 against -0.20." in neither
-    assert "W, U and v were learned in training." in neither
+    both = said(np.array([1.1, 17.2]), np.array([0.3, 8.6]), 1.0, 0, 2, "economic", "the")
+    assert "subtracts" not in both and "for both words here, more for 'economic', +1.10, than for 'the', +0.30." in both
+    neither = said(np.array([-0.2, 18.5]), np.array([-0.9, 9.8]), 1.0, 0, 2, "economic", "the")
+    assert "subtracts" not in neither and "here it is not for either word, and 'the' loses more, -0.90 against -0.20." \
+        in neither
+    # false: the high word's term is the one that subtracts
+    against = said(np.array([-0.5, 18.8]), np.array([0.4, 8.5]), 1.0, 0, 2, "economic", "the")
+    assert against.endswith("for 'the', +0.40, and subtracts for 'economic', -0.50.")
 
 
 def test_the_shown_tanh_times_v_rounds_to_the_shown_term():
