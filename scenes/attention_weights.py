@@ -248,22 +248,23 @@ class AttentionWeights(ExplainerScene):
 
     def place_name(self, name) -> None:
         """The formula of the lines' numbers: left of the first state if there is room (lower, clear of
-        s_0, if it is tall), else at the first free spot under the decoder (left, then right) that
-        covers no line, number or name, with a margin."""
+        s_0, if it is tall), else right of the last state, else at the first free spot under the
+        decoder (left, then right) that covers no line, number or name, with a margin."""
         st = self.stage
         under = st.dec_cells.get_bottom()[1] - 0.1 - name.height / 2
         y = (st.columns.get_top()[1] + st.dec_cells.get_bottom()[1]) / 2
         left = st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1
         low = min(y, self.pic.start.get_bottom()[1] - 0.3 - name.height / 2)
         spots = [[left, y, 0], [max(left, -TEXT_EDGE_X + name.width / 2), low, 0],
+                 [st.xs[-1] + 0.45 * st.step + name.width / 2 + 0.1, y, 0],
                  [self.pic.start.get_right()[0] + 0.15 + name.width / 2, under, 0],
                  [TEXT_EDGE_X - name.width / 2, under, 0]]
         avoid = VGroup(self.pic.start, self.pic.start_name, self.s_name, st.columns,
                        *[m for m in (getattr(self, "lines", None), getattr(self, "tags", None)) if m is not None])
         for spot in spots:
             name.move_to(spot)
-            if name.get_left()[0] >= -TEXT_EDGE_X and not any(overlaps(name, m, pad=0.2) for m in avoid.get_family()
-                                                              if m.has_points()):
+            inside = name.get_left()[0] >= -TEXT_EDGE_X and name.get_right()[0] <= TEXT_EDGE_X
+            if inside and not any(overlaps(name, m, pad=0.2) for m in avoid.get_family() if m.has_points()):
                 return
         name.move_to(spots[-1])
 
