@@ -13,6 +13,7 @@ from manim import (
     RIGHT,
     UP,
     BackgroundRectangle,
+    Circumscribe,
     Create,
     FadeIn,
     FadeOut,
@@ -113,34 +114,47 @@ class AttentionWeights(ExplainerScene):
                           self.flash_word(j), run_time=pace)
 
     def softmax(self) -> None:
-        tr, i = self.tr, self.step
+        """Two beats, each drawn while it is said: exp (the lines thicken with exp(e - e_max), their
+        numbers replaced), then the division by the sum (the α fan and its formula)."""
+        tr, i, th = self.tr, self.step, self.theme
         exps, _ = claims.softmax_parts(tr.attention_scores[i])
         alphas = tr.attention[i]  # the model's own α (equal to the normalised exp up to rounding)
-        self.beat("softmax", claims.softmax_narration(tr.attention_scores[i]))
+        said_exp, said_divide = claims.softmax_narration_parts(tr.attention_scores[i])
+        self.beat("softmax", said_exp)
         k = str(i + 1)
-        pace = float(np.clip((self.reading_time_left() - 1.0) / 3, 1.5, 3.5))
+        # "The softmax turns scores into weights." first: the scores light while it is read
+        first = len(said_exp.split(". ")[0]) / len(said_exp) * self.reading_time_left()
+        self.play(LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.2) for t in self.tags], lag_ratio=0.3),
+                  run_time=float(np.clip(first, 1.0, 3.0)))
+        pace = float(np.clip((self.reading_time_left() - 1.0) / 2, 1.5, 3.5))
         # the lines thicken with exp(e - e_max) (the largest is 1); their numbers are replaced, not morphed
         exp_fan = self.fan_of(np.minimum(exps, 1.0))
-        exp_tags = VGroup(*[number(claims.exp_text(v), self.pic.label_size(), self.theme.alpha).move_to(t)
+        exp_tags = VGroup(*[number(claims.exp_text(v), self.pic.label_size(), th.alpha).move_to(t)
                             for v, t in zip(exps, self.tags)])
-        exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=self.theme.alpha)
+        exp_name = MathTex(r"\exp(e_{" + k + r"j} - e_{\max})", font_size=28, color=th.alpha)
         self.place_name(exp_name)
         self.play(Transform(self.lines, exp_fan.lines), *fade_replace(self.tags, exp_tags),
                   *fade_replace(self.band_name, exp_name), run_time=pace)
         self.tags, self.band_name = exp_tags, exp_name
         best = int(exps.argmax())
-        self.play(Indicate(VGroup(self.lines[best], self.tags[best]), color=self.theme.alpha), run_time=1.0)
+        left = self.reading_time_left()
+        if left > 0.8:  # "the largest pulls far ahead": the largest, then the others, while it is read
+            self.play(Indicate(VGroup(self.lines[best], self.tags[best]), color=th.alpha),
+                      LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.2) for j, t in enumerate(self.tags)
+                                    if j != best], lag_ratio=0.4), run_time=min(left - 0.2, 4.0))
+        self.beat("divide", said_divide)
         total = float(exps.sum())
         self.fan = self.fan_of(alphas)
         alpha_name = MathTex(r"\alpha_{" + k + r"j} = \frac{\exp(e_{" + k + r"j} - e_{\max})}{" + f"{total:.2f}" + "}",
-                             font_size=28, color=self.theme.alpha)
+                             font_size=28, color=th.alpha)
         self.place_name(alpha_name)
         self.play(Transform(self.lines, self.fan.lines), *fade_replace(self.tags, self.fan.labels),
-                  *fade_replace(self.band_name, alpha_name), run_time=pace)
+                  *fade_replace(self.band_name, alpha_name), run_time=float(np.clip(self.reading_time_left() / 2,
+                                                                                     1.2, 2.5)))
         self.band_name = alpha_name
         left = self.reading_time_left()
         if left > 0.8:  # "add up to 100%": every weight lights, one after another
-            self.play(LaggedStart(*[Indicate(t, color=self.theme.alpha, scale_factor=1.25) for t in self.fan.labels],
+            self.play(LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.25) for t in self.fan.labels],
                                   lag_ratio=0.5), run_time=min(left - 0.2, 3.0))
 
     def fan_of(self, alphas: np.ndarray) -> AlphaFan:
@@ -172,27 +186,30 @@ class AttentionWeights(ExplainerScene):
     def weighted_sum(self) -> None:
         st, pic, tr, i = self.stage, self.pic, self.tr, self.step
         alphas = tr.attention[i]
-        self.beat("sum", "Each state is scaled by its weight, and the scaled states are added up. The sum, c_i, is "
-                         "the context for this word alone; an arrow carries it into the decoder cell that writes "
-                         "the word. The next word gets a new one.")
+        said = ["Each state is scaled by its weight, and the scaled states are added up.",
+                "The sum, c_i, is the context for this word alone;",
+                "an arrow carries it into the decoder cell that writes the word.", "The next word gets a new one."]
+        self.beat("sum", " ".join(said))
+        # each part of the narration gets its share of the beat, by length (as a voice reads it)
+        share = (self.reading_time_left() - 0.2) / sum(len(p) for p in said)
+        d = [max(len(p) * share, 1.0) for p in said]
         self.sum = pic.context(i, self.fan)
         self.feed = pic.feed_arrow(i, self.sum)
         scaled = [c.cells.copy() for c in st.columns]
         self.play(self.fan.lines.animate.set_opacity(0.25), st.columns.animate.set_opacity(DIM),
                   *[s.animate.scale(0.35 + 0.65 * a).set_opacity(max(float(a), 0.08)) for s, a in zip(scaled, alphas)],
-                  run_time=1.5)
+                  run_time=0.45 * d[0])
         self.play(*[s.animate.move_to(self.sum[0].cells).set_opacity(0) for s in scaled],
-                  FadeIn(self.sum), run_time=2.0)
+                  FadeIn(self.sum), run_time=0.55 * d[0])
         self.remove(*scaled)
-        self.play(GrowArrow(self.feed), run_time=1.0)
+        self.play(Circumscribe(self.sum, color=self.theme.context), run_time=d[1])
+        self.play(GrowArrow(self.feed), run_time=0.45 * d[2])
         self.play(Indicate(self.feed, color=self.theme.context), st.dec_cells[i].pulse(self.theme.context),
-                  run_time=1.2)
-        left = self.reading_time_left()
-        if left > 0.8:  # "the next word gets a new one": the cells still to come light in turn
-            self.play(LaggedStart(*[c.pulse(self.theme.context) for c in st.dec_cells[i + 1:]], lag_ratio=0.5),
-                      st.columns.animate.set_opacity(1), run_time=min(left - 0.2, 3.0))
-        else:
-            self.play(st.columns.animate.set_opacity(1), run_time=0.6)
+                  run_time=0.55 * d[2])
+        # "the next word gets a new one": the cells still to come light in turn
+        later = [c.pulse(self.theme.context) for c in st.dec_cells[i + 1:]]
+        self.play(*([LaggedStart(*later, lag_ratio=0.5)] if later else []), st.columns.animate.set_opacity(1),
+                  run_time=d[3])
 
     def next_word(self) -> None:
         st, tr, i = self.stage, self.tr, self.step
@@ -230,20 +247,24 @@ class AttentionWeights(ExplainerScene):
         return Indicate(self.stage.words[j], color=self.theme.alpha, scale_factor=1.12)
 
     def place_name(self, name) -> None:
-        """The formula of the lines' numbers: left of the first state if there is room, else at the
-        first free spot under the decoder (left, then right) that covers no line, number or name."""
+        """The formula of the lines' numbers: left of the first state if there is room (lower, clear of
+        s_0, if it is tall), else right of the last state, else at the first free spot under the
+        decoder (left, then right) that covers no line, number or name, with a margin."""
         st = self.stage
         under = st.dec_cells.get_bottom()[1] - 0.1 - name.height / 2
         y = (st.columns.get_top()[1] + st.dec_cells.get_bottom()[1]) / 2
-        spots = [[st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1, y, 0],
+        left = st.xs[0] - 0.45 * st.step - name.width / 2 - 0.1
+        low = min(y, self.pic.start.get_bottom()[1] - 0.3 - name.height / 2)
+        spots = [[left, y, 0], [max(left, -TEXT_EDGE_X + name.width / 2), low, 0],
+                 [st.xs[-1] + 0.45 * st.step + name.width / 2 + 0.1, y, 0],
                  [self.pic.start.get_right()[0] + 0.15 + name.width / 2, under, 0],
                  [TEXT_EDGE_X - name.width / 2, under, 0]]
         avoid = VGroup(self.pic.start, self.pic.start_name, self.s_name, st.columns,
                        *[m for m in (getattr(self, "lines", None), getattr(self, "tags", None)) if m is not None])
         for spot in spots:
             name.move_to(spot)
-            if name.get_left()[0] >= -TEXT_EDGE_X and not any(overlaps(name, m) for m in avoid.get_family()
-                                                              if m.has_points()):
+            inside = name.get_left()[0] >= -TEXT_EDGE_X and name.get_right()[0] <= TEXT_EDGE_X
+            if inside and not any(overlaps(name, m, pad=0.2) for m in avoid.get_family() if m.has_points()):
                 return
-        name.move_to(spots[2])
+        name.move_to(spots[-1])
 

@@ -1,37 +1,88 @@
 """Bahdanau step by step (article fig. 13): the three equations on attention-weights' last picture
 (kit.attention_picture builds both). The heading gives way to the equations; each term lights with
 the piece of the picture it names (s_{i-1}, h_j, the lines' scores e_ij, the α fan, c_i and its
-arrow), without replaying attention-weights' numbers; a panel of bars shows the gap between a high and
-a low score from the model's own terms v_k·tanh(W s + U h_j)_k;
-then the remaining decoding steps run quickly in the same picture."""
+arrow), without replaying attention-weights' numbers; one real unit of the score's network, large,
+shows why one word scores above another (W s shared, U h_j differing, v_k rewarding one sign of
+tanh); then the remaining decoding steps run in the same picture, and the end token's weights are
+said for what they are."""
 from __future__ import annotations
 
 import numpy as np
 from manim import (
     DOWN,
-    LEFT,
     RIGHT,
     UP,
     Circumscribe,
     FadeIn,
     FadeOut,
     GrowArrow,
-    GrowFromEdge,
     Indicate,
     LaggedStart,
-    Line,
     MathTex,
-    Rectangle,
     RoundedRectangle,
     Transform,
     VGroup,
 )
 
 from scenes.kit import ExplainerScene, claims, fade_replace, fit_width, label, number
-from scenes.kit.attention_picture import AttentionPicture
+from scenes.kit.attention_picture import AttentionPicture, bahdanau_equations
 
-SHOWN_TERMS = 4           # bars of the gap panel: the terms that differ most between two scores
 STEP_SECONDS = 2.4        # each decoding step after the one explained
+
+
+def pick_unit(high: np.ndarray, low: np.ndarray) -> int:
+    """The unit of the score's network to show: of the terms v_k·tanh(W s + U h_j)_k, the one that
+    favours the high word most among those positive for it and negative for the low word (the
+    clearest case of "v rewards one side"); with none such, the one that favours it most."""
+    order = claims.telling_terms(high, low, len(high))
+    flips = claims.sign_flips(high, low, order)
+    return int(flips[0] if flips else order[0])
+
+
+def unit_narration(high: np.ndarray, low: np.ndarray, v: float, k: int, step: int, high_word: str,
+                   low_word: str) -> list[str]:
+    """What unit k shows about the two scores (their terms `high`, `low` sum to them), said no
+    stronger than its numbers: which sign of tanh v_k rewards, and how each word's term came out.
+    In four parts (the question, the unit, W s and U h, v and the terms): each is drawn while said."""
+    high, low = np.asarray(high, dtype=float), np.asarray(low, dtype=float)
+    n, th, tl = len(high), float(high[k]), float(low[k])
+    side = "negative" if v < 0 else "positive"
+    rule = f"and v_{k + 1} is {side}: the term adds when tanh is {side}"
+    if th > 0 > tl:
+        outcome = f"{rule}, {th:+.2f} for '{high_word}', and subtracts for '{low_word}', {tl:+.2f}."
+    elif th > 0 and tl > 0:
+        outcome = f"{rule}, for both words here, more for '{high_word}', {th:+.2f}, than for '{low_word}', {tl:+.2f}."
+    elif th <= 0 and tl <= 0:
+        outcome = (f"{rule}; here it is not for either word, and '{low_word}' loses more, {tl:+.2f} against {th:+.2f}."
+                   if tl < th else f"{rule}; here it is not for either word: '{high_word}' {th:+.2f}, '{low_word}' "
+                   f"{tl:+.2f}.")
+    else:
+        outcome = f"{rule}, for '{low_word}', {tl:+.2f}, and subtracts for '{high_word}', {th:+.2f}."
+    return [f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}?",
+            f"The score adds up {n} terms, one per unit; take unit {k + 1}.",
+            f"W s_{step} is the same for both words, U h_j differs,", outcome]
+
+
+def shown_digits(tanhs, v: float, terms) -> int:
+    """Decimals for the tanh and v_k columns: 2, unless then the shown product would not round to
+    the shown term, or a tanh would read as ±1.00 (it never reaches 1): 3."""
+    for d in (2, 3):
+        tv = [round(float(t), d) for t in tanhs]
+        if all(f"{x * round(v, d):+.2f}" == f"{float(term):+.2f}" and abs(x) < 1 for x, term in zip(tv, terms)):
+            return d
+    return 3
+
+
+def eos_narration(alphas: np.ndarray, source: list[str]) -> str:
+    """The end-of-sentence step's weights, said only as far as they go: it translates no source word,
+    yet the softmax still shares 100% among the words; where the most of it went."""
+    alphas = np.asarray(alphas, dtype=float)
+    best = int(alphas.argmax())
+    share = claims.said_percent(float(alphas[best]))
+    text = "The end-of-sentence token translates no source word, yet its weights still add up to 100%: "
+    if alphas[best] >= 0.5:
+        return text + f"{share} of them go to '{source[best]}'."
+    return text + f"they are spread out, and the largest share, {share}, goes to '{source[best]}'."
 
 
 class BahdanauSteps(ExplainerScene):
@@ -64,15 +115,9 @@ class BahdanauSteps(ExplainerScene):
         self.add_foreground_mobjects(self.ctx, self.feed)
 
     def equations(self) -> VGroup:
-        th = self.theme
-        self.eq_score = MathTex("e_{ij}", "=", r"v^\top", r"\tanh(", "W", "s_{i-1}", "+", "U", "h_j", ")", font_size=32)
-        self.eq_soft = MathTex(r"\alpha_{ij}", "=", r"\exp e_{ij}", r"\,/\,", r"\textstyle\sum_k \exp e_{ik}", font_size=32)
-        self.eq_sum = MathTex("c_i", "=", r"\textstyle\sum_j", r"\alpha_{ij}", "h_j", font_size=32)
-        eqs = VGroup(self.eq_score, self.eq_soft, self.eq_sum).arrange(RIGHT, buff=0.7)
-        fit_width(eqs, 13.0).move_to(self.title_mob).set_color(th.text)
-        for part, color in ((self.eq_score[5], th.decoder), (self.eq_score[8], th.encoder), (self.eq_sum[4], th.encoder),
-                            (self.eq_soft[0], th.alpha), (self.eq_sum[3], th.alpha), (self.eq_sum[0], th.context)):
-            part.set_color(color)
+        """The three equations in the heading's place (the kit's builder: the heatmap opens on them too)."""
+        eqs = bahdanau_equations(self.title_mob)
+        self.eq_score, self.eq_soft, self.eq_sum = eqs
         return eqs
 
     def light(self, *parts, run_time: float = 1.0, extra=()) -> None:
@@ -115,90 +160,85 @@ class BahdanauSteps(ExplainerScene):
                    extra=[Transform(self.fan.lines, self.lines), *fade_replace(self.fan.labels, self.tags)])
 
     def why_high(self) -> None:
-        """The gap between a high and a low score, as bars: the few terms v_k·tanh(W s + U h_j)_k
-        that make most of it, and the rest; terms where the sign flips between the words are lit.
-        From the trace's own terms (they sum to e_ij)."""
+        """Why one score is high, taught on one real unit of the score's small network, large: W s
+        is the same for both words, U h_j differs, and the sign of v_k decides which side of tanh
+        adds. From the trace's own parts (score_query, score_keys, score_v)."""
         tr, i, th = self.tr, self.i, self.theme
         scores = tr.attention_scores[i]
         hi, lo = int(scores.argmax()), int(scores.argmin())
         if hi == lo or tr.score_terms is None:
             return
         terms = tr.score_terms[i]
-        k = min(SHOWN_TERMS, terms.shape[1])
-        rows = claims.telling_terms(terms[hi], terms[lo], k)
+        k = pick_unit(terms[hi], terms[lo])
         words = claims.tokens_text([tr.source_tokens[hi], tr.source_tokens[lo]])
-        self.beat("why", claims.why_score_narration(terms[hi], terms[lo], words[0], words[1], k) + " "
-                  + claims.sign_flip_narration(terms[hi], terms[lo], rows, words[0], words[1]))
-        panel = self.gap_panel(rows, hi, lo, words)
+        said = unit_narration(terms[hi], terms[lo], float(tr.score_v[k]), k, i, words[0], words[1])
+        self.beat("why", " ".join(said))
+        # each part of the narration gets its share of the beat, by length (as a voice reads it)
+        share = (self.reading_time_left() - 0.8) / sum(len(p) for p in said)
+        d = [max(len(p) * share, 0.9) for p in said]
+        rows = self.unit_panel(k, hi, lo, words)
         self.play(Indicate(self.tags[hi], color=th.alpha, scale_factor=1.4),
-                  Indicate(self.tags[lo], color=th.alpha, scale_factor=1.4), run_time=1.0)
+                  Indicate(self.tags[lo], color=th.alpha, scale_factor=1.4), run_time=d[0])
         # the panel stands where the states are: they step aside while it is read, and come back
         under = [self.columns, self.tags, self.fan.lines, self.ctx, self.feed]
         self.remove_foreground_mobjects(self.ctx, self.feed)
-        self.play(*[FadeOut(m) for m in under], FadeIn(panel.frame), FadeIn(panel.head), run_time=1.0)
-        each = float(np.clip((self.reading_time_left() - 4.0) / len(panel.bars), 0.5, 3.0))
-        for bar in panel.bars:
-            self.play(GrowFromEdge(bar[1], LEFT if bar.value >= 0 else RIGHT), FadeIn(bar[0]), FadeIn(bar[2]),
-                      FadeIn(bar[3]), run_time=each)
-        # the sign sentence is read with the panel up: the lit terms, then v and tanh in the equation
-        flips = [b for b in panel.bars if b.flip]
-        hold = float(np.clip((self.reading_time_left() - 0.8) / 2, 0.8, 4.0))
-        self.play(*[Indicate(b[3], color=th.alpha, scale_factor=1.2) for b in flips],
-                  *[Indicate(b[1], color=th.alpha, scale_factor=1.05) for b in flips], run_time=hold)
-        self.light(self.eq_score[2], self.eq_score[3], run_time=hold)
+        self.play(*[FadeOut(m) for m in under], FadeIn(rows.frame), FadeIn(rows.head), run_time=min(d[1] / 2, 1.2))
+        self.light(self.eq_score[2], run_time=d[1] - min(d[1] / 2, 1.2), extra=[FadeIn(rows.total, shift=0.1 * UP)])
+        eq, cols = self.eq_score, rows.cols
+        for col, lit, t in ((cols["ws"], [eq[4], eq[5]], d[2] / 2), (cols["uh"], [eq[7], eq[8]], d[2] / 2),
+                            (cols["v"], [eq[2]], d[3] / 4), (cols["tanh"], [eq[3]], d[3] / 4),
+                            (cols["term"], [eq[0]], d[3] / 4)):
+            self.light(*lit, run_time=t, extra=[FadeIn(col, lag_ratio=0.2)])
+        self.play(Indicate(cols["term"][1], color=th.alpha, scale_factor=1.15), run_time=d[3] / 4)
         self.add_foreground_mobjects(self.ctx, self.feed)
-        self.play(FadeOut(panel), *[FadeIn(m) for m in under], run_time=0.8)
+        self.play(FadeOut(rows), *[FadeIn(m) for m in under], run_time=0.8)
 
-    def gap_panel(self, rows, hi: int, lo: int, words: list[str]) -> VGroup:
-        """Bars of (term for the high word − term for the low word), one per shown unit, then the
-        other units together; beside each, the two terms (their signs tell the story)."""
+    def unit_panel(self, k: int, hi: int, lo: int, words: list[str]) -> VGroup:
+        """Unit k of step i for two words, as arithmetic at reading size:
+        word  tanh( W s + U h_j ) = t  × v_k = term; under it, the two scores all the terms add up to.
+        .cols: the pieces each step of the narration shows (column by column), .head: the rest."""
         tr, i, th = self.tr, self.i, self.theme
-        terms = tr.score_terms[i]
-        n = terms.shape[1]
-        diff = terms[hi] - terms[lo]
-        rest = float(diff.sum() - diff[rows].sum())
-        values = [float(diff[kk]) for kk in rows] + [rest]
-        pos, neg = max(max(values), 0.0), max(-min(values), 0.0)
-        scale = 4.6 / max(pos + neg, 1e-6)
-        x0 = -2.6 + neg * scale
-        gap = float(diff.sum())
-        head = fit_width(label(f"gap {gap:.1f} = score of '{words[0]}' − score of '{words[1]}', unit by unit "
-                               "(each term: v times one unit of tanh(W s + U h))", 18, th.text), 10.4).move_to([0, 0, 0])
-        pair_x = x0 + pos * scale + 1.6
-        pair_head = fit_width(label(f"term: '{words[0]}' / '{words[1]}'", 15, th.muted), 2.6).move_to(
-            [pair_x + 0.6, -0.42, 0])
-        bars = VGroup()
-        for r, v in enumerate(values):
-            y = -0.85 - r * 0.38
-            is_rest = r == len(rows)
-            kk = None if is_rest else int(rows[r])
-            flip = (not is_rest) and terms[hi, kk] > 0 > terms[lo, kk]
-            color = th.alpha if flip else th.muted
-            name = label(f"other {n - len(rows)} units" if is_rest else f"unit {kk + 1}", 16, th.text)
-            name.move_to([-3.0, y, 0]).align_to([-3.0, 0, 0], RIGHT)
-            width = max(abs(v) * scale, 0.02)
-            bar = Rectangle(width=width, height=0.24, stroke_width=0, fill_color=color, fill_opacity=0.9)
-            bar.move_to([x0 + (width / 2 if v >= 0 else -width / 2), y, 0])
-            val = number(f"{v:+.1f}", 16, th.text).next_to([x0 + max(v, 0) * scale, y, 0], RIGHT, buff=0.12)
-            pair = (label("", 15, th.muted) if is_rest else
-                    number(f"{terms[hi, kk]:+.2f} / {terms[lo, kk]:+.2f}", 15, color)).move_to([pair_x + 0.6, y, 0])
-            row = VGroup(name, bar, val, pair)
-            row.value, row.flip = v, flip
-            bars.add(row)
-        axis = Line([x0, -0.6, 0], [x0, -0.85 - (len(values) - 1) * 0.38 - 0.25, 0], stroke_color=th.muted,
-                    stroke_width=1.5)
-        lit = any(b.flip for b in bars)
-        said = ("lit: v and tanh(W s + U h) agree in sign for the first word, not for the second (term + then −)"
-                if lit else "a diagram of the model's own terms for this step")
-        note = fit_width(label(said, 14, th.muted), 10.4)
-        note.next_to(bars, DOWN, buff=0.2).set_x(0)
-        content = VGroup(head, pair_head, axis, bars, note)
+        q, v = float(tr.score_query[i, k]), float(tr.score_v[k])
+        n = tr.score_terms.shape[2]
+        size = 24
+        cells = []
+        rows = [(j, word, float(tr.score_keys[j, k])) for j, word in zip((hi, lo), words)]
+        tanhs = [float(np.tanh(q + key)) for _, _, key in rows]
+        terms = [float(tr.score_terms[i, j, k]) for j, _, _ in rows]
+        d = shown_digits(tanhs, v, terms)
+        for (_, word, key), t, term in zip(rows, tanhs, terms):
+            cells += [label(f"'{word}'", size, th.encoder), label("tanh(", size, th.muted),
+                      number(f"{q:+.2f}", size, th.decoder), label("+", size, th.muted),
+                      number(f"{key:+.2f}", size, th.encoder), label(") =", size, th.muted),
+                      number(f"{t:+.{d}f}", size, th.text), label("×", size, th.muted),
+                      number(f"{v:+.{d}f}", size, th.text), label("=", size, th.muted),
+                      number(f"{term:+.2f}", size, th.alpha)]
+        grid = VGroup(*cells).arrange_in_grid(rows=2, cols=11, buff=(0.2, 0.3), col_alignments="rcccccccccc")
+        heads = {2: MathTex(r"W s_{" + str(i) + "}", font_size=36, color=th.decoder),
+                 4: MathTex("U h_j", font_size=36, color=th.encoder),
+                 6: MathTex(r"\tanh", font_size=36, color=th.text),
+                 8: MathTex(r"v_{" + str(k + 1) + "}", font_size=36, color=th.text),
+                 10: label("term", 22, th.alpha)}
+        for c, h in heads.items():  # on one line above their column
+            h.move_to([grid[c].get_x(), grid.get_top()[1] + 0.38, 0])
+        top = VGroup(*heads.values())
+        head = fit_width(label(f"inside the score: unit {k + 1} of its {n}, real values of this step", 20, th.text),
+                         10.0)
+        s_hi, s_lo = (float(tr.attention_scores[i, j]) for j in (hi, lo))
+        total = fit_width(label(f"the score adds up all {n} such terms: '{words[0]}' {s_hi:+.1f}, '{words[1]}' "
+                                f"{s_lo:+.1f}", 20, th.text), 10.0)
+        body = VGroup(top, grid)
+        content = VGroup(head, body, total).arrange(DOWN, buff=0.3)
         content.shift((self.st.dec_cells.get_bottom()[1] - 0.3 - content.get_top()[1]) * UP + (0 - content.get_x()) * RIGHT)
-        frame = RoundedRectangle(corner_radius=0.1, width=min(content.width + 0.5, 11.2), height=content.height + 0.3,
+        frame = RoundedRectangle(corner_radius=0.1, width=min(content.width + 0.6, 11.2), height=content.height + 0.4,
                                  stroke_color=th.muted, stroke_width=1.5, fill_color=th.background,
                                  fill_opacity=1).move_to(content)
-        panel = VGroup(frame, head, pair_head, axis, bars, note)
-        panel.frame, panel.head, panel.bars = frame, VGroup(head, pair_head, axis, note), bars
+        panel = VGroup(frame, head, body, total)
+        both = lambda idx: VGroup(*[grid[r * 11 + c] for r in (0, 1) for c in idx])
+        panel.cols = {"ws": VGroup(heads[2], both([1, 2])), "uh": VGroup(heads[4], both([3, 4, 5])),
+                      "tanh": VGroup(heads[6], both([6])), "v": VGroup(heads[8], both([7, 8])),
+                      "term": VGroup(heads[10], both([9, 10]))}
+        panel.frame, panel.head, panel.total = frame, VGroup(head, both([0])), total
         return panel
 
     def weights(self) -> None:
@@ -251,13 +291,28 @@ class BahdanauSteps(ExplainerScene):
             self.light(self.eq_score[0], self.eq_soft[0], run_time=part,
                        extra=[Transform(self.fan.lines, fan.lines), *fade_replace(self.tags, fan.labels)])
             self.tags = fan.labels
-            ctx = self.pic.context(i, fan)
+            ctx = self.pic.context(i, fan, off_every_line=i < steps - 1)
             feed = self.pic.feed_arrow(i, ctx)
             word = st.out_words[i].copy().set_opacity(1)
             self.remove_foreground_mobjects(self.ctx, self.feed)
             self.add_foreground_mobjects(ctx, feed)
             self.light(self.eq_sum[0], run_time=part, extra=[FadeOut(self.ctx), FadeOut(self.feed), FadeIn(ctx),
                                                              GrowArrow(feed), FadeIn(word, shift=0.2 * UP)])
-            self.ctx, self.feed = ctx, feed
+            self.ctx, self.feed, self.last_word = ctx, feed, word
+        if tr.finished and tr.target_tokens[-1] == "<eos>":
+            self.end_token()
         self.wait(1.0)  # the finished sentence, at rest (a video shows no frame of an animation's very end)
 
+    def end_token(self) -> None:
+        """The last step's weights, with a sentence: the end token has no word to translate, yet its
+        fan still shares 100% (its heaviest line and word light, then every percentage in turn)."""
+        tr, st, th = self.tr, self.st, self.theme
+        alphas = tr.attention[-1]
+        self.beat("eos", eos_narration(alphas, claims.tokens_text(tr.source_tokens)))
+        best = int(alphas.argmax())
+        pace = float(np.clip((self.reading_time_left() - 0.3) / 3, 1.0, 3.0))
+        self.play(Indicate(self.last_word, color=th.target), run_time=pace)
+        self.play(LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.25) for t in self.tags], lag_ratio=0.3),
+                  run_time=pace)
+        self.play(Indicate(VGroup(self.fan.lines[best], self.tags[best]), color=th.alpha),
+                  Indicate(st.words[best], color=th.alpha, scale_factor=1.12), run_time=pace)

@@ -131,10 +131,15 @@ def test_the_graded_checkpoint_is_learned_right_and_soft():
 
 
 def test_softmax_and_score_gap_are_said_as_they_are():
-    from scenes.kit.claims import score_gap_narration, softmax_narration
+    from scenes.kit.claims import score_gap_narration, softmax_narration, softmax_narration_parts
 
     assert "becomes positive" not in softmax_narration(np.array([8.9, 12.1, 16.8, 9.0]))
     assert "becomes positive" in softmax_narration(np.array([-1.0, 2.0]))
+    # the same words, in the two beats that show them
+    for scores in (np.array([8.9, 12.1, 16.8, 9.0]), np.array([-1.0, 2.0])):
+        exp_part, divide_part = softmax_narration_parts(scores)
+        assert " ".join((exp_part, divide_part)) == softmax_narration(scores)
+        assert "divide" not in exp_part and divide_part.startswith("Then divide")
     big = score_gap_narration(np.array([8.9, 12.1, 16.8, 9.0]))
     assert "4.7 ahead" in big and "about 110 times" in big
     small = score_gap_narration(np.array([1.0, 1.1]))

@@ -86,19 +86,38 @@ class AttentionPicture:
                         min_width=2.0, min_opacity=0.45, label_size=self.label_size(), label_points=spots)
 
     # --- the context --------------------------------------------------------------------------
-    def context(self, i: int, fan: AlphaFan) -> VGroup:
+    def context(self, i: int, fan: AlphaFan, off_every_line: bool = False) -> VGroup:
         """c_i, beside decoder cell i where it covers neither the heaviest line nor a percentage,
-        named on its side away from the decoder: VGroup(column, name)."""
+        named on its side away from the decoder: VGroup(column, name). With `off_every_line`, a spot
+        no fan line crosses comes first, farther out if need be (bahdanau-steps' quick later steps: a
+        box crossed by a thin line there reads as the column it leads to)."""
         st, tr = self.stage, self.tr
         col = StateColumn(tr.step_contexts[i], tr.state_range, st.dims, cell=0.17, numbers=st.step >= 0.7,
                           cell_width=0.62 if st.step >= 0.7 else None, outline=self.th.context,
                           show_hidden_count=False)
         spot = st.dec_cells[i].get_bottom() + (0.3 + col.height / 2) * DOWN  # room for the arrow into the cell
-        x = clear_spot(col, spot, fan.lines[int(tr.attention[i].argmax())], fan.labels)
+        x = self.line_free_x(col, spot, fan) if off_every_line else None
+        if x is None:
+            x = clear_spot(col, spot, fan.lines[int(tr.attention[i].argmax())], fan.labels)
         col.move_to([x, spot[1], 0])
         name = MathTex(r"c_{" + str(i + 1) + "}", font_size=28, color=self.th.context)
         name.next_to(col, RIGHT if spot[0] <= x < 5.5 else LEFT, buff=0.12)
         return VGroup(col, name)
+
+    @staticmethod
+    def line_free_x(box, spot, fan: AlphaFan, pad: float = 0.08) -> float | None:
+        """The nearest x beside the decoder (at the height of `spot`) where `box` touches no line of
+        the fan and no percentage, or None."""
+        half_w, half_h = box.width / 2 + pad, box.height / 2 + pad
+        points = [ln.get_start() + t * (ln.get_end() - ln.get_start()) for ln in fan.lines for t in np.linspace(0, 1, 60)]
+        for x in (spot[0] + dx for dx in (0.9, -0.9, 1.6, -1.6, 2.3, -2.3, 3.0, -3.0, 3.7, -3.7)):
+            if abs(x) + half_w > TEXT_EDGE_X:
+                continue
+            if not any(abs(p[0] - x) < half_w and abs(p[1] - spot[1]) < half_h for p in points) and not any(
+                    abs(t.get_x() - x) < half_w + t.width / 2 and abs(t.get_y() - spot[1]) < half_h + t.height / 2
+                    for t in fan.labels):
+                return float(x)
+        return None
 
     def feed_arrow(self, i: int, context: VGroup):
         """c_i → decoder cell i: from the column's top to the cell's lower corner on its side."""

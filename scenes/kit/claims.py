@@ -414,14 +414,20 @@ def score_narration(scores: np.ndarray, source: Sequence[str]) -> str:
 def softmax_narration(scores: np.ndarray) -> str:
     """What the softmax does to these scores: 'becomes positive' only when some score is not, and
     the subtraction of the largest score (shown as e - e_max) said for what it is."""
+    return " ".join(softmax_narration_parts(scores))
+
+
+def softmax_narration_parts(scores: np.ndarray) -> tuple[str, str]:
+    """softmax_narration as its two steps (exp, then the division), for a scene that shows each
+    while it is said."""
     scores = np.asarray(scores, dtype=float)
     text = "The softmax turns scores into weights. Exponentiate each score minus the largest (the result is the same, " \
            "the numbers stay small): "
     if (scores <= 0).any():
-        text += "every score becomes positive and the largest pulls far ahead. "
+        text += "every score becomes positive and the largest pulls far ahead."
     else:
-        text += "the largest pulls far ahead. "
-    return text + "Then divide by their sum, so the weights add up to 100%."
+        text += "the largest pulls far ahead."
+    return text, "Then divide by their sum, so the weights add up to 100%."
 
 
 def score_gap_narration(scores: np.ndarray) -> str:
