@@ -472,18 +472,16 @@ def test_pacing_counts_still_windows_and_the_longest_still():
 
 @pytest.mark.parametrize("n", [1, 2, 4, 12])
 def test_self_attention_counts_are_computed_from_the_word_count(n):
-    from scenes.kit.claims import causal_mask_narration, masked_cells, pair_count_narration
+    from scenes.kit.claims import masked_cells, pair_count_narration
 
     masked = masked_cells(n)
     assert len(masked) == n * (n - 1) // 2 and all(j > i for i, j in masked)  # only words still to come
-    count, mask = pair_count_narration(n), causal_mask_narration(n)
-    if n == 1:  # no pair, nothing ahead: neither is claimed
+    count = pair_count_narration(n)
+    if n == 1:  # no pair: none is claimed
         assert "pair" not in count and "one weight" in count
-        assert "struck out" not in mask and "nothing is masked" in mask
     else:
         assert f"{n} × {n} = {n * n} weights" in count and f"{len(masked)} pair" in count
-        assert f"{len(masked)} weight" in mask and f"{n * n - len(masked)} of the {n * n} remain" in mask
-    assert ("pairs" in count) == (n > 2) and ("weights above" in mask) == (n > 2)  # singular for one
+    assert ("pairs" in count) == (n > 2)  # singular for one
     assert "each of the 1 pair" not in count
 
 

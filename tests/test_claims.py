@@ -96,42 +96,8 @@ def test_dims_note_says_nothing_when_all_dimensions_are_shown():
     assert claims.dims_note(6, 6) == ""
 
 
-def test_a_checkpoint_says_what_to_take_from_it():
-    from scenes.kit.claims import checkpoint_lesson_narration as lesson
-
-    source = ["the", "european", "economic", "area"]
-    final, final_words = np.array([0.0, 0.08, 0.92, 0.0]), ["la", "zone", "économique"]
-    right = np.array([0.02, 0.03, 0.86, 0.09])       # looks hardest where the final model does
-    elsewhere = np.array([0.1, 0.1, 0.2, 0.6])       # the claim is false: it looks hardest at another word
-    assert lesson(final, right, source, final_words, ["les", "idées", "économiques"]) == (
-        "Its attention already points where the final model's does, but all 3 of its words so far differ.")
-    assert lesson(final, right, source, final_words, ["la", "zone", "économiques"]).endswith(
-        "but 1 of its 3 words so far differs.")
-    assert lesson(final, right, source, final_words, final_words).endswith(
-        "and its 3 words so far are the final model's.")
-    assert lesson(final, right, source, final_words[:1], ["le"]).endswith("but its one word differs.")
-    text = lesson(final, elsewhere, source, final_words, ["le", "zone", "verte"])
-    assert "already points" not in text
-    assert text == ("Its attention looks hardest at 'area', not at 'economic' as the final model's does, "
-                    "and 2 of its 3 words so far differ.")
-    assert lesson(final, elsewhere, source, final_words, final_words).endswith(
-        "yet its 3 words so far are the final model's.")
-
-
-def test_the_graded_checkpoint_is_learned_right_and_soft():
-    from scenes.kit.claims import pick_graded_checkpoint
-
-    final = np.array([0.0, 0.05, 0.95, 0.0])
-    even = np.array([0.24, 0.25, 0.27, 0.24])          # right by chance, but an even split
-    wrong = np.array([0.7, 0.1, 0.1, 0.1])             # graded, but looks at another word
-    soft = np.array([0.05, 0.15, 0.7, 0.1])            # learned, right and graded
-    sharp = np.array([0.0, 0.02, 0.98, 0.0])           # right, but as sharp as the final model
-    assert pick_graded_checkpoint(final, [even, wrong, soft, sharp, None]) == 2
-    assert pick_graded_checkpoint(final, [even, wrong, sharp, None]) is None
-
-
-def test_softmax_and_score_gap_are_said_as_they_are():
-    from scenes.kit.claims import score_gap_narration, softmax_narration, softmax_narration_parts
+def test_softmax_is_said_as_it_is():
+    from scenes.kit.claims import softmax_narration, softmax_narration_parts
 
     assert "becomes positive" not in softmax_narration(np.array([8.9, 12.1, 16.8, 9.0]))
     assert "becomes positive" in softmax_narration(np.array([-1.0, 2.0]))
@@ -140,10 +106,6 @@ def test_softmax_and_score_gap_are_said_as_they_are():
         exp_part, divide_part = softmax_narration_parts(scores)
         assert " ".join((exp_part, divide_part)) == softmax_narration(scores)
         assert "divide" not in exp_part and divide_part.startswith("Then divide")
-    big = score_gap_narration(np.array([8.9, 12.1, 16.8, 9.0]))
-    assert "4.7 ahead" in big and "about 110 times" in big
-    small = score_gap_narration(np.array([1.0, 1.1]))
-    assert "0.1 ahead" in small and "about 1.1 times" in small
 
 
 def test_an_exponential_is_shown_as_precisely_as_the_percentage_it_becomes():
@@ -151,17 +113,6 @@ def test_an_exponential_is_shown_as_precisely_as_the_percentage_it_becomes():
 
     assert (exp_text(0.0091), percent(0.0091 / 1.01)) == ("0.009", "1%")   # never '<0.01' beside '1%'
     assert exp_text(1.0) == "1.00" and exp_text(0.0004) == "<0.001"
-
-
-def test_a_weight_ratio_is_said_at_the_precision_the_screen_supports():
-    from scenes.kit.claims import score_gap_narration, times_said
-
-    film = score_gap_narration(np.array([12.1, 11.5, 10.3, 16.79]))  # exp(4.69) = 108.8: never "109 times"
-    assert "about 110 times" in film and "109" not in film
-    assert times_said(100.0) == "100 times"            # exact: no "about"
-    assert times_said(2.0) == "2.0 times"
-    assert times_said(1234.5) == "about 1,200 times"
-    assert times_said(float(np.exp(40))) == "more than a million times"
 
 
 def test_a_checkpoint_is_never_called_trained():
@@ -295,37 +246,22 @@ def test_the_lstm_scene_counts_the_real_models_wrong_words():
     assert f"{check.wrong} of the 'lstm' model's {len(check.ok)} French words" in said   # from the model, not written in
 
 
-def test_why_one_score_is_high_is_said_from_its_terms():
-    from scenes.kit.claims import telling_terms, why_score_narration
+def test_the_telling_terms_are_those_most_in_the_high_scores_favour():
+    from scenes.kit.claims import telling_terms
 
-    high = np.array([2.0, 1.0, 0.5, 0.5])             # sums to 4.0
-    low = np.array([0.0, 0.5, 0.5, 0.0])              # sums to 1.0: a 3.0 gap
+    high = np.array([2.0, 1.0, 0.5, 0.5])
+    low = np.array([0.0, 0.5, 0.5, 0.0])
     assert list(telling_terms(high, low, 2)) == [0, 1]
-    text = why_score_narration(high, low, "economic", "the", 2)
-    assert text.startswith("Why does 'economic' score +4.0 and 'the' only +1.0? Each score adds up 4 terms")
-    assert text.endswith("The 2 terms that differ most make up 2.5 of the 3.0-point gap; the other 2 add 0.5.")
-    # false: the shown terms give more than the gap (another term pulls the other way)
-    against = np.array([2.0, 1.0, -1.5, 0.5])         # sums to 2.0: a 1.0 gap
-    text = why_score_narration(against, low, "economic", "the", 2)
-    assert "make up" not in text
-    assert text.endswith("give 2.5 points, more than the whole 1.0-point gap; the other 2 take back 1.5.")
-    # false: every term shown, nothing left to add
-    assert why_score_narration(high, low, "a", "b", 4).endswith("make up 3.0 of the 3.0-point gap.")
-    assert "no term explains a gap" in why_score_narration(low, low, "a", "b", 2)
+    assert list(telling_terms(high, low, 9)) == [0, 1, 3, 2]   # k beyond the terms: all, ties first-come
 
 
-def test_sign_flips_are_said_as_counted():
-    from scenes.kit.claims import sign_flip_narration, sign_flips
+def test_sign_flips_are_counted_from_both_signs():
+    from scenes.kit.claims import sign_flips
 
     high = np.array([2.0, 1.0, 0.5])
     low = np.array([-1.0, 0.5, -0.5])
     assert sign_flips(high, low, [0, 1, 2]) == [0, 2]
-    text = sign_flip_narration(high, low, [0, 1, 2], "economic", "the")
-    assert text.startswith("In 2 of these 3, v_k and unit k of tanh")
-    assert sign_flip_narration(high, low, [0, 2], "economic", "the").startswith("In all 2,")
-    # false: no term changes sign, so no "agree / disagree" is said
-    same = sign_flip_narration(high, np.abs(low), [0, 1, 2], "economic", "the")
-    assert "agree" not in same and same.startswith("None of these 3")
+    assert sign_flips(high, np.abs(low), [0, 1, 2]) == []      # false: no term changes sign
 
 
 def test_lstm_bridge_says_what_the_outputs_were_written_from():

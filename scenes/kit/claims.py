@@ -147,19 +147,6 @@ def masked_cells(n_words: int) -> list[tuple[int, int]]:
     return [(i, j) for i in range(n_words) for j in range(i + 1, n_words)]
 
 
-def causal_mask_narration(n_words: int) -> str:
-    """GPT's causal mask on an n-word matrix: the weights above the diagonal (words still to come)
-    are struck out; said only when there is something above the diagonal."""
-    n = n_words
-    opening = ("GPT writes one word after another, so its attention is masked: each word weighs only itself "
-               "and the words before it.")
-    ahead = len(masked_cells(n))
-    if not ahead:
-        return opening + " With a single word nothing lies ahead, so nothing is masked."
-    return (f"{opening} The {ahead} weight{'s' if ahead > 1 else ''} above the diagonal, on words still to come, "
-            f"{'are' if ahead > 1 else 'is'} struck out: {n * n - ahead} of the {n * n} remain.")
-
-
 # --- right and wrong words: an LCS alignment of output and reference ------------------------
 @dataclass(frozen=True)
 class WordCheck:
@@ -323,52 +310,6 @@ def pick_graded_step(attention: np.ndarray, n_words: int) -> int:
     return int(np.argmin(rows.max(axis=1)))
 
 
-def pick_graded_checkpoint(final_row: np.ndarray, rows: Sequence[np.ndarray | None],
-                           max_peak: float = 0.9) -> int | None:
-    """Among checkpoints' α rows for one decoding step (None where a checkpoint never reached that
-    step), the one that already looks hardest at the final model's word (at least twice an even
-    share, so not an untrained near-even split) but spreads the most weight elsewhere (its largest
-    α smallest, and below `max_peak`): a fan that is both learned and graded. None when none is."""
-    target = int(np.argmax(final_row))
-    best, best_peak = None, max_peak
-    for k, row in enumerate(rows):
-        if row is None or int(np.argmax(row)) != target or float(np.max(row)) < 2 / len(row):
-            continue
-        peak = float(np.max(row))
-        if peak < best_peak:
-            best, best_peak = k, peak
-    return best
-
-
-def words_differ_clause(final: Sequence[str], earlier: Sequence[str]) -> tuple[str, bool]:
-    """How many of an earlier checkpoint's words so far differ from the final model's at the same
-    positions, as a clause ('all 3 of its words so far differ'), and whether any does."""
-    final, earlier = list(final), list(earlier)
-    n = len(earlier)
-    differ = sum(1 for k, w in enumerate(earlier) if k >= len(final) or final[k] != w)
-    if not differ:
-        return (f"its {n} words so far are the final model's" if n != 1 else "its one word is the final model's"), False
-    if n == 1:
-        return "its one word differs", True
-    if differ == n:
-        return f"all {n} of its words so far differ", True
-    return f"{differ} of its {n} words so far differ{'s' if differ == 1 else ''}", True
-
-
-def checkpoint_lesson_narration(final_row: np.ndarray, earlier_row: np.ndarray, source: Sequence[str],
-                                final_words: Sequence[str], earlier_words: Sequence[str]) -> str:
-    """What to take from an earlier checkpoint's step next to the final model's: whether its
-    attention already looks hardest where the final model's does, and whether its words so far
-    are already the final model's (position by position)."""
-    target, looked = int(np.argmax(final_row)), int(np.argmax(earlier_row))
-    clause, differ = words_differ_clause(final_words, earlier_words)
-    if looked == target:
-        return ("Its attention already points where the final model's does, "
-                + (f"but {clause}." if differ else f"and {clause}."))
-    return (f"Its attention looks hardest at '{source[looked]}', not at '{source[target]}' as the final model's does, "
-            + (f"and {clause}." if differ else f"yet {clause}."))
-
-
 def weight_narration(alphas: np.ndarray, source: Sequence[str]) -> str:
     """Which word gets the most weight, and how the rest is shared, for one decoding step."""
     alphas = np.asarray(alphas, dtype=float)
@@ -430,27 +371,6 @@ def softmax_narration_parts(scores: np.ndarray) -> tuple[str, str]:
     return text, "Then divide by their sum, so the weights add up to 100%."
 
 
-def score_gap_narration(scores: np.ndarray) -> str:
-    """How far the top score is ahead of the next, and what exp makes of that gap (a ratio)."""
-    scores = np.sort(np.asarray(scores, dtype=float))[::-1]
-    if len(scores) < 2:
-        return "With one score, it takes all the weight."
-    gap = scores[0] - scores[1]
-    ratio = float(np.exp(min(gap, 50.0)))
-    return (f"The top score is {gap:.1f} ahead of the next, so after exp its weight is {times_said(ratio)} the "
-            "next one's: a lead in score becomes a ratio in weight.")
-
-
-def times_said(ratio: float) -> str:
-    """A ratio at two significant figures ('about 110 times', not '109 times'): the screen shows
-    its two weights as rounded percentages, so more digits than that could not be checked there."""
-    if ratio >= 1e6:
-        return "more than a million times"
-    rounded = float(f"{ratio:.2g}")
-    shown = f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.1f}"
-    return f"{'' if rounded == ratio else 'about '}{shown} times"
-
-
 # --- words the built-in grammar knows ---------------------------------------------------------------
 ARTICLES = {"the", "a", "an", "some"}   # English articles of the built-in grammar
 
@@ -508,38 +428,3 @@ def sign_flips(high: np.ndarray, low: np.ndarray, shown: Sequence[int]) -> list[
     """The shown terms positive for the high word and negative for the low one: a term
     v_k·tanh(…)_k is positive exactly when v_k and unit k of tanh(W s + U h_j) agree in sign."""
     return [int(k) for k in shown if high[k] > 0 > low[k]]
-
-
-def sign_flip_narration(high: np.ndarray, low: np.ndarray, shown: Sequence[int], high_word: str, low_word: str) -> str:
-    """What the shown terms are, said no stronger than their signs."""
-    high, low = np.asarray(high, dtype=float), np.asarray(low, dtype=float)
-    m, k = len(sign_flips(high, low, shown)), len(shown)
-    if k == 0:
-        return ""
-    if m == 0:
-        return (f"None of these {k} changes sign between the two words: each is simply larger for "
-                f"'{high_word}'.")
-    which = f"all {k}" if m == k else f"{m} of these {k}"
-    return (f"In {which}, v_k and unit k of tanh(W s + U h_j) agree in sign for '{high_word}', so the term adds, "
-            f"and disagree for '{low_word}', so it subtracts.")
-
-
-def why_score_narration(high: np.ndarray, low: np.ndarray, high_word: str, low_word: str, k: int) -> str:
-    """Why h_j of `high_word` scores above `low_word`'s, from the two scores' terms: what the
-    `k` terms shown (telling_terms) add to the gap, and what the other terms do with the rest."""
-    high, low = np.asarray(high, dtype=float), np.asarray(low, dtype=float)
-    n, gap = len(high), float(high.sum() - low.sum())
-    shown = telling_terms(high, low, k)
-    part = float((high - low)[shown].sum())
-    text = (f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}? Each score adds up "
-            f"{n} terms, a learned weight v_k times unit k of tanh(W s + U h_j); W s is the same for both, only U h_j "
-            f"differs. ")
-    if gap <= 0:
-        return text + "Here the two sums are equal: no term explains a gap."
-    gap, part = round(gap, 1), round(part, 1)   # as said, so the parts add up as said
-    if part <= gap:
-        rest = round(gap - part, 1)
-        return text + (f"The {len(shown)} terms that differ most make up {part:.1f} of the {gap:.1f}-point gap"
-                       + (f"; the other {n - len(shown)} add {rest:.1f}." if n > len(shown) and rest > 0 else "."))
-    return text + (f"The {len(shown)} terms that differ most give {part:.1f} points, more than the whole {gap:.1f}-point "
-                   f"gap; the other {n - len(shown)} take back {part - gap:.1f}.")
