@@ -415,16 +415,13 @@ class LearningToAlign(ExplainerScene):
         self.says.move_to([0, -1.95, 0]).align_to([0.35, 0, 0], LEFT)
         self.out = self.output_line(first.trace)
         self.row_box = self.row_highlight(self.heat)
-        self.play(FadeIn(self.status_mob), FadeIn(self.heat.col_labels, lag_ratio=0.05),
-                  FadeIn(self.words, lag_ratio=0.05), run_time=1.2)
-        self.play(FadeIn(self.heat.cells, lag_ratio=0.02), FadeIn(self.heat.row_labels, lag_ratio=0.1), run_time=1.5)
+        self.add(self.status_mob, self.heat.col_labels, self.words, self.heat.cells, self.heat.row_labels)
         # the checkpoint line as the kept weights are said; back to step 0 as "from untrained" is said
         self.play(Indicate(self.status_mob, color=self.theme.alpha, scale_factor=1.05),
                   run_time=max(1.0, until_said(self, "from untrained")))
         start, status = self.heatmap(first.trace), self.status(first)
-        self.remove(self.heat.row_labels)
-        self.add(start.row_labels)
         self.play(Transform(self.heat.cells, start.cells), *fade_replace(self.status_mob, status),
+                  *fade_replace(self.heat.row_labels, start.row_labels),
                   run_time=max(1.0, until_said(self, "ran this sentence")))
         self.heat.row_labels, self.status_mob = start.row_labels, status
         self.play(Indicate(self.words, color=self.theme.alpha, scale_factor=1.1),
