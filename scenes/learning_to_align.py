@@ -50,6 +50,7 @@ SPREAD = 0.5       # a mean largest α below this is "spread over the sentence"
 SHARPENED = 0.2    # the mean largest α must grow at least this much to say "the weights sharpen"
 DIP = 0.02         # a fall of the mean largest α smaller than this between checkpoints is noise
 GATHER = 0.1       # the mean largest α must rise this much over the start before "gather" is said
+EARLY_SHOWN = 3    # at most this many checkpoints shown before the weights gather (the early beat is short)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,24 @@ def learning_narration(story: list[Checkpoint]) -> str:
     return "As training goes on, the weights change little in sharpness."
 
 
+def shown_checkpoints(story: list[Checkpoint]) -> list[int]:
+    """The checkpoints the scene shows: all of them, but of those before the weights start to gather
+    (gathering_from) at most EARLY_SHOWN, the last ones (the early beat is short); one the sentence first
+    comes out right at is always shown."""
+    k, right = gathering_from(story), first_exact(story)
+    early = [n for n in range(1, k) if story[n] is not right]
+    skipped = set(early[:max(len(early) - EARLY_SHOWN, 0)])
+    return [n for n in range(len(story)) if n not in skipped]
+
+
+def kept_narration(story: list[Checkpoint]) -> str:
+    """How many checkpoints were kept and, when fewer are shown, how many are."""
+    shown = len(shown_checkpoints(story))
+    text = (f"Attention is learned. We kept the model's weights {len(story)} times in training, from untrained "
+            "to final, and ran this sentence through each")
+    return text + ("." if shown == len(story) else f"; {shown} of them are shown.")
+
+
 def gathering_from(story: list[Checkpoint]) -> int:
     """The first checkpoint whose mean largest α is GATHER above the start's: where "the weights
     gather" starts to be true (len(story) - 1 when it never is before the end)."""
@@ -186,7 +205,7 @@ def bridge_narration(story: list[Checkpoint], words: int) -> str:
     if not longest_rose(story):
         return ""
     many = f"the {last.longest_n} longest" if last.longest_n else "the longest"
-    return (f"The figure above counts all {last.test_sentences} test sentences; this one has {words} "
+    return (f"The exact-match figure under the title counts all {last.test_sentences} test sentences; this one has {words} "
             f"word{'s' if words != 1 else ''}. On {many}, of {last.longest_bucket} words, exact translations rose "
             f"from {said_percent(first.longest_exact)} to {said_percent(last.longest_exact)}. "
             "Next: sentence length.")
@@ -233,7 +252,8 @@ def attention_first(story: list[Checkpoint]) -> Checkpoint | None:
 
 def attention_first_narration(story: list[Checkpoint]) -> str:
     """The look back: the checkpoint attention_first finds, with its matched steps' weights and how
-    many of its words are wrong; said as it is when no checkpoint has attention right before words."""
+    many of its words still differ from the reference (not "wrong": a word may be off by a plural only);
+    said as it is when no checkpoint has attention right before words."""
     c = attention_first(story)
     if c is None:
         return "At no kept checkpoint is the attention right at most steps while some words are still wrong."
@@ -248,7 +268,9 @@ def attention_first_narration(story: list[Checkpoint]) -> str:
                          f"on '{tr.source_tokens[looks(tr, i)]}'" for j, i in enumerate(shown))
     more = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
     wrong, total = words_wrong(tr, final), len(tr.output_words)
-    count = f"all {total} of its words are wrong" if wrong == total else f"{wrong} of its {total} words are wrong"
+    against = "the reference translation" if tr.reference_tokens is not None else "the final model's words"
+    count = (f"all {total} of its words still differ from {against}" if wrong == total else
+             f"{wrong} of its {total} words still differ from {against}")
     return (f"Back to training step {c.step}. At {of}, attention already looks hardest where the final model's "
             f"does: {examples}{more}. Yet {count}: here, where to look came before what to write.")
 
@@ -257,6 +279,12 @@ def fan_step(tr: Trace) -> int:
     """The final model's step whose fan says most about alignment (alignment.telling_step): a word that
     stands for a crossing, else one that looks at several, else one that looks ahead."""
     return alignment.telling_step(alignment.trace_facts(tr))
+
+
+def clear_scale(mob, factor: float, margin: float = 0.3) -> float:
+    """At most `factor`, so that mob scaled about its centre stays `margin` clear of the frame's left edge."""
+    room = mob.get_center()[0] + config.frame_width / 2 - margin
+    return max(1.0, min(factor, 2 * room / mob.width)) if mob.width else factor
 
 
 class LearningToAlign(ExplainerScene):
@@ -289,9 +317,10 @@ class LearningToAlign(ExplainerScene):
         return story
 
     def rows_of(self, tr: Trace) -> tuple[np.ndarray, list[str]]:
-        """α and labels of the first `self.rows` output steps; steps the checkpoint never took are empty."""
+        """α and labels of the first `self.rows` output steps; steps the checkpoint never took are empty
+        (dark, no label: a mark there would need explaining)."""
         matrix = np.zeros((self.rows, len(tr.source_tokens)))
-        labels = ["·"] * self.rows
+        labels = [""] * self.rows
         n = min(self.rows, len(tr.target_tokens))
         matrix[:n] = tr.attention[:n]
         labels[:n] = tokens_text(tr.target_tokens[:n])
@@ -369,14 +398,15 @@ class LearningToAlign(ExplainerScene):
     # --- beats --------------------------------------------------------------------------------
     def show_untrained(self) -> None:
         first = self.checkpoint_story[0]
-        self.beat("kept", f"Attention is learned. We kept the model's weights {len(self.checkpoint_story)} times in "
-                          "training, from untrained to final, and ran this sentence through each.")
+        self.beat("kept", kept_narration(self.checkpoint_story))
         self.title_mob = self.heading()
         self.note = self.footnote(f"real values from {len(self.checkpoint_story)} training checkpoints of the '{self.tr.model}' "
                                   f"model (final weights {self.final.sha256[:8]}); stronger colour = more weight")
         self.add(self.title_mob, self.note)
-        self.status_mob = self.status(first)
-        self.heat = self.heatmap(first.trace)
+        # it opens where the heatmap chapter left the example, on the final model's grid, and rewinds
+        # to the untrained weights as "from untrained" is said
+        self.status_mob = self.status(self.checkpoint_story[-1])
+        self.heat = self.heatmap(self.final)
         self.words = self.source_column()
         self.node = Dot([1.0, self.words.get_center()[1], 0], radius=0.09, color=self.theme.decoder)
         self.writer = self.writer_label()
@@ -385,12 +415,15 @@ class LearningToAlign(ExplainerScene):
         self.says.move_to([0, -1.95, 0]).align_to([0.35, 0, 0], LEFT)
         self.out = self.output_line(first.trace)
         self.row_box = self.row_highlight(self.heat)
-        self.play(FadeIn(self.status_mob), FadeIn(self.heat.col_labels, lag_ratio=0.05),
-                  FadeIn(self.words, lag_ratio=0.05), run_time=1.2)
-        self.play(FadeIn(self.heat.cells, lag_ratio=0.02), FadeIn(self.heat.row_labels, lag_ratio=0.1), run_time=1.5)
-        # the checkpoint line as the kept weights are said, the sentence's words as "ran this sentence"
+        self.add(self.status_mob, self.heat.col_labels, self.words, self.heat.cells, self.heat.row_labels)
+        # the checkpoint line as the kept weights are said; back to step 0 as "from untrained" is said
         self.play(Indicate(self.status_mob, color=self.theme.alpha, scale_factor=1.05),
+                  run_time=max(1.0, until_said(self, "from untrained")))
+        start, status = self.heatmap(first.trace), self.status(first)
+        self.play(Transform(self.heat.cells, start.cells), *fade_replace(self.status_mob, status),
+                  *fade_replace(self.heat.row_labels, start.row_labels),
                   run_time=max(1.0, until_said(self, "ran this sentence")))
+        self.heat.row_labels, self.status_mob = start.row_labels, status
         self.play(Indicate(self.words, color=self.theme.alpha, scale_factor=1.1),
                   run_time=max(1.0, self.reading_time_left() - 0.3))
         self.beat("untrained", start_narration(first, self.src_lang, self.tgt_lang))
@@ -434,13 +467,13 @@ class LearningToAlign(ExplainerScene):
     def train(self) -> None:
         """The checkpoints between the first and the last, grouped under the beat said while they show:
         the "gather" line starts at the checkpoint where it becomes true (gathering_from), "right" at
-        the one where the sentence first comes out right. While the weights stay spread only the last
-        such checkpoint is shown (the narration names it); each checkpoint shown gets its share of its
+        the one where the sentence first comes out right. While the weights stay spread at most
+        EARLY_SHOWN are shown (shown_checkpoints; the first beat says how many); each checkpoint shown gets its share of its
         beat, its output words lit one after another, so they can be read."""
         story = self.checkpoint_story
         right, k = first_exact(story), gathering_from(story)
         early = early_narration(story, k)
-        skipped = set(range(1, k - 1)) if early and not any(story[n] is right for n in range(1, k - 1)) else set()
+        skipped = set(range(len(story))) - set(shown_checkpoints(story))
         groups: list[tuple[str, str, list[Checkpoint]]] = [("early", early, [])] if early else []
         for n, c in enumerate(story[1:-1], start=1):
             if n == k:
@@ -538,10 +571,10 @@ class LearningToAlign(ExplainerScene):
             [right, self.heat.cells[i * cols].get_center()[1], 0], aligned_edge=LEFT) for i in rows])
         lit = [self.heat.row_labels[i] for i in rows if i < len(self.heat.row_labels)]
         self.play(FadeIn(weights, lag_ratio=0.4), run_time=1.2)
-        self.play(*[Indicate(w, color=th.alpha, scale_factor=1.15) for w in [*lit, *weights]],
+        self.play(*[Indicate(w, color=th.alpha, scale_factor=clear_scale(w, 1.15)) for w in [*lit, *weights]],
                   run_time=max(1.0, until_said(self, "Yet")))
         self.marks.add(weights)
-        # "Yet ... its words are wrong": the output words (wrong ones red) light one after another
+        # "Yet ... its words still differ": the output words (wrong ones red) light one after another
         self.light_output(self.reading_time_left() - 0.2)
 
     def light_output(self, seconds: float) -> None:

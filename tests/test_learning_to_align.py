@@ -15,11 +15,13 @@ from scenes.learning_to_align import (
     fan_step,
     first_exact,
     gathering_from,
+    kept_narration,
     learning_narration,
     matched_rows,
     mean_peak,
     output_count,
     right_narration,
+    shown_checkpoints,
     start_narration,
     wrong_words,
 )
@@ -126,6 +128,7 @@ def test_the_rise_of_the_longest_is_said_last_and_only_when_there_is_one():
     # the heatmap chapter's order rule is not repeated here
     assert "reverse order" not in text and "cross" not in text
     bridge = bridge_narration([first, last], 4)
+    assert bridge.startswith("The exact-match figure under the title counts")   # named, not "the figure above"
     assert "rose from 0% to 97%" in bridge and "this one has 4 words" in bridge and "all 1000 test sentences" in bridge
     assert "On the longest, of 31-40 words" in bridge   # how many: said only when the card records it
     counted = ckpt(last.trace, 99, longest=0.97)
@@ -181,7 +184,11 @@ def test_the_look_back_finds_attention_right_before_the_words():
     text = attention_first_narration(story)
     assert text.startswith("Back to training step 20. At 2 of its 3 words, attention already looks hardest")
     assert "'villes' puts 97% on 'area', 'économiques' 97% on 'economic'" in text
-    assert "Yet all 3 of its words are wrong" in text
+    assert "Yet all 3 of its words still differ from the reference translation" in text
+    assert "wrong" not in text   # 'économiques' is off by its plural only: not called wrong
+    # without a reference: counted against the final model's words, said so
+    bare = [ckpt(c.trace.__class__(**{**c.trace.__dict__, "reference_tokens": None}), c.step) for c in story]
+    assert "Yet all 3 of its words still differ from the final model's words" in attention_first_narration(bare)
 
 
 def test_no_look_back_claim_where_attention_is_not_right_before_the_words():
@@ -210,7 +217,7 @@ def test_some_words_wrong_and_more_words_than_the_final_model():
     early = fake_trace(longer, ("la", "zone", "économique", "européenne", "la", "la"))
     text = attention_first_narration(story_ending_in(final, early))
     assert "At all 4 of its first 4 words" not in text and "At all 4 of its words" in text
-    assert "2 of its 6 words are wrong" in text
+    assert "2 of its 6 words still differ from the reference translation" in text
 
 
 def test_with_two_source_words_a_step_can_still_look_at_one():
@@ -235,3 +242,19 @@ def test_with_two_source_words_an_even_split_is_called_spread():
     assert "uneven" in start_narration(ckpt(peaked, 0), "English", "French")
     story = [ckpt(two, 0), ckpt(two, 10), ckpt(peaked, 20)]
     assert "stay spread" in early_narration(story, 2)
+
+
+def test_the_number_kept_is_said_and_the_number_shown_when_fewer_are_shown():
+    """At most EARLY_SHOWN checkpoints before the weights gather are shown; the first line says how
+    many are shown whenever that is fewer than were kept."""
+    spread = fake_trace(uniform(), ("la",) * 4)
+    gathered = fake_trace(aligned(), REFERENCE)
+    nine = [ckpt(spread, 10 * k) for k in range(4)] + [ckpt(gathered, 100 + k) for k in range(5)]
+    assert gathering_from(nine) == 4 and shown_checkpoints(nine) == list(range(9))
+    assert kept_narration(nine).endswith("kept the model's weights 9 times in training, from untrained to final, "
+                                         "and ran this sentence through each.")
+    # false: six spread checkpoints after the start, only the last three of them shown
+    many = [ckpt(spread, 10 * k) for k in range(7)] + [ckpt(gathered, 100 + k) for k in range(2)]
+    assert shown_checkpoints(many) == [0, 4, 5, 6, 7, 8]
+    assert kept_narration(many).endswith("9 times in training, from untrained to final, and ran this sentence "
+                                         "through each; 6 of them are shown.")
