@@ -469,7 +469,7 @@ class Evolution(ExplainerScene):
         self.beat("2017", transformer_narration(L, A))
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
-        # each RNN box turns into the block that stands at its position: its frame morphs, its name changes
+        # each GRU box turns into the block that stands at its position: its frame morphs, its name changes
         enc_new = VGroup(*[block("attention", th.alpha, width=self.BOX_W, height=0.7, size=18).move_to(b)
                            for b in self.enc])
         dec_new = VGroup(*[block("attention", th.alpha, width=self.BOX_W, height=0.7, size=18).move_to(b)
@@ -480,11 +480,11 @@ class Evolution(ExplainerScene):
         morph = [Transform(old[0], new[0]) for row_old, row_new in ((self.enc, enc_new), (self.dec, dec_new))
                  for old, new in zip(row_old, row_new)]
         # the header changes with the boxes (it says "no RNN"); each old name fades out before the new one
-        # fades in (never both at once: the two would garble), and the layer notes come after, in place
-        self.play(*[FadeOut(old[1]) for old in (*self.enc, *self.dec)], FadeOut(self.reads_key),
-                  *fade_replace(self.year, year), run_time=1.0)
-        self.play(*morph, *[FadeIn(new[1]) for new in (*enc_new, *dec_new)], run_time=share(self, 0.2, at_least=1.0))
-        self.play(FadeIn(notes), run_time=share(self, 0.3, at_least=1.0))
+        # fades in (never both at once: the two would garble); the 2014 diagram's lines go with its header
+        self.play(*[FadeOut(old[1]) for old in (*self.enc, *self.dec)], FadeOut(self.reads_key), FadeOut(self.fan),
+                  *fade_replace(self.year, year), run_time=0.8)
+        self.play(*morph, *[FadeIn(new[1]) for new in (*enc_new, *dec_new)],
+                  run_time=max(1.0, until_said(self, "In the encoder")))
         # a faded name leaves its frame as a mobject of its own in the scene: both go, the new blocks come
         self.remove(*self.enc, *self.dec, *[old[0] for old in (*self.enc, *self.dec)],
                     *[new[1] for new in (*enc_new, *dec_new)])
@@ -496,12 +496,13 @@ class Evolution(ExplainerScene):
         self.enc_arcs = weighted_arcs(enc_pts, self.mean_weights("encoder")[:n, :n], th.alpha)
         dec_pts = [b.get_top() + 0.05 * UP for b in self.dec]
         self.dec_arcs = weighted_arcs(dec_pts, self.mean_weights("decoder")[:m, :m], th.alpha, back_only=True)
-        # in the order the narration names them: the encoder's arcs, the decoder's, then the encoder words the
-        # decoder looks at (lit, not drawn as lines: the film's cross-attention chapters show those weights)
-        self.play(FadeOut(self.fan), Create(self.enc_arcs, lag_ratio=0.1), run_time=share(self, 0.3, at_least=1.5))
-        self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=share(self, 0.45, at_least=1.5))
+        # as the narration names them: the encoder's arcs, the decoder's, the encoder words the decoder looks at
+        # (lit, not drawn as lines: the film's cross-attention chapters show those weights), then the layer notes
+        self.play(Create(self.enc_arcs, lag_ratio=0.1), run_time=max(1.5, until_said(self, "in the decoder")))
+        self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=max(1.5, until_said(self, "and at every encoder")))
         self.fan = VGroup()
-        self.play(Indicate(self.enc, color=th.alpha, scale_factor=1.05), run_time=share(self, 0.9, at_least=1.5))
+        self.play(Indicate(self.enc, color=th.alpha, scale_factor=1.05), run_time=max(1.0, until_said(self, "Ours stacks")))
+        self.play(FadeIn(notes), run_time=share(self, 0.9, at_least=1.0))
 
     def gpt(self) -> None:
         th, tr = self.theme, self.tr
@@ -631,7 +632,7 @@ def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
     if not parts:
         return f"{opening} In this sentence none of the {total} gives one position half its weight: they spread it."
     spreader = shown_spreader(roles)
-    like = f", as {spreader.name.replace('encoder ', '')}, shown last, does" if spreader else ""
+    like = f", as {spreader.name.replace('encoder ', '')} does" if spreader else ""
     tail = f"; the other {spread} spread their weight{like}" if spread else ""
     return f"{opening} In this sentence, " + "; ".join(parts) + tail + ". The weights show where a head looks, not why."
 
