@@ -430,9 +430,11 @@ class Evolution(ExplainerScene):
         self.beat("2014", "In 2014 attention joined a recurrent encoder and decoder. The decoder reads a start token, "
                           f"{claims.token_text('<sos>')}, then each word it has written, and could look back at every "
                           "word, but both halves still read one word after another.")
-        self.year = label("2014 · Bahdanau: attention + RNN", 28, th.text, weight="BOLD").move_to([0, 2.45, 0])
-        self.enc = self.row(-2.25, "RNN", th.encoder, self.n_src)
-        self.dec = self.row(0.7, "RNN", th.decoder, self.n_tgt)
+        self.year = label("2014 · Bahdanau: attention + GRU", 28, th.text, weight="BOLD").move_to([0, 2.45, 0])
+        # GRU boxes, as in the earlier chapters; under each decoder box the word it reads in (said on screen,
+        # since the earlier chapters wrote the word each box writes above it)
+        self.enc = self.row(-2.25, "GRU", th.encoder, self.n_src)
+        self.dec = self.row(0.7, "GRU", th.decoder, self.n_tgt)
         self.words = VGroup(*[fit_width(label(t, 18, th.source), 1.6).next_to(b, DOWN, buff=0.12)
                               for t, b in zip(tr.source_tokens, self.enc)])
         # what each decoder position reads in (the start token, then the words written so far)
@@ -447,7 +449,10 @@ class Evolution(ExplainerScene):
         for k in range(1, self.n_src):  # one word after another
             self.play(Create(self.enc_chain[k - 1]), FadeIn(self.enc[k], shift=0.2 * RIGHT), FadeIn(self.words[k]),
                       run_time=0.6)
-        self.play(FadeIn(self.names[1]), FadeIn(self.dec[0]), FadeIn(self.reads[0]), run_time=0.6)
+        self.reads_key = label("under each decoder box: the word it reads in", 18, th.muted)
+        self.reads_key.next_to(self.dec, UP, buff=0.2).align_to(self.dec, LEFT)
+        self.play(FadeIn(self.names[1]), FadeIn(self.dec[0]), FadeIn(self.reads[0]), FadeIn(self.reads_key),
+                  run_time=0.6)
         self.fan = self.fan_from(0)
         self.play(Create(self.fan, lag_ratio=0.2), run_time=1.2)
         for k in range(1, self.n_tgt):  # at each output step the decoder looks back at every word
@@ -464,21 +469,22 @@ class Evolution(ExplainerScene):
         self.beat("2017", transformer_narration(L, A))
         year = label("2017 · Transformer: attention, no RNN", 28, th.text, weight="BOLD").move_to(self.year)
         self.play(FadeOut(self.enc_chain), FadeOut(self.dec_chain), run_time=1.0)
-        # each RNN box turns into the block that stands at its position: its frame morphs, its name changes
+        # each GRU box turns into the block that stands at its position: its frame morphs, its name changes
         enc_new = VGroup(*[block("attention", th.alpha, width=self.BOX_W, height=0.7, size=18).move_to(b)
                            for b in self.enc])
         dec_new = VGroup(*[block("attention", th.alpha, width=self.BOX_W, height=0.7, size=18).move_to(b)
                            for b in self.dec])
         notes = VGroup(*[VGroup(*[label(line, 18, th.text) for line in layers_note(L, A)])
-                         .arrange(DOWN, buff=0.06, aligned_edge=RIGHT).next_to(name, DOWN, buff=0.1)
+                         .arrange(DOWN, buff=0.06, aligned_edge=RIGHT).next_to(name, DOWN, buff=0.2)
                          .align_to(name, RIGHT) for name in self.names])
         morph = [Transform(old[0], new[0]) for row_old, row_new in ((self.enc, enc_new), (self.dec, dec_new))
                  for old, new in zip(row_old, row_new)]
-        # the header changes with the boxes (it says "no RNN"); each name cross-fades into the new one, never
-        # morphing glyph into glyph, so no box is ever bare
-        self.play(*morph, *[anim for old, new in zip((*self.enc, *self.dec), (*enc_new, *dec_new))
-                            for anim in (FadeOut(old[1]), FadeIn(new[1]))],
-                  *fade_replace(self.year, year), FadeIn(notes, shift=0.1 * DOWN), run_time=share(self, 0.3, at_least=2.0))
+        # the header changes with the boxes (it says "no RNN"); each old name fades out before the new one
+        # fades in (never both at once: the two would garble); the 2014 diagram's lines go with its header
+        self.play(*[FadeOut(old[1]) for old in (*self.enc, *self.dec)], FadeOut(self.reads_key), FadeOut(self.fan),
+                  *fade_replace(self.year, year), run_time=0.8)
+        self.play(*morph, *[FadeIn(new[1]) for new in (*enc_new, *dec_new)],
+                  run_time=max(1.0, until_said(self, "In the encoder")))
         # a faded name leaves its frame as a mobject of its own in the scene: both go, the new blocks come
         self.remove(*self.enc, *self.dec, *[old[0] for old in (*self.enc, *self.dec)],
                     *[new[1] for new in (*enc_new, *dec_new)])
@@ -490,19 +496,13 @@ class Evolution(ExplainerScene):
         self.enc_arcs = weighted_arcs(enc_pts, self.mean_weights("encoder")[:n, :n], th.alpha)
         dec_pts = [b.get_top() + 0.05 * UP for b in self.dec]
         self.dec_arcs = weighted_arcs(dec_pts, self.mean_weights("decoder")[:m, :m], th.alpha, back_only=True)
-        cross_w = self.mean_weights("cross")
-        best = strongest_shown(cross_w[:m], n)
-        cross = VGroup(*[Line(self.reads[i].get_bottom(), self.enc[j].get_top(), color=th.alpha,
-                              stroke_width=1.5 + 4.0 * float(cross_w[i, j]), stroke_opacity=0.35 + 0.65 * float(cross_w[i, j]))
-                         for i, j in enumerate(best) if j is not None])
-        key = VGroup(*[label(line, 18, th.text) for line in ("lines down: each decoder", "position's strongest",
-                                                               "encoder word")]).arrange(DOWN, aligned_edge=LEFT, buff=0.06)
-        key.move_to([0, (self.dec.get_bottom()[1] + self.enc.get_top()[1]) / 2 - 0.2, 0]).align_to(self.names, LEFT)
-        # in the order the narration names them: the encoder's arcs, the decoder's, then decoder to encoder
-        self.play(FadeOut(self.fan), Create(self.enc_arcs, lag_ratio=0.1), run_time=share(self, 0.3, at_least=1.5))
-        self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=share(self, 0.45, at_least=1.5))
-        self.fan = VGroup(cross, key)
-        self.play(Create(cross, lag_ratio=0.2), FadeIn(key), run_time=share(self, 0.9, at_least=1.5))
+        # as the narration names them: the encoder's arcs, the decoder's, the encoder words the decoder looks at
+        # (lit, not drawn as lines: the film's cross-attention chapters show those weights), then the layer notes
+        self.play(Create(self.enc_arcs, lag_ratio=0.1), run_time=max(1.5, until_said(self, "in the decoder")))
+        self.play(Create(self.dec_arcs, lag_ratio=0.1), run_time=max(1.5, until_said(self, "and at every encoder")))
+        self.fan = VGroup()
+        self.play(Indicate(self.enc, color=th.alpha, scale_factor=1.05), run_time=max(1.0, until_said(self, "Ours stacks")))
+        self.play(FadeIn(notes), run_time=share(self, 0.9, at_least=1.0))
 
     def gpt(self) -> None:
         th, tr = self.theme, self.tr
@@ -518,10 +518,7 @@ class Evolution(ExplainerScene):
         self.play(*fade_replace(self.year, year), FadeOut(self.enc), FadeOut(self.enc_arcs), FadeOut(self.fan),
                   FadeOut(self.names[0]), FadeOut(self.names[2]), FadeOut(self.words), FadeIn(drawn), run_time=1.2)
         self.year = VGroup(year, drawn)
-        nxt = label("→ next word", 22, th.target).next_to(self.dec, RIGHT, buff=0.3)
-        if nxt.get_right()[0] > 6.8:
-            nxt.next_to(self.reads, DOWN, buff=0.2)
-        self.play(FadeIn(nxt, shift=0.3 * RIGHT), Indicate(self.dec_arcs, color=th.alpha), run_time=1.5)
+        self.play(Indicate(self.dec_arcs, color=th.alpha), run_time=1.5)
         # the real mask: our decoder's self-attention (last layer, heads averaged), as many positions as the
         # decoder row shows (all of the example's, the same grid as the teaser's)
         n = self.n_tgt
@@ -553,18 +550,11 @@ def transformer_narration(layers: int, heads: int) -> str:
     heads (the last), averaged, as the footnote and the notes beside the rows say."""
     whose = "the last layer's weights" if layers > 1 else "its weights"
     averaged = f", its {heads} heads averaged" if heads > 1 else ""
-    return ("In 2017 the Transformer kept the attention and dropped the recurrence: each RNN box becomes an attention "
+    return ("In 2017 the Transformer kept the attention and dropped the recurrence: each GRU box becomes an attention "
             "block, with no arrow from one word to the next. In the encoder every word looks at every word, all at once; "
             "in the decoder each position looks only back, at itself and the positions before it, and at every encoder "
             f"word, as in Bahdanau's model. Ours stacks {layers} such layer{'s' if layers != 1 else ''} on each side, "
             f"{heads} head{'s' if heads != 1 else ''} in every attention block; the arcs are as strong as {whose}{averaged}.")
-
-
-def strongest_shown(weights: np.ndarray, shown: int) -> list[int | None]:
-    """For each row (a decoder position), the column it weighs most, if that column is among the first
-    `shown` (drawn) ones; None when its strongest word is not drawn (no line is then drawn for it)."""
-    best = [int(np.argmax(row)) for row in weights]
-    return [j if j < shown else None for j in best]
 
 
 def shown_positions(tr, cells: int) -> int:
@@ -605,6 +595,14 @@ def spread_note(named: int, spread: int) -> str:
     return f"the other {spread}: weight spread out" if named else "all spread their weight"
 
 
+def shown_spreader(roles: list[HeadRole]) -> HeadRole | None:
+    """The head the teaser shows after the named ones: the first that spreads its weight, when some
+    head is named (when none is, every head shown so far spreads already)."""
+    if not any(r.role != "spread" for r in roles):
+        return None
+    return next((r for r in roles if r.role == "spread"), None)
+
+
 def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
     """What the encoder's heads do in this sentence, as far as their weights show it (model.heads):
     the heads that give one relative position or one word at least half their weight on average are
@@ -633,7 +631,9 @@ def heads_narration(roles: list[HeadRole], layers: int, heads: int) -> str:
     spread = len(by_role.get("spread", []))
     if not parts:
         return f"{opening} In this sentence none of the {total} gives one position half its weight: they spread it."
-    tail = f"; the other {spread} spread their weight" if spread else ""
+    spreader = shown_spreader(roles)
+    like = f", as {spreader.name.replace('encoder ', '')} does" if spreader else ""
+    tail = f"; the other {spread} spread their weight{like}" if spread else ""
     return f"{opening} In this sentence, " + "; ".join(parts) + tail + ". The weights show where a head looks, not why."
 
 
@@ -732,7 +732,8 @@ class SelfAttentionTeaser(ExplainerScene):
         self.play(FadeIn(role_line), run_time=0.6)
         shown = roles[0]
         groups = role_groups(named)   # the heads of one role shown in turn, its column or diagonal framed meanwhile
-        each = share(self, 0.6) / max(1, len(groups))
+        spreader = shown_spreader(roles)
+        each = share(self, 0.5 if spreader else 0.6) / max(1, len(groups))
         for role, others in groups:
             members = [role, *others]
             shown_here = members[:max(1, min(len(members), int(each // 2.0)))]   # each on screen 2 s at least
@@ -759,6 +760,16 @@ class SelfAttentionTeaser(ExplainerScene):
                     self.wait(rest)
             if frame is not None and len(frame):
                 self.play(FadeOut(frame), run_time=0.4)
+        if spreader is not None:   # one head that spreads its weight, so the idea is not taught by the named ones alone
+            new = self.head_map(tr.encoder_self_attention[spreader.layer - 1, spreader.head - 1], tr.source_tokens,
+                                tr.source_tokens, th.source)
+            name = self.side(f"encoder · layer {spreader.layer} · head {spreader.head}", 24, th.alpha).move_to(self.name, LEFT)
+            line = self.side(spreader.says, 18, th.text).align_to(role_line, LEFT)
+            line.shift((role_line.get_top()[1] - line.get_top()[1]) * UP)
+            self.play(Transform(self.map.cells, new.cells), *fade_replace(self.map.values, new.values),
+                      *fade_replace(self.name, name), *fade_replace(role_line, line), run_time=0.8)
+            self.map.values, self.name, role_line = new.values, name, line
+            self.wait(share(self, 0.3, at_least=1.2))
         self.role_line = role_line
         self.small_multiples(roles, named)
 
@@ -796,6 +807,10 @@ class SelfAttentionTeaser(ExplainerScene):
         spread = len(roles) - len(named)
         note = self.side(spread_note(len(named), spread), 18, th.muted)
         note.next_to(grids, DOWN, buff=0.15).align_to(grids, LEFT)
+        floor = self.footnote(self.provenance()).get_top()[1] + 0.2   # clear of the footnote
+        if note.get_bottom()[1] < floor:
+            both = VGroup(grids, note)
+            both.scale((both.get_top()[1] - floor) / both.height, about_edge=UP)
         self.play(FadeIn(grids, lag_ratio=0.1), run_time=share(self, 0.4, at_least=1.2))
         self.play(Create(frames), FadeIn(note), run_time=share(self, 0.5, at_least=1.0))
         self.play(Indicate(VGroup(*[g[1] for g, r in zip(grids, roles) if r not in named]) or
@@ -865,7 +880,7 @@ class SelfAttentionTeaser(ExplainerScene):
             x = (k - (len(RECAP) - 1) / 2) * slot
             icon = ICONS[key](width=1.8, height=1.5).move_to([x, 0.5, 0])
             icons.add(icon)
-            fix = next(m.fix for m in MILESTONES if m.icon == key)   # what the timeline said it added
+            fix = RECAP_FIX.get(key) or next(m.fix for m in MILESTONES if m.icon == key)   # what it added
             names.add(VGroup(label(name, 22, th.alpha if key == "attention" else th.text, weight="BOLD"),
                              *[label(line, 17, th.muted) for line in fix.split("\n")])
                       .arrange(DOWN, buff=0.1).move_to([x, -0.6, 0], aligned_edge=UP))
@@ -885,6 +900,10 @@ RECAP = (("feed-forward", "feed-forward", "The story so far: feed-forward networ
          ("lstm", "LSTM", "the LSTM's gates kept it longer;"),
          ("attention", "attention", "attention looked back at every word;"),
          ("transformer", "Transformer", "the Transformer kept attention and dropped recurrence."))
+
+
+# the recap's own wording where the timeline's short caption reads oddly out of its context
+RECAP_FIX = {"feed-forward": "stacked layers;\nno memory"}
 
 
 def weight_grid(n: int, cell: float) -> VGroup:

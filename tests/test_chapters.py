@@ -632,16 +632,6 @@ def test_the_enlarged_block_s_caption_names_eos_only_when_a_row_writes_it_and_th
     assert "timeline" in hand_over_narration()   # the chapter after it is the timeline
 
 
-def test_evolution_draws_a_cross_line_only_to_a_shown_word_that_a_position_weighs_most():
-    import numpy as np
-
-    from scenes.story import strongest_shown
-
-    w = np.array([[0.1, 0.7, 0.2], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
-    assert strongest_shown(w, 3) == [1, 2, 0]
-    assert strongest_shown(w, 2) == [1, None, 0]   # its strongest word is not drawn: no line
-
-
 def test_the_gpt_beat_claims_our_decoders_mask_only_from_zero_weights():
     from scenes.story import mask_narration
 

@@ -193,7 +193,8 @@ def test_the_heads_narration_names_only_what_the_weights_show():
     back = [HeadRole("encoder", 1, 1, "previous", 0.7, None), *spread[1:]]
     text = heads_narration(back, 2, 2)
     assert "1 of the 4 gives the word before at least half its weight on average (L1·H1)" in text
-    assert "the other 3 spread" in text
+    assert "the other 3 spread their weight, as L1·H2 does" in text
+    assert " does" not in heads_narration(spread, 2, 2)   # all spread: no one head is singled out
     words = [HeadRole("encoder", 1, 1, "word", 0.6, "the"), HeadRole("encoder", 2, 2, "word", 0.9, "the"), *spread[1:3]]
     text = heads_narration(words, 2, 2)
     assert "L1·H1 and L2·H2 give 'the' at least half their weight on average" in text and "most" not in text
