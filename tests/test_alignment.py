@@ -215,7 +215,8 @@ def test_another_script_and_length_sov_order_is_a_crossing():
                          "5 Japanese words).")
     assert al.shared_narration(f, "Japanese", "English").startswith("'私' and '魚' look most at the same English word")
     assert "article" not in al.shared_narration(f, "Japanese", "English", grammar=True, nouns=["fish", "I"])
-    assert "cross where a solid box lies further left than a solid box in a row above it" in al.grid_narration(f, "Japanese", "English")
+    grid = al.grid_narration(f, "Japanese", "English")
+    assert "cross where a solid box lies further left than a solid box in a row above it" in grid
 
 
 def test_no_crossing_is_said_as_order_kept_and_never_as_a_crossing():
