@@ -249,8 +249,10 @@ class BahdanauSteps(ExplainerScene):
         s_hi, s_lo = (float(tr.attention_scores[i, j]) for j in (hi, lo))
         gap = float(tr.score_terms[i, hi].sum() - tr.score_terms[i, lo].sum())
         dk = float(tr.score_terms[i, hi, k] - tr.score_terms[i, lo, k])
-        total = fit_width(label(f"the score adds up all {n} such terms: '{words[0]}' {s_hi:+.1f}, '{words[1]}' "
-                                f"{s_lo:+.1f}; this unit gives {dk:+.2f} of the {gap:.1f} gap", 20, th.text), 10.0)
+        total = VGroup(*[fit_width(label(t, 20, th.text), 10.0) for t in (
+            f"the score adds up all {n} such terms: '{words[0]}' {s_hi:+.1f}, '{words[1]}' {s_lo:+.1f}",
+            f"unit {k + 1} gives {dk:+.2f} of the {gap:.1f} gap between them; the other {n - 1} units the rest")]
+        ).arrange(DOWN, buff=0.12)
         body = VGroup(top, grid)
         content = VGroup(head, body, total).arrange(DOWN, buff=0.3)
         content.shift((self.st.dec_cells.get_bottom()[1] - 0.3 - content.get_top()[1]) * UP + (0 - content.get_x()) * RIGHT)
