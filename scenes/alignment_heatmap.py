@@ -318,12 +318,14 @@ class AlignmentHeatmap(ExplainerScene):
         self.add(heat, boxes)
         self.add_foreground_mobjects(heat.values)
         self.heat, self.boxes = heat, boxes
-        steps = []
-        for rows in alignment.crossing_groups(f)[:alignment.NAMED]:   # each crossing: a box left of a box above it
-            steps.append([*self.frame([heat.row(i)[:len(f.source)] for i in rows])])
-            steps += [[self.lit(boxes[a], boxes[b])] for a, b in self.pairs(f, rows)]
-        if not steps:   # the boxes walked row by row
-            steps = [[self.lit(boxes[i]), *self.frame([heat.row_labels[i]])] for i in range(f.rows)]
+        # what the narration names, in its order: the rows, the columns, the boxes; then each crossing
+        # pair framed as two boxes, the lower one further left
+        steps = [[self.lit(*heat.row_labels[:f.rows])], [self.lit(*heat.col_labels)], [self.lit(*boxes)]]
+        pairs = [pair for rows in alignment.crossing_groups(f)[:alignment.NAMED] for pair in self.pairs(f, rows)]
+        steps += [[*self.frame([heat.cell(a, f.links[a]), heat.cell(b, f.links[b])]), self.lit(boxes[a], boxes[b])]
+                  for a, b in pairs]
+        if not pairs:   # the boxes walked row by row
+            steps += [[self.lit(boxes[i]), *self.frame([heat.row_labels[i]])] for i in range(f.rows)]
         self.pace(steps, at_most=4.0)
         self.play(FadeOut(self.frames), run_time=0.5)
         self.frames = VGroup()

@@ -59,8 +59,26 @@ def unit_narration(high: np.ndarray, low: np.ndarray, v: float, k: int, step: in
     else:
         outcome = f"{rule}, for '{low_word}', {tl:+.2f}, and subtracts for '{high_word}', {th:+.2f}."
     return [f"Why does '{high_word}' score {high.sum():+.1f} and '{low_word}' only {low.sum():+.1f}?",
-            f"The score adds up {n} terms, one per unit; take unit {k + 1}.",
+            f"The score adds up {n} terms, one per unit; {gap_share(high, low, k)}",
             f"W s_{step} is the same for both words, U h_j differs,", outcome]
+
+
+def gap_share(high: np.ndarray, low: np.ndarray, k: int) -> str:
+    """How much of the gap between the two scores unit k gives, and where it ranks among the n units'
+    differences, so that no one reads the gap as one unit's doing."""
+    diff = np.asarray(high, dtype=float) - np.asarray(low, dtype=float)
+    gap, dk, n = float(diff.sum()), float(diff[k]), len(diff)
+    rank = int((diff > dk).sum())
+    of = f"{dk:.2f} of the {gap:.1f}-point gap" if dk > 0 else f"{dk:+.2f} to the {gap:.1f}-point gap"
+    if dk >= gap:
+        return f"unit {k + 1} alone gives {of}; take it."
+    if rank == 0:
+        return (f"of the {n}, unit {k + 1} gives the most, only {of}; the other {n - 1} give the rest. "
+                "Take that unit.")
+    best = int(diff.argmax())
+    more = (f"more, {float(diff[best]):.2f}; no unit gives it alone" if float(diff[best]) < gap
+            else "more than the whole gap")
+    return f"take unit {k + 1}: it gives {of}, and unit {best + 1} gives {more}."
 
 
 def shown_digits(tanhs, v: float, terms) -> int:
@@ -146,18 +164,22 @@ class BahdanauSteps(ExplainerScene):
                             "number on each line.")
         left = self.reading_time_left()
         pace = float(np.clip((left - 1.0) / 4, 1.0, 3.0))
+        # at once, as the scores are named: the weights' lines become the plain lines of the scores,
+        # their numbers the scores
+        self.lines = VGroup(*[self.pic.score_line(i, j, self.columns) for j in range(len(tr.source_tokens))])
+        self.tags = self.pic.score_tags(i, self.columns)
+        self.light(self.eq_score[0], run_time=pace,
+                   extra=[Transform(self.fan.lines, self.lines), *fade_replace(self.fan.labels, self.tags)])
         self.light(self.eq_score[5], run_time=pace,
                    extra=[Indicate(self.s_label, color=th.decoder, scale_factor=1.4),
                           self.st.dec_cells[i].pulse(th.decoder)])
         self.light(self.eq_score[8], run_time=pace,
                    extra=[LaggedStart(*[Indicate(n, color=th.encoder, scale_factor=1.4) for n in self.h_names],
                                       lag_ratio=0.3)])
-        self.light(self.eq_score[2], self.eq_score[4], self.eq_score[7], run_time=pace)
-        # the weights' lines become the plain lines of the scores, their numbers the scores
-        self.lines = VGroup(*[self.pic.score_line(i, j, self.columns) for j in range(len(tr.source_tokens))])
-        self.tags = self.pic.score_tags(i, self.columns)
-        self.light(self.eq_score[0], run_time=pace,
-                   extra=[Transform(self.fan.lines, self.lines), *fade_replace(self.fan.labels, self.tags)])
+        self.light(self.eq_score[2], self.eq_score[4], self.eq_score[7], run_time=pace * 0.6)
+        self.light(self.eq_score[0], run_time=pace * 0.4,
+                   extra=[LaggedStart(*[Indicate(t, color=th.alpha, scale_factor=1.3) for t in self.tags],
+                                      lag_ratio=0.2)])
 
     def why_high(self) -> None:
         """Why one score is high, taught on one real unit of the score's small network, large: W s
@@ -225,8 +247,12 @@ class BahdanauSteps(ExplainerScene):
         head = fit_width(label(f"inside the score: unit {k + 1} of its {n}, real values of this step", 20, th.text),
                          10.0)
         s_hi, s_lo = (float(tr.attention_scores[i, j]) for j in (hi, lo))
-        total = fit_width(label(f"the score adds up all {n} such terms: '{words[0]}' {s_hi:+.1f}, '{words[1]}' "
-                                f"{s_lo:+.1f}", 20, th.text), 10.0)
+        gap = float(tr.score_terms[i, hi].sum() - tr.score_terms[i, lo].sum())
+        dk = float(tr.score_terms[i, hi, k] - tr.score_terms[i, lo, k])
+        total = VGroup(*[fit_width(label(t, 20, th.text), 10.0) for t in (
+            f"the score adds up all {n} such terms: '{words[0]}' {s_hi:+.1f}, '{words[1]}' {s_lo:+.1f}",
+            f"unit {k + 1} gives {dk:+.2f} of the {gap:.1f} gap between them; the other {n - 1} units the rest")]
+        ).arrange(DOWN, buff=0.12)
         body = VGroup(top, grid)
         content = VGroup(head, body, total).arrange(DOWN, buff=0.3)
         content.shift((self.st.dec_cells.get_bottom()[1] - 0.3 - content.get_top()[1]) * UP + (0 - content.get_x()) * RIGHT)

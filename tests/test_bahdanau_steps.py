@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenes.bahdanau_steps import eos_narration, pick_unit, shown_digits, unit_narration
+from scenes.bahdanau_steps import eos_narration, gap_share, pick_unit, shown_digits, unit_narration
 
 
 def test_the_unit_shown_is_one_that_adds_for_the_high_word_and_subtracts_for_the_low():
@@ -24,7 +24,8 @@ def test_the_unit_is_said_as_its_signs_are():
 
     text = said(high, low, -1.16, 0, 2, "economic", "the")
     assert text.startswith("Why does 'economic' score +18.3 and 'the' only +8.9? The score adds up 2 terms, one per "
-                           "unit; take unit 1. W s_2 is the same for both words")
+                           "unit; take unit 1: it gives 1.76 of the 9.5-point gap, and unit 2 gives more, 7.70; no "
+                           "unit gives it alone. W s_2 is the same for both words")
     assert text.endswith("v_1 is negative: the term adds when tanh is negative, +1.12 for 'economic', and subtracts "
                          "for 'the', -0.64.")
     assert "v_1 is positive" in said(high, low, 0.8, 0, 2, "economic", "the")
@@ -37,6 +38,22 @@ def test_the_unit_is_said_as_its_signs_are():
     # false: the high word's term is the one that subtracts
     against = said(np.array([-0.5, 18.8]), np.array([0.4, 8.5]), 1.0, 0, 2, "economic", "the")
     assert against.endswith("for 'the', +0.40, and subtracts for 'economic', -0.50.")
+
+
+def test_the_unit_is_said_as_one_share_of_the_gap_never_as_all_of_it():
+    high = np.array([1.12, 0.9, 0.8, 15.5])
+    low = np.array([-0.64, 0.0, 0.1, 9.4])           # differences 1.76, 0.9, 0.7, 6.1: gap 9.46
+    assert gap_share(high, low, 3) == ("of the 4, unit 4 gives the most, only 6.10 of the 9.5-point gap; the other 3 "
+                                       "give the rest. Take that unit.")
+    # false: the unit shown is not the largest share, and the largest is named
+    assert gap_share(high, low, 0) == ("take unit 1: it gives 1.76 of the 9.5-point gap, and unit 4 gives more, 6.10; "
+                                       "no unit gives it alone.")
+    # false: one unit gives the whole gap (the others cancel out): then it is said to
+    alone = gap_share(np.array([5.0, -1.0]), np.array([0.0, 0.0]), 0)
+    assert alone == "unit 1 alone gives 5.00 of the 4.0-point gap; take it." and "the rest" not in alone
+    assert "more than the whole gap" in gap_share(np.array([0.5, 5.0, -2.0]), np.array([0.0, 0.0, 0.0]), 0)
+    # false: the unit shown works against the high word
+    assert gap_share(np.array([-0.5, 3.0]), np.array([0.0, 0.0]), 0).startswith("take unit 1: it gives -0.50 to the")
 
 
 def test_the_shown_tanh_times_v_rounds_to_the_shown_term():

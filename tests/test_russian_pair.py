@@ -159,7 +159,7 @@ def test_the_built_in_french_names_its_adjective_swap():
     assert_order_told_truly(heat, f, "French", "English")
     # the link first, then 'la' faint with its reason, then the rule, then the crossing
     assert heat[0].startswith("Keep only the heaviest line of each step's fan")
-    assert heat[1].startswith("'la' looks most at 'area', like 'zone' after it (a French article takes its form")
+    assert heat[1].startswith("'la' looks most at 'area', like 'zone' after it, which fits French: an article")
     assert heat[2].startswith("Where two solid links cross")
     assert heat[3] == ("Here the links of 'zone', 'économique' and 'européenne' cross: 'european', 'economic' and 'area' "
                        "come out in reverse order.")

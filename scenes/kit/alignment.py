@@ -296,24 +296,26 @@ def shared_narration(f: Facts, tgt_lang: str, src_lang: str, grammar: bool = Fal
         return ""
     why = ""
     if grammar and all(f.output[i] in FRENCH_ARTICLES and f.source[f.links[i]] in set(nouns) for i, _ in f.ahead):
-        why = f" (a {tgt_lang} article takes its form from its noun)"
+        # said as fitting, not as the cause: the weights show where the model looks, not why
+        why = f", which fits {tgt_lang}: an article takes its form from its noun"
     if len(f.ahead) == 1:
         (i, k), = f.ahead
-        return (f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it{why}: "
-                f"the last one stands for '{f.source[f.links[i]]}', so '{f.output[i]}' is drawn faint.")
-    return (f"{ahead_words(f)} look most at the same {src_lang} word as a later {tgt_lang} word{why}: the last "
-            "one stands for it, so these are drawn faint.")
+        return (f"'{f.output[i]}' looks most at '{f.source[f.links[i]]}', like '{f.output[k]}' after it{why}. "
+                f"Only the later word, '{f.output[k]}', keeps the link to '{f.source[f.links[i]]}', so "
+                f"'{f.output[i]}' is drawn faint.")
+    return (f"{ahead_words(f)} look most at the same {src_lang} word as a later {tgt_lang} word{why}. Only the "
+            "later word keeps the link, so these are drawn faint.")
 
 
 def crossing_rule(f: Facts, tgt_lang: str, src_lang: str) -> str:
     """The reading rule, with this sentence's two lengths when they differ. '' with fewer than two output words."""
     if f.rows < 2:
         return ""
-    lengths = (f" (here {len(f.source)} {src_lang} words, {f.rows} {tgt_lang} words)"
-               if len(f.source) != f.rows else "")
+    lengths = (f", even though the two sentences differ in length (here {len(f.source)} {src_lang} words, "
+               f"{f.rows} {tgt_lang} words)" if len(f.source) != f.rows else "")
     counted = " solid" if f.ahead and not f.still else ""
     return (f"Where two{counted} links cross, the earlier {tgt_lang} word looks at the later {src_lang} word: "
-            f"the order changed. Links that do not cross keep the order, whatever the two lengths{lengths}.")
+            f"the order changed. Links that do not cross keep the order{lengths}.")
 
 
 def crossing_narration(f: Facts, tgt_lang: str, src_lang: str) -> str:
@@ -343,9 +345,9 @@ def grid_narration(f: Facts, tgt_lang: str, src_lang: str, numbers: bool = True)
             f"per {src_lang} word, each link boxed on its row's largest cell.")
     solid = " solid" if f.ahead and not f.still else ""
     if f.crossings:
-        text += f" A crossing is a{solid} box left of a{solid} box above it."
+        text += f" Two links cross where a{solid} box lies further left than a{solid} box in a row above it."
     elif f.rows >= 2 and not f.still:
-        text += f" No{solid} box lies left of a{solid} box above it: no links cross."
+        text += f" No{solid} box lies further left than a{solid} box in a row above it: no links cross."
     return text
 
 
