@@ -263,7 +263,8 @@ class ContextWindow(ExplainerScene):
         # line 1: the sentence squeezed again into one vector
         outside = [w.animate.set_opacity(0.2) for k, w in enumerate(self.words)
                    if not self.window_at <= k < self.window_at + self.window]   # the missed word back in the dark
-        self.play(FadeOut(self.outside), *outside, run_time=0.5)
+        shown = [mob for mob in self.outside.get_family() if mob in self.mobjects]   # not those replaced earlier
+        self.play(FadeOut(VGroup(*shown)), *outside, run_time=0.5)
         copies = self.words.copy()
         self.play(FadeIn(icons[0]), FadeIn(rows[0]),
                   AnimationGroup(*[c.animate.scale(0.3).move_to(icons[0]).set_opacity(0) for c in copies],
