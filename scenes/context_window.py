@@ -10,6 +10,7 @@ from __future__ import annotations
 from manim import (
     DOWN,
     LEFT,
+    RIGHT,
     AnimationGroup,
     Circle,
     Create,
@@ -17,6 +18,7 @@ from manim import (
     FadeOut,
     Indicate,
     RoundedRectangle,
+    Square,
     SurroundingRectangle,
     VGroup,
 )
@@ -105,12 +107,14 @@ class ContextWindow(ExplainerScene):
                                 stroke_color=self.theme.window, stroke_width=3, fill_color=self.theme.window,
                                 fill_opacity=0.16).move_to([self.words.x(k), (top + bottom) / 2, 0])
 
-    def apply_window(self, start: int, run_time: float, extra: list | None = None) -> None:
+    def apply_window(self, start: int, run_time: float, extra: list | None = None, bright: int = -1) -> None:
+        """The window over words start.., the rest dimmed (but `bright`, a word marked outside it)."""
         inside = range(start, start + self.window)
         self.window_at = start
         self.play(*(extra or []), *[mark.animate.set_fill(opacity=0.16 if k in inside else 0.0)
                     .set_stroke(opacity=1.0 if k in inside else 0.0) for k, mark in enumerate(self.marks)],
-                  *[w.animate.set_opacity(1.0 if k in inside else 0.2) for k, w in enumerate(self.words)],
+                  *[w.animate.set_opacity(1.0 if k in inside or k == bright else 0.2)
+                    for k, w in enumerate(self.words)],
                   run_time=run_time)
 
     def under_words(self, text: str, color: str, line: int = 0):
@@ -159,35 +163,83 @@ class ContextWindow(ExplainerScene):
                                                            adjectives=adjectives))
         found = self.found
         self.outside = VGroup(self.step_label)
-        if found is None:
+        if found is None and len(self.words) <= self.window:
             self.play(self.pulse(range(self.window_at, min(self.window_at + self.window, len(self.words)))),
                       run_time=share(self, 0.9, at_least=1.0))
             return
-        hits = alignment.window_hits(tr.attention, tr.source_tokens, tr.output_words, self.window)
-        borrowed = self.under_words(f"the word each {self.tgt_lang} word relied on most: from the attention model "
-                                    "(next chapter)", th.alpha, line=1)
-        count = self.under_words(f"the window holds the word relied on most for {hits} of {m} {self.tgt_lang} words",
-                                 th.window, line=1)
-        self.play(FadeIn(borrowed), Indicate(self.step_label, color=th.target, scale_factor=1.08),
-                  run_time=max(1.0, until_said(self, "the word it relied")))
-        self.play(Indicate(borrowed, color=th.alpha, scale_factor=1.05), run_time=max(1.0, until_said(self, "For ")))
-        self.play(*fade_replace(borrowed, count), run_time=1.0)
+        borrowed = self.under_words(f"boxed: the {self.src_lang} word each {self.tgt_lang} word relied on most, "
+                                    "from the attention model (next chapter)", th.alpha, line=1)
+        self.play(FadeIn(borrowed), run_time=1.0)
+        box = self.sweep(borrowed)
+        if found is None:
+            return
+        # back to the step where the word relied on most lies furthest outside
+        word = self.words[found.source]
+        said = self.under_words(f"writing {self.tgt_lang} word {found.output + 1} of {m}: "
+                                f"'{tr.output_words[found.output]}'", th.target)
+        self.apply_window(found.start, run_time=1.0, bright=found.source, extra=[
+            *fade_replace(self.step_label, said), Indicate(self.tally_cells[found.output], color=th.alpha),
+            box.animate.become(self.relied_box(found.source, False))])
+        self.step_label = said
+        self.outside.add(said)
         window = range(found.start, found.start + self.window)
         self.play(self.pulse(window), run_time=max(1.0, until_said(self, f"and '{tr.source_tokens[found.source]}' is")))
-        word = self.words[found.source]
-        box = SurroundingRectangle(word, buff=0.1, corner_radius=0.06, color=th.alpha, stroke_width=3)
         where = "just" if found.away == 1 else f"{found.away} words"
         missed = self.under_words(f"'{tr.output_words[found.output]}' relied most on "
                                   f"'{tr.source_tokens[found.source]}': {where} outside the window", th.alpha, line=1)
         between = alignment.adjectives_before(tr.source_tokens, tr.output_words, found, nouns, adjectives)
-        self.play(word.animate.set_opacity(1.0), Create(box), *fade_replace(count, missed),
+        self.play(Indicate(word, color=th.alpha, scale_factor=1.2), *fade_replace(self.count, missed),
                   run_time=max(1.0, until_said(self, "English puts") if between else share(self, 0.4)))
-        self.play(Indicate(word, color=th.alpha, scale_factor=1.2), run_time=1.0)
-        self.outside.add(box, missed)
+        self.outside.add(missed)
         if between:   # the adjectives between the article and its noun light up while the reason is said
             self.play(AnimationGroup(*[Indicate(self.words[k], color=th.alpha, scale_factor=1.2) for k in between],
                                      lag_ratio=0.5), run_time=share(self, 0.6, at_least=1.0))
             self.play(Indicate(word, color=th.alpha, scale_factor=1.2), run_time=share(self, 0.9, at_least=1.0))
+
+    def relied_box(self, k: int, inside: bool) -> SurroundingRectangle:
+        """The box on the word relied on most: window-coloured inside the window, alpha-coloured outside."""
+        return SurroundingRectangle(self.words[k], buff=0.08, corner_radius=0.06, stroke_width=3,
+                                    color=self.theme.window if inside else self.theme.alpha)
+
+    def sweep(self, borrowed) -> SurroundingRectangle:
+        """The window passes over every output word, the word each relied on most boxed inside or outside
+        it, and a tally (one cell per output word, window-coloured for a hit) counts the hits as they come
+        (alignment.window_steps): the count said is seen being made. Ends on the final count, as the
+        narration says it. Captions swap without fading: the sweep is fast."""
+        tr, th = self.source, self.theme
+        m = len(tr.output_words)
+        steps = alignment.window_steps(tr.attention, tr.source_tokens, tr.output_words, self.window)
+        if not steps:
+            return SurroundingRectangle(self.words, stroke_opacity=0)
+        ends = f"{self.tgt_lang} words, the window holds" if self.found is not None else ""
+        total = until_said(self, ends) if ends else share(self, 0.85)
+        each = max(0.3, total / len(steps))
+        cells = VGroup(*[Square(0.26, stroke_color=th.window if inside else th.alpha, stroke_width=2,
+                                fill_color=th.window if inside else th.alpha, fill_opacity=0.7)
+                         for _, _, inside in steps]).arrange(RIGHT, buff=0.06)
+        fit_width(cells, 9.0).move_to(self.under_words("x", th.window, line=2))
+        slots = cells.copy().set_fill(opacity=0).set_stroke(color=th.muted, opacity=0.5)
+        self.play(FadeIn(slots), run_time=0.4)
+        self.cells = VGroup(slots)
+        box, tally, hits = VGroup(), VGroup(), 0
+        for i, (start, j, inside) in enumerate(steps):
+            hits += inside
+            said = self.under_words(f"{self.tgt_lang} word {i + 1} of {m}: '{tr.output_words[i]}' relied most on "
+                                    f"'{tr.source_tokens[j]}', {'inside' if inside else 'OUTSIDE'} the window",
+                                    th.target if inside else th.alpha)
+            counted = label(f"{hits} of {i + 1} inside", CAPTION_SIZE - 2, th.window).next_to(cells, RIGHT, buff=0.3)
+            new_box = self.relied_box(j, inside)
+            self.remove(self.step_label, tally, box)
+            self.add(said, counted, new_box)
+            self.apply_window(start, run_time=each, bright=j, extra=[FadeIn(cells[i])])
+            self.step_label, tally, box = said, counted, new_box
+        self.cells.add(cells, tally)
+        self.tally_cells = cells
+        self.count = self.under_words(f"the window holds the word relied on most for {hits} of {m} "
+                                      f"{self.tgt_lang} words", th.window, line=1)
+        self.play(*fade_replace(borrowed, self.count), run_time=1.0)
+        self.outside.add(box, self.count, self.step_label, self.cells)
+        return box
 
     def three_answers(self) -> None:
         """One vector, a few words, every word weighed: each line appears as it is said, the picture
@@ -211,7 +263,8 @@ class ContextWindow(ExplainerScene):
         # line 1: the sentence squeezed again into one vector
         outside = [w.animate.set_opacity(0.2) for k, w in enumerate(self.words)
                    if not self.window_at <= k < self.window_at + self.window]   # the missed word back in the dark
-        self.play(FadeOut(self.outside), *outside, run_time=0.5)
+        shown = [mob for mob in self.outside.get_family() if mob in self.mobjects]   # not those replaced earlier
+        self.play(FadeOut(VGroup(*shown)), *outside, run_time=0.5)
         copies = self.words.copy()
         self.play(FadeIn(icons[0]), FadeIn(rows[0]),
                   AnimationGroup(*[c.animate.scale(0.3).move_to(icons[0]).set_opacity(0) for c in copies],

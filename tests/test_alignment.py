@@ -86,6 +86,9 @@ def test_the_window_moves_with_the_output_and_names_a_word_outside_only_when_one
     found = al.outside_window(w, source, output, 5)
     assert found == al.Outside(6, 0, 0.8, 4, 4)
     assert al.window_hits(w, source, output, 5) == 8
+    steps = al.window_steps(w, source, output, 5)   # the sweep: the misses are exactly o2 and o6
+    assert [i for i, (_, _, inside) in enumerate(steps) if not inside] == [2, 6]
+    assert steps[6] == (4, 0, False) and steps[5] == (3, 5, True)
     assert al.outside_narration(w, source, output, 5, "German", "English") == (
         "For 8 of the 10 German words, the window holds the English word relied on most. It misses 2, "
         "furthest at the 7th German word, 'o6': the window holds English words 5 to 9, and 'w0' "

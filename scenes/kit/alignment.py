@@ -197,12 +197,22 @@ def ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def window_hits(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int) -> int:
-    """How many output words have their link (largest α) inside the window that moves with them."""
+def window_steps(attention: np.ndarray, source: Sequence[str], output: Sequence[str],
+                 window: int) -> list[tuple[int, int, bool]]:
+    """Per output word: the start of the window that moves with it, its link (largest α) and whether
+    the link lies inside that window. What the scene sweeps over, so the count is seen being made."""
     rows = np.asarray(attention, dtype=float)[:len(output)]
     n = len(source)
-    return sum(window_start(i, n, len(rows), window) <= int(row.argmax()) < window_start(i, n, len(rows), window)
-               + window for i, row in enumerate(rows))
+    steps = []
+    for i, row in enumerate(rows):
+        start, j = window_start(i, n, len(rows), window), int(row.argmax())
+        steps.append((start, j, start <= j < start + window))
+    return steps
+
+
+def window_hits(attention: np.ndarray, source: Sequence[str], output: Sequence[str], window: int) -> int:
+    """How many output words have their link (largest α) inside the window that moves with them."""
+    return sum(inside for _, _, inside in window_steps(attention, source, output, window))
 
 
 GENDERED = {"le": "la", "la": "le", "un": "une", "une": "un"}   # French articles chosen by the noun's gender
