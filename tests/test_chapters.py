@@ -422,8 +422,18 @@ def test_lstm_retention_is_said_as_measured():
     assert keep[-1] == 1.0 and keep[0] == pytest.approx(0.8 ** 5)   # 33%: the empty product for the last word
     said = retention_narration(tokens, keep, gates[:, GATE_NAMES.index("forget"), :])
     assert "this 6-word sentence" in said and "The last word, 'car', keeps 100%: no forget gate comes after it" in said
-    assert "The 5 gates after the first word, 'the', are 80% open on average, yet together they leave it only 33%" in said
-    assert "about a third" in said and "the least of any word" in said
+    assert "The 5 gates after the first word, 'the', are 80% open on average, yet they leave it only 33%" in said
+    assert "about a third" in said and "the least of any word is expected" in said
+    assert "dimensions" not in said  # one dimension: the product is the whole story
+    # two dimensions with different gates: 33% is the mean of the products, not the mean gate to the 5th power
+    two = np.zeros((6, 4, 2))
+    two[:, GATE_NAMES.index("forget"), 0] = 1.0
+    two[:, GATE_NAMES.index("forget"), 1] = 0.6
+    keep = retention(two)
+    said = retention_narration(tokens, keep, two[:, GATE_NAMES.index("forget"), :])
+    assert keep[0] == pytest.approx((1 + 0.6 ** 5) / 2)
+    assert "Each of the 2 dimensions multiplies its own 5 gates, and 54% is the mean of those 2 products" in said
+    assert "not 80% multiplied 5 times (33%)" in said
     # false: the early word is not the one that keeps least, and the gates are not mostly open
     odd = np.array([0.6, 0.2, 0.5, 0.7, 0.9, 1.0])
     low = np.full((6, 1), 0.5)
