@@ -638,7 +638,12 @@ def test_the_enlarged_block_s_caption_names_eos_only_when_a_row_writes_it_and_th
     assert "‹eos›" not in capped and "each row writes a French word, and weighs the English words" in capped
     assert "4 heads" in enlarged_narration(4, "English") and "English words" in enlarged_narration(4, "English")
     # no subtitle of one sentence longer than a piece (90 characters) where the kinds of block are said
-    assert all(len(s) <= 90 for s in lit_narration(2, 4).split(". ")[1:]), lit_narration(2, 4)
+    assert all(len(s) <= 90 for s in lit_narration(2, 4, True).split(". ")[1:]), lit_narration(2, 4, True)
+    # what a head is, said once with the trace's count; the masked grids' empty corner only when the weights are 0
+    assert "Each block has 4 heads: it computes 4 attention patterns side by side" in lit_narration(2, 4)
+    assert "own learned weights" in lit_narration(2, 4) and "1 head:" in lit_narration(2, 1)
+    assert "upper right of its grids stays empty" in lit_narration(2, 4, True)
+    assert "upper right" not in lit_narration(2, 4, False) and "upper right" not in lit_narration(2, 4, None)
     assert "timeline" in hand_over_narration()   # the chapter after it is the timeline
 
 
