@@ -68,7 +68,7 @@ SCENES = (
     SceneEntry(key="where-attention-lives", module="story", cls="WhereAttentionLives",
                title="Where attention lives", figure="1",
                summary="the real transformer's encoder and decoder stacks, each attention block lit with its heads' weights",
-               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=63),
+               model="transformer", models=("transformer",), max_tokens=12, typical_seconds=71),
     SceneEntry(key="timeline", module="story", cls="Timeline",
                title="From feed-forward networks to GPT", figure="2",
                summary="seven architecture icons (backprop, RNN, LSTM, seq2seq, attention, Transformer, GPT) on a time axis",
@@ -92,7 +92,7 @@ SCENES = (
                title="LSTMs: a second memory", figure="7",
                summary="the relay's cells open into LSTM cells: the cell-state highway and its gates, real values; "
                        "long sentences dilute and the LSTM still gets words wrong",
-               model="lstm", models=("lstm",), max_tokens=10, typical_seconds=96,
+               model="lstm", models=("lstm",), max_tokens=10, typical_seconds=108,
                draws=("plain",)),  # it opens on the relay's last picture: the plain model's chain
     SceneEntry(key="context-window", module="context_window", cls="ContextWindow",
                title="The context window", figure="8",
@@ -107,16 +107,16 @@ SCENES = (
                title="Bahdanau attention step by step", figure="13",
                summary="the three equations lit term by term on attention-weights' picture; why one score is high, "
                        "from the model's own terms; the later steps in the same picture",
-               model="attention", models=("attention",), max_tokens=10, typical_seconds=67),
+               model="attention", models=("attention",), max_tokens=10, typical_seconds=73),
     SceneEntry(key="alignment-heatmap", module="alignment_heatmap", cls="AlignmentHeatmap",
                title="The alignment heatmap", figure="14-15",
                summary="each word's link to the word it looks at most; where links cross the order changed; the heatmap "
                        "as the same links",
-               model="attention", models=("attention",), max_tokens=40, typical_seconds=76),
+               model="attention", models=("attention",), max_tokens=40, typical_seconds=79),
     SceneEntry(key="learning-to-align", module="learning_to_align", cls="LearningToAlign",
                title="Learning to align", figure="-",
                summary="the example's alpha over training checkpoints: spread at the start, aligned at the end",
-               model="attention", models=("attention",), max_tokens=10, typical_seconds=72,
+               model="attention", models=("attention",), max_tokens=10, typical_seconds=75,
                reads_checkpoints=True),
     SceneEntry(key="length-curve", module="length_curve", cls="LengthCurve",
                title="Accuracy by sentence length", figure="paper 2",

@@ -107,11 +107,19 @@ def retention_narration(tokens: Sequence[str], keep: np.ndarray, forget: np.ndar
     fraction = fraction_words(float(keep[0]))
     share = said_percent(float(keep[0])) + (f", {fraction}" if fraction else "")
     said += (f" The {n - 1} gate{'s' if n > 2 else ''} after the first word, '{first}', {'are' if n > 2 else 'is'} "
-             f"{said_percent(gates)} open on average, {'yet together they leave it only' if small else 'and leave it'} "
-             f"{share}")
+             f"{said_percent(gates)} open on average, {'yet they leave it only' if small else 'and leave it'} "
+             f"{share}.")
+    dims = forget.shape[1] if forget.ndim > 1 else 1
+    if dims > 1 and n > 2:
+        # the trap a student falls in: the mean gate to the power n-1 is not the mean of the products
+        naive = gates ** (n - 1)
+        said += (f" Each of the {dims} dimensions multiplies its own {n - 1} gates, and {said_percent(float(keep[0]))} "
+                 f"is the mean of those {dims} products"
+                 + (f", not {said_percent(gates)} multiplied {n - 1} times ({said_percent(naive)})"
+                    if said_percent(naive) != said_percent(float(keep[0])) else "") + ".")
     if n > 2 and int(np.argmin(keep)) == 0:
-        said += ": the least of any word"
-    return said + "."
+        said += " That it is the least of any word is expected: the first word passes every gate the others pass, and more."
+    return said
 
 
 def gate_means_narration(tokens: Sequence[str], forget_means: np.ndarray) -> str:

@@ -27,6 +27,7 @@ from scenes.kit.claims import relay_moves_narration, state_moves
 from scenes.kit.layout import inside_margin
 from scenes.kit.mobjects import fade_replace, number, number_min_size
 from scenes.kit.order_stage import ORDER_TITLE, OrderStage, shuffled_order
+from scenes.kit.pacing import until_said
 from scenes.kit.stage import DIM, RELAY_TITLE, CoreStage
 
 MOVE_GAP = 0.12  # between a state column's top and the number saying how far that word moved the state
@@ -131,6 +132,11 @@ class RNNRelay(ExplainerScene):
             self.play(GrowFromPoint(col, st.cells[t].get_top()), *shown, run_time=run)
             shown = [FadeIn(self.row_name[0])] if t == 0 and len(self.row_name) > 1 else []
             self.play(FadeIn(self.moves[t], shift=0.15 * UP), *shown, run_time=run * 0.6)
+        # the first word's move while its own line is read, the others only once theirs begins
+        first_line = until_said(self, "After that")
+        if first_line > 0.3:
+            self.play(Indicate(self.moves[0], color=th.target, scale_factor=1.3),
+                      Indicate(st.words[0], color=th.target), run_time=first_line)
         if n > 2:  # the largest and the smallest later move, as the narration names them
             later = moves[1:]
             for k in (1 + int(later.argmax()), 1 + int(later.argmin())):

@@ -69,14 +69,20 @@ def stack_narration(layers: int, heads: int, source: str, target: str) -> str:
             "the decoder's top predicts the next word.")
 
 
-def lit_narration(layers: int, heads: int) -> str:
+def lit_narration(layers: int, heads: int, zeros: bool | None = None) -> str:
     """Heads, the mask and cross-attention are named before the film explains attention: said to be
-    explained later; one short sentence per kind of block, each said as its blocks light up."""
-    return (f"Its {3 * layers} attention blocks, each with {heads} heads, are where words look at other words; the "
-            "film explains them later, here is only where they sit. Beside each block, one small grid per head: "
-            "its real weights for this sentence. In the encoder, every word looks at every word. In the decoder, each "
-            "position looks at itself and the ones before it. Through cross-attention, it also looks at every "
-            "encoder word.")
+    explained later; what a head is, said once and plainly; one short sentence per kind of block, each
+    said as its blocks light up, with what to look at in its grids (the masked grids' empty upper right
+    only when every weight above the diagonal is 0, as `zeros` = causal_zeros(trace) says)."""
+    heads_are = (f"Each block has {heads} heads: it computes {heads} attention patterns side by side. "
+                 "Each head has its own learned weights." if heads > 1 else
+                 "Each block has 1 head: it computes one attention pattern, with its own learned weights.")
+    masked = " So the upper right of its grids stays empty." if zeros else ""
+    return (f"Its {3 * layers} attention blocks are where words look at other words; the film explains them later, "
+            f"here is only where they sit. {heads_are} Beside each block, one small grid per head: its real weights "
+            "for this sentence. In the encoder, every word looks at every word. "
+            f"In the decoder, each position looks at itself and the ones before it.{masked} Through cross-attention, "
+            "it also looks at every encoder word.")
 
 
 def enlarged_narration(heads: int, src_lang: str) -> str:
@@ -183,16 +189,23 @@ class WhereAttentionLives(ExplainerScene):
     def attention_lit(self) -> None:
         th, tr = self.theme, self.tr
         # one beat (slides and recordings keep the film's first chapter at two): its parts move as they are said
-        self.beat("lit", " ".join([lit_narration(self.layers, self.heads), enlarged_narration(self.heads, self.src_lang),
-                                   hand_over_narration()]))
+        self.beat("lit", " ".join([lit_narration(self.layers, self.heads, causal_zeros(tr)),
+                                   enlarged_narration(self.heads, self.src_lang), hand_over_narration()]))
         blocks = [self.kinds[(kind, layer)] for layer in range(self.layers) for kind in ("encoder", "decoder", "cross")]
         self.play(AnimationGroup(*[Indicate(b, color=th.alpha, scale_factor=1.05) for b in blocks], lag_ratio=0.3),
-                  run_time=max(1.0, until_said(self, "Beside each block")))
+                  run_time=max(1.0, until_said(self, "Each block has")))
         side = min(self.THUMB, self.pitch - 0.06)   # as tall as a block's slot: neighbours never touch
         tops = {("encoder", self.layers - 1), ("cross", self.layers - 1)}   # numbered: the top row of each side
         key = VGroup(label("one grid per head:", 18, th.alpha), label("rows look at columns", 18, th.alpha))
         key.arrange(DOWN, buff=0.08, aligned_edge=RIGHT)
         key.next_to(self.enc, LEFT, buff=0.15).align_to(self.names[0], DOWN)
+        # what a head is, as it is said: the first block's heads come out of it one by one, side by side
+        first = self.kinds[("encoder", 0)]
+        first_thumbs = head_thumbs(tr.encoder_self_attention[0], side).next_to(first, LEFT, buff=0.15)
+        self.play(Indicate(first, color=th.alpha, scale_factor=1.1),
+                  AnimationGroup(*[FadeIn(t, target_position=first.get_center(), scale=0.3) for t in first_thumbs],
+                                 lag_ratio=0.8),
+                  run_time=max(1.0, until_said(self, "Beside each block")))
         self.play(FadeIn(key), run_time=0.5)   # the grids are named as they first appear
         # each kind of block gets its grids until the narration moves on to the next kind
         for kind, next_kind in zip(("encoder", "decoder", "cross"), ("In the decoder", "Through cross-attention",
@@ -200,12 +213,15 @@ class WhereAttentionLives(ExplainerScene):
             each = max(0.8, until_said(self, next_kind)) / self.layers
             for layer in range(self.layers):
                 box = self.kinds[(kind, layer)]
-                thumbs = head_thumbs(getattr(tr, KINDS[kind])[layer], side)
-                thumbs.next_to(box, LEFT if kind == "encoder" else RIGHT, buff=0.15)
+                if box is first:   # its grids are already out, since the heads were said
+                    thumbs, shown = first_thumbs, []
+                else:
+                    thumbs = head_thumbs(getattr(tr, KINDS[kind])[layer], side)
+                    thumbs.next_to(box, LEFT if kind == "encoder" else RIGHT, buff=0.15)
+                    shown = [FadeIn(thumbs, lag_ratio=0.2)]
                 numbers = VGroup(*[label(f"H{h + 1}", 14, th.alpha).next_to(t, UP, buff=0.05)
                                    for h, t in enumerate(thumbs)] if (kind, layer) in tops else [])
-                self.play(Indicate(box, color=th.alpha, scale_factor=1.05), FadeIn(thumbs, lag_ratio=0.2),
-                          FadeIn(numbers), run_time=each)
+                self.play(Indicate(box, color=th.alpha, scale_factor=1.05), *shown, FadeIn(numbers), run_time=each)
         self.enlarged()
 
     def enlarged(self) -> None:

@@ -422,8 +422,18 @@ def test_lstm_retention_is_said_as_measured():
     assert keep[-1] == 1.0 and keep[0] == pytest.approx(0.8 ** 5)   # 33%: the empty product for the last word
     said = retention_narration(tokens, keep, gates[:, GATE_NAMES.index("forget"), :])
     assert "this 6-word sentence" in said and "The last word, 'car', keeps 100%: no forget gate comes after it" in said
-    assert "The 5 gates after the first word, 'the', are 80% open on average, yet together they leave it only 33%" in said
-    assert "about a third" in said and "the least of any word" in said
+    assert "The 5 gates after the first word, 'the', are 80% open on average, yet they leave it only 33%" in said
+    assert "about a third" in said and "the least of any word is expected" in said
+    assert "dimensions" not in said  # one dimension: the product is the whole story
+    # two dimensions with different gates: 33% is the mean of the products, not the mean gate to the 5th power
+    two = np.zeros((6, 4, 2))
+    two[:, GATE_NAMES.index("forget"), 0] = 1.0
+    two[:, GATE_NAMES.index("forget"), 1] = 0.6
+    keep = retention(two)
+    said = retention_narration(tokens, keep, two[:, GATE_NAMES.index("forget"), :])
+    assert keep[0] == pytest.approx((1 + 0.6 ** 5) / 2)
+    assert "Each of the 2 dimensions multiplies its own 5 gates, and 54% is the mean of those 2 products" in said
+    assert "not 80% multiplied 5 times (33%)" in said
     # false: the early word is not the one that keeps least, and the gates are not mostly open
     odd = np.array([0.6, 0.2, 0.5, 0.7, 0.9, 1.0])
     low = np.full((6, 1), 0.5)
@@ -628,7 +638,12 @@ def test_the_enlarged_block_s_caption_names_eos_only_when_a_row_writes_it_and_th
     assert "‹eos›" not in capped and "each row writes a French word, and weighs the English words" in capped
     assert "4 heads" in enlarged_narration(4, "English") and "English words" in enlarged_narration(4, "English")
     # no subtitle of one sentence longer than a piece (90 characters) where the kinds of block are said
-    assert all(len(s) <= 90 for s in lit_narration(2, 4).split(". ")[1:]), lit_narration(2, 4)
+    assert all(len(s) <= 90 for s in lit_narration(2, 4, True).split(". ")[1:]), lit_narration(2, 4, True)
+    # what a head is, said once with the trace's count; the masked grids' empty corner only when the weights are 0
+    assert "Each block has 4 heads: it computes 4 attention patterns side by side" in lit_narration(2, 4)
+    assert "own learned weights" in lit_narration(2, 4) and "1 head:" in lit_narration(2, 1)
+    assert "upper right of its grids stays empty" in lit_narration(2, 4, True)
+    assert "upper right" not in lit_narration(2, 4, False) and "upper right" not in lit_narration(2, 4, None)
     assert "timeline" in hand_over_narration()   # the chapter after it is the timeline
 
 
