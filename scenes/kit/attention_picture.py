@@ -96,28 +96,13 @@ class AttentionPicture:
                           cell_width=0.62 if st.step >= 0.7 else None, outline=self.th.context,
                           show_hidden_count=False)
         spot = st.dec_cells[i].get_bottom() + (0.3 + col.height / 2) * DOWN  # room for the arrow into the cell
-        x = self.line_free_x(col, spot, fan) if off_every_line else None
+        x = free_x(col, spot, fan.lines, fan.labels, OUT_FURTHER) if off_every_line else None
         if x is None:
             x = clear_spot(col, spot, fan.lines[int(tr.attention[i].argmax())], fan.labels)
         col.move_to([x, spot[1], 0])
         name = MathTex(r"c_{" + str(i + 1) + "}", font_size=28, color=self.th.context)
         name.next_to(col, RIGHT if spot[0] <= x < 5.5 else LEFT, buff=0.12)
         return VGroup(col, name)
-
-    @staticmethod
-    def line_free_x(box, spot, fan: AlphaFan, pad: float = 0.08) -> float | None:
-        """The nearest x beside the decoder (at the height of `spot`) where `box` touches no line of
-        the fan and no percentage, or None."""
-        half_w, half_h = box.width / 2 + pad, box.height / 2 + pad
-        points = [ln.get_start() + t * (ln.get_end() - ln.get_start()) for ln in fan.lines for t in np.linspace(0, 1, 60)]
-        for x in (spot[0] + dx for dx in (0.9, -0.9, 1.6, -1.6, 2.3, -2.3, 3.0, -3.0, 3.7, -3.7)):
-            if abs(x) + half_w > TEXT_EDGE_X:
-                continue
-            if not any(abs(p[0] - x) < half_w and abs(p[1] - spot[1]) < half_h for p in points) and not any(
-                    abs(t.get_x() - x) < half_w + t.width / 2 and abs(t.get_y() - spot[1]) < half_h + t.height / 2
-                    for t in fan.labels):
-                return float(x)
-        return None
 
     def feed_arrow(self, i: int, context: VGroup):
         """c_i → decoder cell i: from the column's top to the cell's lower corner on its side."""
@@ -157,13 +142,16 @@ def bahdanau_equations(at) -> VGroup:
     return eqs
 
 
-def clear_spot(box, spot, line, labels, pad: float = 0.08) -> float:
-    """The x (beside the decoder, at the height of `spot`) where `box` neither sits on the
-    heaviest fan line nor touches a percentage: nearest first, right before left."""
-    start, end = line.get_start(), line.get_end()
-    points = [start + t * (end - start) for t in np.linspace(0, 1, 60)]
+OUT_NEAR = (0.9, -0.9, 1.6, -1.6, 2.3, -2.3)   # offsets tried beside the decoder, nearest first, right before left
+OUT_FURTHER = (*OUT_NEAR, 3.0, -3.0, 3.7, -3.7)
+
+
+def free_x(box, spot, lines, labels, offsets=OUT_NEAR, pad: float = 0.08) -> float | None:
+    """The first x of `spot` + offsets (at the height of `spot`) where `box` touches none of `lines`
+    and no percentage of `labels`, within the text edge; None when every one is taken."""
+    points = [ln.get_start() + t * (ln.get_end() - ln.get_start()) for ln in lines for t in np.linspace(0, 1, 60)]
     half_w, half_h = box.width / 2 + pad, box.height / 2 + pad
-    for dx in (0.9, -0.9, 1.6, -1.6, 2.3, -2.3):
+    for dx in offsets:
         x = spot[0] + dx
         if abs(x) + half_w > TEXT_EDGE_X:
             continue
@@ -171,8 +159,15 @@ def clear_spot(box, spot, line, labels, pad: float = 0.08) -> float:
         on_label = any(abs(t.get_x() - x) < half_w + t.width / 2 and abs(t.get_y() - spot[1]) < half_h + t.height / 2
                        for t in labels)
         if not on_line and not on_label:
-            return x
-    return float(np.clip(spot[0] + 0.9, -6.4, 6.4))
+            return float(x)
+    return None
+
+
+def clear_spot(box, spot, line, labels, pad: float = 0.08) -> float:
+    """The x (beside the decoder, at the height of `spot`) where `box` neither sits on the
+    heaviest fan line nor touches a percentage: nearest first, right before left."""
+    x = free_x(box, spot, [line], labels, OUT_NEAR, pad)
+    return x if x is not None else float(np.clip(spot[0] + 0.9, -6.4, 6.4))
 
 
 __all__ = ["DIM", "LATER", "RELOWER", "AttentionPicture", "bahdanau_equations", "clear_spot"]
